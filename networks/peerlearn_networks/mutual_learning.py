@@ -1,0 +1,47 @@
+"""The Mutual Learning Programme (MLP) of the European Employment Strategy.
+
+Member States' ministries, experts and social partners. Peer reviews are
+hosted by one country with peer countries; there are thematic events and
+Mutual Learning Conferences with parallel workshops.
+"""
+
+from peerlearn import ActivityKind, Network, hookimpl
+
+SLUG = "mutual_learning"
+
+
+@hookimpl
+def peerlearn_networks():
+    return [
+        Network(
+            slug=SLUG,
+            name="Mutual Learning Programme",
+            acronym="MLP",
+            description=(
+                "Activities under the European Employment Strategy that support, coordinate and encourage mutual"
+                " learning between EU Member States, including events on the integration and inclusion of refugees"
+                " and asylum seekers."
+            ),
+            url="https://ec.europa.eu/social/main.jsp?catId=1047",
+            timezone="Europe/Brussels",
+            categories=["ministry", "expert", "social partner", "European Commission"],
+            kinds=["peer_review", "thematic_event", "conference"],
+        )
+    ]
+
+
+@hookimpl
+def peerlearn_activity_kinds():
+    return [ActivityKind("thematic_event", "Thematic event", "A Mutual Learning Programme event on one theme.")]
+
+
+@hookimpl
+def peerlearn_validate_activity(network, activity):
+    if network.slug != SLUG or activity.kind != "peer_review":
+        return None
+    problems = []
+    if activity.host_member_id is None:
+        problems.append("an MLP peer review needs a host country (--host)")
+    if not activity.peer_member_ids:
+        problems.append("an MLP peer review needs at least one peer country (--peer)")
+    return problems

@@ -1,0 +1,32 @@
+"""The European Network of Public Employment Services (PES Network).
+
+The public employment services of the EU countries, Norway and Iceland, and
+the European Commission. It runs events and peer reviews, and publishes
+papers after them.
+"""
+
+from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, Network, hookimpl
+
+SLUG = "pes"
+ADMITTED = EU_MEMBER_STATES | {"NO", "IS", EU_INSTITUTIONS}
+
+
+@hookimpl
+def peerlearn_networks():
+    return [
+        Network(
+            slug=SLUG,
+            name="European Network of Public Employment Services",
+            acronym="PES Network",
+            description=(
+                "The public employment services of the EU countries, Norway and Iceland, and the European"
+                " Commission. Following its events it publishes papers with key considerations."
+            ),
+            url="https://ec.europa.eu/social/main.jsp?catId=1100",
+            timezone="Europe/Brussels",
+            categories=["public employment service", "European Commission"],
+            countries=sorted(ADMITTED),
+            kinds=["event", "peer_review", "webinar", "meeting"],
+            eligibility="the public employment services of the EU countries, Norway and Iceland, and the Commission",
+        )
+    ]

@@ -1,0 +1,59 @@
+"""peerlearn: coordinate peer-learning networks.
+
+The public API a plugin imports: the ``hookimpl`` marker, the models and the
+country lists. Importing this package has no side effects and loads nothing
+heavy; the models load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+__version__ = "0.1.0"
+
+#: Marks a function or method as an implementation of a peerlearn hook.
+hookimpl = pluggy.HookimplMarker("peerlearn")
+
+_MODELS = (
+    "Activity",
+    "ActivityKind",
+    "Change",
+    "Member",
+    "Membership",
+    "Network",
+    "Output",
+    "Participation",
+    "Problem",
+)
+_COUNTRIES = ("EU_MEMBER_STATES", "EEA_EFTA", "EU_INSTITUTIONS", "ISO_3166_ALPHA2")
+
+__all__ = ["hookimpl", "__version__", *_MODELS, *_COUNTRIES]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .countries import EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, ISO_3166_ALPHA2
+    from .models import (
+        Activity,
+        ActivityKind,
+        Change,
+        Member,
+        Membership,
+        Network,
+        Output,
+        Participation,
+        Problem,
+    )
+
+
+def __getattr__(name: str):
+    # Loaded on first use so that ``peerlearn --help`` does not pay for attrs.
+    if name in _MODELS:
+        from . import models
+
+        return getattr(models, name)
+    if name in _COUNTRIES:
+        from . import countries
+
+        return getattr(countries, name)
+    raise AttributeError(f"module 'peerlearn' has no attribute {name!r}")

@@ -1,0 +1,187 @@
+"""Activities: scheduling, changing, cancelling, completing and deleting them.
+
+Every function that writes runs inside ``Registry.transaction()``. A change
+that a subscribed calendar must see (time, place, title, description,
+status, recurrence) raises the activity's SEQUENCE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+
+from . import networks, plugins
+from .errors import NotFound, ValidationError
+from .models import Activity
+from .records import activity_from_row, activity_row, public
+from .store import Registry
+from .timeutil import to_utc_text
+from .validation import enforce
+
+#: Fields whose change a calendar must see: changing one raises SEQUENCE.
+CALENDAR_FIELDS = frozenset(
+    {"title", "description", "start", "end", "timezone", "all_day", "venue", "city", "country", "online_url",
+     "status", "rrule"}
+)
+UID_DOMAIN = "peerlearn"
+
+
+def get(registry: Registry, activity_id: int | str) -> Activity:
+    text = str(activity_id).strip().lstrip("#")
+    if not text.isdigit():
+        raise NotFound(f"unknown activity {activity_id!r} (activities are named by their number)")
+    row = registry.one("SELECT * FROM activities WHERE id = ?", [int(text)])
+    if row is None:
+        raise NotFound(f"unknown activity {activity_id!r}")
+    peers = tuple(r["member_id"] for r in registry.query(
+        "SELECT member_id FROM activity_peers WHERE activity_id = ? ORDER BY member_id", [row["id"]]))
+    return activity_from_row(row, peers)
+
+
+def list_activities(
+    registry: Registry,
+    *,
+    network: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[Activity]:
+    """Activities overlapping [start, end), in time order."""
+    where, params = [], []
+    if network:
+        networks.get(registry, network)
+        where.append("network = ?")
+        params.append(network)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if start:
+        where.append("end_utc > ?")
+        params.append(to_utc_text(start))
+    if end:
+        where.append("start_utc < ?")
+        params.append(to_utc_text(end))
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    rows = registry.query(f"SELECT * FROM activities{condition} ORDER BY start_utc, id", params)
+    peers: dict[int, list[int]] = {}
+    if rows:
+        peer_sql = (f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN"
+                    f" (SELECT id FROM activities{condition}) ORDER BY member_id")
+        for activity_id, member_id in registry.db.execute(peer_sql, params):
+            peers.setdefault(activity_id, []).append(member_id)
+    return [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
+
+
+def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The query plan of a network-and-period listing (for benchmarks)."""
+    sql = "EXPLAIN QUERY PLAN SELECT * FROM activities WHERE network = ? AND end_utc > ? AND start_utc < ? ORDER BY start_utc, id"
+    return [row[3] for row in registry.db.execute(sql, [network, to_utc_text(start), to_utc_text(end)])]
+
+
+def _validate(registry: Registry, activity: Activity) -> None:
+    network = networks.ensure(registry, activity.network)
+    kinds = plugins.activity_kinds()
+    if activity.kind not in kinds and activity.kind not in network.kinds:
+        raise ValidationError(f"unknown kind of activity {activity.kind!r} (kinds: {', '.join(kinds)})")
+    for member_id in filter(None, (activity.host_member_id, *activity.peer_member_ids)):
+        if registry.one("SELECT id FROM members WHERE id = ?", [member_id]) is None:
+            raise NotFound(f"unknown member #{member_id}")
+    if activity.host_member_id is not None and activity.host_member_id in activity.peer_member_ids:
+        raise ValidationError("the host of an activity cannot also be one of its peers")
+    problems = plugins.validate_activity(network=network, activity=activity, sessions=[])
+    enforce(registry, problems, f"activity {activity.title!r}")
+
+
+def _write_peers(registry: Registry, activity: Activity) -> None:
+    registry.db.execute("DELETE FROM activity_peers WHERE activity_id = ?", [activity.id])
+    registry.db.conn.executemany(
+        "INSERT INTO activity_peers (activity_id, member_id) VALUES (?, ?)",
+        [(activity.id, member_id) for member_id in activity.peer_member_ids],
+    )
+
+
+def add(registry: Registry, activity: Activity) -> Activity:
+    """Schedule a new activity."""
+    activity = attrs.evolve(activity, id=None, uid=activity.uid or f"{uuid.uuid4()}@{UID_DOMAIN}", sequence=0)
+    _validate(registry, activity)
+    row = activity_row(activity)
+    row.pop("id")
+    row["created_at"] = row["updated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    activity_id = registry.db["activities"].insert(row).last_pk
+    activity = attrs.evolve(activity, id=activity_id)
+    _write_peers(registry, activity)
+    registry.record("create", "activity", activity_id, network=activity.network, after=public(activity))
+    return activity
+
+
+def edit(registry: Registry, activity_id: int | str, *, action: str = "update", **changes: Any) -> Activity:
+    """Change fields of an activity; raises SEQUENCE where a calendar must see it."""
+    current = get(registry, activity_id)
+    if "network" in changes and changes["network"] != current.network:
+        raise ValidationError("an activity cannot move to another network; add it there instead")
+    try:
+        updated = attrs.evolve(current, **changes)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"activity #{current.id}: {error}") from None
+    changed = {field for field in changes if getattr(current, field) != getattr(updated, field)}
+    if not changed:
+        return current
+    if changed & CALENDAR_FIELDS:
+        updated = attrs.evolve(updated, sequence=current.sequence + 1)
+    _validate(registry, updated)
+    row = activity_row(updated)
+    row["updated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    registry.db["activities"].update(current.id, row)
+    if "peer_member_ids" in changed:
+        _write_peers(registry, updated)
+    registry.record(action, "activity", current.id, network=current.network,
+                    before=public(current), after=public(updated))
+    return updated
+
+
+def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, end: dt.datetime | None = None,
+               all_day: bool | None = None) -> Activity:
+    """Move an activity; without ``end`` it keeps its length."""
+    current = get(registry, activity_id)
+    if current.status in ("cancelled", "completed"):
+        raise ValidationError(f"activity #{current.id} is {current.status}; it cannot be rescheduled")
+    end = end or start + (current.end - current.start)
+    changes: dict[str, Any] = {"start": start, "end": end}
+    if all_day is not None:
+        changes["all_day"] = all_day
+    return edit(registry, current.id, action="reschedule", **changes)
+
+
+def cancel(registry: Registry, activity_id: int | str) -> Activity:
+    current = get(registry, activity_id)
+    if current.status == "cancelled":
+        raise ValidationError(f"activity #{current.id} is already cancelled")
+    if current.status == "completed":
+        raise ValidationError(f"activity #{current.id} has taken place; it cannot be cancelled")
+    return edit(registry, current.id, action="cancel", status="cancelled")
+
+
+def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | None = None) -> Activity:
+    current = get(registry, activity_id)
+    if current.status == "cancelled":
+        raise ValidationError(f"activity #{current.id} was cancelled; it cannot be completed")
+    if current.status == "completed":
+        raise ValidationError(f"activity #{current.id} is already completed")
+    if current.start > (now or dt.datetime.now(dt.timezone.utc)):
+        raise ValidationError(f"activity #{current.id} has not started yet; it cannot be completed")
+    return edit(registry, current.id, action="complete", status="completed")
+
+
+def delete(registry: Registry, activity_id: int | str) -> Activity:
+    """Delete an activity with its participations and outputs (the change log keeps it)."""
+    current = get(registry, activity_id)
+    registry.db.execute("DELETE FROM activities WHERE id = ?", [current.id])
+    registry.record("delete", "activity", current.id, network=current.network, before=public(current))
+    return current

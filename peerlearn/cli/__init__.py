@@ -1,0 +1,52 @@
+"""The ``peerlearn`` command line: one thin module per command group.
+
+Commands parse, call the library and print. Library errors become
+``Error: …`` with exit status 1; usage errors exit 2; no traceback unless
+``--debug``. Plugins' commands are added the first time the group lists or
+looks up a command, so ``peerlearn --version`` loads no plugin.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .common import Env, PeerlearnGroup
+
+
+@click.group(cls=PeerlearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="peerlearn")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="PEERLEARN_DB",
+              help="Registry file. Default: $PEERLEARN_DB, else peerlearn.db in the current folder.")
+@click.option("--actor", envvar="PEERLEARN_ACTOR",
+              help="Who is making the change, for the change log. Default: $PEERLEARN_ACTOR, else your user name.")
+@click.option("--strict-plugins", is_flag=True, envvar="PEERLEARN_STRICT_PLUGINS",
+              help="Fail when a plugin cannot be loaded, instead of warning (for plugin authors).")
+@click.option("--debug", is_flag=True, help="Show a full traceback on unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugins: bool, debug: bool) -> None:
+    """Coordinate peer-learning networks: members, activities, agendas, feeds and logs.
+
+    \b
+    Start with a demo registry:
+        peerlearn demo
+        peerlearn activities list
+    """
+    ctx.obj = Env(db_path=db_path, actor=actor, debug=debug)
+    ctx.obj.report_plugin_failures(strict_plugins)
+
+
+def _add_builtin_commands() -> None:
+    from . import activities, changes, members, networks, participation, plugins, registry
+
+    for module in (registry, plugins, networks, members, activities, participation, changes):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_add_builtin_commands()
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="peerlearn")

@@ -1,0 +1,236 @@
+"""``peerlearn activities``: schedule, list, change, cancel, complete and delete."""
+
+from __future__ import annotations
+
+import click
+
+from .common import (build, dry_run_option, echo_json, echo_record, echo_table, json_option, pass_env,
+                     parse_moment)
+
+TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
+
+
+def _span(option: str, start: str, end: str | None, tzname: str):
+    from ..errors import ValidationError
+    from ..timeutil import parse_span
+
+    try:
+        return parse_span(start, end, tzname)
+    except ValueError as error:
+        raise ValidationError(f"{option}: {error}") from None
+
+
+def _member_id(registry, ref):
+    from .. import members
+
+    return members.get(registry, ref).id if ref else None
+
+
+@click.group()
+def activities() -> None:
+    """Activities: workshops, peer reviews, site visits, conferences…"""
+
+
+def _detail_options(command):
+    for option in reversed([
+        click.option("--description", help="What the activity is about."),
+        click.option("--venue", help="Venue name."),
+        click.option("--city", help="City."),
+        click.option("--country", help="ISO country code where it takes place."),
+        click.option("--online-url", help="Link for an online activity."),
+        click.option("--host", help="Host member (number or exact name), e.g. of a peer review."),
+        click.option("--peer", "peers", multiple=True, help="A peer member (repeatable)."),
+        click.option("--theme", "themes", multiple=True, help="A theme (repeatable)."),
+        click.option("--capacity", type=click.IntRange(min=1), help="Places available; registrations beyond wait."),
+        click.option("--country-quota", type=click.IntRange(min=1), help="Delegates allowed per country."),
+        click.option("--rrule", help="Recurrence rule, e.g. FREQ=MONTHLY;BYDAY=1TU."),
+    ]):
+        command = option(command)
+    return command
+
+
+@activities.command()
+@click.option("--network", required=True, help="The network that runs it.")
+@click.option("--kind", required=True, help="workshop, peer_review, site_visit, conference, webinar, …")
+@click.option("--title", required=True, help="Title.")
+@click.option("--start", required=True, help="Start. " + TIME_HELP)
+@click.option("--end", help="End, or just HH:MM on the start day. Defaults to the end of a whole-day start.")
+@click.option("--tz", help="IANA timezone of the times typed (default: the network's).")
+@click.option("--status", type=click.Choice(["draft", "tentative", "confirmed"]), default="confirmed",
+              show_default=True, help="Status to begin with.")
+@_detail_options
+@dry_run_option
+@json_option
+@pass_env
+def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run, as_json, **details) -> None:
+    """Schedule an activity."""
+    from .. import activities as lib
+    from .. import networks
+    from ..models import Activity
+    from ..records import plain
+
+    def action(registry):
+        tzname = tz or networks.get(registry, network).timezone
+        start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
+        fields = {k: v for k, v in details.items() if v not in (None, ())}
+        activity = build(
+            Activity, f"activity {title!r}", network=network, kind=kind, title=title, start=start_at, end=end_at,
+            timezone=tzname, all_day=all_day, status=status, host_member_id=_member_id(registry, host),
+            peer_member_ids=[_member_id(registry, peer) for peer in peers], **fields,
+        )
+        return lib.add(registry, activity)
+
+    added = env.write(action, dry_run=dry_run)
+    if dry_run:
+        return
+    if as_json:
+        echo_json(plain(added))
+    else:
+        click.echo(f"Added activity #{added.id}: {added.title} ({added.local_start:%Y-%m-%d %H:%M} {added.timezone}).")
+
+
+def _row(activity) -> dict:
+    from ..records import plain
+
+    data = plain(activity)
+    data["when"] = (f"{activity.local_start:%Y-%m-%d}" if activity.all_day
+                    else f"{activity.local_start:%Y-%m-%d %H:%M}")
+    data["where"] = activity.city or ("online" if activity.online_url else "")
+    return data
+
+
+@activities.command(name="list")
+@click.option("--network", help="Only this network's activities.")
+@click.option("--kind", help="Only this kind.")
+@click.option("--status", type=click.Choice(["draft", "tentative", "confirmed", "cancelled", "completed"]),
+              help="Only this status.")
+@click.option("--from", "from_", help="Only those ending after this date or time.")
+@click.option("--to", help="Only those starting before this date or time.")
+@click.option("--tz", default="UTC", show_default=True, help="Timezone of --from and --to.")
+@json_option
+@pass_env
+def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
+    """List activities in time order."""
+    from .. import activities as lib
+
+    start = parse_moment("--from", from_, tz)[0] if from_ else None
+    end = parse_moment("--to", to, tz)[0] if to else None
+    with env.registry() as registry:
+        found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
+    rows = [_row(activity) for activity in found]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.")
+
+
+@activities.command()
+@click.argument("activity")
+@json_option
+@pass_env
+def show(env, activity, as_json) -> None:
+    """Show one activity with its host, peers, participants and outputs."""
+    from .. import activities as lib
+    from .. import members, participation
+    from ..records import plain
+
+    with env.registry() as registry:
+        found = lib.get(registry, activity)
+        data = _row(found)
+        data["host"] = members.get(registry, found.host_member_id).name if found.host_member_id else None
+        data["peers"] = [members.get(registry, peer).name for peer in found.peer_member_ids]
+        data["participants"] = participation.list_participants(registry, found.id)
+        data["outputs"] = [plain(output) for output in participation.list_outputs(registry, activity_id=found.id)]
+    if as_json:
+        echo_json(data)
+        return
+    data["participants"] = f"{len(data['participants'])}"
+    data["outputs"] = [output["title"] for output in data["outputs"]]
+    data["start"] = f"{found.local_start:%Y-%m-%d %H:%M}"
+    data["end"] = f"{found.local_end:%Y-%m-%d %H:%M}"
+    for key in ("peer_member_ids", "host_member_id", "when", "where"):
+        data.pop(key, None)
+    echo_record({k: v for k, v in data.items() if v not in ("", None, [], ())})
+
+
+@activities.command()
+@click.argument("activity")
+@click.option("--title", help="New title.")
+@click.option("--kind", help="New kind.")
+@click.option("--status", type=click.Choice(["draft", "tentative", "confirmed"]),
+              help="New status (use cancel or complete for those).")
+@_detail_options
+@dry_run_option
+@pass_env
+def edit(env, activity, host, peers, dry_run, **fields) -> None:
+    """Change an activity's details (use reschedule to move it)."""
+    from .. import activities as lib
+
+    values = {k: v for k, v in fields.items() if v not in (None, ())}
+
+    def action(registry):
+        if host:
+            values["host_member_id"] = _member_id(registry, host)
+        if peers:
+            values["peer_member_ids"] = [_member_id(registry, peer) for peer in peers]
+        if not values:
+            raise click.UsageError("nothing to change: give at least one option")
+        return lib.edit(registry, activity, **values)
+
+    updated = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Updated activity #{updated.id} (sequence {updated.sequence}).")
+
+
+@activities.command()
+@click.argument("activity")
+@click.option("--start", required=True, help="New start. " + TIME_HELP)
+@click.option("--end", help="New end; by default the activity keeps its length.")
+@click.option("--tz", help="Timezone of the times typed (default: the activity's).")
+@dry_run_option
+@pass_env
+def reschedule(env, activity, start, end, tz, dry_run) -> None:
+    """Move an activity to a new date or time."""
+    from .. import activities as lib
+
+    def action(registry):
+        current = lib.get(registry, activity)
+        tzname = tz or current.timezone
+        if end:
+            start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
+            return lib.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
+        start_at, date_only = parse_moment("--start", start, tzname)
+        if date_only and not current.all_day:
+            start_at = start_at.replace(hour=current.local_start.hour, minute=current.local_start.minute)
+            start_at = parse_moment("--start", f"{start_at:%Y-%m-%d %H:%M}", tzname)[0]
+        return lib.reschedule(registry, current.id, start_at)
+
+    moved = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Rescheduled activity #{moved.id} to {moved.local_start:%Y-%m-%d %H:%M} {moved.timezone}"
+                   f" (sequence {moved.sequence}).")
+
+
+def _status_command(name: str, verb: str, doc: str):
+    @click.command(name=name, help=doc)
+    @click.argument("activity")
+    @dry_run_option
+    @pass_env
+    def command(env, activity, dry_run) -> None:
+        from .. import activities as lib
+
+        changed = env.write(lambda registry: getattr(lib, name)(registry, activity), dry_run=dry_run)
+        if not dry_run:
+            click.echo(f"{verb} activity #{changed.id}: {changed.title}.")
+
+    return command
+
+
+activities.add_command(_status_command(
+    "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled."))
+activities.add_command(_status_command(
+    "complete", "Completed", "Mark an activity that has taken place as completed."))
+activities.add_command(_status_command(
+    "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
+
+COMMANDS = [activities]

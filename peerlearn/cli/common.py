@@ -1,0 +1,215 @@
+"""What every command shares: the registry, errors, output and write transactions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
+
+import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..store import Registry
+
+T = TypeVar("T")
+
+
+class PeerlearnGroup(click.Group):
+    """A click group that adds plugins' commands lazily and turns errors into one line."""
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self, ctx: click.Context) -> None:
+        if PeerlearnGroup._plugins_added or self.name != "cli":
+            return
+        PeerlearnGroup._plugins_added = True
+        from .. import plugins
+        from ..errors import PeerlearnError
+
+        try:
+            plugins.register_commands(self)
+        except PeerlearnError as error:
+            click.echo(f"Warning: {error}", err=True)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._add_plugin_commands(ctx)
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:  # noqa: BLE001 - every error becomes one line
+            raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False))) from error
+
+
+def as_click_error(error: Exception, debug: bool = False) -> click.ClickException:
+    """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug."""
+    from ..errors import PeerlearnError
+
+    if isinstance(error, PeerlearnError):
+        return click.ClickException(one_line(str(error)))
+    if debug:
+        raise error
+    if isinstance(error, sqlite3.Error):
+        return click.ClickException(one_line(f"database error: {error}"))
+    return click.ClickException(one_line(f"unexpected {type(error).__name__}: {error} (run with --debug for details)"))
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Env:
+    """Options of the top-level command, passed to every command as ``ctx.obj``."""
+
+    def __init__(self, db_path: str | None, actor: str | None, debug: bool) -> None:
+        self.db_path = db_path
+        self.actor = actor
+        self.debug = debug
+
+    def report_plugin_failures(self, strict: bool) -> None:
+        from .. import plugins
+
+        failures = plugins.failures()
+        if failures and strict:
+            first = failures[0]
+            raise click.ClickException(f"plugin {first.name!r} failed to load: {one_line(first.error)}")
+        plugins.warn_failures(lambda line: click.echo(one_line(line), err=True))
+
+    @contextmanager
+    def registry(self, create: bool = False) -> Iterator["Registry"]:
+        """Open the registry for reading (``create`` for commands that write)."""
+        from ..store import Registry
+
+        registry = Registry.open(self.db_path, actor=self.actor, create=create)
+        try:
+            yield registry
+        finally:
+            registry.close()
+
+    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False) -> T:
+        """Run ``action`` in one transaction; show warnings; tell plugins after commit.
+
+        With ``dry_run`` the changes are listed on stdout and rolled back.
+        """
+        from .. import plugins
+
+        with self.registry(create=True) as registry:
+            with registry.transaction(dry_run=dry_run) as changes:
+                result = action(registry)
+            for warning in registry.warnings:
+                click.echo(f"Warning: {one_line(warning)}", err=True)
+            if dry_run:
+                click.echo(f"Dry run: nothing written; {len(changes)} change(s) would be recorded:")
+                for change in changes:
+                    click.echo(f"  {describe_change(change)}")
+            else:
+                plugins.notify_changed(changes, lambda line: click.echo(f"Warning: {one_line(line)}", err=True))
+        return result
+
+
+def describe_change(change: Any) -> str:
+    values = change.after if change.after is not None else change.before
+    label = ""
+    if isinstance(values, dict):
+        label = values.get("title") or values.get("name") or ""
+    where = f" [{change.network}]" if change.network else ""
+    return f"{change.action} {change.entity} {change.entity_id}{where}" + (f": {label}" if label else "")
+
+
+pass_env = click.make_pass_decorator(Env)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str))
+
+
+def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.") -> None:
+    """Print rows as an aligned plain-text table (notes go to stderr)."""
+    rows = [{column: _cell(row.get(column)) for column in columns} for row in rows]
+    if not rows:
+        click.echo(empty, err=True)
+        return
+    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
+    click.echo("  ".join(column.ljust(widths[column]) for column in columns).rstrip())
+    click.echo("  ".join("-" * widths[column] for column in columns))
+    for row in rows:
+        click.echo("  ".join(row[column].ljust(widths[column]) for column in columns).rstrip())
+
+
+def echo_record(data: dict) -> None:
+    """Print one record as ``field: value`` lines."""
+    width = max((len(key) for key in data), default=0)
+    for key, value in data.items():
+        click.echo(f"{key.ljust(width)}  {_cell(value)}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(item) for item in value)
+    return one_line(str(value))
+
+
+def note(message: str) -> None:
+    """A message for people, on stderr so stdout stays parseable."""
+    click.echo(message, err=True)
+
+
+def parse_moment(option: str, text: str, tzname: str):
+    """Parse a date typed by a person for ``option``, in ``tzname``; returns (datetime, date_only)."""
+    from ..errors import ValidationError
+    from ..timeutil import parse_moment as parse
+
+    try:
+        return parse(text, tzname)
+    except ValueError as error:
+        raise ValidationError(f"{option}: {error}") from None
+
+
+def parse_end(option: str, text: str, start, tzname: str):
+    from ..errors import ValidationError
+    from ..timeutil import parse_end as parse
+
+    try:
+        return parse(text, start, tzname)
+    except ValueError as error:
+        raise ValidationError(f"{option}: {error}") from None
+
+
+def parse_day(option: str, text: str | None):
+    from ..errors import ValidationError
+    from ..timeutil import parse_date
+
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise ValidationError(f"{option}: {error}") from None
+
+
+def build(model: type, option: str, **fields: Any) -> Any:
+    """Construct a model, turning a validator's complaint into a ValidationError."""
+    from ..errors import ValidationError
+
+    try:
+        return model(**fields)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{option}: {error}") from None

@@ -1,0 +1,122 @@
+"""``peerlearn participants`` and ``peerlearn outputs``: who took part, what came out."""
+
+from __future__ import annotations
+
+import click
+
+from .common import build, dry_run_option, echo_json, echo_table, json_option, parse_day, pass_env
+
+
+@click.group()
+def participants() -> None:
+    """Participants: invite members, register them, mark who attended."""
+
+
+def _participation_command(name: str, status: str, doc: str):
+    @click.command(name=name, help=doc)
+    @click.argument("activity")
+    @click.argument("member_refs", nargs=-1, required=True, metavar="MEMBER...")
+    @dry_run_option
+    @pass_env
+    def command(env, activity, member_refs, dry_run) -> None:
+        from .. import participation
+
+        def action(registry):
+            return [participation.set_status(registry, activity, ref, status) for ref in member_refs]
+
+        done = env.write(action, dry_run=dry_run)
+        if not dry_run:
+            for item in done:
+                click.echo(f"Member #{item.member_id}: {item.status} for activity #{item.activity_id}.")
+
+    return command
+
+
+for _name, _status, _doc in (
+    ("invite", "invited", "Invite members (by number or exact name) to an activity."),
+    ("register", "registered", "Register members for an activity; beyond its capacity they are waitlisted."),
+    ("attend", "attended", "Mark members as having attended an activity."),
+    ("decline", "declined", "Record that members declined an activity."),
+):
+    participants.add_command(_participation_command(_name, _status, _doc))
+
+
+@participants.command(name="list")
+@click.argument("activity")
+@json_option
+@pass_env
+def list_participants(env, activity, as_json) -> None:
+    """List an activity's participants and their status."""
+    from .. import participation
+
+    with env.registry() as registry:
+        rows = participation.list_participants(registry, activity)
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["member_id", "name", "country", "status"], empty="No participants yet.")
+
+
+@click.group()
+def outputs() -> None:
+    """Outputs: the reports, papers, recordings and slides activities produce."""
+
+
+@outputs.command()
+@click.argument("activity")
+@click.option("--kind", required=True,
+              type=click.Choice(["thematic_report", "final_report", "paper", "recording", "slides", "good_practice",
+                                 "other"]), help="What it is.")
+@click.option("--title", required=True, help="Title.")
+@click.option("--url", default="", help="Where it is published.")
+@click.option("--date", "date_text", help="Publication date (YYYY-MM-DD).")
+@click.option("--country", help="Country of a good practice.")
+@click.option("--theme", "themes", multiple=True, help="A theme (repeatable).")
+@click.option("--description", default="", help="A short description.")
+@dry_run_option
+@json_option
+@pass_env
+def add(env, activity, kind, title, url, date_text, country, themes, description, dry_run, as_json) -> None:
+    """Record an output of an activity."""
+    from .. import activities, participation
+    from ..models import Output
+    from ..records import plain
+
+    day = parse_day("--date", date_text)
+
+    def action(registry):
+        found = activities.get(registry, activity)
+        output = build(Output, f"output {title!r}", activity_id=found.id, kind=kind, title=title, url=url, date=day,
+                       country=country, themes=themes, description=description)
+        return participation.add_output(registry, output)
+
+    added = env.write(action, dry_run=dry_run)
+    if dry_run:
+        return
+    if as_json:
+        echo_json(plain(added))
+    else:
+        click.echo(f"Added output #{added.id}: {added.title}.")
+
+
+@outputs.command(name="list")
+@click.option("--activity", help="Only this activity's outputs.")
+@click.option("--network", help="Only this network's outputs.")
+@click.option("--kind", help="Only this kind of output.")
+@json_option
+@pass_env
+def list_outputs(env, activity, network, kind, as_json) -> None:
+    """List outputs."""
+    from .. import participation
+    from ..records import plain
+
+    with env.registry() as registry:
+        found = participation.list_outputs(registry, activity_id=activity, network=network, kind=kind)
+    rows = [plain(output) for output in found]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["id", "activity_id", "kind", "date", "title", "url"], empty="No outputs yet.")
+
+
+COMMANDS = [participants, outputs]

@@ -1,0 +1,38 @@
+"""The exceptions peerlearn raises.
+
+The library raises these and never prints or exits; the CLI turns them into
+``click.ClickException`` at its edge, so a user sees ``Error: <message>``.
+"""
+
+
+class PeerlearnError(Exception):
+    """Base of every error a user can cause or meet."""
+
+
+class ValidationError(PeerlearnError):
+    """A value, a record or a set of records breaks a rule."""
+
+
+class NotFound(PeerlearnError):
+    """An id, slug or name that the registry does not hold."""
+
+
+class Conflict(PeerlearnError):
+    """A record that would duplicate one already held."""
+
+
+class RegistryError(PeerlearnError):
+    """The registry file cannot be opened, read or written."""
+
+
+class PluginError(PeerlearnError):
+    """A plugin failed to load, raised inside a hook or returned a wrong value.
+
+    ``plugin`` and ``hook`` name the culprit so that the message can blame it.
+    """
+
+    def __init__(self, plugin: str, hook: str | None, message: str):
+        self.plugin = plugin
+        self.hook = hook
+        where = f"plugin {plugin!r}" + (f" in hook {hook}" if hook else "")
+        super().__init__(f"{where}: {message}")

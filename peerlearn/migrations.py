@@ -1,0 +1,138 @@
+"""The registry's schema, as named migrations applied forward on open.
+
+Each migration runs in its own transaction and is recorded in the database
+(sqlite-utils' ``Migrations``), so a registry written by an older peerlearn
+opens in a newer one and keeps its rows. Never edit a migration that has
+shipped: add a new one. A plugin that needs tables owns its own set.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils.db import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("peerlearn")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    """Networks, members, memberships, activities, participations, outputs."""
+    db.executescript(
+        """
+        CREATE TABLE networks (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            acronym TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            timezone TEXT NOT NULL,
+            categories TEXT NOT NULL DEFAULT '[]',
+            countries TEXT NOT NULL DEFAULT '[]',
+            kinds TEXT NOT NULL DEFAULT '[]',
+            eligibility TEXT NOT NULL DEFAULT '',
+            plugin TEXT
+        );
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            country TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            type TEXT NOT NULL DEFAULT 'organisation',
+            feed_token TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            UNIQUE (name_key, country)
+        );
+        CREATE TABLE memberships (
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            network TEXT NOT NULL REFERENCES networks(slug),
+            role TEXT NOT NULL DEFAULT 'member',
+            since TEXT,
+            until TEXT,
+            PRIMARY KEY (member_id, network)
+        );
+        CREATE INDEX memberships_by_network ON memberships(network, member_id);
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            network TEXT NOT NULL REFERENCES networks(slug),
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            start_local TEXT NOT NULL,
+            end_local TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            all_day INTEGER NOT NULL DEFAULT 0,
+            venue TEXT NOT NULL DEFAULT '',
+            city TEXT NOT NULL DEFAULT '',
+            country TEXT,
+            online_url TEXT NOT NULL DEFAULT '',
+            host_member_id INTEGER REFERENCES members(id),
+            themes TEXT NOT NULL DEFAULT '[]',
+            capacity INTEGER,
+            country_quota INTEGER,
+            rrule TEXT NOT NULL DEFAULT '',
+            sequence INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX activities_by_network_start ON activities(network, start_utc);
+        CREATE INDEX activities_by_start ON activities(start_utc);
+        CREATE INDEX activities_by_host ON activities(host_member_id);
+        CREATE TABLE activity_peers (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            PRIMARY KEY (activity_id, member_id)
+        );
+        CREATE TABLE participations (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (activity_id, member_id)
+        );
+        CREATE INDEX participations_by_member ON participations(member_id, activity_id);
+        CREATE TABLE outputs (
+            id INTEGER PRIMARY KEY,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            date TEXT,
+            country TEXT,
+            themes TEXT NOT NULL DEFAULT '[]',
+            description TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX outputs_by_activity ON outputs(activity_id);
+        """
+    )
+
+
+@migrations()
+def m002_change_log(db: Database) -> None:
+    """The append-only change log; triggers refuse any update or delete of it."""
+    db.executescript(
+        """
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            network TEXT,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX changes_by_network_at ON changes(network, at);
+        CREATE INDEX changes_by_at ON changes(at);
+        CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+        CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+        """
+    )

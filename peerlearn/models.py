@@ -1,0 +1,249 @@
+"""The records peerlearn keeps, as attrs classes.
+
+Models are frozen: change one with ``attrs.evolve`` so that a validator runs
+again. Validators check what a record can check alone (a country is ISO, an
+activity ends after it starts); rules that need a network or the registry
+belong to plugins and the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from .countries import normalise_country
+from .timeutil import zone
+
+ACTIVITY_STATUSES = ("draft", "tentative", "confirmed", "cancelled", "completed")
+MEMBERSHIP_ROLES = ("member", "observer", "secretariat", "chair")
+PARTICIPATION_STATUSES = ("invited", "registered", "waitlisted", "attended", "declined")
+MEMBER_TYPES = ("organisation", "person")
+OUTPUT_KINDS = ("thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other")
+SEVERITIES = ("error", "warning")
+
+
+def _one_of(choices: tuple[str, ...]):
+    def check(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(choices)}; got {value!r}")
+
+    return check
+
+
+def _aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime) -> None:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be a timezone-aware datetime")
+
+
+def _optional_aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime | None) -> None:
+    if value is not None:
+        _aware(instance, attribute, value)
+
+
+def _iana(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    zone(value)
+
+
+def _not_blank(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    if not value or not value.strip():
+        raise ValueError(f"{attribute.name} must not be empty")
+
+
+def _country(value: str) -> str:
+    return normalise_country(value)
+
+
+def _optional_country(value: str | None) -> str | None:
+    return normalise_country(value) if value else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    return tuple(str(item).strip() for item in value if str(item).strip())
+
+
+def _countries(value: Any) -> tuple[str, ...]:
+    return tuple(normalise_country(code) for code in _strings(value))
+
+
+def _ids(value: Any) -> tuple[int, ...]:
+    return tuple(int(item) for item in (value or ()))
+
+
+@attrs.frozen
+class Network:
+    """A peer-learning network: contributed by a plugin or created by hand."""
+
+    slug: str = attrs.field(validator=_not_blank)
+    name: str = attrs.field(validator=_not_blank)
+    acronym: str = ""
+    description: str = ""
+    url: str = ""
+    timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
+    #: member categories the network knows (free text where empty)
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: countries whose members it admits (any where empty)
+    countries: tuple[str, ...] = attrs.field(default=(), converter=_countries)
+    #: kinds of activity it runs (any known kind where empty)
+    kinds: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: who may join, in words, for messages (e.g. "the PES of the EU countries")
+    eligibility: str = ""
+    #: the plugin that contributes it, or None for one created by hand
+    plugin: str | None = None
+
+    @slug.validator
+    def _check_slug(self, attribute: attrs.Attribute, value: str) -> None:
+        if not value.replace("_", "").replace("-", "").isalnum() or value != value.lower():
+            raise ValueError(f"network slug {value!r} must be lower-case letters, digits, - or _")
+
+
+@attrs.frozen
+class ActivityKind:
+    """A kind of activity, such as ``workshop`` or ``peer_review``."""
+
+    name: str = attrs.field(validator=_not_blank)
+    label: str = ""
+    description: str = ""
+
+
+@attrs.frozen
+class Member:
+    """An organisation or a person that belongs to networks.
+
+    ``email`` and ``feed_token`` are private: never in a public feed or log.
+    """
+
+    name: str = attrs.field(validator=_not_blank, converter=str.strip)
+    country: str = attrs.field(converter=_country)
+    category: str = ""
+    email: str = attrs.field(default="")
+    type: str = attrs.field(default="organisation", validator=_one_of(MEMBER_TYPES))
+    id: int | None = None
+    feed_token: str | None = attrs.field(default=None, repr=False)
+
+    @email.validator
+    def _check_email(self, attribute: attrs.Attribute, value: str) -> None:
+        if value and ("@" not in value or " " in value.strip()):
+            raise ValueError(f"{value!r} is not an email address")
+
+
+@attrs.frozen
+class Membership:
+    """A member's place in a network."""
+
+    member_id: int
+    network: str
+    role: str = attrs.field(default="member", validator=_one_of(MEMBERSHIP_ROLES))
+    since: dt.date | None = None
+    until: dt.date | None = attrs.field(default=None)
+
+    @until.validator
+    def _check_until(self, attribute: attrs.Attribute, value: dt.date | None) -> None:
+        if value and self.since and value < self.since:
+            raise ValueError("a membership cannot end before it begins")
+
+
+@attrs.frozen
+class Activity:
+    """Something a network runs: a workshop, a peer review, a conference…
+
+    ``start`` and ``end`` are aware datetimes; ``timezone`` is the IANA zone
+    they were entered in, kept so the local wall time survives a round trip.
+    An all-day activity starts at midnight and ends at midnight after its
+    last day (an exclusive end, as in iCalendar).
+    """
+
+    network: str = attrs.field(validator=_not_blank)
+    kind: str = attrs.field(validator=_not_blank)
+    title: str = attrs.field(validator=_not_blank, converter=str.strip)
+    start: dt.datetime = attrs.field(validator=_aware)
+    end: dt.datetime = attrs.field(validator=_aware)
+    timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
+    status: str = attrs.field(default="confirmed", validator=_one_of(ACTIVITY_STATUSES))
+    description: str = ""
+    all_day: bool = False
+    venue: str = ""
+    city: str = ""
+    country: str | None = attrs.field(default=None, converter=_optional_country)
+    online_url: str = ""
+    host_member_id: int | None = None
+    peer_member_ids: tuple[int, ...] = attrs.field(default=(), converter=_ids)
+    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    capacity: int | None = attrs.field(default=None)
+    country_quota: int | None = None
+    rrule: str = ""
+    sequence: int = 0
+    id: int | None = None
+    uid: str | None = None
+
+    @end.validator
+    def _check_end(self, attribute: attrs.Attribute, value: dt.datetime) -> None:
+        if value <= self.start:
+            raise ValueError(
+                f"the activity ends ({value.isoformat()}) before it starts ({self.start.isoformat()})"
+            )
+
+    @capacity.validator
+    def _check_capacity(self, attribute: attrs.Attribute, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ValueError("capacity must be a positive number")
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(zone(self.timezone))
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(zone(self.timezone))
+
+
+@attrs.frozen
+class Participation:
+    """A member's part in an activity."""
+
+    activity_id: int
+    member_id: int
+    status: str = attrs.field(default="invited", validator=_one_of(PARTICIPATION_STATUSES))
+
+
+@attrs.frozen
+class Output:
+    """What an activity produced: a report, a paper, a recording, a good practice…"""
+
+    activity_id: int
+    kind: str = attrs.field(validator=_one_of(OUTPUT_KINDS))
+    title: str = attrs.field(validator=_not_blank)
+    url: str = ""
+    date: dt.date | None = None
+    country: str | None = attrs.field(default=None, converter=_optional_country)
+    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    description: str = ""
+    id: int | None = None
+
+
+@attrs.frozen
+class Change:
+    """One row of the append-only change log."""
+
+    at: dt.datetime = attrs.field(validator=_aware)
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    network: str | None
+    before: dict | None
+    after: dict | None
+    id: int | None = None
+
+
+@attrs.frozen
+class Problem:
+    """Something a validation hook found: an ``error`` refuses the change, a ``warning`` is shown."""
+
+    message: str
+    severity: str = attrs.field(default="error", validator=_one_of(SEVERITIES))

@@ -1,0 +1,268 @@
+"""The plugin manager: the one module that talks to pluggy.
+
+Plugins are found through the entry-point group ``peerlearn`` and loaded
+lazily, once, one by one: a plugin that fails to import is recorded and
+reported, and the others still work. ``PEERLEARN_LOAD_PLUGINS`` (a
+comma-separated allow-list; empty loads none) and
+``PEERLEARN_DISABLE_PLUGINS`` (a block-list) are read when loading, not at
+import. The core's own behaviours are default plugins registered through the
+same hooks.
+
+Everything else calls the typed functions below, never ``pm.hook.*`` by
+string, so that each call can name the plugin to blame when one fails.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
+
+    from .models import Activity, ActivityKind, Change, Member, Membership, Network, Problem
+
+ENTRY_POINT_GROUP = "peerlearn"
+LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
+DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
+STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
+
+#: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
+DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules")
+
+
+class LoadFailure(NamedTuple):
+    """A plugin that could not be loaded, and why."""
+
+    name: str
+    error: str
+
+
+class PluginInfo(NamedTuple):
+    name: str
+    version: str | None
+    default: bool
+    hooks: list[str]
+
+
+class _Loaded:
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager("peerlearn")
+        self.pm.add_hookspecs(hookspecs)
+        self.failures: list[LoadFailure] = []
+        self.versions: dict[str, str | None] = {}
+        self.defaults: set[str] = set()
+
+
+_loaded: _Loaded | None = None
+
+
+def _names(env: str) -> set[str] | None:
+    value = os.environ.get(env)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def strict() -> bool:
+    return os.environ.get(STRICT_ENV, "").lower() in ("1", "true", "yes", "on")
+
+
+def _load() -> _Loaded:
+    loaded = _Loaded()
+    for module_name in DEFAULT_PLUGINS:
+        loaded.pm.register(import_module(module_name), name=module_name)
+        loaded.defaults.add(module_name)
+        loaded.versions[module_name] = None
+    allow = _names(LOAD_ENV)
+    block = _names(DISABLE_ENV) or set()
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        name = entry_point.name
+        if (allow is not None and name not in allow) or name in block:
+            continue
+        if loaded.pm.has_plugin(name):
+            loaded.failures.append(LoadFailure(name, "another plugin is already registered under this name"))
+            continue
+        try:
+            plugin = entry_point.load()
+            loaded.pm.register(plugin, name=name)
+        except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
+            loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
+            continue
+        dist = getattr(entry_point, "dist", None)
+        loaded.versions[name] = dist.version if dist else None
+    try:
+        loaded.pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        loaded.failures.append(LoadFailure(getattr(error, "plugin_name", "?") or "?", str(error)))
+    if loaded.failures and strict():
+        first = loaded.failures[0]
+        raise PluginError(first.name, None, f"failed to load: {first.error}")
+    return loaded
+
+
+def manager() -> pluggy.PluginManager:
+    """Return the plugin manager, loading the plugins on first use."""
+    return _state().pm
+
+
+def _state() -> _Loaded:
+    global _loaded
+    if _loaded is None:
+        _loaded = _load()
+    return _loaded
+
+
+def reset() -> None:
+    """Forget the loaded plugins; the next call loads them again (for tests)."""
+    global _loaded
+    _loaded = None
+
+
+def register(plugin: object, name: str | None = None) -> str:
+    """Register an extra plugin object (tests, embedding applications)."""
+    state = _state()
+    registered = state.pm.register(plugin, name=name)
+    state.versions.setdefault(registered, None)
+    return registered
+
+
+def unregister(name: str) -> None:
+    state = _state()
+    state.pm.unregister(name=name)
+    state.versions.pop(name, None)
+
+
+def failures() -> list[LoadFailure]:
+    """The plugins that failed to load, in the order they were tried."""
+    return list(_state().failures)
+
+
+def describe() -> list[PluginInfo]:
+    """Every loaded plugin with its version and the hooks it implements."""
+    state = _state()
+    hooks: dict[str, list[str]] = {}
+    for hook_name in sorted(name for name in dir(state.pm.hook) if name.startswith("peerlearn_")):
+        for impl in getattr(state.pm.hook, hook_name).get_hookimpls():
+            hooks.setdefault(impl.plugin_name, []).append(hook_name)
+    return [
+        PluginInfo(name, state.versions.get(name), name in state.defaults, hooks.get(name, []))
+        for name, _plugin in sorted(state.pm.list_name_plugin())
+    ]
+
+
+def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call every implementation of a hook, returning (plugin name, result) pairs.
+
+    Each implementation is called on its own so that an exception names its
+    plugin. The order is pluggy's (last registered first, ``tryfirst`` and
+    ``trylast`` honoured); ``None`` results are dropped.
+    """
+    hook = getattr(manager().hook, hook_name)
+    results = []
+    for impl in reversed(hook.get_hookimpls()):
+        arguments = {name: kwargs[name] for name in impl.argnames}
+        try:
+            result = impl.function(**arguments)
+        except PluginError:
+            raise
+        except Exception as error:  # noqa: BLE001 - blame the plugin, not the core
+            raise PluginError(impl.plugin_name, hook_name, f"raised {type(error).__name__}: {error}") from error
+        if result is not None:
+            results.append((impl.plugin_name, result))
+    return results
+
+
+def _items(plugin: str, hook: str, result: Any, expected: type) -> list:
+    if isinstance(result, (str, bytes)) or not isinstance(result, Iterable):
+        raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a list of {expected.__name__}")
+    items = list(result)
+    for item in items:
+        if not isinstance(item, expected):
+            raise PluginError(plugin, hook, f"returned a {type(item).__name__}, expected {expected.__name__}")
+    return items
+
+
+def networks() -> dict[str, Network]:
+    """The networks the loaded plugins contribute, by slug."""
+    import attrs
+
+    from .models import Network
+
+    found: dict[str, Network] = {}
+    for plugin, result in _call("peerlearn_networks"):
+        for network in _items(plugin, "peerlearn_networks", result, Network):
+            if network.slug in found:
+                raise PluginError(
+                    plugin,
+                    "peerlearn_networks",
+                    f"network {network.slug!r} is already contributed by plugin {found[network.slug].plugin!r}",
+                )
+            found[network.slug] = attrs.evolve(network, plugin=plugin)
+    return found
+
+
+def activity_kinds() -> dict[str, ActivityKind]:
+    """Every kind of activity known to the loaded plugins, by name."""
+    from .models import ActivityKind
+
+    kinds: dict[str, ActivityKind] = {}
+    for plugin, result in _call("peerlearn_activity_kinds"):
+        for kind in _items(plugin, "peerlearn_activity_kinds", result, ActivityKind):
+            kinds.setdefault(kind.name, kind)
+    return dict(sorted(kinds.items()))
+
+
+def _problems(hook: str, pairs: list[tuple[str, Any]]) -> list[Problem]:
+    from .models import Problem
+
+    problems = []
+    for plugin, result in pairs:
+        if isinstance(result, (str, Problem)):
+            result = [result]
+        for item in _items(plugin, hook, result, object):
+            if isinstance(item, str):
+                item = Problem(item)
+            if not isinstance(item, Problem):
+                raise PluginError(plugin, hook, f"returned a {type(item).__name__}, expected Problem or str")
+            problems.append(item)
+    return problems
+
+
+def validate_member(network: Network, member: Member, membership: Membership) -> list[Problem]:
+    """Ask every plugin about a membership; returns errors and warnings."""
+    hook = "peerlearn_validate_member"
+    return _problems(hook, _call(hook, network=network, member=member, membership=membership))
+
+
+def validate_activity(network: Network, activity: Activity, sessions: list[Any] | None = None) -> list[Problem]:
+    """Ask every plugin about an activity; returns errors and warnings."""
+    hook = "peerlearn_validate_activity"
+    return _problems(hook, _call(hook, network=network, activity=activity, sessions=list(sessions or [])))
+
+
+def register_commands(cli: click.Group) -> None:
+    """Let plugins add CLI commands."""
+    _call("peerlearn_commands", cli=cli)
+
+
+def notify_changed(changes: Iterable[Change], warn: Callable[[str], None]) -> None:
+    """Tell plugins of committed changes; a plugin that raises is reported through ``warn``."""
+    for change in changes:
+        try:
+            _call("peerlearn_changed", change=change)
+        except PluginError as error:
+            warn(str(error))
+
+
+def warn_failures(write: Callable[[str], None]) -> None:
+    """Report each plugin that failed to load in one line."""
+    for failure in failures():
+        write(f"Warning: plugin {failure.name!r} failed to load: {failure.error}")

@@ -1,0 +1,277 @@
+"""The registry: one SQLite file, opened safely, written one transaction a command.
+
+``Registry.open`` refuses a file that is not SQLite or fails
+``PRAGMA quick_check`` (it never overwrites one), turns on WAL and a busy
+timeout, and migrates the schema forward. ``Registry.transaction`` begins
+``IMMEDIATE`` so two processes writing at once wait for each other instead
+of failing or losing an update; every change made inside it is appended to
+the change log in the same transaction, and plugins hear of it only after
+it commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils.db import Database
+
+from .errors import RegistryError
+from .models import Change
+from .timeutil import now_utc, to_utc_text
+
+DB_ENV = "PEERLEARN_DB"
+ACTOR_ENV = "PEERLEARN_ACTOR"
+DEFAULT_DB = "peerlearn.db"
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def default_path() -> Path:
+    """``$PEERLEARN_DB``, else ``peerlearn.db`` in the working directory."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def default_actor() -> str:
+    """``$PEERLEARN_ACTOR``, else the operating-system user."""
+    actor = os.environ.get(ACTOR_ENV)
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name is available in some containers
+        return "unknown"
+
+
+class Registry:
+    """An open registry. Use :meth:`open`; close it when done (or use ``with``)."""
+
+    def __init__(self, db: Database, path: Path, actor: str, readonly: bool) -> None:
+        self.db = db
+        self.path = path
+        self.actor = actor
+        self.readonly = readonly
+        self.pending_changes: list[Change] | None = None
+        #: warnings raised by validation, for the caller to show
+        self.warnings: list[str] = []
+
+    # -- opening ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, actor: str | None = None, create: bool = True) -> "Registry":
+        """Open (and where ``create``, create) the registry at ``path``."""
+        path = Path(path) if path is not None else default_path()
+        exists = path.exists()
+        if exists:
+            _check_header(path)
+        elif not create:
+            raise RegistryError(f"no registry at {path} (create one with 'peerlearn init' or 'peerlearn demo')")
+        elif not path.parent.exists():
+            raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} does not exist")
+        readonly = exists and not os.access(path, os.W_OK)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise RegistryError(f"{path} is not a usable SQLite database: {error}") from None
+        if check != "ok":
+            conn.close()
+            raise RegistryError(f"{path} is damaged (PRAGMA quick_check: {check}); refusing to open it")
+        db = Database(conn, execute_plugins=False)
+        registry = cls(db, path, actor or default_actor(), readonly)
+        try:
+            registry._prepare(fresh=not exists)
+        except BaseException:
+            conn.close()
+            raise
+        return registry
+
+    def _prepare(self, fresh: bool) -> None:
+        from .migrations import migrations
+
+        applied = {m.name for m in migrations.applied(self.db)}
+        if not fresh and not applied and self.db.table_names():
+            raise RegistryError(f"{self.path} is an SQLite database but not a peerlearn registry; refusing to change it")
+        pending = migrations.pending(self.db)
+        if self.readonly:
+            if pending:
+                raise RegistryError(f"{self.path} is read-only and needs its schema upgraded; open it writable once")
+            return
+        try:
+            if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.conn.execute("PRAGMA journal_mode = WAL")
+            if pending:
+                migrations.apply(self.db)
+        except sqlite3.OperationalError as error:
+            raise _write_error(self.path, error) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> str:
+        from .migrations import migrations
+
+        applied = migrations.applied(self.db)
+        return applied[-1].name if applied else "none"
+
+    # -- writing ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, *, dry_run: bool = False) -> Iterator[list[Change]]:
+        """One write transaction; yields the list of changes it records.
+
+        On any exception everything is rolled back. With ``dry_run`` the
+        transaction is rolled back even on success, so a caller can show
+        what would change.
+        """
+        if self.pending_changes is not None:
+            raise RuntimeError("transactions do not nest")
+        if self.readonly:
+            raise RegistryError(f"{self.path} is read-only; nothing was changed")
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise _write_error(self.path, error) from None
+        self.pending_changes = changes = []
+        try:
+            yield changes
+            if dry_run:
+                conn.execute("ROLLBACK")
+            else:
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _write_error(self.path, error) from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.pending_changes = None
+
+    def record(
+        self,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        *,
+        network: str | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+    ) -> Change:
+        """Append one row to the change log (inside the current transaction)."""
+        if self.pending_changes is None:
+            raise RuntimeError("changes are recorded only inside Registry.transaction()")
+        change = Change(
+            at=now_utc(),
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            network=network,
+            before=before,
+            after=after,
+        )
+        cursor = self.db.conn.execute(
+            "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            change_row(change),
+        )
+        change = Change(**{**_fields(change), "id": cursor.lastrowid})
+        self.pending_changes.append(change)
+        return change
+
+    def record_many(self, rows: list[tuple]) -> None:
+        """Append many change rows at once (bulk imports); rows as :func:`change_row`."""
+        if self.pending_changes is None:
+            raise RuntimeError("changes are recorded only inside Registry.transaction()")
+        self.db.conn.executemany(
+            "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    # -- reading ----------------------------------------------------------
+
+    def query(self, sql: str, params: Any = ()) -> list[dict]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> dict | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        tables = ("networks", "members", "memberships", "activities", "participations", "outputs", "changes")
+        return {name: self.db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+
+
+def _fields(change: Change) -> dict:
+    import attrs
+
+    return attrs.asdict(change, recurse=False)
+
+
+def change_row(change: Change) -> tuple:
+    return (
+        to_utc_text_precise(change.at),
+        change.actor,
+        change.action,
+        change.entity,
+        change.entity_id,
+        change.network,
+        _json_or_none(change.before),
+        _json_or_none(change.after),
+    )
+
+
+def to_utc_text_precise(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with microseconds, so changes within a second keep their order."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json_or_none(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise RegistryError(f"cannot read {path}: {error.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise RegistryError(f"{path} is not an SQLite database; refusing to open it")
+    if path.is_dir():
+        raise RegistryError(f"{path} is a folder, not a registry file")
+
+
+def _write_error(path: Path, error: sqlite3.OperationalError) -> RegistryError:
+    message = str(error)
+    if "readonly" in message or "read-only" in message:
+        return RegistryError(f"{path} is read-only; nothing was changed")
+    if "locked" in message or "busy" in message:
+        return RegistryError(f"{path} is busy (another peerlearn is writing); nothing was changed, try again")
+    return RegistryError(f"cannot write {path}: {message}")
+
+
+__all__ = ["Registry", "default_path", "default_actor", "to_utc_text"]
