@@ -14,7 +14,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import Activity, ActivityKind, Change, Member, Membership, Network, Problem
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem
 
 hookspec = pluggy.HookspecMarker("peerlearn")
 
@@ -40,6 +40,19 @@ def peerlearn_activity_kinds() -> Iterable[ActivityKind]:
     Called when an activity is validated or the kinds are listed. Return an
     iterable of :class:`peerlearn.ActivityKind`. A network may still restrict
     which kinds it runs through ``Network.kinds``.
+    """
+
+
+@hookspec
+def peerlearn_exporters() -> Iterable[Exporter]:
+    """Return the export formats this plugin adds.
+
+    Called when a command needs the formats of one kind of export (the
+    iCalendar feeds, the activity log, the change log, the yearly report).
+    Return an iterable of :class:`peerlearn.Exporter`; its ``kind`` says
+    what it exports and ``name`` is what users type after ``--format``. Two
+    plugins offering the same name for the same kind is an error naming both.
+    The core registers its own formats through this same hook.
     """
 
 

@@ -247,3 +247,26 @@ class Problem:
 
     message: str
     severity: str = attrs.field(default="error", validator=_one_of(SEVERITIES))
+
+
+@attrs.frozen
+class Exporter:
+    """A named export format for one kind of export.
+
+    ``kind`` says what it exports (``calendar``, ``activity-log``,
+    ``change-log``, ``report``, …); ``write(records, out, **context)`` writes
+    the records to the text stream ``out``. What ``records`` and
+    ``context`` hold is documented by the module that exports that kind.
+    """
+
+    name: str = attrs.field(validator=_not_blank)
+    kind: str = attrs.field(validator=_not_blank)
+    write: Any = attrs.field(repr=False)
+    media_type: str = "text/plain; charset=utf-8"
+    extension: str = ""
+    description: str = ""
+
+    @write.validator
+    def _check_write(self, attribute: attrs.Attribute, value: Any) -> None:
+        if not callable(value):
+            raise ValueError("an exporter's write must be callable")

@@ -27,7 +27,7 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import Activity, ActivityKind, Change, Member, Membership, Network, Problem
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -62,6 +62,8 @@ class _Loaded:
 
 
 _loaded: _Loaded | None = None
+#: Rises whenever the set of plugins may have changed (see ``generation()``).
+_generation = 0
 
 
 def _names(env: str) -> set[str] | None:
@@ -122,22 +124,32 @@ def _state() -> _Loaded:
 
 def reset() -> None:
     """Forget the loaded plugins; the next call loads them again (for tests)."""
-    global _loaded
+    global _loaded, _generation
     _loaded = None
+    _generation += 1
+
+
+def generation() -> int:
+    """A number that changes whenever plugins are reset, registered or unregistered."""
+    return _generation
 
 
 def register(plugin: object, name: str | None = None) -> str:
     """Register an extra plugin object (tests, embedding applications)."""
+    global _generation
     state = _state()
     registered = state.pm.register(plugin, name=name)
     state.versions.setdefault(registered, None)
+    _generation += 1
     return registered
 
 
 def unregister(name: str) -> None:
+    global _generation
     state = _state()
     state.pm.unregister(name=name)
     state.versions.pop(name, None)
+    _generation += 1
 
 
 def failures() -> list[LoadFailure]:
@@ -218,6 +230,24 @@ def activity_kinds() -> dict[str, ActivityKind]:
         for kind in _items(plugin, "peerlearn_activity_kinds", result, ActivityKind):
             kinds.setdefault(kind.name, kind)
     return dict(sorted(kinds.items()))
+
+
+def exporters(kind: str) -> dict[str, Exporter]:
+    """The export formats for ``kind`` (``activity-log``, ``calendar``, …), by name."""
+    from .models import Exporter
+
+    found: dict[str, tuple[str, Exporter]] = {}
+    for plugin, result in _call("peerlearn_exporters"):
+        for exporter in _items(plugin, "peerlearn_exporters", result, Exporter):
+            if exporter.kind != kind:
+                continue
+            if exporter.name in found:
+                raise PluginError(
+                    plugin, "peerlearn_exporters",
+                    f"format {exporter.name!r} for {kind} is already offered by plugin {found[exporter.name][0]!r}",
+                )
+            found[exporter.name] = (plugin, exporter)
+    return {name: found[name][1] for name in sorted(found)}
 
 
 def _problems(hook: str, pairs: list[tuple[str, Any]]) -> list[Problem]:

@@ -18,19 +18,25 @@ T = TypeVar("T")
 class PeerlearnGroup(click.Group):
     """A click group that adds plugins' commands lazily and turns errors into one line."""
 
-    _plugins_added = False
+    _plugin_generation: int | None = None
+    _plugin_commands: frozenset[str] = frozenset()
 
     def _add_plugin_commands(self, ctx: click.Context) -> None:
-        if PeerlearnGroup._plugins_added or self.name != "cli":
-            return
-        PeerlearnGroup._plugins_added = True
+        """Add plugins' commands, again whenever the plugins have changed."""
         from .. import plugins
         from ..errors import PeerlearnError
 
+        if ctx.parent is not None or self._plugin_generation == plugins.generation():
+            return
+        for name in self._plugin_commands:
+            self.commands.pop(name, None)
+        before = set(self.commands)
         try:
             plugins.register_commands(self)
         except PeerlearnError as error:
             click.echo(f"Warning: {error}", err=True)
+        self._plugin_commands = frozenset(set(self.commands) - before)
+        self._plugin_generation = plugins.generation()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands(ctx)

@@ -1,0 +1,23 @@
+"""Every test gets a temporary registry and only peerlearn's own network plugins.
+
+Third-party plugins installed in the environment are kept out; a test that
+wants an entry-point plugin asks for it with ``env.load(...)``.
+"""
+
+import pytest
+
+NETWORKS = ("esf_migration", "integration_network", "mutual_learning", "pes")
+
+
+@pytest.fixture
+def env(peerlearn_env):
+    peerlearn_env.load(*NETWORKS)
+    return peerlearn_env
+
+
+@pytest.fixture
+def demo_env(env):
+    """A registry filled by ``peerlearn demo``."""
+    result = env.run("demo")
+    assert result.exit_code == 0, result.output
+    return env
