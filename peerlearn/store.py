@@ -74,10 +74,14 @@ class Registry:
             raise RegistryError(f"no registry at {path} (create one with 'peerlearn init' or 'peerlearn demo')")
         elif not path.parent.exists():
             raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} does not exist")
-        readonly = exists and not os.access(path, os.W_OK)
+        # A file without write permission is read-only even for root, who could write it anyway.
+        readonly = exists and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222)
         try:
             if readonly:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+                # Without a pending WAL the file is complete: open it immutable, so that
+                # reading leaves no -wal or -shm file behind.
+                flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
             else:
                 conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
