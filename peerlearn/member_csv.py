@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import IO, Iterator
 
+import attrs
+
 from . import networks, plugins
 from .errors import ValidationError
 from .members import new_feed_token
@@ -98,7 +100,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         role = (row.get("role") or "").strip() or "member"
         if key in seen:
             first, joined = seen[key]
-            if first != member or not slug or slug in joined:
+            if attrs.evolve(first, id=None, feed_token=None) != member or not slug or slug in joined:
                 raise ValidationError(f"{where}: member {member.name!r} ({member.country}) appears twice in the file")
             member = first
         else:

@@ -1,0 +1,131 @@
+"""Bad input: exit 1, one line that says what and where, and the registry byte for byte as before."""
+
+import pytest
+
+ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event"]
+
+
+@pytest.fixture
+def ready(env):
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run(*ADD, "--start", "2026-06-10 09:00", "--end", "17:00").exit_code == 0
+    return env
+
+
+def refused(env, *args, expect):
+    before = env.fingerprint()
+    result = env.run(*args)
+    assert result.exit_code == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert expect in lines[0]
+    assert env.fingerprint() == before
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (["--start", "2026-06-10 17:00", "--end", "2026-06-10 09:00"], "before it starts"),
+        (["--start", "2026-03-29 02:30", "--end", "04:00"], "2026-03-29 02:30 does not exist in Europe/Brussels"),
+        (["--start", "2026-10-25 02:30", "--end", "04:00"], "2026-10-25 02:30 is ambiguous in Europe/Brussels"),
+        (["--start", "2026-06-10 09:00", "--end", "10:00", "--tz", "Europe/Atlantis"], "unknown timezone 'Europe/Atlantis'"),
+        (["--start", "10/06/2026", "--end", "10:00"], "--start/--end: '10/06/2026' is not a date"),
+    ],
+)
+def test_bad_times_are_refused(ready, args, expect):
+    refused(ready, *ADD, *args, expect=expect)
+
+
+def test_unknown_network_is_refused(ready):
+    message = refused(ready, "activities", "add", "--network", "atlantis", "--kind", "event", "--title", "X",
+                      "--start", "2026-06-10", expect="unknown network 'atlantis'")
+    assert "known networks: esf_migration, integration_network, mutual_learning, pes" in message
+    refused(ready, "members", "join", "VDAB", "atlantis", expect="unknown network 'atlantis'")
+
+
+def test_unknown_member_and_activity_are_refused(ready):
+    refused(ready, "members", "join", "Nobody", "pes", expect="unknown member 'Nobody'")
+    refused(ready, "activities", "cancel", "99", expect="unknown activity '99'")
+    refused(ready, "participants", "invite", "99", "VDAB", expect="unknown activity '99'")
+    refused(ready, "participants", "invite", "1", "#42", expect="unknown member '#42'")
+    refused(ready, *ADD, "--start", "2026-06-11", "--host", "Nobody", expect="unknown member 'Nobody'")
+
+
+def test_duplicate_member_is_refused(ready):
+    refused(ready, "members", "add", "vdab", "--country", "BE", expect="member 'vdab' (BE) already exists as #1")
+
+
+def test_country_that_is_not_iso_is_refused(ready):
+    refused(ready, "members", "add", "Ministry", "--country", "XX", expect="'XX' is not an ISO 3166-1 alpha-2")
+    refused(ready, "members", "edit", "VDAB", "--country", "Belgium", expect="'Belgium' is not an ISO")
+
+
+def test_member_from_a_country_the_network_does_not_admit_is_refused(ready):
+    refused(ready, "members", "add", "Ministry", "--country", "US", "--network", "pes",
+            expect="PES Network admits only the public employment services of the EU countries, Norway and Iceland")
+
+
+def test_csv_whose_500th_row_is_malformed_imports_nothing(ready, tmp_path):
+    rows = ["name,country,category,network"]
+    rows += [f"Organisation {i},BE,public employment service,pes" for i in range(1, 500)]
+    rows.append("Organisation 500,ZZ,public employment service,pes")
+    rows += [f"Organisation {i},FR,,pes" for i in range(501, 600)]
+    path = tmp_path / "members.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    message = refused(ready, "members", "import", str(path), expect=f"{path} line 501")
+    assert "'ZZ' is not an ISO 3166-1 alpha-2 country code" in message
+
+
+def test_csv_with_a_short_row_names_its_line(ready, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("name,country,category\nA,BE,x\nB\n", encoding="utf-8")
+    refused(ready, "members", "import", str(path), expect=f"{path} line 3: fewer cells")
+
+
+def test_csv_that_is_not_utf8_is_refused(ready, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("name,country\nMinistère du Travail,FR\n".encode("latin-1"))
+    refused(ready, "members", "import", str(path), expect="is not UTF-8 text")
+
+
+def test_csv_with_unknown_column_is_refused(ready, tmp_path):
+    path = tmp_path / "columns.csv"
+    path.write_text("name,country,colour\nA,BE,blue\n", encoding="utf-8")
+    refused(ready, "members", "import", str(path), expect="line 1: unknown column(s) 'colour'")
+
+
+def test_database_that_is_not_sqlite_is_refused_and_untouched(env, tmp_path):
+    path = tmp_path / "agenda.txt"
+    path.write_text("Monday: workshop\n")
+    result = env.run("--db", str(path), "members", "add", "VDAB", "--country", "BE")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {path} is not an SQLite database; refusing to open it"
+    assert path.read_text() == "Monday: workshop\n"
+
+
+def test_missing_registry_for_a_read_says_how_to_create_one(env):
+    result = env.run("activities", "list")
+    assert result.exit_code == 1
+    assert "no registry at" in result.stderr and "peerlearn init" in result.stderr
+    assert not env.db.exists()
+
+
+def test_usage_errors_exit_2(ready):
+    assert ready.run("activities", "add", "--network", "pes").exit_code == 2
+    assert ready.run("activities", "list", "--status", "postponed").exit_code == 2
+
+
+def test_no_traceback_for_unexpected_errors_without_debug(ready, monkeypatch):
+    from peerlearn import activities
+
+    def explode(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(activities, "list_activities", explode)
+    result = ready.run("activities", "list")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Error: unexpected ZeroDivisionError: division by zero"
+                                     " (run with --debug for details)")
+    with pytest.raises(ZeroDivisionError):
+        ready.run("--debug", "activities", "list")
