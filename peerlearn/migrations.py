@@ -129,7 +129,6 @@ def m002_change_log(db: Database) -> None:
             after TEXT
         );
         CREATE INDEX changes_by_network_at ON changes(network, at);
-        CREATE INDEX changes_by_at ON changes(at);
         CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes
         BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
         CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes

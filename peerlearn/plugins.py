@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
 
@@ -170,6 +171,18 @@ def describe() -> list[PluginInfo]:
     ]
 
 
+_impl_cache: dict[str, tuple[int, list]] = {}
+
+
+def _implementations(hook_name: str) -> list:
+    """A hook's implementations in calling order, cached until the plugins change."""
+    cached = _impl_cache.get(hook_name)
+    if cached is None or cached[0] != _generation or _loaded is None:
+        impls = list(reversed(getattr(manager().hook, hook_name).get_hookimpls()))
+        cached = _impl_cache[hook_name] = (_generation, impls)
+    return cached[1]
+
+
 def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call every implementation of a hook, returning (plugin name, result) pairs.
 
@@ -177,9 +190,8 @@ def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     plugin. The order is pluggy's (last registered first, ``tryfirst`` and
     ``trylast`` honoured); ``None`` results are dropped.
     """
-    hook = getattr(manager().hook, hook_name)
     results = []
-    for impl in reversed(hook.get_hookimpls()):
+    for impl in _implementations(hook_name):
         arguments = {name: kwargs[name] for name in impl.argnames}
         try:
             result = impl.function(**arguments)
@@ -251,10 +263,11 @@ def exporters(kind: str) -> dict[str, Exporter]:
 
 
 def _problems(hook: str, pairs: list[tuple[str, Any]]) -> list[Problem]:
-    from .models import Problem
-
-    problems = []
+    problems: list[Problem] = []
     for plugin, result in pairs:
+        if not result:
+            continue
+        from .models import Problem
         if isinstance(result, (str, Problem)):
             result = [result]
         for item in _items(plugin, hook, result, object):

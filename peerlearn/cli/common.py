@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
@@ -60,6 +58,8 @@ class PeerlearnGroup(click.Group):
 
 def as_click_error(error: Exception, debug: bool = False) -> click.ClickException:
     """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug."""
+    import sqlite3
+
     from ..errors import PeerlearnError
 
     if isinstance(error, PeerlearnError):
@@ -140,6 +140,8 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show
 
 
 def echo_json(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str))
 
 
