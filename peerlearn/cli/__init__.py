@@ -33,7 +33,7 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugi
         peerlearn activities list
     """
     ctx.obj = Env(db_path=db_path, actor=actor, debug=debug)
-    ctx.obj.report_plugin_failures(strict_plugins)
+    ctx.obj.report_plugin_failures(strict_plugins, ctx.invoked_subcommand)
 
 
 def _add_builtin_commands() -> None:
