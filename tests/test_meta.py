@@ -7,7 +7,6 @@
 
 import ast
 import inspect
-import sys
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ import pytest
 
 import peerlearn
 from peerlearn import hookspecs
+from peerlearn.testing import public_api_violations
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
@@ -72,33 +72,6 @@ def test_every_command_has_help_and_every_option_help(path, command):
     for param in command.params:
         if isinstance(param, click.Option):
             assert (param.help or "").strip(), f"{' '.join(path)} option {param.opts[0]} has no help="
-
-
-def _stdlib(module):
-    return module.split(".")[0] in sys.stdlib_module_names or module == "__future__"
-
-
-def public_api_violations(source: str):
-    """Imports in ``source`` that are neither the standard library nor names in ``peerlearn.__all__``."""
-    violations = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "peerlearn":
-                    if alias.name != "peerlearn":
-                        violations.append(f"import {alias.name} (line {node.lineno})")
-                elif not _stdlib(alias.name):
-                    violations.append(f"import {alias.name} (line {node.lineno})")
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:
-                violations.append(f"relative import from {'.' * node.level}{module} (line {node.lineno})")
-            elif module == "peerlearn":
-                violations += [f"from peerlearn import {alias.name} (line {node.lineno})"
-                               for alias in node.names if alias.name not in peerlearn.__all__]
-            elif module.split(".")[0] == "peerlearn" or not _stdlib(module):
-                violations.append(f"from {module} import … (line {node.lineno})")
-    return violations
 
 
 @pytest.mark.parametrize("path", NETWORK_MODULES, ids=lambda path: path.name)
