@@ -18,7 +18,8 @@ from peerlearn.testing import public_api_violations
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
-NETWORK_MODULES = sorted((ROOT / "networks" / "peerlearn_networks").glob("*.py"))
+NETWORK_MODULES = sorted((ROOT / "networks" / "peerlearn_networks").glob("*.py")) + [
+    ROOT / "tests" / "example_plugin" / "peerlearn_example_network.py"]
 
 
 def hook_names():
