@@ -26,10 +26,12 @@ hookspec = pluggy.HookspecMarker("peerlearn")
 def peerlearn_networks() -> Iterable[Network]:
     """Return the networks this plugin contributes.
 
-    Called whenever peerlearn needs the known networks (listing them, writing
-    a record for one). Return an iterable of :class:`peerlearn.Network`; set
-    nothing in ``Network.plugin``, peerlearn fills it with this plugin's name.
-    Two plugins returning the same slug is an error naming both.
+    Called when a command starts and whenever peerlearn needs the known
+    networks (listing them, writing a record for one). Return an iterable of
+    :class:`peerlearn.Network`; set nothing in ``Network.plugin``, peerlearn
+    fills it with this plugin's name. Two plugins returning the same slug is
+    an error naming both, and every command but ``peerlearn plugins`` refuses
+    to start until one of them is removed or disabled.
     """
 
 

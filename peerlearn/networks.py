@@ -68,6 +68,11 @@ def ensure(registry: Registry, slug: str) -> Network:
     network = get(registry, slug)
     if network.plugin is None:
         return network
+    if slug not in plugins.networks():
+        warning = f"network {slug!r} comes from plugin {network.plugin!r}, which is not loaded; its rules are not enforced"
+        if warning not in registry.warnings:
+            registry.warnings.append(warning)
+        return network
     row = registry.one("SELECT * FROM networks WHERE slug = ?", [slug])
     wanted = network_row(network)
     if row is None:

@@ -101,14 +101,30 @@ def _load() -> _Loaded:
             continue
         dist = getattr(entry_point, "dist", None)
         loaded.versions[name] = dist.version if dist else None
-    try:
-        loaded.pm.check_pending()
-    except pluggy.PluginValidationError as error:
-        loaded.failures.append(LoadFailure(getattr(error, "plugin_name", "?") or "?", str(error)))
+    _drop_unknown_hooks(loaded)
     if loaded.failures and strict():
         first = loaded.failures[0]
         raise PluginError(first.name, None, f"failed to load: {first.error}")
     return loaded
+
+
+def _drop_unknown_hooks(loaded: _Loaded) -> None:
+    """Unload each plugin implementing a hook peerlearn does not have (a misspelt name), as pluggy's
+    ``check_pending()`` would find, recording it as a failure that names the plugin and the hook."""
+    unknown: dict[str, list[str]] = {}
+    for hook_name in sorted(name for name in vars(loaded.pm.hook) if not name.startswith("_")):
+        caller = getattr(loaded.pm.hook, hook_name)
+        if caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                unknown.setdefault(impl.plugin_name, []).append(hook_name)
+    for name, hooks in unknown.items():
+        loaded.pm.unregister(name=name)
+        loaded.versions.pop(name, None)
+        loaded.failures.append(LoadFailure(name, f"it implements {', '.join(hooks)}, which peerlearn does not"
+                                                 " have (a misspelt hook name?)"))
+    loaded.pm.check_pending()
 
 
 def manager() -> pluggy.PluginManager:

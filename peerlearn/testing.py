@@ -73,6 +73,39 @@ class PeerlearnEnv:
         return digest.hexdigest()
 
 
+def public_api_violations(source: str) -> list[str]:
+    """The imports in a plugin's ``source`` that reach past peerlearn's public API.
+
+    A plugin should import only names listed in ``peerlearn.__all__`` (``from
+    peerlearn import Network, hookimpl``) and the standard library; each
+    other import is returned as a short description with its line, so that a
+    plugin's test can assert ``public_api_violations(source) == []``.
+    """
+    import ast
+    import sys
+
+    import peerlearn
+
+    def stdlib(module: str) -> bool:
+        return module.split(".")[0] in sys.stdlib_module_names or module == "__future__"
+
+    violations = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            violations += [f"import {alias.name} (line {node.lineno})" for alias in node.names
+                           if alias.name != "peerlearn" and not stdlib(alias.name)]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                violations.append(f"relative import from {'.' * node.level}{module} (line {node.lineno})")
+            elif module == "peerlearn":
+                violations += [f"from peerlearn import {alias.name} (line {node.lineno})"
+                               for alias in node.names if alias.name not in peerlearn.__all__]
+            elif not stdlib(module):
+                violations.append(f"from {module} import … (line {node.lineno})")
+    return violations
+
+
 @pytest.fixture
 def peerlearn_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A temporary registry, no entry-point plugins loaded, actor ``tester``."""

@@ -2,7 +2,10 @@
 
 Members: bodies managing the ESF Operational Programmes, policy experts,
 stakeholders, academics and social partners. Activities: workshops, peer
-reviews and site visits, each within an ESF programming period.
+reviews and site visits, each within one ESF programming period: 2014–2020
+(ESF), then 2021–2027 (ESF+). :func:`activity_period` tags an activity with
+its period; the rule refuses an activity outside both periods or straddling
+them, and the activity's calendar event carries the period as a category.
 """
 
 import datetime as dt
@@ -21,6 +24,24 @@ def programming_period(day: dt.date) -> str | None:
         if first <= day.year <= last:
             return name
     return None
+
+
+def _last_day(activity) -> dt.date:
+    # An all-day activity ends at midnight after its last day (exclusive end).
+    end = activity.local_end
+    if activity.all_day or end.time() == dt.time(0, 0):
+        return (end - dt.timedelta(days=1)).date()
+    return end.date()
+
+
+def activity_period(activity) -> str | None:
+    """The programming period an activity belongs to: the one its first day falls in."""
+    return programming_period(activity.local_start.date())
+
+
+def period_label(period: str) -> str:
+    """How a period is shown to people, e.g. ``"ESF+ 2021-2027"``."""
+    return f"ESF+ {period}" if period == "2021-2027" else f"ESF {period}"
 
 
 @hookimpl
@@ -54,8 +75,23 @@ def peerlearn_networks():
 def peerlearn_validate_activity(network, activity):
     if network.slug != SLUG:
         return None
-    if programming_period(activity.local_start.date()) is None:
+    first, last = activity.local_start.date(), _last_day(activity)
+    period = programming_period(first)
+    if period is None:
         periods = " and ".join(PROGRAMMING_PERIODS)
-        return [Problem(f"ESF activities fall within a programming period ({periods});"
-                        f" {activity.local_start:%Y-%m-%d} is outside them")]
+        return [Problem(f"ESF activities fall within a programming period ({periods}); {first:%Y-%m-%d} is outside them")]
+    if programming_period(last) != period:
+        return [Problem(f"an ESF activity belongs to one programming period; it starts in {period_label(period)}"
+                        f" ({first:%Y-%m-%d}) but ends on {last:%Y-%m-%d}")]
+    return None
+
+
+@hookimpl(optionalhook=True)
+def peerlearn_ical_event(network, activity, event):
+    """Tag the activity's calendar event with its programming period (CATEGORIES)."""
+    if network.slug != SLUG:
+        return None
+    period = activity_period(activity)
+    if period:
+        event.add("categories", [period_label(period)])
     return None

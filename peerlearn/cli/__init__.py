@@ -33,13 +33,13 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugi
         peerlearn activities list
     """
     ctx.obj = Env(db_path=db_path, actor=actor, debug=debug)
-    ctx.obj.report_plugin_failures(strict_plugins)
+    ctx.obj.report_plugin_failures(strict_plugins, ctx.invoked_subcommand)
 
 
 def _add_builtin_commands() -> None:
-    from . import activities, changes, members, networks, participation, plugins, registry
+    from . import activities, changes, members, networks, participation, plugin_new, plugins, registry
 
-    for module in (registry, plugins, networks, members, activities, participation, changes):
+    for module in (registry, plugins, plugin_new, networks, members, activities, participation, changes):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -83,14 +83,28 @@ class Env:
         self.actor = actor
         self.debug = debug
 
-    def report_plugin_failures(self, strict: bool) -> None:
+    def report_plugin_failures(self, strict: bool, command: str | None = None) -> None:
+        """Warn of plugins that failed to load; refuse to start when plugins contradict each other.
+
+        Two plugins contributing the same network, or a plugin whose
+        ``peerlearn_networks`` fails, stop every command at start-up except
+        ``peerlearn plugins``, which reports it as a warning so it can be
+        diagnosed.
+        """
         from .. import plugins
+        from ..errors import PluginError
 
         failures = plugins.failures()
         if failures and strict:
             first = failures[0]
             raise click.ClickException(f"plugin {first.name!r} failed to load: {one_line(first.error)}")
         plugins.warn_failures(lambda line: click.echo(one_line(line), err=True))
+        try:
+            plugins.networks()
+        except PluginError as error:
+            if command != "plugins":
+                raise click.ClickException(one_line(str(error))) from None
+            click.echo(f"Warning: {one_line(str(error))}", err=True)
 
     @contextmanager
     def registry(self, create: bool = False) -> Iterator["Registry"]:

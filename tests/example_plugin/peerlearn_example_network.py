@@ -1,0 +1,33 @@
+"""An example external network plugin: the Baltic Sea Employment Forum.
+
+Its rule: the forum admits members from the countries around the Baltic Sea,
+and each of its activities has a capacity (rooms on the ferry are few).
+"""
+
+from peerlearn import Network, Problem, hookimpl
+
+SLUG = "baltic_forum"
+BALTIC = ["DE", "DK", "EE", "FI", "LT", "LV", "PL", "SE"]
+
+
+@hookimpl
+def peerlearn_networks():
+    return [
+        Network(
+            slug=SLUG,
+            name="Baltic Sea Employment Forum",
+            acronym="BSEF",
+            description="Employment services around the Baltic Sea, meeting on board.",
+            timezone="Europe/Helsinki",
+            countries=BALTIC,
+            kinds=["workshop", "study_visit"],
+            eligibility="employment services of the countries around the Baltic Sea",
+        )
+    ]
+
+
+@hookimpl
+def peerlearn_validate_activity(network, activity):
+    if network.slug == SLUG and activity.capacity is None:
+        return [Problem("BSEF activities need a --capacity (places on board are few)")]
+    return None

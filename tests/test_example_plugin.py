@@ -1,0 +1,64 @@
+"""The example external plugin (tests/example_plugin), installed by tox through its entry point.
+
+Skipped where it is not installed (e.g. ``pytest`` run outside tox); install
+it with ``pip install ./tests/example_plugin`` to run these by hand.
+"""
+
+import json
+
+import pytest
+
+pytest.importorskip("peerlearn_example_network", reason="the example plugin is installed by tox")
+
+PLUGIN = "example_network"
+
+
+@pytest.fixture
+def example(env):
+    env.load(PLUGIN, "pes")
+    assert env.run("init").exit_code == 0
+    return env
+
+
+def test_example_plugin_appears_in_peerlearn_plugins(example):
+    rows = {row["name"]: row for row in json.loads(example.run("plugins", "--json").stdout)}
+    assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.0.0"
+    assert rows[PLUGIN]["hooks"] == ["peerlearn_networks", "peerlearn_validate_activity"]
+    assert PLUGIN in example.run("plugins").stdout
+
+
+def test_example_plugin_network_is_listed(example):
+    rows = {row["slug"]: row for row in json.loads(example.run("networks", "list", "--json").stdout)}
+    assert rows["baltic_forum"]["plugin"] == PLUGIN and rows["baltic_forum"]["timezone"] == "Europe/Helsinki"
+
+
+def test_example_plugin_rule_is_enforced(example):
+    args = ["activities", "add", "--network", "baltic_forum", "--kind", "workshop", "--title", "On board",
+            "--start", "2026-06-16"]
+    before = example.fingerprint()
+    refused = example.run(*args)
+    assert refused.exit_code == 1
+    assert refused.stderr == "Error: activity 'On board': BSEF activities need a --capacity (places on board are few)\n"
+    assert example.fingerprint() == before
+    assert example.run(*args, "--capacity", "40").exit_code == 0
+    member = example.run("members", "add", "NAV", "--country", "NO", "--network", "baltic_forum")
+    assert member.exit_code == 1 and "employment services of the countries around the Baltic Sea" in member.stderr
+
+
+def test_example_plugin_vanishes_when_no_plugin_is_loaded(example):
+    example.load()  # PEERLEARN_LOAD_PLUGINS=''
+    names = [row["name"] for row in json.loads(example.run("plugins", "--json").stdout)]
+    assert PLUGIN not in names and names == ["peerlearn.kinds", "peerlearn.rules"]
+    listed = example.run("networks", "list", "--json")
+    rows = {row["slug"]: row for row in json.loads(listed.stdout)}
+    assert rows["baltic_forum"]["source"] == "plugin absent"
+
+
+def test_example_plugin_can_be_blocked_by_name(example, monkeypatch):
+    from peerlearn import plugins
+
+    monkeypatch.delenv("PEERLEARN_LOAD_PLUGINS")
+    monkeypatch.setenv("PEERLEARN_DISABLE_PLUGINS", PLUGIN)
+    plugins.reset()
+    names = [row["name"] for row in json.loads(example.run("plugins", "--json").stdout)]
+    assert PLUGIN not in names and "pes" in names
