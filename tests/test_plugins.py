@@ -137,3 +137,23 @@ def test_import_peerlearn_loads_no_network_and_no_heavy_library():
             " if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_help_and_version_load_no_models_registry_or_calendar_library():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from peerlearn.cli import main\n"
+        "sys.argv = ['peerlearn', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('attrs', 'sqlite_utils', 'icalendar', 'peerlearn.models', 'peerlearn.store')\n"
+        "print('LOADED', [m for m in heavy if m in sys.modules])\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "PEERLEARN_LOAD_PLUGINS"}
+    for flag in ("--help", "--version"):
+        out = subprocess.run([sys.executable, "-c", code, flag], capture_output=True, text=True, check=True,
+                             env=environment).stdout
+        assert out.splitlines()[-1] == "LOADED []", (flag, out[-300:])

@@ -10,7 +10,10 @@ them, and the activity's calendar event carries the period as a category.
 
 import datetime as dt
 
-from peerlearn import Network, Problem, hookimpl
+# Models are reached as peerlearn.<Model> inside the hooks, so that loading this
+# plugin does not load them: `peerlearn --help` stays fast.
+import peerlearn
+from peerlearn import hookimpl
 
 SLUG = "esf_migration"
 
@@ -47,7 +50,7 @@ def period_label(period: str) -> str:
 @hookimpl
 def peerlearn_networks():
     return [
-        Network(
+        peerlearn.Network(
             slug=SLUG,
             name="ESF Transnational Thematic Network on Migration",
             acronym="ESF-TTN Migration",
@@ -79,9 +82,9 @@ def peerlearn_validate_activity(network, activity):
     period = programming_period(first)
     if period is None:
         periods = " and ".join(PROGRAMMING_PERIODS)
-        return [Problem(f"ESF activities fall within a programming period ({periods}); {first:%Y-%m-%d} is outside them")]
+        return [peerlearn.Problem(f"ESF activities fall within a programming period ({periods}); {first:%Y-%m-%d} is outside them")]
     if programming_period(last) != period:
-        return [Problem(f"an ESF activity belongs to one programming period; it starts in {period_label(period)}"
+        return [peerlearn.Problem(f"an ESF activity belongs to one programming period; it starts in {period_label(period)}"
                         f" ({first:%Y-%m-%d}) but ends on {last:%Y-%m-%d}")]
     return None
 

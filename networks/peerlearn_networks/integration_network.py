@@ -5,7 +5,10 @@ contact points per Member State, and the Commission. Its targeted
 mutual-learning activities are study visits, peer reviews and workshops.
 """
 
-from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, Network, hookimpl
+# Models are reached as peerlearn.<Model> inside the hooks, so that loading this
+# plugin does not load them: `peerlearn --help` stays fast.
+import peerlearn
+from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, hookimpl
 
 SLUG = "integration_network"
 NATIONAL_CONTACT_POINT = "National Contact Point on Integration"
@@ -15,7 +18,7 @@ COMMISSION = "European Commission"
 @hookimpl
 def peerlearn_networks():
     return [
-        Network(
+        peerlearn.Network(
             slug=SLUG,
             name="European Integration Network",
             acronym="EIN",

@@ -5,7 +5,10 @@ hosted by one country with peer countries; there are thematic events and
 Mutual Learning Conferences with parallel workshops.
 """
 
-from peerlearn import ActivityKind, Network, hookimpl
+# Models are reached as peerlearn.<Model> inside the hooks, so that loading this
+# plugin does not load them: `peerlearn --help` stays fast.
+import peerlearn
+from peerlearn import hookimpl
 
 SLUG = "mutual_learning"
 
@@ -13,7 +16,7 @@ SLUG = "mutual_learning"
 @hookimpl
 def peerlearn_networks():
     return [
-        Network(
+        peerlearn.Network(
             slug=SLUG,
             name="Mutual Learning Programme",
             acronym="MLP",
@@ -32,7 +35,7 @@ def peerlearn_networks():
 
 @hookimpl
 def peerlearn_activity_kinds():
-    return [ActivityKind("thematic_event", "Thematic event", "A Mutual Learning Programme event on one theme.")]
+    return [peerlearn.ActivityKind("thematic_event", "Thematic event", "A Mutual Learning Programme event on one theme.")]
 
 
 @hookimpl

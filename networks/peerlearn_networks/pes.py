@@ -5,7 +5,10 @@ the European Commission. It runs events and peer reviews, and publishes
 papers after them.
 """
 
-from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, Network, hookimpl
+# Models are reached as peerlearn.<Model> inside the hooks, so that loading this
+# plugin does not load them: `peerlearn --help` stays fast.
+import peerlearn
+from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, hookimpl
 
 SLUG = "pes"
 ADMITTED = EU_MEMBER_STATES | {"NO", "IS", EU_INSTITUTIONS}
@@ -14,7 +17,7 @@ ADMITTED = EU_MEMBER_STATES | {"NO", "IS", EU_INSTITUTIONS}
 @hookimpl
 def peerlearn_networks():
     return [
-        Network(
+        peerlearn.Network(
             slug=SLUG,
             name="European Network of Public Employment Services",
             acronym="PES Network",
