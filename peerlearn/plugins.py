@@ -27,7 +27,8 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role,
+                         Session)
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -170,6 +171,11 @@ def describe() -> list[PluginInfo]:
     ]
 
 
+def implemented(hook_name: str) -> bool:
+    """Whether any loaded plugin implements ``hook_name`` (to skip costly preparation)."""
+    return bool(getattr(manager().hook, hook_name).get_hookimpls())
+
+
 def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call every implementation of a hook, returning (plugin name, result) pairs.
 
@@ -276,6 +282,17 @@ def validate_activity(network: Network, activity: Activity, sessions: list[Any] 
     """Ask every plugin about an activity; returns errors and warnings."""
     hook = "peerlearn_validate_activity"
     return _problems(hook, _call(hook, network=network, activity=activity, sessions=list(sessions or [])))
+
+
+def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
+                  roles: list[Role]) -> list[tuple[str, Problem]]:
+    """Ask every plugin to check an activity's programme; returns (plugin name, problem) pairs."""
+    hook = "peerlearn_agenda_checks"
+    found = []
+    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
+                                roles=list(roles)):
+        found.extend((plugin, problem) for problem in _problems(hook, [(plugin, result)]))
+    return found
 
 
 def register_commands(cli: click.Group) -> None:

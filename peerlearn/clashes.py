@@ -1,0 +1,334 @@
+"""Checks of programmes: who is double-booked, which room is taken twice, what is late.
+
+Overlaps are found by sorting intervals (by person, by room, by track) and
+sweeping them once, keeping only those still running: the cost grows with
+the number of sessions and the clashes found, never with every pair. Each
+:class:`Finding` names the sessions and people involved.
+
+| code | severity | what |
+|---|---|---|
+| ``person-clash`` | error when the person is confirmed in both, else warning | a person in two overlapping sessions, in one activity or across activities of any network |
+| ``travel`` | warning | one person at two site or study visits in different cities without a travel day between |
+| ``room-clash`` | error | two sessions in the same room at once |
+| ``track-overlap`` | warning | two sessions of the same track at once |
+| ``outside`` | error | a session outside its activity's time |
+| ``panel-overrun`` | warning | a panel whose speaking minutes exceed its slot |
+| ``pending`` | warning | roles still tbc or tbd within N days of the event |
+| ``no-chair`` | warning | a workshop with no chair or moderator |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Iterator
+
+import attrs
+
+from .models import Activity
+from .store import Registry
+from .timeutil import to_utc_text
+
+#: Days before an event within which a tbc or tbd role is reported.
+DEFAULT_PENDING_DAYS = 14
+VISIT_KINDS = ("site_visit", "study_visit")
+
+
+@attrs.frozen
+class Finding:
+    """One problem in a programme, naming the sessions and people involved."""
+
+    code: str
+    severity: str
+    message: str
+    activity_ids: tuple[int, ...] = ()
+    session_ids: tuple[int, ...] = ()
+    sessions: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+
+_SESSION_COLUMNS = ("s.id AS sid, s.activity_id, s.title, s.kind, s.track, s.room, s.start_utc, s.end_utc,"
+                    " s.start_local, s.end_local, a.title AS activity_title")
+
+
+def _when(row: dict) -> str:
+    start, end = row["start_local"], row["end_local"]
+    if start[:10] == end[:10]:
+        return f"{start[:10]} {start[11:16]}-{end[11:16]}"
+    return f"{start[:10]} {start[11:16]} to {end[:10]} {end[11:16]}"
+
+
+def _label(row: dict, home: int | None) -> str:
+    where = "" if row["activity_id"] == home else f" of activity #{row['activity_id']} {row['activity_title']!r}"
+    return f"{row['title']!r} (#{row['sid']}, {_when(row)}{where})"
+
+
+def sweep(rows: Iterable[dict], key: str) -> Iterator[tuple[dict, dict]]:
+    """Pairs of rows with the same ``row[key]`` whose [start_utc, end_utc) overlap.
+
+    ``rows`` must be sorted by ``key`` then ``start_utc``; each row is kept
+    only while it runs, so the cost is that of the rows plus the pairs found.
+    """
+    running: list[dict] = []
+    current = object()
+    for row in rows:
+        if row[key] != current:
+            current, running = row[key], []
+        start = row["start_utc"]
+        running = [other for other in running if other["end_utc"] > start]
+        for other in running:
+            if other["sid"] != row["sid"]:
+                yield other, row
+        running.append(row)
+
+
+# -- person clashes ----------------------------------------------------------
+
+
+def _person_rows(registry: Registry, activity: Activity | None) -> list[dict]:
+    sql = (f"SELECT r.person_key, r.name, r.status, r.role, {_SESSION_COLUMNS}"
+           " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
+           " WHERE r.person_key != '' AND r.status != 'declined' AND a.status != 'cancelled'")
+    params: list = []
+    if activity is not None:
+        sql += (" AND r.person_key IN (SELECT r2.person_key FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
+                " WHERE s2.activity_id = ? AND r2.person_key != '' AND r2.status != 'declined')"
+                " AND s.end_utc > ? AND s.start_utc < ?")
+        params = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
+    return registry.query(sql + " ORDER BY r.person_key, s.start_utc", params)
+
+
+def person_clashes(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    home = activity.id if activity else None
+    findings, seen = [], set()
+    for first, second in sweep(_person_rows(registry, activity), "person_key"):
+        if home is not None and home not in (first["activity_id"], second["activity_id"]):
+            continue
+        pair = (first["person_key"], *sorted((first["sid"], second["sid"])))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        confirmed = first["status"] == second["status"] == "confirmed"
+        state = "confirmed" if confirmed else f"{first['status']}/{second['status']}"
+        findings.append(Finding(
+            "person-clash", "error" if confirmed else "warning",
+            f"{first['name']} ({state}) is in two sessions at once: {_label(first, home)} as {first['role']}"
+            f" and {_label(second, home)} as {second['role']}",
+            tuple(sorted({first["activity_id"], second["activity_id"]})), (first["sid"], second["sid"]),
+            (first["title"], second["title"]), (first["name"],),
+        ))
+    return findings
+
+
+# -- rooms, tracks, times ---------------------------------------------------
+
+
+def _session_rows(registry: Registry, activity: Activity | None, order: str, where: str = "") -> list[dict]:
+    sql = (f"SELECT {_SESSION_COLUMNS}, s.activity_id || '/' || {order} AS place"
+           f" FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE a.status != 'cancelled' {where}")
+    params: list = []
+    if activity is not None:
+        sql += " AND s.activity_id = ?"
+        params.append(activity.id)
+    return registry.query(sql + f" ORDER BY s.activity_id, {order}, s.start_utc", params)
+
+
+def room_and_track_overlaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    home = activity.id if activity else None
+    findings, rooms = [], set()
+    for first, second in sweep(_session_rows(registry, activity, "lower(s.room)", "AND s.room != ''"), "place"):
+        rooms.add((first["sid"], second["sid"]))
+        findings.append(Finding(
+            "room-clash", "error",
+            f"room {first['room']!r} holds two sessions at once: {_label(first, home)} and {_label(second, home)}",
+            (first["activity_id"],), (first["sid"], second["sid"]), (first["title"], second["title"])))
+    for first, second in sweep(_session_rows(registry, activity, "s.track"), "place"):
+        if (first["sid"], second["sid"]) in rooms:
+            continue
+        track = f"track {first['track']!r}" if first["track"] else "the main track (no track)"
+        findings.append(Finding(
+            "track-overlap", "warning",
+            f"{track} has two sessions at once: {_label(first, home)} and {_label(second, home)}"
+            " (put parallel sessions in different tracks)",
+            (first["activity_id"],), (first["sid"], second["sid"]), (first["title"], second["title"])))
+    return findings
+
+
+def outside(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    sql = (f"SELECT {_SESSION_COLUMNS}, a.start_local AS a_start, a.end_local AS a_end"
+           " FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           " WHERE (s.start_utc < a.start_utc OR s.end_utc > a.end_utc)")
+    params = []
+    home = activity.id if activity else None
+    if activity is not None:
+        sql += " AND s.activity_id = ?"
+        params.append(activity.id)
+    return [Finding(
+        "outside", "error",
+        f"session {_label(row, home)} lies outside its activity ({row['a_start'][:16].replace('T', ' ')}"
+        f" to {row['a_end'][:16].replace('T', ' ')})",
+        (row["activity_id"],), (row["sid"],), (row["title"],)) for row in registry.query(sql, params)]
+
+
+def _minutes(row: dict) -> int:
+    start = dt.datetime.fromisoformat(row["start_utc"].replace("Z", "+00:00"))
+    end = dt.datetime.fromisoformat(row["end_utc"].replace("Z", "+00:00"))
+    return int((end - start).total_seconds() // 60)
+
+
+def panel_overruns(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    sql = (f"SELECT {_SESSION_COLUMNS}, sum(r.speaking_minutes) AS speaking,"
+           " group_concat(CASE WHEN r.name != '' THEN r.name ELSE 'tbd' END, ', ') AS people"
+           " FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           " JOIN roles r ON r.session_id = s.id AND r.status != 'declined'"
+           " WHERE s.kind = 'panel' AND a.status != 'cancelled'")
+    params = []
+    home = activity.id if activity else None
+    if activity is not None:
+        sql += " AND s.activity_id = ?"
+        params.append(activity.id)
+    findings = []
+    for row in registry.query(sql + " GROUP BY s.id", params):
+        slot = _minutes(row)
+        if row["speaking"] and row["speaking"] > slot:
+            findings.append(Finding(
+                "panel-overrun", "warning",
+                f"panel {_label(row, home)} has {row['speaking']} minutes of speaking in a {slot}-minute slot"
+                f" ({row['people']})",
+                (row["activity_id"],), (row["sid"],), (row["title"],), tuple(row["people"].split(", "))))
+    return findings
+
+
+def pending_roles(registry: Registry, activity: Activity | None = None, days: int = DEFAULT_PENDING_DAYS,
+                  now: dt.datetime | None = None) -> list[Finding]:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    sql = (f"SELECT {_SESSION_COLUMNS}, r.id AS rid, r.role, r.status, r.name, r.note"
+           " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
+           " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND a.start_utc <= ? AND a.end_utc > ?")
+    params: list = [to_utc_text(now + dt.timedelta(days=days)), to_utc_text(now)]
+    home = activity.id if activity else None
+    if activity is not None:
+        sql += " AND s.activity_id = ?"
+        params.append(activity.id)
+    findings = []
+    for row in registry.query(sql + " ORDER BY s.start_utc, s.id, r.id", params):
+        who = row["name"] or "no one yet"
+        findings.append(Finding(
+            "pending", "warning",
+            f"{row['role']} role #{row['rid']} in {_label(row, home)} is still {row['status']} ({who})"
+            f" and the event is within {days} days",
+            (row["activity_id"],), (row["sid"],), (row["title"],), (row["name"],) if row["name"] else ()))
+    return findings
+
+
+def workshops_without_chair(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    sql = (f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           " WHERE s.kind = 'workshop' AND a.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM roles r"
+           " WHERE r.session_id = s.id AND r.role IN ('chair', 'moderator') AND r.status != 'declined')")
+    params = []
+    home = activity.id if activity else None
+    if activity is not None:
+        sql += " AND s.activity_id = ?"
+        params.append(activity.id)
+    return [Finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
+                    (row["activity_id"],), (row["sid"],), (row["title"],))
+            for row in registry.query(sql + " ORDER BY s.start_utc, s.id", params)]
+
+
+# -- travel between site visits ---------------------------------------------
+
+_VISITORS = """
+WITH visitors AS (
+    SELECT r.person_key, r.name, s.activity_id FROM roles r JOIN sessions s ON s.id = r.session_id
+     WHERE r.person_key != '' AND r.status != 'declined'
+    UNION
+    SELECT '#' || p.member_id, m.name, p.activity_id FROM participations p JOIN members m ON m.id = p.member_id
+     WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
+)
+SELECT DISTINCT v.person_key, v.name, a.id AS activity_id, a.title, a.city, a.start_utc, a.start_local,
+       a.end_local, a.all_day
+  FROM visitors v JOIN activities a ON a.id = v.activity_id
+ WHERE a.kind IN ({kinds}) AND a.status != 'cancelled' AND a.city != '' {scope}
+ ORDER BY v.person_key, a.start_utc, a.id
+"""
+
+
+def _last_day(row: dict) -> dt.date:
+    end = dt.datetime.fromisoformat(row["end_local"])
+    return (end - dt.timedelta(days=1)).date() if row["all_day"] else end.date()
+
+
+def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    if activity is not None and activity.kind not in VISIT_KINDS:
+        return []
+    scope, params = "", list(VISIT_KINDS)
+    if activity is not None:
+        scope = "AND v.person_key IN (SELECT person_key FROM visitors WHERE activity_id = ?)"
+        params.append(activity.id)
+    sql = _VISITORS.format(kinds=", ".join("?" for _ in VISIT_KINDS), scope=scope)
+    findings, previous = [], None
+    for row in registry.query(sql, params):
+        if previous is not None and previous["person_key"] == row["person_key"] \
+                and previous["activity_id"] != row["activity_id"] \
+                and previous["city"].casefold() != row["city"].casefold() \
+                and (activity is None or activity.id in (previous["activity_id"], row["activity_id"])):
+            gap = (dt.date.fromisoformat(row["start_local"][:10]) - _last_day(previous)).days
+            if gap < 2:
+                findings.append(Finding(
+                    "travel", "warning",
+                    f"{row['name']} goes from {previous['title']!r} (#{previous['activity_id']}, {previous['city']},"
+                    f" until {_last_day(previous)}) to {row['title']!r} (#{row['activity_id']}, {row['city']},"
+                    f" from {row['start_local'][:10]}) without a travel day between",
+                    (previous["activity_id"], row["activity_id"]), (), (), (row["name"],)))
+        previous = row
+    return findings
+
+
+# -- all together -------------------------------------------------------------
+
+
+def core_checks(registry: Registry, activity: Activity | None = None,
+                pending_days: int = DEFAULT_PENDING_DAYS, now: dt.datetime | None = None) -> list[Finding]:
+    """peerlearn's own checks, for one activity or (``None``) the whole registry."""
+    return [
+        *outside(registry, activity),
+        *person_clashes(registry, activity),
+        *room_and_track_overlaps(registry, activity),
+        *panel_overruns(registry, activity),
+        *workshops_without_chair(registry, activity),
+        *travel_gaps(registry, activity),
+        *pending_roles(registry, activity, pending_days, now),
+    ]
+
+
+def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
+    """What the plugins' ``peerlearn_agenda_checks`` report for ``activity``."""
+    from . import agenda, networks, plugins
+
+    if not plugins.implemented("peerlearn_agenda_checks"):
+        return []
+    network = networks.ensure(registry, activity.network)
+    sessions = agenda.sessions_of(registry, activity.id)
+    roles = agenda.roles_of(registry, activity.id)
+    return [Finding(f"plugin:{plugin}", problem.severity, problem.message, (activity.id,))
+            for plugin, problem in plugins.agenda_checks(network, activity, sessions, roles)]
+
+
+def check_activity(registry: Registry, activity: Activity, pending_days: int = DEFAULT_PENDING_DAYS,
+                   now: dt.datetime | None = None) -> list[Finding]:
+    """Every check of one activity's programme, the plugins' included."""
+    return [*core_checks(registry, activity, pending_days, now), *plugin_checks(registry, activity)]
+
+
+def check_registry(registry: Registry, pending_days: int = DEFAULT_PENDING_DAYS,
+                   now: dt.datetime | None = None) -> list[Finding]:
+    """Every check across the whole registry; plugins are asked about each activity with sessions."""
+    from . import activities, plugins
+
+    findings = core_checks(registry, None, pending_days, now)
+    if plugins.implemented("peerlearn_agenda_checks"):
+        ids = [row["activity_id"] for row in registry.query(
+            "SELECT DISTINCT s.activity_id FROM sessions s JOIN activities a ON a.id = s.activity_id"
+            " WHERE a.status != 'cancelled' ORDER BY s.activity_id")]
+        for activity_id in ids:
+            findings.extend(plugin_checks(registry, activities.get(registry, activity_id)))
+    return findings
