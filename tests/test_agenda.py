@@ -1,0 +1,327 @@
+"""Agendas: sessions, roles, programme files, checks and the timetable."""
+
+import json
+
+import pytest
+
+from peerlearn import demo, programme
+
+
+def mlc_id(env):
+    activities = json.loads(env.run("activities", "list", "--json").stdout)
+    return str(next(a["id"] for a in activities if a["title"] == demo.MLC_TITLE))
+
+
+def sessions(env, activity):
+    return {s["key"]: s for s in json.loads(env.run("sessions", "list", activity, "--json").stdout)}
+
+
+def refused(env, *args, expect):
+    """Run a command that must fail: exit 1, one line naming ``expect``, registry unchanged."""
+    before = env.fingerprint()
+    result = env.run(*args)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("Error: ") and expect in lines[-1], result.stderr
+    assert env.fingerprint() == before
+    return lines[-1]
+
+
+@pytest.fixture
+def mlc(demo_env):
+    return demo_env, mlc_id(demo_env)
+
+
+# -- the seed conference ---------------------------------------------------------
+
+
+def test_seed_conference_imports_from_its_programme_file(mlc):
+    env, activity = mlc
+    found = sessions(env, activity)
+    assert len(found) == 14
+    assert [found[f"workshop-{n}"]["track"] for n in range(1, 6)] == ["A", "B", "C", "A", "B"]
+    roles = json.loads(env.run("roles", "list", activity, "--session", "opening-panel", "--json").stdout)
+    assert [r["role"] for r in roles] == ["chair"] + ["panellist"] * 6
+    assert [r["status"] for r in roles] == ["tbc", "tbc", "tbc", "tbd", "tbd", "tbc", "tbc"]
+    assert roles[1]["name"] == "Thomas Liebig" and roles[1]["speaking_minutes"] == 10
+    confirmed = json.loads(env.run("roles", "list", activity, "--status", "confirmed", "--json").stdout)
+    assert {r["name"] for r in confirmed} == {"Nicolas Schmit", "Ylva Johansson"}
+    # round trip: exporting gives back the shipped file byte for byte
+    exported = env.run("agenda", "export", activity).stdout
+    assert exported == programme.seed_path().read_text(encoding="utf-8")
+
+
+def test_export_import_export_is_exact(mlc, tmp_path):
+    env, activity = mlc
+    first = env.run("agenda", "export", activity).stdout
+    path = tmp_path / "p.yaml"
+    path.write_text(first, encoding="utf-8")
+    assert env.run("agenda", "import", activity, str(path)).exit_code == 0
+    assert env.run("agenda", "export", activity).stdout == first
+
+
+def test_agenda_show_draws_three_then_two_parallel_workshops_side_by_side(mlc):
+    env, activity = mlc
+    result = env.run("agenda", "show", activity, "--width", "120")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    three = [line for line in lines if "Workshop 1" in line]
+    assert len(three) == 1 and "Workshop 2" in three[0] and "Workshop 3" in three[0]
+    two = [line for line in lines if "Workshop 4" in line]
+    assert len(two) == 1 and "Workshop 5" in two[0] and "Workshop 3" not in two[0]
+    assert lines.index(three[0]) < lines.index(two[0])
+    assert any(line.count("Track ") == 3 for line in lines)
+    data = json.loads(env.run("agenda", "show", activity, "--json").stdout)
+    parallel = [block["tracks"] for block in data["blocks"] if block["parallel"]]
+    assert parallel == [["A", "B", "C"], ["A", "B"]]
+
+
+def test_seed_programme_passes_its_checks(mlc):
+    env, activity = mlc
+    result = env.run("agenda", "check", activity, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+
+
+# -- clashes ---------------------------------------------------------------------
+
+
+def test_panellist_confirmed_in_two_parallel_workshops_is_refused_naming_both(mlc):
+    env, activity = mlc
+    assert env.run("roles", "add", activity, "workshop-1", "--role", "speaker", "--name", "Thomas Liebig",
+                   "--status", "confirmed").exit_code == 0
+    line = refused(env, "roles", "add", activity, "workshop-2", "--role", "speaker", "--name", "thomas  liebig",
+                   "--status", "confirmed", expect="Thomas Liebig")
+    assert "Workshop 1: Skills intelligence" in line and "Workshop 2: Sustainable housing" in line
+
+
+def test_double_booking_while_tbc_is_a_warning_and_check_names_both_sessions(mlc):
+    env, activity = mlc
+    env.run("roles", "add", activity, "workshop-1", "--role", "speaker", "--name", "Olga Stachova")
+    result = env.run("roles", "add", activity, "workshop-3", "--role", "panellist", "--name", "Olga Stachova")
+    assert result.exit_code == 0 and "Warning:" in result.stderr and "Workshop 3" in result.stderr
+    findings = json.loads(env.run("agenda", "check", activity, "--json").stdout)
+    clash = [f for f in findings if f["code"] == "person-clash"]
+    assert len(clash) == 1 and clash[0]["severity"] == "warning"
+    assert clash[0]["people"] == ["Olga Stachova"]
+    assert clash[0]["sessions"] == ["Workshop 1: Skills intelligence against skills shortages",
+                                    "Workshop 3: Employment opportunities for migrant women"]
+    # confirming both turns it into an error that refuses the second confirmation
+    roles = json.loads(env.run("roles", "list", activity, "--json").stdout)
+    ids = [str(r["id"]) for r in roles if r["name"] == "Olga Stachova" and r["session"].startswith("Workshop")]
+    assert env.run("roles", "confirm", ids[0]).exit_code == 0
+    refused(env, "roles", "confirm", ids[1], expect="Workshop 1")
+    assert env.run("roles", "decline", ids[1]).exit_code == 0
+    assert not [f for f in json.loads(env.run("agenda", "check", activity, "--json").stdout)
+                if f["code"] == "person-clash"]
+
+
+def test_clash_across_activities_of_different_networks(mlc):
+    env, activity = mlc
+    conference = json.loads(env.run("activities", "show", activity, "--json").stdout)
+    day = conference["start"][:10]
+    result = env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "PES board",
+                     "--start", f"{day} 09:00", "--end", "12:30", "--json")
+    other = str(json.loads(result.stdout)["id"])
+    assert env.run("sessions", "add", other, "--title", "Board meeting", "--start", "09:45", "--end", "10:30",
+                   "--kind", "plenary").exit_code == 0
+    assert env.run("roles", "add", other, "board-meeting", "--role", "speaker", "--name", "Nicolas Schmit",
+                   "--status", "tbc").exit_code == 0
+    findings = json.loads(env.run("agenda", "check", activity, "--json").stdout)
+    clash = [f for f in findings if f["code"] == "person-clash"]
+    assert clash and "PES board" in clash[0]["message"] and "Nicolas Schmit" in clash[0]["message"]
+    assert "Opening speech" in clash[0]["message"]
+    # the whole registry sees it too, once
+    everything = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    assert len([f for f in everything if f["code"] == "person-clash"]) == 1
+
+
+def test_room_clash_refused_and_same_track_overlap_warned(mlc):
+    env, activity = mlc
+    refused(env, "sessions", "add", activity, "--title", "Side event", "--start", "12:00", "--end", "12:30",
+            "--track", "D", "--room", "room a", "--kind", "workshop", expect="Room A")
+    result = env.run("sessions", "add", activity, "--title", "Side event", "--start", "12:00", "--end", "12:30",
+                     "--track", "A", "--room", "Room D", "--kind", "workshop")
+    assert result.exit_code == 0
+    assert "track 'A' has two sessions at once" in result.stderr
+    assert "'Side event'" in result.stderr and "has no chair" in result.stderr
+
+
+def test_panel_overrun_pending_roles_and_no_chair(mlc):
+    env, activity = mlc
+    result = env.run("roles", "add", activity, "opening-panel", "--role", "panellist", "--name", "Extra Speaker",
+                     "--speaking-minutes", "30")
+    assert result.exit_code == 0 and "65 minutes of speaking in a 60-minute slot" in result.stderr
+    findings = json.loads(env.run("agenda", "check", activity, "--pending-days", "400", "--json").stdout)
+    codes = {f["code"] for f in findings}
+    assert {"panel-overrun", "pending"} <= codes
+    pending = [f for f in findings if f["code"] == "pending"]
+    assert any("Thomas Liebig" in f["people"] for f in pending)
+    assert any("still tbd (no one yet)" in f["message"] for f in pending)
+    assert "pending" not in {f["code"] for f in json.loads(
+        env.run("agenda", "check", activity, "--pending-days", "0", "--json").stdout)}
+
+
+def test_travel_day_between_site_visits_in_different_cities(env):
+    ids = []
+    for city, start, end in (("Lisbon", "2026-03-04", "2026-03-05"), ("Warsaw", "2026-03-06", "2026-03-06"),
+                             ("Berlin", "2026-03-08", "2026-03-08")):
+        result = env.run("activities", "add", "--network", "esf_migration", "--kind", "site_visit", "--title",
+                         f"Visit {city}", "--start", start, "--end", end, "--city", city, "--json")
+        assert result.exit_code == 0, result.output
+        ids.append(str(json.loads(result.stdout)["id"]))
+    for activity, day in zip(ids, ("2026-03-04", "2026-03-06", "2026-03-08")):
+        env.run("sessions", "add", activity, "--title", "Visit", "--start", f"{day} 10:00", "--end", "12:00")
+        env.run("roles", "add", activity, "visit", "--role", "rapporteur", "--name", "Ana Costa")
+    findings = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    travel = [f for f in findings if f["code"] == "travel"]
+    assert len(travel) == 1
+    assert "Visit Lisbon" in travel[0]["message"] and "Visit Warsaw" in travel[0]["message"]
+    assert travel[0]["people"] == ["Ana Costa"]
+
+
+# -- moving, cancelling, the change log ----------------------------------------------
+
+
+def test_rescheduling_moves_sessions_and_cancelling_keeps_them(mlc):
+    env, activity = mlc
+    before = sessions(env, activity)
+    conference = json.loads(env.run("activities", "show", activity, "--json").stdout)
+    new_day = "2031-07-08"
+    assert env.run("activities", "reschedule", activity, "--start", new_day).exit_code == 0
+    after = sessions(env, activity)
+    assert after["workshop-1"]["start"].startswith(f"{new_day}T11:45:00+02:00")
+    assert [s["key"] for s in after.values()] == list(before)
+    changes = json.loads(env.run("changes", "--since", "2000-01-01", "--json").stdout)
+    moved = [c for c in changes if c["entity"] == "session" and c["action"] == "reschedule"]
+    assert len(moved) == 14
+    assert conference["start"][:10] != new_day
+    assert env.run("activities", "cancel", activity).exit_code == 0
+    assert sessions(env, activity) == after
+    refused(env, "sessions", "add", activity, "--title", "Late", "--start", "10:00", "--end", "10:30",
+            expect="cancelled")
+    assert "CANCELLED" in env.run("agenda", "show", activity).stdout
+
+
+def test_shortening_an_activity_below_its_programme_is_refused(mlc):
+    env, activity = mlc
+    conference = json.loads(env.run("activities", "show", activity, "--json").stdout)
+    day = conference["start"][:10]
+    refused(env, "activities", "reschedule", activity, "--start", f"{day} 09:30", "--end", "16:00",
+            expect="Closing panel")
+
+
+def test_session_changes_land_in_the_change_log(mlc):
+    env, activity = mlc
+    assert env.run("sessions", "move", activity, "coffee-2", "--start", "15:35").exit_code == 0
+    assert env.run("sessions", "edit", activity, "lunch", "--room", "Foyer").exit_code == 0
+    assert env.run("sessions", "remove", activity, "coffee").exit_code == 0
+    changes = json.loads(env.run("changes", "--since", "2000-01-01", "--json").stdout)
+    actions = [(c["action"], c["entity"]) for c in changes[-3:]]
+    assert actions == [("move", "session"), ("update", "session"), ("delete", "session")]
+    assert "coffee" not in sessions(env, activity)
+
+
+# -- bad input ---------------------------------------------------------------------
+
+
+def test_bad_sessions_and_roles_are_refused(mlc):
+    env, activity = mlc
+    refused(env, "sessions", "add", activity, "--title", "Backwards", "--start", "12:00", "--end", "11:00",
+            expect="ends")
+    refused(env, "sessions", "add", activity, "--title", "Evening", "--start", "17:30", "--end", "18:00",
+            expect="lies outside activity")
+    refused(env, "sessions", "add", activity, "--title", "No time", "--start", "2030-01-01", "--end", "11:00",
+            expect="needs a time")
+    refused(env, "roles", "add", activity, "no-such-session", "--role", "speaker", "--name", "X",
+            expect="has no session 'no-such-session'")
+    refused(env, "roles", "add", activity, "workshop-1", "--role", "speaker", "--status", "confirmed",
+            expect="needs a person's name")
+    refused(env, "roles", "confirm", "9999", expect="unknown role")
+
+
+PROGRAMME_OK = """\
+tracks: [A, B]
+sessions:
+- id: one
+  title: First
+  kind: workshop
+  start: 10:00
+  end: "11:00"
+  track: A
+  roles:
+  - {role: chair, status: confirmed, name: Mia Berg}
+"""
+
+
+@pytest.mark.parametrize("replace, expect", [
+    (("  kind: workshop", "  knid: workshop"), "p.yaml:5: unknown key 'knid' in a session"),
+    (("  start: 10:00", "  start: 25:00"), "p.yaml:6: start '25:00' is not a time of day"),
+    (("  track: A", "  track: Z"), "p.yaml:8: unknown track 'Z'"),
+    (("sessions:\n", "sessions:\n- {id: one, title: Again, start: '09:40', end: '09:50'}\n"),
+     "p.yaml:4: duplicate session id 'one' (first at line 3)"),
+    (("  end: \"11:00\"", "  end: \"09:00\""), "p.yaml:7: session 'one' ends (09:00) before it starts"),
+    (("status: confirmed", "status: maybe"), "p.yaml:10: unknown status 'maybe'"),
+    (("title: First", "title: [First"), "p.yaml:"),
+])
+def test_bad_programme_files_name_file_and_line_and_import_nothing(mlc, tmp_path, replace, expect):
+    env, activity = mlc
+    path = tmp_path / "p.yaml"
+    path.write_text(PROGRAMME_OK.replace(*replace), encoding="utf-8")
+    line = refused(env, "agenda", "import", activity, str(path), expect=expect)
+    assert str(path) in line
+
+
+def test_good_programme_file_with_unquoted_times_imports(mlc, tmp_path):
+    env, activity = mlc
+    path = tmp_path / "p.yaml"
+    path.write_text(PROGRAMME_OK, encoding="utf-8")
+    result = env.run("agenda", "import", activity, str(path))
+    assert result.exit_code == 0, result.output
+    found = sessions(env, activity)
+    assert list(found) == ["one"] and "T10:00:00" in found["one"]["start"]
+
+
+# -- plugins -------------------------------------------------------------------------
+
+
+class NoBreaksPlugin:
+    """An in-test plugin: the agenda of a conference may not have breaks longer than an hour."""
+
+    from peerlearn import hookimpl
+
+    @hookimpl
+    def peerlearn_agenda_checks(self, activity, sessions, roles):
+        from peerlearn import Problem
+
+        return [Problem(f"break {s.title!r} is longer than an hour") for s in sessions
+                if s.kind == "break" and s.minutes > 60]
+
+
+class SessionCounter:
+    from peerlearn import hookimpl
+
+    seen: list = []
+
+    @hookimpl
+    def peerlearn_validate_activity(self, activity, sessions):
+        self.seen.append(len(sessions))
+
+
+def test_peerlearn_agenda_checks_plugin_adds_a_check(mlc):
+    env, activity = mlc
+    env.register(NoBreaksPlugin(), name="no-breaks")
+    result = env.run("agenda", "check", activity)
+    assert result.exit_code == 1
+    assert "[plugin:no-breaks] break 'Lunch' is longer than an hour" in result.stdout
+    refused(env, "sessions", "edit", activity, "coffee", "--title", "Coffee", expect="break 'Lunch'")
+
+
+def test_validate_activity_receives_the_sessions(mlc):
+    env, activity = mlc
+    counter = SessionCounter()
+    counter.seen = []
+    env.register(counter, name="counter")
+    assert env.run("activities", "edit", activity, "--venue", "Charlemagne").exit_code == 0
+    assert env.run("sessions", "remove", activity, "coffee").exit_code == 0
+    assert counter.seen == [14, 13]
