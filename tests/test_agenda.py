@@ -325,3 +325,47 @@ def test_validate_activity_receives_the_sessions(mlc):
     assert env.run("activities", "edit", activity, "--venue", "Charlemagne").exit_code == 0
     assert env.run("sessions", "remove", activity, "coffee").exit_code == 0
     assert counter.seen == [14, 13]
+
+
+# -- participation ---------------------------------------------------------------
+
+
+def test_country_quota_waitlists_and_counts_by_country(env):
+    for name, country in (("Ministry A", "DE"), ("Ministry B", "DE"), ("Ministry C", "DE"), ("Ministry D", "FR")):
+        assert env.run("members", "add", name, "--country", country, "--category", "ministry",
+                       "--network", "mutual_learning").exit_code == 0, name
+    added = env.run("activities", "add", "--network", "mutual_learning", "--kind", "thematic_event", "--title",
+                    "Thematic event", "--start", "2030-05-07 09:00", "--end", "17:00", "--country-quota", "2",
+                    "--json")
+    activity = str(json.loads(added.stdout)["id"])
+    result = env.run("participants", "register", activity, "Ministry A", "Ministry B", "Ministry C", "Ministry D")
+    assert result.exit_code == 0
+    assert "admits 2 per country and DE has 2; 'Ministry C' is waitlisted" in result.stderr
+    listed = {r["name"]: r["status"] for r in json.loads(env.run("participants", "list", activity, "--json").stdout)}
+    assert listed == {"Ministry A": "registered", "Ministry B": "registered", "Ministry C": "waitlisted",
+                      "Ministry D": "registered"}
+    counts = {r["country"]: r for r in json.loads(env.run("participants", "counts", activity, "--json").stdout)}
+    assert counts["DE"]["registered"] == 2 and counts["DE"]["waitlisted"] == 1 and counts["DE"]["total"] == 3
+    assert counts["FR"]["registered"] == 1
+    # a DE place frees up: Ministry C registers this time
+    assert env.run("participants", "decline", activity, "Ministry A").exit_code == 0
+    assert env.run("participants", "register", activity, "Ministry C").exit_code == 0
+    listed = {r["name"]: r["status"] for r in json.loads(env.run("participants", "list", activity, "--json").stdout)}
+    assert listed["Ministry C"] == "registered"
+
+
+def test_invite_a_whole_network_or_one_category(demo_env):
+    env = demo_env
+    added = env.run("activities", "add", "--network", "mutual_learning", "--kind", "thematic_event", "--title",
+                    "Experts' seminar", "--start", "2030-05-07 09:00", "--end", "17:00", "--json")
+    activity = str(json.loads(added.stdout)["id"])
+    result = env.run("participants", "invite", activity, "--all-members", "--category", "expert")
+    assert result.exit_code == 0, result.output
+    names = {r["name"] for r in json.loads(env.run("participants", "list", activity, "--json").stdout)}
+    assert names == {"Thomas Liebig (OECD)", "Armelle Ledan (AEIDL)", "Olga Stachova (MOSAIC)",
+                     "Anila Noor (New Women Connectors)"}
+    assert env.run("participants", "invite", activity, "--network", "mutual_learning").exit_code == 0
+    everyone = json.loads(env.run("participants", "list", activity, "--json").stdout)
+    assert len(everyone) > 4 and {r["status"] for r in everyone} == {"invited"}
+    refused(env, "participants", "invite", activity, "--network", "pes", "--category", "astronaut",
+            expect="no members in category 'astronaut'")
