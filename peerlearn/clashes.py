@@ -62,30 +62,51 @@ def _label(row: dict, home: int | None) -> str:
     return f"{row['title']!r} (#{row['sid']}, {_when(row)}{where})"
 
 
-def sweep(rows: Iterable[dict], key: str) -> Iterator[tuple[dict, dict]]:
-    """Pairs of rows with the same ``row[key]`` whose [start_utc, end_utc) overlap.
+def sweep(rows: Iterable[tuple]) -> Iterator[tuple[tuple, tuple]]:
+    """Pairs of intervals of the same group that overlap.
 
-    ``rows`` must be sorted by ``key`` then ``start_utc``; each row is kept
-    only while it runs, so the cost is that of the rows plus the pairs found.
+    ``rows`` are ``(group, start, end, session_id, ...)`` tuples with UTC
+    text times, sorted by group then start; each is kept only while it
+    runs, so the cost is that of the rows plus the pairs found.
     """
-    running: list[dict] = []
+    running: list[tuple] = []
     current = object()
     for row in rows:
-        if row[key] != current:
-            current, running = row[key], []
-        start = row["start_utc"]
-        running = [other for other in running if other["end_utc"] > start]
-        for other in running:
-            if other["sid"] != row["sid"]:
-                yield other, row
+        if row[0] != current:
+            current, running = row[0], []
+        start = row[1]
+        if running:
+            running = [other for other in running if other[2] > start]
+            for other in running:
+                if other[3] != row[3]:
+                    yield other, row
         running.append(row)
+
+
+def _sorted(registry: Registry, sql: str, params: list) -> list[tuple]:
+    """Rows of ``sql`` sorted in Python (faster than SQLite's temporary B-tree for a sweep)."""
+    rows = registry.db.conn.execute(sql, params).fetchall()
+    rows.sort()
+    return rows
+
+
+def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
+    ids = sorted(set(session_ids))
+    found: dict[int, dict] = {}
+    for index in range(0, len(ids), 500):
+        chunk = ids[index:index + 500]
+        for row in registry.query(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN activities a ON a.id = s.activity_id"
+                f" WHERE s.id IN ({', '.join('?' for _ in chunk)})", chunk):
+            found[row["sid"]] = row
+    return found
 
 
 # -- person clashes ----------------------------------------------------------
 
 
-def _person_rows(registry: Registry, activity: Activity | None) -> list[dict]:
-    sql = (f"SELECT r.person_key, r.name, r.status, r.role, {_SESSION_COLUMNS}"
+def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
+    sql = ("SELECT r.person_key, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role"
            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
            " WHERE r.person_key != '' AND r.status != 'declined' AND a.status != 'cancelled'")
     params: list = []
@@ -94,27 +115,30 @@ def _person_rows(registry: Registry, activity: Activity | None) -> list[dict]:
                 " WHERE s2.activity_id = ? AND r2.person_key != '' AND r2.status != 'declined')"
                 " AND s.end_utc > ? AND s.start_utc < ?")
         params = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
-    return registry.query(sql + " ORDER BY r.person_key, s.start_utc", params)
+    return _sorted(registry, sql, params)
 
 
 def person_clashes(registry: Registry, activity: Activity | None = None) -> list[Finding]:
     home = activity.id if activity else None
-    findings, seen = [], set()
-    for first, second in sweep(_person_rows(registry, activity), "person_key"):
-        if home is not None and home not in (first["activity_id"], second["activity_id"]):
+    pairs, seen = [], set()
+    for first, second in sweep(_person_rows(registry, activity)):
+        if home is not None and home not in (first[4], second[4]):
             continue
-        pair = (first["person_key"], *sorted((first["sid"], second["sid"])))
-        if pair in seen:
-            continue
-        seen.add(pair)
-        confirmed = first["status"] == second["status"] == "confirmed"
-        state = "confirmed" if confirmed else f"{first['status']}/{second['status']}"
+        pair = (first[0], *sorted((first[3], second[3])))
+        if pair not in seen:
+            seen.add(pair)
+            pairs.append((first, second))
+    details = _details(registry, (row[3] for pair in pairs for row in pair))
+    findings = []
+    for first, second in pairs:
+        one, two = details[first[3]], details[second[3]]
+        confirmed = first[5] == second[5] == "confirmed"
+        state = "confirmed" if confirmed else f"{first[5]}/{second[5]}"
         findings.append(Finding(
             "person-clash", "error" if confirmed else "warning",
-            f"{first['name']} ({state}) is in two sessions at once: {_label(first, home)} as {first['role']}"
-            f" and {_label(second, home)} as {second['role']}",
-            tuple(sorted({first["activity_id"], second["activity_id"]})), (first["sid"], second["sid"]),
-            (first["title"], second["title"]), (first["name"],),
+            f"{first[6]} ({state}) is in two sessions at once: {_label(one, home)} as {first[7]}"
+            f" and {_label(two, home)} as {second[7]}",
+            tuple(sorted({first[4], second[4]})), (first[3], second[3]), (one["title"], two["title"]), (first[6],),
         ))
     return findings
 
@@ -122,34 +146,35 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> list
 # -- rooms, tracks, times ---------------------------------------------------
 
 
-def _session_rows(registry: Registry, activity: Activity | None, order: str, where: str = "") -> list[dict]:
-    sql = (f"SELECT {_SESSION_COLUMNS}, s.activity_id || '/' || {order} AS place"
+def _place_rows(registry: Registry, activity: Activity | None, place: str, where: str = "") -> list[tuple]:
+    sql = (f"SELECT s.activity_id || '/' || {place}, s.start_utc, s.end_utc, s.id, s.activity_id"
            f" FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE a.status != 'cancelled' {where}")
     params: list = []
     if activity is not None:
         sql += " AND s.activity_id = ?"
         params.append(activity.id)
-    return registry.query(sql + f" ORDER BY s.activity_id, {order}, s.start_utc", params)
+    return _sorted(registry, sql, params)
 
 
 def room_and_track_overlaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
     home = activity.id if activity else None
-    findings, rooms = [], set()
-    for first, second in sweep(_session_rows(registry, activity, "lower(s.room)", "AND s.room != ''"), "place"):
-        rooms.add((first["sid"], second["sid"]))
+    rooms = [(a[3], b[3]) for a, b in sweep(_place_rows(registry, activity, "lower(s.room)", "AND s.room != ''"))]
+    taken = set(rooms)
+    tracks = [(a[3], b[3]) for a, b in sweep(_place_rows(registry, activity, "s.track")) if (a[3], b[3]) not in taken]
+    details = _details(registry, (sid for pair in rooms + tracks for sid in pair))
+    findings = []
+    for one, two in ((details[a], details[b]) for a, b in rooms):
         findings.append(Finding(
             "room-clash", "error",
-            f"room {first['room']!r} holds two sessions at once: {_label(first, home)} and {_label(second, home)}",
-            (first["activity_id"],), (first["sid"], second["sid"]), (first["title"], second["title"])))
-    for first, second in sweep(_session_rows(registry, activity, "s.track"), "place"):
-        if (first["sid"], second["sid"]) in rooms:
-            continue
-        track = f"track {first['track']!r}" if first["track"] else "the main track (no track)"
+            f"room {one['room']!r} holds two sessions at once: {_label(one, home)} and {_label(two, home)}",
+            (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"])))
+    for one, two in ((details[a], details[b]) for a, b in tracks):
+        track = f"track {one['track']!r}" if one["track"] else "the main track (no track)"
         findings.append(Finding(
             "track-overlap", "warning",
-            f"{track} has two sessions at once: {_label(first, home)} and {_label(second, home)}"
+            f"{track} has two sessions at once: {_label(one, home)} and {_label(two, home)}"
             " (put parallel sessions in different tracks)",
-            (first["activity_id"],), (first["sid"], second["sid"]), (first["title"], second["title"])))
+            (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"])))
     return findings
 
 
@@ -169,32 +194,27 @@ def outside(registry: Registry, activity: Activity | None = None) -> list[Findin
         (row["activity_id"],), (row["sid"],), (row["title"],)) for row in registry.query(sql, params)]
 
 
-def _minutes(row: dict) -> int:
-    start = dt.datetime.fromisoformat(row["start_utc"].replace("Z", "+00:00"))
-    end = dt.datetime.fromisoformat(row["end_utc"].replace("Z", "+00:00"))
-    return int((end - start).total_seconds() // 60)
-
-
 def panel_overruns(registry: Registry, activity: Activity | None = None) -> list[Finding]:
-    sql = (f"SELECT {_SESSION_COLUMNS}, sum(r.speaking_minutes) AS speaking,"
-           " group_concat(CASE WHEN r.name != '' THEN r.name ELSE 'tbd' END, ', ') AS people"
-           " FROM sessions s JOIN activities a ON a.id = s.activity_id"
-           " JOIN roles r ON r.session_id = s.id AND r.status != 'declined'"
-           " WHERE s.kind = 'panel' AND a.status != 'cancelled'")
+    sql = ("SELECT * FROM (SELECT s.id, CAST(round((julianday(s.end_utc) - julianday(s.start_utc)) * 1440) AS INTEGER)"
+           " AS slot, (SELECT sum(r.speaking_minutes) FROM roles r WHERE r.session_id = s.id"
+           " AND r.status != 'declined') AS speaking FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           " WHERE s.kind = 'panel' AND a.status != 'cancelled' {scope}) WHERE speaking > slot")
     params = []
     home = activity.id if activity else None
     if activity is not None:
-        sql += " AND s.activity_id = ?"
         params.append(activity.id)
+    over = registry.query(sql.format(scope="AND s.activity_id = ?" if activity else ""), params)
+    details = _details(registry, (row["id"] for row in over))
     findings = []
-    for row in registry.query(sql + " GROUP BY s.id", params):
-        slot = _minutes(row)
-        if row["speaking"] and row["speaking"] > slot:
-            findings.append(Finding(
-                "panel-overrun", "warning",
-                f"panel {_label(row, home)} has {row['speaking']} minutes of speaking in a {slot}-minute slot"
-                f" ({row['people']})",
-                (row["activity_id"],), (row["sid"],), (row["title"],), tuple(row["people"].split(", "))))
+    for row in over:
+        people = [r["name"] or "tbd" for r in registry.query(
+            "SELECT name FROM roles WHERE session_id = ? AND status != 'declined' ORDER BY position, id", [row["id"]])]
+        detail = details[row["id"]]
+        findings.append(Finding(
+            "panel-overrun", "warning",
+            f"panel {_label(detail, home)} has {row['speaking']} minutes of speaking in a {row['slot']}-minute slot"
+            f" ({', '.join(people)})",
+            (detail["activity_id"],), (row["id"],), (detail["title"],), tuple(people)))
     return findings
 
 
@@ -237,17 +257,18 @@ def workshops_without_chair(registry: Registry, activity: Activity | None = None
 # -- travel between site visits ---------------------------------------------
 
 _VISITORS = """
-WITH visitors AS (
-    SELECT r.person_key, r.name, s.activity_id FROM roles r JOIN sessions s ON s.id = r.session_id
-     WHERE r.person_key != '' AND r.status != 'declined'
+WITH visits AS (SELECT id FROM activities WHERE kind IN ({kinds}) AND status != 'cancelled' AND city != ''),
+visitors AS (
+    SELECT r.person_key, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
+      JOIN roles r ON r.session_id = s.id WHERE r.person_key != '' AND r.status != 'declined'
     UNION
-    SELECT '#' || p.member_id, m.name, p.activity_id FROM participations p JOIN members m ON m.id = p.member_id
-     WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
+    SELECT '#' || p.member_id, m.name, p.activity_id FROM visits v JOIN participations p ON p.activity_id = v.id
+      JOIN members m ON m.id = p.member_id WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
 )
 SELECT DISTINCT v.person_key, v.name, a.id AS activity_id, a.title, a.city, a.start_utc, a.start_local,
        a.end_local, a.all_day
   FROM visitors v JOIN activities a ON a.id = v.activity_id
- WHERE a.kind IN ({kinds}) AND a.status != 'cancelled' AND a.city != '' {scope}
+ WHERE 1 {scope}
  ORDER BY v.person_key, a.start_utc, a.id
 """
 
