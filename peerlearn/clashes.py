@@ -106,16 +106,21 @@ def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
-    sql = ("SELECT r.person_key, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role"
-           " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
-           " WHERE r.person_key != '' AND r.status != 'declined' AND a.status != 'cancelled'")
+    """Role intervals keyed by person: once by name, and once by member where the role names one."""
+    base = ("SELECT {key}, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role, r.id"
+            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
+            " WHERE r.status != 'declined' AND a.status != 'cancelled' AND {present}")
+    scope = (" AND {column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
+             " WHERE s2.activity_id = ? AND r2.status != 'declined') AND s.end_utc > ? AND s.start_utc < ?")
+    by_name = base.format(key="r.person_key", present="r.person_key != ''")
+    by_member = base.format(key="'#' || r.member_id", present="r.member_id IS NOT NULL")
     params: list = []
     if activity is not None:
-        sql += (" AND r.person_key IN (SELECT r2.person_key FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
-                " WHERE s2.activity_id = ? AND r2.person_key != '' AND r2.status != 'declined')"
-                " AND s.end_utc > ? AND s.start_utc < ?")
-        params = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
-    return _sorted(registry, sql, params)
+        window = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
+        by_name += scope.format(column="person_key")
+        by_member += scope.format(column="member_id")
+        params = window + window
+    return _sorted(registry, f"{by_name} UNION ALL {by_member}", params)
 
 
 def person_clashes(registry: Registry, activity: Activity | None = None) -> list[Finding]:
@@ -124,7 +129,7 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> list
     for first, second in sweep(_person_rows(registry, activity)):
         if home is not None and home not in (first[4], second[4]):
             continue
-        pair = (first[0], *sorted((first[3], second[3])))
+        pair = tuple(sorted((first[8], second[8])))
         if pair not in seen:
             seen.add(pair)
             pairs.append((first, second))
@@ -138,7 +143,8 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> list
             "person-clash", "error" if confirmed else "warning",
             f"{first[6]} ({state}) is in two sessions at once: {_label(one, home)} as {first[7]}"
             f" and {_label(two, home)} as {second[7]}",
-            tuple(sorted({first[4], second[4]})), (first[3], second[3]), (one["title"], two["title"]), (first[6],),
+            tuple(sorted({first[4], second[4]})), (first[3], second[3]), (one["title"], two["title"]),
+            tuple(dict.fromkeys((first[6], second[6]))),
         ))
     return findings
 
@@ -262,13 +268,17 @@ visitors AS (
     SELECT r.person_key, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
       JOIN roles r ON r.session_id = s.id WHERE r.person_key != '' AND r.status != 'declined'
     UNION
+    SELECT '#' || r.member_id, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
+      JOIN roles r ON r.session_id = s.id WHERE r.member_id IS NOT NULL AND r.status != 'declined'
+    UNION
     SELECT '#' || p.member_id, m.name, p.activity_id FROM visits v JOIN participations p ON p.activity_id = v.id
       JOIN members m ON m.id = p.member_id WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
 )
-SELECT DISTINCT v.person_key, v.name, a.id AS activity_id, a.title, a.city, a.start_utc, a.start_local,
+SELECT v.person_key, min(v.name) AS name, a.id AS activity_id, a.title, a.city, a.start_utc, a.start_local,
        a.end_local, a.all_day
   FROM visitors v JOIN activities a ON a.id = v.activity_id
  WHERE 1 {scope}
+ GROUP BY v.person_key, a.id
  ORDER BY v.person_key, a.start_utc, a.id
 """
 
@@ -279,6 +289,7 @@ def _last_day(row: dict) -> dt.date:
 
 
 def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+    """Consecutive visits of one person in different cities with less than a free day between."""
     if activity is not None and activity.kind not in VISIT_KINDS:
         return []
     scope, params = "", list(VISIT_KINDS)
@@ -286,22 +297,25 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
         scope = "AND v.person_key IN (SELECT person_key FROM visitors WHERE activity_id = ?)"
         params.append(activity.id)
     sql = _VISITORS.format(kinds=", ".join("?" for _ in VISIT_KINDS), scope=scope)
-    findings, previous = [], None
+    trips: dict[tuple[int, int], tuple[dict, dict, list[str]]] = {}
+    previous = None
     for row in registry.query(sql, params):
         if previous is not None and previous["person_key"] == row["person_key"] \
-                and previous["activity_id"] != row["activity_id"] \
                 and previous["city"].casefold() != row["city"].casefold() \
-                and (activity is None or activity.id in (previous["activity_id"], row["activity_id"])):
-            gap = (dt.date.fromisoformat(row["start_local"][:10]) - _last_day(previous)).days
-            if gap < 2:
-                findings.append(Finding(
-                    "travel", "warning",
-                    f"{row['name']} goes from {previous['title']!r} (#{previous['activity_id']}, {previous['city']},"
-                    f" until {_last_day(previous)}) to {row['title']!r} (#{row['activity_id']}, {row['city']},"
-                    f" from {row['start_local'][:10]}) without a travel day between",
-                    (previous["activity_id"], row["activity_id"]), (), (), (row["name"],)))
+                and (activity is None or activity.id in (previous["activity_id"], row["activity_id"])) \
+                and (dt.date.fromisoformat(row["start_local"][:10]) - _last_day(previous)).days < 2:
+            people = trips.setdefault((previous["activity_id"], row["activity_id"]), (previous, row, []))[2]
+            if row["name"] not in people:
+                people.append(row["name"])
         previous = row
-    return findings
+    return [Finding(
+        "travel", "warning",
+        f"{', '.join(people)} {'goes' if len(people) == 1 else 'go'} from {first['title']!r}"
+        f" (#{first['activity_id']}, {first['city']}, until {_last_day(first)}) to {second['title']!r}"
+        f" (#{second['activity_id']}, {second['city']}, from {second['start_local'][:10]})"
+        " without a travel day between",
+        (first["activity_id"], second["activity_id"]), (), (), tuple(people))
+        for first, second, people in trips.values()]
 
 
 # -- all together -------------------------------------------------------------

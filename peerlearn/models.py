@@ -357,9 +357,7 @@ class Role:
 
     @property
     def person_key(self) -> str:
-        """Who this is, for clash detection: the member, else the name case-folded."""
-        if self.member_id is not None:
-            return f"#{self.member_id}"
+        """The name case-folded: with ``member_id``, how checks tell one person from another."""
         return self.name.casefold()
 
     @property

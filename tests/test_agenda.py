@@ -369,3 +369,44 @@ def test_invite_a_whole_network_or_one_category(demo_env):
     assert len(everyone) > 4 and {r["status"] for r in everyone} == {"invited"}
     refused(env, "participants", "invite", activity, "--network", "pes", "--category", "astronaut",
             expect="no members in category 'astronaut'")
+
+
+def test_a_member_is_the_same_person_under_another_spelling(mlc):
+    env, activity = mlc
+    # Thomas Liebig sits on the opening panel (10:00-11:00) linked to his member record
+    result = env.run("sessions", "add", activity, "--title", "Press briefing", "--start", "10:30", "--end", "10:45",
+                     "--track", "press")
+    assert result.exit_code == 0
+    result = env.run("roles", "add", activity, "press-briefing", "--role", "speaker", "--name", "T. Liebig",
+                     "--member", "Thomas Liebig (OECD)")
+    assert result.exit_code == 0
+    findings = json.loads(env.run("agenda", "check", activity, "--json").stdout)
+    clash = [f for f in findings if f["code"] == "person-clash"]
+    assert len(clash) == 1
+    assert clash[0]["sessions"][0].startswith("Opening panel") and clash[0]["sessions"][1] == "Press briefing"
+    assert set(clash[0]["people"]) == {"Thomas Liebig", "T. Liebig"}
+
+
+def test_confirming_a_tbd_role_needs_a_name_and_emails_stay_private(mlc, tmp_path):
+    env, activity = mlc
+    roles = json.loads(env.run("roles", "list", activity, "--session", "welcome", "--json").stdout)
+    moderator = str(roles[0]["id"])
+    refused(env, "roles", "confirm", moderator, expect="needs a person's name")
+    assert env.run("roles", "confirm", moderator, "--name", "Mia Berg").exit_code == 0
+    added = env.run("roles", "add", activity, "lunch", "--role", "speaker", "--name", "Eva Secret",
+                    "--email", "eva@example.org", "--json")
+    assert json.loads(added.stdout)["email"] == "(private)"
+    assert "eva@example.org" not in env.run("agenda", "export", activity).stdout
+    assert "eva@example.org" in env.run("agenda", "export", activity, "--include-private").stdout
+    changes = env.run("changes", "--since", "2000-01-01", "--json").stdout
+    assert "eva@example.org" not in changes and "Mia Berg" in changes
+
+
+def test_import_dry_run_writes_nothing(mlc, tmp_path):
+    env, activity = mlc
+    path = tmp_path / "p.yaml"
+    path.write_text(PROGRAMME_OK, encoding="utf-8")
+    before = env.fingerprint()
+    result = env.run("agenda", "import", activity, str(path), "--dry-run")
+    assert result.exit_code == 0 and "Dry run" in result.stdout and "delete session" in result.stdout
+    assert env.fingerprint() == before
