@@ -187,8 +187,12 @@ def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | N
 
 
 def delete(registry: Registry, activity_id: int | str) -> Activity:
-    """Delete an activity with its participations and outputs (the change log keeps it)."""
+    """Delete an activity with its sessions, roles, participations and outputs (the change log keeps it)."""
+    from . import agenda
+
     current = get(registry, activity_id)
+    for session in agenda.sessions_of(registry, current.id):
+        agenda.delete_session(registry, current, session)
     registry.db.execute("DELETE FROM activities WHERE id = ?", [current.id])
     registry.record("delete", "activity", current.id, network=current.network, before=public(current))
     return current

@@ -410,3 +410,26 @@ def test_import_dry_run_writes_nothing(mlc, tmp_path):
     result = env.run("agenda", "import", activity, str(path), "--dry-run")
     assert result.exit_code == 0 and "Dry run" in result.stdout and "delete session" in result.stdout
     assert env.fingerprint() == before
+
+
+def test_deleting_an_activity_records_its_sessions_and_roles_leaving(mlc):
+    env, activity = mlc
+    assert env.run("activities", "delete", activity).exit_code == 0
+    changes = json.loads(env.run("changes", "--since", "2000-01-01", "--json").stdout)
+    deleted = {(c["entity"], c["action"]) for c in changes if c["action"] == "delete"}
+    assert {("session", "delete"), ("role", "delete"), ("activity", "delete")} <= deleted
+    assert len([c for c in changes if c["entity"] == "session" and c["action"] == "delete"]) == 14
+    with env.open() as registry:
+        assert registry.counts()["sessions"] == 0 and registry.counts()["roles"] == 0
+
+
+def test_agenda_commands_document_themselves():
+    from peerlearn.cli import agenda, roles, sessions
+
+    for group in (sessions.sessions, roles.roles, agenda.agenda):
+        assert group.help
+        for command in group.commands.values():
+            assert command.help, command.name
+            for param in command.params:
+                if param.param_type_name == "option":
+                    assert param.help, f"{command.name} {param.name}"
