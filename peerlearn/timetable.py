@@ -8,6 +8,7 @@ same structure is what ``agenda show --json`` prints.
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from typing import Any
 
@@ -73,8 +74,7 @@ def render(activity: Activity, sessions: list[Session], roles: list[Role], width
     by_session: dict[int | None, list[Role]] = {}
     for role in roles:
         by_session.setdefault(role.session_id, []).append(role)
-    out = [activity.title, f"{activity.local_start:%A %d %B %Y %H:%M} - {activity.local_end:%H:%M}"
-           f" ({activity.timezone})" + (f", {activity.city}" if activity.city else "")]
+    out = [activity.title, f"{_when(activity)} ({activity.timezone})" + (f", {activity.city}" if activity.city else "")]
     if activity.status == "cancelled":
         out.append("CANCELLED (programme kept for the record)")
     if not sessions:
@@ -107,6 +107,16 @@ def render(activity: Activity, sessions: list[Session], roles: list[Role], width
             out.append("| " + " | ".join(parts) + " |")
     out.append(_rule(previous))
     return "\n".join(out) + "\n"
+
+
+def _when(activity: Activity) -> str:
+    start, end = activity.local_start, activity.local_end
+    if activity.all_day:
+        last = (end - dt.timedelta(days=1)).date()
+        return f"{start:%A %d %B %Y}" + (f" to {last:%A %d %B %Y}" if last != start.date() else "")
+    if start.date() == end.date():
+        return f"{start:%A %d %B %Y %H:%M}-{end:%H:%M}"
+    return f"{start:%A %d %B %Y %H:%M} to {end:%A %d %B %Y %H:%M}"
 
 
 def _rule(widths: list[int]) -> str:

@@ -433,3 +433,23 @@ def test_agenda_commands_document_themselves():
             for param in command.params:
                 if param.param_type_name == "option":
                     assert param.help, f"{command.name} {param.name}"
+
+
+def test_multi_day_programme_keeps_wall_clock_times_across_dst(env, tmp_path):
+    added = env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Two days",
+                    "--start", "2027-03-20", "--end", "2027-03-21", "--json")
+    activity = str(json.loads(added.stdout)["id"])
+    path = tmp_path / "two.yaml"
+    path.write_text("sessions:\n- {id: a, title: Morning, start: '09:00', end: '12:00'}\n"
+                    "- {id: b, title: Second day, day: 2, start: '09:00', end: '10:00'}\n"
+                    "- {id: c, title: Third day, day: 3, start: '09:00', end: '10:00'}\n", encoding="utf-8")
+    refused(env, "agenda", "import", activity, str(path), expect="two.yaml:4: day 3 is not a day of activity")
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n", encoding="utf-8")
+    assert env.run("agenda", "import", activity, str(path)).exit_code == 0
+    assert "day: 2" in env.run("agenda", "export", activity).stdout
+    show = env.run("agenda", "show", activity, "--width", "60").stdout
+    assert "Saturday 20 March 2027 to Sunday 21 March 2027" in show and "Sunday 21 March 2027\n" in show
+    assert env.run("activities", "reschedule", activity, "--start", "2027-04-03").exit_code == 0
+    found = sessions(env, activity)
+    assert found["a"]["start"] == "2027-04-03T09:00:00+02:00"
+    assert found["b"]["start"] == "2027-04-04T09:00:00+02:00"
