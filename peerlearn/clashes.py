@@ -13,13 +13,14 @@ the number of sessions and the clashes found, never with every pair. Each
 | ``track-overlap`` | warning | two sessions of the same track at once |
 | ``outside`` | error | a session outside its activity's time |
 | ``panel-overrun`` | warning | a panel whose speaking minutes exceed its slot |
-| ``pending`` | warning | roles still tbc or tbd within N days of the event |
+| ``pending`` | warning | roles still tbc or tbd within N days of the event (``$PEERLEARN_PENDING_DAYS``, default 14) |
 | ``no-chair`` | warning | a workshop with no chair or moderator |
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Iterable, Iterator
 
 import attrs
@@ -28,8 +29,9 @@ from .models import Activity
 from .store import Registry
 from .timeutil import to_utc_text
 
-#: Days before an event within which a tbc or tbd role is reported.
+#: Days before an event within which a tbc or tbd role is reported (``$PEERLEARN_PENDING_DAYS`` overrides).
 DEFAULT_PENDING_DAYS = 14
+PENDING_DAYS_ENV = "PEERLEARN_PENDING_DAYS"
 VISIT_KINDS = ("site_visit", "study_visit")
 
 
@@ -224,9 +226,22 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
     return findings
 
 
-def pending_roles(registry: Registry, activity: Activity | None = None, days: int = DEFAULT_PENDING_DAYS,
+def pending_days() -> int:
+    """How many days before an event tbc/tbd roles are reported: ``$PEERLEARN_PENDING_DAYS`` or 14."""
+    from .errors import ValidationError
+
+    text = os.environ.get(PENDING_DAYS_ENV, "").strip()
+    if not text:
+        return DEFAULT_PENDING_DAYS
+    if not text.isdigit():
+        raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
+    return int(text)
+
+
+def pending_roles(registry: Registry, activity: Activity | None = None, days: int | None = None,
                   now: dt.datetime | None = None) -> list[Finding]:
     now = now or dt.datetime.now(dt.timezone.utc)
+    days = pending_days() if days is None else days
     sql = (f"SELECT {_SESSION_COLUMNS}, r.id AS rid, r.role, r.status, r.name, r.note"
            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
            " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND a.start_utc <= ? AND a.end_utc > ?")
@@ -322,7 +337,7 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
 
 
 def core_checks(registry: Registry, activity: Activity | None = None,
-                pending_days: int = DEFAULT_PENDING_DAYS, now: dt.datetime | None = None) -> list[Finding]:
+                pending_days: int | None = None, now: dt.datetime | None = None) -> list[Finding]:
     """peerlearn's own checks, for one activity or (``None``) the whole registry."""
     return [
         *outside(registry, activity),
@@ -348,13 +363,13 @@ def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
             for plugin, problem in plugins.agenda_checks(network, activity, sessions, roles)]
 
 
-def check_activity(registry: Registry, activity: Activity, pending_days: int = DEFAULT_PENDING_DAYS,
+def check_activity(registry: Registry, activity: Activity, pending_days: int | None = None,
                    now: dt.datetime | None = None) -> list[Finding]:
     """Every check of one activity's programme, the plugins' included."""
     return [*core_checks(registry, activity, pending_days, now), *plugin_checks(registry, activity)]
 
 
-def check_registry(registry: Registry, pending_days: int = DEFAULT_PENDING_DAYS,
+def check_registry(registry: Registry, pending_days: int | None = None,
                    now: dt.datetime | None = None) -> list[Finding]:
     """Every check across the whole registry; plugins are asked about each activity with sessions."""
     from . import activities, plugins

@@ -160,6 +160,12 @@ def test_panel_overrun_pending_roles_and_no_chair(mlc):
     assert any("still tbd (no one yet)" in f["message"] for f in pending)
     assert "pending" not in {f["code"] for f in json.loads(
         env.run("agenda", "check", activity, "--pending-days", "0", "--json").stdout)}
+    # the variable sets N for checks after changes too
+    result = env.run("sessions", "edit", activity, "lunch", "--room", "Foyer", env={"PEERLEARN_PENDING_DAYS": "400"})
+    assert result.exit_code == 0 and "is still tbd" in result.stderr
+    bad = env.run("agenda", "check", activity, env={"PEERLEARN_PENDING_DAYS": "soon"})
+    assert bad.exit_code == 1 and "Error: $PEERLEARN_PENDING_DAYS must be a whole number" in bad.stderr
+
 
 
 def test_travel_day_between_site_visits_in_different_cities(env):

@@ -51,8 +51,9 @@ def export(env, activity, output, include_private) -> None:
 @agenda.command()
 @click.argument("activity", required=False)
 @click.option("--all", "everything", is_flag=True, help="Check every activity in the registry.")
-@click.option("--pending-days", type=click.IntRange(min=0), default=14, show_default=True,
-              help="Report roles still tbc or tbd when the event is this many days away or fewer.")
+@click.option("--pending-days", type=click.IntRange(min=0),
+              help="Report roles still tbc or tbd when the event is this many days away or fewer"
+                   " (default: $PEERLEARN_PENDING_DAYS, else 14).")
 @json_option
 @pass_env
 def check(env, activity, everything, pending_days, as_json) -> None:
