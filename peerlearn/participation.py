@@ -2,7 +2,9 @@
 
 Registering beyond an activity's capacity, or beyond its per-country quota
 (``Activity.country_quota``: so many delegates per country), puts the
-member on the waiting list instead, with a warning saying why. Members are
+member on the waiting list instead, with a warning saying why; when a
+registered member declines, the first waitlisted member who fits the freed
+place moves up. Members are
 invited one by one or a whole network (or one category of it) at once.
 Every function that writes runs inside ``Registry.transaction()``.
 """
@@ -56,28 +58,45 @@ def set_status(registry: Registry, activity_id: int | str, member_ref: str | int
         status, "participation", f"{activity.id}/{member.id}", network=activity.network,
         before=public(participation_from_row(existing)) if existing else None, after=public(participation),
     )
+    if existing and existing["status"] == "registered" and status in ("declined", "invited", "waitlisted"):
+        _promote(registry, activity)
     return participation
 
 
-def _place_or_wait(registry: Registry, activity, member) -> str:
-    """``registered`` where the activity has room (overall and for the member's country), else ``waitlisted``."""
+def _no_room(registry: Registry, activity, member) -> str | None:
+    """Why ``member`` cannot have a place (capacity, then the country quota), or None where it can."""
     taken_sql = "SELECT count(*) FROM participations WHERE activity_id = ? AND status IN ('registered', 'attended')"
     if activity.capacity is not None:
         taken = registry.db.execute(taken_sql, [activity.id]).fetchone()[0]
         if taken >= activity.capacity:
-            registry.warnings.append(f"activity #{activity.id} is full ({activity.capacity} places);"
-                                     f" {member.name!r} is waitlisted")
-            return "waitlisted"
+            return f"activity #{activity.id} is full ({activity.capacity} places)"
     if activity.country_quota is not None:
         taken = registry.db.execute(
             taken_sql.replace("FROM participations", "FROM participations JOIN members m ON m.id = member_id")
             + " AND m.country = ?", [activity.id, member.country]).fetchone()[0]
         if taken >= activity.country_quota:
-            registry.warnings.append(
-                f"activity #{activity.id} admits {activity.country_quota} per country and {member.country} has"
-                f" {taken}; {member.name!r} is waitlisted")
-            return "waitlisted"
+            return f"activity #{activity.id} admits {activity.country_quota} per country and {member.country} has {taken}"
+    return None
+
+
+def _place_or_wait(registry: Registry, activity, member) -> str:
+    """``registered`` where the activity has room (overall and for the member's country), else ``waitlisted``."""
+    reason = _no_room(registry, activity, member)
+    if reason:
+        registry.warnings.append(f"{reason}; {member.name!r} is waitlisted")
+        return "waitlisted"
     return "registered"
+
+
+def _promote(registry: Registry, activity) -> None:
+    """Give a freed place to the first waitlisted member who fits it."""
+    for row in registry.query("SELECT member_id FROM participations WHERE activity_id = ? AND status = 'waitlisted'"
+                              " ORDER BY updated_at, member_id", [activity.id]):
+        member = members.get(registry, row["member_id"])
+        if _no_room(registry, activity, member) is None:
+            set_status(registry, activity.id, member.id, "registered")
+            registry.warnings.append(f"{member.name!r} moves up from the waiting list of activity #{activity.id}")
+            return
 
 
 def invite_group(registry: Registry, activity_id: int | str, *, network: str | None = None,

@@ -33,9 +33,11 @@ def _participation_command(name: str, status: str, doc: str):
 
 
 for _name, _status, _doc in (
-    ("register", "registered", "Register members for an activity; beyond its capacity they are waitlisted."),
+    ("register", "registered",
+     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted."),
     ("attend", "attended", "Mark members as having attended an activity."),
-    ("decline", "declined", "Record that members declined an activity."),
+    ("decline", "declined",
+     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits."),
 ):
     participants.add_command(_participation_command(_name, _status, _doc))
 
@@ -81,7 +83,7 @@ def counts(env, activity, as_json) -> None:
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, ["country", "invited", "registered", "waitlisted", "attended", "declined", "total"],
+        echo_table(rows, ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"],
                    empty="No participants yet.")
 
 
