@@ -75,7 +75,8 @@ def _no_room(registry: Registry, activity, member) -> str | None:
             taken_sql.replace("FROM participations", "FROM participations JOIN members m ON m.id = member_id")
             + " AND m.country = ?", [activity.id, member.country]).fetchone()[0]
         if taken >= activity.country_quota:
-            return f"activity #{activity.id} admits {activity.country_quota} per country and {member.country} has {taken}"
+            return (f"activity #{activity.id} admits {activity.country_quota} per country"
+                    f" and {member.country} has {taken}")
     return None
 
 

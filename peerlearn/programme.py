@@ -136,7 +136,8 @@ def parse(registry: Registry, activity: Activity, text: str, source: str = "<pro
     for node in reader.sequence(top["sessions"][1], "sessions"):
         item = _session(registry, reader, activity, node, tracks)
         if item.session.key in keys:
-            raise reader.fail(node, f"duplicate session id {item.session.key!r} (first at line {keys[item.session.key]})")
+            first = keys[item.session.key]
+            raise reader.fail(node, f"duplicate session id {item.session.key!r} (first at line {first})")
         keys[item.session.key] = item.line
         planned.append(item)
     return planned

@@ -83,8 +83,8 @@ def counts(env, activity, as_json) -> None:
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"],
-                   empty="No participants yet.")
+        columns = ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"]
+        echo_table(rows, columns, empty="No participants yet.")
 
 
 @participants.command(name="list")
