@@ -27,6 +27,8 @@ _MODELS = (
     "Output",
     "Participation",
     "Problem",
+    "Role",
+    "Session",
 )
 _COUNTRIES = ("EU_MEMBER_STATES", "EEA_EFTA", "EU_INSTITUTIONS", "ISO_3166_ALPHA2")
 
@@ -45,6 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
         Output,
         Participation,
         Problem,
+        Role,
+        Session,
     )
 
 

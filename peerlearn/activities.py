@@ -85,7 +85,7 @@ def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: d
     return [row[3] for row in registry.db.execute(sql, [network, to_utc_text(start), to_utc_text(end)])]
 
 
-def _validate(registry: Registry, activity: Activity) -> None:
+def _validate(registry: Registry, activity: Activity, sessions: list | None = None) -> None:
     network = networks.ensure(registry, activity.network)
     kinds = plugins.activity_kinds()
     if activity.kind not in kinds and activity.kind not in network.kinds:
@@ -95,7 +95,7 @@ def _validate(registry: Registry, activity: Activity) -> None:
             raise NotFound(f"unknown member #{member_id}")
     if activity.host_member_id is not None and activity.host_member_id in activity.peer_member_ids:
         raise ValidationError("the host of an activity cannot also be one of its peers")
-    problems = plugins.validate_activity(network=network, activity=activity, sessions=[])
+    problems = plugins.validate_activity(network=network, activity=activity, sessions=sessions or [])
     enforce(registry, problems, f"activity {activity.title!r}")
 
 
@@ -135,7 +135,11 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
         return current
     if changed & CALENDAR_FIELDS:
         updated = attrs.evolve(updated, sequence=current.sequence + 1)
-    _validate(registry, updated)
+    from . import agenda
+
+    sessions = agenda.sessions_of(registry, current.id)
+    followed = agenda.follow(current, updated, sessions)
+    _validate(registry, updated, followed)
     row = activity_row(updated)
     row["updated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
     registry.db["activities"].update(current.id, row)
@@ -143,12 +147,14 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
         _write_peers(registry, updated)
     registry.record(action, "activity", current.id, network=current.network,
                     before=public(current), after=public(updated))
+    if changed & {"start", "end", "timezone", "all_day"}:
+        agenda.write_followed(registry, updated, sessions, followed)
     return updated
 
 
 def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, end: dt.datetime | None = None,
                all_day: bool | None = None) -> Activity:
-    """Move an activity; without ``end`` it keeps its length."""
+    """Move an activity; without ``end`` it keeps its length. Its sessions move with it."""
     current = get(registry, activity_id)
     if current.status in ("cancelled", "completed"):
         raise ValidationError(f"activity #{current.id} is {current.status}; it cannot be rescheduled")
@@ -160,6 +166,7 @@ def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, e
 
 
 def cancel(registry: Registry, activity_id: int | str) -> Activity:
+    """Cancel an activity; its programme is kept for the record."""
     current = get(registry, activity_id)
     if current.status == "cancelled":
         raise ValidationError(f"activity #{current.id} is already cancelled")
@@ -180,8 +187,12 @@ def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | N
 
 
 def delete(registry: Registry, activity_id: int | str) -> Activity:
-    """Delete an activity with its participations and outputs (the change log keeps it)."""
+    """Delete an activity with its sessions, roles, participations and outputs (the change log keeps it)."""
+    from . import agenda
+
     current = get(registry, activity_id)
+    for session in agenda.sessions_of(registry, current.id):
+        agenda.delete_session(registry, current, session)
     registry.db.execute("DELETE FROM activities WHERE id = ?", [current.id])
     registry.record("delete", "activity", current.id, network=current.network, before=public(current))
     return current

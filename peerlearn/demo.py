@@ -5,14 +5,15 @@ and outputs below are built from the page describing the four networks and
 from the draft programme of a Mutual Learning Conference on the integration
 and inclusion of migrants. Dates are placed around today, so that the demo
 always has a past and a future: two years of activities, one of them
-cancelled and several completed with outputs.
+cancelled and several completed with outputs. The conference's programme
+is imported from the programme file shipped in ``peerlearn/data``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from . import activities, members, networks, participation
+from . import activities, members, networks, participation, programme
 from .errors import ValidationError
 from .models import Activity, Member, Output
 from .store import Registry
@@ -176,4 +177,8 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
                 url=f"https://example.org/reports/{activity.id}", date=last.date() + dt.timedelta(days=30),
             ))
             counts["outputs"] += 1
+    mlc = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])
+    imported = programme.import_programme(registry, mlc["id"], programme.seed_path().read_text(encoding="utf-8"),
+                                          source=programme.seed_path().name)
+    counts.update(sessions=imported["sessions"], roles=imported["roles"])
     return {"networks": len(networks.known(registry)), "members": len(ids), **counts}

@@ -14,7 +14,8 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role,
+                         Session)
 
 hookspec = pluggy.HookspecMarker("peerlearn")
 
@@ -90,9 +91,28 @@ def peerlearn_validate_activity(network: Network, activity: Activity, sessions: 
     """Check an activity of ``network`` before it is written.
 
     Called for every plugin when an activity is added, edited, rescheduled or
-    its programme changes. ``sessions`` is the activity's agenda (empty for
-    now where it has none). Return problems as for
-    :func:`peerlearn_validate_member`.
+    its programme changes. ``sessions`` is the activity's agenda, a list of
+    :class:`peerlearn.Session` in time order (empty where it has none; after
+    a reschedule, the sessions already moved with it). Return problems as
+    for :func:`peerlearn_validate_member`.
+    """
+
+
+@hookspec
+def peerlearn_agenda_checks(
+    network: Network, activity: Activity, sessions: list[Session], roles: list[Role]
+) -> Iterable[Problem | str] | None:
+    """Check an activity's programme: its sessions and the people on them.
+
+    Called for every plugin by ``peerlearn agenda check`` and after every
+    change to a programme (a session or role added, edited, moved or
+    removed, a programme imported, the activity rescheduled), after
+    peerlearn's own checks (clashes, rooms, panel timing, tbc/tbd speakers,
+    workshops without a chair). ``sessions`` is the agenda in time order,
+    ``roles`` every role on those sessions (``Role.session_id`` says whose).
+    Return problems as for :func:`peerlearn_validate_member`: a warning is
+    shown, an error refuses a change (``agenda check`` reports both). Name
+    the sessions and people involved in the message.
     """
 
 

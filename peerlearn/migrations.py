@@ -135,3 +135,50 @@ def m002_change_log(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
         """
     )
+
+
+@migrations()
+def m003_agenda(db: Database) -> None:
+    """Sessions of an activity (its agenda) and the roles people hold on them."""
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            start_local TEXT NOT NULL,
+            end_local TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            track TEXT NOT NULL DEFAULT '',
+            room TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (activity_id, key)
+        );
+        CREATE INDEX sessions_by_activity_start ON sessions(activity_id, start_utc);
+        CREATE INDEX sessions_by_start ON sessions(start_utc, end_utc);
+        CREATE TABLE roles (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            status TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            person_key TEXT NOT NULL DEFAULT '',
+            affiliation TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            member_id INTEGER REFERENCES members(id) ON DELETE SET NULL,
+            speaking_minutes INTEGER,
+            prerecorded_minutes INTEGER,
+            note TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX roles_by_session ON roles(session_id, position);
+        CREATE INDEX roles_by_person ON roles(person_key, session_id);
+        CREATE INDEX roles_by_member ON roles(member_id);
+        """
+    )

@@ -270,3 +270,96 @@ class Exporter:
     def _check_write(self, attribute: attrs.Attribute, value: Any) -> None:
         if not callable(value):
             raise ValueError("an exporter's write must be callable")
+
+
+SESSION_KINDS = ("opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing")
+ROLE_KINDS = ("chair", "moderator", "speaker", "panellist", "rapporteur")
+ROLE_STATUSES = ("confirmed", "tbc", "tbd", "declined")
+
+
+def _minutes(instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ValueError(f"{attribute.name} must be a whole number of minutes, 0 or more; got {value!r}")
+
+
+@attrs.frozen
+class Session:
+    """An item of an activity's agenda: a panel, a workshop, a break…
+
+    ``start`` and ``end`` are aware datetimes inside the activity;
+    ``timezone`` is the activity's. Sessions in different ``track``\\ s at the
+    same time run in parallel; ``key`` names the session in a programme file
+    (unique within its activity).
+    """
+
+    activity_id: int
+    title: str = attrs.field(validator=_not_blank, converter=str.strip)
+    start: dt.datetime = attrs.field(validator=_aware)
+    end: dt.datetime = attrs.field(validator=_aware)
+    timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
+    kind: str = attrs.field(default="plenary", validator=_one_of(SESSION_KINDS))
+    track: str = attrs.field(default="", converter=str.strip)
+    room: str = attrs.field(default="", converter=str.strip)
+    description: str = ""
+    key: str = ""
+    id: int | None = None
+
+    @end.validator
+    def _check_end(self, attribute: attrs.Attribute, value: dt.datetime) -> None:
+        if value <= self.start:
+            raise ValueError(
+                f"the session ends ({value.isoformat()}) before it starts ({self.start.isoformat()})"
+            )
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(zone(self.timezone))
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(zone(self.timezone))
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@attrs.frozen
+class Role:
+    """A person's part in a session: chair, moderator, speaker, panellist or rapporteur.
+
+    A role still ``tbd`` may have no person yet (an empty ``name``); any
+    other status needs one. ``email`` is private. ``member_id`` links the
+    person to a registered member where there is one.
+    """
+
+    session_id: int
+    role: str = attrs.field(validator=_one_of(ROLE_KINDS))
+    status: str = attrs.field(default="tbc", validator=_one_of(ROLE_STATUSES))
+    name: str = attrs.field(default="", converter=lambda value: " ".join((value or "").split()))
+    affiliation: str = attrs.field(default="", converter=str.strip)
+    email: str = attrs.field(default="")
+    member_id: int | None = None
+    speaking_minutes: int | None = attrs.field(default=None, validator=_minutes)
+    prerecorded_minutes: int | None = attrs.field(default=None, validator=_minutes)
+    note: str = ""
+    id: int | None = None
+
+    @name.validator
+    def _check_name(self, attribute: attrs.Attribute, value: str) -> None:
+        if not value and self.member_id is None and self.status != "tbd":
+            raise ValueError(f"a {self.status} {self.role} needs a person's name (only a tbd role may have none)")
+
+    @email.validator
+    def _check_email(self, attribute: attrs.Attribute, value: str) -> None:
+        if value and ("@" not in value or " " in value.strip()):
+            raise ValueError(f"{value!r} is not an email address")
+
+    @property
+    def person_key(self) -> str:
+        """The name case-folded: with ``member_id``, how checks tell one person from another."""
+        return self.name.casefold()
+
+    @property
+    def who(self) -> str:
+        return self.name or "tbd"

@@ -1,8 +1,12 @@
 """Who takes part in an activity, and what it produced.
 
-Registering beyond an activity's capacity puts the member on the waiting
-list instead. Every function that writes runs inside
-``Registry.transaction()``.
+Registering beyond an activity's capacity, or beyond its per-country quota
+(``Activity.country_quota``: so many delegates per country), puts the
+member on the waiting list instead, with a warning saying why; when a
+registered member declines, the first waitlisted member who fits the freed
+place moves up. Members are
+invited one by one or a whole network (or one category of it) at once.
+Every function that writes runs inside ``Registry.transaction()``.
 """
 
 from __future__ import annotations
@@ -39,13 +43,8 @@ def set_status(registry: Registry, activity_id: int | str, member_ref: str | int
     existing = registry.one(
         "SELECT * FROM participations WHERE activity_id = ? AND member_id = ?", [activity.id, member.id]
     )
-    if status == "registered" and activity.capacity is not None and (existing or {}).get("status") != "registered":
-        taken = registry.db.execute(
-            "SELECT count(*) FROM participations WHERE activity_id = ? AND status IN ('registered', 'attended')",
-            [activity.id],
-        ).fetchone()[0]
-        if taken >= activity.capacity:
-            status = "waitlisted"
+    if status == "registered" and (existing or {}).get("status") not in ("registered", "attended"):
+        status = _place_or_wait(registry, activity, member)
     try:
         participation = Participation(activity_id=activity.id, member_id=member.id, status=status)
     except ValueError as error:
@@ -59,7 +58,92 @@ def set_status(registry: Registry, activity_id: int | str, member_ref: str | int
         status, "participation", f"{activity.id}/{member.id}", network=activity.network,
         before=public(participation_from_row(existing)) if existing else None, after=public(participation),
     )
+    if existing and existing["status"] == "registered" and status in ("declined", "invited", "waitlisted"):
+        _promote(registry, activity)
     return participation
+
+
+def _no_room(registry: Registry, activity, member) -> str | None:
+    """Why ``member`` cannot have a place (capacity, then the country quota), or None where it can."""
+    taken_sql = "SELECT count(*) FROM participations WHERE activity_id = ? AND status IN ('registered', 'attended')"
+    if activity.capacity is not None:
+        taken = registry.db.execute(taken_sql, [activity.id]).fetchone()[0]
+        if taken >= activity.capacity:
+            return f"activity #{activity.id} is full ({activity.capacity} places)"
+    if activity.country_quota is not None:
+        taken = registry.db.execute(
+            taken_sql.replace("FROM participations", "FROM participations JOIN members m ON m.id = member_id")
+            + " AND m.country = ?", [activity.id, member.country]).fetchone()[0]
+        if taken >= activity.country_quota:
+            return (f"activity #{activity.id} admits {activity.country_quota} per country"
+                    f" and {member.country} has {taken}")
+    return None
+
+
+def _place_or_wait(registry: Registry, activity, member) -> str:
+    """``registered`` where the activity has room (overall and for the member's country), else ``waitlisted``."""
+    reason = _no_room(registry, activity, member)
+    if reason:
+        registry.warnings.append(f"{reason}; {member.name!r} is waitlisted")
+        return "waitlisted"
+    return "registered"
+
+
+def _promote(registry: Registry, activity) -> None:
+    """Give a freed place to the first waitlisted member who fits it."""
+    for row in registry.query("SELECT member_id FROM participations WHERE activity_id = ? AND status = 'waitlisted'"
+                              " ORDER BY updated_at, member_id", [activity.id]):
+        member = members.get(registry, row["member_id"])
+        if _no_room(registry, activity, member) is None:
+            set_status(registry, activity.id, member.id, "registered")
+            registry.warnings.append(f"{member.name!r} moves up from the waiting list of activity #{activity.id}")
+            return
+
+
+def invite_group(registry: Registry, activity_id: int | str, *, network: str | None = None,
+                 category: str | None = None, today: dt.date | None = None) -> list[Participation]:
+    """Invite every current member of a network (the activity's by default), or of one category of it.
+
+    Members who already have a participation in the activity are left as they are.
+    """
+    from . import networks
+
+    activity = activities.get(registry, activity_id)
+    slug = networks.get(registry, network or activity.network).slug
+    today = today or dt.date.today()
+    sql = ("SELECT m.id, m.category FROM memberships ms JOIN members m ON m.id = ms.member_id"
+           " WHERE ms.network = ? AND (ms.until IS NULL OR ms.until >= ?)"
+           " AND m.id NOT IN (SELECT member_id FROM participations WHERE activity_id = ?)")
+    params: list = [slug, today.isoformat(), activity.id]
+    rows = registry.query(sql + " ORDER BY m.name_key, m.id", params)
+    if category:
+        known = {row["category"].casefold() for row in registry.query(
+            "SELECT DISTINCT m.category FROM memberships ms JOIN members m ON m.id = ms.member_id"
+            " WHERE ms.network = ?", [slug])}
+        if category.casefold() not in known:
+            raise NotFound(f"network {slug!r} has no members in category {category!r}")
+        rows = [row for row in rows if row["category"].casefold() == category.casefold()]
+    return [set_status(registry, activity.id, row["id"], "invited") for row in rows]
+
+
+def counts_by_country(registry: Registry, activity_id: int | str) -> list[dict]:
+    """For each country, how many of its members are invited, registered, waitlisted, attended, declined."""
+    from .models import PARTICIPATION_STATUSES
+
+    activity = activities.get(registry, activity_id)
+    rows = registry.query(
+        "SELECT m.country, p.status, count(*) AS n FROM participations p JOIN members m ON m.id = p.member_id"
+        " WHERE p.activity_id = ? GROUP BY m.country, p.status ORDER BY m.country", [activity.id])
+    table: dict[str, dict] = {}
+    for row in rows:
+        entry = table.setdefault(row["country"], {"country": row["country"],
+                                                  **{status: 0 for status in PARTICIPATION_STATUSES}})
+        entry[row["status"]] = row["n"]
+    for entry in table.values():
+        entry["total"] = sum(entry[status] for status in PARTICIPATION_STATUSES)
+        entry["over_quota"] = bool(activity.country_quota) and \
+            entry["registered"] + entry["attended"] > activity.country_quota
+    return list(table.values())
 
 
 def add_output(registry: Registry, output: Output) -> Output:

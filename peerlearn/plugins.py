@@ -28,7 +28,8 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role,
+                         Session)
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -199,6 +200,11 @@ def _implementations(hook_name: str) -> list:
     return cached[1]
 
 
+def implemented(hook_name: str) -> bool:
+    """Whether any loaded plugin implements ``hook_name`` (to skip costly preparation)."""
+    return bool(_implementations(hook_name))
+
+
 def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call every implementation of a hook, returning (plugin name, result) pairs.
 
@@ -305,6 +311,17 @@ def validate_activity(network: Network, activity: Activity, sessions: list[Any] 
     """Ask every plugin about an activity; returns errors and warnings."""
     hook = "peerlearn_validate_activity"
     return _problems(hook, _call(hook, network=network, activity=activity, sessions=list(sessions or [])))
+
+
+def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
+                  roles: list[Role]) -> list[tuple[str, Problem]]:
+    """Ask every plugin to check an activity's programme; returns (plugin name, problem) pairs."""
+    hook = "peerlearn_agenda_checks"
+    found = []
+    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
+                                roles=list(roles)):
+        found.extend((plugin, problem) for problem in _problems(hook, [(plugin, result)]))
+    return found
 
 
 def register_commands(cli: click.Group) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from .models import Activity, Change, Member, Membership, Network, Output, Participation
+from .models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
 from .timeutil import from_local_text, to_local_text, to_utc_text
 
 #: Fields never written to the change log, a public feed or a log.
@@ -226,6 +226,76 @@ def output_from_row(row: dict) -> Output:
         country=row["country"],
         themes=_list(row["themes"]),
         description=row["description"],
+    )
+
+
+# -- agenda: sessions and roles -------------------------------------------
+
+
+def session_row(session: Session) -> dict:
+    return {
+        "id": session.id,
+        "activity_id": session.activity_id,
+        "key": session.key,
+        "title": session.title,
+        "kind": session.kind,
+        "description": session.description,
+        "start_utc": to_utc_text(session.start),
+        "end_utc": to_utc_text(session.end),
+        "start_local": to_local_text(session.start, session.timezone),
+        "end_local": to_local_text(session.end, session.timezone),
+        "timezone": session.timezone,
+        "track": session.track,
+        "room": session.room,
+    }
+
+
+def session_from_row(row: dict) -> Session:
+    return Session(
+        id=row["id"],
+        activity_id=row["activity_id"],
+        key=row["key"],
+        title=row["title"],
+        kind=row["kind"],
+        description=row["description"],
+        start=from_local_text(row["start_local"], row["timezone"]),
+        end=from_local_text(row["end_local"], row["timezone"]),
+        timezone=row["timezone"],
+        track=row["track"],
+        room=row["room"],
+    )
+
+
+def role_row(role: Role) -> dict:
+    return {
+        "id": role.id,
+        "session_id": role.session_id,
+        "role": role.role,
+        "status": role.status,
+        "name": role.name,
+        "person_key": role.person_key,
+        "affiliation": role.affiliation,
+        "email": role.email,
+        "member_id": role.member_id,
+        "speaking_minutes": role.speaking_minutes,
+        "prerecorded_minutes": role.prerecorded_minutes,
+        "note": role.note,
+    }
+
+
+def role_from_row(row: dict) -> Role:
+    return Role(
+        id=row["id"],
+        session_id=row["session_id"],
+        role=row["role"],
+        status=row["status"],
+        name=row["name"],
+        affiliation=row["affiliation"],
+        email=row["email"],
+        member_id=row["member_id"],
+        speaking_minutes=row["speaking_minutes"],
+        prerecorded_minutes=row["prerecorded_minutes"],
+        note=row["note"],
     )
 
 

@@ -225,7 +225,8 @@ class Registry:
         return rows[0] if rows else None
 
     def counts(self) -> dict[str, int]:
-        tables = ("networks", "members", "memberships", "activities", "participations", "outputs", "changes")
+        tables = ("networks", "members", "memberships", "activities", "sessions", "roles", "participations", "outputs",
+                  "changes")
         return {name: self.db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
 
 

@@ -33,12 +33,58 @@ def _participation_command(name: str, status: str, doc: str):
 
 
 for _name, _status, _doc in (
-    ("invite", "invited", "Invite members (by number or exact name) to an activity."),
-    ("register", "registered", "Register members for an activity; beyond its capacity they are waitlisted."),
+    ("register", "registered",
+     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted."),
     ("attend", "attended", "Mark members as having attended an activity."),
-    ("decline", "declined", "Record that members declined an activity."),
+    ("decline", "declined",
+     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits."),
 ):
     participants.add_command(_participation_command(_name, _status, _doc))
+
+
+@participants.command()
+@click.argument("activity")
+@click.argument("member_refs", nargs=-1, metavar="[MEMBER]...")
+@click.option("--network", help="Invite every current member of this network.")
+@click.option("--all-members", is_flag=True, help="Invite every current member of the activity's own network.")
+@click.option("--category", help="With --network or --all-members: only members of this category.")
+@dry_run_option
+@pass_env
+def invite(env, activity, member_refs, network, all_members, category, dry_run) -> None:
+    """Invite members (by number or exact name), a whole network, or one category of it."""
+    from .. import participation
+
+    if not (member_refs or network or all_members):
+        raise click.UsageError("name members, or give --network or --all-members")
+    if category and not (network or all_members):
+        raise click.UsageError("--category needs --network or --all-members")
+
+    def action(registry):
+        done = [participation.set_status(registry, activity, ref, "invited") for ref in member_refs]
+        if network or all_members:
+            done += participation.invite_group(registry, activity, network=network, category=category)
+        return done
+
+    done = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Invited {len(done)} member(s) to activity #{activity}.")
+
+
+@participants.command()
+@click.argument("activity")
+@json_option
+@pass_env
+def counts(env, activity, as_json) -> None:
+    """Count an activity's participants by country and status (and who is over the country quota)."""
+    from .. import participation
+
+    with env.registry() as registry:
+        rows = participation.counts_by_country(registry, activity)
+    if as_json:
+        echo_json(rows)
+    else:
+        columns = ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"]
+        echo_table(rows, columns, empty="No participants yet.")
 
 
 @participants.command(name="list")

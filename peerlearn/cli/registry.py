@@ -65,9 +65,15 @@ def demo(env, force: bool) -> None:
     click.echo(f"Demo registry written to {path}:")
     for key, value in summary.items():
         click.echo(f"  {value:>4} {key}")
+    with env.registry() as registry:
+        from ..demo import MLC_TITLE
+
+        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
     note("")
     note("Try next:")
     for line in (
+        f"peerlearn agenda show {conference}",
+        f"peerlearn agenda check {conference}",
         "peerlearn networks list",
         "peerlearn activities list --network mutual_learning",
         "peerlearn activities show 1",

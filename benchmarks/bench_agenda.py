@@ -1,0 +1,121 @@
+"""Benchmark: ``agenda check`` across 5,000 activities, 50,000 sessions and 100,000 roles.
+
+Run by hand: ``python benchmarks/bench_agenda.py [--db PATH]``. Builds the
+registry with bulk inserts (a few seconds), then times the whole-registry
+check, a one-activity check and the CLI command, and prints the figures.
+Clashes are found by sorting and sweeping, so the time grows with the rows,
+not with the pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ACTIVITIES, SESSIONS_EACH, ROLES_EACH = 5_000, 10, 2
+PEOPLE = 30_000
+
+
+def build(path: Path) -> None:
+    from peerlearn import networks
+    from peerlearn.store import Registry
+    from peerlearn.timeutil import to_local_text, to_utc_text
+
+    rng = random.Random(42)
+    registry = Registry.open(path, actor="bench")
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    start0 = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.timezone.utc)
+    tz = "Europe/Brussels"
+    slugs = ["esf_migration", "integration_network", "pes", "mutual_learning"]
+    with registry.transaction():
+        networks.sync_plugins(registry)
+        activities, sessions, roles = [], [], []
+        session_id = 0
+        for activity_id in range(1, ACTIVITIES + 1):
+            begin = start0 + dt.timedelta(days=rng.randrange(0, 730), hours=rng.randrange(0, 3))
+            end = begin + dt.timedelta(hours=8)
+            activities.append((activity_id, f"bench-{activity_id}@peerlearn", slugs[activity_id % 4], "workshop",
+                               f"Activity {activity_id}", "confirmed", to_utc_text(begin), to_utc_text(end),
+                               to_local_text(begin, tz), to_local_text(end, tz), tz, rng.choice(
+                                   ["Brussels", "Lisbon", "Berlin", "Warsaw"]), now, now))
+            for index in range(SESSIONS_EACH):
+                session_id += 1
+                slot = begin + dt.timedelta(minutes=45 * (index // 2) + 15)
+                finish = slot + dt.timedelta(minutes=40)
+                track = "AB"[index % 2]
+                sessions.append((session_id, activity_id, f"s{index}", f"Session {index} of {activity_id}",
+                                 "workshop" if index % 2 else "panel", to_utc_text(slot), to_utc_text(finish),
+                                 to_local_text(slot, tz), to_local_text(finish, tz), tz, track, f"Room {track}",
+                                 now, now))
+                for position in range(ROLES_EACH):
+                    name = f"Person {rng.randrange(PEOPLE)}"
+                    status = rng.choice(["confirmed", "tbc", "tbd"])
+                    roles.append((session_id, "chair" if position == 0 else "speaker", status, name, name.casefold(),
+                                  rng.choice([5, 10, 15]), position))
+        db = registry.db.conn
+        db.executemany(
+            "INSERT INTO activities (id, uid, network, kind, title, status, start_utc, end_utc, start_local,"
+            " end_local, timezone, city, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", activities)
+        db.executemany(
+            "INSERT INTO sessions (id, activity_id, key, title, kind, start_utc, end_utc, start_local, end_local,"
+            " timezone, track, room, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", sessions)
+        db.executemany(
+            "INSERT INTO roles (session_id, role, status, name, person_key, speaking_minutes, position)"
+            " VALUES (?,?,?,?,?,?,?)", roles)
+    registry.db.execute("ANALYZE")
+    registry.close()
+
+
+def timed(label: str, function, repeat: int = 3):
+    best, result = None, None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = function()
+        elapsed = time.perf_counter() - began
+        best = elapsed if best is None else min(best, elapsed)
+    print(f"{label:<48} {best * 1000:8.1f} ms")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="Registry file to build (default: a temporary one).")
+    args = parser.parse_args()
+    path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
+    if path.exists():
+        path.unlink()
+    began = time.perf_counter()
+    build(path)
+    print(f"built {path}: {ACTIVITIES} activities, {ACTIVITIES * SESSIONS_EACH} sessions,"
+          f" {ACTIVITIES * SESSIONS_EACH * ROLES_EACH} roles in {time.perf_counter() - began:.1f} s")
+
+    from peerlearn import activities, clashes
+    from peerlearn.store import Registry
+
+    registry = Registry.open(path)
+    findings = timed("agenda check --all (library, whole registry)", lambda: clashes.check_registry(registry))
+    kinds: dict[str, int] = {}
+    for finding in findings:
+        kinds[finding.code] = kinds.get(finding.code, 0) + 1
+    print(f"  findings: {len(findings)} {dict(sorted(kinds.items()))}")
+    timed("  of which person clashes (sort and sweep)", lambda: clashes.person_clashes(registry))
+    activity = activities.get(registry, 2500)
+    timed("agenda check ACTIVITY (library, one activity)", lambda: clashes.check_activity(registry, activity))
+    registry.close()
+    for args_ in (["agenda", "check", "2500"], ["agenda", "check", "--all", "--json"]):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c",
+                        "from peerlearn.cli import main; main()", "--db", str(path), *args_],
+                       capture_output=True, check=False)
+        print(f"{'peerlearn ' + ' '.join(args_) + ' (CLI, whole process)':<48} "
+              f"{(time.perf_counter() - began) * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""``peerlearn roles``: who chairs, moderates, speaks, sits on a panel or reports."""
+
+from __future__ import annotations
+
+import click
+
+from .common import build, dry_run_option, echo_json, echo_table, json_option, pass_env
+
+ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
+STATUSES = ["confirmed", "tbc", "tbd", "declined"]
+
+
+@click.group()
+def roles() -> None:
+    """Roles: people on sessions, with a status (confirmed, tbc, tbd, declined)."""
+
+
+def _member_id(registry, ref):
+    from .. import members
+
+    return members.get(registry, ref).id if ref else None
+
+
+@roles.command()
+@click.argument("activity")
+@click.argument("session")
+@click.option("--role", "role_kind", type=click.Choice(ROLE_KINDS), required=True, help="What the person does.")
+@click.option("--name", default="", help="The person's name (leave out for a tbd role with no one yet).")
+@click.option("--affiliation", default="", help="Organisation the person speaks for.")
+@click.option("--email", default="", help="Contact email (private: never exported or logged).")
+@click.option("--member", help="A registered member this person is (number or exact name).")
+@click.option("--status", type=click.Choice(STATUSES), default="tbc", show_default=True, help="Status.")
+@click.option("--speaking-minutes", type=click.IntRange(min=0), help="Minutes the person speaks.")
+@click.option("--prerecorded-minutes", type=click.IntRange(min=0), help="Minutes of pre-recorded contribution.")
+@click.option("--note", default="", help="Topic or remark, e.g. what the panellist speaks about.")
+@dry_run_option
+@json_option
+@pass_env
+def add(env, activity, session, role_kind, name, affiliation, email, member, status, speaking_minutes,
+        prerecorded_minutes, note, dry_run, as_json) -> None:
+    """Put a person (or a tbd placeholder) on a session (SESSION is its number or key)."""
+    from .. import agenda
+    from ..models import Role
+    from ..records import public
+
+    def action(registry):
+        role = build(Role, f"{role_kind} role", session_id=0, role=role_kind, name=name, affiliation=affiliation,
+                     email=email, member_id=_member_id(registry, member), status=status,
+                     speaking_minutes=speaking_minutes, prerecorded_minutes=prerecorded_minutes, note=note)
+        return agenda.add_role(registry, activity, session, role)
+
+    added = env.write(action, dry_run=dry_run)
+    if dry_run:
+        return
+    if as_json:
+        echo_json(public(added))
+    else:
+        click.echo(f"Added role #{added.id}: {added.role} {added.who} ({added.status}).")
+
+
+@roles.command()
+@click.argument("role_id", metavar="ROLE")
+@click.option("--name", help="The person's name, for a role that had none.")
+@click.option("--affiliation", help="Organisation the person speaks for.")
+@click.option("--member", help="A registered member this person is (number or exact name).")
+@dry_run_option
+@pass_env
+def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
+    """Confirm a role (by its number), naming the person where it had none."""
+    from .. import agenda
+
+    def action(registry):
+        return agenda.confirm_role(registry, role_id, name=name, affiliation=affiliation,
+                                   member_id=_member_id(registry, member))
+
+    done = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Confirmed role #{done.id}: {done.role} {done.who}.")
+
+
+@roles.command()
+@click.argument("role_id", metavar="ROLE")
+@dry_run_option
+@pass_env
+def decline(env, role_id, dry_run) -> None:
+    """Record that the person of a role (by its number) declined."""
+    from .. import agenda
+
+    done = env.write(lambda registry: agenda.decline_role(registry, role_id), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Role #{done.id}: {done.who} declined.")
+
+
+@roles.command()
+@click.argument("role_id", metavar="ROLE")
+@dry_run_option
+@pass_env
+def remove(env, role_id, dry_run) -> None:
+    """Remove a role (by its number) entered by mistake."""
+    from .. import agenda
+
+    done = env.write(lambda registry: agenda.remove_role(registry, role_id), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Removed role #{done.id}: {done.role} {done.who}.")
+
+
+@roles.command(name="list")
+@click.argument("activity")
+@click.option("--session", help="Only this session's roles (number or key).")
+@click.option("--status", type=click.Choice(STATUSES), help="Only roles with this status.")
+@json_option
+@pass_env
+def list_roles(env, activity, session, status, as_json) -> None:
+    """List the roles on an activity's sessions (emails stay private)."""
+    from .. import activities, agenda
+    from ..records import public
+
+    with env.registry() as registry:
+        found = activities.get(registry, activity)
+        session_id = agenda.get_session(registry, found, session).id if session else None
+        titles = {s.id: s.title for s in agenda.sessions_of(registry, found.id)}
+        rows = [{**public(role), "session": titles[role.session_id], "who": role.who}
+                for role in agenda.roles_of(registry, found.id, session_id) if status in (None, role.status)]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["id", "session", "role", "who", "affiliation", "status", "speaking_minutes"],
+                   empty="No roles match.")
+
+
+COMMANDS = [roles]

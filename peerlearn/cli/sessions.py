@@ -1,0 +1,144 @@
+"""``peerlearn sessions``: the items of an activity's agenda."""
+
+from __future__ import annotations
+
+import click
+
+from .common import build, dry_run_option, echo_json, echo_table, json_option, pass_env
+
+KINDS = ["opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing"]
+TIME_HELP = "HH:MM on the activity's first day, or 'YYYY-MM-DD HH:MM', in the activity's timezone."
+
+
+def session_time(option: str, text: str, base, tzname: str):
+    """Parse a session's start or end typed by a person (a bare HH:MM is on ``base``'s day)."""
+    from ..errors import ValidationError
+    from .common import parse_end
+
+    moment, date_only = parse_end(option, text, base, tzname)
+    if date_only:
+        raise ValidationError(f"{option}: {text!r} needs a time of day (e.g. 11:45)")
+    return moment
+
+
+@click.group()
+def sessions() -> None:
+    """Sessions: the agenda of an activity (panels, workshops in parallel tracks, breaks…)."""
+
+
+@sessions.command()
+@click.argument("activity")
+@click.option("--title", required=True, help="Title.")
+@click.option("--kind", type=click.Choice(KINDS), default="plenary", show_default=True, help="Kind of session.")
+@click.option("--start", required=True, help="Start: " + TIME_HELP)
+@click.option("--end", required=True, help="End: HH:MM on the start's day, or 'YYYY-MM-DD HH:MM'.")
+@click.option("--track", default="", help="Track: sessions in different tracks at the same time run in parallel.")
+@click.option("--room", default="", help="Room.")
+@click.option("--description", default="", help="What the session is about.")
+@click.option("--key", default="", help="Key naming it in programme files (default: made from the title).")
+@dry_run_option
+@json_option
+@pass_env
+def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
+    """Add a session to an activity's agenda."""
+    from .. import activities, agenda
+    from ..models import Session
+    from ..records import plain
+
+    def action(registry):
+        found = activities.get(registry, activity)
+        start_at = session_time("--start", start, found.start, found.timezone)
+        end_at = session_time("--end", end, start_at, found.timezone)
+        session = build(Session, f"session {title!r}", activity_id=found.id, title=title, kind=kind,
+                        start=start_at, end=end_at, timezone=found.timezone, track=track, room=room,
+                        description=description, key=key)
+        return agenda.add_session(registry, session)
+
+    added = env.write(action, dry_run=dry_run)
+    if dry_run:
+        return
+    if as_json:
+        echo_json(plain(added))
+    else:
+        click.echo(f"Added session #{added.id} ({added.key}): {added.title}"
+                   f" {added.local_start:%H:%M}-{added.local_end:%H:%M}.")
+
+
+@sessions.command()
+@click.argument("activity")
+@click.argument("session")
+@click.option("--title", help="New title.")
+@click.option("--kind", type=click.Choice(KINDS), help="New kind.")
+@click.option("--track", help="New track ('' for none).")
+@click.option("--room", help="New room ('' for none).")
+@click.option("--description", help="New description.")
+@click.option("--key", help="New key.")
+@dry_run_option
+@pass_env
+def edit(env, activity, session, dry_run, **fields) -> None:
+    """Change a session's details (SESSION is its number or key; use move for its time)."""
+    from .. import agenda
+
+    values = {k: v for k, v in fields.items() if v is not None}
+    if not values:
+        raise click.UsageError("nothing to change: give at least one option")
+    updated = env.write(lambda registry: agenda.edit_session(registry, activity, session, **values), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Updated session #{updated.id}: {updated.title}.")
+
+
+@sessions.command()
+@click.argument("activity")
+@click.argument("session")
+@click.option("--start", required=True, help="New start: " + TIME_HELP)
+@click.option("--end", help="New end; by default the session keeps its length.")
+@dry_run_option
+@pass_env
+def move(env, activity, session, start, end, dry_run) -> None:
+    """Move a session to another time (SESSION is its number or key)."""
+    from .. import activities, agenda
+
+    def action(registry):
+        found = activities.get(registry, activity)
+        start_at = session_time("--start", start, found.start, found.timezone)
+        end_at = session_time("--end", end, start_at, found.timezone) if end else None
+        return agenda.move_session(registry, found.id, session, start_at, end_at)
+
+    moved = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Moved session #{moved.id} to {moved.local_start:%Y-%m-%d %H:%M}-{moved.local_end:%H:%M}.")
+
+
+@sessions.command()
+@click.argument("activity")
+@click.argument("session")
+@dry_run_option
+@pass_env
+def remove(env, activity, session, dry_run) -> None:
+    """Remove a session and its roles (SESSION is its number or key)."""
+    from .. import agenda
+
+    removed = env.write(lambda registry: agenda.remove_session(registry, activity, session), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Removed session #{removed.id}: {removed.title}.")
+
+
+@sessions.command(name="list")
+@click.argument("activity")
+@json_option
+@pass_env
+def list_sessions(env, activity, as_json) -> None:
+    """List an activity's sessions in time order."""
+    from .. import activities, agenda
+    from ..records import plain
+
+    with env.registry() as registry:
+        found = agenda.sessions_of(registry, activities.get(registry, activity).id)
+    if as_json:
+        echo_json([plain(session) for session in found])
+        return
+    rows = [{**plain(s), "when": f"{s.local_start:%Y-%m-%d %H:%M}-{s.local_end:%H:%M}"} for s in found]
+    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "title"], empty="No sessions yet.")
+
+
+COMMANDS = [sessions]

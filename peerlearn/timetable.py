@@ -1,0 +1,146 @@
+"""The timetable of an activity: its sessions in blocks, parallel tracks side by side.
+
+Sessions that overlap (directly or through one another) form a block; a
+block whose sessions sit in more than one track is drawn as columns, one
+per track, so parallel workshops stand side by side in the terminal. The
+same structure is what ``agenda show --json`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from typing import Any
+
+import attrs
+
+from .models import Activity, Role, Session
+
+MIN_COLUMN = 14
+
+
+@attrs.frozen
+class Block:
+    """Sessions that overlap one another; ``tracks`` in timetable order."""
+
+    sessions: tuple[Session, ...]
+    tracks: tuple[str, ...]
+
+    @property
+    def parallel(self) -> bool:
+        return len(self.tracks) > 1
+
+
+def blocks(sessions: list[Session]) -> list[Block]:
+    """Group sessions (any order) into blocks of overlapping ones, in time order."""
+    order = {track: index for index, track in enumerate(dict.fromkeys(
+        s.track for s in sorted(sessions, key=lambda s: (s.start, s.track))))}
+    found: list[list[Session]] = []
+    block_end = None
+    for session in sorted(sessions, key=lambda s: (s.start, order[s.track], s.id or 0)):
+        if block_end is None or session.start >= block_end or \
+                session.local_start.date() != found[-1][0].local_start.date():
+            found.append([])
+            block_end = session.end
+        found[-1].append(session)
+        block_end = max(block_end, session.end)
+    return [Block(tuple(group), tuple(sorted({s.track for s in group}, key=order.__getitem__))) for group in found]
+
+
+def _role_line(role: Role) -> str:
+    text = f"{role.role}: {role.who}"
+    if role.affiliation:
+        text += f", {role.affiliation}"
+    if role.name or role.status != "tbd":
+        text += f" [{role.status}]"
+    if role.speaking_minutes is not None:
+        text += f" {role.speaking_minutes} min"
+    if role.prerecorded_minutes:
+        text += f" +{role.prerecorded_minutes} rec"
+    return text
+
+
+def _cell(session: Session, roles: list[Role], width: int) -> list[str]:
+    lines = [f"{session.local_start:%H:%M}-{session.local_end:%H:%M} {session.kind}"
+             + (f" @ {session.room}" if session.room else "")]
+    lines += textwrap.wrap(session.title, width) or [""]
+    for role in roles:
+        lines += textwrap.wrap(_role_line(role), width, initial_indent="- ", subsequent_indent="  ")
+    return [line[:width] for line in lines]
+
+
+def render(activity: Activity, sessions: list[Session], roles: list[Role], width: int = 100) -> str:
+    """The timetable as text ``width`` characters wide."""
+    by_session: dict[int | None, list[Role]] = {}
+    for role in roles:
+        by_session.setdefault(role.session_id, []).append(role)
+    out = [activity.title, f"{_when(activity)} ({activity.timezone})" + (f", {activity.city}" if activity.city else "")]
+    if activity.status == "cancelled":
+        out.append("CANCELLED (programme kept for the record)")
+    if not sessions:
+        out.append("No sessions yet.")
+        return "\n".join(out) + "\n"
+    day, previous = None, [width - 4]
+    for block in blocks(sessions):
+        block_day = block.sessions[0].local_start.date()
+        if block_day != day:
+            if day is not None:
+                out.append(_rule(previous))
+            out += ["", f"{block_day:%A %d %B %Y}"]
+            day = block_day
+        columns = len(block.tracks)
+        inner = max(MIN_COLUMN, (width - 4 - 3 * (columns - 1)) // columns)
+        previous = [inner] * columns
+        out.append(_rule(previous))
+        if block.parallel:
+            cells = []
+            for track in block.tracks:
+                stacked = [f"Track {track}" if track else "Main track"]
+                for session in (s for s in block.sessions if s.track == track):
+                    stacked += _cell(session, by_session.get(session.id, []), inner)
+                cells.append(stacked)
+        else:
+            cells = [[line for session in block.sessions
+                      for line in [*_cell(session, by_session.get(session.id, []), inner), ""]][:-1]]
+        for index in range(max(len(cell) for cell in cells)):
+            parts = [(cell[index] if index < len(cell) else "").ljust(inner) for cell in cells]
+            out.append("| " + " | ".join(parts) + " |")
+    out.append(_rule(previous))
+    return "\n".join(out) + "\n"
+
+
+def _when(activity: Activity) -> str:
+    start, end = activity.local_start, activity.local_end
+    if activity.all_day:
+        last = (end - dt.timedelta(days=1)).date()
+        return f"{start:%A %d %B %Y}" + (f" to {last:%A %d %B %Y}" if last != start.date() else "")
+    if start.date() == end.date():
+        return f"{start:%A %d %B %Y %H:%M}-{end:%H:%M}"
+    return f"{start:%A %d %B %Y %H:%M} to {end:%A %d %B %Y %H:%M}"
+
+
+def _rule(widths: list[int]) -> str:
+    return "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+
+def as_data(activity: Activity, sessions: list[Session], roles: list[Role]) -> dict[str, Any]:
+    """The timetable as plain data: blocks of sessions, each with its roles (private fields dropped)."""
+    from .records import plain, public
+
+    by_session: dict[int | None, list[dict]] = {}
+    for role in roles:
+        by_session.setdefault(role.session_id, []).append(public(role))
+    return {
+        "activity": {key: value for key, value in plain(activity).items()
+                     if key in ("id", "title", "network", "status", "start", "end", "timezone", "city")},
+        "blocks": [
+            {
+                "start": min(s.start for s in block.sessions).isoformat(),
+                "end": max(s.end for s in block.sessions).isoformat(),
+                "parallel": block.parallel,
+                "tracks": list(block.tracks),
+                "sessions": [{**plain(s), "roles": by_session.get(s.id, [])} for s in block.sessions],
+            }
+            for block in blocks(sessions)
+        ],
+    }
