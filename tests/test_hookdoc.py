@@ -1,6 +1,7 @@
 """docs/writing-a-plugin.md keeps its hook reference in step with peerlearn/hookspecs.py."""
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ def test_hook_reference_is_up_to_date():
 def test_every_hookspec_is_documented_with_its_signature(name):
     text = DOC.read_text(encoding="utf-8")
     source = inspect.getsource(getattr(hookspecs, name))
-    signature = source[source.index("def ") + 4:source.index(":\n")].replace("\n", " ")
+    signature = " ".join(source[source.index("def ") + 4:source.index(":\n")].split())
+    signature = re.sub(r",?\s*\)", ")", re.sub(r"\(\s+", "(", signature))
     assert f"#### `{name}`" in text
     assert " ".join(signature.split()) in " ".join(text.split())
 
