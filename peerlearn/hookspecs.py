@@ -14,8 +14,10 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role,
-                         Session)
+    from markupsafe import Markup
+
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
+                         Role, Session)
 
 hookspec = pluggy.HookspecMarker("peerlearn")
 
@@ -113,6 +115,28 @@ def peerlearn_agenda_checks(
     Return problems as for :func:`peerlearn_validate_member`: a warning is
     shown, an error refuses a change (``agenda check`` reports both). Name
     the sessions and people involved in the message.
+    """
+
+
+# -- Publishing: when the event website is built ----------------------------
+
+
+@hookspec
+def peerlearn_site_blocks(
+    network: Network, activity: Activity, sessions: list[Session], roles: list[Role], outputs: list[Output]
+) -> Iterable[Markup | str] | None:
+    """Add blocks to an activity's page of the event website.
+
+    Called for every plugin by ``peerlearn site build`` once per activity
+    page, with the activity's ``network``, its agenda (``sessions`` in time
+    order and the public ``roles`` on them; declined roles are left out) and
+    its ``outputs``. Return an iterable of blocks, shown in order after the
+    outputs, each in its own ``<section>``: a ``markupsafe.Markup`` is
+    inserted as HTML (escape what you put into it, e.g. with
+    ``Markup("<p>{}</p>").format(text)``; start it with an ``<h2>`` to give it
+    a heading), a plain ``str`` is shown as a paragraph of text, escaped.
+    Keep to semantic HTML without scripts so pages stay readable and
+    printable. Return nothing (``None`` or ``[]``) to leave the page alone.
     """
 
 

@@ -28,8 +28,8 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role,
-                         Session)
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
+                         Role, Session)
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -321,6 +321,24 @@ def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
     for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
                                 roles=list(roles)):
         found.extend((plugin, problem) for problem in _problems(hook, [(plugin, result)]))
+    return found
+
+
+def site_blocks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
+                outputs: list[Output]) -> list[tuple[str, str]]:
+    """Ask every plugin for blocks of an activity's web page; returns (plugin name, safe HTML) pairs.
+
+    A ``markupsafe.Markup`` block is kept as HTML; a plain ``str`` is escaped into a paragraph.
+    """
+    from markupsafe import Markup, escape
+
+    hook = "peerlearn_site_blocks"
+    found = []
+    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
+                                roles=list(roles), outputs=list(outputs)):
+        for block in _items(plugin, hook, result, str):
+            html = block if isinstance(block, Markup) else Markup("<p>{}</p>").format(escape(block))
+            found.append((plugin, Markup(html)))
     return found
 
 

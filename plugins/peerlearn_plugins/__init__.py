@@ -1,0 +1,1 @@
+"""peerlearn's generic plugins: features that work for any network (the event website, …)."""

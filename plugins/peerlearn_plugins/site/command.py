@@ -1,0 +1,38 @@
+"""``peerlearn site``: build the event website."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def site() -> None:
+    """The event website: static HTML pages of networks and their activities."""
+
+
+@site.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--network", "network_slugs", multiple=True,
+              help="Build the pages of this network only (repeatable; default: every network).")
+@click.option("--base-url",
+              help="Where the site will be published, e.g. https://events.example.org; makes feed links"
+                   " absolute and adds webcal:// subscribe links.")
+@click.option("--feeds", "feeds", default="feeds", show_default=True,
+              help="Where the calendar feeds are published: a folder beside the site's pages, or an"
+                   " absolute https:// URL.")
+@click.option("--title", default="peerlearn events", show_default=True, help="The site's name, on every page.")
+@click.option("--lang", default="en", show_default=True, help="Language of the pages (the html lang attribute).")
+@click.pass_obj
+def build(env, directory, network_slugs, base_url, feeds, title, lang) -> None:
+    """Write the website into DIRECTORY (created if needed).
+
+    Pages are written atomically, unchanged pages are left untouched, and
+    other files in DIRECTORY are never deleted.
+    """
+    from .builder import SiteOptions, build_site
+
+    options = SiteOptions(base_url=base_url, feeds=feeds, title=title, lang=lang)
+    with env.registry() as registry:
+        report = build_site(registry, directory, options, networks=network_slugs)
+    click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
+               f" {report.unchanged} unchanged.")

@@ -1,0 +1,171 @@
+"""What the pages show, gathered from the registry with the same queries as the feeds.
+
+The timetable reuses :func:`peerlearn.timetable.blocks`: sessions that
+overlap form a block, and a block in more than one track is one row of the
+table with a cell per track, so parallel sessions stand side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+
+import attrs
+
+from peerlearn.models import Activity, Network, Output, Role, Session
+
+ROLE_LABELS = {"chair": "Chair", "moderator": "Moderator", "speaker": "Speaker", "panellist": "Panellist",
+               "rapporteur": "Rapporteur"}
+OUTPUT_LABELS = {"thematic_report": "Thematic report", "final_report": "Final report", "paper": "Paper",
+                 "recording": "Recording", "slides": "Slides", "good_practice": "Good practice", "other": "Other"}
+SESSION_LABELS = {"opening": "Opening", "keynote": "Keynote", "panel": "Panel", "workshop": "Workshop",
+                  "plenary": "Plenary", "qa": "Questions and answers", "break": "Break", "closing": "Closing"}
+STATUS_NOTES = {"tbc": "to be confirmed", "confirmed": ""}
+
+
+@attrs.frozen
+class Person:
+    """A role as the public sees it: tbd shows as "to be announced"; declined roles are never made.
+
+    A role's note is the secretariat's working note and is not published.
+    """
+
+    label: str
+    name: str
+    affiliation: str
+    status: str
+    prerecorded_minutes: int | None
+    announced: bool
+
+    @classmethod
+    def of(cls, role: Role) -> "Person":
+        announced = role.status != "tbd" and bool(role.name)
+        return cls(label=ROLE_LABELS.get(role.role, role.role.title()),
+                   name=role.name if announced else "To be announced",
+                   affiliation=role.affiliation, status=STATUS_NOTES.get(role.status, ""),
+                   prerecorded_minutes=role.prerecorded_minutes or None, announced=announced)
+
+
+@attrs.frozen
+class Item:
+    """A session with the people on it."""
+
+    session: Session
+    people: tuple[Person, ...]
+
+    @property
+    def anchor(self) -> str:
+        return f"session-{self.session.key or self.session.id}"
+
+
+@attrs.frozen
+class Cell:
+    items: tuple[Item, ...]
+    track: str
+    colspan: int
+
+
+@attrs.frozen
+class Row:
+    start: dt.datetime
+    end: dt.datetime
+    cells: tuple[Cell, ...]
+
+
+@attrs.frozen
+class Day:
+    date: dt.date
+    tracks: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def columns(self) -> int:
+        return max(1, len(self.tracks))
+
+
+def public_roles(roles: list[Role]) -> list[Role]:
+    """The roles a public page shows: declined ones are left out."""
+    return [role for role in roles if role.status != "declined"]
+
+
+def session_label(kind: str) -> str:
+    return SESSION_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def track_label(track: str) -> str:
+    return f"Track {track}" if track else "Main track"
+
+
+def timetable(sessions: list[Session], roles: list[Role]) -> list[Day]:
+    """The days of a programme, each a grid of rows with parallel tracks side by side."""
+    from peerlearn.timetable import blocks
+
+    people: dict[int | None, list[Person]] = {}
+    for role in public_roles(roles):
+        people.setdefault(role.session_id, []).append(Person.of(role))
+    days = []
+    for date, day_blocks in groupby(blocks(sessions), key=lambda block: block.sessions[0].local_start.date()):
+        day_blocks = list(day_blocks)
+        tracks = tuple(dict.fromkeys(track for block in day_blocks if block.parallel for track in block.tracks))
+        columns = max(1, len(tracks))
+        rows = []
+        for block in day_blocks:
+            def items(track=None):
+                return tuple(Item(s, tuple(people.get(s.id, ()))) for s in block.sessions
+                             if track is None or s.track == track)
+            if block.parallel:
+                cells = tuple(Cell(items(track), track, 1) if track in block.tracks else Cell((), track, 1)
+                              for track in tracks)
+            else:
+                cells = (Cell(items(), block.tracks[0], columns),)
+            rows.append(Row(min(s.local_start for s in block.sessions), max(s.local_end for s in block.sessions),
+                            cells))
+        days.append(Day(date, tracks, tuple(rows)))
+    return days
+
+
+@attrs.frozen
+class ActivityPage:
+    network: Network
+    activity: Activity
+    days: tuple[Day, ...]
+    outputs: tuple[tuple[str, tuple[Output, ...]], ...]
+    prerecorded: tuple[tuple[Item, Person], ...]
+    blocks: tuple[tuple[str, str], ...]
+
+
+def activity_page(registry, network: Network, activity: Activity) -> ActivityPage:
+    """Everything an activity's page shows, plugins' blocks included."""
+    from peerlearn import agenda, participation, plugins
+
+    sessions = agenda.sessions_of(registry, activity.id)
+    roles = public_roles(agenda.roles_of(registry, activity.id))
+    outputs = participation.list_outputs(registry, activity_id=activity.id)
+    days = timetable(sessions, roles)
+    by_kind = tuple((OUTPUT_LABELS.get(kind, kind), tuple(group))
+                    for kind, group in groupby(sorted(outputs, key=lambda o: (list(OUTPUT_LABELS).index(o.kind)
+                                                                                if o.kind in OUTPUT_LABELS else 99,
+                                                                                o.date or dt.date.min, o.id or 0)),
+                                               key=lambda o: o.kind))
+    prerecorded = tuple((item, person) for day in days for row in day.rows for cell in row.cells
+                        for item in cell.items for person in item.people if person.prerecorded_minutes)
+    blocks = plugins.site_blocks(network=network, activity=activity, sessions=sessions, roles=roles,
+                                 outputs=outputs)
+    return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks))
+
+
+@attrs.frozen
+class NetworkPage:
+    network: Network
+    upcoming: tuple[Activity, ...]
+    past: tuple[Activity, ...]
+
+
+def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
+    """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
+    from peerlearn import activities
+
+    published = [a for a in activities.list_activities(registry, network=network.slug) if a.status != "draft"]
+    upcoming = tuple(a for a in published if a.end > now)
+    past = tuple(reversed([a for a in published if a.end <= now]))
+    return NetworkPage(network, upcoming, past)

@@ -1,0 +1,68 @@
+"""Where the site's pages and the calendar feeds live, and the links between them.
+
+Pages: ``index.html``, ``networks/<slug>.html``, ``activities/<id>.html``
+and ``site.css``. Feeds follow the layout the feed builder publishes:
+``<feeds>/networks/<slug>.ics`` and ``<feeds>/activities/<id>.ics``, where
+``<feeds>`` is a folder beside the pages (``feeds`` by default) or an
+absolute URL. A webcal:// link needs an absolute URL, so it is given only
+when the feeds' address is known (``--base-url`` or an absolute ``--feeds``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+_ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def network_page(slug: str) -> str:
+    return f"networks/{slug}.html"
+
+
+def activity_page(activity_id: int) -> str:
+    return f"activities/{activity_id}.html"
+
+
+@attrs.frozen
+class Subscribe:
+    """The links to one calendar feed."""
+
+    https: str
+    webcal: str | None
+
+
+@attrs.frozen
+class Links:
+    """Builds links from a page at ``depth`` folders below the site's root."""
+
+    base_url: str | None = attrs.field(default=None, converter=lambda v: v.rstrip("/") if v else None)
+    feeds: str = attrs.field(default="feeds", converter=lambda v: (v or "feeds").rstrip("/"))
+
+    def __attrs_post_init__(self) -> None:
+        from peerlearn.errors import ValidationError
+
+        if self.base_url and not _ABSOLUTE.match(self.base_url):
+            raise ValidationError(f"--base-url {self.base_url!r} must start with https:// or http://")
+        if not _ABSOLUTE.match(self.feeds) and (self.feeds.startswith("/") or ".." in self.feeds.split("/")):
+            raise ValidationError(f"--feeds {self.feeds!r} must be a folder beside the pages (like feeds)"
+                                  " or an absolute https:// URL")
+
+    def page(self, target: str, depth: int) -> str:
+        """A link to another page of the site, relative to a page ``depth`` folders down."""
+        return "../" * depth + target
+
+    def feed(self, kind: str, key: str | int, depth: int) -> Subscribe:
+        """The links to a feed: ``kind`` is ``networks`` or ``activities``."""
+        path = f"{kind}/{key}.ics"
+        if _ABSOLUTE.match(self.feeds):
+            url = f"{self.feeds}/{path}"
+        elif self.base_url:
+            url = f"{self.base_url}/{self.feeds}/{path}"
+        else:
+            return Subscribe("../" * depth + f"{self.feeds}/{path}", None)
+        return Subscribe(url, _ABSOLUTE.sub("webcal://", url))
+
+    def canonical(self, target: str) -> str | None:
+        return f"{self.base_url}/{target}" if self.base_url else None
