@@ -43,7 +43,7 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["date"] = lambda value: f"{value:%A} {value.day} {value:%B %Y}"
+    env.filters["date"] = long_date
     env.filters["hm"] = lambda value: f"{value:%H:%M}"
     env.globals["track_label"] = content.track_label
     env.globals["session_label"] = content.session_label
@@ -51,13 +51,15 @@ def environment():
     return env
 
 
+def long_date(value: dt.date) -> str:
+    """A date for people: Tuesday 13 April 2027."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
 def when(activity) -> str:
     """An activity's dates and times in its own timezone, for people."""
     start, end = activity.local_start, activity.local_end
-
-    def day(value: dt.date) -> str:
-        return f"{value:%A} {value.day} {value:%B %Y}"
-
+    day = long_date
     if activity.all_day:
         last = (end - dt.timedelta(days=1)).date()
         return day(start.date()) + (f" to {day(last)}" if last != start.date() else "")
