@@ -34,6 +34,7 @@ def test_every_page_has_lang_landmarks_and_ordered_headings(demo_site, parse):
         assert all(title for _level, title in page.headings), f"{where}: an empty heading"
         for image in page.all("img"):
             assert image.get("alt") is not None, f"{where}: an image without alt text"
+        assert not page.all("script"), f"{where}: pages need no JavaScript"
         for link in page.all("a"):
             assert link.get("href"), f"{where}: a link without href"
 

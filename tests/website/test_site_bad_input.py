@@ -24,6 +24,8 @@ def test_titles_names_and_descriptions_render_as_text(site_env, tmp_path, parse)
                         "--description", "<img src=x onerror=alert(1)>").exit_code == 0
     assert site_env.run("roles", "add", str(activity), "s1", "--role", "speaker", "--status", "confirmed",
                         "--name", "Zoë <O'Brien> & Ålesund", "--affiliation", "AT&T \"Labs\" فريق").exit_code == 0
+    assert site_env.run("outputs", "add", str(activity), "--kind", "recording", "--title", f"Recording {NASTY}",
+                        "--url", 'https://example.org/watch?v=1&t="2"', "--date", "2030-06-01").exit_code == 0
     out = tmp_path / "out"
     result = site_env.run("site", "build", str(out))
     assert result.exit_code == 0, result.output
@@ -36,6 +38,8 @@ def test_titles_names_and_descriptions_render_as_text(site_env, tmp_path, parse)
         assert text in page.text, text
     assert [h for h in page.headings if h[0] == 1] == [(1, NASTY)]
     assert not page.all("script") and not page.all("img") and not page.all("b")
+    assert f"Recording {NASTY}" in page.text
+    assert 'https://example.org/watch?v=1&t="2"' in [a["href"] for a in page.all("a")]
     network = parse(out / "networks" / "mutual_learning.html")
     assert NASTY in network.text and not network.all("script")
 
