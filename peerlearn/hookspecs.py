@@ -129,7 +129,8 @@ def peerlearn_site_blocks(
 
     Called for every plugin by ``peerlearn site build`` once per activity
     page, with the activity's ``network``, its agenda (``sessions`` in time
-    order and the public ``roles`` on them; declined roles are left out) and
+    order and the public ``roles`` on them: declined roles are left out and
+    emails blanked) and
     its ``outputs``. Return an iterable of blocks, shown in order after the
     outputs, each in its own ``<section>``: a ``markupsafe.Markup`` is
     inserted as HTML (escape what you put into it, e.g. with

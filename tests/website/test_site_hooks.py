@@ -13,7 +13,8 @@ class Blocks:
 
     @hookimpl
     def peerlearn_site_blocks(self, network, activity, sessions, roles, outputs):
-        self.seen.append((network.slug, activity.id, len(sessions), {role.status for role in roles}, len(outputs)))
+        self.seen.append((network.slug, activity.id, len(sessions), {role.status for role in roles}, len(outputs),
+                          {role.email for role in roles}))
         if activity.kind != "conference":
             return None
         return [Markup("<h2>Venue</h2><p>{}</p>").format(f"Getting to {activity.city} <by train>"),
@@ -27,6 +28,8 @@ def test_peerlearn_site_blocks_adds_blocks_to_the_activity_page(demo_env, tmp_pa
     with demo_env.open() as registry:
         role = registry.one("SELECT id FROM roles WHERE name = 'Ylva Johansson'")["id"]
     assert demo_env.run("roles", "decline", str(role)).exit_code == 0
+    assert demo_env.run("roles", "add", str(mlc_id), "workshop-1", "--role", "speaker", "--name", "Ada Secret",
+                        "--email", "ada@example.org", "--status", "confirmed").exit_code == 0
     out = tmp_path / "out"
     assert demo_env.run("site", "build", str(out)).exit_code == 0
     assert "Venue" not in (out / "activities" / f"{mlc_id}.html").read_text(encoding="utf-8")
@@ -43,6 +46,8 @@ def test_peerlearn_site_blocks_adds_blocks_to_the_activity_page(demo_env, tmp_pa
     seen = {entry[1]: entry for entry in blocks.seen}
     assert seen[mlc_id][:3] == ("mutual_learning", mlc_id, 14)
     assert "declined" not in seen[mlc_id][3]  # declined roles are not handed to plugins either
+    assert seen[mlc_id][5] == {""}  # nor are emails
+    assert "Ada Secret" in page.text and "ada@example.org" not in html
     other = next(number for number in seen if number != mlc_id)
     assert "plugin-block" not in (out / "activities" / f"{other}.html").read_text(encoding="utf-8")
 

@@ -84,8 +84,8 @@ class Day:
 
 
 def public_roles(roles: list[Role]) -> list[Role]:
-    """The roles a public page shows: declined ones are left out."""
-    return [role for role in roles if role.status != "declined"]
+    """The roles a public page shows: declined ones are left out, emails (private) blanked."""
+    return [attrs.evolve(role, email="") for role in roles if role.status != "declined"]
 
 
 def session_label(kind: str) -> str:
