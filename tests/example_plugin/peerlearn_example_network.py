@@ -4,7 +4,7 @@ Its rule: the forum admits members from the countries around the Baltic Sea,
 and each of its activities has a capacity (rooms on the ferry are few).
 """
 
-from peerlearn import Network, Problem, hookimpl
+from peerlearn import hookimpl
 
 SLUG = "baltic_forum"
 BALTIC = ["DE", "DK", "EE", "FI", "LT", "LV", "PL", "SE"]
@@ -12,6 +12,8 @@ BALTIC = ["DE", "DK", "EE", "FI", "LT", "LV", "PL", "SE"]
 
 @hookimpl
 def peerlearn_networks():
+    from peerlearn import Network  # inside the hook, so that `peerlearn --help` loads no models
+
     return [
         Network(
             slug=SLUG,
@@ -28,6 +30,8 @@ def peerlearn_networks():
 
 @hookimpl
 def peerlearn_validate_activity(network, activity):
+    from peerlearn import Problem
+
     if network.slug == SLUG and activity.capacity is None:
         return [Problem("BSEF activities need a --capacity (places on board are few)")]
     return None
