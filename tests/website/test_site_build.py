@@ -139,3 +139,18 @@ def test_rebuild_rewrites_only_what_changed(demo_env, tmp_path, mlc_id):
     written = int(changed.stdout.split(":")[1].split("written")[0])
     assert 1 <= written <= 3  # the activity page, its network's page and the index at most
     assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*"))
+
+
+def test_multi_day_programme_has_a_table_per_day(site_env, tmp_path, parse):
+    result = site_env.run("activities", "add", "--network", "pes", "--kind", "peer_review", "--title", "Two days",
+                          "--start", "2030-05-07 09:00", "--end", "2030-05-08 17:00", "--json")
+    activity = str(json.loads(result.stdout)["id"])
+    for title, start, end in (("Day one", "2030-05-07 09:30", "12:00"), ("Day two", "2030-05-08 10:00", "11:00")):
+        assert site_env.run("sessions", "add", activity, "--title", title, "--start", start, "--end", end).exit_code == 0
+    assert site_env.run("site", "build", str(tmp_path / "out")).exit_code == 0
+    html = (tmp_path / "out" / "activities" / f"{activity}.html").read_text(encoding="utf-8")
+    page = parse(html)
+    assert len(page.all("table")) == 2
+    assert "Tuesday 7 May 2030 Time Session 09:30–12:00 Day one" in page.text
+    assert "Wednesday 8 May 2030 Time Session 10:00–11:00 Day two" in page.text
+    assert "Tuesday 7 May 2030 09:00 to Wednesday 8 May 2030 17:00" in page.text
