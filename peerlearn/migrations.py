@@ -136,3 +136,34 @@ def m002_change_log(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
         """
     )
+
+
+@migrations()
+def m004_feeds(db: Database) -> None:
+    """Calendar feeds: serialized VEVENT blocks, feed settings, cancelled occurrences.
+
+    ``ical_blocks`` is a cache: each event serialized once per change,
+    keyed by its UID and the ``source_key`` it was built from (deleting the
+    table's rows only costs time). ``feed_settings`` keeps the signature of
+    what shaped the blocks (format version, plugins), so a changed plugin
+    empties the cache. ``activity_exdates`` holds the cancelled occurrences
+    of recurring activities (EXDATE).
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS ical_blocks (
+            uid TEXT PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            block TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS feed_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS activity_exdates (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            occurrence_local TEXT NOT NULL,
+            PRIMARY KEY (activity_id, occurrence_local)
+        );
+        """
+    )
