@@ -56,8 +56,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     with env.registry() as registry:
         feed = feeds.resolve(registry, query)
         if output == "-":
-            stdout = click.get_text_stream("stdout")
-            count = exporter.write(feed, _CrlfSafe(stdout), registry=registry, url=url)
+            count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
         else:
             import io
 
@@ -67,18 +66,14 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     note(f"Exported {count} event(s): {feed.name}.")
 
 
-class _CrlfSafe:
-    """Write text to a stream as UTF-8 bytes, so CRLF line ends reach stdout unchanged."""
+class _Utf8:
+    """Write text to a binary stream as UTF-8, so CRLF line ends reach stdout unchanged."""
 
     def __init__(self, stream) -> None:
         self.stream = stream
 
     def write(self, text: str) -> None:
-        buffer = getattr(self.stream, "buffer", None)
-        if buffer is not None:
-            buffer.write(text.encode("utf-8"))
-        else:
-            self.stream.write(text)
+        click.echo(text.encode("utf-8"), nl=False, file=self.stream)
 
 
 @click.group()
