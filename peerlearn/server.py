@@ -61,9 +61,9 @@ class FeedApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         status, headers, body = self.respond(environ)
-        _log_request(environ, status, len(body))
         if environ.get("REQUEST_METHOD") == "HEAD" or status.startswith("304"):
             body = b""
+        _log_request(environ, status, len(body))
         start_response(status, headers)
         return [body]
 

@@ -52,6 +52,8 @@ def events(data: bytes) -> dict[str, dict]:
             "start": _utc(event.decoded("DTSTART")), "end": _utc(event.decoded("DTEND")),
             "sequence": int(event["SEQUENCE"]), "status": str(event["STATUS"]), "summary": str(event["SUMMARY"]),
         }
+    # vobject keeps the first VTIMEZONE it read for a TZID process-wide; read each feed afresh, as a client would
+    vars(vobject.icalendar)["__tzidMap"].clear()
     other = vobject.readOne(data.decode("utf-8"))
     seen = {}
     for event in getattr(other, "vevent_list", []):
@@ -59,5 +61,5 @@ def events(data: bytes) -> dict[str, dict]:
             "start": _utc(event.dtstart.value), "end": _utc(event.dtend.value),
             "sequence": int(event.sequence.value), "status": event.status.value, "summary": event.summary.value,
         }
-    assert seen == found
+    assert seen == found, [(k, seen.get(k), found.get(k)) for k in seen.keys() | found.keys() if seen.get(k) != found.get(k)]
     return found
