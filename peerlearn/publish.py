@@ -19,6 +19,7 @@ rotated token, a deleted activity) are removed.
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import html
 import json
 import os
@@ -89,6 +90,38 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+class AtomicFile:
+    """Stream text into a temporary file beside ``path``; on success rename it over ``path``.
+
+    Where ``path`` already holds the same bytes the temporary file is dropped
+    and ``changed`` stays False, so the published file keeps its mtime. On an
+    exception the temporary file is removed and ``path`` is untouched.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.changed = False
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        return self.file
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        temporary = Path(self.temporary)
+        try:
+            self.file.close()
+            if exc_type is None:
+                if self.path.exists() and filecmp.cmp(temporary, self.path, shallow=False):
+                    return
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, self.path)
+                self.changed = True
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
 def _subjects(registry: Registry):
     for slug in feeds.subjects(registry, "network"):
         yield "network", slug, slug
@@ -122,7 +155,10 @@ def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt
         if old.get(path) == manifest[path] and (folder / path).exists():
             unchanged += 1
             continue
-        if write_atomic(folder / path, feeds.render(registry, feed, url=url, cache=cache).encode("utf-8")):
+        target = AtomicFile(folder / path)
+        with target as out:
+            feeds.write(registry, feed, out, url=url, cache=cache)
+        if target.changed:
             written.append(path)
         else:
             unchanged += 1

@@ -40,7 +40,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
 
     from .. import feeds, plugins
     from ..errors import ValidationError
-    from ..publish import check_base_url, write_atomic
+    from ..publish import AtomicFile, check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
               if key]
@@ -58,11 +58,8 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
         if output == "-":
             count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
         else:
-            import io
-
-            buffer = io.StringIO()
-            count = exporter.write(feed, buffer, registry=registry, url=url)
-            write_atomic(Path(output), buffer.getvalue().encode("utf-8"))
+            with AtomicFile(Path(output)) as out:
+                count = exporter.write(feed, out, registry=registry, url=url)
     note(f"Exported {count} event(s): {feed.name}.")
 
 
