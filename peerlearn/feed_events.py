@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
@@ -47,8 +47,37 @@ class SessionEvent:
     source_key: str = ""
 
 
+@attrs.frozen
+class _Schema:
+    sessions: bool
+    #: the table of people on sessions (with a session_id column), if any
+    roles: str | None
+    #: whether that table names members (a member_id column)
+    roles_by_member: bool
+
+
+_schemas: dict[tuple[int, int], _Schema] = {}
+
+
+def _schema(registry: Registry) -> _Schema:
+    """Which agenda tables exist, looked up once per schema version of the connection."""
+    version = registry.db.execute("PRAGMA schema_version").fetchone()[0]
+    key = (id(registry.db.conn), version)
+    if key not in _schemas:
+        tables = set(registry.db.table_names())
+        roles, by_member = None, False
+        for table in ROLE_TABLES:
+            columns = set(registry.db[table].columns_dict) if table in tables else set()
+            if "session_id" in columns:
+                roles, by_member = table, "member_id" in columns
+                break
+        _schemas.clear()
+        _schemas[key] = _Schema(SESSIONS_TABLE in tables, roles, by_member)
+    return _schemas[key]
+
+
 def has_sessions(registry: Registry) -> bool:
-    return SESSIONS_TABLE in registry.db.table_names()
+    return _schema(registry).sessions
 
 
 def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]:
@@ -56,38 +85,49 @@ def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]
     if not has_sessions(registry):
         return []
     rows = registry.query(f"SELECT * FROM [{SESSIONS_TABLE}] WHERE activity_id = ?", [activity.id])
-    events = [_event(registry, activity, row) for row in rows]
+    people = _people(registry, [row["id"] for row in rows])
+    events = [event_of(activity, row, people.get(row["id"], [])) for row in rows]
     return sorted(events, key=lambda event: (event.start, event.id))
 
 
-def member_session_ids(registry: Registry, member_id: int) -> list[int]:
-    """Ids of the sessions where the member holds a role ([] without an agenda or roles by member)."""
-    if not has_sessions(registry):
+def member_sessions(registry: Registry, member_id: int) -> list[tuple[int, dict]]:
+    """``(activity_id, session row)`` of each session where the member holds a role."""
+    schema = _schema(registry)
+    if not (schema.sessions and schema.roles_by_member):
         return []
-    for table in ROLE_TABLES:
-        if table in registry.db.table_names() and {"member_id", "session_id"} <= set(registry.db[table].columns_dict):
-            rows = registry.query(f"SELECT DISTINCT session_id FROM [{table}] WHERE member_id = ?", [member_id])
-            return [row["session_id"] for row in rows]
-    return []
+    rows = registry.query(f"SELECT * FROM [{SESSIONS_TABLE}] WHERE id IN"
+                          f" (SELECT session_id FROM [{schema.roles}] WHERE member_id = ?)", [member_id])
+    return [(row["activity_id"], row) for row in rows]
 
 
-def session_event(registry: Registry, activity: Activity, session_id: int) -> SessionEvent | None:
-    row = registry.one(f"SELECT * FROM [{SESSIONS_TABLE}] WHERE id = ? AND activity_id = ?",
-                       [session_id, activity.id])
-    return _event(registry, activity, row) if row else None
+def session_event(registry: Registry, activity: Activity, row: dict) -> SessionEvent:
+    """One session row of ``activity`` as an event."""
+    return event_of(activity, row, _people(registry, [row["id"]]).get(row["id"], []))
 
 
-def session_activity_id(registry: Registry, session_id: int) -> int | None:
-    row = registry.one(f"SELECT activity_id FROM [{SESSIONS_TABLE}] WHERE id = ?", [session_id])
-    return row["activity_id"] if row else None
+def all_sessions(registry: Registry) -> Iterator[tuple[int, dict, list[str]]]:
+    """Every session as ``(activity_id, row, people)``, ordered by activity (for bulk digests)."""
+    if not has_sessions(registry):
+        return
+    people = _people(registry, None)
+    for row in registry.db.query(f"SELECT * FROM [{SESSIONS_TABLE}] ORDER BY activity_id, id"):
+        yield row["activity_id"], row, people.get(row["id"], [])
 
 
-def _event(registry: Registry, activity: Activity, row: dict) -> SessionEvent:
-    people = _people(registry, row["id"])
+def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
+    """``(member_id, session_id)`` of every role held by a member."""
+    schema = _schema(registry)
+    if schema.sessions and schema.roles_by_member:
+        yield from registry.db.execute(
+            f"SELECT DISTINCT member_id, session_id FROM [{schema.roles}] WHERE member_id IS NOT NULL")
+
+
+def event_of(activity: Activity, row: dict, people: list[str]) -> SessionEvent:
+    """A session row of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
     start = _moment(row, "start", activity.timezone)
     end = _moment(row, "end", activity.timezone)
     uid = row.get("uid") or f"session-{row['id']}.{activity.uid}"
-    basis = json.dumps([row, people, activity.uid, activity.status, activity.timezone], sort_keys=True, default=str)
+    basis = json.dumps([row, people, attrs.astuple(activity)], sort_keys=True, default=str)
     return SessionEvent(
         id=row["id"],
         activity_id=activity.id,
@@ -116,19 +156,20 @@ def _moment(row: dict, name: str, tzname: str) -> dt.datetime:
     return moment.astimezone(zone(tzname))
 
 
-def _people(registry: Registry, session_id: int) -> list[str]:
-    for table in ROLE_TABLES:
-        if table not in registry.db.table_names():
-            continue
-        columns = set(registry.db[table].columns_dict)
-        if "session_id" not in columns:
-            continue
-        people = []
-        for row in registry.query(f"SELECT * FROM [{table}] WHERE session_id = ? ORDER BY rowid", [session_id]):
+def _people(registry: Registry, session_ids: list[int] | None) -> dict[int, list[str]]:
+    """People on the sessions given (all where None), as "role: name (status)" lines; never contact data."""
+    table = _schema(registry).roles
+    if table is None or session_ids == []:
+        return {}
+    people: dict[int, list[str]] = {}
+    chunks = [None] if session_ids is None else [session_ids[i:i + 500] for i in range(0, len(session_ids), 500)]
+    for chunk in chunks:
+        where = "" if chunk is None else f" WHERE session_id IN ({', '.join('?' * len(chunk))})"
+        for row in registry.db.query(f"SELECT * FROM [{table}]{where} ORDER BY session_id, rowid", chunk or []):
             name = row.get("person") or row.get("name") or ""
             role = row.get("role") or ""
             status = row.get("status") or ""
             if name:
-                people.append(f"{role}: {name}" + (f" ({status})" if status else "") if role else name)
-        return people
-    return []
+                line = f"{role}: {name}" if role else name
+                people.setdefault(row["session_id"], []).append(line + (f" ({status})" if status else ""))
+    return people

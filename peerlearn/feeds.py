@@ -74,8 +74,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     if query.status and query.status not in ACTIVITY_STATUSES:
         raise ValidationError(f"--status: unknown status {query.status!r} (one of {', '.join(ACTIVITY_STATUSES[1:])})")
     start = query.start or (now or now_utc()) - WINDOW_PAST
-    where = ["a.status != 'draft'", "(a.end_utc > ? OR a.rrule != '')"]
-    params: list = [to_utc_text(start)]
+    where, params = window_conditions(start)
     if query.end:
         if query.end <= start:
             raise ValidationError("--to: the window ends before it starts")
@@ -106,17 +105,26 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
                         if session.end > start and (query.end is None or session.start < query.end)]
     else:
         member = members.get(registry, query.key)
-        statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-        where.append(
-            "a.network IN (SELECT network FROM memberships WHERE member_id = ?) AND ("
-            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses}))"
-            " OR a.host_member_id = ? OR a.id IN (SELECT activity_id FROM activity_peers WHERE member_id = ?))"
-        )
-        params += [member.id] * 4
+        where.append("a.network IN (SELECT network FROM memberships WHERE member_id = ?)"
+                     f" AND a.id IN (SELECT activity_id FROM ({member_pairs_sql()}) WHERE member_id = ?)")
+        params += [member.id] * 2
         name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
         sessions = _member_sessions(registry, member.id, query, start)
         private = True
     return Feed(query, name, description, " AND ".join(where), tuple(params), tuple(sessions), private)
+
+
+def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
+    """SQL conditions on activities ``a`` of every feed: no drafts, not ended before ``start`` unless recurring."""
+    return ["a.status != 'draft'", "(a.end_utc > ? OR a.rrule != '')"], [to_utc_text(start)]
+
+
+def member_pairs_sql() -> str:
+    """``(member_id, activity_id)`` of every activity that puts itself in a member's feed, before the window."""
+    statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
+    return (f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses})"
+            " UNION SELECT host_member_id, id FROM activities WHERE host_member_id IS NOT NULL"
+            " UNION SELECT member_id, activity_id FROM activity_peers")
 
 
 def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
@@ -128,13 +136,10 @@ def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
 def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
                      start: dt.datetime) -> list[tuple[Activity, SessionEvent]]:
     found = []
-    for session_id in feed_events.member_session_ids(registry, member_id):
-        activity_id = feed_events.session_activity_id(registry, session_id)
-        if activity_id is None:
-            continue
+    for activity_id, row in feed_events.member_sessions(registry, member_id):
         activity = activities.get(registry, activity_id)
-        session = feed_events.session_event(registry, activity, session_id)
-        if session and _matches(activity, query, start) and session.end > start and (
+        session = feed_events.session_event(registry, activity, row)
+        if _matches(activity, query, start) and session.end > start and (
                 query.end is None or session.start < query.end):
             found.append((activity, session))
     return sorted(found, key=lambda pair: (pair[1].start, pair[1].id))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import attrs
 
-from . import feeds
+from . import feed_index, feeds
 from .errors import ValidationError
 from .store import Registry
 
@@ -122,15 +122,6 @@ class AtomicFile:
             temporary.unlink(missing_ok=True)
 
 
-def _subjects(registry: Registry):
-    for slug in feeds.subjects(registry, "network"):
-        yield "network", slug, slug
-    for activity_id in feeds.subjects(registry, "activity"):
-        yield "activity", activity_id, activity_id
-    for member_id, token in registry.db.execute("SELECT id, feed_token FROM members ORDER BY id"):
-        yield "member", str(member_id), token
-
-
 def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt.datetime | None = None) -> BuildReport:
     """Write every network, activity and member feed and the index into ``folder``."""
     base = check_base_url(base_url) if base_url else ""
@@ -144,17 +135,21 @@ def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt
     cache = feeds.BlockCache(registry)
     manifest: dict[str, str] = {}
     written, index, unchanged = [], [], 0
-    for scope, key, name in _subjects(registry):
-        feed = feeds.resolve(registry, feeds.FeedQuery(scope, key), now=now)
-        path = feed_path(scope, name)
-        url = f"{base}/{path}" if base and not feed.private else ""
-        manifest[path] = feeds.digest(registry, feed, url, cache.signature)
-        if not feed.private:
-            index.append({"scope": scope, "name": feed.name, "path": path,
-                          **({"url": f"{base}/{path}", "webcal": webcal(f"{base}/{path}")} if base else {})})
-        if old.get(path) == manifest[path] and (folder / path).exists():
+
+    def url_of(scope: str, name: str) -> str:
+        return f"{base}/{feed_path(scope, name)}" if base and scope != "member" else ""
+
+    for entry in feed_index.entries(registry, cache, url_of=url_of, now=now):
+        path = feed_path(entry.scope, entry.name)
+        url = url_of(entry.scope, entry.name)
+        manifest[path] = entry.digest
+        if not entry.private:
+            index.append({"scope": entry.scope, "name": entry.title, "path": path,
+                          **({"url": url, "webcal": webcal(url)} if url else {})})
+        if old.get(path) == entry.digest and (folder / path).exists():
             unchanged += 1
             continue
+        feed = feeds.resolve(registry, feeds.FeedQuery(entry.scope, entry.key), now=now)
         target = AtomicFile(folder / path)
         with target as out:
             feeds.write(registry, feed, out, url=url, cache=cache)

@@ -127,3 +127,33 @@ def test_bad_input_to_build_and_feed_url(demo_env, tmp_path):
         assert re.fullmatch(r"Error: [^\n]+\n", result.stderr) and words in result.stderr, result.stderr
         assert demo_env.fingerprint() == before
     assert not (tmp_path / "site").exists()
+
+
+def _contents(folder):
+    return {path: data for path, (_mtime, data) in snapshot(folder).items()}
+
+
+def test_an_incremental_build_always_equals_a_fresh_one(demo_env, tmp_path):
+    from test_feeds_sessions_and_networks import _add_agenda
+
+    out = tmp_path / "site"
+    build(demo_env, out)
+    activity = conference(demo_env)
+    steps = [
+        lambda: _add_agenda(demo_env, activity),
+        lambda: demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-03-04 09:30"),
+        lambda: demo_env.run("participants", "decline", str(activity["id"]), "1"),
+        lambda: demo_env.run("participants", "invite", "7", "2"),
+        lambda: demo_env.run("members", "edit", "31", "--name", "Thomas Liebig, OECD"),
+        lambda: demo_env.run("members", "rotate-token", "31"),
+        lambda: demo_env.run("activities", "add", "--network", "pes", "--kind", "webinar", "--title", "New webinar",
+                             "--start", "2031-01-01 10:00", "--end", "11:00"),
+        lambda: demo_env.run("activities", "cancel", str(activity["id"])),
+    ]
+    for number, step in enumerate(steps):
+        outcome = step()
+        assert getattr(outcome, "exit_code", 0) == 0, outcome.output
+        build(demo_env, out)
+        fresh = tmp_path / f"fresh{number}"
+        build(demo_env, fresh)
+        assert _contents(out) == _contents(fresh), number
