@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import TYPE_CHECKING, Iterator
 
 import attrs
@@ -127,7 +126,9 @@ def event_of(activity: Activity, row: dict, people: list[str]) -> SessionEvent:
     start = _moment(row, "start", activity.timezone)
     end = _moment(row, "end", activity.timezone)
     uid = row.get("uid") or f"session-{row['id']}.{activity.uid}"
-    basis = json.dumps([row, people, attrs.astuple(activity)], sort_keys=True, default=str)
+    basis = repr((sorted(row.items()), people, activity.uid, activity.network, activity.title, activity.sequence,
+                  activity.status, activity.timezone, activity.venue, activity.city, activity.country,
+                  activity.online_url))
     return SessionEvent(
         id=row["id"],
         activity_id=activity.id,

@@ -67,8 +67,13 @@ class Feed:
     private: bool = False
 
 
-def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = None) -> Feed:
-    """Check that the feed's subject exists and work out what it holds."""
+def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = None,
+            known: dict[str, Network] | None = None) -> Feed:
+    """Check that the feed's subject exists and work out what it holds.
+
+    ``known`` (networks by slug, e.g. ``BlockCache.networks``) saves asking
+    the plugins again when many feeds are resolved at once.
+    """
     if query.status == "draft":
         raise ValidationError("--status draft: drafts never reach a feed")
     if query.status and query.status not in ACTIVITY_STATUSES:
@@ -89,7 +94,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     sessions: list[tuple[Activity, SessionEvent]] = []
     private = False
     if query.scope == "network":
-        network = networks.get(registry, query.key)
+        network = (known or {}).get(query.key) or networks.get(registry, query.key)
         where.append("a.network = ?")
         params.append(network.slug)
         name, description = network.name, network.description
@@ -99,7 +104,8 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
             raise NotFound(f"unknown activity {query.key!r} in feeds (it is a draft)")
         where.append("a.id = ?")
         params.append(activity.id)
-        name, description = activity.title, _network(registry, activity.network).name
+        network = (known or {}).get(activity.network) or networks.get(registry, activity.network)
+        name, description = activity.title, network.name
         if _matches(activity, query, start):
             sessions = [(activity, session) for session in feed_events.session_events(registry, activity)
                         if session.end > start and (query.end is None or session.start < query.end)]
@@ -148,10 +154,6 @@ def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
 @lru_cache(maxsize=None)
 def _zone_block(tzname: str, first_year: int, last_year: int) -> str:
     return ical.timezone_block(tzname, first_year, last_year)
-
-
-def _network(registry: Registry, slug: str) -> Network:
-    return networks.get(registry, slug)
 
 
 class BlockCache:
@@ -256,16 +258,38 @@ class BlockCache:
         return self.networks[slug]
 
     def activity_blocks(self, feed: Feed) -> Iterator[str]:
-        """The feed's activity blocks, in time order, streamed from the registry."""
+        """The feed's activity blocks, in time order, streamed from the registry.
+
+        One pass: each row says whether its cached block is current. At the
+        first that is not, every stale block of the feed is serialized and
+        kept (in batches), and the stream resumes after the last row written.
+        """
         if self.memory is not None:
+            self.refresh_activities(feed)
             sql = f"SELECT a.uid FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
             for (uid,) in self.registry.db.execute(sql, feed.params):
                 yield self.memory[uid][1]
             return
-        sql = (f"SELECT b.block FROM activities a JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
-               " ORDER BY a.start_utc, a.id")
-        for (text,) in self.registry.db.execute(sql, feed.params):
-            yield text
+        sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {_ACTIVITY_KEY} FROM activities a"
+               f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
+        order = " ORDER BY a.start_utc, a.id"
+        rows = self.registry.db.execute(sql + order, feed.params)
+        refreshed = False
+        while rows is not None:
+            cursor, rows = rows, None
+            for uid, start_utc, activity_id, text, current in cursor:
+                if not current:
+                    if refreshed:  # changed by another process meanwhile
+                        text = self._activity_blocks([activity_id])[0][2]
+                    else:
+                        cursor.close()
+                        self.refresh_activities(feed)
+                        refreshed = True
+                        rows = self.registry.db.execute(
+                            f"{sql} AND (a.start_utc > ? OR (a.start_utc = ? AND a.id >= ?)){order}",
+                            [*feed.params, start_utc, start_utc, activity_id])
+                        break
+                yield text
 
     # -- sessions ---------------------------------------------------------
 
@@ -311,7 +335,6 @@ def header(feed: Feed, url: str = "") -> str:
 def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None) -> int:
     """Write the feed as iCalendar text to ``out``; returns the number of events."""
     cache = cache or BlockCache(registry)
-    cache.refresh_activities(feed)
     session_texts = cache.session_blocks(feed)
     out.write(header(feed, url))
     for tzname, first, last in zones(registry, feed):

@@ -149,7 +149,7 @@ def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt
         if old.get(path) == entry.digest and (folder / path).exists():
             unchanged += 1
             continue
-        feed = feeds.resolve(registry, feeds.FeedQuery(entry.scope, entry.key), now=now)
+        feed = feeds.resolve(registry, feeds.FeedQuery(entry.scope, entry.key), now=now, known=cache.networks)
         target = AtomicFile(folder / path)
         with target as out:
             feeds.write(registry, feed, out, url=url, cache=cache)
