@@ -42,6 +42,8 @@ class SessionEvent:
     #: people on the session, as "role: name (status)" lines (no contact data)
     people: tuple[str, ...] = ()
     sequence: int = 0
+    #: the session's last change, where the agenda keeps one
+    changed_at: str = ""
     #: what the event was built from: its block is rebuilt when this changes
     source_key: str = ""
 
@@ -142,6 +144,7 @@ def event_of(activity: Activity, row: dict, people: list[str]) -> SessionEvent:
         description=str(row.get("description") or ""),
         people=tuple(people),
         sequence=int(row.get("sequence") or 0),
+        changed_at=str(row.get("updated_at") or ""),
         source_key=hashlib.sha256(basis.encode()).hexdigest()[:32],
     )
 

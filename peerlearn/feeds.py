@@ -293,20 +293,31 @@ class BlockCache:
 
     # -- sessions ---------------------------------------------------------
 
+    def _session_version(self, session: SessionEvent) -> tuple[int, str]:
+        """The session's SEQUENCE and last change as peerlearn counts them: raised when its source changes."""
+        row = self.registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
+                                [session.uid])
+        if row and row["source_key"] == session.source_key:
+            return row["sequence"], row["changed_at"]
+        sequence = row["sequence"] + 1 if row else 0
+        changed_at = now_utc().isoformat()
+        if self.memory is None:
+            self._write([("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
+                          " VALUES (?, ?, ?, ?)", (session.uid, session.source_key, sequence, changed_at))])
+        return sequence, changed_at
+
     def session_blocks(self, feed: Feed) -> list[str]:
         """The feed's session blocks, serialized where missing or stale."""
         if not feed.sessions:
             return []
         cached = self.get([session.uid for _activity, session in feed.sessions])
-        stamps = {}
         missing = []
         for activity, session in feed.sessions:
             if cached.get(session.uid, ("",))[0] != session.source_key:
-                if activity.id not in stamps:
-                    stamps[activity.id] = self.registry.one(
-                        "SELECT updated_at FROM activities WHERE id = ?", [activity.id])["updated_at"]
+                sequence, changed_at = self._session_version(session)
                 event = ical.session_event(self._network(activity.network), activity, session,
-                                           updated_at=stamps[activity.id])
+                                           updated_at=session.changed_at or changed_at,
+                                           sequence=max(session.sequence, activity.sequence, sequence))
                 missing.append((session.uid, session.source_key, ical.block(event)))
         if missing:
             self.put(missing)

@@ -84,14 +84,14 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
 
 
 def session_event(network: Network, activity: Activity, session: SessionEvent, *,
-                  updated_at: str | None) -> icalendar.Event:
+                  updated_at: str | None, sequence: int) -> icalendar.Event:
     """The VEVENT of one session of ``activity``, related to the activity's event."""
     event = icalendar.Event()
     event.add("uid", session.uid)
     stamp = _stamp(updated_at)
     event.add("dtstamp", stamp)
     event.add("last-modified", stamp)
-    event.add("sequence", max(session.sequence, activity.sequence))
+    event.add("sequence", sequence)
     event.add("summary", f"{session.title} ({activity.title})")
     event.add("dtstart", session.start.astimezone(activity.local_start.tzinfo))
     event.add("dtend", session.end.astimezone(activity.local_start.tzinfo))

@@ -147,7 +147,9 @@ def m004_feeds(db: Database) -> None:
     table's rows only costs time). ``feed_settings`` keeps the signature of
     what shaped the blocks (format version, plugins), so a changed plugin
     empties the cache. ``activity_exdates`` holds the cancelled occurrences
-    of recurring activities (EXDATE).
+    of recurring activities (EXDATE). ``session_versions`` gives sessions a
+    SEQUENCE and last-change time where the agenda keeps none: it rises each
+    time what a session's event is built from changes (not a cache: kept).
     """
     db.executescript(
         """
@@ -159,6 +161,12 @@ def m004_feeds(db: Database) -> None:
         CREATE TABLE IF NOT EXISTS feed_settings (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS session_versions (
+            uid TEXT PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            changed_at TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS activity_exdates (
             activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,

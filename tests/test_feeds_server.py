@@ -22,9 +22,19 @@ def server(demo_env):
     from peerlearn.server import make_server
 
     httpd = make_server(demo_env.db, "127.0.0.1", 0, base_url="https://feeds.example.org")
-    thread = threading.Thread(target=httpd.run, daemon=True)
+    closed = threading.Event()
+
+    def run():
+        try:
+            httpd.run()
+        except (OSError, ValueError):  # the loop may notice its sockets closing under it
+            if not closed.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.effective_port}", demo_env
+    closed.set()
     httpd.close()
     thread.join(timeout=5)
 

@@ -94,3 +94,18 @@ def test_a_network_plugin_left_out_no_longer_shapes_its_events(demo_env):
     demo_env.load("esf_migration", "integration_network", "mutual_learning")
     text = _network_text(demo_env, "pes")
     assert "COLOR:steelblue" not in text  # the cached blocks were rebuilt without the pes plugin
+
+
+def test_moving_a_session_raises_its_sequence_even_without_one_in_the_agenda(demo_env):
+    conference = _conference(demo_env)
+    _add_agenda(demo_env, conference)
+    uid = f"session-2.{conference['uid']}"
+    before = feedcheck.events(demo_env.run("export", "ics", "--activity", str(conference["id"])).stdout_bytes)[uid]
+    registry = demo_env.open()
+    try:
+        registry.db.execute("UPDATE sessions SET start_utc = replace(start_utc, 'T10:30', 'T11:00') WHERE id = 2")
+    finally:
+        registry.close()
+    for scope in (("--activity", str(conference["id"])), ("--member", "31")):
+        after = feedcheck.events(demo_env.run("export", "ics", *scope).stdout_bytes)[uid]
+        assert after["start"] != before["start"] and after["sequence"] == before["sequence"] + 1
