@@ -60,7 +60,7 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
     member_sessions: dict[int, list[str]] = {}
     sessions = feed_events.all_sessions(registry)
     pending = next(sessions, None)
-    sql = (f"SELECT a.*, {feeds._ACTIVITY_KEY} AS feed_key FROM activities a WHERE a.status != 'draft'"
+    sql = (f"SELECT a.*, {feeds.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE a.status != 'draft'"
            " ORDER BY a.id")
     for row in registry.db.query(sql):
         while pending is not None and pending[0] < row["id"]:
@@ -87,7 +87,7 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
 
     conditions, params = feeds.window_conditions(start)
     pairs = registry.db.execute(
-        f"SELECT p.member_id, a.uid, {feeds._ACTIVITY_KEY} FROM ({feeds.member_pairs_sql()}) p"
+        f"SELECT p.member_id, a.uid, {feeds.ACTIVITY_KEY_SQL} FROM ({feeds.member_pairs_sql()}) p"
         " JOIN activities a ON a.id = p.activity_id"
         " JOIN memberships ms ON ms.member_id = p.member_id AND ms.network = a.network"
         f" WHERE {' AND '.join(conditions)} ORDER BY p.member_id, a.start_utc, a.id", params)

@@ -36,7 +36,8 @@ WINDOW_PAST = dt.timedelta(days=183)
 #: Participations that put an activity in a member's feed.
 MEMBER_STATUSES = ("invited", "registered", "waitlisted", "attended")
 SCOPES = ("network", "activity", "member")
-_ACTIVITY_KEY = "a.updated_at || '/' || a.sequence"
+#: SQL for an activity's source key: its cached block is current while this is unchanged.
+ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
 _BATCH = 500
 
 
@@ -219,12 +220,12 @@ class BlockCache:
     def refresh_activities(self, feed: Feed) -> None:
         """Serialize the feed's activities whose cached block is missing or stale."""
         if self.memory is not None:
-            sql = f"SELECT a.id, a.uid, {_ACTIVITY_KEY} FROM activities a WHERE {feed.where}"
+            sql = f"SELECT a.id, a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where}"
             stale = [row[0] for row in self.registry.db.execute(sql, feed.params)
                      if self.memory.get(row[1], ("",))[0] != row[2]]
         else:
             sql = (f"SELECT a.id FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
-                   f" AND (b.uid IS NULL OR b.source_key != {_ACTIVITY_KEY})")
+                   f" AND (b.uid IS NULL OR b.source_key != {ACTIVITY_KEY_SQL})")
             stale = [row[0] for row in self.registry.db.execute(sql, feed.params)]
         for index in range(0, len(stale), _BATCH):
             self.put(self._activity_blocks(stale[index:index + _BATCH]))
@@ -270,7 +271,7 @@ class BlockCache:
             for (uid,) in self.registry.db.execute(sql, feed.params):
                 yield self.memory[uid][1]
             return
-        sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {_ACTIVITY_KEY} FROM activities a"
+        sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {ACTIVITY_KEY_SQL} FROM activities a"
                f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
         order = " ORDER BY a.start_utc, a.id"
         rows = self.registry.db.execute(sql + order, feed.params)
@@ -374,7 +375,7 @@ def digest(registry: Registry, feed: Feed, url: str = "", signature: str = "") -
     """A hash of everything the feed's text depends on, without serializing it."""
     hasher = hashlib.sha256()
     hasher.update(f"{signature}\n{header(feed, url)}\n{zones(registry, feed)!r}\n".encode())
-    sql = f"SELECT a.uid, {_ACTIVITY_KEY} FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
+    sql = f"SELECT a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
     for uid, key in registry.db.execute(sql, feed.params):
         hasher.update(f"{uid} {key}\n".encode())
     for _activity, session in feed.sessions:

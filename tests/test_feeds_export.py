@@ -212,3 +212,12 @@ def test_core_registers_the_ics_exporter_through_the_exporters_hook(env):
     exporter = plugins.exporters("calendar")["ics"]
     assert exporter.media_type == "text/calendar; charset=utf-8" and exporter.extension == "ics"
     assert "peerlearn_exporters" in {info.name: info.hooks for info in plugins.describe()}["peerlearn.calendar_exporter"]
+
+
+def test_the_cli_starts_without_importing_icalendar_or_waitress():
+    import subprocess
+    import sys
+
+    code = "import sys, peerlearn.cli; print(sorted(m for m in ('icalendar', 'waitress', 'vobject') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
