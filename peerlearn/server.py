@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
 from . import feeds, networks
-from .errors import NotFound, PeerlearnError
+from .errors import NotFound, PeerlearnError, PluginError, RegistryError
 from .store import Registry
 from .timeutil import parse_moment
 
@@ -60,7 +60,11 @@ class FeedApp:
         return registry
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        status, headers, body = self.respond(environ)
+        try:
+            status, headers, body = self.respond(environ)
+        except Exception:  # noqa: BLE001 - logged here, path redacted, so no server logs a token
+            log.exception("error serving %s", redact(environ.get("PATH_INFO", "")))
+            status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain")], b"Server error\n"
         if environ.get("REQUEST_METHOD") == "HEAD" or status.startswith("304"):
             body = b""
         _log_request(environ, status, len(body))
@@ -96,6 +100,8 @@ class FeedApp:
             return self._ok(environ, body, CALENDAR_TYPE, private=feed.private)
         except NotFound:
             return _not_found()
+        except (PluginError, RegistryError):
+            raise  # the server's fault, not the request's: a 500
         except PeerlearnError as error:
             return "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], f"{error}\n".encode()
 

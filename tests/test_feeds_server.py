@@ -14,6 +14,7 @@ import urllib.request
 import feedcheck
 import pytest
 
+import peerlearn
 from peerlearn import demo
 
 
@@ -156,3 +157,20 @@ def test_peerlearn_serve_command_serves_and_logs_in_common_log_format(demo_env):
         _out, err = process.communicate(timeout=10)
     assert "Serving calendar feeds on http://127.0.0.1:" in err
     assert '"GET /networks/pes.ics HTTP/1.1" 200 ' in err
+
+
+class Broken:
+    @peerlearn.hookimpl
+    def peerlearn_ical_event(self, event):
+        raise RuntimeError("broken plugin")
+
+
+def test_a_failing_request_is_a_500_and_the_log_still_hides_the_token(server, caplog):
+    base, env = server
+    caplog.set_level(logging.INFO, logger="peerlearn.server")
+    env.register(Broken(), name="broken")
+    secret = token(env, 1)
+    status, _headers, body = fetch(f"{base}/members/{secret}.ics")
+    assert status == 500 and secret.encode() not in body
+    logged = caplog.text
+    assert "broken plugin" in logged and f"/members/{secret[:4]}..." in logged and secret not in logged
