@@ -112,9 +112,14 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
                         if session.end > start and (query.end is None or session.start < query.end)]
     else:
         member = members.get(registry, query.key)
-        where.append("a.network IN (SELECT network FROM memberships WHERE member_id = ?)"
-                     f" AND a.id IN (SELECT activity_id FROM ({member_pairs_sql()}) WHERE member_id = ?)")
-        params += [member.id] * 2
+        statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
+        # the same selection as member_pairs_sql(), written so that each part uses its index
+        where.append(
+            "a.network IN (SELECT network FROM memberships WHERE member_id = ?) AND ("
+            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses}))"
+            " OR a.host_member_id = ? OR a.id IN (SELECT activity_id FROM activity_peers WHERE member_id = ?))"
+        )
+        params += [member.id] * 4
         name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
         sessions = _member_sessions(registry, member.id, query, start)
         private = True

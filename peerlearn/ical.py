@@ -141,7 +141,13 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
     if url:
         lines.append(f"SOURCE;VALUE=URI:{url}")
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
-    return "".join(Contentline(line).to_ical().decode("utf-8") + "\r\n" for line in lines)
+    return "".join(_folded(line) + "\r\n" for line in lines)
+
+
+def _folded(line: str) -> str:
+    if len(line) <= 75 // 4 or len(line.encode("utf-8")) <= 75:
+        return line
+    return Contentline(line).to_ical().decode("utf-8")
 
 
 def _text(value: str) -> str:
