@@ -174,3 +174,15 @@ def test_a_failing_request_is_a_500_and_the_log_still_hides_the_token(server, ca
     assert status == 500 and secret.encode() not in body
     logged = caplog.text
     assert "broken plugin" in logged and f"/members/{secret[:4]}..." in logged and secret not in logged
+
+
+def test_served_member_feed_holds_its_activities_and_sessions(server):
+    from test_feeds_sessions_and_networks import _add_agenda
+
+    base, env = server
+    activity = conference(env)
+    _add_agenda(env, activity)
+    assert env.run("participants", "register", str(activity["id"]), "31").exit_code == 0
+    events = feedcheck.events(fetch(f"{base}/members/{token(env, 31)}.ics")[2])
+    assert activity["uid"] in events  # registered for the conference
+    assert f"session-2.{activity['uid']}" in events  # speaker in workshop 1
