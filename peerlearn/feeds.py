@@ -199,14 +199,15 @@ class BlockCache:
                 conn.execute("ROLLBACK")
             raise
 
-    def put(self, rows: list[tuple[str, str, str]]) -> None:
-        """Keep ``(uid, source_key, block)`` rows."""
+    def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
+        """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
         self.built += len(rows)
         if self.memory is not None:
             self.memory.update({uid: (key, text) for uid, key, text in rows})
             return
-        self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows)],
-                    many=True)
+        self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
+                     ("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
+                      " VALUES (?, ?, ?, ?)", list(versions))], many=True)
 
     def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
         if self.memory is not None:
@@ -299,17 +300,18 @@ class BlockCache:
 
     # -- sessions ---------------------------------------------------------
 
-    def _session_version(self, session: SessionEvent) -> tuple[int, str]:
-        """The session's SEQUENCE and last change as peerlearn counts them: raised when its source changes."""
+    def _session_version(self, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
+        """The session's SEQUENCE and last change as peerlearn counts them: raised when its source changes.
+
+        A new version is appended to ``changes``, kept with the session's block.
+        """
         row = self.registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
                                 [session.uid])
         if row and row["source_key"] == session.source_key:
             return row["sequence"], row["changed_at"]
         sequence = row["sequence"] + 1 if row else 0
         changed_at = now_utc().isoformat()
-        if self.memory is None:
-            self._write([("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
-                          " VALUES (?, ?, ?, ?)", (session.uid, session.source_key, sequence, changed_at))])
+        changes.append((session.uid, session.source_key, sequence, changed_at))
         return sequence, changed_at
 
     def session_blocks(self, feed: Feed) -> list[str]:
@@ -317,16 +319,16 @@ class BlockCache:
         if not feed.sessions:
             return []
         cached = self.get([session.uid for _activity, session in feed.sessions])
-        missing = []
+        missing, versions = [], []
         for activity, session in feed.sessions:
             if cached.get(session.uid, ("",))[0] != session.source_key:
-                sequence, changed_at = self._session_version(session)
+                sequence, changed_at = self._session_version(session, versions)
                 event = ical.session_event(self._network(activity.network), activity, session,
                                            updated_at=session.changed_at or changed_at,
                                            sequence=max(session.sequence, activity.sequence, sequence))
                 missing.append((session.uid, session.source_key, ical.block(event)))
         if missing:
-            self.put(missing)
+            self.put(missing, versions)
             cached.update({uid: (key, text) for uid, key, text in missing})
         return [cached[session.uid][1] for _activity, session in feed.sessions]
 
