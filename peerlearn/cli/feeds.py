@@ -17,7 +17,7 @@ def _window(option: str, text: str | None):
 
 @click.group()
 def export() -> None:
-    """Export records in a format (calendars: ``export ics``)."""
+    """Export records in a format (calendar feeds: export ics)."""
 
 
 @export.command(name="ics")
