@@ -141,6 +141,27 @@ def peerlearn_site_blocks(
     """
 
 
+# -- Calendars: while an event is serialized for a feed -----------------------
+
+
+@hookspec
+def peerlearn_ical_event(network: Network, activity: Activity, event: Any, session: Any) -> None:
+    """Adjust one VEVENT before it is serialized for the calendar feeds.
+
+    Called for every plugin once per event and per change of it (the result
+    is cached until the activity or session changes, or the set of plugins
+    does), for the activity's own event (``session`` is None) and for each of
+    its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`).
+    ``event`` is an ``icalendar.Event`` already holding UID, DTSTAMP,
+    SEQUENCE, DTSTART/DTEND, SUMMARY, STATUS, LOCATION and CATEGORIES; check
+    ``network.slug`` to act only on your own network, then add or change
+    properties in place: ``event.add("color", "teal")``, more CATEGORIES,
+    ``X-`` properties, a URL. Never put private data (an email address) in
+    it: feeds are public. Return nothing. UID, DTSTAMP and SEQUENCE belong
+    to peerlearn; a plugin that changes them breaks subscribed calendars.
+    """
+
+
 # -- Notification: after the transaction has committed ----------------------
 
 

@@ -182,3 +182,42 @@ def m003_agenda(db: Database) -> None:
         CREATE INDEX roles_by_member ON roles(member_id);
         """
     )
+
+
+@migrations()
+def m004_feeds(db: Database) -> None:
+    """Calendar feeds: serialized VEVENT blocks, feed settings, cancelled occurrences.
+
+    ``ical_blocks`` is a cache: each event serialized once per change,
+    keyed by its UID and the ``source_key`` it was built from (deleting the
+    table's rows only costs time). ``feed_settings`` keeps the signature of
+    what shaped the blocks (format version, plugins), so a changed plugin
+    empties the cache. ``activity_exdates`` holds the cancelled occurrences
+    of recurring activities (EXDATE). ``session_versions`` gives sessions a
+    SEQUENCE and last-change time where the agenda keeps none: it rises each
+    time what a session's event is built from changes (not a cache: kept).
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS ical_blocks (
+            uid TEXT PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            block TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS feed_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS session_versions (
+            uid TEXT PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS activity_exdates (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            occurrence_local TEXT NOT NULL,
+            PRIMARY KEY (activity_id, occurrence_local)
+        );
+        """
+    )

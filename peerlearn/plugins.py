@@ -37,7 +37,7 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules")
+DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter")
 
 
 class LoadFailure(NamedTuple):
@@ -340,6 +340,18 @@ def site_blocks(network: Network, activity: Activity, sessions: list[Session], r
             html = block if isinstance(block, Markup) else Markup("<p>{}</p>").format(escape(block))
             found.append((plugin, Markup(html)))
     return found
+
+def ical_event(network: Network, activity: Activity, event: Any, session: Any = None) -> None:
+    """Let every plugin adjust one VEVENT (an ``icalendar.Event``) in place."""
+    _call("peerlearn_ical_event", network=network, activity=activity, event=event, session=session)
+
+
+def ical_signature() -> str:
+    """Names and versions of the plugins shaping VEVENTs, to know when cached events are stale."""
+    state = _state()
+    hook = state.pm.hook.peerlearn_ical_event
+    return ",".join(sorted(f"{impl.plugin_name}=={state.versions.get(impl.plugin_name)}"
+                           for impl in hook.get_hookimpls()))
 
 
 def register_commands(cli: click.Group) -> None:

@@ -98,3 +98,14 @@ def peerlearn_ical_event(network, activity, event):
     if period:
         event.add("categories", [period_label(period)])
     return None
+
+
+@hookimpl
+def peerlearn_ical_event(network, activity, event):
+    """Tag each event with the ESF programming period its activity falls in."""
+    if network.slug != SLUG:
+        return
+    period = programming_period(activity.local_start.date())
+    if period:
+        event.add("x-esf-programming-period", period)
+        event.add("categories", [f"ESF+ {period}" if period == "2021-2027" else f"ESF {period}"])

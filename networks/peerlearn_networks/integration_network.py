@@ -47,3 +47,18 @@ def peerlearn_validate_member(network, member):
     if member.country != EU_INSTITUTIONS and member.category != NATIONAL_CONTACT_POINT:
         return [f"a Member State joins EIN through its {NATIONAL_CONTACT_POINT} (category {NATIONAL_CONTACT_POINT!r})"]
     return None
+
+
+#: RFC 7986 colour (a CSS3 name) of EIN events in calendars that show it.
+COLOUR = "seagreen"
+
+
+@hookimpl
+def peerlearn_ical_event(network, activity, event):
+    """EIN events: their colour, and filed as targeted mutual-learning activities."""
+    if network.slug != SLUG:
+        return
+    event.add("color", COLOUR)
+    event.add("categories", ["targeted mutual-learning activity"])
+    if activity.country:
+        event.add("x-ein-host-country", activity.country)

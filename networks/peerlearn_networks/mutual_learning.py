@@ -48,3 +48,20 @@ def peerlearn_validate_activity(network, activity):
     if not activity.peer_member_ids:
         problems.append("an MLP peer review needs at least one peer country (--peer)")
     return problems
+
+
+COLOUR = "rebeccapurple"
+LABELS = {"peer_review": "MLP Peer Review", "thematic_event": "MLP Thematic Event",
+          "conference": "Mutual Learning Conference"}
+
+
+@hookimpl
+def peerlearn_ical_event(network, activity, event, session):
+    """MLP events: colour, the programme's name for the activity, and parallel workshops marked by track."""
+    if network.slug != SLUG:
+        return
+    event.add("color", COLOUR)
+    event.add("x-mlp-activity-type", LABELS.get(activity.kind, activity.kind))
+    if session is not None and session.track:
+        event.add("x-mlp-track", session.track)
+        event.add("categories", ["parallel workshop"])

@@ -33,3 +33,18 @@ def peerlearn_networks():
             eligibility="the public employment services of the EU countries, Norway and Iceland, and the Commission",
         )
     ]
+
+
+COLOUR = "steelblue"
+
+
+@hookimpl
+def peerlearn_ical_event(network, activity, event):
+    """PES events link to the network's page when they have no link of their own, and carry its colour."""
+    if network.slug != SLUG:
+        return
+    event.add("color", COLOUR)
+    if "URL" not in event and network.url:
+        event.add("url", network.url)
+    if activity.kind in ("event", "peer_review"):
+        event.add("x-pes-follow-up", "paper with key considerations")

@@ -233,4 +233,27 @@ activities.add_command(_status_command(
 activities.add_command(_status_command(
     "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
 
+
+@activities.command(name="cancel-occurrence")
+@click.argument("activity")
+@click.argument("start")
+@click.option("--tz", help="IANA timezone of START (default: the activity's).")
+@dry_run_option
+@pass_env
+def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
+    """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds)."""
+    from .. import activities as lib
+    from ..occurrences import cancel_occurrence as cancel
+
+    def action(registry):
+        current = lib.get(registry, activity)
+        moment, _date_only = parse_moment("START", start, tz or current.timezone)
+        return cancel(registry, current.id, moment)
+
+    cancelled = env.write(action, dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Cancelled the occurrence of activity {activity} at {start}"
+                   f" ({len(cancelled)} occurrence(s) cancelled in all).")
+
+
 COMMANDS = [activities]

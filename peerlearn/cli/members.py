@@ -195,4 +195,39 @@ def leave(env, member, network, dry_run) -> None:
         click.echo(f"{member} left {network}.")
 
 
+@members.command(name="feed-url")
+@click.argument("member")
+@click.option("--base-url", envvar="PEERLEARN_FEEDS_URL", required=True,
+              help="Public http(s) address of the feeds (default: $PEERLEARN_FEEDS_URL).")
+@json_option
+@pass_env
+def feed_url(env, member, base_url, as_json) -> None:
+    """Print MEMBER's private calendar feed URL (https and webcal): share it only with the member."""
+    from .. import members as lib
+    from ..publish import member_urls
+
+    with env.registry() as registry:
+        found = lib.get(registry, member)
+    url, webcal = member_urls(base_url, found.feed_token)
+    if as_json:
+        echo_json({"member": found.id, "url": url, "webcal": webcal})
+    else:
+        click.echo(url)
+        click.echo(webcal)
+
+
+@members.command(name="rotate-token")
+@click.argument("member")
+@dry_run_option
+@pass_env
+def rotate_token(env, member, dry_run) -> None:
+    """Give MEMBER a new feed token: the old feed URL stops working at once."""
+    from .. import members as lib
+
+    updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"New feed token for member #{updated.id}; the old URL no longer works"
+                   " (rebuild static feeds with 'peerlearn feeds build').")
+
+
 COMMANDS = [members]

@@ -1,0 +1,24 @@
+"""The core's iCalendar exporter, registered through the same hook as any plugin's.
+
+Its ``write(records, out, registry=…, url=…)`` takes a resolved
+:class:`peerlearn.feeds.Feed` as ``records`` and writes the feed to the
+text stream ``out`` (see ``peerlearn.feeds.write``).
+"""
+
+from __future__ import annotations
+
+from . import hookimpl
+
+
+def write_calendar(records, out, *, registry, url: str = "", **context) -> int:
+    from . import feeds
+
+    return feeds.write(registry, records, out, url=url)
+
+
+@hookimpl
+def peerlearn_exporters():
+    from .models import Exporter
+
+    return [Exporter(name="ics", kind="calendar", write=write_calendar, media_type="text/calendar; charset=utf-8",
+                     extension="ics", description="iCalendar (RFC 5545), for calendar subscriptions")]

@@ -1,0 +1,128 @@
+"""``peerlearn export ics``, ``peerlearn feeds build`` and ``peerlearn serve``: calendar feeds."""
+
+from __future__ import annotations
+
+import click
+
+from .common import note, pass_env
+
+WINDOW_HELP = "the last 6 months and everything ahead"
+
+
+def _window(option: str, text: str | None):
+    from .common import parse_moment
+
+    return parse_moment(option, text, "UTC")[0] if text else None
+
+
+@click.group()
+def export() -> None:
+    """Export records in a format (calendar feeds: export ics)."""
+
+
+@export.command(name="ics")
+@click.option("--network", help="A network's feed: its activities.")
+@click.option("--activity", help="One activity's feed: the activity and each of its sessions.")
+@click.option("--member", help="A member's feed (number or exact name): what it is invited to or registered for, "
+                               "and the sessions where it holds a role.")
+@click.option("--kind", help="Only activities of this kind.")
+@click.option("--status", type=click.Choice(["tentative", "confirmed", "cancelled", "completed"]),
+              help="Only activities with this status (drafts never reach a feed).")
+@click.option("--from", "from_", help=f"Window start, YYYY-MM-DD[ HH:MM] in UTC (default: {WINDOW_HELP}).")
+@click.option("--to", help="Window end, YYYY-MM-DD[ HH:MM] in UTC (default: open).")
+@click.option("--url", default="", help="The feed's public URL, written as its SOURCE.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="File to write, or - for stdout.")
+@pass_env
+def export_ics(env, network, activity, member, kind, status, from_, to, url, output) -> None:
+    """Export an iCalendar (RFC 5545) feed of a network, an activity or a member."""
+    from pathlib import Path
+
+    from .. import feeds, plugins
+    from ..errors import ValidationError
+    from ..publish import AtomicFile, check_base_url
+
+    chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
+              if key]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --network, --activity or --member")
+    if url:
+        check_base_url(url)
+    if output != "-" and not Path(output).parent.exists():
+        raise ValidationError(f"--output: folder {Path(output).parent} does not exist")
+    exporter = plugins.exporters("calendar")["ics"]
+    query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
+                            end=_window("--to", to))
+    with env.registry() as registry:
+        feed = feeds.resolve(registry, query)
+        if output == "-":
+            count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
+        else:
+            with AtomicFile(Path(output)) as out:
+                count = exporter.write(feed, out, registry=registry, url=url)
+    note(f"Exported {count} event(s): {feed.name}.")
+
+
+class _Utf8:
+    """Write text to a binary stream as UTF-8, so CRLF line ends reach stdout unchanged."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        click.echo(text.encode("utf-8"), nl=False, file=self.stream)
+
+
+@click.group()
+def feeds() -> None:
+    """Calendar feeds members subscribe to: build them as static files."""
+
+
+@feeds.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--base-url", default="", help="Public http(s) address of FOLDER, for the index and feed URLs.")
+@pass_env
+def build(env, folder, base_url) -> None:
+    """Write every network, activity and member feed and an index into FOLDER.
+
+    Only files whose content changed are rewritten, each through a temporary
+    file and a rename. Member feeds are named by their secret token.
+    """
+    from .. import publish
+
+    with env.registry() as registry:
+        report = publish.build(registry, folder, base_url=base_url)
+    click.echo(f"{report.feeds} feed(s) in {folder}: {len(report.written)} file(s) written, "
+               f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--base-url", default="", help="Public http(s) address of the server, written in feeds as SOURCE.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads.")
+@pass_env
+def serve(env, host, port, base_url, threads) -> None:
+    """Serve the feeds from the registry over HTTP (waitress), logging each request."""
+    import logging
+
+    from ..publish import check_base_url
+    from ..server import make_server
+    from ..store import default_path
+
+    if base_url:
+        check_base_url(base_url)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    server = make_server(env.db_path or default_path(), host, port, base_url=base_url, threads=threads)
+    note(f"Serving calendar feeds on http://{host}:{server.effective_port}/ (Ctrl+C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+COMMANDS = [export, feeds, serve]

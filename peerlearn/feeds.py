@@ -1,0 +1,400 @@
+"""Calendar feeds: which events a feed holds, and assembling it from cached blocks.
+
+A feed is a network's activities, one activity with its sessions, or a
+member's activities and sessions. It covers a window: by default the last
+:data:`WINDOW_PAST` and everything ahead (a recurring activity while it
+recurs), so it stays small. Drafts never reach a feed; a cancelled activity
+stays in it with ``STATUS:CANCELLED`` and a raised SEQUENCE until it leaves
+the window, so subscribed calendars drop it.
+
+Serializing with ``icalendar`` is slow, so each event is serialized once per
+change and kept in ``ical_blocks`` under its UID with the key it was built
+from (an activity's ``updated_at`` and SEQUENCE; a session's content hash).
+Feeds are assembled by streaming those blocks, never holding all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from functools import lru_cache
+from typing import IO, Iterable, Iterator
+
+import attrs
+
+from . import activities, feed_events, ical, members, networks, plugins
+from .errors import NotFound, ValidationError
+from .feed_events import SessionEvent
+from .models import ACTIVITY_STATUSES, Activity, Network
+from .records import activity_from_row
+from .store import Registry
+from .timeutil import from_local_text, now_utc, to_utc_text
+
+#: How far back a feed reaches by default; everything ahead is always included.
+WINDOW_PAST = dt.timedelta(days=183)
+#: Participations that put an activity in a member's feed.
+MEMBER_STATUSES = ("invited", "registered", "waitlisted", "attended")
+SCOPES = ("network", "activity", "member")
+#: SQL for an activity's source key: its cached block is current while this is unchanged.
+ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
+_BATCH = 500
+
+
+@attrs.frozen
+class FeedQuery:
+    """What a feed holds: a scope and its key, filters, and the window."""
+
+    scope: str = attrs.field(validator=attrs.validators.in_(SCOPES))
+    #: network slug, activity id or member reference
+    key: str = attrs.field(converter=str)
+    kind: str | None = None
+    status: str | None = None
+    #: window start (default: now minus WINDOW_PAST) and end (default: open)
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@attrs.frozen
+class Feed:
+    """A resolved feed: its calendar name, the SQL selecting its activities, its sessions."""
+
+    query: FeedQuery
+    name: str
+    description: str
+    where: str = attrs.field(repr=False)
+    params: tuple = attrs.field(repr=False)
+    sessions: tuple[tuple[Activity, SessionEvent], ...] = attrs.field(default=(), repr=False)
+    private: bool = False
+
+
+def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = None,
+            known: dict[str, Network] | None = None) -> Feed:
+    """Check that the feed's subject exists and work out what it holds.
+
+    ``known`` (networks by slug, e.g. ``BlockCache.networks``) saves asking
+    the plugins again when many feeds are resolved at once.
+    """
+    if query.status == "draft":
+        raise ValidationError("--status draft: drafts never reach a feed")
+    if query.status and query.status not in ACTIVITY_STATUSES:
+        raise ValidationError(f"--status: unknown status {query.status!r} (one of {', '.join(ACTIVITY_STATUSES[1:])})")
+    start = query.start or (now or now_utc()) - WINDOW_PAST
+    where, params = window_conditions(start)
+    if query.end:
+        if query.end <= start:
+            raise ValidationError("--to: the window ends before it starts")
+        where.append("a.start_utc < ?")
+        params.append(to_utc_text(query.end))
+    if query.kind:
+        where.append("a.kind = ?")
+        params.append(query.kind)
+    if query.status:
+        where.append("a.status = ?")
+        params.append(query.status)
+    sessions: list[tuple[Activity, SessionEvent]] = []
+    private = False
+    if query.scope == "network":
+        network = (known or {}).get(query.key) or networks.get(registry, query.key)
+        where.append("a.network = ?")
+        params.append(network.slug)
+        name, description = network.name, network.description
+    elif query.scope == "activity":
+        activity = activities.get(registry, query.key)
+        if activity.status == "draft":
+            raise NotFound(f"unknown activity {query.key!r} in feeds (it is a draft)")
+        where.append("a.id = ?")
+        params.append(activity.id)
+        network = (known or {}).get(activity.network) or networks.get(registry, activity.network)
+        name, description = activity.title, network.name
+        if _matches(activity, query, start):
+            sessions = [(activity, session) for session in feed_events.session_events(registry, activity)
+                        if session.end > start and (query.end is None or session.start < query.end)]
+    else:
+        member = members.get(registry, query.key)
+        statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
+        # the same selection as member_pairs_sql(), written so that each part uses its index
+        where.append(
+            "a.network IN (SELECT network FROM memberships WHERE member_id = ?) AND ("
+            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses}))"
+            " OR a.host_member_id = ? OR a.id IN (SELECT activity_id FROM activity_peers WHERE member_id = ?))"
+        )
+        params += [member.id] * 4
+        name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
+        sessions = _member_sessions(registry, member.id, query, start)
+        private = True
+    return Feed(query, name, description, " AND ".join(where), tuple(params), tuple(sessions), private)
+
+
+def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
+    """SQL conditions on activities ``a`` of every feed: no drafts, not ended before ``start`` unless recurring."""
+    return ["a.status != 'draft'", "(a.end_utc > ? OR a.rrule != '')"], [to_utc_text(start)]
+
+
+def member_pairs_sql() -> str:
+    """``(member_id, activity_id)`` of every activity that puts itself in a member's feed, before the window."""
+    statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
+    return (f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses})"
+            " UNION SELECT host_member_id, id FROM activities WHERE host_member_id IS NOT NULL"
+            " UNION SELECT member_id, activity_id FROM activity_peers")
+
+
+def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
+    return (activity.status != "draft" and (activity.end > start or bool(activity.rrule))
+            and (query.end is None or activity.start < query.end)
+            and query.kind in (None, activity.kind) and query.status in (None, activity.status))
+
+
+def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
+                     start: dt.datetime) -> list[tuple[Activity, SessionEvent]]:
+    found = []
+    for activity_id, row in feed_events.member_sessions(registry, member_id):
+        activity = activities.get(registry, activity_id)
+        session = feed_events.session_event(registry, activity, row)
+        if _matches(activity, query, start) and session.end > start and (
+                query.end is None or session.start < query.end):
+            found.append((activity, session))
+    return sorted(found, key=lambda pair: (pair[1].start, pair[1].id))
+
+
+@lru_cache(maxsize=None)
+def _zone_block(tzname: str, first_year: int, last_year: int) -> str:
+    return ical.timezone_block(tzname, first_year, last_year)
+
+
+class BlockCache:
+    """The serialized events kept in ``ical_blocks``, emptied when what shapes them changes.
+
+    A read-only registry keeps its blocks in memory for the life of the cache.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
+        self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
+        self.built = 0
+        signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
+                                [attrs.astuple(n) for n in self.networks.values()]], default=str)
+        self.signature = hashlib.sha256(signature.encode()).hexdigest()
+        if self.memory is None:
+            row = registry.one("SELECT value FROM feed_settings WHERE name = 'signature'")
+            if not row or row["value"] != self.signature:
+                self._write([("DELETE FROM ical_blocks", ()),
+                             ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES ('signature', ?)",
+                              (self.signature,))])
+
+    def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
+        """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
+        conn = self.registry.db.conn
+        outer = conn.in_transaction
+        if not outer:
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                (conn.executemany if many else conn.execute)(sql, params)
+            if not outer:
+                conn.execute("COMMIT")
+        except BaseException:
+            if not outer and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
+        """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
+        self.built += len(rows)
+        if self.memory is not None:
+            self.memory.update({uid: (key, text) for uid, key, text in rows})
+            return
+        self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
+                     ("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
+                      " VALUES (?, ?, ?, ?)", list(versions))], many=True)
+
+    def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
+        if self.memory is not None:
+            return {uid: self.memory[uid] for uid in uids if uid in self.memory}
+        found = {}
+        for index in range(0, len(uids), _BATCH):
+            chunk = uids[index:index + _BATCH]
+            marks = ", ".join("?" * len(chunk))
+            for uid, key, text in self.registry.db.execute(
+                    f"SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({marks})", chunk):
+                found[uid] = (key, text)
+        return found
+
+    # -- activities -------------------------------------------------------
+
+    def refresh_activities(self, feed: Feed) -> None:
+        """Serialize the feed's activities whose cached block is missing or stale."""
+        if self.memory is not None:
+            sql = f"SELECT a.id, a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where}"
+            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)
+                     if self.memory.get(row[1], ("",))[0] != row[2]]
+        else:
+            sql = (f"SELECT a.id FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
+                   f" AND (b.uid IS NULL OR b.source_key != {ACTIVITY_KEY_SQL})")
+            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)]
+        for index in range(0, len(stale), _BATCH):
+            self.put(self._activity_blocks(stale[index:index + _BATCH]))
+
+    def _activity_blocks(self, ids: list[int]) -> list[tuple[str, str, str]]:
+        marks = ", ".join("?" * len(ids))
+        rows = self.registry.query(f"SELECT * FROM activities WHERE id IN ({marks})", ids)
+        peers: dict[int, list[int]] = {}
+        for activity_id, member_id in self.registry.db.execute(
+                f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN ({marks})"
+                " ORDER BY member_id", ids):
+            peers.setdefault(activity_id, []).append(member_id)
+        exdates: dict[int, list[str]] = {}
+        for activity_id, local in self.registry.db.execute(
+                f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN ({marks})"
+                " ORDER BY occurrence_local", ids):
+            exdates.setdefault(activity_id, []).append(local)
+        blocks = []
+        for row in rows:
+            activity = activity_from_row(row, tuple(peers.get(row["id"], ())))
+            event = ical.activity_event(
+                self._network(activity.network), activity, updated_at=row["updated_at"],
+                created_at=row["created_at"],
+                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())])
+            blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
+        return blocks
+
+    def _network(self, slug: str) -> Network:
+        if slug not in self.networks:
+            raise NotFound(f"unknown network {slug!r}")
+        return self.networks[slug]
+
+    def activity_blocks(self, feed: Feed) -> Iterator[str]:
+        """The feed's activity blocks, in time order, streamed from the registry.
+
+        One pass: each row says whether its cached block is current. At the
+        first that is not, every stale block of the feed is serialized and
+        kept (in batches), and the stream resumes after the last row written.
+        """
+        if self.memory is not None:
+            self.refresh_activities(feed)
+            sql = f"SELECT a.uid FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
+            for (uid,) in self.registry.db.execute(sql, feed.params):
+                yield self.memory[uid][1]
+            return
+        sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {ACTIVITY_KEY_SQL} FROM activities a"
+               f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
+        order = " ORDER BY a.start_utc, a.id"
+        rows = self.registry.db.execute(sql + order, feed.params)
+        refreshed = False
+        while rows is not None:
+            cursor, rows = rows, None
+            for uid, start_utc, activity_id, text, current in cursor:
+                if not current:
+                    if refreshed:  # changed by another process meanwhile
+                        text = self._activity_blocks([activity_id])[0][2]
+                    else:
+                        cursor.close()
+                        self.refresh_activities(feed)
+                        refreshed = True
+                        rows = self.registry.db.execute(
+                            f"{sql} AND (a.start_utc > ? OR (a.start_utc = ? AND a.id >= ?)){order}",
+                            [*feed.params, start_utc, start_utc, activity_id])
+                        break
+                yield text
+
+    # -- sessions ---------------------------------------------------------
+
+    def _session_version(self, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
+        """The session's SEQUENCE and last change as peerlearn counts them: raised when its source changes.
+
+        A new version is appended to ``changes``, kept with the session's block.
+        """
+        row = self.registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
+                                [session.uid])
+        if row and row["source_key"] == session.source_key:
+            return row["sequence"], row["changed_at"]
+        sequence = row["sequence"] + 1 if row else 0
+        changed_at = now_utc().isoformat()
+        changes.append((session.uid, session.source_key, sequence, changed_at))
+        return sequence, changed_at
+
+    def session_blocks(self, feed: Feed) -> list[str]:
+        """The feed's session blocks, serialized where missing or stale."""
+        if not feed.sessions:
+            return []
+        cached = self.get([session.uid for _activity, session in feed.sessions])
+        missing, versions = [], []
+        for activity, session in feed.sessions:
+            if cached.get(session.uid, ("",))[0] != session.source_key:
+                sequence, changed_at = self._session_version(session, versions)
+                event = ical.session_event(self._network(activity.network), activity, session,
+                                           updated_at=session.changed_at or changed_at,
+                                           sequence=max(session.sequence, activity.sequence, sequence))
+                missing.append((session.uid, session.source_key, ical.block(event)))
+        if missing:
+            self.put(missing, versions)
+            cached.update({uid: (key, text) for uid, key, text in missing})
+        return [cached[session.uid][1] for _activity, session in feed.sessions]
+
+
+def zones(registry: Registry, feed: Feed, *, today: dt.date | None = None) -> list[tuple[str, int, int]]:
+    """Each zone the feed uses, with the first and last year its VTIMEZONE must cover."""
+    spans: dict[str, list[int]] = {}
+    sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)), max(substr(a.end_local, 1, 4)),"
+           f" max(a.rrule != '') FROM activities a WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
+    horizon = (today or dt.date.today()).year + 2
+    for tzname, first, last, recurs in registry.db.execute(sql, feed.params):
+        spans[tzname] = [int(first), max(int(last), horizon) if recurs else int(last)]
+    for activity, session in feed.sessions:
+        span = spans.setdefault(activity.timezone, [session.start.year, session.end.year])
+        span[0], span[1] = min(span[0], session.start.year), max(span[1], session.end.year)
+    return [(name, first, last) for name, (first, last) in sorted(spans.items())]
+
+
+def header(feed: Feed, url: str = "") -> str:
+    return ical.calendar_header(feed.name, feed.description, url)
+
+
+def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None) -> int:
+    """Write the feed as iCalendar text to ``out``; returns the number of events."""
+    cache = cache or BlockCache(registry)
+    session_texts = cache.session_blocks(feed)
+    out.write(header(feed, url))
+    for tzname, first, last in zones(registry, feed):
+        out.write(_zone_block(tzname, first, last))
+    count = 0
+    for text in cache.activity_blocks(feed):
+        out.write(text)
+        count += 1
+    for text in session_texts:
+        out.write(text)
+        count += 1
+    out.write(ical.CALENDAR_END)
+    return count
+
+
+def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None) -> str:
+    """The feed as one string (a feed is small: it covers a window)."""
+    import io
+
+    buffer = io.StringIO()
+    write(registry, feed, buffer, url=url, cache=cache)
+    return buffer.getvalue()
+
+
+def digest(registry: Registry, feed: Feed, url: str = "", signature: str = "") -> str:
+    """A hash of everything the feed's text depends on, without serializing it."""
+    hasher = hashlib.sha256()
+    hasher.update(f"{signature}\n{header(feed, url)}\n{zones(registry, feed)!r}\n".encode())
+    sql = f"SELECT a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
+    for uid, key in registry.db.execute(sql, feed.params):
+        hasher.update(f"{uid} {key}\n".encode())
+    for _activity, session in feed.sessions:
+        hasher.update(f"{session.uid} {session.source_key}\n".encode())
+    return hasher.hexdigest()
+
+
+def subjects(registry: Registry, scope: str) -> Iterable[str]:
+    """Every network slug, non-draft activity id or member id that has a feed."""
+    if scope == "network":
+        return [row["slug"] for row in registry.query("SELECT slug FROM networks ORDER BY slug")]
+    if scope == "activity":
+        return [str(row[0]) for row in registry.db.execute(
+            "SELECT id FROM activities WHERE status != 'draft' ORDER BY id")]
+    return [str(row[0]) for row in registry.db.execute("SELECT id FROM members ORDER BY id")]

@@ -1,0 +1,157 @@
+"""Building iCalendar (RFC 5545) text with the ``icalendar`` library.
+
+Each event is built and serialized once per change (see ``feeds``), so
+DTSTAMP is the event's last change rather than "now": a block stays valid
+until its event changes. Times carry a TZID with a VTIMEZONE in the feed;
+all-day activities are DATE values with an exclusive end. Plugins adjust
+each VEVENT through ``peerlearn_ical_event``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Iterable
+
+import icalendar
+from icalendar.parser import Contentline
+
+from . import plugins
+from .errors import ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .feed_events import SessionEvent
+    from .models import Activity, Network
+
+PRODID = "-//peerlearn//peerlearn calendar feeds//EN"
+#: Raise when the text of a block changes for the same data, so cached blocks are rebuilt.
+FORMAT_VERSION = "1"
+#: How often calendar clients should fetch a feed again.
+REFRESH = dt.timedelta(hours=6)
+STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "completed": "CONFIRMED"}
+
+
+def _stamp(text: str | None) -> dt.datetime:
+    """DTSTAMP/LAST-MODIFIED: the stored moment of the last change, in UTC, whole seconds."""
+    moment = dt.datetime.fromisoformat((text or "1970-01-01T00:00:00+00:00").replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def location(activity: Activity) -> str:
+    place = ", ".join(part for part in (activity.venue, activity.city, activity.country or "") if part)
+    return place or ("Online" if activity.online_url else "")
+
+
+def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
+                   exdates: Iterable[dt.datetime] = ()) -> icalendar.Event:
+    """The VEVENT of an activity (before plugins)."""
+    event = icalendar.Event()
+    event.add("uid", activity.uid)
+    stamp = _stamp(updated_at)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
+    if created_at:
+        event.add("created", _stamp(created_at))
+    event.add("sequence", activity.sequence)
+    event.add("summary", activity.title)
+    if activity.all_day:
+        event.add("dtstart", activity.local_start.date())
+        event.add("dtend", activity.local_end.date())
+    else:
+        event.add("dtstart", activity.local_start)
+        event.add("dtend", activity.local_end)
+    if activity.rrule:
+        try:
+            event.add("rrule", icalendar.vRecur.from_ical(activity.rrule))
+        except ValueError:
+            raise ValidationError(f"activity #{activity.id}: recurrence rule {activity.rrule!r} is not valid") from None
+        for moment in exdates:
+            event.add("exdate", moment.date() if activity.all_day else moment)
+    event.add("status", STATUS.get(activity.status, "CONFIRMED"))
+    if activity.description:
+        event.add("description", activity.description)
+    place = location(activity)
+    if place:
+        event.add("location", place)
+    if activity.online_url:
+        event.add("url", activity.online_url)
+    event.add("categories", [activity.kind.replace("_", " "), network.acronym or network.name, *activity.themes])
+    event.add("class", "PUBLIC")
+    event.add("transp", "OPAQUE")
+    plugins.ical_event(network=network, activity=activity, event=event, session=None)
+    return event
+
+
+def session_event(network: Network, activity: Activity, session: SessionEvent, *,
+                  updated_at: str | None, sequence: int) -> icalendar.Event:
+    """The VEVENT of one session of ``activity``, related to the activity's event."""
+    event = icalendar.Event()
+    event.add("uid", session.uid)
+    stamp = _stamp(updated_at)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
+    event.add("sequence", sequence)
+    event.add("summary", f"{session.title} ({activity.title})")
+    event.add("dtstart", session.start.astimezone(activity.local_start.tzinfo))
+    event.add("dtend", session.end.astimezone(activity.local_start.tzinfo))
+    event.add("status", STATUS.get(activity.status, "CONFIRMED"))
+    lines = [session.description] if session.description else []
+    lines += list(session.people)
+    if lines:
+        event.add("description", "\n".join(lines))
+    place = ", ".join(part for part in (session.room, location(activity)) if part)
+    if place:
+        event.add("location", place)
+    if activity.online_url:
+        event.add("url", activity.online_url)
+    event.add("related-to", activity.uid, parameters={"RELTYPE": "PARENT"})
+    categories = [session.kind or "session", network.acronym or network.name]
+    if session.track:
+        categories.append(session.track)
+    event.add("categories", categories)
+    event.add("class", "PUBLIC")
+    plugins.ical_event(network=network, activity=activity, event=event, session=session)
+    return event
+
+
+def block(event: icalendar.Event) -> str:
+    """The serialized VEVENT, CRLF line ends and folded lines, as text."""
+    return event.to_ical().decode("utf-8")
+
+
+def timezone_block(tzname: str, first_year: int, last_year: int) -> str:
+    """A VTIMEZONE for ``tzname`` covering the years given."""
+    timezone = icalendar.Timezone.from_tzid(
+        tzname, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1))
+    return timezone.to_ical().decode("utf-8")
+
+
+def calendar_header(name: str, description: str = "", url: str = "") -> str:
+    """``BEGIN:VCALENDAR`` and the calendar's properties; the feed ends with :data:`CALENDAR_END`.
+
+    Written line by line with icalendar's own escaping and folding (a feed
+    build writes thousands of headers; a whole Calendar object each is slow).
+    """
+    refresh = icalendar.vDuration(REFRESH).to_ical().decode()
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{_text(name)}"]
+    if description:
+        lines.append(f"X-WR-CALDESC:{_text(description)}")
+    if url:
+        lines.append(f"SOURCE;VALUE=URI:{url}")
+    lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
+    return "".join(_folded(line) + "\r\n" for line in lines)
+
+
+def _folded(line: str) -> str:
+    if len(line) <= 75 // 4 or len(line.encode("utf-8")) <= 75:
+        return line
+    return Contentline(line).to_ical().decode("utf-8")
+
+
+def _text(value: str) -> str:
+    return icalendar.vText(value).to_ical().decode("utf-8")
+
+
+CALENDAR_END = "END:VCALENDAR\r\n"
