@@ -35,7 +35,7 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules")
+DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.formats")
 
 
 class LoadFailure(NamedTuple):

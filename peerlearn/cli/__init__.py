@@ -37,9 +37,9 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugi
 
 
 def _add_builtin_commands() -> None:
-    from . import activities, changes, members, networks, participation, plugins, registry
+    from . import activities, changes, logs, members, networks, participation, plugins, registry
 
-    for module in (registry, plugins, networks, members, activities, participation, changes):
+    for module in (registry, plugins, networks, members, activities, participation, changes, logs):
         for command in module.COMMANDS:
             cli.add_command(command)
 
