@@ -5,15 +5,17 @@ title and status, who attended from which country, who spoke and what it
 produced. ``state`` tells the three cases a report keeps apart:
 ``completed``, ``cancelled`` and ``planned`` (draft, tentative or confirmed).
 
-Rows are streamed: activities are read from one cursor in time order, and
-the participants, outputs and speakers of each batch of activities are
-counted in SQL, so memory stays flat however long the log. No member's
+Rows are streamed: activities are read from one cursor in time order, each
+with its attendance by country and its outputs gathered by SQL, and the
+speakers of each batch of activities read in one query, so memory stays
+flat however long the log. No member's
 email or private data is read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Iterator
 
 from .exports import Column, plain_text
@@ -58,7 +60,16 @@ COLUMNS = [
 
 _ACTIVITIES_SQL = """
 SELECT a.id, a.kind, a.title, a.status, a.start_local, a.end_local, a.all_day, a.city, a.country,
-       a.online_url, h.name AS host
+       a.online_url, h.name AS host,
+       (SELECT json_group_object(country, attended) FROM (
+            SELECT m.country AS country, count(*) AS attended
+            FROM participations p JOIN members m ON m.id = p.member_id
+            WHERE p.activity_id = a.id AND p.status = 'attended'
+            GROUP BY m.country ORDER BY m.country)) AS attended_by_country,
+       (SELECT count(*) FROM participations p WHERE p.activity_id = a.id AND p.status = 'registered') AS registered,
+       (SELECT json_group_array(json_object('kind', kind, 'title', title, 'url', url, 'date', date)) FROM (
+            SELECT kind, title, url, date FROM outputs o WHERE o.activity_id = a.id
+            ORDER BY coalesce(date, ''), id)) AS outputs
 FROM activities a LEFT JOIN members h ON h.id = a.host_member_id
 WHERE a.network = ? AND a.end_utc > ? AND a.start_utc < ?
 ORDER BY a.start_utc, a.id
@@ -70,69 +81,48 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
     """The log's rows for activities of ``network`` overlapping [start, end), in time order."""
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
-    cursor = registry.db.conn.cursor()
-    cursor.execute(_ACTIVITIES_SQL, [network, low, high])
-    names = [description[0] for description in cursor.description]
+    cursor = registry.db.conn.execute(_ACTIVITIES_SQL, [network, low, high])
     try:
         while True:
-            batch = [dict(zip(names, values)) for values in cursor.fetchmany(BATCH)]
+            batch = cursor.fetchmany(BATCH)
             if not batch:
                 return
-            yield from _complete(registry, batch)
+            speakers = speakers_by_activity(registry, [values[0] for values in batch])
+            for values in batch:
+                yield _row(values, speakers.get(values[0], []))
     finally:
         cursor.close()
 
 
-def _complete(registry: Registry, batch: list[dict]) -> Iterator[dict]:
-    ids = [activity["id"] for activity in batch]
-    marks = ", ".join("?" for _ in ids)
-    counts: dict[int, dict] = {}
-    for activity_id, country, attended, registered in registry.db.execute(
-        "SELECT p.activity_id, m.country, sum(p.status = 'attended'), sum(p.status = 'registered')"
-        " FROM participations p JOIN members m ON m.id = p.member_id"
-        f" WHERE p.activity_id IN ({marks}) GROUP BY p.activity_id, m.country ORDER BY p.activity_id, m.country",
-        ids,
-    ):
-        entry = counts.setdefault(activity_id, {"attended": 0, "by_country": {}, "registered": 0})
-        entry["attended"] += attended
-        entry["registered"] += registered
-        if attended:
-            entry["by_country"][country] = attended
-    outputs: dict[int, list[dict]] = {}
-    for activity_id, kind, title, url, date in registry.db.execute(
-        f"SELECT activity_id, kind, title, url, date FROM outputs WHERE activity_id IN ({marks})"
-        " ORDER BY activity_id, coalesce(date, ''), id",
-        ids,
-    ):
-        outputs.setdefault(activity_id, []).append({"kind": kind, "title": title, "url": url, "date": date})
-    speakers = speakers_by_activity(registry, ids)
-    for activity in batch:
-        count = counts.get(activity["id"], {"attended": 0, "by_country": {}, "registered": 0})
-        yield {
-            "id": activity["id"],
-            "date": activity["start_local"][:10],
-            "end_date": _last_day(activity),
-            "kind": activity["kind"],
-            "title": activity["title"],
-            "status": activity["status"],
-            "state": state_of(activity["status"]),
-            "country": activity["country"] or "",
-            "where": activity["city"] or ("online" if activity["online_url"] else ""),
-            "host": activity["host"] or "",
-            "attended": count["attended"],
-            "attended_by_country": count["by_country"],
-            "registered": count["registered"],
-            "speakers": speakers.get(activity["id"], []),
-            "outputs": outputs.get(activity["id"], []),
-        }
+def _row(values: tuple, speakers: list[dict]) -> dict:
+    (id_, kind, title_, status, start_local, end_local, all_day, city, country, online_url, host,
+     by_country, registered, outputs) = values
+    by_country = json.loads(by_country)
+    return {
+        "id": id_,
+        "date": start_local[:10],
+        "end_date": _last_day(start_local, end_local, all_day),
+        "kind": kind,
+        "title": title_,
+        "status": status,
+        "state": state_of(status),
+        "country": country or "",
+        "where": city or ("online" if online_url else ""),
+        "host": host or "",
+        "attended": sum(by_country.values()),
+        "attended_by_country": by_country,
+        "registered": registered,
+        "speakers": speakers,
+        "outputs": json.loads(outputs),
+    }
 
 
-def _last_day(activity: dict) -> str:
+def _last_day(start_local: str, end_local: str, all_day: int) -> str:
     """The last day it runs: an all-day span ends at the exclusive midnight after it."""
-    end = dt.datetime.fromisoformat(activity["end_local"])
-    if activity["all_day"] or end.time() == dt.time():
-        end -= dt.timedelta(days=1)
-    return max(end.date().isoformat(), activity["start_local"][:10])
+    if not (all_day or end_local.endswith("T00:00:00")):
+        return end_local[:10]
+    end = dt.date.fromisoformat(end_local[:10]) - dt.timedelta(days=1)
+    return max(end.isoformat(), start_local[:10])
 
 
 def title(network_name: str, start: dt.date | None, last: dt.date | None) -> str:

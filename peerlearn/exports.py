@@ -26,6 +26,8 @@ KIND_LABELS = {"activity-log": "the activity log", "change-log": "the change log
 
 def plain_text(value: Any) -> str:
     """One line of text for a value: lists joined by ``; ``, dicts as ``key value`` pairs."""
+    if type(value) is str:
+        return value if value.isprintable() and "  " not in value else " ".join(value.split())
     if value is None:
         return ""
     if isinstance(value, bool):

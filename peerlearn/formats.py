@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from typing import Any, Iterable, TextIO
 
 from . import hookimpl
+from .exports import plain_text
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>|#])")
+_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>|#"})
 TABLE_KINDS = ("activity-log", "change-log")
 
 
@@ -38,21 +38,23 @@ def safe_cell(value: Any) -> Any:
 
 def markdown_text(text: str) -> str:
     """Text for a Markdown table cell: markup characters escaped, on one line."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    return plain_text(text).translate(_MARKDOWN_ESCAPES)
 
 
 def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
     """CSV with a header row; lists and dicts as text; formulas neutralised."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_cell(column.heading) for column in columns])
+    texts = [(column.name, column.text) for column in columns]
     for record in records:
-        writer.writerow([_csv_value(column, record.get(column.name)) for column in columns])
+        writer.writerow([_csv_value(text, record.get(name)) for name, text in texts])
 
 
-def _csv_value(column, value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+def _csv_value(text, value: Any) -> Any:
+    if type(value) is int:
         return value
-    return safe_cell(column.text(value))
+    value = text(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
@@ -80,9 +82,19 @@ def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str 
 
 def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
                **context: Any) -> None:
-    """A standalone HTML page holding the table (no scripts, no outside resources)."""
-    rows = ({"cells": [column.text(record.get(column.name)) for column in columns],
-             "state": record.get("state", "")} for record in records)
+    """A standalone HTML page holding the table (no scripts, no outside resources).
+
+    Jinja2 writes the page with autoescaping; each row's cells are escaped
+    by markupsafe (Jinja2's own escaper) as the row is made, which keeps a
+    log of 50,000 rows fast.
+    """
+    from markupsafe import Markup, escape
+
+    def row(record: dict) -> Markup:
+        cells = "".join([f"<td>{escape(column.text(record.get(column.name)))}</td>" for column in columns])
+        return Markup(cells)
+
+    rows = ({"cells": row(record), "state": record.get("state", "")} for record in records)
     template = templates().get_template("table.html.j2")
     for chunk in template.generate(title=title, columns=[column.heading for column in columns], rows=rows,
                                    empty=empty):

@@ -117,12 +117,17 @@ def build(registry: Registry, network: str, year: int) -> Report:
     ):
         months[month][kind] = count
     kinds = [k.kind for k in by_kind if k.total > k.cancelled]
-    attended = "FROM participations p JOIN y ON y.id = p.activity_id JOIN members m ON m.id = p.member_id" \
-               " WHERE p.status = 'attended'"
-    by_country = [CountryCount(*row) for row in query(
-        f"SELECT m.country, count(*), count(DISTINCT p.member_id), count(DISTINCT p.activity_id) {attended}"
-        " GROUP BY m.country ORDER BY count(*) DESC, m.country")]
-    participations, members = query(f"SELECT count(*), count(DISTINCT p.member_id) {attended}")[0]
+    members_by_country = dict(query(
+        "SELECT m.country, count(*) FROM members m WHERE EXISTS (SELECT 1 FROM participations p"
+        " JOIN y ON y.id = p.activity_id WHERE p.member_id = m.id AND p.status = 'attended') GROUP BY m.country"))
+    by_country = sorted(
+        (CountryCount(country, attended, members_by_country.get(country, 0), activities)
+         for country, attended, activities in query(
+            "SELECT country, sum(attended), count(*) FROM (SELECT p.activity_id, m.country, count(*) AS attended"
+            " FROM y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
+            " JOIN members m ON m.id = p.member_id GROUP BY p.activity_id, m.country) GROUP BY country")),
+        key=lambda row: (-row.attended, row.country),
+    )
     host_countries = [(country or "online", count) for country, count in query(
         "SELECT country, count(*) FROM y WHERE status != 'cancelled' GROUP BY country"
         " ORDER BY count(*) DESC, coalesce(country, '~')")]
@@ -158,7 +163,8 @@ def build(registry: Registry, network: str, year: int) -> Report:
         by_kind=by_kind,
         kinds=kinds,
         by_month=list(months.items()),
-        attendance={"participations": participations, "members": members, "countries": len(by_country)},
+        attendance={"participations": sum(row.attended for row in by_country),
+                    "members": sum(members_by_country.values()), "countries": len(by_country)},
         by_country=by_country,
         host_countries=host_countries,
         host_members=host_members,
