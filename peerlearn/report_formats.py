@@ -99,9 +99,10 @@ def write_html(report: Report, out: TextIO, **context: Any) -> None:
         chart_months = Markup(charts.activities_by_month(report))
         if report.by_country:
             chart_countries = Markup(charts.participants_by_country(report))
-    page = templates().get_template("report.html.j2").render(
+    chunks = templates().get_template("report.html.j2").generate(
         title=f"{report.network_name}: activity report {report.year}", report=report, label=_label,
         web_link=web_link, month_label=month_label, chart_months=chart_months,
         chart_countries=chart_countries, as_of=(report.as_of or "")[:16].replace("T", " "),
     )
-    out.write(page)
+    for chunk in chunks:
+        out.write(chunk)

@@ -189,3 +189,12 @@ def test_speakers_come_from_the_agenda_and_are_empty_without_one(small_env):
     table = list(csv.DictReader(io.StringIO(_log(small_env, "--network", "esf_migration"))))
     assert table[0]["speakers"] == "Katarina Ivankovic Knezevic (DG EMPL); Thomas Liebig (OECD); Anila Noor"
     assert "k@ec.example" not in _log(small_env, "--network", "esf_migration", "--format", "html")
+
+
+def test_the_logs_migration_adds_the_covering_index(env):
+    assert env.run("init").exit_code == 0
+    with env.open() as registry:
+        assert registry.schema_version == "m005_logs"
+        plan = " ".join(row[3] for row in registry.db.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM participations WHERE activity_id = 1 AND status = 'attended'"))
+    assert "COVERING INDEX participations_by_activity_status" in plan
