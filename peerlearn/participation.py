@@ -11,7 +11,7 @@ import datetime as dt
 
 import attrs
 
-from . import activities, members
+from . import activities, members, networks
 from .countries import normalise_country
 from .errors import NotFound, ValidationError
 from .models import Output, Participation
@@ -84,6 +84,7 @@ def list_outputs(registry: Registry, *, activity_id: int | str | None = None, ne
         where.append("o.activity_id = ?")
         params.append(activities.get(registry, activity_id).id)
     if network:
+        networks.get(registry, network)
         where.append("a.network = ?")
         params.append(network)
     if kind:

@@ -24,6 +24,8 @@ def test_practices_are_listed_by_country_and_theme(demo_env):
 def test_practices_refuse_a_bad_country_and_a_practice_needs_one(demo_env):
     result = demo_env.run("practices", "list", "--country", "XX")
     assert result.exit_code == 1 and "--country: 'XX' is not an ISO 3166-1 alpha-2 country code" in result.stderr
+    result = demo_env.run("practices", "list", "--network", "nowhere")
+    assert result.exit_code == 1 and "unknown network 'nowhere'" in result.stderr
     before = demo_env.fingerprint()
     result = demo_env.run("outputs", "add", "1", "--kind", "good_practice", "--title", "Somewhere")
     assert result.exit_code == 1
