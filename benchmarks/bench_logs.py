@@ -4,7 +4,8 @@ Builds a registry of N activities (all in one network and one year, so the
 report counts every one of them) with ten participations each, then runs
 ``peerlearn log`` in every format and ``peerlearn report`` as Markdown and
 HTML through the real CLI, each in a fresh process so that its figures are
-its own. Prints, per command: the wall time, the process's peak resident
+its own. Prints, per command: the wall and CPU time (the CPU time is the
+steadier figure on a shared machine), the process's peak resident
 memory (``VmHWM``) and the peak of Python allocations (tracemalloc, in
 a second run). Two sizes show that memory stays flat as the rows grow::
 
@@ -124,12 +125,12 @@ def measure(db: str, args: list[str], out: str, trace: bool) -> dict:
 
     if trace:
         tracemalloc.start()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     try:
         cli.main(["--db", db, *args, "--output", out], prog_name="peerlearn", standalone_mode=False)
     finally:
-        seconds = time.perf_counter() - began
-    figures = {"seconds": seconds, "maxrss_mb": peak_rss_mb(), "bytes": os.path.getsize(out)}
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    figures = {"seconds": seconds, "cpu": cpu, "maxrss_mb": peak_rss_mb(), "bytes": os.path.getsize(out)}
     if trace:
         figures["python_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     return figures
@@ -155,7 +156,7 @@ def main() -> None:
     options = parser.parse_args()
     folder = Path(options.keep or tempfile.mkdtemp(prefix="peerlearn-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"{'activities':>10} {'particip.':>10}  {'command':<12} {'seconds':>8} {'max RSS MB':>11}"
+    print(f"{'activities':>10} {'particip.':>10}  {'command':<12} {'seconds':>8} {'CPU s':>6} {'max RSS MB':>11}"
           f" {'Python peak MB':>15} {'output MB':>10}")
     for size in (int(part) for part in options.sizes.split(",")):
         db = folder / f"bench-{size}.db"
@@ -167,7 +168,7 @@ def main() -> None:
             out = str(folder / f"out-{size}-{label.replace(' ', '.')}")
             timed = child(str(db), args, out, trace=False)
             traced = child(str(db), args, out, trace=True)
-            print(f"{size:>10,} {size * 10:>10,}  {label:<12} {timed['seconds']:>8.2f} {timed['maxrss_mb']:>11.1f}"
+            print(f"{size:>10,} {size * 10:>10,}  {label:<12} {timed['seconds']:>8.2f} {timed['cpu']:>6.2f} {timed['maxrss_mb']:>11.1f}"
                   f" {traced['python_peak_mb']:>15.1f} {timed['bytes'] / 2**20:>10.1f}", flush=True)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Iterator
 
 from .exports import Column, plain_text
@@ -61,11 +62,8 @@ COLUMNS = [
 _ACTIVITIES_SQL = """
 SELECT a.id, a.kind, a.title, a.status, a.start_local, a.end_local, a.all_day, a.city, a.country,
        a.online_url, h.name AS host,
-       (SELECT json_group_object(country, attended) FROM (
-            SELECT m.country AS country, count(*) AS attended
-            FROM participations p JOIN members m ON m.id = p.member_id
-            WHERE p.activity_id = a.id AND p.status = 'attended'
-            GROUP BY m.country ORDER BY m.country)) AS attended_by_country,
+       (SELECT group_concat(m.country) FROM participations p JOIN members m ON m.id = p.member_id
+            WHERE p.activity_id = a.id AND p.status = 'attended') AS attended_countries,
        (SELECT count(*) FROM participations p WHERE p.activity_id = a.id AND p.status = 'registered') AS registered,
        (SELECT json_group_array(json_object('kind', kind, 'title', title, 'url', url, 'date', date)) FROM (
             SELECT kind, title, url, date FROM outputs o WHERE o.activity_id = a.id
@@ -96,8 +94,9 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
 
 def _row(values: tuple, speakers: list[dict]) -> dict:
     (id_, kind, title_, status, start_local, end_local, all_day, city, country, online_url, host,
-     by_country, registered, outputs) = values
-    by_country = json.loads(by_country)
+     countries, registered, outputs) = values
+    counts = Counter(countries.split(",")) if countries else {}
+    by_country = {country: counts[country] for country in sorted(counts)}
     return {
         "id": id_,
         "date": start_local[:10],

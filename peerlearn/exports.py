@@ -26,17 +26,20 @@ KIND_LABELS = {"activity-log": "the activity log", "change-log": "the change log
 
 def plain_text(value: Any) -> str:
     """One line of text for a value: lists joined by ``; ``, dicts as ``key value`` pairs."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value if value.isprintable() and "  " not in value else " ".join(value.split())
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is int:
+        return str(value)
+    if kind is bool:
         return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return "; ".join(plain_text(item) for item in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{key} {plain_text(item)}" for key, item in value.items())
-    return " ".join(str(value).split())
+    if kind is dict:
+        return "; ".join([f"{key} {plain_text(item)}" for key, item in value.items()])
+    if kind is list or kind is tuple:
+        return "; ".join([plain_text(item) for item in value])
+    return plain_text(str(value))
 
 
 @attrs.frozen

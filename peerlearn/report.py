@@ -123,9 +123,9 @@ def build(registry: Registry, network: str, year: int) -> Report:
     by_country = sorted(
         (CountryCount(country, attended, members_by_country.get(country, 0), activities)
          for country, attended, activities in query(
-            "SELECT country, sum(attended), count(*) FROM (SELECT p.activity_id, m.country, count(*) AS attended"
+            "SELECT m.country, count(*), count(DISTINCT p.activity_id)"
             " FROM y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
-            " JOIN members m ON m.id = p.member_id GROUP BY p.activity_id, m.country) GROUP BY country")),
+            " JOIN members m ON m.id = p.member_id GROUP BY m.country")),
         key=lambda row: (-row.attended, row.country),
     )
     host_countries = [(country or "online", count) for country, count in query(
