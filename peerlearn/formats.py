@@ -26,6 +26,8 @@ from .exports import plain_text
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>|#"})
 TABLE_KINDS = ("activity-log", "change-log")
+#: Separates a row's cells while they are escaped together (removed from the cells first).
+_CELL = "\x1f"
 
 
 def safe_cell(value: Any) -> Any:
@@ -84,15 +86,18 @@ def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = ""
                **context: Any) -> None:
     """A standalone HTML page holding the table (no scripts, no outside resources).
 
-    Jinja2 writes the page with autoescaping; each row's cells are escaped
-    by markupsafe (Jinja2's own escaper) as the row is made, which keeps a
-    log of 50,000 rows fast.
+    Jinja2 writes the page with autoescaping. A row's cells are escaped by
+    markupsafe (the escaper autoescaping uses) in one call per row, joined
+    by a separator that cannot survive in a cell; that keeps a log of
+    50,000 rows fast.
     """
     from markupsafe import Markup, escape
 
+    texts = [(column.name, column.text) for column in columns]
+
     def row(record: dict) -> Markup:
-        cells = "".join([f"<td>{escape(column.text(record.get(column.name)))}</td>" for column in columns])
-        return Markup(cells)
+        cells = _CELL.join([text(record.get(name)).replace(_CELL, " ") for name, text in texts])
+        return Markup("<td>" + str(escape(cells)).replace(_CELL, "</td><td>") + "</td>")
 
     rows = ({"cells": row(record), "state": record.get("state", "")} for record in records)
     template = templates().get_template("table.html.j2")
