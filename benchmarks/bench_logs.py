@@ -168,7 +168,8 @@ def main() -> None:
             out = str(folder / f"out-{size}-{label.replace(' ', '.')}")
             timed = child(str(db), args, out, trace=False)
             traced = child(str(db), args, out, trace=True)
-            print(f"{size:>10,} {size * 10:>10,}  {label:<12} {timed['seconds']:>8.2f} {timed['cpu']:>6.2f} {timed['maxrss_mb']:>11.1f}"
+            print(f"{size:>10,} {size * 10:>10,}  {label:<12} {timed['seconds']:>8.2f} {timed['cpu']:>6.2f}"
+                  f" {timed['maxrss_mb']:>11.1f}"
                   f" {traced['python_peak_mb']:>15.1f} {timed['bytes'] / 2**20:>10.1f}", flush=True)
 
 

@@ -81,13 +81,24 @@ class Report:
         return self.totals["total"] == 0
 
 
-def _year_filter(year: int, tzname: str) -> tuple[str, list]:
-    """Activities starting in ``year`` in their own local time; the UTC bounds let the index work."""
+YEAR_TABLE = "temp.report_year"
+
+
+def _select_year(registry: Registry, network: str, year: int, tzname: str) -> None:
+    """Copy the year's activities (those starting in it, in their own local time) to a temporary table.
+
+    The UTC bounds, a day wider than the year, let the index find them; the
+    local bounds decide. Every figure is then counted from this small table.
+    """
     first = localize(dt.datetime(year, 1, 1), tzname) - dt.timedelta(days=1)
     last = localize(dt.datetime(year + 1, 1, 1), tzname) + dt.timedelta(days=1)
-    sql = ("SELECT * FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
-           " AND start_local >= ? AND start_local < ?")
-    return sql, [to_utc_text(first), to_utc_text(last), f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
+    registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+    registry.db.execute(
+        f"CREATE TABLE {YEAR_TABLE} AS SELECT id, kind, title, status, start_utc, start_local, city, country,"
+        " online_url, host_member_id FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
+        " AND start_local >= ? AND start_local < ?",
+        [network, to_utc_text(first), to_utc_text(last), f"{year:04d}-01-01", f"{year + 1:04d}-01-01"],
+    )
 
 
 def build(registry: Registry, network: str, year: int) -> Report:
@@ -95,15 +106,23 @@ def build(registry: Registry, network: str, year: int) -> Report:
     if not 1900 <= year <= 9998:
         raise ValidationError(f"--year: {year} is not a year peerlearn reports on (1900-9998)")
     found = networks.get(registry, network)
-    year_sql, year_params = _year_filter(year, found.timezone)
+    _select_year(registry, network, year, found.timezone)
+    try:
+        return _count(registry, found, year)
+    finally:
+        registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
 
-    def query(sql: str, extra: list | None = None) -> list[tuple]:
-        params = [network, *year_params, *(extra or [])]
-        return registry.db.execute(f"WITH y AS ({year_sql}) {sql}", params).fetchall()
+
+def _count(registry: Registry, found, year: int) -> Report:
+    network = found.slug
+
+    def query(sql: str) -> list[tuple]:
+        return registry.db.execute(sql).fetchall()
 
     by_kind = [KindCount(*row) for row in query(
         "SELECT kind, count(*), sum(status = 'completed'), sum(status = 'cancelled'),"
-        " sum(status NOT IN ('completed', 'cancelled')) FROM y GROUP BY kind ORDER BY count(*) DESC, kind")]
+        " sum(status NOT IN ('completed', 'cancelled')) FROM report_year y"
+        " GROUP BY kind ORDER BY count(*) DESC, kind")]
     totals = {
         "completed": sum(k.completed for k in by_kind),
         "cancelled": sum(k.cancelled for k in by_kind),
@@ -112,32 +131,33 @@ def build(registry: Registry, network: str, year: int) -> Report:
     }
     months = {f"{year:04d}-{month:02d}": {} for month in range(1, 13)}
     for month, kind, count in query(
-        "SELECT substr(start_local, 1, 7), kind, count(*) FROM y WHERE status != 'cancelled'"
+        "SELECT substr(start_local, 1, 7), kind, count(*) FROM report_year y WHERE status != 'cancelled'"
         " GROUP BY 1, 2 ORDER BY 1, 2"
     ):
         months[month][kind] = count
     kinds = [k.kind for k in by_kind if k.total > k.cancelled]
     members_by_country = dict(query(
         "SELECT m.country, count(*) FROM members m WHERE EXISTS (SELECT 1 FROM participations p"
-        " JOIN y ON y.id = p.activity_id WHERE p.member_id = m.id AND p.status = 'attended') GROUP BY m.country"))
+        " JOIN report_year y ON y.id = p.activity_id WHERE p.member_id = m.id AND p.status = 'attended')"
+        " GROUP BY m.country"))
     by_country = sorted(
         (CountryCount(country, attended, members_by_country.get(country, 0), activities)
          for country, attended, activities in query(
             "SELECT m.country, count(*), count(DISTINCT p.activity_id)"
-            " FROM y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
+            " FROM report_year y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
             " JOIN members m ON m.id = p.member_id GROUP BY m.country")),
         key=lambda row: (-row.attended, row.country),
     )
     host_countries = [(country or "online", count) for country, count in query(
-        "SELECT country, count(*) FROM y WHERE status != 'cancelled' GROUP BY country"
+        "SELECT country, count(*) FROM report_year y WHERE status != 'cancelled' GROUP BY country"
         " ORDER BY count(*) DESC, coalesce(country, '~')")]
     host_members = [Host(*row) for row in query(
-        "SELECT m.name, m.country, count(*) FROM y JOIN members m ON m.id = y.host_member_id"
+        "SELECT m.name, m.country, count(*) FROM report_year y JOIN members m ON m.id = y.host_member_id"
         " WHERE y.status != 'cancelled' GROUP BY m.id ORDER BY count(*) DESC, m.name_key, m.id")]
     outputs, practices = [], []
     for kind, title, url, date, country, themes, description, activity_title, activity_date in query(
         "SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
-        " substr(y.start_local, 1, 10) FROM outputs o JOIN y ON y.id = o.activity_id"
+        " substr(y.start_local, 1, 10) FROM outputs o JOIN report_year y ON y.id = o.activity_id"
         " ORDER BY coalesce(o.date, substr(y.start_local, 1, 10)), o.id"
     ):
         entry = {"kind": kind, "title": title, "url": url, "date": date or "", "activity": activity_title,
@@ -150,7 +170,7 @@ def build(registry: Registry, network: str, year: int) -> Report:
     cancellations = [
         {"date": date, "kind": kind, "title": title, "where": city or ("online" if online else "")}
         for date, kind, title, city, online in query(
-            "SELECT substr(start_local, 1, 10), kind, title, city, online_url != '' FROM y"
+            "SELECT substr(start_local, 1, 10), kind, title, city, online_url != '' FROM report_year y"
             " WHERE status = 'cancelled' ORDER BY start_utc, id")
     ]
     as_of = registry.db.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]

@@ -38,7 +38,8 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
     md = markdown_text
     out.write(f"# {md(report.network_name)}: activity report {report.year}\n\n")
     if report.as_of:
-        out.write(f"Figures from the registry as of its last change for this network, {report.as_of[:16].replace('T', ' ')} UTC.\n\n")
+        as_of = report.as_of[:16].replace("T", " ")
+        out.write(f"Figures from the registry as of its last change for this network, {as_of} UTC.\n\n")
     totals = report.totals
     out.write("## Summary\n\n")
     if report.empty:
