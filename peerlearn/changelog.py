@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from typing import Any, Iterator
 
+from .exports import Column
 from .models import Change
 from .records import change_from_row
 from .store import Registry
@@ -11,7 +15,16 @@ from .timeutil import to_utc_text
 
 
 def list_changes(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
-                 entity: str | None = None, limit: int | None = None) -> list[Change]:
+                 entity: str | None = None, limit: int | None = None, until: dt.datetime | None = None) -> list[Change]:
+    where, params = _where(network, since, entity, until)
+    sql = "SELECT * FROM changes" + where + " ORDER BY id"
+    if limit:
+        sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT {int(limit)}) ORDER BY id"
+    return [change_from_row(row) for row in registry.query(sql, params)]
+
+
+def _where(network: str | None, since: dt.datetime | None, entity: str | None,
+           until: dt.datetime | None = None) -> tuple[str, list]:
     where, params = [], []
     if network:
         where.append("network = ?")
@@ -19,10 +32,71 @@ def list_changes(registry: Registry, *, network: str | None = None, since: dt.da
     if since:
         where.append("at >= ?")
         params.append(to_utc_text(since))
+    if until:
+        where.append("at < ?")
+        params.append(to_utc_text(until))
     if entity:
         where.append("entity = ?")
         params.append(entity)
-    sql = "SELECT * FROM changes" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
+    return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+
+# -- export ------------------------------------------------------------------
+
+#: Keys whose values never leave the registry in an export, at any depth.
+PRIVATE_KEYS = frozenset({"email", "feed_token", "note", "notes", "private_note", "private_notes"})
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def redact(value: Any) -> Any:
+    """``value`` without private fields or email addresses (for exports)."""
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items() if key not in PRIVATE_KEYS}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    if isinstance(value, str):
+        return _EMAIL.sub("(private)", value)
+    return value
+
+
+def _json_text(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+COLUMNS = [
+    Column("id", "id"),
+    Column("at", "at (UTC)"),
+    Column("actor", "actor"),
+    Column("action", "action"),
+    Column("entity", "entity"),
+    Column("entity_id", "entity id"),
+    Column("network", "network"),
+    Column("before", "before", _json_text),
+    Column("after", "after", _json_text),
+]
+
+
+def export_rows(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
+                entity: str | None = None, limit: int | None = None,
+                until: dt.datetime | None = None) -> Iterator[dict]:
+    """The change log as plain rows for an export, streamed in order, private data removed."""
+    where, params = _where(network, since, entity, until)
+    sql = "SELECT id, at, actor, action, entity, entity_id, network, before, after FROM changes" + where
     if limit:
-        sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT {int(limit)}) ORDER BY id"
-    return [change_from_row(row) for row in registry.query(sql, params)]
+        sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT {int(limit)})"
+    cursor = registry.db.conn.execute(sql + " ORDER BY id", params)
+    try:
+        for id_, at, actor, action, entity_name, entity_id, network_slug, before, after in cursor:
+            yield {
+                "id": id_,
+                "at": at,
+                "actor": redact(actor),
+                "action": action,
+                "entity": entity_name,
+                "entity_id": entity_id,
+                "network": network_slug or "",
+                "before": redact(json.loads(before)) if before else None,
+                "after": redact(json.loads(after)) if after else None,
+            }
+    finally:
+        cursor.close()

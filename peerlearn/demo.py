@@ -107,6 +107,22 @@ ACTIVITIES = [
      {"description": MLC_DESCRIPTION, "capacity": 200}),
 ]
 
+# activity title -> good practices it produced: title, country, themes, description
+PRACTICES = {
+    "Peer review: ESF+ support for migrant women": [
+        ("Mentoring for newly arrived women", "SE", ["migrant women", "employment"],
+         "Volunteer mentors from the same trade meet newly arrived women weekly during their first year."),
+    ],
+    "Peer review: activation of long-term unemployed migrants": [
+        ("One-stop activation teams", "PT", ["long-term unemployment", "activation"],
+         "Employment, social and language services share one case manager per jobseeker."),
+    ],
+    "PES Network event on the integration of refugees": [
+        ("Early skills screening in reception centres", "DE", ["refugees", "skills"],
+         "Skills and qualifications are recorded in the first weeks, before asylum decisions."),
+    ],
+}
+
 
 def _month_day(today: dt.date, months: int) -> dt.date:
     month_index = today.year * 12 + today.month - 1 + months
@@ -177,6 +193,12 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
                 url=f"https://example.org/reports/{activity.id}", date=last.date() + dt.timedelta(days=30),
             ))
             counts["outputs"] += 1
+            for name, country, themes, description in PRACTICES.get(title, []):
+                participation.add_output(registry, Output(
+                    activity_id=activity.id, kind="good_practice", title=name, country=country, themes=themes,
+                    description=description, date=last.date() + dt.timedelta(days=30),
+                ))
+                counts["outputs"] += 1
     mlc = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])
     imported = programme.import_programme(registry, mlc["id"], programme.seed_path().read_text(encoding="utf-8"),
                                           source=programme.seed_path().name)

@@ -58,6 +58,12 @@ def peerlearn_exporters() -> Iterable[Exporter]:
     what it exports and ``name`` is what users type after ``--format``. Two
     plugins offering the same name for the same kind is an error naming both.
     The core registers its own formats through this same hook.
+
+    What ``Exporter.write(records, out, **context)`` receives depends on the
+    kind: for ``activity-log`` and ``change-log``, an iterable of dicts read
+    once, with ``columns``, ``title`` and ``empty`` in the context (see
+    :mod:`peerlearn.exports`); for ``report``, one
+    :class:`peerlearn.report.Report`. Accept ``**context``: keys may be added.
     """
 
 

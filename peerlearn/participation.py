@@ -15,7 +15,8 @@ import datetime as dt
 
 import attrs
 
-from . import activities, members
+from . import activities, members, networks
+from .countries import normalise_country
 from .errors import NotFound, ValidationError
 from .models import Output, Participation
 from .records import output_from_row, output_row, participation_from_row, public
@@ -147,7 +148,10 @@ def counts_by_country(registry: Registry, activity_id: int | str) -> list[dict]:
 
 
 def add_output(registry: Registry, output: Output) -> Output:
+    """Record an output; a good practice says which country it comes from."""
     activity = activities.get(registry, output.activity_id)
+    if output.kind == "good_practice" and not output.country:
+        raise ValidationError(f"good practice {output.title!r}: give the country it comes from (--country)")
     row = output_row(output)
     row.pop("id")
     output_id = registry.db["outputs"].insert(row).last_pk
@@ -157,17 +161,28 @@ def add_output(registry: Registry, output: Output) -> Output:
 
 
 def list_outputs(registry: Registry, *, activity_id: int | str | None = None, network: str | None = None,
-                 kind: str | None = None) -> list[Output]:
+                 kind: str | None = None, country: str | None = None, theme: str | None = None) -> list[Output]:
+    """Outputs in date order; ``country`` and ``theme`` (any case) narrow them, e.g. to good practices."""
     where, params = [], []
     if activity_id is not None:
         where.append("o.activity_id = ?")
         params.append(activities.get(registry, activity_id).id)
     if network:
+        networks.get(registry, network)
         where.append("a.network = ?")
         params.append(network)
     if kind:
         where.append("o.kind = ?")
         params.append(kind)
+    if country:
+        try:
+            params.append(normalise_country(country))
+        except ValueError as error:
+            raise ValidationError(f"--country: {error}") from None
+        where.append("o.country = ?")
+    if theme:
+        where.append("EXISTS (SELECT 1 FROM json_each(o.themes) WHERE lower(trim(value)) = lower(trim(?)))")
+        params.append(theme)
     sql = ("SELECT o.* FROM outputs o JOIN activities a ON a.id = o.activity_id"
            + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY o.date, o.id")
     return [output_from_row(row) for row in registry.query(sql, params)]

@@ -37,7 +37,7 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter")
+DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter", "peerlearn.formats")
 
 
 class LoadFailure(NamedTuple):

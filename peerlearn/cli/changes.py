@@ -4,25 +4,50 @@ from __future__ import annotations
 
 import click
 
-from .common import describe_change, echo_json, echo_table, json_option, parse_moment, pass_env
+from .common import (describe_change, echo_json, echo_table, json_option, output_option, parse_moment, pass_env,
+                     write_export)
 
 
 @click.command()
 @click.option("--network", help="Only changes to this network's records.")
 @click.option("--since", help="Only changes at or after this date or time (UTC).")
+@click.option("--until", help="Only changes before this date or time (UTC); a date alone includes that day.")
 @click.option("--entity", type=click.Choice(["network", "member", "membership", "activity", "participation", "output"]),
               help="Only changes to this kind of record.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
 @json_option
+@click.option("--format", "format_name", metavar="FORMAT",
+              help="Export in this format: csv, jsonl, md, html, or one a plugin adds (instead of the table).")
+@output_option
 @pass_env
-def changes(env, network, since, entity, limit, as_json) -> None:
-    """Show who changed what, and when, with the values before and after (--json)."""
-    from ..changelog import list_changes
+def changes(env, network, since, until, entity, limit, as_json, format_name, output) -> None:
+    """Show who changed what, and when, with the values before and after (--json, --format).
+
+    \b
+        peerlearn changes --network pes --since 2026-01-01 --format csv -o changes.csv
+    """
+    import datetime as dt
+
+    from ..changelog import COLUMNS, export_rows, list_changes
     from ..records import plain
 
+    if as_json and format_name:
+        raise click.UsageError("give --json or --format, not both")
+    if output and not format_name:
+        raise click.UsageError("--output needs --format")
     since_at = parse_moment("--since", since, "UTC")[0] if since else None
+    until_at = None
+    if until:
+        until_at, date_only = parse_moment("--until", until, "UTC")
+        if date_only:
+            until_at += dt.timedelta(days=1)
     with env.registry() as registry:
-        found = list_changes(registry, network=network, since=since_at, entity=entity, limit=limit)
+        if format_name:
+            rows = export_rows(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit)
+            write_export("change-log", format_name, rows, output, columns=COLUMNS, title="Change log",
+                         empty="No changes match.")
+            return
+        found = list_changes(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit)
     if as_json:
         echo_json([plain(change) for change in found])
         return

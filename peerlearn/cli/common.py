@@ -235,3 +235,42 @@ def build(model: type, option: str, **fields: Any) -> Any:
         return model(**fields)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"{option}: {error}") from None
+
+
+def format_option(default: str, formats: str):
+    """``--format NAME``: any format a plugin registers for the export (checked when run)."""
+    return click.option("--format", "format_name", default=default, show_default=True, metavar="FORMAT",
+                        help=f"Output format: {formats}, or one a plugin adds.")
+
+
+output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
+                             help="Write to this file instead of standard output (replaced whole, never half-written).")
+
+
+def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
+    """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
+
+    An unknown format fails before anything is written. A file is written
+    beside its destination and renamed into place only when complete.
+    """
+    import os
+    import sys
+    import tempfile
+
+    from ..exports import export, exporter_for
+
+    exporter_for(kind, format_name)
+    if not output or output == "-":
+        export(kind, format_name, records, sys.stdout, **context)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    handle, temporary = tempfile.mkstemp(prefix=".peerlearn-", suffix=".tmp", dir=folder)
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            export(kind, format_name, records, out, **context)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, output)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    note(f"Wrote {output}.")

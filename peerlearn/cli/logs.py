@@ -1,0 +1,119 @@
+"""``peerlearn log``, ``report`` and ``practices``: what took place, and what came of it."""
+
+from __future__ import annotations
+
+import click
+
+from .common import (echo_json, echo_table, format_option, json_option, output_option, parse_moment, pass_env,
+                     write_export)
+
+
+def _period(from_: str | None, to: str | None, tzname: str):
+    """--from and --to in ``tzname``; a date given to --to includes that whole day."""
+    import datetime as dt
+
+    from ..errors import ValidationError
+    from ..timeutil import localize
+
+    start = parse_moment("--from", from_, tzname)[0] if from_ else None
+    end = last_day = None
+    if to:
+        end, date_only = parse_moment("--to", to, tzname)
+        last_day = end.date()
+        if date_only:
+            end = localize(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()), tzname)
+    if start and end and end <= start:
+        raise ValidationError(f"--to: {to} is before --from {from_}")
+    return start, end, (start.date() if start else None), last_day
+
+
+@click.command(name="log")
+@click.option("--network", required=True, help="The network whose activities to log.")
+@click.option("--from", "from_", help="Only activities ending after this date or time (YYYY-MM-DD [HH:MM]).")
+@click.option("--to", help="Only activities starting before this; a date alone includes that day.")
+@click.option("--tz", help="Timezone of --from and --to (default: the network's).")
+@format_option("csv", "csv, jsonl, md, html")
+@output_option
+@pass_env
+def log(env, network, from_, to, tz, format_name, output) -> None:
+    """Export the activity log: one row per activity of a network in a period.
+
+    Each row gives the date, kind, title, status (and whether it was
+    completed, cancelled or is planned), where it took place, who attended
+    from which country, the speakers and the outputs. No email address or
+    private note is ever included. The same registry gives the same bytes.
+
+    \b
+        peerlearn log --network pes --from 2026-01-01 --to 2026-12-31 --format md
+        peerlearn log --network pes --format html -o log.html
+    """
+    from .. import activity_log, networks
+
+    with env.registry() as registry:
+        found = networks.get(registry, network)
+        start, end, first_day, last_day = _period(from_, to, tz or found.timezone)
+        write_export(
+            "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
+            columns=activity_log.COLUMNS, title=activity_log.title(found.name, first_day, last_day),
+            empty="No activities in this period.", network=found,
+        )
+
+
+@click.command()
+@click.option("--network", required=True, help="The network to report on.")
+@click.option("--year", required=True, type=int, help="The year (activities that start in it, in local time).")
+@format_option("md", "md, html")
+@output_option
+@pass_env
+def report(env, network, year, format_name, output) -> None:
+    """Write the yearly report of a network: totals, participation, hosts, outputs.
+
+    Totals by kind and by month, participation by country, the countries and
+    members that hosted, the outputs and good practices produced and the
+    cancellations. The HTML report is one standalone file with two charts
+    (activities per month by kind, participants by country), ready to attach
+    to an annual report.
+
+    \b
+        peerlearn report --network mutual_learning --year 2026 --format html -o report-2026.html
+    """
+    from .. import report as lib
+    from ..exports import exporter_for
+
+    exporter_for("report", format_name)
+    with env.registry() as registry:
+        built = lib.build(registry, network, year)
+    write_export("report", format_name, built, output)
+
+
+@click.group()
+def practices() -> None:
+    """Good practices: outputs of activities that others can learn from."""
+
+
+@practices.command(name="list")
+@click.option("--network", help="Only good practices from this network's activities.")
+@click.option("--country", help="Only those from this country (ISO code).")
+@click.option("--theme", help="Only those with this theme (any case).")
+@json_option
+@pass_env
+def list_practices(env, network, country, theme, as_json) -> None:
+    """List good practices, by country and theme.
+
+    Record one with: peerlearn outputs add ACTIVITY --kind good_practice
+    --title ... --country SE --theme ... --description ...
+    """
+    from .. import participation
+    from ..records import plain
+
+    with env.registry() as registry:
+        found = participation.list_outputs(registry, network=network, kind="good_practice", country=country,
+                                           theme=theme)
+    rows = [plain(practice) for practice in found]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["id", "activity_id", "country", "date", "title", "themes"], empty="No good practices match.")
+
+
+COMMANDS = [log, report, practices]

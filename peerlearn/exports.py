@@ -1,0 +1,82 @@
+"""Exporting through the formats plugins register, and the shape of a table.
+
+Tabular exports (the activity log, the change log) hand every exporter the
+same things: ``records``, an iterable of dicts read once and streamed, and
+the context ``title`` (a heading), ``columns`` (a list of :class:`Column`)
+and ``empty`` (what to say when there are no rows). A record's values are
+plain JSON data (text, numbers, lists, dicts) so that a structured format
+such as JSON Lines keeps them whole; a flat format (CSV, Markdown, HTML)
+shows each value as ``column.text(value)``.
+
+The yearly report hands its exporters a single :class:`peerlearn.report.Report`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TextIO
+
+import attrs
+
+from . import plugins
+from .errors import ValidationError
+
+#: What each kind of export is called in messages.
+KIND_LABELS = {"activity-log": "the activity log", "change-log": "the change log", "report": "the report"}
+
+
+def plain_text(value: Any) -> str:
+    """One line of text for a value: lists joined by ``; ``, dicts as ``key value`` pairs."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isprintable() and "  " not in value else " ".join(value.split())
+    if value is None:
+        return ""
+    if kind is int:
+        return str(value)
+    if kind is bool:
+        return "yes" if value else "no"
+    if kind is dict:
+        return "; ".join([f"{key} {plain_text(item)}" for key, item in value.items()])
+    if kind is list or kind is tuple:
+        return "; ".join([plain_text(item) for item in value])
+    return plain_text(str(value))
+
+
+@attrs.frozen
+class Column:
+    """One column of a tabular export: its key in each record, its heading, how it reads as text."""
+
+    name: str
+    label: str = ""
+    text: Callable[[Any], str] = attrs.field(default=plain_text, repr=False)
+
+    @property
+    def heading(self) -> str:
+        return self.label or self.name
+
+
+def exporter_for(kind: str, name: str):
+    """The exporter called ``name`` for ``kind``; an unknown name lists the available ones."""
+    available = plugins.exporters(kind)
+    if name not in available:
+        what = KIND_LABELS.get(kind, kind)
+        offered = ", ".join(available) or "none"
+        raise ValidationError(f"--format: unknown format {name!r} for {what} (available: {offered})")
+    return available[name]
+
+
+def export(kind: str, name: str, records: Any, out: TextIO, **context: Any) -> None:
+    """Write ``records`` to ``out`` with the exporter ``name`` for ``kind``.
+
+    An exporter that raises is blamed by name, as a hook that raises is.
+    """
+    from .errors import PeerlearnError, PluginError
+
+    exporter = exporter_for(kind, name)
+    try:
+        exporter.write(records, out, **context)
+    except PeerlearnError:
+        raise
+    except Exception as error:  # noqa: BLE001 - blame the format, not the core
+        raise PluginError(getattr(exporter.write, "__module__", "?"), "peerlearn_exporters",
+                          f"format {name!r} for {kind} raised {type(error).__name__}: {error}") from error

@@ -1,0 +1,152 @@
+"""The core's export formats, registered as a default plugin through ``peerlearn_exporters``.
+
+CSV, JSON Lines, Markdown and HTML for the tabular exports (the activity log
+and the change log; see :mod:`peerlearn.exports` for what they receive), and
+Markdown and HTML for the yearly report (:mod:`peerlearn.report_formats`).
+Every writer streams: it reads each record once and keeps none, so a log of
+any length takes the same memory. The same records always give the same
+bytes.
+
+Safety: a CSV cell that a spreadsheet would run as a formula (it begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an
+apostrophe; HTML is written by Jinja2 with autoescaping on, so text from the
+registry is always shown as text; Markdown escapes what would become markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any, Iterable, TextIO
+
+from . import hookimpl
+from .exports import plain_text
+
+#: What a spreadsheet reads as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>|#"})
+TABLE_KINDS = ("activity-log", "change-log")
+#: Separates a row's cells while they are escaped together (removed from the cells first).
+_CELL = "\x1f"
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula: numbers as they are, risky text behind ``'``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def markdown_text(text: str) -> str:
+    """Text for a Markdown table cell: markup characters escaped, on one line."""
+    return plain_text(text).translate(_MARKDOWN_ESCAPES)
+
+
+def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
+    """CSV with a header row; lists and dicts as text; formulas neutralised."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(column.heading) for column in columns])
+    texts = [(column.name, column.text) for column in columns]
+    for record in records:
+        writer.writerow([_csv_value(text, record.get(name)) for name, text in texts])
+
+
+def _csv_value(text, value: Any) -> Any:
+    if type(value) is int:
+        return value
+    value = text(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
+    """One JSON object a line, keys in column order, lists and dicts kept whole."""
+    for record in records:
+        line = {column.name: record.get(column.name) for column in columns}
+        out.write(json.dumps(line, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+
+
+def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
+                   **context: Any) -> None:
+    """A Markdown (GitHub-flavoured) table under a heading."""
+    if title:
+        out.write(f"# {markdown_text(title)}\n\n")
+    out.write("| " + " | ".join(markdown_text(column.heading) for column in columns) + " |\n")
+    out.write("|" + "|".join(" --- " for _ in columns) + "|\n")
+    count = 0
+    for record in records:
+        cells = (markdown_text(column.text(record.get(column.name))) for column in columns)
+        out.write("| " + " | ".join(cells) + " |\n")
+        count += 1
+    if not count and empty:
+        out.write(f"\n{markdown_text(empty)}\n")
+
+
+def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
+               **context: Any) -> None:
+    """A standalone HTML page holding the table (no scripts, no outside resources).
+
+    Jinja2 writes the page with autoescaping. A row's cells are escaped by
+    markupsafe (the escaper autoescaping uses) in one call per row, joined
+    by a separator that cannot survive in a cell; that keeps a log of
+    50,000 rows fast.
+    """
+    from markupsafe import Markup, escape
+
+    texts = [(column.name, column.text) for column in columns]
+
+    def row(record: dict) -> Markup:
+        cells = _CELL.join([text(record.get(name)).replace(_CELL, " ") for name, text in texts])
+        return Markup("<td>" + str(escape(cells)).replace(_CELL, "</td><td>") + "</td>")
+
+    rows = ({"cells": row(record), "state": record.get("state", "")} for record in records)
+    template = templates().get_template("table.html.j2")
+    for chunk in template.generate(title=title, columns=[column.heading for column in columns], rows=rows,
+                                   empty=empty):
+        out.write(chunk)
+
+
+_environment = None
+
+
+def templates():
+    """The Jinja2 environment for peerlearn's HTML templates (autoescape always on)."""
+    global _environment
+    if _environment is None:
+        import jinja2
+
+        _environment = jinja2.Environment(
+            loader=jinja2.PackageLoader("peerlearn", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _environment
+
+
+@hookimpl
+def peerlearn_exporters():
+    from . import report_formats
+    from .models import Exporter
+
+    found = []
+    for kind in TABLE_KINDS:
+        found += [
+            Exporter("csv", kind, write_csv, "text/csv; charset=utf-8", ".csv",
+                     "Comma-separated values, one row per record; safe to open in a spreadsheet."),
+            Exporter("jsonl", kind, write_jsonl, "application/jsonl; charset=utf-8", ".jsonl",
+                     "JSON Lines: one JSON object per record."),
+            Exporter("md", kind, write_markdown, "text/markdown; charset=utf-8", ".md",
+                     "A Markdown table."),
+            Exporter("html", kind, write_html, "text/html; charset=utf-8", ".html",
+                     "A standalone HTML page with the table."),
+        ]
+    found += [
+        Exporter("md", "report", report_formats.write_markdown, "text/markdown; charset=utf-8", ".md",
+                 "The yearly report in Markdown."),
+        Exporter("html", "report", report_formats.write_html, "text/html; charset=utf-8", ".html",
+                 "The yearly report as one standalone HTML file with its charts inline."),
+    ]
+    return found
