@@ -20,7 +20,6 @@ import json
 from typing import Any, Iterable, TextIO
 
 from . import hookimpl
-from .exports import plain_text
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +39,8 @@ def safe_cell(value: Any) -> Any:
 
 def markdown_text(text: str) -> str:
     """Text for a Markdown table cell: markup characters escaped, on one line."""
+    from .exports import plain_text  # not at import: loading the plugins must stay light
+
     return plain_text(text).translate(_MARKDOWN_ESCAPES)
 
 

@@ -1,8 +1,7 @@
 """Who spoke at an activity, read from its agenda.
 
 Agendas (``sessions`` and the people on them, ``roles``) are kept by the
-agenda feature. This module is the one place the logs read them, and it
-answers "no speakers" where the registry holds no agenda tables yet. A
+agenda feature; this module is the one place the logs read them. A
 speaker is anyone on a session as speaker, panellist, chair, moderator or
 rapporteur who has a name and has not declined; each person is listed once
 per activity, in the order of the programme.
@@ -17,40 +16,32 @@ from .store import Registry
 SPEAKING_ROLES = ("speaker", "panellist", "chair", "moderator", "rapporteur")
 
 
-def has_agenda(registry: Registry) -> bool:
-    """Whether the registry holds agenda tables (``sessions`` and ``roles``)."""
-    return {"sessions", "roles"} <= set(registry.db.table_names())
-
-
 def speakers_by_activity(registry: Registry, activity_ids: Iterable[int]) -> dict[int, list[dict]]:
     """The speakers of each of ``activity_ids``, as ``{"name", "affiliation"}`` dicts.
 
-    Activities without speakers are left out; with no agenda tables the
-    answer is ``{}``. Only names and affiliations are read: contact details
-    and notes never leave the agenda.
+    Activities without speakers are left out. Only names and affiliations
+    are read: contact details and notes never leave the agenda.
     """
     ids = list(activity_ids)
-    if not ids or not has_agenda(registry):
+    if not ids:
         return {}
-    columns = set(registry.db["roles"].columns_dict)
-    affiliation = "r.affiliation" if "affiliation" in columns else "''"
-    declined = " AND coalesce(r.status, '') != 'declined'" if "status" in columns else ""
     marks = ", ".join("?" for _ in ids)
     roles = ", ".join("?" for _ in SPEAKING_ROLES)
     sql = (
-        f"SELECT s.activity_id, trim(r.name) AS name, trim(coalesce({affiliation}, '')) AS affiliation"
-        f" FROM roles r JOIN sessions s ON s.id = r.session_id"
-        f" WHERE s.activity_id IN ({marks}) AND r.role IN ({roles}) AND trim(coalesce(r.name, '')) != ''{declined}"
-        f" ORDER BY s.activity_id, s.id, r.id"
+        "SELECT s.activity_id, trim(r.name) AS name, trim(r.affiliation) AS affiliation"
+        " FROM roles r JOIN sessions s ON s.id = r.session_id"
+        f" WHERE s.activity_id IN ({marks}) AND r.role IN ({roles}) AND trim(r.name) != ''"
+        " AND r.status != 'declined'"
+        " ORDER BY s.activity_id, s.start_utc, s.id, r.position, r.id"
     )
     found: dict[int, list[dict]] = {}
     seen: set[tuple[int, str]] = set()
-    for activity_id, name, affiliation_text in registry.db.execute(sql, [*ids, *SPEAKING_ROLES]):
+    for activity_id, name, affiliation in registry.db.execute(sql, [*ids, *SPEAKING_ROLES]):
         key = (activity_id, name.casefold())
         if key in seen:
             continue
         seen.add(key)
-        found.setdefault(activity_id, []).append({"name": name, "affiliation": affiliation_text})
+        found.setdefault(activity_id, []).append({"name": name, "affiliation": affiliation})
     return found
 
 
