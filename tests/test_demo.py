@@ -25,3 +25,42 @@ def test_demo_refuses_to_overwrite_without_force(demo_env):
     assert "already exists" in result.stderr
     assert demo_env.fingerprint() == before
     assert demo_env.run("demo", "--force").exit_code == 0
+
+
+def test_demo_publish_writes_feeds_logs_reports_and_the_site(env, tmp_path):
+    import datetime as dt
+
+    import icalendar
+
+    from conftest import NETWORKS
+
+    env.load(*NETWORKS, "site")
+    public = tmp_path / "public"
+    result = env.run("demo", "--publish", str(public))
+    assert result.exit_code == 0, result.output
+    assert "the event website at" in result.stdout
+    calendar = icalendar.Calendar.from_ical((public / "feeds" / "networks" / "mutual_learning.ics").read_bytes())
+    titles = {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
+    assert any("Mutual Learning Conference" in title for title in titles)
+    assert (public / "logs" / "pes-log.csv").read_text(encoding="utf-8").startswith("id,date,")
+    report = (public / "logs" / f"pes-report-{dt.date.today().year}.html").read_text(encoding="utf-8")
+    assert report.count("<svg") >= 2
+    assert "Mutual Learning Programme" in (public / "index.html").read_text(encoding="utf-8")
+
+
+def test_failed_demo_leaves_the_existing_registry_as_it_was(demo_env):
+    from peerlearn import hookimpl
+
+    class Refuse:
+        @hookimpl
+        def peerlearn_validate_member(self, member):
+            if member.country == "NO":
+                return ["no members from Norway today"]
+            return None
+
+    before = demo_env.fingerprint()
+    demo_env.register(Refuse(), name="refuse")
+    result = demo_env.run("demo", "--force")
+    assert result.exit_code == 1 and "no members from Norway today" in result.stderr
+    assert demo_env.fingerprint() == before
+    assert [p.name for p in demo_env.db.parent.iterdir() if "building" in p.name] == []

@@ -39,48 +39,4 @@ def info(env, as_json: bool) -> None:
         echo_record({**{k: v for k, v in data.items() if k != "counts"}, **data["counts"]})
 
 
-@click.command()
-@click.option("--force", is_flag=True, help="Replace the registry file if it already exists.")
-@pass_env
-def demo(env, force: bool) -> None:
-    """Build a demo registry from the seed documents and show what to try next.
-
-    The demo holds the four networks, a few dozen members from many
-    countries, two years of activities of every kind (one cancelled, one
-    completed with outputs) and the Mutual Learning Conference's programme.
-    """
-    from pathlib import Path
-
-    from ..demo import build_demo
-    from ..errors import RegistryError
-    from ..store import default_path
-
-    path = Path(env.db_path) if env.db_path else default_path()
-    if path.exists():
-        if not force:
-            raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    summary = env.write(lambda registry: build_demo(registry))
-    click.echo(f"Demo registry written to {path}:")
-    for key, value in summary.items():
-        click.echo(f"  {value:>4} {key}")
-    with env.registry() as registry:
-        from ..demo import MLC_TITLE
-
-        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
-    note("")
-    note("Try next:")
-    for line in (
-        f"peerlearn agenda show {conference}",
-        f"peerlearn agenda check {conference}",
-        "peerlearn networks list",
-        "peerlearn activities list --network mutual_learning",
-        "peerlearn activities show 1",
-        "peerlearn members list --country BE",
-        "peerlearn changes --since 2020-01-01 --json",
-    ):
-        note("  peerlearn " + (f"--db {path} " if env.db_path else "") + line.removeprefix("peerlearn "))
-
-
-COMMANDS = [init, info, demo]
+COMMANDS = [init, info]

@@ -1,0 +1,101 @@
+"""``peerlearn demo``: a registry built from the seed documents, and what it publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from .common import Env, note, pass_env
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Replace the registry file if it already exists.")
+@click.option("--publish", "publish_dir", type=click.Path(file_okay=False),
+              help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
+                   " reports and the change log (logs/), and the event website when the site plugin is loaded.")
+@click.pass_context
+@pass_env
+def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> None:
+    """Build a demo registry from the seed documents and show what to try next.
+
+    The demo holds the four networks, a few dozen members from many
+    countries, two years of activities of every kind (one cancelled,
+    several completed with outputs and good practices) and the Mutual
+    Learning Conference with its programme. The registry is built beside
+    the target and moved into place only when complete, so a failure
+    leaves an existing file as it was.
+    """
+    from ..demo import MLC_TITLE, build_demo
+    from ..errors import RegistryError
+    from ..store import default_path
+
+    path = Path(env.db_path) if env.db_path else default_path()
+    if path.exists() and not force:
+        raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
+    building = path.with_name(f".{path.name}.building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{building}{suffix}").unlink(missing_ok=True)
+    staging = Env(db_path=str(building), actor=env.actor, debug=env.debug)
+    try:
+        summary = staging.write(build_demo)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(building, path)
+    click.echo(f"Demo registry written to {path}:")
+    for key, value in summary.items():
+        click.echo(f"  {value:>4} {key}")
+    with env.registry() as registry:
+        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
+    if publish_dir:
+        _publish(ctx, path, Path(publish_dir))
+    note("")
+    note("Try next:")
+    for line in (
+        f"agenda show {conference}",
+        f"agenda check {conference}",
+        "networks list",
+        "activities list --network mutual_learning",
+        f"export ics --activity {conference}",
+        "log --network pes --format md",
+        "changes --limit 10",
+    ):
+        note("  peerlearn " + (f"--db {path} " if env.db_path else "") + line)
+
+
+def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
+    """Publish the demo by running the same commands a secretariat would."""
+    from .. import networks
+    from ..store import Registry
+
+    root = ctx.find_root().command
+
+    def run(*args: str) -> None:
+        root.main(args=["--db", str(registry_path), *args], prog_name="peerlearn", standalone_mode=False)
+
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    run("feeds", "build", str(folder / "feeds"))
+    with Registry.open(registry_path, create=False) as registry:
+        slugs = sorted(networks.known(registry))
+    year = dt.date.today().year
+    for slug in slugs:
+        run("log", "--network", slug, "--format", "csv", "-o", str(logs / f"{slug}-log.csv"))
+        run("log", "--network", slug, "--format", "html", "-o", str(logs / f"{slug}-log.html"))
+        run("report", "--network", slug, "--year", str(year), "--format", "html",
+            "-o", str(logs / f"{slug}-report-{year}.html"))
+    run("changes", "--format", "csv", "-o", str(logs / "changes.csv"))
+    published = [f"feeds in {folder / 'feeds'}", f"logs and {year} reports in {logs}"]
+    if "site" in root.list_commands(ctx.find_root()):
+        run("site", "build", str(folder))
+        published.append(f"the event website at {folder / 'index.html'}")
+    click.echo("Published " + "; ".join(published) + ".")
+
+
+COMMANDS = [demo]
