@@ -222,7 +222,7 @@ def timed(function, repeat=1):
 
 def export_networks(registry, folder: Path) -> int:
     from peerlearn import feeds
-    from peerlearn.publish import AtomicFile
+    from peerlearn.atomic import AtomicFile
 
     cache = feeds.BlockCache(registry)
     count = 0

@@ -19,16 +19,14 @@ rotated token, a deleted activity) are removed.
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import attrs
 
 from . import feed_index, feeds
+from .atomic import AtomicFile, write_atomic
 from .errors import ValidationError
 from .store import Registry
 
@@ -68,58 +66,6 @@ def webcal(url: str) -> str:
 def member_urls(base_url: str, token: str) -> tuple[str, str]:
     url = f"{check_base_url(base_url)}/{feed_path('member', token)}"
     return url, webcal(url)
-
-
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
-
-
-class AtomicFile:
-    """Stream text into a temporary file beside ``path``; on success rename it over ``path``.
-
-    Where ``path`` already holds the same bytes the temporary file is dropped
-    and ``changed`` stays False, so the published file keeps its mtime. On an
-    exception the temporary file is removed and ``path`` is untouched.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.changed = False
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        return self.file
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        temporary = Path(self.temporary)
-        try:
-            self.file.close()
-            if exc_type is None:
-                if self.path.exists() and filecmp.cmp(temporary, self.path, shallow=False):
-                    return
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, self.path)
-                self.changed = True
-        finally:
-            temporary.unlink(missing_ok=True)
 
 
 def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt.datetime | None = None) -> BuildReport:

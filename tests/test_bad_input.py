@@ -129,3 +129,10 @@ def test_no_traceback_for_unexpected_errors_without_debug(ready, monkeypatch):
                                      " (run with --debug for details)")
     with pytest.raises(ZeroDivisionError):
         ready.run("--debug", "activities", "list")
+
+
+def test_export_into_a_folder_that_does_not_exist_is_refused(ready, tmp_path):
+    target = tmp_path / "missing" / "log.csv"
+    refused(ready, "log", "--network", "pes", "--format", "csv", "-o", str(target),
+            expect=f"--output: folder {target.parent} does not exist")
+    assert not target.parent.exists()

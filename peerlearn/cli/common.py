@@ -253,24 +253,20 @@ def write_export(kind: str, format_name: str, records: Any, output: str | None, 
     An unknown format fails before anything is written. A file is written
     beside its destination and renamed into place only when complete.
     """
-    import os
     import sys
-    import tempfile
+    from pathlib import Path
 
+    from ..atomic import AtomicFile
+    from ..errors import ValidationError
     from ..exports import export, exporter_for
 
     exporter_for(kind, format_name)
     if not output or output == "-":
         export(kind, format_name, records, sys.stdout, **context)
         return
-    folder = os.path.dirname(os.path.abspath(output))
-    handle, temporary = tempfile.mkstemp(prefix=".peerlearn-", suffix=".tmp", dir=folder)
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as out:
-            export(kind, format_name, records, out, **context)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, output)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    target = Path(output)
+    if not target.parent.resolve().is_dir():
+        raise ValidationError(f"--output: folder {target.parent} does not exist")
+    with AtomicFile(target, create_folder=False) as out:
+        export(kind, format_name, records, out, **context)
     note(f"Wrote {output}.")

@@ -40,7 +40,8 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
 
     from .. import feeds, plugins
     from ..errors import ValidationError
-    from ..publish import AtomicFile, check_base_url
+    from ..atomic import AtomicFile
+    from ..publish import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
               if key]
