@@ -40,7 +40,7 @@ def make_registry(path: Path, activities: int, sessions_per: int, members: int, 
     from peerlearn.models import Activity
     from peerlearn.records import activity_row
     from peerlearn.store import Registry
-    from peerlearn.timeutil import localize
+    from peerlearn.timeutil import localize, to_local_text, to_utc_text
 
     rng = random.Random(seed)
     registry = Registry.open(path, actor="bench")
@@ -78,32 +78,26 @@ def make_registry(path: Path, activities: int, sessions_per: int, members: int, 
             row.update(created_at=now, updated_at=now)
             rows.append(row)
         db["activities"].insert_all(rows, batch_size=1000)
-        db.executescript("""
-            CREATE TABLE sessions (id INTEGER PRIMARY KEY, activity_id INTEGER, title TEXT, kind TEXT,
-                                   start_utc TEXT, end_utc TEXT, track TEXT, room TEXT);
-            CREATE INDEX sessions_by_activity ON sessions(activity_id);
-            CREATE TABLE roles (id INTEGER PRIMARY KEY, session_id INTEGER, member_id INTEGER, person TEXT,
-                                role TEXT, status TEXT);
-            CREATE INDEX roles_by_member ON roles(member_id);
-            CREATE INDEX roles_by_session ON roles(session_id);
-        """)
 
-        def sessions():
+        def sessions():  # the agenda's own tables (migration m003_agenda)
             number = 0
             for row in rows:
                 start = dt.datetime.fromisoformat(row["start_utc"].replace("Z", "+00:00"))
                 for j in range(sessions_per):
                     number += 1
                     begin = start + dt.timedelta(hours=j)
-                    yield {"id": number, "activity_id": row["id"], "title": f"Session {j + 1}", "kind": "workshop",
-                           "start_utc": begin.isoformat(), "end_utc": (begin + dt.timedelta(minutes=50)).isoformat(),
-                           "track": "ABC"[j % 3], "room": f"Room {j}"}
+                    finish = begin + dt.timedelta(minutes=50)
+                    yield {"id": number, "activity_id": row["id"], "key": f"s{j + 1}", "title": f"Session {j + 1}",
+                           "kind": "workshop", "start_utc": to_utc_text(begin), "end_utc": to_utc_text(finish),
+                           "start_local": to_local_text(begin, ZONE), "end_local": to_local_text(finish, ZONE),
+                           "timezone": ZONE, "track": "ABC"[j % 3], "room": f"Room {j}", "created_at": now,
+                           "updated_at": now}
 
         db["sessions"].insert_all(sessions(), batch_size=2000)
         total_sessions = activities * sessions_per
-        db["roles"].insert_all(({"session_id": s, "member_id": rng.randrange(1, members + 1), "person": f"Speaker {s}",
-                                 "role": "speaker", "status": "confirmed"} for s in range(1, total_sessions + 1, 10)),
-                               batch_size=2000)
+        db["roles"].insert_all(({"session_id": s, "member_id": rng.randrange(1, members + 1), "name": f"Speaker {s}",
+                                 "person_key": f"speaker {s}", "role": "speaker", "status": "confirmed",
+                                 "position": 1} for s in range(1, total_sessions + 1, 10)), batch_size=2000)
         by_network: dict[str, list[int]] = {}
         for row in rows:
             by_network.setdefault(row["network"], []).append(row["id"])

@@ -1,10 +1,15 @@
 """What the feeds read besides activities: the sessions of an activity's agenda.
 
-This is the one place the feeds meet the agenda. Until a registry holds a
-``sessions`` table every function here returns nothing; once it does, each
-session becomes its own event, related to its activity. Rows are read by
-column name and the columns this module needs are looked up, not assumed,
-so the feeds follow the agenda's schema as it grows.
+This is the one place the feeds meet the agenda (:mod:`peerlearn.agenda`,
+tables ``sessions`` and ``roles`` of migration ``m003_agenda``). Each
+session becomes its own event, related to its activity; its people are
+listed as "role: name (status)" lines. A declined role is in no feed, and
+neither is a role's email or note. A member's feed holds the
+sessions where the member holds a role that is not declined.
+
+A session's ``source_key`` hashes everything its event is built from (the
+session, its people and its activity's public fields): the feeds rebuild
+its cached block, and raise its SEQUENCE, exactly when that key changes.
 """
 
 from __future__ import annotations
@@ -15,19 +20,20 @@ from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
-from .timeutil import from_local_text, zone
+from . import agenda
+from .records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Activity
+    from .models import Activity, Session
     from .store import Registry
 
-SESSIONS_TABLE = "sessions"
-ROLE_TABLES = ("roles", "session_roles")
+#: Roles with this status are left out of every feed.
+HIDDEN_ROLE_STATUS = "declined"
 
 
 @attrs.frozen
 class SessionEvent:
-    """A session of an activity as a feed sees it (read from the agenda's tables)."""
+    """A session of an activity as a feed sees it (public fields only)."""
 
     id: int
     activity_id: int
@@ -39,141 +45,89 @@ class SessionEvent:
     track: str = ""
     room: str = ""
     description: str = ""
-    #: people on the session, as "role: name (status)" lines (no contact data)
+    #: people on the session, as "role: name (status)" lines (no contact data, no declined roles)
     people: tuple[str, ...] = ()
-    sequence: int = 0
-    #: the session's last change, where the agenda keeps one
-    changed_at: str = ""
-    #: what the event was built from: its block is rebuilt when this changes
+    #: what the event was built from: its block is rebuilt, and its SEQUENCE raised, when this changes
     source_key: str = ""
 
 
-@attrs.frozen
-class _Schema:
-    sessions: bool
-    #: the table of people on sessions (with a session_id column), if any
-    roles: str | None
-    #: whether that table names members (a member_id column)
-    roles_by_member: bool
-
-
-_schemas: dict[tuple[int, int], _Schema] = {}
-
-
-def _schema(registry: Registry) -> _Schema:
-    """Which agenda tables exist, looked up once per schema version of the connection."""
-    version = registry.db.execute("PRAGMA schema_version").fetchone()[0]
-    key = (id(registry.db.conn), version)
-    if key not in _schemas:
-        tables = set(registry.db.table_names())
-        roles, by_member = None, False
-        for table in ROLE_TABLES:
-            columns = set(registry.db[table].columns_dict) if table in tables else set()
-            if "session_id" in columns:
-                roles, by_member = table, "member_id" in columns
-                break
-        _schemas.clear()
-        _schemas[key] = _Schema(SESSIONS_TABLE in tables, roles, by_member)
-    return _schemas[key]
-
-
-def has_sessions(registry: Registry) -> bool:
-    return _schema(registry).sessions
+def order(event: SessionEvent) -> tuple:
+    """Sort key putting session events in the agenda's order: by start, parallel ones by track."""
+    return (event.start, event.track, event.id)
 
 
 def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]:
-    """The sessions of ``activity`` as events, in time order ([] without an agenda)."""
-    if not has_sessions(registry):
-        return []
-    rows = registry.query(f"SELECT * FROM [{SESSIONS_TABLE}] WHERE activity_id = ?", [activity.id])
-    people = _people(registry, [row["id"] for row in rows])
-    events = [event_of(activity, row, people.get(row["id"], [])) for row in rows]
-    return sorted(events, key=lambda event: (event.start, event.id))
+    """The sessions of ``activity`` as events, in the agenda's order."""
+    people = _people(registry, "s.activity_id = ?", [activity.id])
+    return [event_of(activity, session, people.get(session.id, []))
+            for session in agenda.sessions_of(registry, activity.id)]
 
 
-def member_sessions(registry: Registry, member_id: int) -> list[tuple[int, dict]]:
-    """``(activity_id, session row)`` of each session where the member holds a role."""
-    schema = _schema(registry)
-    if not (schema.sessions and schema.roles_by_member):
-        return []
-    rows = registry.query(f"SELECT * FROM [{SESSIONS_TABLE}] WHERE id IN"
-                          f" (SELECT session_id FROM [{schema.roles}] WHERE member_id = ?)", [member_id])
-    return [(row["activity_id"], row) for row in rows]
+def member_sessions(registry: Registry, member_id: int) -> list[Session]:
+    """Each session where the member holds a role that is not declined."""
+    rows = registry.query(
+        "SELECT * FROM sessions WHERE id IN (SELECT session_id FROM roles WHERE member_id = ? AND status != ?)",
+        [member_id, HIDDEN_ROLE_STATUS])
+    return [session_from_row(row) for row in rows]
 
 
-def session_event(registry: Registry, activity: Activity, row: dict) -> SessionEvent:
-    """One session row of ``activity`` as an event."""
-    return event_of(activity, row, _people(registry, [row["id"]]).get(row["id"], []))
+def session_event(registry: Registry, activity: Activity, session: Session) -> SessionEvent:
+    """One session of ``activity`` as an event."""
+    return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []))
 
 
-def all_sessions(registry: Registry) -> Iterator[tuple[int, dict, list[str]]]:
-    """Every session as ``(activity_id, row, people)``, ordered by activity (for bulk digests)."""
-    if not has_sessions(registry):
-        return
-    people = _people(registry, None)
-    for row in registry.db.query(f"SELECT * FROM [{SESSIONS_TABLE}] ORDER BY activity_id, id"):
-        yield row["activity_id"], row, people.get(row["id"], [])
+def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str]]]:
+    """Every session with its people lines, ordered by activity (for ``feeds build``'s digests)."""
+    people = _people(registry, "1", [])
+    for row in registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id"):
+        yield session_from_row(row), people.get(row["id"], [])
 
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
-    """``(member_id, session_id)`` of every role held by a member."""
-    schema = _schema(registry)
-    if schema.sessions and schema.roles_by_member:
-        yield from registry.db.execute(
-            f"SELECT DISTINCT member_id, session_id FROM [{schema.roles}] WHERE member_id IS NOT NULL")
+    """``(member_id, session_id)`` of every role a member holds that is not declined."""
+    yield from registry.db.execute(
+        "SELECT DISTINCT member_id, session_id FROM roles WHERE member_id IS NOT NULL AND status != ?",
+        [HIDDEN_ROLE_STATUS])
 
 
-def event_of(activity: Activity, row: dict, people: list[str]) -> SessionEvent:
-    """A session row of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
-    start = _moment(row, "start", activity.timezone)
-    end = _moment(row, "end", activity.timezone)
-    uid = row.get("uid") or f"session-{row['id']}.{activity.uid}"
-    basis = repr((sorted(row.items()), people, activity.uid, activity.network, activity.title, activity.sequence,
-                  activity.status, activity.timezone, activity.venue, activity.city, activity.country,
-                  activity.online_url))
+def event_of(activity: Activity, session: Session, people: list[str]) -> SessionEvent:
+    """``session`` of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
+    basis = repr((session.title, session.kind, session.description, session.track, session.room,
+                  session.start.isoformat(), session.end.isoformat(), session.timezone, people,
+                  activity.uid, activity.network, activity.title, activity.sequence, activity.status,
+                  activity.timezone, activity.venue, activity.city, activity.country, activity.online_url))
     return SessionEvent(
-        id=row["id"],
+        id=session.id,
         activity_id=activity.id,
-        uid=uid,
-        title=str(row.get("title") or "Session"),
-        kind=str(row.get("kind") or ""),
-        start=start,
-        end=end,
-        track=str(row.get("track") or ""),
-        room=str(row.get("room") or ""),
-        description=str(row.get("description") or ""),
+        uid=f"session-{session.id}.{activity.uid}",
+        title=session.title,
+        kind=session.kind,
+        start=session.start,
+        end=session.end,
+        track=session.track,
+        room=session.room,
+        description=session.description,
         people=tuple(people),
-        sequence=int(row.get("sequence") or 0),
-        changed_at=str(row.get("updated_at") or ""),
         source_key=hashlib.sha256(basis.encode()).hexdigest()[:32],
     )
 
 
-def _moment(row: dict, name: str, tzname: str) -> dt.datetime:
-    """A session's start or end, from whichever columns the agenda stores."""
-    if row.get(f"{name}_local"):
-        return from_local_text(row[f"{name}_local"], row.get("timezone") or tzname)
-    text = row.get(f"{name}_utc") or row.get(name)
-    moment = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(row.get("timezone") or tzname))
-    return moment.astimezone(zone(tzname))
+def person_line(role: str, name: str, status: str) -> str:
+    """How a feed names one person on a session: "speaker: Thomas Liebig (tbc)"."""
+    return f"{role}: {name} ({status})"
 
 
-def _people(registry: Registry, session_ids: list[int] | None) -> dict[int, list[str]]:
-    """People on the sessions given (all where None), as "role: name (status)" lines; never contact data."""
-    table = _schema(registry).roles
-    if table is None or session_ids == []:
-        return {}
+def _people(registry: Registry, where: str, params: list) -> dict[int, list[str]]:
+    """People on the sessions ``s`` matching ``where``, by session id, in the agenda's order.
+
+    Only the columns a line shows are read, so a role's email and note never
+    reach a feed; declined roles, and tbd roles with no one yet, are left out.
+    """
     people: dict[int, list[str]] = {}
-    chunks = [None] if session_ids is None else [session_ids[i:i + 500] for i in range(0, len(session_ids), 500)]
-    for chunk in chunks:
-        where = "" if chunk is None else f" WHERE session_id IN ({', '.join('?' * len(chunk))})"
-        for row in registry.db.query(f"SELECT * FROM [{table}]{where} ORDER BY session_id, rowid", chunk or []):
-            name = row.get("person") or row.get("name") or ""
-            role = row.get("role") or ""
-            status = row.get("status") or ""
-            if name:
-                line = f"{role}: {name}" if role else name
-                people.setdefault(row["session_id"], []).append(line + (f" ({status})" if status else ""))
+    rows = registry.db.execute(
+        "SELECT r.session_id, r.role, r.name, r.status FROM roles r JOIN sessions s ON s.id = r.session_id"
+        f" WHERE {where} AND r.status != ? AND r.name != '' ORDER BY r.session_id, r.position, r.id",
+        [*params, HIDDEN_ROLE_STATUS])
+    for session_id, role, name, status in rows:
+        people.setdefault(session_id, []).append(person_line(role, name, status))
     return people

@@ -63,21 +63,21 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
     sql = (f"SELECT a.*, {feeds.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE a.status != 'draft'"
            " ORDER BY a.id")
     for row in registry.db.query(sql):
-        while pending is not None and pending[0] < row["id"]:
+        while pending is not None and pending[0].activity_id < row["id"]:
             pending = next(sessions, None)
         in_window = row["end_utc"] > start_text or bool(row["rrule"])
         events = []
         activity = None
-        while pending is not None and pending[0] == row["id"]:
+        while pending is not None and pending[0].activity_id == row["id"]:
             if in_window:
                 activity = activity or activity_from_row(row)
-                session = feed_events.event_of(activity, pending[1], pending[2])
+                session = feed_events.event_of(activity, *pending)
                 if session.end > start:
                     events.append(session)
                     for member_id in wanted.get(session.id, ()):
                         member_sessions.setdefault(member_id, []).append(f"{session.uid} {session.source_key}")
             pending = next(sessions, None)
-        events.sort(key=lambda event: (event.start, event.id))
+        events.sort(key=feed_events.order)
         network = cache.networks.get(row["network"])
         name = str(row["id"])
         hasher = _hash(cache.signature, "activity", url_of("activity", name), year, row["title"],

@@ -148,13 +148,12 @@ def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
 def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
                      start: dt.datetime) -> list[tuple[Activity, SessionEvent]]:
     found = []
-    for activity_id, row in feed_events.member_sessions(registry, member_id):
-        activity = activities.get(registry, activity_id)
-        session = feed_events.session_event(registry, activity, row)
-        if _matches(activity, query, start) and session.end > start and (
-                query.end is None or session.start < query.end):
-            found.append((activity, session))
-    return sorted(found, key=lambda pair: (pair[1].start, pair[1].id))
+    for session in feed_events.member_sessions(registry, member_id):
+        activity = activities.get(registry, session.activity_id)
+        event = feed_events.session_event(registry, activity, session)
+        if _matches(activity, query, start) and event.end > start and (query.end is None or event.start < query.end):
+            found.append((activity, event))
+    return sorted(found, key=lambda pair: feed_events.order(pair[1]))
 
 
 @lru_cache(maxsize=None)
@@ -300,16 +299,19 @@ class BlockCache:
 
     # -- sessions ---------------------------------------------------------
 
-    def _session_version(self, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
-        """The session's SEQUENCE and last change as peerlearn counts them: raised when its source changes.
+    def _session_version(self, activity: Activity, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
+        """The session's SEQUENCE and last change (its DTSTAMP), raised when its ``source_key`` changes.
 
-        A new version is appended to ``changes``, kept with the session's block.
+        The agenda keeps no sequence of its own, so peerlearn counts one in
+        ``session_versions``: a changed session gets one more than before,
+        and never less than its activity's SEQUENCE. A new version is
+        appended to ``changes``, kept with the session's block.
         """
         row = self.registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
                                 [session.uid])
         if row and row["source_key"] == session.source_key:
             return row["sequence"], row["changed_at"]
-        sequence = row["sequence"] + 1 if row else 0
+        sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
         changed_at = now_utc().isoformat()
         changes.append((session.uid, session.source_key, sequence, changed_at))
         return sequence, changed_at
@@ -322,10 +324,9 @@ class BlockCache:
         missing, versions = [], []
         for activity, session in feed.sessions:
             if cached.get(session.uid, ("",))[0] != session.source_key:
-                sequence, changed_at = self._session_version(session, versions)
+                sequence, changed_at = self._session_version(activity, session, versions)
                 event = ical.session_event(self._network(activity.network), activity, session,
-                                           updated_at=session.changed_at or changed_at,
-                                           sequence=max(session.sequence, activity.sequence, sequence))
+                                           updated_at=changed_at, sequence=sequence)
                 missing.append((session.uid, session.source_key, ical.block(event)))
         if missing:
             self.put(missing, versions)

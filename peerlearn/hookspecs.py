@@ -157,7 +157,9 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     Called for every plugin once per event and per change of it (the result
     is cached until the activity or session changes, or the set of plugins
     does), for the activity's own event (``session`` is None) and for each of
-    its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`).
+    its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`:
+    the agenda session's id, title, kind, start, end, track, room,
+    description and its people as "role: name (status)" lines).
     ``event`` is an ``icalendar.Event`` already holding UID, DTSTAMP,
     SEQUENCE, DTSTART/DTEND, SUMMARY, STATUS, LOCATION and CATEGORIES; check
     ``network.slug`` to act only on your own network, then add or change

@@ -187,21 +187,29 @@ def test_bad_input_is_refused_and_changes_nothing(demo_env, tmp_path):
 
 
 class CountingPlugin:
+    """An in-test plugin implementing ``peerlearn_ical_event``: marks every VEVENT and counts its calls."""
+
     def __init__(self):
         self.calls = 0
 
     @hookimpl
-    def peerlearn_ical_event(self, network, activity, event):
+    def peerlearn_ical_event(self, network, activity, event, session):
         self.calls += 1
-        event.add("x-test-mark", f"{network.slug}:{activity.id}")
+        event.add("x-test-mark", f"{network.slug}:{activity.id}" + (f":{session.track}" if session else ""))
+        if session is None:
+            event["summary"] = f"[{network.slug}] {activity.title}"
+        else:
+            event.add("color", "teal")
 
 
-def test_ical_event_hook_changes_output_and_blocks_are_serialized_once_per_change(demo_env):
+def test_peerlearn_ical_event_plugin_changes_each_exported_vevent_once_per_change(demo_env):
     plugin = CountingPlugin()
     demo_env.register(plugin, name="counting")
     conference = mlc(demo_env)
     first = export(demo_env, "--network", "mutual_learning")
-    assert f"X-TEST-MARK:mutual_learning:{conference['id']}" in feedcheck.unfold(first)
+    text = feedcheck.unfold(first)
+    assert f"X-TEST-MARK:mutual_learning:{conference['id']}\r\n" in text
+    assert feedcheck.events(first)[conference["uid"]]["summary"] == f"[mutual_learning] {demo.MLC_TITLE}"
     calls = plugin.calls
     assert calls == len(feedcheck.events(first))
     assert export(demo_env, "--network", "mutual_learning") == first  # warm: from cached blocks
@@ -210,6 +218,19 @@ def test_ical_event_hook_changes_output_and_blocks_are_serialized_once_per_chang
     third = export(demo_env, "--network", "mutual_learning")
     assert plugin.calls == calls + 1  # only the changed activity is serialized again
     assert "LOCATION:Egmont Palace\\, Brussels\\, BE" in feedcheck.unfold(third)
+
+    # the sessions of the activity's feed go through the hook too, each once per change
+    calls = plugin.calls
+    data = export(demo_env, "--activity", str(conference["id"]))
+    sessions = [uid for uid in feedcheck.events(data) if uid.startswith("session-")]
+    assert len(sessions) == 14 and plugin.calls == calls + 14
+    marked = feedcheck.unfold(data)
+    assert f"X-TEST-MARK:mutual_learning:{conference['id']}:A\r\n" in marked  # workshop 1, track A
+    assert marked.count("COLOR:teal") == 14
+    assert demo_env.run("roles", "add", str(conference["id"]), "workshop-1", "--role", "speaker", "--name",
+                        "Jana Novak", "--status", "confirmed").exit_code == 0
+    export(demo_env, "--activity", str(conference["id"]))
+    assert plugin.calls == calls + 15  # only the session whose people changed is serialized again
 
 
 def test_core_registers_the_ics_exporter_through_the_exporters_hook(env):

@@ -134,26 +134,42 @@ def _contents(folder):
 
 
 def test_an_incremental_build_always_equals_a_fresh_one(demo_env, tmp_path):
-    from test_feeds_sessions_and_networks import _add_agenda
-
     out = tmp_path / "site"
     build(demo_env, out)
     activity = conference(demo_env)
-    steps = [
-        lambda: _add_agenda(demo_env, activity),
-        lambda: demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-03-04 09:30"),
-        lambda: demo_env.run("participants", "decline", str(activity["id"]), "1"),
+    act = str(activity["id"])
+
+    def role_of(member_id):
+        return str(next(role["id"] for role in json.loads(demo_env.run("roles", "list", act, "--json").stdout)
+                        if role["member_id"] == member_id))
+
+    steps = [  # the agenda's sessions and roles first (through the CLI), then the activity itself
+        lambda: demo_env.run("sessions", "add", act, "--title", "Poster corner", "--kind", "workshop", "--start",
+                             "14:30", "--end", "15:30", "--track", "C", "--room", "Room C", "--key", "posters"),
+        lambda: demo_env.run("roles", "add", act, "posters", "--role", "moderator", "--member", "31", "--status",
+                             "confirmed", "--email", "thomas@example.org"),
+        lambda: demo_env.run("sessions", "move", act, "opening-panel", "--start", "10:05", "--end", "11:00"),
+        lambda: demo_env.run("sessions", "edit", act, "workshop-1", "--room", "Room A1"),
+        lambda: demo_env.run("roles", "decline", role_of(32)),
+        lambda: demo_env.run("roles", "confirm", role_of(33)),
+        lambda: demo_env.run("sessions", "remove", act, "posters"),
+        lambda: demo_env.run("activities", "reschedule", act, "--start", "2031-03-04 09:30"),
+        lambda: demo_env.run("participants", "decline", act, "1"),
         lambda: demo_env.run("participants", "invite", "7", "2"),
         lambda: demo_env.run("members", "edit", "31", "--name", "Thomas Liebig, OECD"),
         lambda: demo_env.run("members", "rotate-token", "31"),
         lambda: demo_env.run("activities", "add", "--network", "pes", "--kind", "webinar", "--title", "New webinar",
                              "--start", "2031-01-01 10:00", "--end", "11:00"),
-        lambda: demo_env.run("activities", "cancel", str(activity["id"])),
+        lambda: demo_env.run("activities", "cancel", act),
     ]
+    feed = f"activities/{act}.ics"
     for number, step in enumerate(steps):
+        published = _contents(out)[feed]
         outcome = step()
-        assert getattr(outcome, "exit_code", 0) == 0, outcome.output
+        assert outcome.exit_code == 0, outcome.output
         build(demo_env, out)
         fresh = tmp_path / f"fresh{number}"
         build(demo_env, fresh)
         assert _contents(out) == _contents(fresh), number
+        if number < 7:  # every change to the agenda reaches the activity's feed
+            assert _contents(out)[feed] != published, number

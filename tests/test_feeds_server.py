@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 
 import feedcheck
 import pytest
@@ -177,12 +178,20 @@ def test_a_failing_request_is_a_500_and_the_log_still_hides_the_token(server, ca
 
 
 def test_served_member_feed_holds_its_activities_and_sessions(server):
-    from test_feeds_sessions_and_networks import _add_agenda
-
     base, env = server
     activity = conference(env)
-    _add_agenda(env, activity)
-    assert env.run("participants", "register", str(activity["id"]), "31").exit_code == 0
-    events = feedcheck.events(fetch(f"{base}/members/{token(env, 31)}.ics")[2])
+    act = str(activity["id"])
+    sessions = {s["key"]: s for s in json.loads(env.run("sessions", "list", act, "--json").stdout)}
+    assert env.run("participants", "register", act, "31").exit_code == 0
+    url = f"{base}/members/{token(env, 31)}.ics"
+    status, headers, body = fetch(url)
+    events = feedcheck.events(body)
+    panel, workshop = (f"session-{sessions[key]['id']}.{activity['uid']}" for key in ("opening-panel", "workshop-2"))
     assert activity["uid"] in events  # registered for the conference
-    assert f"session-2.{activity['uid']}" in events  # speaker in workshop 1
+    assert panel in events  # a panellist in the conference's imported programme
+    assert workshop not in events
+    added = env.run("roles", "add", act, "workshop-2", "--role", "speaker", "--member", "31", "--status", "confirmed")
+    assert added.exit_code == 0, added.output
+    assert fetch(url, headers={"If-None-Match": headers["ETag"]})[0] == 200  # the feed changed under its ETag
+    events = feedcheck.events(fetch(url)[2])
+    assert workshop in events and events[workshop]["start"] == datetime.fromisoformat(sessions["workshop-2"]["start"])

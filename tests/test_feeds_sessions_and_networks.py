@@ -1,6 +1,8 @@
 """Sessions plug into activity and member feeds; each network plugin shapes its events."""
 
+import datetime as dt
 import json
+import re
 
 import feedcheck
 
@@ -11,50 +13,80 @@ def _conference(env):
     return next(a for a in json.loads(env.run("activities", "list", "--json").stdout) if a["title"] == demo.MLC_TITLE)
 
 
-def _add_agenda(env, activity):
-    """Sessions and roles as the agenda stores them (the feeds read whatever columns exist)."""
-    day = activity["start"][:10]
-    registry = env.open()
-    try:
-        registry.db.executescript("""
-            CREATE TABLE sessions (id INTEGER PRIMARY KEY, activity_id INTEGER, title TEXT, kind TEXT,
-                                   start_utc TEXT, end_utc TEXT, track TEXT, room TEXT);
-            CREATE TABLE roles (id INTEGER PRIMARY KEY, session_id INTEGER, member_id INTEGER, person TEXT,
-                                role TEXT, status TEXT, email TEXT);
-        """)
-        registry.db["sessions"].insert_all([
-            {"id": 1, "activity_id": activity["id"], "title": "Opening panel", "kind": "panel",
-             "start_utc": f"{day}T08:30:00Z", "end_utc": f"{day}T10:00:00Z", "track": "", "room": "Plenary"},
-            {"id": 2, "activity_id": activity["id"], "title": "Workshop 1: skills intelligence", "kind": "workshop",
-             "start_utc": f"{day}T10:30:00Z", "end_utc": f"{day}T12:00:00Z", "track": "A", "room": "Room 1"},
-        ])
-        registry.db["roles"].insert({"session_id": 2, "member_id": 31, "person": "Thomas Liebig", "role": "speaker",
-                                     "status": "tbc", "email": "thomas@example.org"})
-    finally:
-        registry.close()
+def _sessions(env, activity):
+    """The conference's sessions by key: the demo imports its programme (peerlearn/data/mlc-programme.yaml)."""
+    result = env.run("sessions", "list", str(activity["id"]), "--json")
+    assert result.exit_code == 0, result.output
+    return {session["key"]: session for session in json.loads(result.stdout)}
+
+
+def _roles(env, activity):
+    return json.loads(env.run("roles", "list", str(activity["id"]), "--json").stdout)
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _uid(activity, session):
+    return f"session-{session['id']}.{activity['uid']}"
+
+
+def _export(env, *scope):
+    return _ok(env.run("export", "ics", *scope)).stdout_bytes
 
 
 def test_activity_feed_holds_each_session_related_to_the_activity(demo_env):
     conference = _conference(demo_env)
-    _add_agenda(demo_env, conference)
-    data = demo_env.run("export", "ics", "--activity", str(conference["id"])).stdout_bytes
+    sessions = _sessions(demo_env, conference)
+    assert len(sessions) == 14
+    _ok(demo_env.run("roles", "add", str(conference["id"]), "workshop-1", "--role", "speaker", "--name", "Jana Novak",
+                     "--email", "jana@example.org", "--status", "confirmed", "--note", "private: call her mobile"))
+    data = _export(demo_env, "--activity", str(conference["id"]))
     events = feedcheck.events(data)
-    assert len(events) == 3
-    session = events[f"session-2.{conference['uid']}"]
-    assert session["summary"] == f"Workshop 1: skills intelligence ({demo.MLC_TITLE})"
-    assert session["start"].isoformat() == f"{conference['start'][:10]}T10:30:00+00:00"
+    assert set(events) == {conference["uid"], *(_uid(conference, session) for session in sessions.values())}
+    workshop = sessions["workshop-1"]
+    event = events[_uid(conference, workshop)]
+    assert event["summary"] == f"{workshop['title']} ({demo.MLC_TITLE})"
+    assert workshop["start"][11:16] == "11:45"  # in Brussels, as the programme says
+    assert event["start"] == dt.datetime.fromisoformat(workshop["start"]) and event["start"].tzinfo == dt.timezone.utc
     text = feedcheck.unfold(data)
-    assert f"RELATED-TO;RELTYPE=PARENT:{conference['uid']}" in text
-    assert "speaker: Thomas Liebig (tbc)" in text and "thomas@example.org" not in text
+    assert text.count(f"RELATED-TO;RELTYPE=PARENT:{conference['uid']}") == len(sessions)
+    assert "speaker: Jana Novak (confirmed)" in text  # added through the CLI
+    assert "panellist: Thomas Liebig (tbc)" in text  # imported with the programme
+    assert "call her mobile" not in text  # a role's note is private
+    assert not re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text)  # no email address in a public feed
     assert "X-MLP-TRACK:A" in text  # the MLP plugin marks parallel workshops by track
+
+
+def test_a_declined_role_leaves_every_feed(demo_env):
+    conference = _conference(demo_env)
+    panel = _uid(conference, _sessions(demo_env, conference)["opening-panel"])
+    assert panel in feedcheck.events(_export(demo_env, "--member", "32"))  # Armelle Ledan is a panellist (tbc)
+    assert "panellist: Armelle Ledan (tbc)" in feedcheck.unfold(_export(demo_env, "--activity", str(conference["id"])))
+    role = next(role for role in _roles(demo_env, conference) if role["member_id"] == 32)
+    _ok(demo_env.run("roles", "decline", str(role["id"])))
+    assert panel not in feedcheck.events(_export(demo_env, "--member", "32"))
+    text = feedcheck.unfold(_export(demo_env, "--activity", str(conference["id"])))
+    assert "Armelle Ledan" not in text and "panellist: Thomas Liebig (tbc)" in text
 
 
 def test_member_feed_holds_the_sessions_where_it_holds_a_role(demo_env):
     conference = _conference(demo_env)
-    _add_agenda(demo_env, conference)
-    events = feedcheck.events(demo_env.run("export", "ics", "--member", "31").stdout_bytes)
-    assert f"session-2.{conference['uid']}" in events
-    assert f"session-1.{conference['uid']}" not in events
+    sessions = _sessions(demo_env, conference)
+    events = feedcheck.events(_export(demo_env, "--member", "31"))
+    assert _uid(conference, sessions["opening-panel"]) in events  # panellist in the imported programme
+    assert _uid(conference, sessions["welcome"]) not in events
+    assert _uid(conference, sessions["workshop-2"]) not in events
+    _ok(demo_env.run("roles", "add", str(conference["id"]), "workshop-2", "--role", "speaker", "--member", "31",
+                     "--status", "confirmed"))
+    data = _export(demo_env, "--member", "31")
+    events = feedcheck.events(data)
+    assert _uid(conference, sessions["workshop-2"]) in events
+    assert _uid(conference, sessions["welcome"]) not in events
+    assert "speaker: Thomas Liebig (OECD) (confirmed)" in feedcheck.unfold(data)  # named after the member
+    assert _uid(conference, sessions["workshop-2"]) not in feedcheck.events(_export(demo_env, "--member", "32"))
 
 
 def _network_text(env, slug):
@@ -96,16 +128,48 @@ def test_a_network_plugin_left_out_no_longer_shapes_its_events(demo_env):
     assert "COLOR:steelblue" not in text  # the cached blocks were rebuilt without the pes plugin
 
 
-def test_moving_a_session_raises_its_sequence_even_without_one_in_the_agenda(demo_env):
+def test_moving_editing_or_restaffing_a_session_raises_its_sequence_in_every_feed(demo_env):
     conference = _conference(demo_env)
-    _add_agenda(demo_env, conference)
-    uid = f"session-2.{conference['uid']}"
-    before = feedcheck.events(demo_env.run("export", "ics", "--activity", str(conference["id"])).stdout_bytes)[uid]
-    registry = demo_env.open()
-    try:
-        registry.db.execute("UPDATE sessions SET start_utc = replace(start_utc, 'T10:30', 'T11:00') WHERE id = 2")
-    finally:
-        registry.close()
-    for scope in (("--activity", str(conference["id"])), ("--member", "31")):
-        after = feedcheck.events(demo_env.run("export", "ics", *scope).stdout_bytes)[uid]
-        assert after["start"] != before["start"] and after["sequence"] == before["sequence"] + 1
+    panel = _sessions(demo_env, conference)["opening-panel"]
+    uid = _uid(conference, panel)
+    activity = str(conference["id"])
+    scopes = (("--activity", activity), ("--member", "31"))
+    before = {scope: feedcheck.events(_export(demo_env, *scope))[uid] for scope in scopes}
+    assert before[scopes[0]] == before[scopes[1]]
+    assert {scope: feedcheck.events(_export(demo_env, *scope))[uid] for scope in scopes} == before  # stable
+    _ok(demo_env.run("sessions", "move", activity, "opening-panel", "--start", "10:05", "--end", "11:00"))
+    for scope in scopes:
+        after = feedcheck.events(_export(demo_env, *scope))[uid]
+        assert after["start"] == before[scope]["start"] + dt.timedelta(minutes=5)
+        assert after["sequence"] == before[scope]["sequence"] + 1
+
+    def sequences():
+        return {scope: feedcheck.events(_export(demo_env, *scope))[uid]["sequence"] - before[scope]["sequence"]
+                for scope in scopes}
+
+    _ok(demo_env.run("sessions", "edit", activity, "opening-panel", "--title", "Opening panel: trends"))
+    assert sequences() == {scope: 2 for scope in scopes}
+    assert feedcheck.events(_export(demo_env, *scopes[0]))[uid]["summary"] == f"Opening panel: trends ({demo.MLC_TITLE})"
+    role = next(role for role in _roles(demo_env, conference) if role["member_id"] == 33)
+    _ok(demo_env.run("roles", "confirm", str(role["id"])))
+    assert sequences() == {scope: 3 for scope in scopes}
+    assert "panellist: Olga Stachova (confirmed)" in feedcheck.unfold(_export(demo_env, "--member", "31"))
+    # a change the event does not show (the session's key) raises nothing
+    _ok(demo_env.run("sessions", "edit", activity, "opening-panel", "--key", "panel-one"))
+    assert sequences() == {scope: 3 for scope in scopes}
+
+
+def test_a_session_sequence_never_falls_below_its_activity_and_still_rises(demo_env):
+    conference = _conference(demo_env)
+    activity = str(conference["id"])
+    day = dt.date.fromisoformat(conference["start"][:10])
+    for weeks in (1, 2):  # sessions follow their activity
+        _ok(demo_env.run("activities", "reschedule", activity, "--start", f"{day + dt.timedelta(weeks=weeks)} 09:30"))
+    panel = _sessions(demo_env, conference)["opening-panel"]
+    assert panel["start"].startswith(f"{day + dt.timedelta(weeks=2)}T10:00")
+    events = feedcheck.events(_export(demo_env, "--activity", activity))  # the feeds see the sessions first now
+    uid = _uid(conference, panel)
+    assert events[uid]["sequence"] == events[conference["uid"]]["sequence"] >= 2
+    _ok(demo_env.run("sessions", "move", activity, "opening-panel", "--start", "10:05", "--end", "11:00"))
+    moved = feedcheck.events(_export(demo_env, "--activity", activity))[uid]
+    assert moved["sequence"] == events[uid]["sequence"] + 1
