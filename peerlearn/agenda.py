@@ -350,12 +350,17 @@ def decline_role(registry: Registry, role_id: int | str) -> Role:
     return edit_role(registry, role_id, action="decline", status="declined")
 
 
+def delete_role(registry: Registry, activity: Activity, role: Role) -> None:
+    """Delete a role, recording it (no checks run)."""
+    registry.db.execute("DELETE FROM roles WHERE id = ?", [role.id])
+    registry.record("delete", "role", role.id, network=activity.network, before=public(role))
+
+
 def remove_role(registry: Registry, role_id: int | str) -> Role:
     current = get_role(registry, role_id)
     activity = session_activity(registry, current.session_id)
     _open_for_changes(activity)
-    registry.db.execute("DELETE FROM roles WHERE id = ?", [current.id])
-    registry.record("delete", "role", current.id, network=activity.network, before=public(current))
+    delete_role(registry, activity, current)
     after_change(registry, activity, refuse=False)
     return current
 

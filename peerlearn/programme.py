@@ -226,24 +226,40 @@ def _role(registry: Registry, reader: _Reader, node: yaml.Node, session_key: str
 
 
 def import_programme(registry: Registry, activity_id: int | str, text: str, source: str = "<programme>") -> dict:
-    """Replace an activity's programme with the one in ``text``; returns counts."""
+    """Replace an activity's programme with the one in ``text``; returns counts.
+
+    A session whose key is already in the programme is updated in place, so
+    it keeps its number and its calendar UID: subscribers see it change, not
+    vanish and reappear. Its roles are replaced; sessions no longer in the
+    file are removed.
+    """
     activity = activities.get(registry, activity_id)
     agenda._open_for_changes(activity)
     planned = parse(registry, activity, text, source)
-    removed = agenda.sessions_of(registry, activity.id)
+    existing = {session.key: session for session in agenda.sessions_of(registry, activity.id)}
+    kept = {item.session.key for item in planned} & existing.keys()
+    removed = [session for key, session in existing.items() if key not in kept]
     for session in removed:
         agenda.delete_session(registry, activity, session)
     roles = 0
     for item in planned:
-        session = agenda.insert_session(registry, activity, item.session)
+        current = existing.get(item.session.key)
+        if current is None:
+            session = agenda.insert_session(registry, activity, item.session)
+        else:
+            for role in agenda.roles_of(registry, activity.id, current.id):
+                agenda.delete_role(registry, activity, role)
+            changes = {field: getattr(item.session, field)
+                       for field in ("title", "kind", "start", "end", "track", "room", "description")}
+            session = agenda._update_session(registry, activity, current, "update", **changes)
         for position, role in enumerate(item.roles, start=1):
             agenda.insert_role(registry, activity, attrs.evolve(role, session_id=session.id), position)
             roles += 1
     registry.record("import", "programme", activity.id, network=activity.network,
-                    before={"sessions": len(removed)}, after={"sessions": len(planned), "roles": roles,
-                                                            "source": source})
+                    before={"sessions": len(existing)}, after={"sessions": len(planned), "roles": roles,
+                                                             "source": source})
     agenda.after_change(registry, activity)
-    return {"sessions": len(planned), "roles": roles, "replaced": len(removed)}
+    return {"sessions": len(planned), "roles": roles, "replaced": len(removed), "kept": len(kept)}
 
 
 def export_programme(registry: Registry, activity_id: int | str, *, include_private: bool = False) -> str:

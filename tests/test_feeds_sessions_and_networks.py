@@ -173,3 +173,18 @@ def test_a_session_sequence_never_falls_below_its_activity_and_still_rises(demo_
     _ok(demo_env.run("sessions", "move", activity, "opening-panel", "--start", "10:05", "--end", "11:00"))
     moved = feedcheck.events(_export(demo_env, "--activity", activity))[uid]
     assert moved["sequence"] == events[uid]["sequence"] + 1
+
+
+def test_reimporting_a_programme_keeps_each_session_uid(demo_env, tmp_path):
+    conference = _conference(demo_env)
+    before = feedcheck.events(demo_env.run("export", "ics", "--activity", str(conference["id"])).stdout_bytes)
+    exported = demo_env.run("agenda", "export", str(conference["id"])).stdout
+    programme = tmp_path / "programme.yaml"
+    programme.write_text(exported.replace("Coffee break", "Coffee and networking", 1), encoding="utf-8")
+    result = demo_env.run("agenda", "import", str(conference["id"]), str(programme))
+    assert result.exit_code == 0, result.output
+    after = feedcheck.events(demo_env.run("export", "ics", "--activity", str(conference["id"])).stdout_bytes)
+    assert set(after) == set(before)
+    changed = [uid for uid in after if after[uid]["summary"] != before[uid]["summary"]]
+    assert len(changed) == 1 and after[changed[0]]["sequence"] > before[changed[0]]["sequence"]
+    assert demo_env.run("agenda", "export", str(conference["id"])).stdout == programme.read_text(encoding="utf-8")
