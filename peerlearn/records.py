@@ -53,87 +53,67 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-# -- networks -------------------------------------------------------------
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
-def network_row(network: Network) -> dict:
+def _fields(value: Any, *leave_out: str) -> dict:
+    """A model's fields by name, as they are (no conversion), less ``leave_out``."""
+    return {field.name: getattr(value, field.name) for field in attrs.fields(type(value))
+            if field.name not in leave_out}
+
+
+def _build(model: type, row: dict, **converted: Any) -> Any:
+    """A model from the row's columns of the same names, and ``converted`` values."""
+    values = {field.name: row[field.name] for field in attrs.fields(model) if field.name in row}
+    return model(**{**values, **converted})
+
+
+def _span_columns(value: Activity | Session) -> dict:
+    """A span's times as stored: UTC for queries, wall time in its zone for round trips."""
     return {
-        "slug": network.slug,
-        "name": network.name,
-        "acronym": network.acronym,
-        "description": network.description,
-        "url": network.url,
-        "timezone": network.timezone,
-        "categories": json.dumps(list(network.categories)),
-        "countries": json.dumps(list(network.countries)),
-        "kinds": json.dumps(list(network.kinds)),
-        "eligibility": network.eligibility,
-        "plugin": network.plugin,
+        "start_utc": to_utc_text(value.start),
+        "end_utc": to_utc_text(value.end),
+        "start_local": to_local_text(value.start, value.timezone),
+        "end_local": to_local_text(value.end, value.timezone),
     }
 
 
+def _span(row: dict) -> dict:
+    return {"start": from_local_text(row["start_local"], row["timezone"]),
+            "end": from_local_text(row["end_local"], row["timezone"])}
+
+
+# -- networks -------------------------------------------------------------
+
+_NETWORK_LISTS = ("categories", "countries", "kinds")
+
+
+def network_row(network: Network) -> dict:
+    return {**_fields(network), **{name: json.dumps(list(getattr(network, name))) for name in _NETWORK_LISTS}}
+
+
 def network_from_row(row: dict) -> Network:
-    return Network(
-        slug=row["slug"],
-        name=row["name"],
-        acronym=row["acronym"],
-        description=row["description"],
-        url=row["url"],
-        timezone=row["timezone"],
-        categories=_list(row["categories"]),
-        countries=_list(row["countries"]),
-        kinds=_list(row["kinds"]),
-        eligibility=row["eligibility"],
-        plugin=row["plugin"],
-    )
+    return _build(Network, row, **{name: _list(row[name]) for name in _NETWORK_LISTS})
 
 
 # -- members --------------------------------------------------------------
 
 
 def member_row(member: Member) -> dict:
-    return {
-        "id": member.id,
-        "name": member.name,
-        "name_key": member.name.casefold(),
-        "country": member.country,
-        "category": member.category,
-        "email": member.email,
-        "type": member.type,
-        "feed_token": member.feed_token,
-    }
+    return {**_fields(member), "name_key": member.name.casefold()}
 
 
 def member_from_row(row: dict) -> Member:
-    return Member(
-        id=row["id"],
-        name=row["name"],
-        country=row["country"],
-        category=row["category"],
-        email=row["email"],
-        type=row["type"],
-        feed_token=row["feed_token"],
-    )
+    return _build(Member, row)
 
 
 def membership_row(membership: Membership) -> dict:
-    return {
-        "member_id": membership.member_id,
-        "network": membership.network,
-        "role": membership.role,
-        "since": membership.since.isoformat() if membership.since else None,
-        "until": membership.until.isoformat() if membership.until else None,
-    }
+    return {**_fields(membership), "since": _iso(membership.since), "until": _iso(membership.until)}
 
 
 def membership_from_row(row: dict) -> Membership:
-    return Membership(
-        member_id=row["member_id"],
-        network=row["network"],
-        role=row["role"],
-        since=_date(row["since"]),
-        until=_date(row["until"]),
-    )
+    return _build(Membership, row, since=_date(row["since"]), until=_date(row["until"]))
 
 
 # -- activities -----------------------------------------------------------
@@ -141,173 +121,56 @@ def membership_from_row(row: dict) -> Membership:
 
 def activity_row(activity: Activity) -> dict:
     return {
-        "id": activity.id,
-        "uid": activity.uid,
-        "network": activity.network,
-        "kind": activity.kind,
-        "title": activity.title,
-        "description": activity.description,
-        "status": activity.status,
-        "start_utc": to_utc_text(activity.start),
-        "end_utc": to_utc_text(activity.end),
-        "start_local": to_local_text(activity.start, activity.timezone),
-        "end_local": to_local_text(activity.end, activity.timezone),
-        "timezone": activity.timezone,
+        **_fields(activity, "start", "end", "peer_member_ids"),
+        **_span_columns(activity),
         "all_day": int(activity.all_day),
-        "venue": activity.venue,
-        "city": activity.city,
-        "country": activity.country,
-        "online_url": activity.online_url,
-        "host_member_id": activity.host_member_id,
         "themes": json.dumps(list(activity.themes)),
-        "capacity": activity.capacity,
-        "country_quota": activity.country_quota,
-        "rrule": activity.rrule,
-        "sequence": activity.sequence,
     }
 
 
 def activity_from_row(row: dict, peers: tuple[int, ...] = ()) -> Activity:
-    return Activity(
-        id=row["id"],
-        uid=row["uid"],
-        network=row["network"],
-        kind=row["kind"],
-        title=row["title"],
-        description=row["description"],
-        status=row["status"],
-        start=from_local_text(row["start_local"], row["timezone"]),
-        end=from_local_text(row["end_local"], row["timezone"]),
-        timezone=row["timezone"],
-        all_day=bool(row["all_day"]),
-        venue=row["venue"],
-        city=row["city"],
-        country=row["country"],
-        online_url=row["online_url"],
-        host_member_id=row["host_member_id"],
-        peer_member_ids=peers,
-        themes=_list(row["themes"]),
-        capacity=row["capacity"],
-        country_quota=row["country_quota"],
-        rrule=row["rrule"],
-        sequence=row["sequence"],
-    )
+    return _build(Activity, row, **_span(row), all_day=bool(row["all_day"]), themes=_list(row["themes"]),
+                  peer_member_ids=peers)
 
 
 # -- participation and outputs --------------------------------------------
 
 
 def participation_from_row(row: dict) -> Participation:
-    return Participation(activity_id=row["activity_id"], member_id=row["member_id"], status=row["status"])
+    return _build(Participation, row)
 
 
 def output_row(output: Output) -> dict:
-    return {
-        "id": output.id,
-        "activity_id": output.activity_id,
-        "kind": output.kind,
-        "title": output.title,
-        "url": output.url,
-        "date": output.date.isoformat() if output.date else None,
-        "country": output.country,
-        "themes": json.dumps(list(output.themes)),
-        "description": output.description,
-    }
+    return {**_fields(output), "date": _iso(output.date), "themes": json.dumps(list(output.themes))}
 
 
 def output_from_row(row: dict) -> Output:
-    return Output(
-        id=row["id"],
-        activity_id=row["activity_id"],
-        kind=row["kind"],
-        title=row["title"],
-        url=row["url"],
-        date=_date(row["date"]),
-        country=row["country"],
-        themes=_list(row["themes"]),
-        description=row["description"],
-    )
+    return _build(Output, row, date=_date(row["date"]), themes=_list(row["themes"]))
 
 
 # -- agenda: sessions and roles -------------------------------------------
 
 
 def session_row(session: Session) -> dict:
-    return {
-        "id": session.id,
-        "activity_id": session.activity_id,
-        "key": session.key,
-        "title": session.title,
-        "kind": session.kind,
-        "description": session.description,
-        "start_utc": to_utc_text(session.start),
-        "end_utc": to_utc_text(session.end),
-        "start_local": to_local_text(session.start, session.timezone),
-        "end_local": to_local_text(session.end, session.timezone),
-        "timezone": session.timezone,
-        "track": session.track,
-        "room": session.room,
-    }
+    return {**_fields(session, "start", "end"), **_span_columns(session)}
 
 
 def session_from_row(row: dict) -> Session:
-    return Session(
-        id=row["id"],
-        activity_id=row["activity_id"],
-        key=row["key"],
-        title=row["title"],
-        kind=row["kind"],
-        description=row["description"],
-        start=from_local_text(row["start_local"], row["timezone"]),
-        end=from_local_text(row["end_local"], row["timezone"]),
-        timezone=row["timezone"],
-        track=row["track"],
-        room=row["room"],
-    )
+    return _build(Session, row, **_span(row))
 
 
 def role_row(role: Role) -> dict:
-    return {
-        "id": role.id,
-        "session_id": role.session_id,
-        "role": role.role,
-        "status": role.status,
-        "name": role.name,
-        "person_key": role.person_key,
-        "affiliation": role.affiliation,
-        "email": role.email,
-        "member_id": role.member_id,
-        "speaking_minutes": role.speaking_minutes,
-        "prerecorded_minutes": role.prerecorded_minutes,
-        "note": role.note,
-    }
+    return {**_fields(role), "person_key": role.person_key}
 
 
 def role_from_row(row: dict) -> Role:
-    return Role(
-        id=row["id"],
-        session_id=row["session_id"],
-        role=row["role"],
-        status=row["status"],
-        name=row["name"],
-        affiliation=row["affiliation"],
-        email=row["email"],
-        member_id=row["member_id"],
-        speaking_minutes=row["speaking_minutes"],
-        prerecorded_minutes=row["prerecorded_minutes"],
-        note=row["note"],
-    )
+    return _build(Role, row)
 
 
 def change_from_row(row: dict) -> Change:
-    return Change(
-        id=row["id"],
+    return _build(
+        Change, row,
         at=dt.datetime.fromisoformat(row["at"].replace("Z", "+00:00")),
-        actor=row["actor"],
-        action=row["action"],
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        network=row["network"],
         before=json.loads(row["before"]) if row["before"] else None,
         after=json.loads(row["after"]) if row["after"] else None,
     )
