@@ -18,7 +18,6 @@ import (through the ``pytest11`` entry point).
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 

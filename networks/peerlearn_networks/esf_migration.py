@@ -89,23 +89,12 @@ def peerlearn_validate_activity(network, activity):
     return None
 
 
-@hookimpl(optionalhook=True)
-def peerlearn_ical_event(network, activity, event):
-    """Tag the activity's calendar event with its programming period (CATEGORIES)."""
-    if network.slug != SLUG:
-        return None
-    period = activity_period(activity)
-    if period:
-        event.add("categories", [period_label(period)])
-    return None
-
-
 @hookimpl
 def peerlearn_ical_event(network, activity, event):
     """Tag each event with the ESF programming period its activity falls in."""
     if network.slug != SLUG:
         return
-    period = programming_period(activity.local_start.date())
+    period = activity_period(activity)
     if period:
         event.add("x-esf-programming-period", period)
-        event.add("categories", [f"ESF+ {period}" if period == "2021-2027" else f"ESF {period}"])
+        event.add("categories", [period_label(period)])

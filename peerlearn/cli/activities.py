@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import (build, dry_run_option, echo_json, echo_record, echo_table, json_option, pass_env,
-                     parse_moment)
+from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, parse_moment, pass_env
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
 
@@ -118,10 +117,7 @@ def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
     with env.registry() as registry:
         found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
     rows = [_row(activity) for activity in found]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.")
+    echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.")
 
 
 @activities.command()

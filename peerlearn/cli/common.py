@@ -159,6 +159,14 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str))
 
 
+def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.") -> None:
+    """Print a listing: JSON for scripts with ``--json``, else a table of ``columns``."""
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, columns, empty=empty)
+
+
 def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.") -> None:
     """Print rows as an aligned plain-text table (notes go to stderr)."""
     rows = [{column: _cell(row.get(column)) for column in columns} for row in rows]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import (echo_json, echo_table, format_option, json_option, output_option, parse_moment, pass_env,
-                     write_export)
+from .common import echo_rows, format_option, json_option, output_option, parse_moment, pass_env, write_export
 
 
 def _period(from_: str | None, to: str | None, tzname: str):
@@ -110,10 +109,7 @@ def list_practices(env, network, country, theme, as_json) -> None:
         found = participation.list_outputs(registry, network=network, kind="good_practice", country=country,
                                            theme=theme)
     rows = [plain(practice) for practice in found]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "activity_id", "country", "date", "title", "themes"], empty="No good practices match.")
+    echo_rows(rows, as_json, ["id", "activity_id", "country", "date", "title", "themes"], empty="No good practices match.")
 
 
 COMMANDS = [log, report, practices]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import (build, dry_run_option, echo_json, echo_record, echo_table, json_option, note, parse_day,
-                     pass_env)
+from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, parse_day, pass_env
 
 ROLE_HELP = "Role in the network: member, observer, secretariat or chair."
 
@@ -67,10 +66,7 @@ def list_members(env, network, country, category, as_json) -> None:
     with env.registry() as registry:
         found = lib.list_members(registry, network=network, country=country, category=category)
         rows = [_public_row(member, lib.memberships(registry, member.id)) for member in found]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "name", "country", "category", "networks"], empty="No members match.")
+    echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.")
 
 
 @members.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_record, echo_table, json_option, note, pass_env
+from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, pass_env
 
 
 @click.group()
@@ -27,10 +27,7 @@ def list_networks(env, as_json: bool) -> None:
             note(f"Warning: network {entry.network.slug!r} comes from plugin {entry.network.plugin!r}, which is not"
                  " loaded; its rules are not enforced")
     rows = [{**plain(entry.network), "source": entry.source} for entry in known.values()]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.")
+    echo_rows(rows, as_json, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.")
 
 
 @networks.command()

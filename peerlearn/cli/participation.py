@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_table, json_option, parse_day, pass_env
+from .common import build, dry_run_option, echo_json, echo_rows, json_option, parse_day, pass_env
 
 
 @click.group()
@@ -80,11 +80,8 @@ def counts(env, activity, as_json) -> None:
 
     with env.registry() as registry:
         rows = participation.counts_by_country(registry, activity)
-    if as_json:
-        echo_json(rows)
-    else:
-        columns = ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"]
-        echo_table(rows, columns, empty="No participants yet.")
+    columns = ["country", "invited", "registered", "waitlisted", "attended", "declined", "total", "over_quota"]
+    echo_rows(rows, as_json, columns, empty="No participants yet.")
 
 
 @participants.command(name="list")
@@ -97,10 +94,7 @@ def list_participants(env, activity, as_json) -> None:
 
     with env.registry() as registry:
         rows = participation.list_participants(registry, activity)
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["member_id", "name", "country", "status"], empty="No participants yet.")
+    echo_rows(rows, as_json, ["member_id", "name", "country", "status"], empty="No participants yet.")
 
 
 @click.group()
@@ -159,10 +153,7 @@ def list_outputs(env, activity, network, kind, as_json) -> None:
     with env.registry() as registry:
         found = participation.list_outputs(registry, activity_id=activity, network=network, kind=kind)
     rows = [plain(output) for output in found]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "activity_id", "kind", "date", "title", "url"], empty="No outputs yet.")
+    echo_rows(rows, as_json, ["id", "activity_id", "kind", "date", "title", "url"], empty="No outputs yet.")
 
 
 COMMANDS = [participants, outputs]

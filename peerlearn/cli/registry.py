@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import echo_json, echo_record, json_option, note, pass_env
+from .common import echo_json, echo_record, json_option, pass_env
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_table, json_option, pass_env
+from .common import build, dry_run_option, echo_json, echo_rows, json_option, pass_env
 
 ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
 STATUSES = ["confirmed", "tbc", "tbd", "declined"]
@@ -121,10 +121,7 @@ def list_roles(env, activity, session, status, as_json) -> None:
         titles = {s.id: s.title for s in agenda.sessions_of(registry, found.id)}
         rows = [{**public(role), "session": titles[role.session_id], "who": role.who}
                 for role in agenda.roles_of(registry, found.id, session_id) if status in (None, role.status)]
-    if as_json:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "session", "role", "who", "affiliation", "status", "speaking_minutes"],
+    echo_rows(rows, as_json, ["id", "session", "role", "who", "affiliation", "status", "speaking_minutes"],
                    empty="No roles match.")
 
 
