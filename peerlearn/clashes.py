@@ -154,14 +154,17 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> list
 # -- rooms, tracks, times ---------------------------------------------------
 
 
+def _in_activity(sql: str, params: list, activity: Activity | None) -> tuple[str, list]:
+    """Restrict a query over sessions ``s`` to one activity, where one is given."""
+    if activity is None:
+        return sql, params
+    return sql + " AND s.activity_id = ?", [*params, activity.id]
+
+
 def _place_rows(registry: Registry, activity: Activity | None, place: str, where: str = "") -> list[tuple]:
     sql = (f"SELECT s.activity_id || '/' || {place}, s.start_utc, s.end_utc, s.id, s.activity_id"
            f" FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE a.status != 'cancelled' {where}")
-    params: list = []
-    if activity is not None:
-        sql += " AND s.activity_id = ?"
-        params.append(activity.id)
-    return _sorted(registry, sql, params)
+    return _sorted(registry, *_in_activity(sql, [], activity))
 
 
 def room_and_track_overlaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
@@ -190,11 +193,8 @@ def outside(registry: Registry, activity: Activity | None = None) -> list[Findin
     sql = (f"SELECT {_SESSION_COLUMNS}, a.start_local AS a_start, a.end_local AS a_end"
            " FROM sessions s JOIN activities a ON a.id = s.activity_id"
            " WHERE (s.start_utc < a.start_utc OR s.end_utc > a.end_utc)")
-    params = []
+    sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    if activity is not None:
-        sql += " AND s.activity_id = ?"
-        params.append(activity.id)
     return [Finding(
         "outside", "error",
         f"session {_label(row, home)} lies outside its activity ({row['a_start'][:16].replace('T', ' ')}"
@@ -245,11 +245,8 @@ def pending_roles(registry: Registry, activity: Activity | None = None, days: in
     sql = (f"SELECT {_SESSION_COLUMNS}, r.id AS rid, r.role, r.status, r.name, r.note"
            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
            " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND a.start_utc <= ? AND a.end_utc > ?")
-    params: list = [to_utc_text(now + dt.timedelta(days=days)), to_utc_text(now)]
+    sql, params = _in_activity(sql, [to_utc_text(now + dt.timedelta(days=days)), to_utc_text(now)], activity)
     home = activity.id if activity else None
-    if activity is not None:
-        sql += " AND s.activity_id = ?"
-        params.append(activity.id)
     findings = []
     for row in registry.query(sql + " ORDER BY s.start_utc, s.id, r.id", params):
         who = row["name"] or "no one yet"
@@ -265,11 +262,8 @@ def workshops_without_chair(registry: Registry, activity: Activity | None = None
     sql = (f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN activities a ON a.id = s.activity_id"
            " WHERE s.kind = 'workshop' AND a.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM roles r"
            " WHERE r.session_id = s.id AND r.role IN ('chair', 'moderator') AND r.status != 'declined')")
-    params = []
+    sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    if activity is not None:
-        sql += " AND s.activity_id = ?"
-        params.append(activity.id)
     return [Finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
                     (row["activity_id"],), (row["sid"],), (row["title"],))
             for row in registry.query(sql + " ORDER BY s.start_utc, s.id", params)]
