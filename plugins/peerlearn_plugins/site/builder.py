@@ -8,10 +8,10 @@ from pathlib import Path
 
 import attrs
 
+from peerlearn.atomic import write_atomic
 from peerlearn.errors import ValidationError
 
 from . import content, links
-from .files import write_if_changed
 
 
 @attrs.frozen
@@ -102,6 +102,6 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
     outputs = {name: html.encode("utf-8") for name, html in pages.items()}
     outputs["site.css"] = stylesheet
-    written = sum(write_if_changed(out / name, data) for name, data in sorted(outputs.items()))
+    written = sum(write_atomic(out / name, data) for name, data in sorted(outputs.items()))
     return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
                        files=tuple(sorted(outputs)))
