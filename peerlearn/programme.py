@@ -28,7 +28,7 @@ from .store import Registry
 from .timeutil import localize
 
 TOP_KEYS = ("tracks", "sessions")
-SESSION_KEYS = ("id", "title", "kind", "day", "start", "end", "track", "room", "description", "status", "roles")
+SESSION_KEYS = ("id", "title", "kind", "status", "day", "start", "end", "track", "room", "description", "roles")
 ROLE_KEYS = ("role", "status", "name", "affiliation", "member", "email", "speaking_minutes",
              "prerecorded_minutes", "note")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -284,6 +284,8 @@ def export_programme(registry: Registry, activity_id: int | str, *, include_priv
     items = []
     for session in sessions:
         item: dict[str, Any] = {"id": session.key, "title": session.title, "kind": session.kind}
+        if session.status != "scheduled":
+            item["status"] = session.status
         day = (session.local_start.date() - first_day).days + 1
         if day != 1:
             item["day"] = day
@@ -292,8 +294,6 @@ def export_programme(registry: Registry, activity_id: int | str, *, include_priv
         for key in ("track", "room", "description"):
             if getattr(session, key):
                 item[key] = getattr(session, key)
-        if session.status != "scheduled":
-            item["status"] = session.status
         if session.id in roles:
             item["roles"] = [_role_data(role, member_names, include_private) for role in roles[session.id]]
         items.append(item)
