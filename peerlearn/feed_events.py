@@ -125,20 +125,23 @@ def event_of(activity: Activity, session: Session, people: list[str]) -> Session
 
 
 def programmes(registry: Registry, activities: list[Activity]) -> dict[int, str]:
-    """The programme each activity's own event describes, by activity id (``""`` without sessions).
+    """The programme each activity's own event describes, by activity id (none without sessions).
 
-    One query for all of them (feeds serialize activities in batches).
+    One query for a batch of activities, formatted from the stored wall
+    times (feeds serialize thousands of activities at a time).
     """
     by_id = {activity.id: activity for activity in activities}
-    sessions: dict[int, list[Session]] = {}
-    for index in range(0, len(by_id), 500):
-        chunk = list(by_id)[index:index + 500]
-        for row in registry.db.query(
-                f"SELECT * FROM sessions WHERE activity_id IN ({', '.join('?' for _ in chunk)})"
-                " ORDER BY activity_id, start_utc, track, id", chunk):
-            sessions.setdefault(row["activity_id"], []).append(session_from_row(row))
-    return {activity_id: timetable.programme_text(by_id[activity_id], found)
-            for activity_id, found in sessions.items()}
+    rows: dict[int, list[tuple[str, str, str, str, str]]] = {}
+    ids = list(by_id)
+    for index in range(0, len(ids), 500):
+        chunk = ids[index:index + 500]
+        for activity_id, *row in registry.db.execute(
+                "SELECT activity_id, start_local, end_local, title, room, status FROM sessions"
+                f" WHERE activity_id IN ({', '.join('?' for _ in chunk)}) ORDER BY activity_id, start_utc, track, id",
+                chunk):
+            rows.setdefault(activity_id, []).append(tuple(row))
+    return {activity_id: timetable.programme_text(by_id[activity_id].timezone, timetable.lines_of(found))
+            for activity_id, found in rows.items()}
 
 
 def person_line(role: str, name: str, status: str) -> str:

@@ -62,22 +62,30 @@ def programme_lines(activity: Activity, sessions: list[Session]) -> list[str]:
     change exactly when the activity's SEQUENCE must rise for its programme.
     """
     ordered = sorted(sessions, key=lambda s: (s.start, s.track, s.id or 0))
-    several_days = len({s.local_start.date() for s in ordered}) > 1
+    return lines_of([(f"{s.local_start:%Y-%m-%dT%H:%M}", f"{s.local_end:%Y-%m-%dT%H:%M}", s.title, s.room, s.status)
+                     for s in ordered])
+
+
+def lines_of(rows: list[tuple[str, str, str, str, str]]) -> list[str]:
+    """:func:`programme_lines` from ``(start_local, end_local, title, room, status)`` rows in time order.
+
+    Times are stored wall times (``YYYY-MM-DDTHH:MM…``), so the feeds format
+    thousands of programmes without building a model per session.
+    """
+    several_days = len({row[0][:10] for row in rows}) > 1
     lines = []
-    for session in ordered:
-        when = f"{session.local_start:%H:%M}-{session.local_end:%H:%M}"
-        if several_days or session.local_end.date() != session.local_start.date():
-            when = f"{session.local_start:%Y-%m-%d} {when}"
-        status = "CANCELLED: " if session.status == "cancelled" else ""
-        room = f" ({session.room})" if session.room else ""
-        lines.append(f"{when} {status}{session.title}{room}")
+    for start, end, title, room, status in rows:
+        when = f"{start[11:16]}-{end[11:16]}"
+        if several_days or end[:10] != start[:10]:
+            when = f"{start[:10]} {when}"
+        mark = "CANCELLED: " if status == "cancelled" else ""
+        lines.append(f"{when} {mark}{title}" + (f" ({room})" if room else ""))
     return lines
 
 
-def programme_text(activity: Activity, sessions: list[Session]) -> str:
-    """:func:`programme_lines` under a heading naming the timezone, or ``""`` for no sessions."""
-    lines = programme_lines(activity, sessions)
-    return f"Programme ({activity.timezone} time):\n" + "\n".join(lines) if lines else ""
+def programme_text(tzname: str, lines: list[str]) -> str:
+    """Programme ``lines`` under a heading naming their timezone, or ``""`` for none."""
+    return f"Programme ({tzname} time):\n" + "\n".join(lines) if lines else ""
 
 
 def _role_line(role: Role) -> str:

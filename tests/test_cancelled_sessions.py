@@ -314,3 +314,27 @@ def test_a_session_event_of_a_cancelled_session_after_its_activity_moves(mlc):
     workshop = _sessions(env, activity)["workshop-5"]
     event = feedcheck.events(_export(env, "--activity", activity))[_uid(conference, workshop)]
     assert event["status"] == "CANCELLED" and event["start"].date() == day
+
+
+def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_path):
+    """The activity's SEQUENCE rises when agenda.programme_lines_of changes; the feeds must show the same lines."""
+    from peerlearn import activities, agenda, feed_events
+
+    env, conference = mlc
+    added = json.loads(_ok(env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Two days",
+                                   "--start", "2027-03-27 09:00", "--end", "2027-03-28 17:00", "--json")).stdout)
+    path = tmp_path / "two.yaml"
+    path.write_text("sessions:\n- {id: a, title: Saturday, start: '09:00', end: '12:00', room: Hall}\n"
+                    "- {id: b, title: Sunday, day: 2, start: '09:00', end: '10:00', status: cancelled}\n",
+                    encoding="utf-8")  # across the change to summer time
+    _ok(env.run("agenda", "import", str(added["id"]), str(path)))
+    _ok(env.run("sessions", "cancel", str(conference["id"]), "lunch"))
+    with env.open() as registry:
+        everything = activities.list_activities(registry)
+        texts = feed_events.programmes(registry, everything)
+        for activity in everything:
+            lines = agenda.programme_lines_of(registry, activity)
+            assert texts.get(activity.id, "").splitlines()[1:] == lines
+        two_days = texts[added["id"]].splitlines()
+    assert two_days == ["Programme (Europe/Brussels time):", "2027-03-27 09:00-12:00 Saturday (Hall)",
+                        "2027-03-28 09:00-10:00 CANCELLED: Sunday"]
