@@ -395,6 +395,9 @@ def add_role(registry: Registry, activity_id: int | str, session_ref: int | str,
     activity = activities.get(registry, activity_id)
     session = get_session(registry, activity, session_ref)
     role = insert_role(registry, activity, attrs.evolve(role, session_id=session.id))
+    if session.status == "cancelled":
+        registry.warnings.append(f"session #{session.id} {session.title!r} is cancelled; the role is kept for"
+                                 " when it is reinstated")
     after_change(registry, activity)
     return role
 

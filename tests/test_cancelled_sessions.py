@@ -338,3 +338,16 @@ def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_pa
         two_days = texts[added["id"]].splitlines()
     assert two_days == ["Programme (Europe/Brussels time):", "2027-03-27 09:00-12:00 Saturday (Hall)",
                         "2027-03-28 09:00-10:00 CANCELLED: Sunday"]
+
+
+def test_roles_on_a_cancelled_session_are_kept_marked_and_warned_about(mlc):
+    env, conference = mlc
+    activity = str(conference["id"])
+    _ok(env.run("sessions", "cancel", activity, "workshop-3"))
+    result = _ok(env.run("roles", "add", activity, "workshop-3", "--role", "chair", "--name", "Mia Berg"))
+    assert "Warning: session" in result.stderr and "is cancelled" in result.stderr
+    listed = json.loads(_ok(env.run("roles", "list", activity, "--session", "workshop-3", "--json")).stdout)
+    assert {row["session_status"] for row in listed} == {"cancelled"} and len(listed) == 2
+    table = _ok(env.run("roles", "list", activity)).stdout
+    assert all("(CANCELLED)" in line for line in table.splitlines() if "Workshop 3" in line)
+    assert not any("(CANCELLED)" in line for line in table.splitlines() if "Workshop 1" in line)
