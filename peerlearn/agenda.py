@@ -5,17 +5,26 @@ each change in the change log and then checks the programme
 (:mod:`peerlearn.clashes` and the plugins): errors refuse the change,
 warnings are kept on ``registry.warnings``. A cancelled or completed
 activity keeps its programme for the record and refuses changes to it.
+
+A cancelled session stays in the programme (``status`` ``cancelled``): the
+feeds keep its event with ``STATUS:CANCELLED``, the timetable and the pages
+strike it through, and the checks leave it out. ``remove`` is for mistakes.
+A change that alters what the activity's own calendar event shows of its
+programme (a session added, removed, moved, renamed, cancelled…) raises the
+activity's SEQUENCE once per command (:func:`programme_change`), so every
+calendar holding the activity, a participant's included, sees it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import attrs
 
-from . import activities, networks, plugins
+from . import activities, networks, plugins, timetable
 from .errors import NotFound, ValidationError
 from .models import Activity, Role, Session
 from .records import public, role_from_row, role_row, session_from_row, session_row
@@ -44,6 +53,11 @@ def roles_of(registry: Registry, activity_id: int, session_id: int | None = None
            + " ORDER BY s.start_utc, s.track, s.id, r.position, r.id")
     params = [activity_id] + ([session_id] if session_id is not None else [])
     return [role_from_row(row) for row in registry.query(sql, params)]
+
+
+def taking_place(sessions: list[Session]) -> list[Session]:
+    """The sessions that are not cancelled."""
+    return [session for session in sessions if session.status != "cancelled"]
 
 
 def get_session(registry: Registry, activity: Activity, ref: int | str) -> Session:
@@ -131,6 +145,33 @@ def after_change(registry: Registry, activity: Activity, *, refuse: bool = True)
     check_programme(registry, activity, refuse=refuse)
 
 
+@contextlib.contextmanager
+def programme_change(registry: Registry, activity: Activity) -> Iterator[None]:
+    """Around a change of ``activity``'s programme: raise its SEQUENCE once if its event's programme changed.
+
+    The activity's calendar event carries its programme
+    (:func:`peerlearn.timetable.programme_lines`); when those lines differ
+    after the change, the activity's SEQUENCE rises by one and its last
+    change becomes now, so every feed holding the activity shows the new
+    programme. A change they do not show (a role, a key) raises nothing.
+    """
+    before = programme_lines_of(registry, activity)
+    yield
+    raise_sequence_if_changed(registry, activity, before)
+
+
+def programme_lines_of(registry: Registry, activity: Activity) -> list[str]:
+    """What ``activity``'s calendar event shows of its programme now."""
+    return timetable.programme_lines(activity, sessions_of(registry, activity.id))
+
+
+def raise_sequence_if_changed(registry: Registry, activity: Activity, before: list[str]) -> None:
+    """Raise the activity's SEQUENCE (and its last change) when its programme lines differ from ``before``."""
+    if programme_lines_of(registry, activity) != before:
+        registry.db.execute("UPDATE activities SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
+                            [_now(), activity.id])
+
+
 # -- sessions ---------------------------------------------------------------
 
 
@@ -177,8 +218,9 @@ def insert_session(registry: Registry, activity: Activity, session: Session) -> 
 def add_session(registry: Registry, session: Session) -> Session:
     """Add a session to its activity's agenda."""
     activity = activities.get(registry, session.activity_id)
-    session = insert_session(registry, activity, session)
-    after_change(registry, activity)
+    with programme_change(registry, activity):
+        session = insert_session(registry, activity, session)
+        after_change(registry, activity)
     return session
 
 
@@ -205,8 +247,11 @@ def edit_session(registry: Registry, activity_id: int | str, ref: int | str, **c
     activity = activities.get(registry, activity_id)
     _open_for_changes(activity)
     current = get_session(registry, activity, ref)
-    updated = _update_session(registry, activity, current, "update", **changes)
-    after_change(registry, activity)
+    if "status" in changes:
+        raise ValidationError("a session's status changes only through cancel and reinstate")
+    with programme_change(registry, activity):
+        updated = _update_session(registry, activity, current, "update", **changes)
+        after_change(registry, activity)
     return updated
 
 
@@ -217,9 +262,40 @@ def move_session(registry: Registry, activity_id: int | str, ref: int | str, sta
     _open_for_changes(activity)
     current = get_session(registry, activity, ref)
     end = end or start + (current.end - current.start)
-    moved = _update_session(registry, activity, current, "move", start=start, end=end)
-    after_change(registry, activity)
+    with programme_change(registry, activity):
+        moved = _update_session(registry, activity, current, "move", start=start, end=end)
+        after_change(registry, activity)
     return moved
+
+
+def cancel_session(registry: Registry, activity_id: int | str, ref: int | str) -> Session:
+    """Cancel a session: it stays in the programme, the feeds and the pages, marked as cancelled.
+
+    Its roles are kept (a reinstated session gets its people back). The
+    checks leave a cancelled session out, so this never refuses for a clash.
+    """
+    activity = activities.get(registry, activity_id)
+    _open_for_changes(activity)
+    current = get_session(registry, activity, ref)
+    if current.status == "cancelled":
+        raise ValidationError(f"session #{current.id} {current.title!r} is already cancelled")
+    with programme_change(registry, activity):
+        cancelled = _update_session(registry, activity, current, "cancel", status="cancelled")
+        after_change(registry, activity, refuse=False)
+    return cancelled
+
+
+def reinstate_session(registry: Registry, activity_id: int | str, ref: int | str) -> Session:
+    """Undo a cancellation: the session takes place again, and is checked again (a clash refuses it)."""
+    activity = activities.get(registry, activity_id)
+    _open_for_changes(activity)
+    current = get_session(registry, activity, ref)
+    if current.status != "cancelled":
+        raise ValidationError(f"session #{current.id} {current.title!r} is not cancelled")
+    with programme_change(registry, activity):
+        reinstated = _update_session(registry, activity, current, "reinstate", status="scheduled")
+        after_change(registry, activity)
+    return reinstated
 
 
 def delete_session(registry: Registry, activity: Activity, session: Session) -> None:
@@ -235,8 +311,9 @@ def remove_session(registry: Registry, activity_id: int | str, ref: int | str) -
     activity = activities.get(registry, activity_id)
     _open_for_changes(activity)
     session = get_session(registry, activity, ref)
-    delete_session(registry, activity, session)
-    after_change(registry, activity, refuse=False)
+    with programme_change(registry, activity):
+        delete_session(registry, activity, session)
+        after_change(registry, activity, refuse=False)
     return session
 
 
@@ -318,6 +395,9 @@ def add_role(registry: Registry, activity_id: int | str, session_ref: int | str,
     activity = activities.get(registry, activity_id)
     session = get_session(registry, activity, session_ref)
     role = insert_role(registry, activity, attrs.evolve(role, session_id=session.id))
+    if session.status == "cancelled":
+        registry.warnings.append(f"session #{session.id} {session.title!r} is cancelled; the role is kept for"
+                                 " when it is reinstated")
     after_change(registry, activity)
     return role
 
@@ -366,10 +446,11 @@ def remove_role(registry: Registry, role_id: int | str) -> Role:
 
 
 def summary(registry: Registry, activity: Activity) -> dict:
-    """Counts of an activity's programme (sessions, tracks, roles by status)."""
+    """Counts of an activity's programme (sessions, cancelled ones, tracks, roles by status)."""
     sessions = sessions_of(registry, activity.id)
     statuses = dict(registry.db.execute(
         "SELECT r.status, count(*) FROM roles r JOIN sessions s ON s.id = r.session_id WHERE s.activity_id = ?"
         " GROUP BY r.status", [activity.id]).fetchall())
-    return {"sessions": len(sessions), "tracks": sorted({s.track for s in sessions if s.track}), "roles": statuses}
+    return {"sessions": len(sessions), "cancelled": len(sessions) - len(taking_place(sessions)),
+            "tracks": sorted({s.track for s in sessions if s.track}), "roles": statuses}
 

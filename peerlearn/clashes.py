@@ -3,7 +3,9 @@
 Overlaps are found by sorting intervals (by person, by room, by track) and
 sweeping them once, keeping only those still running: the cost grows with
 the number of sessions and the clashes found, never with every pair. Each
-:class:`Finding` names the sessions and people involved.
+:class:`Finding` names the sessions and people involved. Cancelled sessions,
+like cancelled activities, are left out of every check: they take no room,
+no track and no one's time.
 
 | code | severity | what |
 |---|---|---|
@@ -111,9 +113,10 @@ def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
     """Role intervals keyed by person: once by name, and once by member where the role names one."""
     base = ("SELECT {key}, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role, r.id"
             " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
-            " WHERE r.status != 'declined' AND a.status != 'cancelled' AND {present}")
+            " WHERE r.status != 'declined' AND a.status != 'cancelled' AND s.status != 'cancelled' AND {present}")
     scope = (" AND {column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
-             " WHERE s2.activity_id = ? AND r2.status != 'declined') AND s.end_utc > ? AND s.start_utc < ?")
+             " WHERE s2.activity_id = ? AND r2.status != 'declined' AND s2.status != 'cancelled')"
+             " AND s.end_utc > ? AND s.start_utc < ?")
     by_name = base.format(key="r.person_key", present="r.person_key != ''")
     by_member = base.format(key="'#' || r.member_id", present="r.member_id IS NOT NULL")
     params: list = []
@@ -163,7 +166,8 @@ def _in_activity(sql: str, params: list, activity: Activity | None) -> tuple[str
 
 def _place_rows(registry: Registry, activity: Activity | None, place: str, where: str = "") -> list[tuple]:
     sql = (f"SELECT s.activity_id || '/' || {place}, s.start_utc, s.end_utc, s.id, s.activity_id"
-           f" FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE a.status != 'cancelled' {where}")
+           f" FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           f" WHERE a.status != 'cancelled' AND s.status != 'cancelled' {where}")
     return _sorted(registry, *_in_activity(sql, [], activity))
 
 
@@ -206,7 +210,8 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
     sql = ("SELECT * FROM (SELECT s.id, CAST(round((julianday(s.end_utc) - julianday(s.start_utc)) * 1440) AS INTEGER)"
            " AS slot, (SELECT sum(r.speaking_minutes) FROM roles r WHERE r.session_id = s.id"
            " AND r.status != 'declined') AS speaking FROM sessions s JOIN activities a ON a.id = s.activity_id"
-           " WHERE s.kind = 'panel' AND a.status != 'cancelled' {scope}) WHERE speaking > slot")
+           " WHERE s.kind = 'panel' AND a.status != 'cancelled' AND s.status != 'cancelled' {scope})"
+           " WHERE speaking > slot")
     params = []
     home = activity.id if activity else None
     if activity is not None:
@@ -244,7 +249,8 @@ def pending_roles(registry: Registry, activity: Activity | None = None, days: in
     days = pending_days() if days is None else days
     sql = (f"SELECT {_SESSION_COLUMNS}, r.id AS rid, r.role, r.status, r.name, r.note"
            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
-           " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND a.start_utc <= ? AND a.end_utc > ?")
+           " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND s.status != 'cancelled'"
+           " AND a.start_utc <= ? AND a.end_utc > ?")
     sql, params = _in_activity(sql, [to_utc_text(now + dt.timedelta(days=days)), to_utc_text(now)], activity)
     home = activity.id if activity else None
     findings = []
@@ -260,7 +266,8 @@ def pending_roles(registry: Registry, activity: Activity | None = None, days: in
 
 def workshops_without_chair(registry: Registry, activity: Activity | None = None) -> list[Finding]:
     sql = (f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN activities a ON a.id = s.activity_id"
-           " WHERE s.kind = 'workshop' AND a.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM roles r"
+           " WHERE s.kind = 'workshop' AND a.status != 'cancelled' AND s.status != 'cancelled'"
+           " AND NOT EXISTS (SELECT 1 FROM roles r"
            " WHERE r.session_id = s.id AND r.role IN ('chair', 'moderator') AND r.status != 'declined')")
     sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
@@ -276,9 +283,11 @@ WITH visits AS (SELECT id FROM activities WHERE kind IN ({kinds}) AND status != 
 visitors AS (
     SELECT r.person_key, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
       JOIN roles r ON r.session_id = s.id WHERE r.person_key != '' AND r.status != 'declined'
+      AND s.status != 'cancelled'
     UNION
     SELECT '#' || r.member_id, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
       JOIN roles r ON r.session_id = s.id WHERE r.member_id IS NOT NULL AND r.status != 'declined'
+      AND s.status != 'cancelled'
     UNION
     SELECT '#' || p.member_id, m.name, p.activity_id FROM visits v JOIN participations p ON p.activity_id = v.id
       JOIN members m ON m.id = p.member_id WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
@@ -351,8 +360,9 @@ def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
     if not plugins.implemented("peerlearn_agenda_checks"):
         return []
     network = networks.ensure(registry, activity.network)
-    sessions = agenda.sessions_of(registry, activity.id)
-    roles = agenda.roles_of(registry, activity.id)
+    sessions = agenda.taking_place(agenda.sessions_of(registry, activity.id))
+    kept = {session.id for session in sessions}
+    roles = [role for role in agenda.roles_of(registry, activity.id) if role.session_id in kept]
     return [Finding(f"plugin:{plugin}", problem.severity, problem.message, (activity.id,))
             for plugin, problem in plugins.agenda_checks(network, activity, sessions, roles)]
 
@@ -372,7 +382,7 @@ def check_registry(registry: Registry, pending_days: int | None = None,
     if plugins.implemented("peerlearn_agenda_checks"):
         ids = [row["activity_id"] for row in registry.query(
             "SELECT DISTINCT s.activity_id FROM sessions s JOIN activities a ON a.id = s.activity_id"
-            " WHERE a.status != 'cancelled' ORDER BY s.activity_id")]
+            " WHERE a.status != 'cancelled' AND s.status != 'cancelled' ORDER BY s.activity_id")]
         for activity_id in ids:
             findings.extend(plugin_checks(registry, activities.get(registry, activity_id)))
     return findings

@@ -8,8 +8,15 @@ neither is a role's email or note. A member's feed holds the
 sessions where the member holds a role that is not declined.
 
 A session's ``source_key`` hashes everything its event is built from (the
-session, its people and its activity's public fields): the feeds rebuild
-its cached block, and raise its SEQUENCE, exactly when that key changes.
+session, its status, its people and its activity's public fields): the
+feeds rebuild its cached block, and raise its SEQUENCE, exactly when that
+key changes. A cancelled session keeps its event, with ``STATUS:CANCELLED``.
+
+The activity's own event carries the programme too (:func:`programmes`):
+one line per session, cancelled ones marked, so that whoever holds only the
+activity in a calendar (a registered participant's member feed, a network
+feed) sees the programme change; the activity's SEQUENCE rises with it
+(:func:`peerlearn.agenda.programme_change`).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
-from . import agenda
+from . import agenda, timetable
 from .records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +52,8 @@ class SessionEvent:
     track: str = ""
     room: str = ""
     description: str = ""
+    #: ``scheduled`` or ``cancelled`` (its event then says ``STATUS:CANCELLED``)
+    status: str = "scheduled"
     #: people on the session, as "role: name (status)" lines (no contact data, no declined roles)
     people: tuple[str, ...] = ()
     #: what the event was built from: its block is rebuilt, and its SEQUENCE raised, when this changes
@@ -92,9 +101,11 @@ def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
 
 def event_of(activity: Activity, session: Session, people: list[str]) -> SessionEvent:
     """``session`` of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
+    # The activity's SEQUENCE is not part of it: it rises with every programme change, which the
+    # other sessions' events do not show. A session's SEQUENCE still never falls below it.
     basis = repr((session.title, session.kind, session.description, session.track, session.room,
-                  session.start.isoformat(), session.end.isoformat(), session.timezone, people,
-                  activity.uid, activity.network, activity.title, activity.sequence, activity.status,
+                  session.start.isoformat(), session.end.isoformat(), session.timezone, session.status, people,
+                  activity.uid, activity.network, activity.title, activity.status,
                   activity.timezone, activity.venue, activity.city, activity.country, activity.online_url))
     return SessionEvent(
         id=session.id,
@@ -107,9 +118,30 @@ def event_of(activity: Activity, session: Session, people: list[str]) -> Session
         track=session.track,
         room=session.room,
         description=session.description,
+        status=session.status,
         people=tuple(people),
         source_key=hashlib.sha256(basis.encode()).hexdigest()[:32],
     )
+
+
+def programmes(registry: Registry, activities: list[Activity]) -> dict[int, str]:
+    """The programme each activity's own event describes, by activity id (none without sessions).
+
+    One query for a batch of activities, formatted from the stored wall
+    times (feeds serialize thousands of activities at a time).
+    """
+    by_id = {activity.id: activity for activity in activities}
+    rows: dict[int, list[tuple[str, str, str, str, str]]] = {}
+    ids = list(by_id)
+    for index in range(0, len(ids), 500):
+        chunk = ids[index:index + 500]
+        for activity_id, *row in registry.db.execute(
+                "SELECT activity_id, start_local, end_local, title, room, status FROM sessions"
+                f" WHERE activity_id IN ({', '.join('?' for _ in chunk)}) ORDER BY activity_id, start_utc, track, id",
+                chunk):
+            rows.setdefault(activity_id, []).append(tuple(row))
+    return {activity_id: timetable.programme_text(by_id[activity_id].timezone, timetable.lines_of(found))
+            for activity_id, found in rows.items()}
 
 
 def person_line(role: str, name: str, status: str) -> str:

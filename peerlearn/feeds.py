@@ -248,13 +248,15 @@ class BlockCache:
                 f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN ({marks})"
                 " ORDER BY occurrence_local", ids):
             exdates.setdefault(activity_id, []).append(local)
+        built = [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
+        programmes = feed_events.programmes(self.registry, built)
         blocks = []
-        for row in rows:
-            activity = activity_from_row(row, tuple(peers.get(row["id"], ())))
+        for row, activity in zip(rows, built):
             event = ical.activity_event(
                 self._network(activity.network), activity, updated_at=row["updated_at"],
                 created_at=row["created_at"],
-                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())])
+                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
+                programme=programmes.get(activity.id, ""))
             blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
         return blocks
 

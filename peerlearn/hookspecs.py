@@ -117,7 +117,8 @@ def peerlearn_agenda_checks(
     removed, a programme imported, the activity rescheduled), after
     peerlearn's own checks (clashes, rooms, panel timing, tbc/tbd speakers,
     workshops without a chair). ``sessions`` is the agenda in time order,
-    ``roles`` every role on those sessions (``Role.session_id`` says whose).
+    without cancelled sessions (which the checks leave out), ``roles`` every
+    role on those sessions (``Role.session_id`` says whose).
     Return problems as for :func:`peerlearn_validate_member`: a warning is
     shown, an error refuses a change (``agenda check`` reports both). Name
     the sessions and people involved in the message.

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PRODID = "-//peerlearn//peerlearn calendar feeds//EN"
 #: Raise when the text of a block changes for the same data, so cached blocks are rebuilt.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 #: How often calendar clients should fetch a feed again.
 REFRESH = dt.timedelta(hours=6)
 STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "completed": "CONFIRMED"}
@@ -44,8 +44,8 @@ def location(activity: Activity) -> str:
 
 
 def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
-                   exdates: Iterable[dt.datetime] = ()) -> icalendar.Event:
-    """The VEVENT of an activity (before plugins)."""
+                   exdates: Iterable[dt.datetime] = (), programme: str = "") -> icalendar.Event:
+    """The VEVENT of an activity (before plugins); ``programme`` follows its description."""
     event = icalendar.Event()
     event.add("uid", activity.uid)
     stamp = _stamp(updated_at)
@@ -69,8 +69,9 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
         for moment in exdates:
             event.add("exdate", moment.date() if activity.all_day else moment)
     event.add("status", STATUS.get(activity.status, "CONFIRMED"))
-    if activity.description:
-        event.add("description", activity.description)
+    description = "\n\n".join(part for part in (activity.description, programme) if part)
+    if description:
+        event.add("description", description)
     place = location(activity)
     if place:
         event.add("location", place)
@@ -95,7 +96,7 @@ def session_event(network: Network, activity: Activity, session: SessionEvent, *
     event.add("summary", f"{session.title} ({activity.title})")
     event.add("dtstart", session.start.astimezone(activity.local_start.tzinfo))
     event.add("dtend", session.end.astimezone(activity.local_start.tzinfo))
-    event.add("status", STATUS.get(activity.status, "CONFIRMED"))
+    event.add("status", "CANCELLED" if session.status == "cancelled" else STATUS.get(activity.status, "CONFIRMED"))
     lines = [session.description] if session.description else []
     lines += list(session.people)
     if lines:

@@ -233,3 +233,35 @@ def m005_logs(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS participations_by_activity_status ON participations(activity_id, status, member_id)"
     )
+
+
+#: Tables whose ids a deletion must never free, with the entity the change log names them by.
+NEVER_REUSED = {"activities": "activity", "sessions": "session", "roles": "role", "members": "member",
+                "outputs": "output"}
+
+
+@migrations(transactional=False)
+def m007_never_reused_ids(db: Database) -> None:
+    """Ids that a deletion never frees: activities, sessions, roles, members and outputs become AUTOINCREMENT.
+
+    SQLite adds AUTOINCREMENT only in CREATE TABLE, so each table is rebuilt
+    from its current definition with foreign keys off (``table_rebuild``
+    explains how). It runs outside sqlite-utils' transaction, since foreign
+    keys cannot be turned off inside one, in a transaction of its own; it
+    is safe to run again. Each sequence starts at the highest id the table,
+    its change log or a session's calendar UID ever named.
+    """
+    import re
+
+    from .table_rebuild import never_reuse_ids
+
+    uids = db.conn.execute("SELECT uid FROM session_versions UNION SELECT uid FROM ical_blocks").fetchall()
+    session_ids = [int(match.group(1)) for (uid,) in uids if (match := re.match(r"session-(\d+)\.", uid))]
+    never_reuse_ids(db.conn, NEVER_REUSED, floors={"sessions": session_ids})
+
+
+@migrations()
+def m008_session_status(db: Database) -> None:
+    """Sessions get a status: ``scheduled``, or ``cancelled`` (kept in feeds and pages, struck through)."""
+    if "status" not in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}:
+        db.execute("ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'scheduled'")

@@ -275,6 +275,8 @@ class Exporter:
 SESSION_KINDS = ("opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing")
 ROLE_KINDS = ("chair", "moderator", "speaker", "panellist", "rapporteur")
 ROLE_STATUSES = ("confirmed", "tbc", "tbd", "declined")
+#: A cancelled session stays in the programme, the feeds and the pages, marked as cancelled.
+SESSION_STATUSES = ("scheduled", "cancelled")
 
 
 def _minutes(instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
@@ -289,7 +291,8 @@ class Session:
     ``start`` and ``end`` are aware datetimes inside the activity;
     ``timezone`` is the activity's. Sessions in different ``track``\\ s at the
     same time run in parallel; ``key`` names the session in a programme file
-    (unique within its activity).
+    (unique within its activity). A ``cancelled`` session is kept, and shown
+    as cancelled, rather than removed.
     """
 
     activity_id: int
@@ -302,6 +305,7 @@ class Session:
     room: str = attrs.field(default="", converter=str.strip)
     description: str = ""
     key: str = ""
+    status: str = attrs.field(default="scheduled", validator=_one_of(SESSION_STATUSES))
     id: int | None = None
 
     @end.validator

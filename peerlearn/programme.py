@@ -23,12 +23,12 @@ import yaml
 
 from . import activities, agenda, members
 from .errors import NotFound, PeerlearnError, ValidationError
-from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, Activity, Role, Session
+from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
 from .store import Registry
 from .timeutil import localize
 
 TOP_KEYS = ("tracks", "sessions")
-SESSION_KEYS = ("id", "title", "kind", "day", "start", "end", "track", "room", "description", "roles")
+SESSION_KEYS = ("id", "title", "kind", "status", "day", "start", "end", "track", "room", "description", "roles")
 ROLE_KEYS = ("role", "status", "name", "affiliation", "member", "email", "speaking_minutes",
              "prerecorded_minutes", "note")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -179,6 +179,10 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
     end = _clock(reader, fields["end"][1], day, activity.timezone, "end")
     if end <= start:
         raise reader.fail(fields["end"][1], f"session {key!r} ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+    status_node = _field(fields, "status")
+    status = reader.text(status_node, "status").strip() if status_node is not None else "scheduled"
+    if status not in SESSION_STATUSES:
+        raise reader.fail(status_node, f"unknown session status {status!r} ({', '.join(SESSION_STATUSES)})")
     track_node = _field(fields, "track")
     track = reader.text(track_node, "track").strip() if track_node is not None else ""
     if track and track not in tracks:
@@ -190,6 +194,7 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
             kind=kind, start=start, end=end, timezone=activity.timezone, track=track,
             room=reader.text(_field(fields, "room") or yaml.ScalarNode(_NULL, ""), "room"),
             description=reader.text(_field(fields, "description") or yaml.ScalarNode(_NULL, ""), "description"),
+            status=status,
         )
         agenda.check_inside(activity, session)
     except (ValueError, PeerlearnError) as error:
@@ -239,6 +244,7 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
     existing = {session.key: session for session in agenda.sessions_of(registry, activity.id)}
     kept = {item.session.key for item in planned} & existing.keys()
     removed = [session for key, session in existing.items() if key not in kept]
+    programme_before = agenda.programme_lines_of(registry, activity)
     for session in removed:
         agenda.delete_session(registry, activity, session)
     roles = 0
@@ -250,7 +256,7 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
             for role in agenda.roles_of(registry, activity.id, current.id):
                 agenda.delete_role(registry, activity, role)
             changes = {field: getattr(item.session, field)
-                       for field in ("title", "kind", "start", "end", "track", "room", "description")}
+                       for field in ("title", "kind", "start", "end", "track", "room", "description", "status")}
             session = agenda._update_session(registry, activity, current, "update", **changes)
         for position, role in enumerate(item.roles, start=1):
             agenda.insert_role(registry, activity, attrs.evolve(role, session_id=session.id), position)
@@ -259,6 +265,7 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
                     before={"sessions": len(existing)}, after={"sessions": len(planned), "roles": roles,
                                                              "source": source})
     agenda.after_change(registry, activity)
+    agenda.raise_sequence_if_changed(registry, activity, programme_before)
     return {"sessions": len(planned), "roles": roles, "replaced": len(removed), "kept": len(kept)}
 
 
@@ -277,6 +284,8 @@ def export_programme(registry: Registry, activity_id: int | str, *, include_priv
     items = []
     for session in sessions:
         item: dict[str, Any] = {"id": session.key, "title": session.title, "kind": session.kind}
+        if session.status != "scheduled":
+            item["status"] = session.status
         day = (session.local_start.date() - first_day).days + 1
         if day != 1:
             item["day"] = day

@@ -74,6 +74,7 @@ class Report:
     #: outputs of the year's activities other than good practices
     outputs: list[dict]
     good_practices: list[dict]
+    #: cancelled activities and cancelled sessions (``activity`` names a session's activity, else None)
     cancellations: list[dict]
 
     @property
@@ -167,12 +168,7 @@ def _count(registry: Registry, found, year: int) -> Report:
                               "description": description})
         else:
             outputs.append(entry)
-    cancellations = [
-        {"date": date, "kind": kind, "title": title, "where": city or ("online" if online else "")}
-        for date, kind, title, city, online in query(
-            "SELECT substr(start_local, 1, 10), kind, title, city, online_url != '' FROM report_year y"
-            " WHERE status = 'cancelled' ORDER BY start_utc, id")
-    ]
+    cancellations = _cancellations(query)
     as_of = registry.db.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
     return Report(
         network=network,
@@ -192,6 +188,29 @@ def _count(registry: Registry, found, year: int) -> Report:
         good_practices=practices,
         cancellations=cancellations,
     )
+
+
+def _cancellations(query) -> list[dict]:
+    """The year's cancelled activities, and the cancelled sessions of those that took place, in time order.
+
+    A session's entry says whose session it is (``activity``) and its room;
+    the sessions of a cancelled activity are not listed one by one.
+    """
+    found = []
+    for start, date, kind, title, city, online, activity_id in query(
+            "SELECT start_utc, substr(start_local, 1, 10), kind, title, city, online_url != '', id"
+            " FROM report_year y WHERE status = 'cancelled'"):
+        found.append(((start, activity_id, 0), {"date": date, "kind": kind, "title": title,
+                                                "where": city or ("online" if online else ""), "activity": None}))
+    for start, date, kind, title, room, activity, city, online, activity_id, session_id in query(
+            "SELECT s.start_utc, substr(s.start_local, 1, 10), s.kind, s.title, s.room, y.title, y.city,"
+            " y.online_url != '', y.id, s.id FROM sessions s JOIN report_year y ON y.id = s.activity_id"
+            " WHERE s.status = 'cancelled' AND y.status != 'cancelled'"):
+        where = ", ".join(part for part in (room, city or ("online" if online else "")) if part)
+        found.append(((start, activity_id, session_id), {
+            "date": date, "kind": kind, "title": f"{title} (session of {activity})", "where": where,
+            "activity": activity}))
+    return [entry for _key, entry in sorted(found, key=lambda pair: pair[0])]
 
 
 def month_label(month: str) -> str:

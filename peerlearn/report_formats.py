@@ -86,7 +86,7 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
         _table(out, ["date", "kind", "title", "where"],
                [[c["date"], _label(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
     else:
-        out.write("No activity was cancelled.\n\n")
+        out.write("No activity or session was cancelled.\n\n")
 
 
 def write_html(report: Report, out: TextIO, **context: Any) -> None:

@@ -3,13 +3,16 @@
 Sessions that overlap (directly or through one another) form a block; a
 block whose sessions sit in more than one track is drawn as columns, one
 per track, so parallel workshops stand side by side in the terminal. The
-same structure is what ``agenda show --json`` prints.
+same structure is what ``agenda show --json`` prints. A cancelled session
+keeps its place: labelled ``CANCELLED`` and its title struck through (with
+U+0336, which survives pipes and files, unlike a terminal's colours).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import textwrap
+import unicodedata
 from typing import Any
 
 import attrs
@@ -17,6 +20,8 @@ import attrs
 from .models import Activity, Role, Session
 
 MIN_COLUMN = 14
+#: COMBINING LONG STROKE OVERLAY: drawn through the character it follows.
+STRIKE = "\u0336"
 
 
 @attrs.frozen
@@ -47,6 +52,42 @@ def blocks(sessions: list[Session]) -> list[Block]:
     return [Block(tuple(group), tuple(sorted({s.track for s in group}, key=order.__getitem__))) for group in found]
 
 
+def programme_lines(activity: Activity, sessions: list[Session]) -> list[str]:
+    """The programme as an activity's calendar event describes it: one line per session, in time order.
+
+    ``11:45-13:00 Workshop 1: Skills (Room A)``, or for a cancelled session
+    ``11:45-13:00 CANCELLED: Workshop 2: Housing (Room B)``; each line starts
+    with its date when the programme spans several days. Only what a
+    participant plans by is here (time, title, room, status), so these lines
+    change exactly when the activity's SEQUENCE must rise for its programme.
+    """
+    ordered = sorted(sessions, key=lambda s: (s.start, s.track, s.id or 0))
+    return lines_of([(f"{s.local_start:%Y-%m-%dT%H:%M}", f"{s.local_end:%Y-%m-%dT%H:%M}", s.title, s.room, s.status)
+                     for s in ordered])
+
+
+def lines_of(rows: list[tuple[str, str, str, str, str]]) -> list[str]:
+    """:func:`programme_lines` from ``(start_local, end_local, title, room, status)`` rows in time order.
+
+    Times are stored wall times (``YYYY-MM-DDTHH:MM…``), so the feeds format
+    thousands of programmes without building a model per session.
+    """
+    several_days = len({row[0][:10] for row in rows}) > 1
+    lines = []
+    for start, end, title, room, status in rows:
+        when = f"{start[11:16]}-{end[11:16]}"
+        if several_days or end[:10] != start[:10]:
+            when = f"{start[:10]} {when}"
+        mark = "CANCELLED: " if status == "cancelled" else ""
+        lines.append(f"{when} {mark}{title}" + (f" ({room})" if room else ""))
+    return lines
+
+
+def programme_text(tzname: str, lines: list[str]) -> str:
+    """Programme ``lines`` under a heading naming their timezone, or ``""`` for none."""
+    return f"Programme ({tzname} time):\n" + "\n".join(lines) if lines else ""
+
+
 def _role_line(role: Role) -> str:
     text = f"{role.role}: {role.who}"
     if role.affiliation:
@@ -60,13 +101,37 @@ def _role_line(role: Role) -> str:
     return text
 
 
+def struck(text: str) -> str:
+    """``text`` struck through, character by character (spaces included, so the line is unbroken)."""
+    return "".join(character + STRIKE for character in text)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes: combining characters (the strike) take none."""
+    return sum(1 for character in text if not unicodedata.combining(character))
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, then padded to it."""
+    kept, used = [], 0
+    for character in text:
+        if not unicodedata.combining(character):
+            if used == width:
+                break
+            used += 1
+        kept.append(character)
+    return "".join(kept) + " " * (width - used)
+
+
 def _cell(session: Session, roles: list[Role], width: int) -> list[str]:
+    cancelled = session.status == "cancelled"
     lines = [f"{session.local_start:%H:%M}-{session.local_end:%H:%M} {session.kind}"
              + (f" @ {session.room}" if session.room else "")]
-    lines += textwrap.wrap(session.title, width) or [""]
+    title = textwrap.wrap(session.title, width) or [""]
+    lines += ["CANCELLED", *(struck(line) for line in title)] if cancelled else title
     for role in roles:
         lines += textwrap.wrap(_role_line(role), width, initial_indent="- ", subsequent_indent="  ")
-    return [line[:width] for line in lines]
+    return [_fit(line, width).rstrip() for line in lines]
 
 
 def render(activity: Activity, sessions: list[Session], roles: list[Role], width: int = 100) -> str:
@@ -103,7 +168,7 @@ def render(activity: Activity, sessions: list[Session], roles: list[Role], width
             cells = [[line for session in block.sessions
                       for line in [*_cell(session, by_session.get(session.id, []), inner), ""]][:-1]]
         for index in range(max(len(cell) for cell in cells)):
-            parts = [(cell[index] if index < len(cell) else "").ljust(inner) for cell in cells]
+            parts = [_fit(cell[index] if index < len(cell) else "", inner) for cell in cells]
             out.append("| " + " | ".join(parts) + " |")
     out.append(_rule(previous))
     return "\n".join(out) + "\n"

@@ -66,7 +66,7 @@ def test_rebuild_rewrites_only_the_feeds_an_activity_change_touches(demo_env, tm
     assert any(path.startswith("members/") for path in changed)
     assert not any(path.startswith("networks/pes") for path in changed)
     text = (out / "activities/13.ics").read_text()
-    assert "DTSTART;TZID=Europe/Brussels:20310304T093000" in text and "SEQUENCE:1" in text
+    assert "DTSTART;TZID=Europe/Brussels:20310304T093000" in text and f"SEQUENCE:{activity['sequence'] + 1}" in text
 
 
 def test_rotated_token_feed_is_removed_and_feed_url_follows(demo_env, tmp_path):

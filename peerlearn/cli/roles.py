@@ -111,16 +111,21 @@ def remove(env, role_id, dry_run) -> None:
 @json_option
 @pass_env
 def list_roles(env, activity, session, status, as_json) -> None:
-    """List the roles on an activity's sessions (emails stay private)."""
+    """List the roles on an activity's sessions (emails stay private; cancelled sessions are marked)."""
     from .. import activities, agenda
     from ..records import public
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
         session_id = agenda.get_session(registry, found, session).id if session else None
-        titles = {s.id: s.title for s in agenda.sessions_of(registry, found.id)}
-        rows = [{**public(role), "session": titles[role.session_id], "who": role.who}
+        by_id = {s.id: s for s in agenda.sessions_of(registry, found.id)}
+        rows = [{**public(role), "session": by_id[role.session_id].title, "who": role.who,
+                 "session_status": by_id[role.session_id].status}
                 for role in agenda.roles_of(registry, found.id, session_id) if status in (None, role.status)]
+    if not as_json:
+        for row in rows:
+            if row["session_status"] == "cancelled":
+                row["session"] += " (CANCELLED)"
     echo_rows(rows, as_json, ["id", "session", "role", "who", "affiliation", "status", "speaking_minutes"],
                    empty="No roles match.")
 

@@ -115,12 +115,65 @@ def move(env, activity, session, start, end, dry_run) -> None:
 @dry_run_option
 @pass_env
 def remove(env, activity, session, dry_run) -> None:
-    """Remove a session and its roles (SESSION is its number or key)."""
+    """Remove a session entered by mistake, with its roles (SESSION is its number or key).
+
+    It leaves every feed at once. To call off a session that was announced,
+    use 'cancel': it stays on record and calendars show it cancelled.
+    """
     from .. import agenda
 
     removed = env.write(lambda registry: agenda.remove_session(registry, activity, session), dry_run=dry_run)
     if not dry_run:
         click.echo(f"Removed session #{removed.id}: {removed.title}.")
+
+
+def _status_command(name: str, verb: str, doc: str):
+    """``sessions cancel`` and ``sessions reinstate``: the same arguments, options and output."""
+
+    @click.command(name=name, help=doc)
+    @click.argument("activity")
+    @click.argument("session")
+    @dry_run_option
+    @json_option
+    @pass_env
+    def command(env, activity, session, dry_run, as_json) -> None:
+        from .. import agenda
+        from ..records import plain
+
+        change = getattr(agenda, f"{name}_session")
+        done = env.write(lambda registry: change(registry, activity, session), dry_run=dry_run)
+        if dry_run:
+            return
+        if as_json:
+            echo_json(plain(done))
+        else:
+            click.echo(f"{verb} session #{done.id} ({done.key}): {done.title}"
+                       f" {done.local_start:%Y-%m-%d %H:%M}-{done.local_end:%H:%M}.")
+
+    return command
+
+
+sessions.add_command(_status_command("cancel", "Cancelled", """Cancel a session (SESSION is its number or key).
+
+    \b
+    It stays in the programme: struck through in 'agenda show' and on the
+    website, kept in every calendar feed with STATUS:CANCELLED so subscribed
+    calendars mark it, and listed in the yearly report. Its roles are kept;
+    checks leave it out. Use 'remove' only for a session entered by mistake.
+
+    \b
+        peerlearn sessions cancel 13 workshop-2
+        peerlearn sessions cancel 13 7 --dry-run
+    """))
+sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a cancelled session (SESSION is its number or key).
+
+    \b
+    The session takes place again, with its roles; it is checked again, so a
+    room or a confirmed person taken meanwhile refuses it.
+
+    \b
+        peerlearn sessions reinstate 13 workshop-2
+    """))
 
 
 @sessions.command(name="list")
@@ -137,8 +190,9 @@ def list_sessions(env, activity, as_json) -> None:
     if as_json:
         echo_json([plain(session) for session in found])
         return
-    rows = [{**plain(s), "when": f"{s.local_start:%Y-%m-%d %H:%M}-{s.local_end:%H:%M}"} for s in found]
-    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "title"], empty="No sessions yet.")
+    rows = [{**plain(s), "when": f"{s.local_start:%Y-%m-%d %H:%M}-{s.local_end:%H:%M}",
+             "status": "CANCELLED" if s.status == "cancelled" else ""} for s in found]
+    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "status", "title"], empty="No sessions yet.")
 
 
 COMMANDS = [sessions]

@@ -132,3 +132,23 @@ def test_kept_screenshot_is_a_png_of_the_page():
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert width == WIDTH and height >= 1500  # the window less the browser's own bars
+
+
+def test_a_cancelled_session_is_struck_through_and_says_so(browser, demo_env, mlc_id, tmp_path):
+    import peerlearn_plugins.site
+    from selenium.webdriver.common.by import By
+
+    assert demo_env.run("sessions", "cancel", str(mlc_id), "workshop-2").exit_code == 0
+    demo_env.register(peerlearn_plugins.site, name="site")
+    assert demo_env.run("site", "build", str(tmp_path / "site")).exit_code == 0
+    browser.get((tmp_path / "site" / "activities" / f"{mlc_id}.html").as_uri())
+    cancelled = browser.find_element(By.ID, "session-workshop-2")
+    title = cancelled.find_element(By.CSS_SELECTOR, "h3 s")
+    assert title.text == "Workshop 2: Sustainable housing solutions for migrants"
+    assert "line-through" in title.value_of_css_property("text-decoration-line")
+    assert cancelled.find_element(By.CSS_SELECTOR, "h3").text.startswith("CANCELLED:")  # upper-cased by CSS
+    other = browser.find_element(By.CSS_SELECTOR, "#session-workshop-1 h3")
+    assert "line-through" not in other.value_of_css_property("text-decoration-line")
+    # it keeps its place beside the two workshops that take place
+    rects = [_rect(browser, f"session-workshop-{n}") for n in (1, 2, 3)]
+    assert max(r["y"] for r in rects) - min(r["y"] for r in rects) <= 2

@@ -2,7 +2,8 @@
 
 The timetable reuses :func:`peerlearn.timetable.blocks`: sessions that
 overlap form a block, and a block in more than one track is one row of the
-table with a cell per track, so parallel sessions stand side by side.
+table with a cell per track, so parallel sessions stand side by side. A
+cancelled session keeps its place, labelled "Cancelled" and struck through.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ class Item:
     @property
     def anchor(self) -> str:
         return f"session-{self.session.key or self.session.id}"
+
+    @property
+    def cancelled(self) -> bool:
+        """Cancelled: the page keeps it, labelled and struck through (the label says it to screen readers)."""
+        return self.session.status == "cancelled"
 
 
 @attrs.frozen
@@ -148,7 +154,8 @@ def activity_page(registry, network: Network, activity: Activity) -> ActivityPag
                                                                                 o.date or dt.date.min, o.id or 0)),
                                                key=lambda o: o.kind))
     prerecorded = tuple((item, person) for day in days for row in day.rows for cell in row.cells
-                        for item in cell.items for person in item.people if person.prerecorded_minutes)
+                        for item in cell.items if not item.cancelled
+                        for person in item.people if person.prerecorded_minutes)
     blocks = plugins.site_blocks(network=network, activity=activity, sessions=sessions, roles=roles,
                                  outputs=outputs)
     return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks))
