@@ -55,13 +55,27 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
                             end=_window("--to", to))
     with env.registry() as registry:
-        feed = feeds.resolve(registry, query)
+        try:
+            feed = feeds.resolve(registry, query)
+        except ValidationError as error:
+            raise _with_flag(error) from None
         if output == "-":
             count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
         else:
             with AtomicFile(Path(output)) as out:
                 count = exporter.write(feed, out, registry=registry, url=url)
     note(f"Exported {count} event(s): {feed.name}.")
+
+
+def _with_flag(error: Exception) -> Exception:
+    """The library names the window's fields (``to: ...``); here they are options (``--to: ...``)."""
+    from ..errors import ValidationError
+
+    text = str(error)
+    for field in ("from", "to"):
+        if text.startswith(f"{field}: "):
+            return ValidationError(f"--{text}")
+    return error
 
 
 class _Utf8:
