@@ -428,3 +428,60 @@ def test_the_window_error_names_the_flag_in_the_cli_and_the_parameter_over_http(
     assert status == 400 and body.startswith(b"query parameter 'from': ")
     result = env.run("export", "ics", "--network", "pes", "--from", "2030-01-01", "--to", "2029-01-01")
     assert result.exit_code == 1 and result.stderr == "Error: --to: the window ends before it starts\n"
+
+
+# -- member tokens: looked up by an indexed hash ----------------------------------------------------------------
+
+
+def test_member_tokens_are_found_through_the_index_of_their_hashes(demo_env):
+    import hashlib
+
+    from peerlearn import members
+
+    with demo_env.open() as registry:
+        rows = registry.query("SELECT id, feed_token, feed_token_hash FROM members")
+        assert rows and all(row["feed_token_hash"] == hashlib.sha256(row["feed_token"].encode()).hexdigest()
+                            for row in rows)
+        plan = " ".join(str(step) for step in registry.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM members WHERE feed_token_hash = ?", ["x"]).fetchall())
+        assert "USING INDEX members_by_feed_token_hash" in plan or "USING COVERING INDEX" in plan
+        assert members.by_feed_token(registry, rows[3]["feed_token"]) == rows[3]["id"]
+        assert members.by_feed_token(registry, rows[3]["feed_token"][:-1]) is None
+    rotated = demo_env.run("members", "rotate-token", str(rows[3]["id"]))
+    assert rotated.exit_code == 0
+    imported = demo_env.db.parent / "more.csv"
+    imported.write_text("name,country,network\nArbetsförmedlingen Syd,SE,pes\n", encoding="utf-8")
+    assert demo_env.run("members", "import", str(imported)).exit_code == 0, "bulk import"
+    assert demo_env.run("members", "add", "Ministry of Labour", "--country", "MT").exit_code == 0
+    assert demo_env.run("members", "edit", "Ministry of Labour", "--name", "Ministry for Labour").exit_code == 0
+    with demo_env.open() as registry:
+        for row in registry.query("SELECT id, feed_token, feed_token_hash FROM members"):
+            assert row["feed_token_hash"] == hashlib.sha256(row["feed_token"].encode()).hexdigest(), row["id"]
+            assert members.by_feed_token(registry, row["feed_token"]) == row["id"]
+        assert members.by_feed_token(registry, rows[3]["feed_token"]) is None  # the rotated one
+
+
+def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp_path):
+    """A registry from before the hashes gets them; a row another tool wrote without one is still found."""
+    from sqlite_utils.db import Database
+
+    from peerlearn import members
+    from peerlearn.migrations import migrations
+    from peerlearn.store import Registry
+
+    path = tmp_path / "old.db"
+    old = Database(str(path))
+    migrations.apply(old, stop_before="m006_feed_token_hashes")
+    for number in range(3):
+        old["members"].insert({"name": f"Ministry {number}", "name_key": f"ministry {number}", "country": "BE",
+                               "feed_token": f"old-token-{number}", "created_at": "2020-01-01T00:00:00+00:00"})
+    old.close()
+    with Registry.open(path, actor="tester") as registry:
+        assert members.by_feed_token(registry, "old-token-2") == 3
+        registry.db.execute("INSERT INTO members (name, name_key, country, feed_token, created_at)"
+                            " VALUES ('Other', 'other', 'BE', 'written-elsewhere', '2020-01-01')")
+        assert members.by_feed_token(registry, "written-elsewhere") == 4
+        # a token changed by a tool that left the hash behind answers to neither the old nor the new token
+        registry.db.execute("UPDATE members SET feed_token = 'changed-elsewhere' WHERE id = 1")
+        assert members.by_feed_token(registry, "changed-elsewhere") is None
+        assert members.by_feed_token(registry, "old-token-0") is None
