@@ -197,7 +197,8 @@ def _day_start(now: float) -> dt.datetime:
     its timezone definitions reach follows the local date: both move only then.
     """
     utc = dt.datetime.fromtimestamp(now, dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    local = dt.datetime.fromtimestamp(now).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    # a naive local midnight, placed by the system's own rules (its UTC offset may differ from now's)
+    local = dt.datetime.combine(dt.datetime.fromtimestamp(now).date(), dt.time()).astimezone()
     return max(utc, local.astimezone(dt.timezone.utc))
 
 

@@ -485,3 +485,29 @@ def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp
         registry.db.execute("UPDATE members SET feed_token = 'changed-elsewhere' WHERE id = 1")
         assert members.by_feed_token(registry, "changed-elsewhere") is None
         assert members.by_feed_token(registry, "old-token-0") is None
+
+
+def test_an_event_leaving_the_window_moves_last_modified(env):
+    """Time alone changes a feed when an old event leaves its six-month window; If-Modified-Since sees it."""
+    from peerlearn.server import FeedApp
+
+    assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Winter event",
+                   "--start", "2031-01-06 09:00", "--end", "10:00").exit_code == 0
+    uid = json.loads(env.run("activities", "list", "--json").stdout)[0]["uid"]
+    moment = [datetime(2031, 7, 6, 12, 0, tzinfo=ZoneInfo("UTC")).timestamp()]  # 181 days after it ended
+    app = FeedApp(env.db, clock=lambda: moment[0])
+    moment[0] += 3600  # the server has run for an hour
+    httpd, thread, base = _serve_in_thread(app)
+    try:
+        url = f"{base}/networks/pes.ics"
+        status, headers, body = fetch(url)
+        assert status == 200 and uid in feedcheck.events(body)
+        stamp = headers["Last-Modified"]
+        assert fetch(url, headers={"If-Modified-Since": stamp})[0] == 304
+        moment[0] += 3 * 86400  # nothing written, but the event has left the window
+        status, headers, body = fetch(url, headers={"If-Modified-Since": stamp})
+        assert status == 200 and uid not in feedcheck.events(body)
+        assert parsedate_to_datetime(headers["Last-Modified"]) > parsedate_to_datetime(stamp)
+    finally:
+        httpd.close()
+        thread.join(timeout=5)
