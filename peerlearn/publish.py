@@ -8,8 +8,9 @@ published folder names a member's secret URL::
     PUBLIC/index.json, index.html   the public feeds (never a member's)
     PRIVATE/members/<token>.ics     private: the path is the member's secret token
 
-The private folder must not be inside the public one; without one, member
-feeds are not written at all (``peerlearn serve`` still answers them).
+The two folders must be apart (neither inside the other); without a private
+folder, member feeds are not written at all (``peerlearn serve`` still
+answers them).
 
 Each file is written to a temporary file beside it and renamed over the old
 one, so a folder never holds a half-written feed, even when a build is
@@ -119,11 +120,18 @@ def _folder(folder: Path) -> Path:
 
 
 def check_apart(public: Path, private: Path) -> None:
-    """Refuse a private folder that is the public one or inside it (its feeds would be published)."""
+    """Refuse folders that overlap: member feeds inside the public folder would be published with it.
+
+    The public folder inside the private one is refused too: its ``members/``
+    could then be the public folder itself.
+    """
     inner, outer = Path(private).resolve(), Path(public).resolve()
     if inner == outer or outer in inner.parents:
         raise ValidationError(f"the private folder {private} is inside the public folder {public}:"
                               " member feeds would be published; choose a folder outside it")
+    if inner in outer.parents:
+        raise ValidationError(f"the public folder {public} is inside the private folder {private};"
+                              " choose two folders apart")
 
 
 def build(registry: Registry, folder: str | Path, *, private_folder: str | Path | None = None, base_url: str = "",
@@ -133,11 +141,10 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     Without ``private_folder`` no member feed is written (``left_out`` counts them).
     """
     base = check_base_url(base_url) if base_url else ""
-    public = _Folder(_folder(Path(folder)), hashed=False)
-    private = None
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
-        private = _Folder(_folder(Path(private_folder)), hashed=True)
+    public = _Folder(_folder(Path(folder)), hashed=False)
+    private = _Folder(_folder(Path(private_folder)), hashed=True) if private_folder is not None else None
     public.root.mkdir(exist_ok=True)
     if private:
         private.root.mkdir(exist_ok=True)

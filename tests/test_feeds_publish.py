@@ -141,6 +141,8 @@ def test_bad_input_to_build_and_feed_url(demo_env, tmp_path):
          "inside the public folder"),
         (("feeds", "build", str(tmp_path / "site"), "--private-dir", str(tmp_path / "site" / ".." / "site" / "x")),
          "inside the public folder"),
+        (("feeds", "build", str(tmp_path / "site" / "members"), "--private-dir", str(tmp_path / "site")),
+         "inside the private folder"),
     ]
     for args, words in cases:
         result = demo_env.run(*args)

@@ -104,8 +104,8 @@ def build(env, folder, private_dir, base_url) -> None:
     """Write every network and activity feed and an index into FOLDER.
 
     Member feeds are private: each is named by its member's secret token, so
-    they go to a separate folder, --private-dir, which must not be inside
-    FOLDER; nothing in FOLDER names them. Without --private-dir no member feed
+    they go to a separate folder, --private-dir, apart from FOLDER (neither
+    inside the other); nothing in FOLDER names them. Without --private-dir no member feed
     is written (peerlearn serve still answers them), and member feeds an
     earlier build left in FOLDER are removed. Only files whose content changed
     are rewritten, each through a temporary file and a rename.
