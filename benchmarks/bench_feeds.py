@@ -315,12 +315,15 @@ def main() -> None:
         # 3. feeds build, then rebuild after one change
         registry.db.execute("DELETE FROM ical_blocks")
         site = work / "site"
-        full, report = timed(lambda: publish.build(registry, site, base_url="https://feeds.example.org"))
+        full, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
+                                                      base_url="https://feeds.example.org"))
         print(f"3. feeds build (cold cache): {report.feeds} feeds, {len(report.written)} files in {full:.1f} s")
         warm_site = work / "site-warm"
-        warm_full, _ = timed(lambda: publish.build(registry, warm_site, base_url="https://feeds.example.org"))
+        warm_full, _ = timed(lambda: publish.build(registry, warm_site, private_folder=work / "site-warm-private",
+                                                           base_url="https://feeds.example.org"))
         print(f"   feeds build into an empty folder with blocks cached: {warm_full:.1f} s")
-        noop, report = timed(lambda: publish.build(registry, site, base_url="https://feeds.example.org"))
+        noop, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
+                                                      base_url="https://feeds.example.org"))
         print(f"   rebuild with nothing changed: {noop:.2f} s, {len(report.written)} files written")
         target = registry.one("SELECT id FROM activities WHERE status = 'confirmed' AND start_utc > ? LIMIT 1",
                               [dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")])["id"]
@@ -328,7 +331,8 @@ def main() -> None:
             "SELECT count(*) FROM participations WHERE activity_id = ?", [target]).fetchone()[0]
         with registry.transaction():
             activity_lib.reschedule(registry, target, localize(dt.datetime(2027, 5, 11, 9, 30), ZONE))
-        rebuild, report = timed(lambda: publish.build(registry, site, base_url="https://feeds.example.org"))
+        rebuild, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
+                                                      base_url="https://feeds.example.org"))
         print(f"   rebuild after rescheduling activity #{target}: {rebuild:.2f} s = {rebuild / full:.1%} of the"
               f" cold build, {rebuild / warm_full:.1%} of the warm build (target <= 10%);"
               f" files rewritten: {len(report.written)} ({', '.join(sorted(report.written)[:3])}, ...);"

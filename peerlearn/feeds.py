@@ -83,7 +83,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     where, params = window_conditions(start)
     if query.end:
         if query.end <= start:
-            raise ValidationError("--to: the window ends before it starts")
+            raise ValidationError("to: the window ends before it starts")
         where.append("a.start_utc < ?")
         params.append(to_utc_text(query.end))
     if query.kind:

@@ -19,6 +19,7 @@ from typing import IO, Iterator
 from . import networks, plugins
 from .errors import ValidationError
 from .members import new_feed_token
+from .records import feed_token_hash
 from .models import MEMBERSHIP_ROLES, Member, Membership
 from .store import Registry, to_utc_text_precise
 from .validation import enforce
@@ -109,7 +110,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             next_id += 1
             seen[key] = (member, set())
             members.append((member.id, member.name, key[0], member.country, member.category, member.email,
-                            member.type, member.feed_token, created))
+                            member.type, member.feed_token, feed_token_hash(member.feed_token), created))
             changes.append((at, actor, "create", "member", str(member.id), None, None, _change_json(member)))
         if not slug:
             continue
@@ -134,8 +135,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                         _membership_json(member.id, slug, role)))
     conn = registry.db.conn
     conn.executemany(
-        "INSERT INTO members (id, name, name_key, country, category, email, type, feed_token, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO members (id, name, name_key, country, category, email, type, feed_token, feed_token_hash,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         members,
     )
     conn.executemany("INSERT INTO memberships (member_id, network, role) VALUES (?, ?, ?)", links)

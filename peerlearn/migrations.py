@@ -235,6 +235,23 @@ def m005_logs(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_feed_token_hashes(db: Database) -> None:
+    """An indexed hash of each member's feed token, so a feed request finds its member without a scan.
+
+    Adds ``members.feed_token_hash`` (SHA-256 of the token, hex) where it is
+    missing, fills it for every member, and indexes it (unique: tokens are).
+    """
+    from .records import feed_token_hash
+
+    if "feed_token_hash" not in db["members"].columns_dict:
+        db.execute("ALTER TABLE members ADD COLUMN feed_token_hash TEXT")
+    rows = db.execute("SELECT id, feed_token FROM members WHERE feed_token_hash IS NULL").fetchall()
+    db.conn.executemany("UPDATE members SET feed_token_hash = ? WHERE id = ?",
+                        [(feed_token_hash(token), member_id) for member_id, token in rows])
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS members_by_feed_token_hash ON members(feed_token_hash)")
+
+
 #: Tables whose ids a deletion must never free, with the entity the change log names them by.
 NEVER_REUSED = {"activities": "activity", "sessions": "session", "roles": "role", "members": "member",
                 "outputs": "output"}

@@ -100,8 +100,21 @@ def network_from_row(row: dict) -> Network:
 # -- members --------------------------------------------------------------
 
 
+def feed_token_hash(token: str | None) -> str | None:
+    """The SHA-256 (hex) of a member's feed token, kept beside it so a feed is found by an index.
+
+    A request is looked up by the hash of the token it carries, so the time the
+    lookup takes depends only on that hash, never on how much of a real token
+    the request guessed; the token itself is then compared in constant time.
+    """
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8")).hexdigest() if token is not None else None
+
+
 def member_row(member: Member) -> dict:
-    return {**_fields(member), "name_key": member.name.casefold()}
+    return {**_fields(member), "name_key": member.name.casefold(),
+            "feed_token_hash": feed_token_hash(member.feed_token)}
 
 
 def member_from_row(row: dict) -> Member:

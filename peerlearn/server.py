@@ -4,30 +4,50 @@ Paths are those of the static build: ``/networks/<slug>.ics``,
 ``/activities/<id>.ics``, ``/members/<token>.ics`` and ``/`` (the index, as
 JSON). Filters come as query parameters: ``kind``, ``status``, ``from``,
 ``to``. Every answer to GET or HEAD carries a strong ETag (a hash of the
-body) and honours ``If-None-Match`` with ``304 Not Modified``.
+body) and a ``Last-Modified`` date, and honours ``If-None-Match`` (which wins
+when both are sent) and ``If-Modified-Since`` with ``304 Not Modified``.
 
-A member feed answers only to its current token, compared in constant time
-with every member's; a wrong, rotated or malformed token gets the very same
-404 as an unknown feed. Member feeds are ``Cache-Control: private`` with
-``Referrer-Policy: no-referrer``, and the log never shows a token whole.
-Every request is logged in the common log format.
+``Last-Modified`` is the latest of everything a feed's text can follow: the
+last write to the registry (the modification and status-change times of its
+file and of its WAL, read with ``os.stat``), the moment the server started
+(the loaded plugins and peerlearn's own version shape every feed), and the
+start of the current day (the server fixes a feed's default window to whole
+days, so that time moves a feed's content only at midnight). It may be later
+than the last change of the feed itself, never earlier: a client that sends
+it back is told ``304`` only if nothing the feed follows changed. HTTP dates
+count whole seconds, so the date is sent only once it is two seconds old; until
+then a second write in the same second could not be told apart.
+
+Every request reads the latest committed state: each worker thread keeps its
+own connection, opened again when the registry file was replaced, and
+closed and replaced after any request that failed with it, so a request never
+inherits a broken connection or an unfinished transaction.
+
+A member feed answers only to its current token, looked up by the token's
+indexed hash and compared in constant time; a wrong, rotated or malformed
+token gets the very same 404 as an unknown feed. Member feeds are
+``Cache-Control: private`` with ``Referrer-Policy: no-referrer``, and the
+log never shows a token whole. Every request is logged in the common log
+format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import hashlib
-import hmac
 import json
 import logging
+import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import feeds, networks
-from .errors import NotFound, PeerlearnError, PluginError, RegistryError
+from . import feeds, members, networks
+from .errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
 from .store import Registry
 from .timeutil import parse_moment
 
@@ -35,6 +55,8 @@ log = logging.getLogger("peerlearn.server")
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900
+#: How old a Last-Modified date must be before it is sent (HTTP dates count whole seconds).
+SETTLED = 2.0
 _PATH = re.compile(r"^/(networks|activities|members)/([A-Za-z0-9_-]{1,100})\.ics$")
 _MEMBER_PATH = re.compile(r"^(/members/)([A-Za-z0-9_-]{1,100})")
 NOT_FOUND = b"Not found\n"
@@ -48,22 +70,41 @@ def redact(path: str) -> str:
 class FeedApp:
     """The WSGI application. One registry connection per server thread."""
 
-    def __init__(self, db_path: str | Path, *, base_url: str = "") -> None:
+    def __init__(self, db_path: str | Path, *, base_url: str = "", clock: Callable[[], float] = time.time) -> None:
         self.db_path = Path(db_path)
         self.base_url = base_url.rstrip("/")
+        self.clock = clock
+        self.started = clock()
         self._local = threading.local()
 
-    def registry(self) -> Registry:
-        registry = getattr(self._local, "registry", None)
+    def registry(self, identity: tuple[int, int]) -> Registry:
+        """This thread's connection to the registry file ``identity`` (device, inode), opened if needed."""
+        local = self._local
+        registry = getattr(local, "registry", None)
+        if registry is not None and (local.identity != identity or registry.db.conn.in_transaction):
+            self.discard()  # the file was replaced, or a transaction was left open
+            registry = None
         if registry is None:
-            registry = self._local.registry = Registry.open(self.db_path, create=False)
+            registry = Registry.open(self.db_path, create=False)
+            local.registry, local.identity = registry, identity
         return registry
+
+    def discard(self) -> None:
+        """Close this thread's connection (after an error); the next request opens a new one."""
+        registry = getattr(self._local, "registry", None)
+        self._local.registry = None
+        if registry is not None:
+            try:
+                registry.close()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped anyway
+                log.debug("closing a failed connection", exc_info=True)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
             status, headers, body = self.respond(environ)
         except Exception:  # noqa: BLE001 - logged here, path redacted, so no server logs a token
             log.exception("error serving %s", redact(environ.get("PATH_INFO", "")))
+            self.discard()
             status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain")], b"Server error\n"
         if environ.get("REQUEST_METHOD") == "HEAD" or status.startswith("304"):
             body = b""
@@ -77,36 +118,52 @@ class FeedApp:
             return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain")], \
                 b"Method not allowed\n"
         path = environ.get("PATH_INFO", "") or "/"
+        # Before anything is read: a write after this moment moves the next answer's date.
+        now = self.clock()
+        identity, modified = self._registry_state(now)
         try:
             if path == "/":
-                return self._ok(environ, self._index(), "application/json; charset=utf-8", private=False)
+                body = self._index(self.registry(identity))
+                return self._ok(environ, body, "application/json; charset=utf-8", private=False,
+                                modified=modified, now=now)
             match = _PATH.match(path)
             if not match or ".." in path:
                 return _not_found()
             scope = {"networks": "network", "activities": "activity", "members": "member"}[match.group(1)]
             key = match.group(2)
-            registry = self.registry()
+            registry = self.registry(identity)
             if scope == "member":
-                member_id = member_by_token(registry, key)
+                member_id = members.by_feed_token(registry, key)
                 if member_id is None:
                     return _not_found()
                 key = str(member_id)
             elif scope == "activity" and not key.isdigit():
                 return _not_found()
-            query = _query(environ, scope, key, registry)
-            feed = feeds.resolve(registry, query)
+            query = _query(environ, scope, key)
+            feed = feeds.resolve(registry, query, now=_day_start(now))
             url = f"{self.base_url}{path}" if self.base_url and not feed.private else ""
             body = feeds.render(registry, feed, url=url).encode("utf-8")
-            return self._ok(environ, body, CALENDAR_TYPE, private=feed.private)
+            return self._ok(environ, body, CALENDAR_TYPE, private=feed.private, modified=modified, now=now)
         except NotFound:
             return _not_found()
         except (PluginError, RegistryError):
             raise  # the server's fault, not the request's: a 500
         except PeerlearnError as error:
-            return "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], f"{error}\n".encode()
+            return "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], f"{_wording(error)}\n".encode()
 
-    def _index(self) -> bytes:
-        registry = self.registry()
+    def _registry_state(self, now: float) -> tuple[tuple[int, int], float]:
+        """The registry file's identity (device, inode) and the latest moment a feed's text may have changed."""
+        info = os.stat(self.db_path)
+        moments = [self.started, _day_start(now).timestamp(), info.st_mtime, info.st_ctime]
+        try:
+            wal = os.stat(f"{self.db_path}-wal")
+        except FileNotFoundError:
+            pass
+        else:
+            moments += [wal.st_mtime, wal.st_ctime]
+        return (info.st_dev, info.st_ino), max(moments)
+
+    def _index(self, registry: Registry) -> bytes:
         entries = []
         for slug in feeds.subjects(registry, "network"):
             entries.append({"scope": "network", "name": networks.get(registry, slug).name,
@@ -115,29 +172,66 @@ class FeedApp:
             entries.append({"scope": "activity", "name": row["title"], "path": f"/activities/{row['id']}.ics"})
         return (json.dumps({"feeds": entries}, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
-    def _ok(self, environ: dict, body: bytes, content_type: str, *, private: bool):
+    def _ok(self, environ: dict, body: bytes, content_type: str, *, private: bool, modified: float, now: float):
         etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
         headers = [
             ("ETag", etag),
             ("Cache-Control", f"{'private' if private else 'public'}, max-age={MAX_AGE}"),
             ("X-Content-Type-Options", "nosniff"),
         ]
+        settled = now - modified >= SETTLED
+        if settled:
+            headers.append(("Last-Modified", email.utils.formatdate(modified, usegmt=True)))
         if private:
             headers.append(("Referrer-Policy", "no-referrer"))
-        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+        if _not_modified(environ, etag, modified if settled else None, now):
             return "304 Not Modified", headers, b""
         headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         return "200 OK", headers, body
 
 
-def member_by_token(registry: Registry, token: str) -> int | None:
-    """The member whose feed token is ``token``, comparing with every token in constant time."""
-    found = None
-    given = token.encode()
-    for member_id, stored in registry.db.execute("SELECT id, feed_token FROM members"):
-        if hmac.compare_digest(given, (stored or "").encode()):
-            found = member_id
-    return found
+def _day_start(now: float) -> dt.datetime:
+    """The latest midnight before ``now``, in UTC or in the server's local time, whichever came last.
+
+    A feed's default window starts six months before it, and the year that
+    its timezone definitions reach follows the local date: both move only then.
+    """
+    utc = dt.datetime.fromtimestamp(now, dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    # a naive local midnight, placed by the system's own rules (its UTC offset may differ from now's)
+    local = dt.datetime.combine(dt.datetime.fromtimestamp(now).date(), dt.time()).astimezone()
+    return max(utc, local.astimezone(dt.timezone.utc))
+
+
+def _not_modified(environ: dict, etag: str, modified: float | None, now: float) -> bool:
+    """RFC 9110 section 13.1: If-None-Match decides when sent; else If-Modified-Since, if we sent a date."""
+    if "HTTP_IF_NONE_MATCH" in environ:
+        return _etag_matches(environ["HTTP_IF_NONE_MATCH"], etag)
+    since = _http_date(environ.get("HTTP_IF_MODIFIED_SINCE", ""))
+    if since is None or modified is None or since > now:  # a date from the future is no reference
+        return False
+    return int(modified) <= since
+
+
+def _http_date(text: str) -> float | None:
+    """An HTTP-date as a timestamp, or None where it is not one (then the header is ignored)."""
+    if not text:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.timestamp()
+
+
+def _wording(error: PeerlearnError) -> str:
+    """The library's message, its field named as the query parameter it came from."""
+    text = str(error)
+    for field in ("from", "to"):
+        if text.startswith(f"{field}: "):
+            return f"query parameter {field!r}: {text[len(field) + 2:]}"
+    return text
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -148,9 +242,7 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == etag for candidate in header.split(","))
 
 
-def _query(environ: dict, scope: str, key: str, registry: Registry) -> feeds.FeedQuery:
-    from .errors import ValidationError
-
+def _query(environ: dict, scope: str, key: str) -> feeds.FeedQuery:
     params = {name: values[-1] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     tzname = "UTC"
     moments = {}

@@ -17,6 +17,7 @@ import getpass
 import json
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -88,7 +89,7 @@ class Registry:
             conn.execute("PRAGMA foreign_keys = ON")
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as error:
-            raise RegistryError(f"{path} is not a usable SQLite database: {error}") from None
+            raise _not_usable(path, error) from None
         if check != "ok":
             conn.close()
             raise RegistryError(f"{path} is damaged (PRAGMA quick_check: {check}); refusing to open it")
@@ -259,15 +260,33 @@ def _json_or_none(value: dict | None) -> str | None:
 
 
 def _check_header(path: Path) -> None:
+    """Refuse a folder or a special file, looking only with ``os.stat``.
+
+    Closing any descriptor of a file drops every POSIX lock the process holds
+    on it, those of its open SQLite connections included (SQLite's "How To
+    Corrupt An SQLite Database File", section 2.2): another process may then
+    checkpoint and delete the WAL under them. This check runs in processes that
+    already hold connections to the file (each worker thread of ``peerlearn
+    serve`` opens its own), so it never opens the file. Whether the file is
+    SQLite at all is SQLite's first read to tell (see :func:`_not_usable`).
+    """
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        info = path.stat()
     except OSError as error:
         raise RegistryError(f"cannot read {path}: {error.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise RegistryError(f"{path} is not an SQLite database; refusing to open it")
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise RegistryError(f"{path} is a folder, not a registry file")
+    if not stat.S_ISREG(info.st_mode):
+        raise RegistryError(f"{path} is not a regular file; refusing to open it")
+    if not os.access(path, os.R_OK):
+        raise RegistryError(f"cannot read {path}: Permission denied")
+
+
+def _not_usable(path: Path, error: sqlite3.DatabaseError) -> RegistryError:
+    """The error for a file SQLite could not read; a file that is not SQLite fails with SQLITE_NOTADB."""
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+        return RegistryError(f"{path} is not an SQLite database; refusing to open it")
+    return RegistryError(f"{path} is not a usable SQLite database: {error}")
 
 
 def _write_error(path: Path, error: sqlite3.OperationalError) -> RegistryError:

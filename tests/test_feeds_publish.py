@@ -1,4 +1,4 @@
-"""``peerlearn feeds build``: static feeds, rewritten only where they changed; member tokens."""
+"""``peerlearn feeds build``: static feeds, rewritten only where they changed; member feeds kept apart."""
 
 import json
 import re
@@ -8,15 +8,26 @@ import feedcheck
 from peerlearn import demo, hookimpl
 
 
-def build(env, folder, *extra):
+def build(env, folder, *extra, private=True):
+    """``feeds build FOLDER``, its member feeds in the folder ``<FOLDER>-private`` beside it."""
+    if private:
+        extra = ("--private-dir", str(folder.with_name(f"{folder.name}-private")), *extra)
     result = env.run("feeds", "build", str(folder), "--base-url", "https://feeds.example.org/", *extra)
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
+def private_of(folder):
+    return folder.with_name(f"{folder.name}-private")
+
+
 def snapshot(folder):
-    return {str(path.relative_to(folder)): (path.stat().st_mtime_ns, path.read_bytes())
-            for path in folder.rglob("*") if path.is_file()}
+    """Every file of the folder and of its private folder beside it: (mtime, bytes) by relative path."""
+    found = {}
+    for root, prefix in ((folder, ""), (private_of(folder), "private:")):
+        found.update({prefix + str(path.relative_to(root)): (path.stat().st_mtime_ns, path.read_bytes())
+                      for path in root.rglob("*") if path.is_file()})
+    return found
 
 
 def conference(env):
@@ -37,17 +48,20 @@ def test_build_writes_every_feed_and_a_public_index(demo_env, tmp_path):
     member_tokens = tokens(demo_env)
     files = {str(p.relative_to(out)) for p in out.rglob("*.ics")}
     assert {f"networks/{slug}.ics" for slug in ("esf_migration", "integration_network", "mutual_learning", "pes")} <= files
-    assert {f"members/{token}.ics" for token in member_tokens.values()} <= files
-    assert "activities/13.ics" in files
-    for path in out.rglob("*.ics"):
+    assert "activities/13.ics" in files and not (out / "members").exists()
+    private = {str(p.relative_to(private_of(out))) for p in private_of(out).rglob("*.ics")}
+    assert private == {f"members/{token}.ics" for token in member_tokens.values()}
+    for path in [*out.rglob("*.ics"), *private_of(out).rglob("*.ics")]:
         feedcheck.events(path.read_bytes())
     index = (out / "index.json").read_text() + (out / "index.html").read_text()
     assert "webcal://feeds.example.org/networks/pes.ics" in index
-    assert not any(token in index for token in member_tokens.values())  # member feeds are never listed
-    public = "".join(p.read_text() for p in list(out.glob("networks/*.ics")) + list(out.glob("activities/*.ics")))
+    public = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "SOURCE;VALUE=URI:https://feeds.example.org/networks/pes.ics" in public
-    assert not any(token in public for token in member_tokens.values())
-    assert not list(out.rglob("*.tmp"))
+    assert not any(token in public for token in member_tokens.values())  # member feeds are never named
+    manifest = (private_of(out) / ".peerlearn-feeds.json").read_text()
+    assert len(json.loads(manifest)) == len(member_tokens)
+    assert not any(token in manifest for token in member_tokens.values())  # named by a hash of their path
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_rebuild_rewrites_only_the_feeds_an_activity_change_touches(demo_env, tmp_path):
@@ -60,10 +74,11 @@ def test_rebuild_rewrites_only_the_feeds_an_activity_change_touches(demo_env, tm
     demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-03-04 09:30")
     build(demo_env, out)
     after = snapshot(out)
-    changed = {path for path in after if after[path] != before.get(path)} - {".peerlearn-feeds.json"}
+    changed = {path for path in after if after[path] != before.get(path)} - {".peerlearn-feeds.json",
+                                                                             "private:.peerlearn-feeds.json"}
     holders = {path for path, (_mtime, data) in after.items() if activity["uid"].encode() in data}
     assert changed == holders and "networks/mutual_learning.ics" in changed and "activities/13.ics" in changed
-    assert any(path.startswith("members/") for path in changed)
+    assert any(path.startswith("private:members/") for path in changed)
     assert not any(path.startswith("networks/pes") for path in changed)
     text = (out / "activities/13.ics").read_text()
     assert "DTSTART;TZID=Europe/Brussels:20310304T093000" in text and f"SEQUENCE:{activity['sequence'] + 1}" in text
@@ -76,13 +91,13 @@ def test_rotated_token_feed_is_removed_and_feed_url_follows(demo_env, tmp_path):
     url = demo_env.run("members", "feed-url", "3", "--base-url", "https://feeds.example.org")
     assert url.stdout.splitlines() == [f"https://feeds.example.org/members/{old}.ics",
                                        f"webcal://feeds.example.org/members/{old}.ics"]
-    assert (out / f"members/{old}.ics").exists()
+    assert (private_of(out) / f"members/{old}.ics").exists()
     rotated = demo_env.run("members", "rotate-token", "3")
     assert rotated.exit_code == 0, rotated.output
     new = tokens(demo_env)[3]
     assert new != old and len(new) >= 22  # 128 random bits, base64url
     assert "1 removed" in build(demo_env, out)
-    assert not (out / f"members/{old}.ics").exists() and (out / f"members/{new}.ics").exists()
+    assert not (private_of(out) / f"members/{old}.ics").exists() and (private_of(out) / f"members/{new}.ics").exists()
     url = demo_env.run("members", "feed-url", "3", "--base-url", "https://feeds.example.org", "--json")
     assert json.loads(url.stdout)["url"].endswith(f"/members/{new}.ics")
 
@@ -102,10 +117,10 @@ def test_an_interrupted_build_leaves_every_published_file_whole(demo_env, tmp_pa
     build(demo_env, out)
     before = snapshot(out)
     demo_env.register(FailingPlugin(13), name="failing")
-    result = demo_env.run("feeds", "build", str(out))
+    result = demo_env.run("feeds", "build", str(out), "--private-dir", str(private_of(out)))
     assert result.exit_code == 1 and "failing" in result.stderr and "disk full" in result.stderr
     now = snapshot(out)
-    assert not [path for path in now if path.endswith(".tmp") or "/." in path and path != ".peerlearn-feeds.json"]
+    assert not [path for path in now if path.endswith(".tmp") or "/." in path]
     for path, (_mtime, data) in now.items():
         if path.endswith(".ics"):
             feedcheck.check(data)  # every feed is whole, old or new
@@ -120,6 +135,14 @@ def test_bad_input_to_build_and_feed_url(demo_env, tmp_path):
         (("members", "feed-url", "3", "--base-url", "example.org"), "not an http(s) URL"),
         (("members", "feed-url", "Nobody", "--base-url", "https://x.org"), "Nobody"),
         (("members", "rotate-token", "Nobody"), "Nobody"),
+        (("feeds", "build", str(tmp_path / "site"), "--private-dir", str(tmp_path / "site" / "members")),
+         "inside the public folder"),
+        (("feeds", "build", str(tmp_path / "site"), "--private-dir", str(tmp_path / "site")),
+         "inside the public folder"),
+        (("feeds", "build", str(tmp_path / "site"), "--private-dir", str(tmp_path / "site" / ".." / "site" / "x")),
+         "inside the public folder"),
+        (("feeds", "build", str(tmp_path / "site" / "members"), "--private-dir", str(tmp_path / "site")),
+         "inside the private folder"),
     ]
     for args, words in cases:
         result = demo_env.run(*args)
@@ -173,3 +196,94 @@ def test_an_incremental_build_always_equals_a_fresh_one(demo_env, tmp_path):
         assert _contents(out) == _contents(fresh), number
         if number < 7:  # every change to the agenda reaches the activity's feed
             assert _contents(out)[feed] != published, number
+
+
+def test_without_a_private_folder_no_member_feed_is_written_and_old_ones_leave_the_public_folder(demo_env, tmp_path):
+    out = tmp_path / "site"
+    member_tokens = tokens(demo_env)
+    # a folder published the old way: member feeds inside it, listed in its manifest
+    (out / "members").mkdir(parents=True)
+    listed = {}
+    for token in member_tokens.values():
+        (out / f"members/{token}.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        listed[f"members/{token}.ics"] = "old"
+    (out / ".peerlearn-feeds.json").write_text(json.dumps({**listed, "../../outside.ics": "x"}))
+    (tmp_path / "outside.ics").write_text("not ours")
+    result = demo_env.run("feeds", "build", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"{len(member_tokens)} removed" in result.stdout
+    assert f"{len(member_tokens)} member feed(s) not written: give --private-dir" in result.stderr
+    assert not (out / "members").exists() and (tmp_path / "outside.ics").read_text() == "not ours"
+    names = [str(path.relative_to(out)) for path in out.rglob("*")]
+    published = " ".join(names) + "".join(path.read_text() for path in out.rglob("*") if path.is_file())
+    assert "networks/pes.ics" in names and not any(token in published for token in member_tokens.values())
+    help_text = demo_env.run("feeds", "build", "--help").stdout
+    assert "--private-dir" in help_text and "Without it, member feeds are not written" in help_text
+
+
+def test_the_private_folder_served_as_files_lists_nothing(demo_env, tmp_path):
+    """A web server that would list a folder finds a placeholder page instead (here Python's http.server)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    out = tmp_path / "site"
+    build(demo_env, out)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(private_of(out))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pages = {}
+        for path in ("/", "/members/"):
+            for _attempt in range(100):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                        pages[path] = response.read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        token = tokens(demo_env)[3]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/members/{token}.ics", timeout=5) as response:
+            feedcheck.events(response.read())  # the feed itself answers to its URL
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert set(pages) == {"/", "/members/"}
+    assert all("Nothing to list here" in page for page in pages.values())
+    assert not any(token in page for page in pages.values() for token in tokens(demo_env).values())
+
+
+def test_nothing_the_demo_publishes_names_a_member_token_outside_the_member_feeds(env, tmp_path):
+    """``demo --publish public``: feeds, logs, reports and the website; member feeds in ``public-private``."""
+    env.load("esf_migration", "integration_network", "mutual_learning", "pes", "site")
+    public = tmp_path / "public"
+    result = env.run("demo", "--publish", str(public))
+    assert result.exit_code == 0, result.output
+    member_tokens = set(tokens(env).values())
+    assert len(member_tokens) >= 30
+    private = tmp_path / "public-private"
+    assert str(private) in result.stdout
+
+    def leaks(root, allowed=lambda path: False):
+        found = []
+        for path in root.rglob("*"):
+            data = path.read_bytes() if path.is_file() else b""
+            for token in member_tokens:
+                if (token in str(path.relative_to(root)) or token.encode() in data) and not allowed(path):
+                    found.append((str(path.relative_to(root)), token))
+        return found
+
+    assert (public / "index.html").exists() and (public / "logs" / "changes.csv").exists()
+    assert (public / "feeds" / "networks" / "pes.ics").exists() and not (public / "feeds" / "members").exists()
+    assert leaks(public) == []
+    # in the private folder, a token names its own feed and nothing else
+    feeds_of = {path.stem: path for path in (private / "feeds" / "members").glob("*.ics")}
+    assert set(feeds_of) == member_tokens
+    assert leaks(private, allowed=lambda path: path.suffix == ".ics" and path.parent.name == "members") == []
+    for token, path in feeds_of.items():
+        assert not any(other.encode() in path.read_bytes() for other in member_tokens)

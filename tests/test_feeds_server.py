@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,9 +11,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import formatdate, parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
 import feedcheck
+import icalendar
 import pytest
 
 import peerlearn
@@ -195,3 +199,315 @@ def test_served_member_feed_holds_its_activities_and_sessions(server):
     assert fetch(url, headers={"If-None-Match": headers["ETag"]})[0] == 200  # the feed changed under its ETag
     events = feedcheck.events(fetch(url)[2])
     assert workshop in events and events[workshop]["start"] == datetime.fromisoformat(sessions["workshop-2"]["start"])
+
+
+# -- a threaded server while another process writes -------------------------------------------------------------
+
+ROUNDS = 200
+
+
+def _start_serve(db, *extra):
+    """``peerlearn serve`` in its own process on a free port; returns (process, base URL, log file)."""
+    import tempfile
+
+    log_file = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from peerlearn.cli import main; main()", "serve", "--port", "0", *extra],
+        env={**os.environ, "PEERLEARN_DB": str(db)}, stderr=log_file, stdout=subprocess.DEVNULL, text=True)
+    for _attempt in range(300):
+        found = re.search(r"Serving calendar feeds on (http://127\.0\.0\.1:\d+)/", open(log_file.name).read())
+        if found:
+            return process, found.group(1), log_file.name
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail(f"the server did not start: {open(log_file.name).read()}")
+
+
+def test_threaded_server_shows_every_write_of_another_process_on_the_next_request(env):
+    """``serve --threads 8`` in one process; this one writes 200 rounds and each shows on the very next request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from peerlearn import activities, members
+    from peerlearn.models import Activity, Member
+    from peerlearn.store import Registry
+
+    def write(change):
+        with Registry.open(env.db, actor="tester") as registry:  # opened and closed as each command does
+            with registry.transaction():
+                return change(registry)
+
+    zone = ZoneInfo("Europe/Brussels")
+    first = datetime(2031, 1, 6, 9, 0, tzinfo=zone)
+
+    def add_all(registry):
+        member = members.add(registry, Member(name="Bundesagentur", country="DE"), join=[("pes", "member")])
+        ids = [activities.add(registry, Activity(network="pes", kind="event", title=f"Event {day}",
+                                                 start=first + timedelta(days=day),
+                                                 end=first + timedelta(days=day, hours=1))).id
+               for day in range(ROUNDS)]
+        return member.id, ids
+
+    def event(body, uid):
+        return next(e for e in icalendar.Calendar.from_ical(body).walk("VEVENT") if e["UID"] == uid)
+
+    member_id, ids = write(add_all)
+    process, base, log_path = _start_serve(env.db, "--threads", "8")
+    answers = []
+
+    def get_all(*paths):
+        with ThreadPoolExecutor(len(paths)) as pool:  # at once, so that the server's threads share the work
+            found = list(pool.map(lambda path: fetch(f"{base}{path}"), paths))
+        answers.extend(status for status, _headers, _body in found)
+        return found
+
+    try:
+        old = token(env, member_id)
+        for number, activity_id in enumerate(ids):
+            new = write(lambda registry: members.rotate_token(registry, member_id)).feed_token
+            (gone, _h, _b), (kept, _h, _b) = get_all(f"/members/{old}.ics", f"/members/{new}.ics")
+            assert (gone, kept) == (404, 200), number
+            old = new
+
+            moved = first + timedelta(days=number, hours=5)
+            uid = write(lambda registry: activities.reschedule(registry, activity_id, moved)).uid
+            (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
+            assert (status, again, body) == (200, 200, same) and event(body, uid)["DTSTART"].dt == moved, number
+
+            write(lambda registry: activities.cancel(registry, activity_id))
+            (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
+            assert (status, again, body) == (200, 200, same) and event(body, uid)["STATUS"] == "CANCELLED", number
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    logged = open(log_path).read()
+    assert 500 not in answers and " 500 " not in logged and "Traceback" not in logged
+    assert len(answers) == ROUNDS * 6
+
+
+def test_opening_the_registry_again_keeps_the_locks_the_process_holds(env, tmp_path):
+    """As each new server thread does; a plain open()/close() of the file would drop the process's POSIX locks."""
+    from peerlearn.store import Registry
+
+    assert env.run("init").exit_code == 0
+    held = Registry.open(env.db)
+    try:
+        held.query("SELECT count(*) FROM members")  # in WAL mode the connection now holds a lock on the file
+        Registry.open(env.db, create=False).close()
+        # Another process writes and closes. Were it the last to hold the file, it would checkpoint and delete
+        # the WAL under the connection still open here.
+        script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE other (x)');"
+                  " c.commit(); c.close()")
+        subprocess.run([sys.executable, "-c", script, str(env.db)], check=True, timeout=60)
+        assert os.path.exists(f"{env.db}-wal")
+        assert held.one("SELECT name FROM sqlite_master WHERE name = 'other'")
+    finally:
+        held.close()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "text"])
+def test_a_registry_path_that_is_no_database_is_refused_without_reading_it(tmp_path, kind):
+    from peerlearn.errors import RegistryError
+    from peerlearn.store import Registry
+
+    path = tmp_path / "registry.db"
+    if kind == "fifo":
+        os.mkfifo(path)  # a plain open() would wait here for a writer forever
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_text("minutes of the last meeting\n")
+    with pytest.raises(RegistryError, match="not a regular file|a folder|not an SQLite database"):
+        Registry.open(path, create=False)
+    if kind == "text":
+        assert path.read_text() == "minutes of the last meeting\n"
+
+
+def _serve_in_thread(app):
+    import waitress.server
+
+    httpd = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=1)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    return httpd, thread, f"http://127.0.0.1:{httpd.effective_port}"
+
+
+def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env, monkeypatch):
+    """A request fails with its connection inside a read transaction (an old snapshot); the next sees the write."""
+    from peerlearn import feeds
+    from peerlearn.server import FeedApp
+
+    render = feeds.render
+    failures = []
+
+    def failing_once(registry, feed, **options):
+        if not failures:
+            failures.append(feed.name)
+            registry.db.conn.execute("BEGIN")
+            registry.db.conn.execute("SELECT count(*) FROM activities").fetchone()  # holds this snapshot
+            raise RuntimeError("failed half way")
+        return render(registry, feed, **options)
+
+    monkeypatch.setattr(feeds, "render", failing_once)
+    httpd, thread, base = _serve_in_thread(FeedApp(demo_env.db))  # one thread: the next request reuses it
+    try:
+        activity = conference(demo_env)
+        url = f"{base}/activities/{activity['id']}.ics"
+        assert fetch(url)[0] == 500
+        assert demo_env.run("activities", "cancel", str(activity["id"])).exit_code == 0
+        status, _headers, body = fetch(url)
+        assert status == 200 and feedcheck.events(body)[activity["uid"]]["status"] == "CANCELLED"
+    finally:
+        httpd.close()
+        thread.join(timeout=5)
+
+
+def test_a_replaced_registry_file_is_served_from_the_next_request(env, tmp_path):
+    """Restoring a backup or ``demo --force`` renames another file over the registry: the server follows."""
+    from peerlearn.server import FeedApp
+
+    other = tmp_path / "other.db"
+    assert env.run("init").exit_code == 0 and env.run("--db", str(other), "init").exit_code == 0
+    assert env.run("--db", str(other), "activities", "add", "--network", "pes", "--kind", "event", "--title",
+                   "Only in the new file", "--start", "2031-05-05 10:00", "--end", "11:00").exit_code == 0
+    httpd, thread, base = _serve_in_thread(FeedApp(env.db))
+    try:
+        assert b"Only in the new file" not in fetch(f"{base}/networks/pes.ics")[2]
+        os.replace(other, env.db)
+        status, _headers, body = fetch(f"{base}/networks/pes.ics")
+        assert status == 200 and "Only in the new file" in feedcheck.unfold(body)
+    finally:
+        httpd.close()
+        thread.join(timeout=5)
+
+
+def test_last_modified_and_if_modified_since(server):
+    base, env = server
+    url = f"{base}/networks/mutual_learning.ics"
+    for _attempt in range(100):  # the date is sent once the registry's last write is two seconds old
+        status, headers, body = fetch(url)
+        if "Last-Modified" in headers:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("no Last-Modified")
+    stamp = headers["Last-Modified"]
+    modified = parsedate_to_datetime(stamp)
+    assert stamp.endswith(" GMT") and modified <= parsedate_to_datetime(headers["Date"])
+    assert fetch(url, headers={"If-Modified-Since": stamp})[0] == 304
+    later = formatdate(modified.timestamp() + 1, usegmt=True)
+    assert fetch(url, headers={"If-Modified-Since": later})[0] == 304
+    earlier = formatdate(modified.timestamp() - 1, usegmt=True)
+    assert fetch(url, headers={"If-Modified-Since": earlier})[0] == 200
+    # If-None-Match decides when both are sent; a date that is no date, or lies in the future, is ignored
+    assert fetch(url, headers={"If-Modified-Since": stamp, "If-None-Match": '"other"'})[0] == 200
+    assert fetch(url, headers={"If-Modified-Since": earlier, "If-None-Match": headers["ETag"]})[0] == 304
+    assert fetch(url, headers={"If-Modified-Since": "yesterday"})[0] == 200
+    assert fetch(url, headers={"If-Modified-Since": formatdate(time.time() + 3600, usegmt=True)})[0] == 200
+
+    activity = conference(env)
+    assert env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-03-04 09:30").exit_code == 0
+    status, headers, body = fetch(url, headers={"If-Modified-Since": stamp})  # at once: the write is seen
+    assert status == 200 and feedcheck.events(body)[activity["uid"]]["start"].isoformat() == "2031-03-04T08:30:00+00:00"
+    for _attempt in range(100):
+        status, headers, _body = fetch(url, headers={"If-Modified-Since": stamp})
+        assert status == 200
+        if "Last-Modified" in headers:
+            break
+        time.sleep(0.1)
+    assert parsedate_to_datetime(headers["Last-Modified"]) > modified
+    assert fetch(url, headers={"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+
+
+def test_the_window_error_names_the_flag_in_the_cli_and_the_parameter_over_http(server):
+    base, env = server
+    status, _headers, body = fetch(f"{base}/networks/pes.ics?from=2030-01-01&to=2029-01-01")
+    assert status == 400 and body == b"query parameter 'to': the window ends before it starts\n"
+    status, _headers, body = fetch(f"{base}/networks/pes.ics?from=soon")
+    assert status == 400 and body.startswith(b"query parameter 'from': ")
+    result = env.run("export", "ics", "--network", "pes", "--from", "2030-01-01", "--to", "2029-01-01")
+    assert result.exit_code == 1 and result.stderr == "Error: --to: the window ends before it starts\n"
+
+
+# -- member tokens: looked up by an indexed hash ----------------------------------------------------------------
+
+
+def test_member_tokens_are_found_through_the_index_of_their_hashes(demo_env):
+    import hashlib
+
+    from peerlearn import members
+
+    with demo_env.open() as registry:
+        rows = registry.query("SELECT id, feed_token, feed_token_hash FROM members")
+        assert rows and all(row["feed_token_hash"] == hashlib.sha256(row["feed_token"].encode()).hexdigest()
+                            for row in rows)
+        plan = " ".join(str(step) for step in registry.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM members WHERE feed_token_hash = ?", ["x"]).fetchall())
+        assert "USING INDEX members_by_feed_token_hash" in plan or "USING COVERING INDEX" in plan
+        assert members.by_feed_token(registry, rows[3]["feed_token"]) == rows[3]["id"]
+        assert members.by_feed_token(registry, rows[3]["feed_token"][:-1]) is None
+    rotated = demo_env.run("members", "rotate-token", str(rows[3]["id"]))
+    assert rotated.exit_code == 0
+    imported = demo_env.db.parent / "more.csv"
+    imported.write_text("name,country,network\nArbetsförmedlingen Syd,SE,pes\n", encoding="utf-8")
+    assert demo_env.run("members", "import", str(imported)).exit_code == 0, "bulk import"
+    assert demo_env.run("members", "add", "Ministry of Labour", "--country", "MT").exit_code == 0
+    assert demo_env.run("members", "edit", "Ministry of Labour", "--name", "Ministry for Labour").exit_code == 0
+    with demo_env.open() as registry:
+        for row in registry.query("SELECT id, feed_token, feed_token_hash FROM members"):
+            assert row["feed_token_hash"] == hashlib.sha256(row["feed_token"].encode()).hexdigest(), row["id"]
+            assert members.by_feed_token(registry, row["feed_token"]) == row["id"]
+        assert members.by_feed_token(registry, rows[3]["feed_token"]) is None  # the rotated one
+
+
+def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp_path):
+    """A registry from before the hashes gets them; a row another tool wrote without one is still found."""
+    from sqlite_utils.db import Database
+
+    from peerlearn import members
+    from peerlearn.migrations import migrations
+    from peerlearn.store import Registry
+
+    path = tmp_path / "old.db"
+    old = Database(str(path))
+    migrations.apply(old, stop_before="m006_feed_token_hashes")
+    for number in range(3):
+        old["members"].insert({"name": f"Ministry {number}", "name_key": f"ministry {number}", "country": "BE",
+                               "feed_token": f"old-token-{number}", "created_at": "2020-01-01T00:00:00+00:00"})
+    old.close()
+    with Registry.open(path, actor="tester") as registry:
+        assert members.by_feed_token(registry, "old-token-2") == 3
+        registry.db.execute("INSERT INTO members (name, name_key, country, feed_token, created_at)"
+                            " VALUES ('Other', 'other', 'BE', 'written-elsewhere', '2020-01-01')")
+        assert members.by_feed_token(registry, "written-elsewhere") == 4
+        # a token changed by a tool that left the hash behind answers to neither the old nor the new token
+        registry.db.execute("UPDATE members SET feed_token = 'changed-elsewhere' WHERE id = 1")
+        assert members.by_feed_token(registry, "changed-elsewhere") is None
+        assert members.by_feed_token(registry, "old-token-0") is None
+
+
+def test_an_event_leaving_the_window_moves_last_modified(env):
+    """Time alone changes a feed when an old event leaves its six-month window; If-Modified-Since sees it."""
+    from peerlearn.server import FeedApp
+
+    assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Winter event",
+                   "--start", "2031-01-06 09:00", "--end", "10:00").exit_code == 0
+    uid = json.loads(env.run("activities", "list", "--json").stdout)[0]["uid"]
+    moment = [datetime(2031, 7, 6, 12, 0, tzinfo=ZoneInfo("UTC")).timestamp()]  # 181 days after it ended
+    app = FeedApp(env.db, clock=lambda: moment[0])
+    moment[0] += 3600  # the server has run for an hour
+    httpd, thread, base = _serve_in_thread(app)
+    try:
+        url = f"{base}/networks/pes.ics"
+        status, headers, body = fetch(url)
+        assert status == 200 and uid in feedcheck.events(body)
+        stamp = headers["Last-Modified"]
+        assert fetch(url, headers={"If-Modified-Since": stamp})[0] == 304
+        moment[0] += 3 * 86400  # nothing written, but the event has left the window
+        status, headers, body = fetch(url, headers={"If-Modified-Since": stamp})
+        assert status == 200 and uid not in feedcheck.events(body)
+        assert parsedate_to_datetime(headers["Last-Modified"]) > parsedate_to_datetime(stamp)
+    finally:
+        httpd.close()
+        thread.join(timeout=5)

@@ -15,7 +15,8 @@ from .common import Env, note, pass_env
 @click.option("--force", is_flag=True, help="Replace the registry file if it already exists.")
 @click.option("--publish", "publish_dir", type=click.Path(file_okay=False),
               help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
-                   " reports and the change log (logs/), and the event website when the site plugin is loaded.")
+                   " reports and the change log (logs/), and the event website when the site plugin is loaded."
+                   " Member feeds, which are private, go beside it, to <folder>-private/feeds/members/.")
 @click.pass_context
 @pass_env
 def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> None:
@@ -81,7 +82,10 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
 
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    run("feeds", "build", str(folder / "feeds"))
+    # member feeds are named by their secret tokens: outside the published folder, in the same layout
+    private = folder.resolve().with_name(f"{folder.resolve().name}-private")
+    private.mkdir(exist_ok=True)
+    run("feeds", "build", str(folder / "feeds"), "--private-dir", str(private / "feeds"))
     with Registry.open(registry_path, create=False) as registry:
         slugs = sorted(networks.known(registry))
     year = dt.date.today().year
@@ -91,7 +95,8 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
         run("report", "--network", slug, "--year", str(year), "--format", "html",
             "-o", str(logs / f"{slug}-report-{year}.html"))
     run("changes", "--format", "csv", "-o", str(logs / "changes.csv"))
-    published = [f"feeds in {folder / 'feeds'}", f"logs and {year} reports in {logs}"]
+    published = [f"feeds in {folder / 'feeds'}", f"member feeds (private) in {private / 'feeds' / 'members'}",
+                 f"logs and {year} reports in {logs}"]
     if "site" in root.list_commands(ctx.find_root()):
         run("site", "build", str(folder))
         published.append(f"the event website at {folder / 'index.html'}")

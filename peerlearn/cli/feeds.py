@@ -55,13 +55,27 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
                             end=_window("--to", to))
     with env.registry() as registry:
-        feed = feeds.resolve(registry, query)
+        try:
+            feed = feeds.resolve(registry, query)
+        except ValidationError as error:
+            raise _with_flag(error) from None
         if output == "-":
             count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
         else:
             with AtomicFile(Path(output)) as out:
                 count = exporter.write(feed, out, registry=registry, url=url)
     note(f"Exported {count} event(s): {feed.name}.")
+
+
+def _with_flag(error: Exception) -> Exception:
+    """The library names the window's fields (``to: ...``); here they are options (``--to: ...``)."""
+    from ..errors import ValidationError
+
+    text = str(error)
+    for field in ("from", "to"):
+        if text.startswith(f"{field}: "):
+            return ValidationError(f"--{text}")
+    return error
 
 
 class _Utf8:
@@ -81,20 +95,32 @@ def feeds() -> None:
 
 @feeds.command()
 @click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--private-dir", type=click.Path(file_okay=False),
+              help="Folder for the member feeds (members/<token>.ics), outside FOLDER; serve it without directory"
+                   " listings. Without it, member feeds are not written.")
 @click.option("--base-url", default="", help="Public http(s) address of FOLDER, for the index and feed URLs.")
 @pass_env
-def build(env, folder, base_url) -> None:
-    """Write every network, activity and member feed and an index into FOLDER.
+def build(env, folder, private_dir, base_url) -> None:
+    """Write every network and activity feed and an index into FOLDER.
 
-    Only files whose content changed are rewritten, each through a temporary
-    file and a rename. Member feeds are named by their secret token.
+    Member feeds are private: each is named by its member's secret token, so
+    they go to a separate folder, --private-dir, apart from FOLDER (neither
+    inside the other); nothing in FOLDER names them. Without --private-dir no member feed
+    is written (peerlearn serve still answers them), and member feeds an
+    earlier build left in FOLDER are removed. Only files whose content changed
+    are rewritten, each through a temporary file and a rename.
     """
     from .. import publish
 
     with env.registry() as registry:
-        report = publish.build(registry, folder, base_url=base_url)
-    click.echo(f"{report.feeds} feed(s) in {folder}: {len(report.written)} file(s) written, "
-               f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
+    click.echo(f"{report.feeds} feed(s) in {folder}" + (f" and {private_dir}" if private_dir else "")
+               + f": {len(report.written)} file(s) written, {report.unchanged} unchanged,"
+               f" {len(report.removed)} removed.")
+    if private_dir:
+        note(f"{report.private} member feed(s) in {private_dir}: serve it without directory listings.")
+    elif report.left_out:
+        note(f"{report.left_out} member feed(s) not written: give --private-dir, a folder outside {folder}.")
 
 
 @click.command()
