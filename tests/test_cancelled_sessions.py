@@ -188,12 +188,18 @@ def test_one_command_raises_the_activitys_sequence_once(mlc, tmp_path):
 
 def test_incremental_feed_build_equals_a_fresh_one_after_a_cancellation(mlc, tmp_path):
     env, conference = mlc
-    _ok(env.run("feeds", "build", str(tmp_path / "live")))
+    def build(name):
+        _ok(env.run("feeds", "build", str(tmp_path / name), "--private-dir", str(tmp_path / f"{name}-private")))
+
+    def files(name):
+        return {path.relative_to(folder): path.read_bytes() for folder in (tmp_path / name, tmp_path / f"{name}-private")
+                for path in folder.rglob("*.ics")}
+
+    build("live")
     _ok(env.run("sessions", "cancel", str(conference["id"]), "workshop-3"))
-    _ok(env.run("feeds", "build", str(tmp_path / "live")))
-    _ok(env.run("feeds", "build", str(tmp_path / "fresh")))
-    live = {p.relative_to(tmp_path / "live"): p.read_bytes() for p in (tmp_path / "live").rglob("*.ics")}
-    fresh = {p.relative_to(tmp_path / "fresh"): p.read_bytes() for p in (tmp_path / "fresh").rglob("*.ics")}
+    build("live")
+    build("fresh")
+    live, fresh = files("live"), files("fresh")
     assert live == fresh
     member_files = [data for path, data in live.items() if path.parts[0] == "members"
                     and b"CANCELLED: Workshop 3" in data.replace(b"\r\n ", b"")]
