@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, parse_day, pass_env
+from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
+                     pass_env)
 
 ROLE_HELP = "Role in the network: member, observer, secretariat or chair."
 
@@ -108,7 +109,7 @@ def edit(env, member, name, country, category, email, member_type, dry_run) -> N
         raise click.UsageError("nothing to change: give at least one option")
     updated = env.write(lambda registry: lib.edit(registry, member, **values), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Updated member #{updated.id}: {updated.name} ({updated.country}).")
+        click.echo(one_line(f"Updated member #{updated.id}: {updated.name} ({updated.country})."))
 
 
 @members.command()
@@ -121,7 +122,7 @@ def remove(env, member, dry_run) -> None:
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Removed member #{removed.id}: {removed.name}.")
+        click.echo(one_line(f"Removed member #{removed.id}: {removed.name}."))
 
 
 @members.command(name="import")
