@@ -233,3 +233,22 @@ def m005_logs(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS participations_by_activity_status ON participations(activity_id, status, member_id)"
     )
+
+
+@migrations()
+def m011_text(db: Database) -> None:
+    """Name keys NFC-normalised: ``Café`` typed precomposed or decomposed is one member, one person.
+
+    Only the keys (``members.name_key``, ``roles.person_key``) are
+    recomputed; names stay as stored. Where two members of one country
+    already hold names that now share a key, the one whose key would change
+    keeps its old key (``UPDATE OR IGNORE``), so the registry still opens;
+    ``members show`` finds it by number.
+    """
+    from .text import name_key
+
+    db.conn.create_function("peerlearn_name_key", 1, name_key, deterministic=True)
+    db.execute("UPDATE OR IGNORE members SET name_key = peerlearn_name_key(name)"
+               " WHERE name_key != peerlearn_name_key(name)")
+    db.execute("UPDATE roles SET person_key = peerlearn_name_key(name)"
+               " WHERE person_key != peerlearn_name_key(name)")

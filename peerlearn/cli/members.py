@@ -7,7 +7,9 @@ import click
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
                      pass_env)
 
-ROLE_HELP = "Role in the network: member, observer, secretariat or chair."
+#: The roles of a membership (``peerlearn.models.MEMBERSHIP_ROLES``; spelt here so that --help loads no model).
+ROLES = ["member", "observer", "secretariat", "chair"]
+ROLE_HELP = "Role in the network."
 
 
 @click.group()
@@ -33,7 +35,7 @@ def _public_row(member, memberships=()) -> dict:
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), default="organisation",
               show_default=True, help="An organisation or a person.")
 @click.option("--network", "join_networks", multiple=True, help="Join this network too (repeatable).")
-@click.option("--role", default="member", show_default=True, help=ROLE_HELP)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @dry_run_option
 @json_option
 @pass_env
@@ -163,7 +165,7 @@ def export(env, network, include_email, output) -> None:
 @members.command()
 @click.argument("member")
 @click.argument("network")
-@click.option("--role", default="member", show_default=True, help=ROLE_HELP)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @click.option("--since", help="Date the membership began (YYYY-MM-DD).")
 @click.option("--until", help="Date it ends (YYYY-MM-DD).")
 @dry_run_option
