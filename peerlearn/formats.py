@@ -65,10 +65,12 @@ def _csv_value(text, value: Any) -> Any:
 
 
 def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
-    """One JSON object a line, keys in column order, lists and dicts kept whole."""
+    """One JSON object a line, keys in column order, lists and dicts kept whole (control characters escaped)."""
+    from .text import json_safe
+
     for record in records:
         line = {column.name: record.get(column.name) for column in columns}
-        out.write(json.dumps(line, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+        out.write(json_safe(json.dumps(line, ensure_ascii=False, separators=(", ", ": "))) + "\n")
 
 
 def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",

@@ -165,6 +165,19 @@ def escape_controls(text: str, *, keep: str = "") -> str:
     return _TERMINAL_BAD.sub(lambda found: found.group() if found.group() in keep else shown(found.group()), text)
 
 
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_safe(json_text: str) -> str:
+    """JSON text with DEL, C1 controls and U+2028/2029 written as ``\\u`` escapes, as JSON writes C0 ones.
+
+    The same data for any JSON reader; nothing left that a terminal could act on.
+    """
+    if not _JSON_RAW.search(json_text):
+        return json_text
+    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", json_text)
+
+
 def clean(text: str) -> str:
     """``text`` for a calendar feed or a web page: line ends made LF, other controls replaced by U+FFFD."""
     if not _MULTI_LINE_BAD.search(text) and "\r" not in text:

@@ -135,7 +135,8 @@ READS = [
     ["sessions", "list", "1", "--json"], ["networks", "show", "baltic", "--json"], ["changes", "--json"],
     ["members", "export"], ["agenda", "export", "1"],
     ["log", "--network", "pes", "--format", "csv"], ["log", "--network", "pes", "--format", "md"],
-    ["changes", "--format", "md"], ["report", "--network", "pes", "--year", "2027"],
+    ["changes", "--format", "md"], ["changes", "--format", "jsonl"], ["log", "--network", "pes", "--format", "jsonl"],
+    ["report", "--network", "pes", "--year", "2027"],
 ]
 
 
@@ -151,6 +152,8 @@ def test_json_keeps_the_stored_text_exactly_and_escaped(hostile):
     assert activity["title"] == TITLE and activity["online_url"] == "javascript:alert(3)"
     assert [m["name"] for m in json.loads(hostile.run("members", "list", "--json").stdout)] == [MEMBER]
     assert json.loads(hostile.run("sessions", "list", "1", "--json").stdout)[0]["title"] == SESSION
+    log = [json.loads(line) for line in hostile.run("log", "--network", "pes", "--format", "jsonl").stdout.splitlines()]
+    assert log[0]["title"] == TITLE
 
 
 def test_tables_show_control_characters_escaped(hostile):

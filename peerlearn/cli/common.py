@@ -166,10 +166,10 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show
 def echo_json(data: Any) -> None:
     """Print ``data`` as JSON; DEL, C1 controls and Unicode line breaks are ``\\u`` escapes too, like C0."""
     import json
-    import re
 
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-    click.echo(re.sub("[\x7f-\x9f\u2028\u2029]", lambda found: f"\\u{ord(found.group()):04x}", text))
+    from ..text import json_safe
+
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
 
 
 def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.") -> None:
