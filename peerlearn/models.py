@@ -3,7 +3,10 @@
 Models are frozen: change one with ``attrs.evolve`` so that a validator runs
 again. Validators check what a record can check alone (a country is ISO, an
 activity ends after it starts); rules that need a network or the registry
-belong to plugins and the store.
+belong to plugins and the store. Every text field holds to the text rule of
+:mod:`peerlearn.text` (one line, or several for descriptions and notes; names
+in NFC) and every link to :mod:`peerlearn.urls` (http or https); a model
+built from a stored row keeps text from before those rules as it was.
 """
 
 from __future__ import annotations

@@ -211,13 +211,14 @@ class Registry:
             raise RuntimeError("changes are recorded only inside Registry.transaction()")
         if not rows:
             return
-        last_id = self.db.conn.execute("SELECT max(id) FROM changes").fetchone()[0] or 0
         self.db.conn.executemany(
             "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        self.pending_changes.extend_rows(rows, first_id=last_id + 1)
+        # One statement under the write lock: the rows got consecutive ids ending at the largest.
+        last_id = self.db.conn.execute("SELECT max(id) FROM changes").fetchone()[0]
+        self.pending_changes.extend_rows(rows, first_id=last_id - len(rows) + 1)
 
     # -- reading ----------------------------------------------------------
 

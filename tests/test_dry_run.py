@@ -170,3 +170,25 @@ def test_a_large_import_counts_every_change(ready, tmp_path):
     last = _last_change_id(ready)
     assert ready.run("members", "import", str(path)).exit_code == 0
     assert len(_changes_after(ready, last)) == 4000
+
+
+def test_plugins_hear_every_change_an_import_records(ready, tmp_path):
+    from peerlearn import hookimpl
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def peerlearn_changed(self, change):
+            heard.append((change.id, change.action, change.entity, change.entity_id, change.after["name"]
+                          if change.entity == "member" else change.network))
+
+    ready.register(Listener(), name="listener")
+    last = _last_change_id(ready)
+    assert ready.run("members", "import", str(tmp_path / "members.csv")).exit_code == 0
+    recorded = _changes_after(ready, last)
+    assert heard == [(row["id"], row["action"], row["entity"], row["entity_id"],
+                      json.loads(row["after"])["name"] if row["entity"] == "member" else row["network"])
+                     for row in recorded]
+    assert [entry[1:3] for entry in heard] == [("create", "member"), ("join", "membership"),
+                                               ("create", "member"), ("join", "membership"), ("create", "member")]
