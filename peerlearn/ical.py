@@ -127,17 +127,20 @@ def make_safe(event: icalendar.Event) -> None:
     TEXT value (a line break is written as ``\\n``): each is replaced by
     U+FFFD. A ``URL`` that is not http(s) is left out.
     """
-    for name in list(event):
+    unsafe = [name for name, value in event.items()
+              if any(_safe_value(name, item) is not item for item in (value if isinstance(value, list) else (value,)))]
+    for name in unsafe:
         value = event[name]
         items = value if isinstance(value, list) else [value]
         safe = [item for item in (_safe_value(name, item) for item in items) if item is not None]
         if not safe:
             del event[name]
-        elif any(new is not old for new, old in zip(safe, items)) or len(safe) != len(items):
+        else:
             event[name] = safe if isinstance(value, list) else safe[0]
 
 
 def _safe_value(name: str, item):
+    """``item`` itself where it is safe; else a cleaned copy, or None for a link to leave out."""
     if name == "URL":
         return item if web_link(str(item)) else None
     if isinstance(item, icalendar.vText):
