@@ -38,7 +38,7 @@ def output_text(output: dict) -> str:
 
 
 def _join(text_of):
-    return lambda items: "; ".join(text_of(item) for item in items or ())
+    return lambda items: plain_text("; ".join(text_of(item) for item in items or ()))
 
 
 COLUMNS = [

@@ -25,10 +25,18 @@ KIND_LABELS = {"activity-log": "the activity log", "change-log": "the change log
 
 
 def plain_text(value: Any) -> str:
-    """One line of text for a value: lists joined by ``; ``, dicts as ``key value`` pairs."""
+    """One line of text for a value: lists joined by ``; ``, dicts as ``key value`` pairs.
+
+    Runs of whitespace become one space; a control character (in a row
+    stored before they were refused) is written as an escape, ``\\x1b``.
+    """
     kind = type(value)
     if kind is str:
-        return value if value.isprintable() and "  " not in value else " ".join(value.split())
+        if value.isprintable() and "  " not in value:
+            return value
+        from .text import escape_controls
+
+        return escape_controls(" ".join(value.split()))
     if value is None:
         return ""
     if kind is int:

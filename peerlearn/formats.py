@@ -10,7 +10,11 @@ bytes.
 Safety: a CSV cell that a spreadsheet would run as a formula (it begins with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an
 apostrophe; HTML is written by Jinja2 with autoescaping on, so text from the
-registry is always shown as text; Markdown escapes what would become markup.
+registry is always shown as text, with any control character (in a row stored
+before they were refused) replaced, under a Content-Security-Policy that lets
+the page run no script and fetch nothing; Markdown escapes what would become
+markup. Every flat format shows text through :func:`peerlearn.exports.plain_text`,
+which writes control characters as escapes (``\\x1b``).
 """
 
 from __future__ import annotations
@@ -61,10 +65,12 @@ def _csv_value(text, value: Any) -> Any:
 
 
 def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
-    """One JSON object a line, keys in column order, lists and dicts kept whole."""
+    """One JSON object a line, keys in column order, lists and dicts kept whole (control characters escaped)."""
+    from .text import json_safe
+
     for record in records:
         line = {column.name: record.get(column.name) for column in columns}
-        out.write(json.dumps(line, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+        out.write(json_safe(json.dumps(line, ensure_ascii=False, separators=(", ", ": "))) + "\n")
 
 
 def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
@@ -123,8 +129,20 @@ def templates():
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_shown,
         )
     return _environment
+
+
+def _shown(value: Any) -> Any:
+    """A value as a page shows it: control characters replaced (see :func:`peerlearn.text.clean`)."""
+    from markupsafe import Markup
+
+    from .text import clean
+
+    if isinstance(value, Markup):
+        return Markup(clean(str(value)))
+    return clean(value) if isinstance(value, str) else value
 
 
 @hookimpl

@@ -144,7 +144,9 @@ def peerlearn_site_blocks(
     ``Markup("<p>{}</p>").format(text)``; start it with an ``<h2>`` to give it
     a heading), a plain ``str`` is shown as a paragraph of text, escaped.
     Keep to semantic HTML without scripts so pages stay readable and
-    printable. Return nothing (``None`` or ``[]``) to leave the page alone.
+    printable: every page carries a Content-Security-Policy that lets it
+    load only its own stylesheet and run no script at all. Return nothing
+    (``None`` or ``[]``) to leave the page alone.
     """
 
 
@@ -168,6 +170,9 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     ``X-`` properties, a URL. Never put private data (an email address) in
     it: feeds are public. Return nothing. UID, DTSTAMP and SEQUENCE belong
     to peerlearn; a plugin that changes them breaks subscribed calendars.
+    After the hooks, a ``URL`` that is not ``http(s)`` is removed and any
+    control character in a TEXT value is replaced by U+FFFD, as for
+    peerlearn's own values.
     """
 
 

@@ -17,6 +17,8 @@ from icalendar.parser import Contentline
 
 from . import plugins
 from .errors import ValidationError
+from .text import clean
+from .urls import web_link
 
 if TYPE_CHECKING:  # pragma: no cover
     from .feed_events import SessionEvent
@@ -24,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PRODID = "-//peerlearn//peerlearn calendar feeds//EN"
 #: Raise when the text of a block changes for the same data, so cached blocks are rebuilt.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 #: How often calendar clients should fetch a feed again.
 REFRESH = dt.timedelta(hours=6)
 STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "completed": "CONFIRMED"}
@@ -75,12 +77,13 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
     place = location(activity)
     if place:
         event.add("location", place)
-    if activity.online_url:
+    if web_link(activity.online_url):
         event.add("url", activity.online_url)
     event.add("categories", [activity.kind.replace("_", " "), network.acronym or network.name, *activity.themes])
     event.add("class", "PUBLIC")
     event.add("transp", "OPAQUE")
     plugins.ical_event(network=network, activity=activity, event=event, session=None)
+    make_safe(event)
     return event
 
 
@@ -104,7 +107,7 @@ def session_event(network: Network, activity: Activity, session: SessionEvent, *
     place = ", ".join(part for part in (session.room, location(activity)) if part)
     if place:
         event.add("location", place)
-    if activity.online_url:
+    if web_link(activity.online_url):
         event.add("url", activity.online_url)
     event.add("related-to", activity.uid, parameters={"RELTYPE": "PARENT"})
     categories = [session.kind or "session", network.acronym or network.name]
@@ -113,7 +116,49 @@ def session_event(network: Network, activity: Activity, session: SessionEvent, *
     event.add("categories", categories)
     event.add("class", "PUBLIC")
     plugins.ical_event(network=network, activity=activity, event=event, session=session)
+    make_safe(event)
     return event
+
+
+def make_safe(event: icalendar.Event) -> None:
+    """Keep every TEXT value free of control characters and every URL a web link.
+
+    What the models accept already is; this covers rows stored before the
+    rules and what plugins add. RFC 5545 allows no control character in a
+    TEXT value (a line break is written as ``\\n``): each is replaced by
+    U+FFFD. A ``URL`` that is not http(s) is left out.
+    """
+    unsafe = [name for name, value in event.items()
+              if any(_safe_value(name, item) is not item for item in (value if isinstance(value, list) else (value,)))]
+    for name in unsafe:
+        value = event[name]
+        items = value if isinstance(value, list) else [value]
+        safe = [item for item in (_safe_value(name, item) for item in items) if item is not None]
+        if not safe:
+            del event[name]
+        else:
+            event[name] = safe if isinstance(value, list) else safe[0]
+
+
+def _safe_value(name: str, item):
+    """``item`` itself where it is safe; else a cleaned copy, or None for a link to leave out."""
+    if name == "URL":
+        return item if web_link(str(item)) else None
+    if isinstance(item, icalendar.vText):
+        cleaned = clean(str(item))
+        if cleaned == item:
+            return item
+        safe = icalendar.vText(cleaned)
+        safe.params = item.params
+        return safe
+    if isinstance(item, icalendar.vCategory):
+        cleaned = [clean(str(category)) for category in item.cats]
+        if cleaned == [str(category) for category in item.cats]:
+            return item
+        safe = icalendar.vCategory(cleaned)
+        safe.params = item.params
+        return safe
+    return item
 
 
 def block(event: icalendar.Event) -> str:
@@ -139,7 +184,7 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
              f"X-WR-CALNAME:{_text(name)}"]
     if description:
         lines.append(f"X-WR-CALDESC:{_text(description)}")
-    if url:
+    if web_link(url):
         lines.append(f"SOURCE;VALUE=URI:{url}")
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
     return "".join(_folded(line) + "\r\n" for line in lines)
@@ -152,7 +197,7 @@ def _folded(line: str) -> str:
 
 
 def _text(value: str) -> str:
-    return icalendar.vText(value).to_ical().decode("utf-8")
+    return icalendar.vText(clean(value)).to_ical().decode("utf-8")
 
 
 CALENDAR_END = "END:VCALENDAR\r\n"

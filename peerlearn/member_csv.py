@@ -3,9 +3,12 @@
 Import is all or nothing: every row is validated (the model, duplicates in
 the file and in the registry, every plugin's rules for the row's network)
 before one bulk insert, so a malformed 500th row imports nothing and the
-error names its line. Columns: ``name`` and ``country`` (required),
-``category``, ``email``, ``type``, ``network``, ``role``. A member may appear
-on several rows with different networks.
+error names its line: the physical line of the file where the bad record
+starts, whatever a quoted cell spanning lines did before it. Every column
+is one line of text, so a record that runs over several lines (a quote
+never closed) is refused where it starts. Columns: ``name`` and ``country``
+(required), ``category``, ``email``, ``type``, ``network``, ``role``. A
+member may appear on several rows with different networks.
 """
 
 from __future__ import annotations
@@ -17,17 +20,37 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from . import networks, plugins
-from .errors import ValidationError
+from .errors import PeerlearnError, ValidationError
 from .members import new_feed_token
 from .records import feed_token_hash
 from .models import MEMBERSHIP_ROLES, Member, Membership
 from .store import Registry, to_utc_text_precise
+from .text import escape_controls, name_key
 from .validation import enforce
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 COLUMNS = ("name", "country", "category", "email", "type", "network", "role")
 REQUIRED = ("name", "country")
+
+
+def _records(path: Path, reader) -> Iterator[tuple[int, list[str]]]:
+    """Yield (physical line where the record starts, its cells); blank lines are skipped."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise ValidationError(f"{path} line {start}: a quote opened on this line is never closed") from None
+            raise ValidationError(f"{path} line {start}: {error}") from None
+        if reader.line_num > start:
+            raise ValidationError(f"{path} line {start}: a quoted cell runs on to line {reader.line_num}, but every"
+                                  " column is one line (is a closing quote missing?)")
+        if cells:
+            yield start, cells
 
 
 def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
@@ -37,9 +60,10 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
     except OSError as error:
         raise ValidationError(f"cannot read {path}: {error.strerror}") from None
     with handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
+        records = _records(path, reader)
         try:
-            header = next(reader, None)
+            header_line, header = next(records, (1, None))
             if not header:
                 raise ValidationError(f"{path}: the file is empty (expected a header row: {', '.join(COLUMNS)})")
             header = [name.strip() for name in header]
@@ -51,24 +75,27 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
                     parts.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
                 if missing:
                     parts.append(f"missing column(s) {', '.join(missing)}")
-                raise ValidationError(f"{path} line 1: {'; '.join(parts)} (columns: {', '.join(COLUMNS)})")
+                raise ValidationError(f"{path} line {header_line}: {'; '.join(parts)} (columns: {', '.join(COLUMNS)})")
             width = len(header)
             positions = [header.index(name) if name in header else None for name in COLUMNS]
-            for cells in reader:
+            for line, cells in records:
                 if len(cells) != width:
-                    if not cells:
-                        continue
                     more_or_fewer = "more" if len(cells) > width else "fewer"
-                    raise ValidationError(
-                        f"{path} line {reader.line_num}: {more_or_fewer} cells than the header has columns")
-                yield reader.line_num, tuple("" if at is None else cells[at].strip() for at in positions)
+                    raise ValidationError(f"{path} line {line}: {more_or_fewer} cells than the header has columns")
+                yield line, tuple("" if at is None else cells[at].strip(" ") for at in positions)
         except UnicodeDecodeError as error:
             raise ValidationError(
                 f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start});"
                 " save it as UTF-8 and try again"
             ) from None
-        except csv.Error as error:
-            raise ValidationError(f"{path} line {reader.line_num}: {error}") from None
+
+
+def _at(path: Path, line: int, error: PeerlearnError) -> PeerlearnError:
+    """``error`` (of the same class) with the file and line in front of its message."""
+    located = type(error).__new__(type(error))
+    located.__dict__.update(error.__dict__)
+    located.args = (f"{path} line {line}: {error}",)
+    return located
 
 
 def import_members(registry: Registry, path: Path, default_network: str | None = None) -> int:
@@ -94,7 +121,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                             type=member_type or "organisation", id=next_id, feed_token=new_feed_token())
         except (TypeError, ValueError) as error:
             raise ValidationError(f"{path} line {line}: {error}") from None
-        key = (member.name.casefold(), member.country)
+        key = (name_key(member.name), member.country)
         if key in taken:
             raise ValidationError(f"{path} line {line}: member {member.name!r} ({member.country})"
                                   f" already exists as #{taken[key]}")
@@ -117,18 +144,15 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         if role not in MEMBERSHIP_ROLES:
             raise ValidationError(f"{path} line {line}: role must be one of {', '.join(MEMBERSHIP_ROLES)};"
                                   f" got {role!r}")
-        if slug not in network_cache:
-            try:
+        try:
+            if slug not in network_cache:
                 network_cache[slug] = networks.ensure(registry, slug)
-            except Exception as error:
-                raise type(error)(f"{path} line {line}: {error}") from None
-        problems = validate(network=network_cache[slug], member=member,
-                            membership=Membership(member_id=member.id, network=slug, role=role))
-        if problems:
-            try:
+            problems = validate(network=network_cache[slug], member=member,
+                                membership=Membership(member_id=member.id, network=slug, role=role))
+            if problems:
                 enforce(registry, problems, f"member {member.name!r} in {slug}")
-            except ValidationError as error:
-                raise ValidationError(f"{path} line {line}: {error}") from None
+        except PeerlearnError as error:
+            raise _at(path, line, error) from error
         seen[key][1].add(slug)
         links.append((member.id, slug, role))
         changes.append((at, actor, "join", "membership", f"{member.id}/{slug}", slug, None,
@@ -176,11 +200,11 @@ def export_members(registry: Registry, out: IO[str], network: str | None = None,
         networks.get(registry, network)
     count = 0
     for row in registry.db.query(sql, [network] if network else []):
-        writer.writerow([_safe_cell(row.get(column) or "") for column in columns])
+        writer.writerow([_safe_cell(escape_controls(row.get(column) or "")) for column in columns])
         count += 1
     return count
 
 
 def _safe_cell(value: str) -> str:
-    """Neutralise cells a spreadsheet would run as a formula."""
+    """Neutralise cells a spreadsheet would run as a formula (control characters are already escaped)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import attrs
 
-from . import networks, plugins
+from . import networks, plugins, text
 from .errors import Conflict, NotFound, ValidationError
 from .models import Member, Membership
 from .records import feed_token_hash, member_from_row, member_row, membership_from_row, membership_row, public
@@ -49,19 +49,19 @@ def by_feed_token(registry: Registry, token: str) -> int | None:
 
 
 def get(registry: Registry, ref: str | int) -> Member:
-    """A member by id (``12`` or ``#12``) or by exact name (case-insensitive)."""
-    text = str(ref).strip()
-    if text.lstrip("#").isdigit():
-        row = registry.one("SELECT * FROM members WHERE id = ?", [int(text.lstrip("#"))])
+    """A member by id (``12`` or ``#12``) or by exact name (in any case and Unicode form)."""
+    typed = str(ref).strip()
+    if typed.lstrip("#").isdigit():
+        row = registry.one("SELECT * FROM members WHERE id = ?", [int(typed.lstrip("#"))])
         if row is None:
-            raise NotFound(f"unknown member {text!r}")
+            raise NotFound(f"unknown member {typed!r}")
         return member_from_row(row)
-    rows = registry.query("SELECT * FROM members WHERE name_key = ?", [text.casefold()])
+    rows = registry.query("SELECT * FROM members WHERE name_key = ?", [text.name_key(typed)])
     if not rows:
-        raise NotFound(f"unknown member {text!r}")
+        raise NotFound(f"unknown member {typed!r}")
     if len(rows) > 1:
         choices = ", ".join(f"#{row['id']} ({row['country']})" for row in rows)
-        raise NotFound(f"member name {text!r} is ambiguous: {choices}; use the id")
+        raise NotFound(f"member name {typed!r} is ambiguous: {choices}; use the id")
     return member_from_row(rows[0])
 
 
@@ -91,7 +91,7 @@ def memberships(registry: Registry, member_id: int) -> list[Membership]:
 def _check_unique(registry: Registry, member: Member) -> None:
     row = registry.one(
         "SELECT id FROM members WHERE name_key = ? AND country = ? AND id IS NOT ?",
-        [member.name.casefold(), member.country, member.id],
+        [text.name_key(member.name), member.country, member.id],
     )
     if row:
         raise Conflict(f"member {member.name!r} ({member.country}) already exists as #{row['id']}")

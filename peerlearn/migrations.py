@@ -282,3 +282,22 @@ def m008_session_status(db: Database) -> None:
     """Sessions get a status: ``scheduled``, or ``cancelled`` (kept in feeds and pages, struck through)."""
     if "status" not in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}:
         db.execute("ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'scheduled'")
+
+
+@migrations()
+def m011_text(db: Database) -> None:
+    """Name keys NFC-normalised: ``Café`` typed precomposed or decomposed is one member, one person.
+
+    Only the keys (``members.name_key``, ``roles.person_key``) are
+    recomputed; names stay as stored. Where two members of one country
+    already hold names that now share a key, the one whose key would change
+    keeps its old key (``UPDATE OR IGNORE``), so the registry still opens;
+    ``members show`` finds it by number.
+    """
+    from .text import name_key
+
+    db.conn.create_function("peerlearn_name_key", 1, name_key, deterministic=True)
+    db.execute("UPDATE OR IGNORE members SET name_key = peerlearn_name_key(name)"
+               " WHERE name_key != peerlearn_name_key(name)")
+    db.execute("UPDATE roles SET person_key = peerlearn_name_key(name)"
+               " WHERE person_key != peerlearn_name_key(name)")

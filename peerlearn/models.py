@@ -3,7 +3,10 @@
 Models are frozen: change one with ``attrs.evolve`` so that a validator runs
 again. Validators check what a record can check alone (a country is ISO, an
 activity ends after it starts); rules that need a network or the registry
-belong to plugins and the store.
+belong to plugins and the store. Every text field holds to the text rule of
+:mod:`peerlearn.text` (one line, or several for descriptions and notes; names
+in NFC) and every link to :mod:`peerlearn.urls` (http or https); a model
+built from a stored row keeps text from before those rules as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from . import text, urls
 from .countries import normalise_country
 from .timeutil import zone
 
@@ -51,6 +55,29 @@ def _not_blank(instance: Any, attribute: attrs.Attribute, value: str) -> None:
         raise ValueError(f"{attribute.name} must not be empty")
 
 
+# The text rule (see peerlearn.text) and the link rule (peerlearn.urls) as attrs fields.
+
+
+def _line() -> Any:
+    """A one-line text field (a place, a category…), empty by default."""
+    return attrs.field(default="", converter=text.one_line, validator=text.validator())
+
+
+def _required_line(converter: Any = text.one_line) -> Any:
+    """A one-line text field that must not be empty (a title, a name)."""
+    return attrs.field(converter=converter, validator=[_not_blank, text.validator()])
+
+
+def _lines() -> Any:
+    """A multi-line text field (a description, a note)."""
+    return attrs.field(default="", converter=text.multi_line, validator=text.validator(multiline=True))
+
+
+def _url() -> Any:
+    """A link: empty, or an http(s) URL."""
+    return attrs.field(default="", converter=urls.converter, validator=urls.validator)
+
+
 def _country(value: str) -> str:
     return normalise_country(value)
 
@@ -64,7 +91,8 @@ def _strings(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         value = [part for part in value.split(",")]
-    return tuple(str(item).strip() for item in value if str(item).strip())
+    items = (text.one_line(item if isinstance(item, str) else str(item)) for item in value)
+    return tuple(item for item in items if item)
 
 
 def _countries(value: Any) -> tuple[str, ...]:
@@ -80,19 +108,19 @@ class Network:
     """A peer-learning network: contributed by a plugin or created by hand."""
 
     slug: str = attrs.field(validator=_not_blank)
-    name: str = attrs.field(validator=_not_blank)
-    acronym: str = ""
-    description: str = ""
-    url: str = ""
+    name: str = _required_line()
+    acronym: str = _line()
+    description: str = _lines()
+    url: str = _url()
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     #: member categories the network knows (free text where empty)
-    categories: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    categories: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
     #: countries whose members it admits (any where empty)
     countries: tuple[str, ...] = attrs.field(default=(), converter=_countries)
     #: kinds of activity it runs (any known kind where empty)
-    kinds: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    kinds: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
     #: who may join, in words, for messages (e.g. "the PES of the EU countries")
-    eligibility: str = ""
+    eligibility: str = _line()
     #: the plugin that contributes it, or None for one created by hand
     plugin: str | None = None
 
@@ -106,9 +134,9 @@ class Network:
 class ActivityKind:
     """A kind of activity, such as ``workshop`` or ``peer_review``."""
 
-    name: str = attrs.field(validator=_not_blank)
-    label: str = ""
-    description: str = ""
+    name: str = _required_line()
+    label: str = _line()
+    description: str = _lines()
 
 
 @attrs.frozen
@@ -118,10 +146,10 @@ class Member:
     ``email`` and ``feed_token`` are private: never in a public feed or log.
     """
 
-    name: str = attrs.field(validator=_not_blank, converter=str.strip)
+    name: str = _required_line(converter=text.name)
     country: str = attrs.field(converter=_country)
-    category: str = ""
-    email: str = attrs.field(default="")
+    category: str = _line()
+    email: str = _line()
     type: str = attrs.field(default="organisation", validator=_one_of(MEMBER_TYPES))
     id: int | None = None
     feed_token: str | None = attrs.field(default=None, repr=False)
@@ -158,22 +186,22 @@ class Activity:
     last day (an exclusive end, as in iCalendar).
     """
 
-    network: str = attrs.field(validator=_not_blank)
-    kind: str = attrs.field(validator=_not_blank)
-    title: str = attrs.field(validator=_not_blank, converter=str.strip)
+    network: str = _required_line()
+    kind: str = _required_line()
+    title: str = _required_line()
     start: dt.datetime = attrs.field(validator=_aware)
     end: dt.datetime = attrs.field(validator=_aware)
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     status: str = attrs.field(default="confirmed", validator=_one_of(ACTIVITY_STATUSES))
-    description: str = ""
+    description: str = _lines()
     all_day: bool = False
-    venue: str = ""
-    city: str = ""
+    venue: str = _line()
+    city: str = _line()
     country: str | None = attrs.field(default=None, converter=_optional_country)
-    online_url: str = ""
+    online_url: str = _url()
     host_member_id: int | None = None
     peer_member_ids: tuple[int, ...] = attrs.field(default=(), converter=_ids)
-    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
     capacity: int | None = attrs.field(default=None)
     country_quota: int | None = None
     rrule: str = ""
@@ -217,12 +245,12 @@ class Output:
 
     activity_id: int
     kind: str = attrs.field(validator=_one_of(OUTPUT_KINDS))
-    title: str = attrs.field(validator=_not_blank)
-    url: str = ""
+    title: str = _required_line()
+    url: str = _url()
     date: dt.date | None = None
     country: str | None = attrs.field(default=None, converter=_optional_country)
-    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    description: str = ""
+    themes: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
+    description: str = _lines()
     id: int | None = None
 
 
@@ -296,15 +324,15 @@ class Session:
     """
 
     activity_id: int
-    title: str = attrs.field(validator=_not_blank, converter=str.strip)
+    title: str = _required_line()
     start: dt.datetime = attrs.field(validator=_aware)
     end: dt.datetime = attrs.field(validator=_aware)
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     kind: str = attrs.field(default="plenary", validator=_one_of(SESSION_KINDS))
-    track: str = attrs.field(default="", converter=str.strip)
-    room: str = attrs.field(default="", converter=str.strip)
-    description: str = ""
-    key: str = ""
+    track: str = _line()
+    room: str = _line()
+    description: str = _lines()
+    key: str = _line()
     status: str = attrs.field(default="scheduled", validator=_one_of(SESSION_STATUSES))
     id: int | None = None
 
@@ -340,13 +368,14 @@ class Role:
     session_id: int
     role: str = attrs.field(validator=_one_of(ROLE_KINDS))
     status: str = attrs.field(default="tbc", validator=_one_of(ROLE_STATUSES))
-    name: str = attrs.field(default="", converter=lambda value: " ".join((value or "").split()))
-    affiliation: str = attrs.field(default="", converter=str.strip)
-    email: str = attrs.field(default="")
+    name: str = attrs.field(default="", converter=lambda value: text.person_name(value or ""),
+                            validator=text.validator())
+    affiliation: str = _line()
+    email: str = _line()
     member_id: int | None = None
     speaking_minutes: int | None = attrs.field(default=None, validator=_minutes)
     prerecorded_minutes: int | None = attrs.field(default=None, validator=_minutes)
-    note: str = ""
+    note: str = _lines()
     id: int | None = None
 
     @name.validator
@@ -361,8 +390,8 @@ class Role:
 
     @property
     def person_key(self) -> str:
-        """The name case-folded: with ``member_id``, how checks tell one person from another."""
-        return self.name.casefold()
+        """The name NFC-normalised and case-folded: with ``member_id``, how checks tell one person from another."""
+        return text.name_key(self.name)
 
     @property
     def who(self) -> str:

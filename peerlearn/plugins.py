@@ -361,6 +361,8 @@ def register_commands(cli: click.Group) -> None:
 
 def notify_changed(changes: Iterable[Change], warn: Callable[[str], None]) -> None:
     """Tell plugins of committed changes; a plugin that raises is reported through ``warn``."""
+    if not implemented("peerlearn_changed"):
+        return  # a bulk import's changes are built only for a plugin that listens
     for change in changes:
         try:
             _call("peerlearn_changed", change=change)

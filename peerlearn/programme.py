@@ -25,6 +25,8 @@ from . import activities, agenda, members
 from .errors import NotFound, PeerlearnError, ValidationError
 from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
 from .store import Registry
+from .text import problem as text_problem
+from .text import shown
 from .timeutil import localize
 
 TOP_KEYS = ("tracks", "sessions")
@@ -88,13 +90,17 @@ class _Reader:
             raise self.fail(node, f"{what} must be a list")
         return list(node.value)
 
-    def text(self, node: yaml.Node, what: str, required: bool = False) -> str:
+    def text(self, node: yaml.Node, what: str, required: bool = False, multiline: bool = False) -> str:
+        """A scalar's text, held to the text rule (one line, or several for ``multiline``)."""
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{what} must be text")
         if node.tag == _NULL:
             if required:
                 raise self.fail(node, f"{what} must not be empty")
             return ""
+        wrong = text_problem(node.value, multiline=multiline)
+        if wrong:
+            raise self.fail(node, f"{what} {wrong}")
         return node.value
 
     def number(self, node: yaml.Node, what: str) -> int | None:
@@ -118,6 +124,11 @@ def parse(registry: Registry, activity: Activity, text: str, source: str = "<pro
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise ProgrammeError(f"{source}{line}: not valid YAML: {error.problem or error.context}") from None
+    except yaml.reader.ReaderError as error:
+        line = text[:error.position].count("\n") + 1 if isinstance(error.position, int) else None
+        raise ProgrammeError(f"{source}{f':{line}' if line else ''}: not valid YAML: character"
+                             f" {shown(chr(error.character)) if isinstance(error.character, int) else '?'}"
+                             " is not allowed") from None
     except yaml.YAMLError as error:
         raise ProgrammeError(f"{source}: not valid YAML: {error}") from None
     if root is None:
@@ -188,14 +199,14 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
     if track and track not in tracks:
         declared = ", ".join(tracks) or "none declared"
         raise reader.fail(track_node, f"unknown track {track!r} (tracks: {declared}; declare it under 'tracks:')")
+    title = reader.text(fields["title"][1], "title", required=True)
+    room = reader.text(_field(fields, "room") or yaml.ScalarNode(_NULL, ""), "room")
+    description = reader.text(_field(fields, "description") or yaml.ScalarNode(_NULL, ""), "description",
+                              multiline=True)
     try:
-        session = Session(
-            activity_id=activity.id, key=key, title=reader.text(fields["title"][1], "title", required=True),
-            kind=kind, start=start, end=end, timezone=activity.timezone, track=track,
-            room=reader.text(_field(fields, "room") or yaml.ScalarNode(_NULL, ""), "room"),
-            description=reader.text(_field(fields, "description") or yaml.ScalarNode(_NULL, ""), "description"),
-            status=status,
-        )
+        session = Session(activity_id=activity.id, key=key, title=title, kind=kind, start=start, end=end,
+                          timezone=activity.timezone, track=track, room=room, description=description,
+                          status=status)
         agenda.check_inside(activity, session)
     except (ValueError, PeerlearnError) as error:
         raise reader.fail(node, f"session {key!r}: {error}") from None
@@ -211,7 +222,7 @@ def _role(registry: Registry, reader: _Reader, node: yaml.Node, session_key: str
     values: dict[str, Any] = {}
     for key in ("role", "status", "name", "affiliation", "email", "note"):
         if key in fields:
-            values[key] = reader.text(fields[key][1], key).strip()
+            values[key] = reader.text(fields[key][1], key, multiline=key == "note").strip()
     for key, (what, choices) in {"role": ("role", ROLE_KINDS), "status": ("status", ROLE_STATUSES)}.items():
         if key in values and values[key] not in choices:
             raise reader.fail(fields[key][1], f"unknown {what} {values[key]!r} ({', '.join(choices)})")

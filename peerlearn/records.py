@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from . import text
 from .models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
 from .timeutil import from_local_text, to_local_text, to_utc_text
 
@@ -64,9 +65,13 @@ def _fields(value: Any, *leave_out: str) -> dict:
 
 
 def _build(model: type, row: dict, **converted: Any) -> Any:
-    """A model from the row's columns of the same names, and ``converted`` values."""
+    """A model from the row's columns of the same names, and ``converted`` values.
+
+    Text stored before the text rule loads as it was (see :func:`peerlearn.text.loading_rows`).
+    """
     values = {field.name: row[field.name] for field in attrs.fields(model) if field.name in row}
-    return model(**{**values, **converted})
+    with text.loading_rows():
+        return model(**{**values, **converted})
 
 
 def _span_columns(value: Activity | Session) -> dict:
@@ -113,7 +118,7 @@ def feed_token_hash(token: str | None) -> str | None:
 
 
 def member_row(member: Member) -> dict:
-    return {**_fields(member), "name_key": member.name.casefold(),
+    return {**_fields(member), "name_key": text.name_key(member.name),
             "feed_token_hash": feed_token_hash(member.feed_token)}
 
 

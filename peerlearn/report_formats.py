@@ -12,11 +12,7 @@ from typing import Any, TextIO
 
 from .formats import markdown_text, templates
 from .report import Report, month_label
-
-
-def web_link(url: str) -> bool:
-    """Whether ``url`` may be a link in a report: only http and https, never ``javascript:``."""
-    return url.lower().startswith(("https://", "http://"))
+from .urls import web_link
 
 
 def _label(kind: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .store import Registry
+from .text import name_key
 
 SPEAKING_ROLES = ("speaker", "panellist", "chair", "moderator", "rapporteur")
 
@@ -37,7 +38,7 @@ def speakers_by_activity(registry: Registry, activity_ids: Iterable[int]) -> dic
     found: dict[int, list[dict]] = {}
     seen: set[tuple[int, str]] = set()
     for activity_id, name, affiliation in registry.db.execute(sql, [*ids, *SPEAKING_ROLES]):
-        key = (activity_id, name.casefold())
+        key = (activity_id, name_key(name))
         if key in seen:
             continue
         seen.add(key)

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from sqlite_utils.db import Database
 
@@ -58,7 +58,7 @@ class Registry:
         self.path = path
         self.actor = actor
         self.readonly = readonly
-        self.pending_changes: list[Change] | None = None
+        self.pending_changes: PendingChanges | None = None
         #: warnings raised by validation, for the caller to show
         self.warnings: list[str] = []
 
@@ -140,7 +140,7 @@ class Registry:
     # -- writing ----------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self, *, dry_run: bool = False) -> Iterator[list[Change]]:
+    def transaction(self, *, dry_run: bool = False) -> Iterator["PendingChanges"]:
         """One write transaction; yields the list of changes it records.
 
         On any exception everything is rolled back. With ``dry_run`` the
@@ -156,7 +156,7 @@ class Registry:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
-        self.pending_changes = changes = []
+        self.pending_changes = changes = PendingChanges()
         try:
             yield changes
             if dry_run:
@@ -210,11 +210,16 @@ class Registry:
         """Append many change rows at once (bulk imports); rows as :func:`change_row`."""
         if self.pending_changes is None:
             raise RuntimeError("changes are recorded only inside Registry.transaction()")
+        if not rows:
+            return
         self.db.conn.executemany(
             "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        # One statement under the write lock: the rows got consecutive ids ending at the largest.
+        last_id = self.db.conn.execute("SELECT max(id) FROM changes").fetchone()[0]
+        self.pending_changes.extend_rows(rows, first_id=last_id - len(rows) + 1)
 
     # -- reading ----------------------------------------------------------
 
@@ -229,6 +234,45 @@ class Registry:
         tables = ("networks", "members", "memberships", "activities", "sessions", "roles", "participations", "outputs",
                   "changes")
         return {name: self.db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+
+
+class PendingChanges(Sequence[Change]):
+    """The changes a transaction records, in order: what ``--dry-run`` lists and plugins are told.
+
+    Rows appended in bulk (:meth:`Registry.record_many`) become
+    :class:`Change` objects only when read, so an import of 200,000 rows
+    counts them all without building them.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[Change | tuple[int, tuple]] = []
+
+    def append(self, change: Change) -> None:
+        self._entries.append(change)
+
+    def extend_rows(self, rows: list[tuple], first_id: int) -> None:
+        self._entries.extend(enumerate(rows, start=first_id))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._change(entry) for entry in self._entries[index]]
+        return self._change(self._entries[index])
+
+    def __iter__(self) -> Iterator[Change]:
+        return (self._change(entry) for entry in self._entries)
+
+    @staticmethod
+    def _change(entry: Change | tuple[int, tuple]) -> Change:
+        if isinstance(entry, Change):
+            return entry
+        change_id, (at, actor, action, entity, entity_id, network, before, after) = entry
+        return Change(at=dt.datetime.fromisoformat(at.replace("Z", "+00:00")), actor=actor, action=action,
+                      entity=entity, entity_id=entity_id, network=network,
+                      before=json.loads(before) if before else None, after=json.loads(after) if after else None,
+                      id=change_id)
 
 
 def _fields(change: Change) -> dict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, parse_moment, pass_env
+from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
+                     pass_env)
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
 
@@ -217,7 +218,7 @@ def _status_command(name: str, verb: str, doc: str):
 
         changed = env.write(lambda registry: getattr(lib, name)(registry, activity), dry_run=dry_run)
         if not dry_run:
-            click.echo(f"{verb} activity #{changed.id}: {changed.title}.")
+            click.echo(one_line(f"{verb} activity #{changed.id}: {changed.title}."))
 
     return command
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import dry_run_option, echo_json, json_option, note, pass_env
+from .common import dry_run_option, echo_json, for_terminal, json_option, note, one_line, pass_env
 
 
 @click.group()
@@ -77,7 +77,7 @@ def check(env, activity, everything, pending_days, as_json) -> None:
         echo_json([plain(finding) for finding in findings])
     else:
         for finding in findings:
-            click.echo(f"{finding.severity}: [{finding.code}] {finding.message}")
+            click.echo(one_line(f"{finding.severity}: [{finding.code}] {finding.message}"))
         note(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s).")
     if errors:
         raise ValidationError(f"the programme has {errors} error(s)")
@@ -102,7 +102,7 @@ def show(env, activity, width, as_json) -> None:
         echo_json(timetable.as_data(found, sessions, roles))
         return
     width = width or max(60, min(shutil.get_terminal_size((120, 24)).columns, 160))
-    click.echo(timetable.render(found, sessions, roles, width=width), nl=False)
+    click.echo(for_terminal(timetable.render(found, sessions, roles, width=width)), nl=False)
 
 
 COMMANDS = [agenda]

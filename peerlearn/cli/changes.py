@@ -7,13 +7,15 @@ import click
 from .common import (describe_change, echo_json, echo_table, json_option, output_option, parse_moment, pass_env,
                      write_export)
 
+#: Every kind of record the change log names.
+ENTITIES = ["network", "member", "membership", "activity", "participation", "output", "session", "role", "programme"]
+
 
 @click.command()
 @click.option("--network", help="Only changes to this network's records.")
 @click.option("--since", help="Only changes at or after this date or time (UTC).")
 @click.option("--until", help="Only changes before this date or time (UTC); a date alone includes that day.")
-@click.option("--entity", type=click.Choice(["network", "member", "membership", "activity", "participation", "output"]),
-              help="Only changes to this kind of record.")
+@click.option("--entity", type=click.Choice(ENTITIES), help="Only changes to this kind of record.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
 @json_option
 @click.option("--format", "format_name", metavar="FORMAT",

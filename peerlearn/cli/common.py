@@ -32,7 +32,7 @@ class PeerlearnGroup(click.Group):
         try:
             plugins.register_commands(self)
         except PeerlearnError as error:
-            click.echo(f"Warning: {error}", err=True)
+            click.echo(f"Warning: {one_line(str(error))}", err=True)
         self._plugin_commands = frozenset(set(self.commands) - before)
         self._plugin_generation = plugins.generation()
 
@@ -72,7 +72,17 @@ def as_click_error(error: Exception, debug: bool = False) -> click.ClickExceptio
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line for a terminal: runs of whitespace made one space, control characters escaped."""
+    from ..text import escape_controls
+
+    return escape_controls(" ".join(text.split()))
+
+
+def for_terminal(text: str) -> str:
+    """Lines of ``text`` for a terminal: line breaks kept, every other control character escaped (``\\x1b``)."""
+    from ..text import escape_controls
+
+    return escape_controls(text, keep="\n")
 
 
 class Env:
@@ -144,7 +154,7 @@ def describe_change(change: Any) -> str:
     if isinstance(values, dict):
         label = values.get("title") or values.get("name") or ""
     where = f" [{change.network}]" if change.network else ""
-    return f"{change.action} {change.entity} {change.entity_id}{where}" + (f": {label}" if label else "")
+    return one_line(f"{change.action} {change.entity} {change.entity_id}{where}" + (f": {label}" if label else ""))
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -154,9 +164,12 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show
 
 
 def echo_json(data: Any) -> None:
+    """Print ``data`` as JSON; DEL, C1 controls and Unicode line breaks are ``\\u`` escapes too, like C0."""
     import json
 
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str))
+    from ..text import json_safe
+
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
 
 
 def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.") -> None:
@@ -198,8 +211,8 @@ def _cell(value: Any) -> str:
 
 
 def note(message: str) -> None:
-    """A message for people, on stderr so stdout stays parseable."""
-    click.echo(message, err=True)
+    """A message for people, on stderr so stdout stays parseable (control characters escaped)."""
+    click.echo(for_terminal(message), err=True)
 
 
 def parse_moment(option: str, text: str, tzname: str):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, parse_day, pass_env
+from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
+                     pass_env)
 
-ROLE_HELP = "Role in the network: member, observer, secretariat or chair."
+#: The roles of a membership (``peerlearn.models.MEMBERSHIP_ROLES``; spelt here so that --help loads no model).
+ROLES = ["member", "observer", "secretariat", "chair"]
+ROLE_HELP = "Role in the network."
 
 
 @click.group()
@@ -32,7 +35,7 @@ def _public_row(member, memberships=()) -> dict:
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), default="organisation",
               show_default=True, help="An organisation or a person.")
 @click.option("--network", "join_networks", multiple=True, help="Join this network too (repeatable).")
-@click.option("--role", default="member", show_default=True, help=ROLE_HELP)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @dry_run_option
 @json_option
 @pass_env
@@ -108,7 +111,7 @@ def edit(env, member, name, country, category, email, member_type, dry_run) -> N
         raise click.UsageError("nothing to change: give at least one option")
     updated = env.write(lambda registry: lib.edit(registry, member, **values), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Updated member #{updated.id}: {updated.name} ({updated.country}).")
+        click.echo(one_line(f"Updated member #{updated.id}: {updated.name} ({updated.country})."))
 
 
 @members.command()
@@ -121,7 +124,7 @@ def remove(env, member, dry_run) -> None:
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Removed member #{removed.id}: {removed.name}.")
+        click.echo(one_line(f"Removed member #{removed.id}: {removed.name}."))
 
 
 @members.command(name="import")
@@ -162,7 +165,7 @@ def export(env, network, include_email, output) -> None:
 @members.command()
 @click.argument("member")
 @click.argument("network")
-@click.option("--role", default="member", show_default=True, help=ROLE_HELP)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @click.option("--since", help="Date the membership began (YYYY-MM-DD).")
 @click.option("--until", help="Date it ends (YYYY-MM-DD).")
 @dry_run_option

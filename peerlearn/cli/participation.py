@@ -6,6 +6,9 @@ import click
 
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, parse_day, pass_env
 
+#: The kinds of output (``peerlearn.models.OUTPUT_KINDS``; spelt here so that --help loads no model).
+OUTPUT_KINDS = ["thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other"]
+
 
 @click.group()
 def participants() -> None:
@@ -104,9 +107,7 @@ def outputs() -> None:
 
 @outputs.command()
 @click.argument("activity")
-@click.option("--kind", required=True,
-              type=click.Choice(["thematic_report", "final_report", "paper", "recording", "slides", "good_practice",
-                                 "other"]), help="What it is.")
+@click.option("--kind", required=True, type=click.Choice(OUTPUT_KINDS), help="What it is.")
 @click.option("--title", required=True, help="Title.")
 @click.option("--url", default="", help="Where it is published.")
 @click.option("--date", "date_text", help="Publication date (YYYY-MM-DD).")
@@ -142,7 +143,7 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
 @outputs.command(name="list")
 @click.option("--activity", help="Only this activity's outputs.")
 @click.option("--network", help="Only this network's outputs.")
-@click.option("--kind", help="Only this kind of output.")
+@click.option("--kind", type=click.Choice(OUTPUT_KINDS), help="Only this kind of output.")
 @json_option
 @pass_env
 def list_outputs(env, activity, network, kind, as_json) -> None:

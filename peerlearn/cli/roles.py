@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_rows, json_option, pass_env
+from .common import build, dry_run_option, echo_json, echo_rows, json_option, one_line, pass_env
 
 ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
 STATUSES = ["confirmed", "tbc", "tbd", "declined"]
@@ -75,7 +75,7 @@ def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
 
     done = env.write(action, dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Confirmed role #{done.id}: {done.role} {done.who}.")
+        click.echo(one_line(f"Confirmed role #{done.id}: {done.role} {done.who}."))
 
 
 @roles.command()
@@ -88,7 +88,7 @@ def decline(env, role_id, dry_run) -> None:
 
     done = env.write(lambda registry: agenda.decline_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Role #{done.id}: {done.who} declined.")
+        click.echo(one_line(f"Role #{done.id}: {done.who} declined."))
 
 
 @roles.command()
@@ -101,7 +101,7 @@ def remove(env, role_id, dry_run) -> None:
 
     done = env.write(lambda registry: agenda.remove_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Removed role #{done.id}: {done.role} {done.who}.")
+        click.echo(one_line(f"Removed role #{done.id}: {done.role} {done.who}."))
 
 
 @roles.command(name="list")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_table, json_option, pass_env
+from .common import build, dry_run_option, echo_json, echo_table, json_option, one_line, pass_env
 
 KINDS = ["opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing"]
 TIME_HELP = "HH:MM on the activity's first day, or 'YYYY-MM-DD HH:MM', in the activity's timezone."
@@ -84,7 +84,7 @@ def edit(env, activity, session, dry_run, **fields) -> None:
         raise click.UsageError("nothing to change: give at least one option")
     updated = env.write(lambda registry: agenda.edit_session(registry, activity, session, **values), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Updated session #{updated.id}: {updated.title}.")
+        click.echo(one_line(f"Updated session #{updated.id}: {updated.title}."))
 
 
 @sessions.command()
@@ -124,7 +124,7 @@ def remove(env, activity, session, dry_run) -> None:
 
     removed = env.write(lambda registry: agenda.remove_session(registry, activity, session), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"Removed session #{removed.id}: {removed.title}.")
+        click.echo(one_line(f"Removed session #{removed.id}: {removed.title}."))
 
 
 def _status_command(name: str, verb: str, doc: str):

@@ -40,6 +40,7 @@ def browser(tmp_path_factory):
     for flag in (*FLAGS, f"--window-size={WIDTH},{HEIGHT}",
                  f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, CSP refusals included
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver
@@ -152,3 +153,78 @@ def test_a_cancelled_session_is_struck_through_and_says_so(browser, demo_env, ml
     # it keeps its place beside the two workshops that take place
     rects = [_rect(browser, f"session-workshop-{n}") for n in (1, 2, 3)]
     assert max(r["y"] for r in rects) - min(r["y"] for r in rects) <= 2
+
+
+# -- the Content-Security-Policy ---------------------------------------------
+
+INJECTED = ('<script>document.title = "pwned"</script>'
+            '<img src="x" onerror="document.title = \'pwned\'" alt="">'
+            '<a id="injected-link" href="javascript:document.title = \'pwned\'">a link a plugin wrote</a>')
+
+
+def _csp_refusals(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
+@pytest.fixture
+def site_with_injection(site_env, tmp_path):
+    """A site whose activity page holds HTML a careless plugin wrote: a script, an onerror, a javascript: link."""
+    from markupsafe import Markup
+
+    from peerlearn import hookimpl
+
+    class Careless:
+        @hookimpl
+        def peerlearn_site_blocks(self, network, activity, sessions, roles, outputs):
+            return [Markup(INJECTED)]
+
+    site_env.register(Careless(), name="careless")
+    assert site_env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
+                        "--start", "2030-06-10 09:00", "--end", "17:00").exit_code == 0
+    out = tmp_path / "site"
+    assert site_env.run("site", "build", str(out)).exit_code == 0
+    return out
+
+
+def test_pages_keep_their_style_and_run_no_script(browser, site_with_injection):
+    """Opened from disk or served: site.css applies, and no script a plugin let in runs."""
+    from selenium.webdriver.common.by import By
+
+    page = site_with_injection / "activities" / "1.html"
+    assert 'http-equiv="Content-Security-Policy"' in page.read_text(encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_Quiet, directory=str(site_with_injection)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for url in (page.resolve().as_uri(), f"http://127.0.0.1:{server.server_address[1]}/activities/1.html"):
+            browser.get_log("browser")
+            browser.get(url)
+            assert browser.title.startswith("PES event"), url
+            style = browser.execute_script(
+                "const h1 = getComputedStyle(document.querySelector('h1'));"
+                "return [h1.fontSize, getComputedStyle(document.documentElement).fontFamily];")
+            assert style[0] == "28.8px" and style[1].startswith("system-ui"), (url, style)  # site.css applied
+            browser.find_element(By.ID, "injected-link").click()
+            assert browser.title.startswith("PES event"), url
+            refusals = _csp_refusals(browser)
+            assert any("script" in message for message in refusals), (url, refusals)
+            browser.get(url.replace("activities/1.html", "index.html"))
+            assert _csp_refusals(browser) == [], url  # a page without injected HTML breaks no rule
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_report_shows_its_style_and_charts_under_its_policy(browser, demo_env, tmp_path):
+    path = tmp_path / "report.html"
+    result = demo_env.run("report", "--network", "mutual_learning", "--year", "2027", "--format", "html",
+                          "-o", str(path))
+    assert result.exit_code == 0, result.output
+    assert 'http-equiv="Content-Security-Policy"' in path.read_text(encoding="utf-8")
+    browser.get_log("browser")
+    browser.get(path.resolve().as_uri())
+    found = browser.execute_script(
+        "const svg = document.querySelector('figure svg').getBoundingClientRect();"
+        "return [svg.width, svg.height, getComputedStyle(document.querySelector('table')).borderCollapse];")
+    assert found[0] > 100 and found[1] > 100 and found[2] == "collapse", found
+    assert _csp_refusals(browser) == []

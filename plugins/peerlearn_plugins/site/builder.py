@@ -10,8 +10,15 @@ import attrs
 
 from peerlearn.atomic import write_atomic
 from peerlearn.errors import ValidationError
+from peerlearn.text import clean
+from peerlearn.urls import web_link
 
 from . import content, links
+
+
+#: The pages run no script, embed nothing and submit no form: they may load only their own stylesheet.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
+                           " form-action 'none'")
 
 
 @attrs.frozen
@@ -33,7 +40,11 @@ class BuildReport:
 
 
 def environment():
-    """The Jinja2 environment: the package's templates, autoescaping on, undefined names an error."""
+    """The Jinja2 environment: the package's templates, autoescaping on, undefined names an error.
+
+    Every value a page shows passes through :func:`shown`; a link is made
+    only of what :func:`peerlearn.urls.web_link` accepts.
+    """
     import jinja2
 
     env = jinja2.Environment(
@@ -42,13 +53,25 @@ def environment():
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     env.filters["date"] = long_date
     env.filters["hm"] = lambda value: f"{value:%H:%M}"
     env.globals["track_label"] = content.track_label
     env.globals["session_label"] = content.session_label
     env.globals["when"] = when
+    env.globals["web_link"] = web_link
+    env.globals["csp"] = CONTENT_SECURITY_POLICY
     return env
+
+
+def shown(value):
+    """A value as a page shows it: control characters (in rows stored before they were refused) replaced."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return Markup(clean(str(value)))
+    return clean(value) if isinstance(value, str) else value
 
 
 def long_date(value: dt.date) -> str:
