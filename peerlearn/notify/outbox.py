@@ -109,6 +109,8 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
     written: list[tuple[int, Notice]] = []
     inserts, updates, deletes, kept = [], [], [], {}
     for notice in notices:
+        if block is not None and not notice.held:
+            kept.update({(item.uid, item.sequence): item.uid for item in notice.items if item.method})
         key = (notice.person, notice.kind, notice.network, notice.sender)
         row = open_rows.get(key)
         if row is not None:
@@ -133,10 +135,6 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
             open_rows[key] = {"id": cursor.lastrowid, "items": _items_json(notice.items),
                               "subject": notice.subject, "reply_to": notice.reply_to}
             written.append((cursor.lastrowid, notice))
-        if block is not None and not notice.held:
-            for item in notice.items:
-                if item.method:
-                    kept[(item.uid, item.sequence)] = item.uid
     if updates:
         conn.executemany("UPDATE outbox SET name = ?, email = ?, member_id = ?, subject = ?, reply_to = ?, items = ?,"
                          " status = ?, reason = ?, updated_at = ? WHERE id = ?", updates)
