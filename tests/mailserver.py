@@ -1,6 +1,7 @@
 """A real SMTP server in the test process (aiosmtpd), recording what it accepts.
 
-``MailServer.script`` decides how the server answers each message in turn:
+``MailServer.script`` decides how the server answers each message in turn
+(``scripts[address]`` first, for the messages to one recipient):
 a reply (``"451 4.3.0 try again"``, ``"550 5.1.1 no such user"``) or
 ``HANG`` (take the whole message, keep it, then wait without answering until
 ``release()`` — what a server that crashed, or a network that dropped,
@@ -34,7 +35,8 @@ class _Handler:
         server = self.server
         with server.lock:
             server.attempts += 1
-            answer = server.script.pop(0) if server.script else "250 2.0.0 OK"
+            own = server.scripts.get(envelope.rcpt_tos[0]) if envelope.rcpt_tos else None
+            answer = own.pop(0) if own else server.script.pop(0) if server.script else "250 2.0.0 OK"
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         record = (envelope.mail_from, tuple(envelope.rcpt_tos), message)
         if answer == HANG:
@@ -63,6 +65,7 @@ class MailServer:
 
         self.port = free_port()
         self.script: list[str] = []
+        self.scripts: dict[str, list[str]] = {}
         self.accepted: list[tuple[str, tuple[str, ...], EmailMessage]] = []
         self.hung: list[tuple[str, tuple[str, ...], EmailMessage]] = []
         self.attempts = 0
