@@ -273,3 +273,27 @@ def test_the_calendar_part_of_an_activity_matches_the_feed_byte_for_byte(confere
     sent = calendar_parts(message)[0].get_content().replace("\r\n", "\n")
     for line in feed_block.replace("\r\n", "\n").strip().split("\n"):
         assert line in sent, line
+
+
+def test_a_cancelled_occurrence_updates_the_series_with_an_exdate(env):
+    import datetime as dt
+
+    first = dt.date.today() + dt.timedelta(days=9)
+    second = first + dt.timedelta(days=7)
+    ok(env, "members", "add", "VDAB", "--country", "BE", "--network", "pes", "--email", "info@vdab.example")
+    ok(env, "activities", "add", "--network", "pes", "--kind", "meeting", "--title", "Steering group",
+       "--start", f"{first} 14:00", "--end", "15:00", "--rrule", "FREQ=WEEKLY;COUNT=4")
+    ok(env, "participants", "register", "1", "VDAB")
+    with MailServer() as server:
+        ok(env, "notify", "send", env=server.env())
+        ok(env, "activities", "cancel-occurrence", "1", f"{second} 14:00")
+        ok(env, "notify", "send", env=server.env())
+        invitation, update = server.messages()
+    feed = icalendar.Calendar.from_ical(ok(env, "export", "ics", "--network", "pes").stdout).walk("VEVENT")[0]
+    first_event = icalendar.Calendar.from_ical(calendar_parts(invitation)[0].get_content()).walk("VEVENT")[0]
+    event = icalendar.Calendar.from_ical(calendar_parts(update)[0].get_content()).walk("VEVENT")[0]
+    assert int(first_event["SEQUENCE"]) < int(event["SEQUENCE"]) == int(feed["SEQUENCE"])
+    assert f"{second:%Y%m%d}T140000" in event["EXDATE"].to_ical().decode()
+    assert "Cancelled occurrence" in update.get_body(("plain",)).get_content()
+    days = [moment.date() for moment in vobject.readOne(calendar_parts(update)[0].get_content()).vevent.getrruleset()]
+    assert len(days) == 3 and second not in days

@@ -93,6 +93,8 @@ class Plan:
             for member_id, why in _hosts(after):
                 self._tell_member(member_id, event, why=why, method="REQUEST", new=True, what=("scheduled",))
             return
+        if "status" not in after and not event.published:
+            return
         was_draft, is_draft = before.get("status") == "draft", after.get("status") == "draft"
         if was_draft and is_draft:
             return
@@ -301,6 +303,10 @@ def activity_changes(before: dict, after: dict) -> tuple[tuple[str, str, str], .
 
     if before.get("sequence") == after.get("sequence") and before.get("status") == after.get("status"):
         return ()
+    if "start" not in before or "start" not in after:
+        # a change recorded with only what it touched (e.g. one occurrence cancelled)
+        return tuple((key.replace("_", " ").capitalize(), str(before.get(key) or "—"), str(after.get(key) or "—"))
+                     for key in sorted((set(before) | set(after)) - {"sequence"}) if before.get(key) != after.get(key))
     old, new = model_from_public(Activity, before), model_from_public(Activity, after)
     found = []
     old_when = span_text(old.start, old.end, old.timezone, old.all_day)
