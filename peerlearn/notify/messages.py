@@ -6,15 +6,20 @@ that fails to compile or render raises :class:`peerlearn.errors.PluginError`
 naming the plugin that supplied it. The message is built with the standard
 library's ``email`` package: ``multipart/mixed`` holding a
 ``multipart/alternative`` (text, HTML) and the iTIP parts
-(``text/calendar; method=…``, :mod:`.itip`).
+(``text/calendar; method=…``, :mod:`.itip`), with ``email.mime``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+import secrets
+from email import charset as _charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +31,17 @@ from .model import Item, Notice
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Network
     from ..store import Registry
-    from .outbox import Message
+    from .outbox import Message as Queued
 
 TEMPLATES = Path(__file__).with_name("templates")
 HOOK = "peerlearn_notify_templates"
 #: Subjects longer than this are cut (with an ellipsis).
 SUBJECT_LENGTH = 150
 _PLUGIN_PREFIX = "<plugin "
+#: Text and HTML parts in quoted-printable UTF-8: readable in the raw message, safe over 7-bit SMTP.
+_TEXT = _charset.Charset("utf-8")
+_TEXT.body_encoding = _charset.QP
+_SMTP_POLICY = compat32.clone(linesep="\r\n")
 
 
 @attrs.frozen
@@ -176,28 +185,59 @@ class Renderer:
                 item.method, block, organizer=organizer, attendee=(notice.name, notice.email),
                 partstat=item.partstat, role=item.role, whole=item.whole, tzid=item.tzid, years=(year, year + 1))
 
-    def email(self, message: Message, sender: str, message_id: str, now: dt.datetime) -> EmailMessage:
+    def email(self, message: Queued, sender: str, message_id: str, now: dt.datetime) -> Message:
         """The message as an email, ready for SMTP."""
         notice = message.notice
         rendered = self.render(notice, notice.sender or sender)
         return build_email(notice, rendered, notice.sender or sender, message_id, now)
 
 
-def build_email(notice: Notice, rendered: Rendered, sender: str, message_id: str, now: dt.datetime) -> EmailMessage:
-    mail = EmailMessage()
-    mail["Subject"] = rendered.subject
-    mail["From"] = sender
-    mail["To"] = Address(display_name=notice.name, addr_spec=notice.email)
+def build_email(notice: Notice, rendered: Rendered, sender: str, message_id: str, now: dt.datetime) -> Message:
+    """The email of a rendered notice: multipart/mixed of multipart/alternative (text, HTML) and calendar parts.
+
+    Built with the standard library's ``email.mime`` classes (the ``compat32``
+    API: several times faster than ``EmailMessage`` for thousands of messages);
+    serialize it for SMTP with :func:`as_smtp_bytes`.
+    """
+    mail = MIMEMultipart("mixed", boundary=_boundary())
+    mail["Subject"] = _header(rendered.subject)
+    mail["From"] = _mailbox(sender)
+    mail["To"] = formataddr((notice.name, notice.email), charset="utf-8")
     if notice.reply_to:
-        mail["Reply-To"] = notice.reply_to
+        mail["Reply-To"] = _mailbox(notice.reply_to)
     mail["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
     mail["Message-ID"] = message_id
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(rendered.text)
-    mail.add_alternative(rendered.html, subtype="html")
+    mail["MIME-Version"] = "1.0"
+    alternative = MIMEMultipart("alternative", boundary=_boundary())
+    alternative.attach(MIMEText(rendered.text, "plain", _TEXT))
+    alternative.attach(MIMEText(rendered.html, "html", _TEXT))
+    mail.attach(alternative)
     for filename, method, text in rendered.calendars:
-        mail.add_attachment(text, subtype="calendar", filename=filename, params={"method": method}, cte="base64")
+        part = MIMEText(text, "calendar", "utf-8")
+        part.set_param("method", method)
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        mail.attach(part)
     return mail
+
+
+def as_smtp_bytes(mail: Message) -> bytes:
+    """The message as sent: CRLF line ends."""
+    return mail.as_bytes(policy=_SMTP_POLICY)
+
+
+def _boundary() -> str:
+    """A MIME boundary no part can contain ('=' then hex: base64 and quoted-printable never write '==_')."""
+    return f"==_{secrets.token_hex(16)}"
+
+
+def _header(text: str) -> str | Header:
+    return text if text.isascii() else Header(text, "utf-8")
+
+
+def _mailbox(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8")
 
 
 def new_message_id(outbox_id: int, sender: str) -> str:

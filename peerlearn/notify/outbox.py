@@ -121,19 +121,19 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
                 continue
             notice = attrs.evolve(notice, items=tuple(items), subject=notice.subject or row["subject"],
                                   reply_to=notice.reply_to or row["reply_to"])
-            updates.append((notice.name, notice.email, notice.member_id, notice.subject, notice.reply_to,
-                            _items_json(notice.items), _status(notice), notice.held, now, row["id"]))
             row["items"] = _items_json(notice.items)
+            updates.append((notice.name, notice.email, notice.member_id, notice.subject, notice.reply_to,
+                            row["items"], _status(notice), notice.held, now, row["id"]))
             written.append((row["id"], notice))
         else:
+            items = _items_json(notice.items)
             cursor = conn.execute(
                 "INSERT INTO outbox (kind, network, person, name, email, member_id, sender, reply_to, subject, items,"
                 " status, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (notice.kind, notice.network, notice.person, notice.name, notice.email, notice.member_id,
-                 notice.sender, notice.reply_to, notice.subject, _items_json(notice.items), _status(notice),
-                 notice.held, now, now))
-            open_rows[key] = {"id": cursor.lastrowid, "items": _items_json(notice.items),
-                              "subject": notice.subject, "reply_to": notice.reply_to}
+                 notice.sender, notice.reply_to, notice.subject, items, _status(notice), notice.held, now, now))
+            open_rows[key] = {"id": cursor.lastrowid, "items": items, "subject": notice.subject,
+                              "reply_to": notice.reply_to}
             written.append((cursor.lastrowid, notice))
     if updates:
         conn.executemany("UPDATE outbox SET name = ?, email = ?, member_id = ?, subject = ?, reply_to = ?, items = ?,"
@@ -289,22 +289,33 @@ def assign_message_ids(registry: Registry, ids: dict[int, str]) -> None:
                                          [(value, key) for key, value in ids.items()])
 
 
-def claim(registry: Registry, message_id: int, now: str) -> bool:
-    """Mark a message ``sending`` just before it is handed over; False if it is no longer due."""
+def claim(registry: Registry, message_id: int, now: str, *, settle_first: tuple | None = None) -> bool:
+    """Mark a message ``sending`` just before it is handed over; False if it is no longer due.
+
+    ``settle_first`` (the arguments of :func:`settle` for the message handed
+    over before) is recorded in the same transaction: one commit a message.
+    """
     with registry.transaction():
+        if settle_first is not None:
+            _settle(registry, *settle_first)
         return registry.db.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
             " WHERE id = ? AND status IN ('queued', 'interrupted')", [now, message_id]).rowcount == 1
 
 
-def settle(registry: Registry, message_id: int, status: str, now: str, *, reason: str = "",
+def settle(registry: Registry, message_id: int, status: str, now: str, reason: str = "",
            next_attempt_at: str | None = None) -> None:
     """Record how a handing-over ended: ``sent``, ``failed``, or ``queued`` again for a later attempt."""
     with registry.transaction():
-        registry.db.execute(
-            "UPDATE outbox SET status = ?, reason = ?, next_attempt_at = ?, updated_at = ?,"
-            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-            [status, reason, next_attempt_at, now, status, now, message_id])
+        _settle(registry, message_id, status, now, reason, next_attempt_at)
+
+
+def _settle(registry: Registry, message_id: int, status: str, now: str, reason: str = "",
+            next_attempt_at: str | None = None) -> None:
+    registry.db.execute(
+        "UPDATE outbox SET status = ?, reason = ?, next_attempt_at = ?, updated_at = ?,"
+        " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+        [status, reason, next_attempt_at, now, status, now, message_id])
 
 
 def release(registry: Registry, message_id: int, now: str) -> None:

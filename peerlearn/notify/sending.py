@@ -206,7 +206,7 @@ def send(registry: Registry, settings: SmtpSettings, *, transport: SmtpTransport
          retries: int = 3, retry_delay: float = 10.0, limit: int | None = None,
          resend: Iterable[int] = ()) -> SendReport:
     """Send the due messages of the outbox (and the interrupted ones in ``resend``); see the module's doc."""
-    from .messages import Renderer, new_message_id
+    from .messages import Renderer, as_smtp_bytes, new_message_id
 
     def now() -> dt.datetime:
         return clock() if clock else dt.datetime.now(dt.timezone.utc)
@@ -214,47 +214,85 @@ def send(registry: Registry, settings: SmtpSettings, *, transport: SmtpTransport
     with run_lock(registry.path):
         interrupted, skipped = outbox.recover(registry, now().isoformat())
         messages = outbox.due(registry, now().isoformat(), limit=limit, resend=resend)
-        outbox.assign_message_ids(registry, {message.id: new_message_id(message.id, message.notice.sender
-                                                                        or settings.sender)
-                                             for message in messages if not message.message_id})
-        messages = [outbox.get(registry, message.id) for message in messages]
+        ids = {message.id: new_message_id(message.id, message.notice.sender or settings.sender)
+               for message in messages if not message.message_id}
+        outbox.assign_message_ids(registry, ids)
+        messages = [attrs.evolve(message, message_id=message.message_id or ids[message.id]) for message in messages]
         renderer = Renderer(registry)
         prepared = []
         for message in messages:
             sender = message.notice.sender or settings.sender
             mail = renderer.email(message, settings.sender, message.message_id, now())
-            prepared.append((message, _address(sender), mail.as_bytes(policy=_smtp_policy())))
+            prepared.append((message, _address(sender), as_smtp_bytes(mail)))
         transport = transport or SmtpTransport(settings)
-        sent: list[int] = []
-        failed: list[tuple[int, str]] = []
-        attempts = {message.id: message.attempts for message in messages}
-        last_error: dict[int, str] = {}
+        ledger = _Ledger(registry, now, {message.id: message.attempts for message in messages})
         pending = prepared
         try:
             for round_number in range(retries + 1):
                 if round_number:
+                    ledger.flush()
                     sleep(retry_delay * 2 ** (round_number - 1))
-                pending = _round(registry, transport, pending, now, sent, failed, attempts, last_error)
+                pending = _round(transport, pending, ledger)
                 if not pending:
                     break
         finally:
+            ledger.flush()
             transport.close()
-        deferred = []
+        deferred, failed = [], ledger.failed
         for message, _sender, _data in pending:
-            reason = last_error.get(message.id, "not tried: the server could not be reached")
-            if attempts[message.id] >= MAX_ATTEMPTS:
+            reason = ledger.last_error.get(message.id, "not tried: the server could not be reached")
+            attempts = ledger.attempts[message.id]
+            if attempts >= MAX_ATTEMPTS:
                 outbox.settle(registry, message.id, "failed", now().isoformat(),
-                              reason=f"gave up after {attempts[message.id]} attempts: {reason}")
+                              reason=f"gave up after {attempts} attempts: {reason}")
                 failed.append((message.id, reason))
             else:
-                later = (now() + backoff(attempts[message.id])).isoformat()
+                later = (now() + backoff(attempts)).isoformat()
                 outbox.settle(registry, message.id, "queued", now().isoformat(), reason=reason, next_attempt_at=later)
                 deferred.append((message.id, reason))
-    return SendReport(tuple(sent), tuple(failed), tuple(deferred), tuple(interrupted), skipped)
+    return SendReport(tuple(ledger.sent), tuple(failed), tuple(deferred), tuple(interrupted), skipped)
 
 
-def _round(registry: Registry, transport: SmtpTransport, pending: list, now: Callable[[], dt.datetime],
-           sent: list, failed: list, attempts: dict, last_error: dict) -> list:
+class _Ledger:
+    """The outbox rows of one run: each claimed before it goes, each outcome kept with the next claim.
+
+    At most one row is ``sending`` at any moment; the outcome of a message is
+    committed together with the claim of the next (one commit a message), or
+    on its own by :meth:`flush` before a pause and at the end.
+    """
+
+    def __init__(self, registry: Registry, now: Callable[[], dt.datetime], attempts: dict[int, int]) -> None:
+        self.registry = registry
+        self.now = now
+        self.attempts = attempts
+        self.sent: list[int] = []
+        self.failed: list[tuple[int, str]] = []
+        self.last_error: dict[int, str] = {}
+        self._outcome: tuple | None = None
+
+    def claim(self, message_id: int) -> bool:
+        outcome, self._outcome = self._outcome, None
+        claimed = outbox.claim(self.registry, message_id, self.now().isoformat(), settle_first=outcome)
+        if claimed:
+            self.attempts[message_id] += 1
+        return claimed
+
+    def outcome(self, message_id: int, status: str, reason: str = "") -> None:
+        self._outcome = (message_id, status, self.now().isoformat(), reason)
+        if status == "sent":
+            self.sent.append(message_id)
+        elif status == "failed":
+            self.failed.append((message_id, reason))
+        elif reason:
+            self.last_error[message_id] = reason
+
+    def flush(self) -> None:
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None:
+            outbox.settle(self.registry, *outcome)
+
+
+def _round(transport: SmtpTransport, pending: list, ledger: _Ledger) -> list:
     """Try each pending message once; returns those to try again."""
     again = []
     unreachable = None
@@ -266,31 +304,28 @@ def _round(registry: Registry, transport: SmtpTransport, pending: list, now: Cal
             except Temporary as error:
                 unreachable = str(error)
         if unreachable is not None:
-            last_error[message.id] = unreachable
+            ledger.last_error[message.id] = unreachable
             again.append(entry)
             continue
-        if not outbox.claim(registry, message.id, now().isoformat()):
+        if not ledger.claim(message.id):
             continue
-        attempts[message.id] += 1
         try:
             transport.send(sender, message.notice.email, data)
         except Temporary as error:
-            last_error[message.id] = str(error)
-            outbox.settle(registry, message.id, "queued", now().isoformat(), reason=str(error))
+            ledger.outcome(message.id, "queued", str(error))
             again.append(entry)
         except Permanent as error:
-            outbox.settle(registry, message.id, "failed", now().isoformat(), reason=str(error))
-            failed.append((message.id, str(error)))
+            ledger.outcome(message.id, "failed", str(error))
         except MailError:
-            outbox.release(registry, message.id, now().isoformat())
+            outbox.release(ledger.registry, message.id, ledger.now().isoformat())
+            ledger.attempts[message.id] -= 1
             raise
         except BaseException:
-            outbox.settle(registry, message.id, "interrupted", now().isoformat(),
-                          reason="the run stopped while handing it over: it may have been delivered")
+            ledger.outcome(message.id, "interrupted",
+                           "the run stopped while handing it over: it may have been delivered")
             raise
         else:
-            outbox.settle(registry, message.id, "sent", now().isoformat())
-            sent.append(message.id)
+            ledger.outcome(message.id, "sent")
     return again
 
 
@@ -298,9 +333,3 @@ def _address(sender: str) -> str:
     from email.utils import parseaddr
 
     return parseaddr(sender)[1]
-
-
-def _smtp_policy():
-    from email import policy
-
-    return policy.SMTP
