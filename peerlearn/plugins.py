@@ -395,7 +395,8 @@ def notify_templates(network: Network) -> list[tuple[str, dict[str, str]]]:
     hook = "peerlearn_notify_templates"
     found = []
     for plugin, result in _call(hook, network=network):
-        if not isinstance(result, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in result.items()):
+        if not isinstance(result, dict) or not all(isinstance(name, str) and isinstance(source, str)
+                                                   for name, source in result.items()):
             raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a dict of template"
                                             " names to template sources")
         found.append((plugin, result))

@@ -162,8 +162,7 @@ def test_changes_before_sending_fold_into_one_digest_from_first_before_to_last_a
     assert item["changes"] == [["When", f"{_weekday(day)}, 10:00–11:00 (Europe/Brussels)",
                                 f"{_weekday(day)}, 10:00–10:40 (Europe/Brussels)"]]
     participant = next(row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope")
-    assert [i["title"][:13] for i in participant["items"]] == ["Welcome remarks from the moderator and housekeeping rules"[:13],
-                                                            "Opening panel"]
+    assert [i["title"].split()[0] for i in participant["items"]] == ["Welcome", "Opening"]
     # a value changed and changed back drops out of the digest
     ok(env, "sessions", "edit", str(env.conference), "welcome", "--room", "Plenary hall")
     participant = next(row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope")

@@ -1,22 +1,25 @@
 """From a transaction's changes to the notices that tell each person what concerns them.
 
 Read from the change log's rows (with their values before and after), in
-the transaction, just before it commits:
+the transaction, just before it commits. Who is told, and what their
+calendar gets:
 
-| change | who is told | what their calendar gets |
-|---|---|---|
-| an activity published, moved, changed where a calendar sees it, reinstated | its participants (invited, registered, waitlisted), host and peers; the people on its sessions | REQUEST of the activity's event; of their sessions' events |
-| an activity cancelled, deleted, or back to draft | the same people | CANCEL |
-| a session moved or changed | the people on it; registered participants when the change is the session's own (not following its activity) | REQUEST of the session's event |
-| a session cancelled or removed | the same people | CANCEL |
-| a person put on a session, their role confirmed or back from declined | that person | REQUEST of the session's event |
-| a role declined or removed | that person | CANCEL (they are no longer on it) |
-| a member invited, registered, waitlisted, moved up | that member | REQUEST of the activity's event |
-| a participation declined | that member | CANCEL (no longer taking part) |
-| a host or peer added / removed | that member | REQUEST / CANCEL |
+- an activity published, moved, reinstated or changed where a calendar sees
+  it: its participants (invited, registered, waitlisted), host and peers get
+  a REQUEST of its event; the people on its sessions, of their sessions';
+- an activity cancelled, deleted or back to draft: the same people, a CANCEL;
+- a session moved or changed: the people on it, and registered participants
+  when the change is the session's own (not following its activity), a
+  REQUEST of its event; a session cancelled or removed: a CANCEL;
+- a person put on a session, their role confirmed or back from declined: a
+  REQUEST; a role declined or removed: a CANCEL taking them off it;
+- a member invited, registered, waitlisted or moved up: a REQUEST of the
+  activity's event; a participation declined: a CANCEL taking them off it;
+- a host or peer added or removed: a REQUEST or a CANCEL.
 
-Drafts concern no one. Several changes to one person in one transaction
-become one notice (per network), its items folded (:func:`.model.fold`).
+Drafts concern no one, nor do events that have ended. Several changes to
+one person in one transaction become one notice (per network), its items
+folded (:func:`.model.fold`).
 """
 
 from __future__ import annotations
@@ -133,8 +136,8 @@ class Plan:
         for session_id, holders in people.session_people(self.conn, session_ids).items():
             session_event = self.events.session(session_id)
             for person, role in holders:
-                self._tell(person, session_event, why=_role_why(role), partstat=people.ROLE_PARTSTAT[role["status"]],
-                           role=_itip_role(role), **session_told)
+                self._tell(person, session_event, why=_role_why(role), role=_itip_role(role),
+                           partstat=people.ROLE_PARTSTAT[role["status"]], **session_told)
 
     def _hosts_changed(self, event: Event, before: dict, after: dict) -> None:
         old, new = dict(_hosts(before)), dict(_hosts(after))

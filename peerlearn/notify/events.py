@@ -49,7 +49,8 @@ def span_text(start: dt.datetime, end: dt.datetime, tzname: str, all_day: bool =
     from ..timeutil import zone
 
     if all_day:
-        first, last = start.astimezone(zone(tzname)).date(), (end.astimezone(zone(tzname)) - dt.timedelta(days=1)).date()
+        first = start.astimezone(zone(tzname)).date()
+        last = (end.astimezone(zone(tzname)) - dt.timedelta(days=1)).date()
         return f"{first:%a %d %b %Y}" if first >= last else f"{first:%a %d %b %Y} – {last:%a %d %b %Y}"
     local_start, local_end = start.astimezone(zone(tzname)), end.astimezone(zone(tzname))
     if local_start.date() == local_end.date():
@@ -150,7 +151,8 @@ class Events:
             activity_id=activity.id, session_id=None, title=activity.title, activity_title=activity.title,
             when=span_text(activity.start, activity.end, activity.timezone, activity.all_day),
             where=place_text(activity), status=activity.status, start=_utc(activity.start),
-            end=_utc(activity.end) if not activity.rrule else "9999", tzid="" if activity.all_day else activity.timezone,
+            end=_utc(activity.end) if not activity.rrule else "9999",
+            tzid="" if activity.all_day else activity.timezone,
             published=activity.status != "draft" if published is None else published)
 
     def session(self, session_id: int) -> Event | None:

@@ -133,6 +133,7 @@ class Renderer:
                     replaced.setdefault(name, (plugin, source))
             environment = jinja2.Environment(
                 loader=_Loader(replaced).loader(), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                auto_reload=False,
                 autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False))
             self._environments[slug] = (environment, replaced)
         return self._environments[slug]

@@ -276,8 +276,8 @@ def due(registry: Registry, now: str, *, limit: int | None = None, resend: Itera
     """Queued messages whose time has come, oldest first, and the interrupted ones in ``resend``."""
     resend = sorted(set(resend))
     extra = f" OR (status = 'interrupted' AND id IN ({', '.join('?' * len(resend))}))" if resend else ""
-    sql = (f"SELECT * FROM outbox WHERE (status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)){extra}"
-           " ORDER BY id" + (f" LIMIT {int(limit)}" if limit else ""))
+    sql = ("SELECT * FROM outbox WHERE (status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))"
+           f"{extra} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else ""))
     return [_message(row) for row in registry.query(sql, [now, *resend])]
 
 

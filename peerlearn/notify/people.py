@@ -48,13 +48,13 @@ def _member(row) -> Person:
     return Person(row["name"], row["email"] or "", row["id"], None, bool(row["notify_opt_out"]))
 
 
-_ROLE_SQL = ("SELECT r.id, r.session_id, r.role, r.status, r.name, r.email, r.member_id, r.notify_opt_out,"
+ROLE_SQL = ("SELECT r.id, r.session_id, r.role, r.status, r.name, r.email, r.member_id, r.notify_opt_out,"
              " m.name AS member_name, m.email AS member_email, m.notify_opt_out AS member_opt_out"
              " FROM roles r LEFT JOIN members m ON m.id = r.member_id")
 
 
 def role_person(row) -> Person | None:
-    """The person on a role row (of ``_ROLE_SQL``), or None for a role with no one yet."""
+    """The person on a role row (of ``ROLE_SQL``), or None for a role with no one yet."""
     name = row["name"] or row["member_name"] or ""
     if not name and row["member_id"] is None:
         return None
@@ -62,7 +62,8 @@ def role_person(row) -> Person | None:
                   bool(row["notify_opt_out"]) or bool(row["member_opt_out"]))
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+def rows(conn: sqlite3.Connection, sql: str, params: Iterable = ()) -> list[dict]:
+    """The rows of a query as dicts."""
     cursor = conn.execute(sql, list(params))
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values)) for values in cursor]
@@ -75,7 +76,7 @@ def members(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Person]:
     for index in range(0, len(ids), _BATCH):
         chunk = ids[index:index + _BATCH]
         marks = ", ".join("?" * len(chunk))
-        for row in _rows(conn, f"SELECT id, name, email, notify_opt_out FROM members WHERE id IN ({marks})", chunk):
+        for row in rows(conn, f"SELECT id, name, email, notify_opt_out FROM members WHERE id IN ({marks})", chunk):
             found[row["id"]] = _member(row)
     return found
 
@@ -84,10 +85,10 @@ def participants(conn: sqlite3.Connection, activity_id: int,
                  statuses: tuple[str, ...] = PARTICIPANTS) -> list[tuple[Person, str]]:
     """The participants of an activity with one of ``statuses``, with their status."""
     marks = ", ".join("?" * len(statuses))
-    rows = _rows(conn, "SELECT m.id, m.name, m.email, m.notify_opt_out, p.status FROM participations p"
+    found = rows(conn, "SELECT m.id, m.name, m.email, m.notify_opt_out, p.status FROM participations p"
                        f" JOIN members m ON m.id = p.member_id WHERE p.activity_id = ? AND p.status IN ({marks})"
                        " ORDER BY m.id", [activity_id, *statuses])
-    return [(_member(row), row["status"]) for row in rows]
+    return [(_member(row), row["status"]) for row in found]
 
 
 def participation(conn: sqlite3.Connection, activity_id: int, member_id: int) -> str | None:
@@ -103,7 +104,7 @@ def session_people(conn: sqlite3.Connection, session_ids: Iterable[int]) -> dict
     for index in range(0, len(ids), _BATCH):
         chunk = ids[index:index + _BATCH]
         marks = ", ".join("?" * len(chunk))
-        for row in _rows(conn, f"{_ROLE_SQL} WHERE r.session_id IN ({marks}) AND r.status != 'declined'"
+        for row in rows(conn, f"{ROLE_SQL} WHERE r.session_id IN ({marks}) AND r.status != 'declined'"
                                " ORDER BY r.session_id, r.position, r.id", chunk):
             person = role_person(row)
             if person is not None:
@@ -113,18 +114,18 @@ def session_people(conn: sqlite3.Connection, session_ids: Iterable[int]) -> dict
 
 def role(conn: sqlite3.Connection, role_id: int) -> tuple[Person | None, dict | None]:
     """The person on one role and the role row (both None where there is no such role)."""
-    rows = _rows(conn, f"{_ROLE_SQL} WHERE r.id = ?", [role_id])
-    if not rows:
+    found = rows(conn, f"{ROLE_SQL} WHERE r.id = ?", [role_id])
+    if not found:
         return None, None
-    return role_person(rows[0]), rows[0]
+    return role_person(found[0]), found[0]
 
 
 def secretariat(conn: sqlite3.Connection, network: str, today: str) -> list[Person]:
     """The current secretariat of a network: its members whose membership role is ``secretariat``."""
-    rows = _rows(conn, "SELECT m.id, m.name, m.email, m.notify_opt_out FROM memberships ms"
+    found = rows(conn, "SELECT m.id, m.name, m.email, m.notify_opt_out FROM memberships ms"
                        " JOIN members m ON m.id = ms.member_id WHERE ms.network = ? AND ms.role = 'secretariat'"
                        " AND (ms.until IS NULL OR ms.until >= ?) ORDER BY m.id", [network, today])
-    return [_member(row) for row in rows]
+    return [_member(row) for row in found]
 
 
 class Before:

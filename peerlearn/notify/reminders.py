@@ -42,7 +42,7 @@ def remind_pending(registry: Registry, *, days: int, now: dt.datetime) -> Remind
 
     conn = registry.db.conn
     events = Events(registry)
-    rows = people._rows(conn, people._ROLE_SQL + " JOIN sessions s ON s.id = r.session_id"
+    rows = people.rows(conn, people.ROLE_SQL + " JOIN sessions s ON s.id = r.session_id"
                         " JOIN activities a ON a.id = s.activity_id WHERE r.status IN ('tbc', 'tbd')"
                         " AND a.status IN ('tentative', 'confirmed') AND s.start_utc > ? AND s.start_utc <= ?"
                         " ORDER BY s.start_utc, s.id, r.position, r.id",
