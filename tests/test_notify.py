@@ -238,6 +238,8 @@ def test_a_person_without_an_email_is_held_counted_and_skipped_by_send(conferenc
     assert held and all(not row["has_email"] and row["held"] == "no email" for row in held)
     table = ok(env, "notify", "list").stdout
     assert "Armelle Ledan" in table and "no email" in table
+    for row in held:
+        assert "(no email: not sent)" in ok(env, "notify", "preview", str(row["id"])).stdout
     with MailServer() as server:
         result = ok(env, "notify", "send", env=server.env())
     assert f"{len(held)} not sent to people with no email" in result.stdout

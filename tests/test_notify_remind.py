@@ -68,3 +68,23 @@ def test_an_opted_out_person_is_not_reminded_nor_told(conference):
 def test_remind_needs_to_know_what_to_chase(env):
     result = env.run("notify", "remind")
     assert result.exit_code == 2 and "--pending" in result.stderr
+
+
+def test_a_held_message_previews_and_opting_in_again_tells_only_what_follows(conference):
+    env = conference
+    ok(env, "notify", "opt-out", "--member", "Thomas Liebig (OECD)")
+    day = json.loads(ok(env, "activities", "show", str(env.conference), "--json").stdout)["start"][:10]
+    ok(env, "sessions", "move", str(env.conference), "opening-panel", "--start", f"{day} 10:00", "--end", "10:50")
+    (held,) = [row for row in outbox(env, "--status", "held") if row["held"] == "opted out"]
+    preview = ok(env, "notify", "preview", str(held["id"]))
+    assert "To: Thomas Liebig (opted out: not sent)" in preview.stdout
+    assert env.run("notify", "preview", str(held["id"]), "--raw").exit_code == 1
+    ok(env, "notify", "opt-in", "--member", "Thomas Liebig (OECD)")
+    ok(env, "sessions", "edit", str(env.conference), "opening-panel", "--room", "Room 2")
+    (queued,) = [row for row in outbox(env, "--status", "queued") if row["to"] == "Thomas Liebig"]
+    assert queued["id"] != held["id"] and [c[0] for c in queued["items"][0]["changes"]] == ["Where"]
+    with MailServer() as server:
+        ok(env, "notify", "send", env=server.env())
+        (message,) = [m for m in server.messages() if m["To"].addresses[0].addr_spec == "thomas@oecd.example"]
+    assert "Room 2" in message.get_body(("plain",)).get_content()
+    assert len(calendar_parts(message)) == 1

@@ -134,15 +134,12 @@ def preview(env, message_id, raw, config_path, as_json) -> None:
         message = outbox.get(registry, message_id)
         sender = message.notice.sender or default_sender
         rendered = Renderer(registry).render(message.notice, sender)
-    if not message.notice.email:
-        rendered_to = None
-    else:
-        rendered_to = message.notice.email
+    rendered_to = None if message.notice.held else message.notice.email
     mail = build_email(message.notice, rendered, sender, message.message_id or new_message_id(message.id, sender),
                        dt.datetime.now(dt.timezone.utc)) if rendered_to else None
     if raw:
         if mail is None:
-            raise click.ClickException(f"message #{message.id} has no address to send to ({message.notice.held})")
+            raise click.ClickException(f"message #{message.id} is never sent ({message.notice.held})")
         click.echo(mail.as_string(), nl=False)
         return
     headers = {"From": sender, "To": f"{message.notice.name} <{rendered_to}>" if rendered_to else

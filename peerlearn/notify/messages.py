@@ -175,6 +175,8 @@ class Renderer:
             if not item.method:
                 continue
             block = event_block(self.registry, item.uid, item.sequence)
+            if block is None and notice.held:
+                continue  # a held message is never sent: its events were not kept
             if block is None:
                 raise PeerlearnError(f"the calendar event {item.uid} (SEQUENCE {item.sequence}) of a message to"
                                      f" {notice.name} is missing from the outbox")

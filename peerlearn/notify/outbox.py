@@ -111,7 +111,8 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
     for notice in notices:
         if block is not None and not notice.held:
             kept.update({(item.uid, item.sequence): item.uid for item in notice.items if item.method})
-        key = (notice.person, notice.kind, notice.network, notice.sender)
+        # a held message (no address, opted out) never becomes sendable: a person now reachable starts afresh
+        key = (notice.person, notice.kind, notice.network, notice.sender, _status(notice))
         row = open_rows.get(key)
         if row is not None:
             items = fold([Item.from_dict(item) for item in json.loads(row["items"])], notice.items)
@@ -161,9 +162,9 @@ def _open_rows(registry: Registry, persons: set[str]) -> dict[tuple, dict]:
         chunk = persons_list[index:index + _BATCH]
         marks = ", ".join("?" * len(chunk))
         for row in registry.query(
-                "SELECT id, person, kind, network, sender, subject, reply_to, items FROM outbox"
+                "SELECT id, person, kind, network, sender, subject, reply_to, items, status FROM outbox"
                 f" WHERE person IN ({marks}) AND status IN ('held', 'queued') AND attempts = 0 ORDER BY id", chunk):
-            found.setdefault((row["person"], row["kind"], row["network"], row["sender"]), row)
+            found.setdefault((row["person"], row["kind"], row["network"], row["sender"], row["status"]), row)
     return found
 
 
