@@ -166,8 +166,7 @@ def test_changes_before_sending_fold_into_one_digest_from_first_before_to_last_a
     # a value changed and changed back drops out of the digest
     ok(env, "sessions", "edit", str(env.conference), "welcome", "--room", "Plenary hall")
     participant = next(row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope")
-    welcome = next(i for i in participant["items"] if i["title"].startswith("Welcome"))
-    assert welcome["changes"] == []
+    assert [i["title"].split()[0] for i in participant["items"]] == ["Opening"]
     with MailServer() as server:
         ok(env, "notify", "send", env=server.env())
         (message,) = [m for m in server.messages() if m["To"].addresses[0].addr_spec == "thomas@oecd.example"]
@@ -298,3 +297,25 @@ def test_a_cancelled_occurrence_updates_the_series_with_an_exdate(env):
     assert "Cancelled occurrence" in update.get_body(("plain",)).get_content()
     days = [moment.date() for moment in vobject.readOne(calendar_parts(update)[0].get_content()).vevent.getrruleset()]
     assert len(days) == 3 and second not in days
+
+
+def test_cancelled_and_reinstated_before_sending_tells_nothing_and_after_sending_tells_it_is_back(conference):
+    env = conference
+    ok(env, "activities", "cancel", str(env.conference))
+    ok(env, "activities", "edit", str(env.conference), "--status", "confirmed")
+    assert [row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope"] == []
+    with MailServer() as server:
+        ok(env, "activities", "cancel", str(env.conference))
+        ok(env, "notify", "send", env=server.env())
+        ok(env, "activities", "edit", str(env.conference), "--status", "confirmed")
+        ok(env, "notify", "send", env=server.env())
+        mails = [m for m in server.messages() if m["To"].addresses[0].addr_spec == "secretariat@businesseurope.example"]
+    assert [str(m["Subject"]).strip().split(":")[0] for m in mails] == ["Cancelled", "Reinstated"]
+    feed = feed_events(env, env.conference)
+    sequences = []
+    for message in mails:
+        calendar = icalendar.Calendar.from_ical(calendar_parts(message)[0].get_content())
+        event = calendar.walk("VEVENT")[0]
+        sequences.append(int(event["SEQUENCE"]))
+    assert sequences[0] < sequences[1] == int(feed[str(event["UID"])]["SEQUENCE"])
+    assert str(calendar["METHOD"]) == "REQUEST" and str(event["STATUS"]) == "CONFIRMED"

@@ -23,10 +23,19 @@ def test_fold_keeps_the_first_before_and_the_last_after():
 
 
 def test_fold_drops_a_value_changed_back():
-    first = item(changes=[("Where", "A", "B")])
+    first = item(changes=[("Where", "A", "B"), ("When", "Mon", "Tue")])
     second = item(sequence=2, changes=[("Where", "B", "A")])
     (folded,) = fold([first], [second])
-    assert folded.changes == ()
+    assert folded.changes == (("When", "Mon", "Tue"),)
+    assert fold([item(changes=[("Where", "A", "B")])], [second]) == [], "nothing left to tell"
+
+
+def test_fold_drops_an_event_whose_changes_cancel_out():
+    cancelled = item(sequence=2, method="CANCEL", whole=True, changes=[("Status", "confirmed", "cancelled")])
+    reinstated = item(sequence=3, what=("reinstated",), changes=[("Status", "cancelled", "confirmed")])
+    assert fold([cancelled], [reinstated]) == []
+    moved_up = item(sequence=3, what=("moved up",))
+    assert fold([item(what=("waitlisted",))], [moved_up])[0].what == ("waitlisted", "moved up")
 
 
 def test_fold_news_stays_news_and_news_cancelled_is_no_news():

@@ -104,7 +104,8 @@ class Plan:
         if was_draft:
             told = dict(method="REQUEST", new=True, what=("scheduled",), changes=())
         elif is_draft or after.get("status") == "cancelled" and before.get("status") != "cancelled":
-            told = dict(method="CANCEL", whole=True, what=("cancelled",), changes=())
+            told = dict(method="CANCEL", whole=True, what=("cancelled",),
+                        changes=(("Status", before.get("status") or "—", after.get("status") or "—"),))
         else:
             diffs = activity_changes(before, after)
             if after.get("status") == "completed":
@@ -161,7 +162,8 @@ class Plan:
         if event is None or not event.published:
             return
         if after.get("status") == "cancelled" and before.get("status") != "cancelled":
-            told = dict(method="CANCEL", whole=True, what=("cancelled",), changes=())
+            told = dict(method="CANCEL", whole=True, what=("cancelled",),
+                        changes=(("Status", before.get("status") or "—", "cancelled"),))
         else:
             diffs = session_changes(self.events.activity_model(event.activity_id), before, after)
             if not diffs:

@@ -135,9 +135,11 @@ def fold(earlier: list[Item] | tuple[Item, ...], later: list[Item] | tuple[Item,
 
     For the same event the latest state wins (SEQUENCE, method, when and
     where) while each change keeps its first "before" and its last "after"
-    (a value changed and changed back drops out). An event the person has
-    not heard of yet stays news: no "before". An event they never heard of
-    and that is now cancelled for them leaves the digest altogether.
+    (a value changed and changed back drops out; an event whose changes all
+    cancel out, such as one cancelled and reinstated, leaves the digest). An
+    event the person has not heard of yet stays news: no "before". An event
+    they never heard of and that is now cancelled for them leaves the digest
+    altogether.
     """
     merged = {item.uid: item for item in earlier}
     for item in later:
@@ -148,9 +150,13 @@ def fold(earlier: list[Item] | tuple[Item, ...], later: list[Item] | tuple[Item,
         if previous.new and item.method == "CANCEL":
             del merged[item.uid]
             continue
-        merged[item.uid] = attrs.evolve(
-            item, new=previous.new, changes=() if previous.new else _merge_changes(previous.changes, item.changes),
-            what=tuple(dict.fromkeys(previous.what + item.what)), why=item.why or previous.why)
+        changes = () if previous.new else _merge_changes(previous.changes, item.changes)
+        if item.method == "REQUEST" and previous.changes and item.changes and not changes:
+            # changed, then changed back (moved and moved back, cancelled and reinstated): nothing to tell
+            del merged[item.uid]
+            continue
+        merged[item.uid] = attrs.evolve(item, new=previous.new, changes=changes, why=item.why or previous.why,
+                                        what=tuple(dict.fromkeys(previous.what + item.what)))
     return sorted(merged.values(), key=lambda item: (item.start, item.uid))
 
 
