@@ -319,3 +319,22 @@ def test_cancelled_and_reinstated_before_sending_tells_nothing_and_after_sending
         sequences.append(int(event["SEQUENCE"]))
     assert sequences[0] < sequences[1] == int(feed[str(event["UID"])]["SEQUENCE"])
     assert str(calendar["METHOD"]) == "REQUEST" and str(event["STATUS"]) == "CONFIRMED"
+
+
+def test_a_removed_session_is_cancelled_for_those_who_had_it_only(conference):
+    env = conference
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    with MailServer() as server:
+        ok(env, "notify", "send", env=server.env())
+        ok(env, "sessions", "remove", str(env.conference), PANEL)
+        ok(env, "sessions", "remove", str(env.conference), "welcome")
+        ok(env, "notify", "send", env=server.env())
+        later = server.messages()[3:]
+    # the participants had the panel (from its move) and never the welcome: one cancellation each
+    assert sorted(m["To"].addresses[0].addr_spec for m in later) == [
+        "bmas@bund.example", "secretariat@businesseurope.example", "thomas@oecd.example"]
+    for message in later:
+        assert str(message["Subject"]).strip().startswith("Cancelled: Opening panel")
+        (part,) = calendar_parts(message)
+        assert part.get_param("method") == "CANCEL"
+        assert "Opening panel" in str(message["Subject"])

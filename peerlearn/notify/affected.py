@@ -10,7 +10,8 @@ calendar gets:
 - an activity cancelled, deleted or back to draft: the same people, a CANCEL;
 - a session moved or changed: the people on it, and registered participants
   when the change is the session's own (not following its activity), a
-  REQUEST of its event; a session cancelled or removed: a CANCEL;
+  REQUEST of its event; a session cancelled or removed: a CANCEL (to a
+  participant only if they had been sent the session's event);
 - a person put on a session, their role confirmed or back from declined: a
   REQUEST; a role declined or removed: a CANCEL taking them off it;
 - a member invited, registered, waitlisted or moved up: a REQUEST of the
@@ -72,9 +73,12 @@ class Plan:
         # a session's own change reaches registered participants unless its activity changed as a whole
         for event, told in self._session_changes:
             if told["own"] and event.activity_id not in self._activity_changed:
+                # a participant holds a session's event only once told of it: a removal reaches only those
+                reached = told_of(self.conn, event.uid) if told["item"]["method"] == "CANCEL" else None
                 for person, status in people.participants(self.conn, event.activity_id, people.SESSION_PARTICIPANTS):
-                    self._tell(person, event, why="registered", partstat=people.PARTICIPANT_PARTSTAT[status],
-                               **told["item"])
+                    if reached is None or _key(person) in reached:
+                        self._tell(person, event, why="registered", partstat=people.PARTICIPANT_PARTSTAT[status],
+                                   **told["item"])
 
     def _activity(self, change: Change) -> None:
         before, after = change.before or {}, change.after or {}
@@ -183,11 +187,14 @@ class Plan:
             person, role = people.role(self.before.conn, int(change.entity_id))
             if person is None:
                 return
-            event = self.events.session(int(before["session_id"])) or self.events.deleted_session(
-                self._deleted_session(int(before["session_id"])))
+            event = self.events.session(int(before["session_id"]))
+            gone = event is None  # the session itself is removed: cancelled for everyone
+            if gone:
+                event = self.events.deleted_session(self._deleted_session(int(before["session_id"])))
             if event is None or not event.published:
                 return
-            self._tell(person, event, why=_role_why(role), method="CANCEL", what=("removed",), role=_itip_role(role))
+            self._tell(person, event, why=_role_why(role), method="CANCEL", whole=gone,
+                       what=("cancelled" if gone else "removed",), role=_itip_role(role))
             return
         person, role = people.role(self.conn, int(change.entity_id))
         if person is None or role is None:
@@ -271,6 +278,17 @@ class Plan:
                                     member_id=person.member_id, role_id=person.role_id, opted_out=person.opted_out,
                                     items=tuple(folded)))
         return found
+
+
+def told_of(conn, uid: str) -> set[str]:
+    """Who has been sent (or is about to be sent) the event ``uid``, as the keys messages fold on."""
+    import json
+
+    text = json.dumps({"uid": uid}, ensure_ascii=False)[1:-1]  # as the items' JSON spells it
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return {row[0] for row in conn.execute(
+        "SELECT DISTINCT person FROM outbox WHERE status IN ('queued', 'sending', 'sent', 'interrupted')"
+        " AND items LIKE ? ESCAPE '\\'", [pattern])}
 
 
 def _key(person: Person) -> str:
