@@ -226,3 +226,15 @@ def test_list_and_preview_keep_addresses_out_of_listings(three_queued):
     assert as_json["calendars"][0]["method"] == "REQUEST"
     missing = env.run("notify", "preview", "9999")
     assert missing.exit_code == 1 and "unknown message '9999'" in missing.stderr
+
+
+@pytest.mark.parametrize("security, words", [("starttls", "does not offer what the settings ask"),
+                                             ("tls", "TLS with 127.0.0.1")])
+def test_encryption_the_server_cannot_give_stops_the_run(three_queued, security, words):
+    env = three_queued
+    with MailServer() as server:
+        result = env.run("notify", "send", "--retries", "0",
+                         env=server.env(PEERLEARN_SMTP_SECURITY=security))
+        assert result.exit_code == 1 and result.stderr.count("\n") == 1 and words in result.stderr
+        assert server.messages() == []
+    assert all(row["attempts"] == 0 for row in outbox(env, "--status", "queued"))
