@@ -24,7 +24,6 @@ import datetime as dt
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 

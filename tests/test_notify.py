@@ -8,53 +8,10 @@ feed's own event.
 import json
 
 import icalendar
-import pytest
 import vobject
 
 from mailserver import MailServer
-
-from peerlearn.demo import MLC_TITLE
-
-PANEL = "opening-panel"
-
-
-def ok(peerlearn, *args, **kwargs):
-    result = peerlearn.run(*args, **kwargs)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-@pytest.fixture
-def conference(demo_env):
-    """The demo conference, with an address for a panellist (through his member) and two registered participants."""
-    env = demo_env
-    activities = json.loads(ok(env, "activities", "list", "--json").stdout)
-    conference_id = next(a["id"] for a in activities if a["title"] == MLC_TITLE)
-    ok(env, "members", "edit", "Thomas Liebig (OECD)", "--email", "thomas@oecd.example")
-    ok(env, "members", "edit", "Bundesministerium für Arbeit und Soziales", "--email", "bmas@bund.example")
-    ok(env, "members", "edit", "BusinessEurope", "--email", "secretariat@businesseurope.example")
-    env.conference = conference_id
-    return env
-
-
-def outbox(env, *args):
-    return json.loads(ok(env, "notify", "list", "--json", *args).stdout)
-
-
-def calendar_parts(message):
-    return [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-
-
-def feed_events(env, activity_id):
-    text = ok(env, "export", "ics", "--activity", str(activity_id)).stdout
-    return {str(event["UID"]): event for event in icalendar.Calendar.from_ical(text).walk("VEVENT")}
-
-
-def session_uid(env, activity_id, key):
-    sessions = json.loads(ok(env, "sessions", "list", str(activity_id), "--json").stdout)
-    session = next(s for s in sessions if s["key"] == key)
-    activity = json.loads(ok(env, "activities", "show", str(activity_id), "--json").stdout)
-    return f"session-{session['id']}.{activity['uid']}"
+from notifying import PANEL, calendar_parts, day, feed_events, ok, outbox, session_uid, weekday
 
 
 def test_moving_a_session_tells_each_person_on_it_and_each_registered_participant_once(conference):
@@ -63,7 +20,7 @@ def test_moving_a_session_tells_each_person_on_it_and_each_registered_participan
     sequence_before = int(feed_events(env, env.conference)[uid]["SEQUENCE"])
     held_before = {row["id"] for row in outbox(env)}
 
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
 
     queued = [row for row in outbox(env, "--status", "queued")]
     assert sorted(row["to"] for row in queued) == sorted(["BusinessEurope", "Thomas Liebig",
@@ -121,11 +78,6 @@ def test_moving_a_session_tells_each_person_on_it_and_each_registered_participan
         assert len(server.messages()) == 3
 
 
-def _day(env):
-    activity = json.loads(ok(env, "activities", "show", str(env.conference), "--json").stdout)
-    return activity["start"][:10]
-
-
 def test_cancelling_the_conference_sends_cancel_with_the_feeds_sequence(conference):
     env = conference
     uid = session_uid(env, env.conference, PANEL)
@@ -152,15 +104,15 @@ def test_cancelling_the_conference_sends_cancel_with_the_feeds_sequence(conferen
 
 def test_changes_before_sending_fold_into_one_digest_from_first_before_to_last_after(conference):
     env = conference
-    day = _day(env)
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", f"{day} 10:00", "--end", "10:50")
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", f"{day} 10:00", "--end", "10:40")
+    date = day(env)
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", f"{date} 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", f"{date} 10:00", "--end", "10:40")
     ok(env, "sessions", "edit", str(env.conference), "welcome", "--room", "Room 2")
     thomas = [row for row in outbox(env, "--status", "queued") if row["to"] == "Thomas Liebig"]
     assert len(thomas) == 1, "one digest per person"
     (item,) = thomas[0]["items"]
-    assert item["changes"] == [["When", f"{_weekday(day)}, 10:00–11:00 (Europe/Brussels)",
-                                f"{_weekday(day)}, 10:00–10:40 (Europe/Brussels)"]]
+    assert item["changes"] == [["When", f"{weekday(date)}, 10:00–11:00 (Europe/Brussels)",
+                                f"{weekday(date)}, 10:00–10:40 (Europe/Brussels)"]]
     participant = next(row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope")
     assert [i["title"].split()[0] for i in participant["items"]] == ["Welcome", "Opening"]
     # a value changed and changed back drops out of the digest
@@ -175,16 +127,10 @@ def test_changes_before_sending_fold_into_one_digest_from_first_before_to_last_a
         assert calendar.walk("VEVENT")[0].decoded("DTEND").strftime("%H:%M") == "10:40"
 
 
-def _weekday(day):
-    import datetime as dt
-
-    return f"{dt.date.fromisoformat(day):%a %d %b %Y}"
-
-
 def test_dry_run_shows_who_would_be_told_what_and_queues_nothing(conference):
     env = conference
     before = outbox(env, "--all")
-    result = ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50",
+    result = ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50",
                 "--dry-run")
     assert "Would tell" in result.stdout
     assert "Thomas Liebig: Opening panel" in result.stdout
@@ -232,7 +178,7 @@ def test_registering_invites_and_a_freed_place_moves_the_next_one_up(env):
 
 def test_a_person_without_an_email_is_held_counted_and_skipped_by_send(conference):
     env = conference
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
     held = outbox(env, "--status", "held")
     assert held and all(not row["has_email"] and row["held"] == "no email" for row in held)
     table = ok(env, "notify", "list").stdout
@@ -323,7 +269,7 @@ def test_cancelled_and_reinstated_before_sending_tells_nothing_and_after_sending
 
 def test_a_removed_session_is_cancelled_for_those_who_had_it_only(conference):
     env = conference
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
     with MailServer() as server:
         ok(env, "notify", "send", env=server.env())
         ok(env, "sessions", "remove", str(env.conference), PANEL)

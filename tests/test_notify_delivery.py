@@ -17,16 +17,16 @@ from collections import Counter
 import pytest
 
 from mailserver import HANG, MailServer, free_port
-from test_notify import PANEL, _day, conference, ok, outbox  # noqa: F401 - the fixture is shared
+from notifying import PANEL, day, ok, outbox
 
 from peerlearn.notify import sending
 from peerlearn.notify.settings import from_values
 
 
 @pytest.fixture
-def three_queued(conference):  # noqa: F811 - pytest fixture reuse
+def three_queued(conference):
     env = conference
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
     queued = outbox(env, "--status", "queued")
     assert len(queued) == 3
     env.queued = [row["id"] for row in queued]

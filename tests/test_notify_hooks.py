@@ -6,13 +6,13 @@ import attrs
 import pytest
 
 from mailserver import MailServer
-from test_notify import PANEL, _day, conference, ok, outbox  # noqa: F401 - the fixture is shared
+from notifying import PANEL, day, ok, outbox
 
 import peerlearn
 
 
 def move_panel(env, end="10:50", *extra):
-    return env.run("sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", end,
+    return env.run("sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", end,
                    *extra)
 
 

@@ -11,7 +11,7 @@ import json
 import peerlearn_plugins.site
 
 from mailserver import MailServer
-from test_notify import PANEL, _day, conference, ok  # noqa: F401 - the fixture is shared
+from notifying import PANEL, day, ok
 
 ADDRESSES = ("thomas@oecd.example", "bmas@bund.example", "secretariat@businesseurope.example",
              "empl-mlp@ec.example", "speaker.private@example.org")
@@ -24,7 +24,7 @@ def test_no_public_output_holds_an_address_after_a_notify_run(conference, tmp_pa
        "--email", "empl-mlp@ec.example")
     ok(env, "roles", "add", str(env.conference), "welcome", "--role", "moderator", "--name", "Private Speaker",
        "--email", "speaker.private@example.org", "--status", "tbc")
-    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", _day(env) + " 10:00", "--end", "10:50")
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
     ok(env, "notify", "remind", "--pending", "--days", "400")
     ok(env, "notify", "opt-out", "--member", "BusinessEurope")
     with MailServer() as server:

@@ -3,7 +3,7 @@
 import json
 
 from mailserver import MailServer
-from test_notify import calendar_parts, conference, ok, outbox  # noqa: F401 - the fixture is shared
+from notifying import calendar_parts, ok, outbox
 
 COMMISSION = "European Commission, DG Employment, Social Affairs and Inclusion"
 

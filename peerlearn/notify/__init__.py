@@ -6,7 +6,7 @@ are invited, registered, waitlisted, moved up or declined) queues one
 message for them in the outbox, inside the transaction of the change
 (:mod:`.plugin`, on the ``peerlearn_before_commit`` hook). Changes to the
 same person before sending fold into one digest stating old → new
-(:mod:`.notices`, :mod:`.outbox`). Sending is a separate step
+(:mod:`.affected`, :mod:`.model`, :mod:`.outbox`). Sending is a separate step
 (:mod:`.sending`): each message is rendered from Jinja templates a plugin
 can replace (:mod:`.messages`) with an iTIP (RFC 5546) part per event, the
 same UID and SEQUENCE as the feeds' event (:mod:`.itip`, :mod:`.events`),

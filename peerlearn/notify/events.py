@@ -168,7 +168,7 @@ class Events:
 
     def deleted_session(self, before: dict) -> Event | None:
         """The event of a session deleted in this transaction: cancelled, one SEQUENCE above its last."""
-        from ..models import Activity, Session
+        from ..models import Session
 
         activity_id = int(before["activity_id"])
         activity = self.activity_model(activity_id) or self.activity_before(activity_id)

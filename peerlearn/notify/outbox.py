@@ -107,7 +107,7 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
     conn = registry.db.conn
     open_rows = _open_rows(registry, {notice.person for notice in notices})
     written: list[tuple[int, Notice]] = []
-    inserts, updates, deletes, kept = [], [], [], {}
+    updates, deletes, kept = [], [], {}
     for notice in notices:
         if block is not None and not notice.held:
             kept.update({(item.uid, item.sequence): item.uid for item in notice.items if item.method})
