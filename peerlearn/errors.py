@@ -25,6 +25,10 @@ class RegistryError(PeerlearnError):
     """The registry file cannot be opened, read or written."""
 
 
+class MailError(PeerlearnError):
+    """Mail cannot be handed over: SMTP settings missing or refused, the server unreachable or refusing us."""
+
+
 class PluginError(PeerlearnError):
     """A plugin failed to load, raised inside a hook or returned a wrong value.
 

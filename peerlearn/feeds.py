@@ -156,6 +156,44 @@ def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
     return sorted(found, key=lambda pair: feed_events.order(pair[1]))
 
 
+@attrs.frozen
+class SessionVersion:
+    """A session event's SEQUENCE and last change (its DTSTAMP); ``new`` where it has yet to be kept."""
+
+    uid: str
+    source_key: str
+    sequence: int
+    changed_at: str
+    new: bool
+
+    @property
+    def row(self) -> tuple:
+        """The ``session_versions`` row, for :data:`KEEP_SESSION_VERSION_SQL`."""
+        return (self.uid, self.source_key, self.sequence, self.changed_at)
+
+
+#: Keeps a session's new version (parameters: ``SessionVersion.row``).
+KEEP_SESSION_VERSION_SQL = ("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
+                            " VALUES (?, ?, ?, ?)")
+
+
+def session_version(registry: Registry, activity: Activity, session: SessionEvent) -> SessionVersion:
+    """The SEQUENCE and last change of a session's event: the one definition, for the feeds and for notices.
+
+    The agenda keeps no sequence of its own, so peerlearn counts one in
+    ``session_versions``, raised when the session's ``source_key`` changes:
+    a changed session gets one more than before, and never less than its
+    activity's SEQUENCE. Whoever first publishes a ``new`` version keeps it
+    (:data:`KEEP_SESSION_VERSION_SQL`), so that the feeds and the messages
+    people receive carry the same SEQUENCE for the same event.
+    """
+    row = registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?", [session.uid])
+    if row and row["source_key"] == session.source_key:
+        return SessionVersion(session.uid, session.source_key, row["sequence"], row["changed_at"], False)
+    sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
+    return SessionVersion(session.uid, session.source_key, sequence, now_utc().isoformat(), True)
+
+
 @lru_cache(maxsize=None)
 def _zone_block(tzname: str, first_year: int, last_year: int) -> str:
     return ical.timezone_block(tzname, first_year, last_year)
@@ -205,8 +243,7 @@ class BlockCache:
             self.memory.update({uid: (key, text) for uid, key, text in rows})
             return
         self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
-                     ("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
-                      " VALUES (?, ?, ?, ?)", list(versions))], many=True)
+                     (KEEP_SESSION_VERSION_SQL, list(versions))], many=True)
 
     def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
         if self.memory is not None:
@@ -302,21 +339,12 @@ class BlockCache:
     # -- sessions ---------------------------------------------------------
 
     def _session_version(self, activity: Activity, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
-        """The session's SEQUENCE and last change (its DTSTAMP), raised when its ``source_key`` changes.
-
-        The agenda keeps no sequence of its own, so peerlearn counts one in
-        ``session_versions``: a changed session gets one more than before,
-        and never less than its activity's SEQUENCE. A new version is
-        appended to ``changes``, kept with the session's block.
-        """
-        row = self.registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
-                                [session.uid])
-        if row and row["source_key"] == session.source_key:
-            return row["sequence"], row["changed_at"]
-        sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
-        changed_at = now_utc().isoformat()
-        changes.append((session.uid, session.source_key, sequence, changed_at))
-        return sequence, changed_at
+        """The session's SEQUENCE and last change (see :func:`session_version`); a new one is appended to
+        ``changes``, kept with the session's block."""
+        version = session_version(self.registry, activity, session)
+        if version.new:
+            changes.append(version.row)
+        return version.sequence, version.changed_at
 
     def session_blocks(self, feed: Feed) -> list[str]:
         """The feed's session blocks, serialized where missing or stale."""

@@ -125,6 +125,28 @@ def peerlearn_agenda_checks(
     """
 
 
+# -- Committing: inside the write transaction, just before it commits --------
+
+
+@hookspec
+def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool) -> Iterable[str] | None:
+    """Act on a transaction's changes inside it, just before it commits.
+
+    Called once per write transaction (every command that writes, and every
+    ``Registry.transaction()``), after the command's work and before the
+    commit — and under ``--dry-run`` too, just before the rollback, with
+    ``dry_run`` true. ``changes`` are the transaction's change-log rows
+    (:class:`peerlearn.Change`, with the values before and after) in the
+    order they were recorded; ``registry`` is the open
+    ``peerlearn.store.Registry``, so rows written here are kept exactly when
+    the change is (peerlearn queues its notices to people this way). Do
+    not record changes here and never send anything: the transaction may
+    still be rolled back. An exception refuses the whole command, naming
+    the plugin. Return lines for people saying what was done (or, with
+    ``dry_run``, would be done), or nothing.
+    """
+
+
 # -- Publishing: when the event website is built ----------------------------
 
 
@@ -187,4 +209,43 @@ def peerlearn_changed(change: Change) -> None:
     committed (never for ``--dry-run``). The change is already kept: an
     exception here is reported as a warning naming the plugin, and the
     command still succeeds. Use it to notify, mirror or rebuild.
+    """
+
+
+# -- Telling people: notices by email (see ``peerlearn.notify``) -------------
+
+
+@hookspec
+def peerlearn_notify_messages(network: Network, messages: list[Any]) -> None:
+    """Add, change or drop the notices about to be queued for ``network``.
+
+    Called inside the write transaction, once per network whose people a
+    change concerns (and by ``notify remind``), before the notices are
+    folded into the outbox. ``messages`` is a list of
+    :class:`peerlearn.notify.Notice` (recipient, ``sender``, ``reply_to``,
+    ``subject`` and the calendar ``items`` it carries); change it in place,
+    as pytest's ``pytest_collection_modifyitems`` does: replace an element
+    with ``attrs.evolve(message, sender="MLP <mlp@example.org>")`` to send
+    it from another address, append a new one (e.g. a copy to a coordinator:
+    ``attrs.evolve(message, name="Coordinator", email="c@example.org")``),
+    or remove one. Check ``network.slug`` to act only on your
+    own network. Return nothing; anything but a ``Notice`` left in the list
+    refuses the command.
+    """
+
+
+@hookspec
+def peerlearn_notify_templates(network: Network) -> dict[str, str] | None:
+    """Return Jinja templates that replace peerlearn's own for notices of ``network``.
+
+    Called when notices are rendered (``notify preview``, ``notify send``).
+    Return a mapping of template name to template source for the templates
+    you replace — ``subject.txt.j2``, ``update.txt.j2``, ``update.html.j2``,
+    ``reminder.txt.j2``, ``reminder.html.j2``, ``summary.txt.j2``,
+    ``summary.html.j2`` (see ``peerlearn/notify/templates/`` for the
+    originals and the values they receive) — or nothing. The first plugin
+    (in pluggy's calling order) offering a name wins. HTML templates are
+    autoescaped; an undefined value is an error. A template that fails to
+    compile or render stops ``notify send`` before anything is sent, with
+    an error naming the plugin.
     """

@@ -301,3 +301,54 @@ def m011_text(db: Database) -> None:
                " WHERE name_key != peerlearn_name_key(name)")
     db.execute("UPDATE roles SET person_key = peerlearn_name_key(name)"
                " WHERE person_key != peerlearn_name_key(name)")
+
+
+@migrations()
+def m012_outbox(db: Database) -> None:
+    """The outbox of notices to people, the calendar events they carry, and an opt-out flag on members and roles.
+
+    ``outbox`` holds one row per message: queued inside the transaction of
+    the change it tells of, folded with later changes to the same person
+    until it is sent, then kept with its status. ``person`` is the key a
+    message folds on (the address case-folded, or ``member:N`` / ``role:N``
+    for someone without one). Its ids are never reused (AUTOINCREMENT), so a
+    message keeps its number. ``outbox_events`` keeps each calendar event
+    (a serialized VEVENT) at the SEQUENCE a message carries. The outbox holds
+    addresses: it is private, like members' emails, and never exported.
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            network TEXT,
+            person TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            member_id INTEGER,
+            sender TEXT NOT NULL DEFAULT '',
+            reply_to TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            message_id TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS outbox_by_person ON outbox(person, status);
+        CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox(status, id);
+        CREATE TABLE IF NOT EXISTS outbox_events (
+            uid TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            block TEXT NOT NULL,
+            PRIMARY KEY (uid, sequence)
+        );
+        """
+    )
+    for table in ("members", "roles"):
+        if "notify_opt_out" not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE [{table}] ADD COLUMN notify_opt_out INTEGER NOT NULL DEFAULT 0")

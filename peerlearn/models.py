@@ -18,6 +18,7 @@ import attrs
 
 from . import text, urls
 from .countries import normalise_country
+from .emails import is_email_address
 from .timeutil import zone
 
 ACTIVITY_STATUSES = ("draft", "tentative", "confirmed", "cancelled", "completed")
@@ -156,7 +157,7 @@ class Member:
 
     @email.validator
     def _check_email(self, attribute: attrs.Attribute, value: str) -> None:
-        if value and ("@" not in value or " " in value.strip()):
+        if value and not is_email_address(value):
             raise ValueError(f"{value!r} is not an email address")
 
 
@@ -385,7 +386,7 @@ class Role:
 
     @email.validator
     def _check_email(self, attribute: attrs.Attribute, value: str) -> None:
-        if value and ("@" not in value or " " in value.strip()):
+        if value and not is_email_address(value):
             raise ValueError(f"{value!r} is not an email address")
 
     @property

@@ -37,7 +37,8 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter", "peerlearn.formats")
+DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter", "peerlearn.formats",
+                   "peerlearn.notify.plugin")
 
 
 class LoadFailure(NamedTuple):
@@ -368,6 +369,40 @@ def notify_changed(changes: Iterable[Change], warn: Callable[[str], None]) -> No
             _call("peerlearn_changed", change=change)
         except PluginError as error:
             warn(str(error))
+
+
+def before_commit(registry: Any, changes: list[Change], dry_run: bool) -> list[str]:
+    """Let plugins act on a transaction's changes before it commits; returns the lines they report."""
+    hook = "peerlearn_before_commit"
+    notes: list[str] = []
+    for plugin, result in _call(hook, registry=registry, changes=changes, dry_run=dry_run):
+        notes.extend(_items(plugin, hook, [result] if isinstance(result, str) else result, str))
+    return notes
+
+
+def notify_messages(network: Network, messages: list[Any]) -> list[Any]:
+    """Let plugins add, change or drop the notices about to be queued for ``network`` (in place)."""
+    hook = "peerlearn_notify_messages"
+    kinds = {type(message) for message in messages}
+    _call(hook, network=network, messages=messages)
+    strays = [item for item in messages if type(item) not in kinds]
+    if strays:
+        names = ", ".join(impl.plugin_name for impl in _implementations(hook)) or "unknown"
+        raise PluginError(names, hook, f"left a {type(strays[0]).__name__} among the messages, expected a Notice")
+    return messages
+
+
+def notify_templates(network: Network) -> list[tuple[str, dict[str, str]]]:
+    """The notice templates plugins replace for ``network``: (plugin name, {template name: source}) pairs."""
+    hook = "peerlearn_notify_templates"
+    found = []
+    for plugin, result in _call(hook, network=network):
+        if not isinstance(result, dict) or not all(isinstance(name, str) and isinstance(source, str)
+                                                   for name, source in result.items()):
+            raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a dict of template"
+                                            " names to template sources")
+        found.append((plugin, result))
+    return found
 
 
 def warn_failures(write: Callable[[str], None]) -> None:

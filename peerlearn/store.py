@@ -23,6 +23,7 @@ from typing import Any, Iterator, Sequence
 
 from sqlite_utils.db import Database
 
+from . import plugins
 from .errors import RegistryError
 from .models import Change
 from .timeutil import now_utc, to_utc_text
@@ -61,6 +62,8 @@ class Registry:
         self.pending_changes: PendingChanges | None = None
         #: warnings raised by validation, for the caller to show
         self.warnings: list[str] = []
+        #: what plugins report of the last transaction before it committed (e.g. notices queued)
+        self.notes: list[str] = []
 
     # -- opening ----------------------------------------------------------
 
@@ -159,6 +162,7 @@ class Registry:
         self.pending_changes = changes = PendingChanges()
         try:
             yield changes
+            self.notes = plugins.before_commit(self, changes, dry_run)
             if dry_run:
                 conn.execute("ROLLBACK")
             else:

@@ -21,3 +21,11 @@ def demo_env(env):
     result = env.run("demo")
     assert result.exit_code == 0, result.output
     return env
+
+
+@pytest.fixture
+def conference(demo_env):
+    """The demo conference, with addresses for a panellist and two registered participants (notices' tests)."""
+    import notifying
+
+    return notifying.with_addresses(demo_env)

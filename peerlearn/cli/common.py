@@ -143,7 +143,9 @@ class Env:
                 click.echo(f"Dry run: nothing written; {len(changes)} change(s) would be recorded:")
                 for change in changes:
                     click.echo(f"  {describe_change(change)}")
-            else:
+            for line in registry.notes:
+                click.echo(line, err=not dry_run)
+            if not dry_run:
                 plugins.notify_changed(changes, lambda line: click.echo(f"Warning: {one_line(line)}", err=True))
         return result
 
