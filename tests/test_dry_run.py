@@ -71,9 +71,11 @@ COMMANDS = {
     "roles decline": ["roles", "decline", "2"],
     "roles remove": ["roles", "remove", "1"],
     "agenda import": ["agenda", "import", "1", "{programme}"],
+    "notify opt-out": ["notify", "opt-out", "--member", "VDAB"],
+    "notify opt-in": ["notify", "opt-in", "--member", "NAV"],
 }
-#: Commands with --dry-run that write files, not the registry.
-NOT_REGISTRY = {"plugin new"}
+#: Commands with --dry-run that write files, or only queue notices (tests/test_notify_remind.py), not the change log.
+NOT_REGISTRY = {"plugin new", "notify remind"}
 
 
 @pytest.fixture
@@ -99,6 +101,7 @@ def ready(env, tmp_path):
         ["roles", "add", "1", "opening", "--role", "panellist", "--name", "Ana Ruiz", "--status", "confirmed"],
         ["participants", "invite", "1", "VDAB"],
         ["participants", "invite", "3", "VDAB"],
+        ["notify", "opt-out", "--member", "NAV"],
     ):
         result = env.run(*args)
         assert result.exit_code == 0, (args, result.output)
@@ -156,13 +159,15 @@ def test_dry_run_lists_exactly_what_the_real_run_records(ready, tmp_path, name):
     dry = ready.run(*args, "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert ready.fingerprint() == before
-    header, *listed = dry.stdout.splitlines()
+    header, *rest = dry.stdout.splitlines()
     count = int(re.fullmatch(r"Dry run: nothing written; (\d+) change\(s\) would be recorded:", header).group(1))
+    listed, notices = rest[:count], rest[count:]
+    assert not notices or notices[0].startswith("Would tell "), notices  # who would be told follows the changes
     real = ready.run(*args)
     assert real.exit_code == 0, real.output
     recorded = _changes_after(ready, last)
     assert recorded, "the real run recorded nothing"
-    assert count == len(recorded) == len(listed)
+    assert count == len(recorded) == len(listed) and all(line.startswith("  ") for line in listed)
     assert [line.strip() for line in listed] == [_describe(row) for row in recorded]
 
 
