@@ -251,12 +251,12 @@ def remind(env, pending, days, dry_run, as_json) -> None:
              f" (make one with 'peerlearn members join MEMBER {network} --role secretariat').")
 
 
-def _opt(env, member, role, opted_out: bool, dry_run: bool) -> None:
+def _opt(env, member, role_id, opted_out: bool, dry_run: bool) -> None:
     from ..notify.people import set_opt_out
 
-    if (member is None) == (role is None):
+    if (member is None) == (role_id is None):
         raise click.UsageError("give exactly one of --member or --role")
-    who = env.write(lambda registry: set_opt_out(registry, member=member, role=role, opted_out=opted_out),
+    who = env.write(lambda registry: set_opt_out(registry, member=member, role=role_id, opted_out=opted_out),
                     dry_run=dry_run)
     if not dry_run:
         click.echo(f"{'Opted out' if opted_out else 'Opted in'}: {who}"
@@ -265,22 +265,22 @@ def _opt(env, member, role, opted_out: bool, dry_run: bool) -> None:
 
 @notify.command(name="opt-out")
 @click.option("--member", help="A member (number or exact name).")
-@click.option("--role", type=int, help="A role (by its number): the person on it.")
+@click.option("--role", "role_id", type=int, help="A role (by its number): the person on it.")
 @dry_run_option
 @pass_env
-def opt_out(env, member, role, dry_run) -> None:
+def opt_out(env, member, role_id, dry_run) -> None:
     """Send a member, or the person on a role, no notices or reminders (they stay held in the outbox)."""
-    _opt(env, member, role, True, dry_run)
+    _opt(env, member, role_id, True, dry_run)
 
 
 @notify.command(name="opt-in")
 @click.option("--member", help="A member (number or exact name).")
-@click.option("--role", type=int, help="A role (by its number): the person on it.")
+@click.option("--role", "role_id", type=int, help="A role (by its number): the person on it.")
 @dry_run_option
 @pass_env
-def opt_in(env, member, role, dry_run) -> None:
+def opt_in(env, member, role_id, dry_run) -> None:
     """Send a member, or the person on a role, notices again after an opt-out."""
-    _opt(env, member, role, False, dry_run)
+    _opt(env, member, role_id, False, dry_run)
 
 
 COMMANDS = [notify]

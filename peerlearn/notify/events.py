@@ -211,12 +211,15 @@ class Events:
 
             source = self._sources[uid]
             if source[0] == "activity":
+                from ..feed_events import programmes
+
                 activity = source[1]
                 row = self.registry.one("SELECT created_at, updated_at FROM activities WHERE id = ?", [activity.id])
                 vevent = ical.activity_event(
                     self.network(activity.network), activity,
                     updated_at=row["updated_at"] if row else dt.datetime.now(dt.timezone.utc).isoformat(),
-                    created_at=row["created_at"] if row else None, exdates=self._exdates(activity))
+                    created_at=row["created_at"] if row else None, exdates=self._exdates(activity),
+                    programme=programmes(self.registry, [activity]).get(activity.id, ""))
             else:
                 _kind, activity, event, changed_at, deleted = source
                 vevent = ical.session_event(self.network(activity.network), activity, event,
