@@ -14,6 +14,9 @@ string, so that each call can name the plugin to blame when one fails.
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import os
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -83,7 +86,7 @@ def strict() -> bool:
 def _load() -> _Loaded:
     loaded = _Loaded()
     for module_name in DEFAULT_PLUGINS:
-        loaded.pm.register(import_module(module_name), name=module_name)
+        _register(loaded.pm, import_module(module_name), module_name)
         loaded.defaults.add(module_name)
         loaded.versions[module_name] = None
     allow = _names(LOAD_ENV)
@@ -97,7 +100,7 @@ def _load() -> _Loaded:
             continue
         try:
             plugin = entry_point.load()
-            loaded.pm.register(plugin, name=name)
+            _register(loaded.pm, plugin, name)
         except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
             loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
             continue
@@ -157,7 +160,7 @@ def register(plugin: object, name: str | None = None) -> str:
     """Register an extra plugin object (tests, embedding applications)."""
     global _generation
     state = _state()
-    registered = state.pm.register(plugin, name=name)
+    registered = _register(state.pm, plugin, name)
     state.versions.setdefault(registered, None)
     _generation += 1
     return registered
@@ -207,24 +210,108 @@ def implemented(hook_name: str) -> bool:
 
 
 def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call every implementation of a hook, returning (plugin name, result) pairs.
+    """Call a hook through pluggy, returning (plugin name, result) pairs in pluggy's order.
 
-    Each implementation is called on its own so that an exception names its
-    plugin. The order is pluggy's (last registered first, ``tryfirst`` and
-    ``trylast`` honoured); ``None`` results are dropped.
+    pluggy orders and calls the implementations (last registered first,
+    ``tryfirst``/``trylast``, ``wrapper=True`` around the rest,
+    ``firstresult``); each implementation is seen through :class:`_Attributed`,
+    which notes the result it returns and turns an exception it raises into a
+    :class:`PluginError` naming it. ``None`` results are dropped.
     """
-    results = []
-    for impl in _implementations(hook_name):
-        arguments = {name: kwargs[name] for name in impl.argnames}
+    caller = getattr(manager().hook, hook_name)
+    noted: list[tuple[str, Any]] = []
+    token = _noted.set(noted)
+    try:
+        results = caller(**kwargs)
+    except PluginError:
+        raise
+    except Exception as error:  # noqa: BLE001 - raised in a wrapper: blame it, not the core
+        raise PluginError(_culprit(caller, error), hook_name, f"raised {type(error).__name__}: {error}") from error
+    finally:
+        _noted.reset(token)
+    if caller.spec is not None and caller.spec.opts.get("firstresult"):
+        results = [] if results is None else [results]
+    pairs = []
+    for result in results:
+        found = next((index for index, (_plugin, value) in enumerate(noted) if value is result), None)
+        if found is None:  # added or replaced by a wrapper
+            pairs.append((_culprit(caller, None), result))
+        else:
+            pairs.append((noted.pop(found)[0], result))
+    return pairs
+
+
+#: The (plugin name, result) pairs of the hook call under way (see ``_call``).
+_noted: contextvars.ContextVar[list | None] = contextvars.ContextVar("peerlearn_noted", default=None)
+
+
+class _Attributed:
+    """A plugin as pluggy sees it: its hook functions wrapped to name it, its other attributes its own.
+
+    Registering this instead of the plugin itself lets pluggy call every
+    implementation as it documents, while each result is paired with the
+    plugin that returned it and each exception names the plugin that raised
+    it. Wrappers (``wrapper=True``, ``hookwrapper=True``) are handed over as
+    they are, since pluggy drives their generators. The hook functions live in
+    the instance's ``__dict__``, where pluggy looks for them.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+        self.__dict__.update(_plugin=plugin, _plugin_name=name)
+        for attribute in dir(plugin):
+            options = pm.parse_hookimpl_opts(plugin, attribute)
+            if options is None:
+                continue
+            function = getattr(plugin, attribute)
+            if not (options.get("wrapper") or options.get("hookwrapper")):
+                function = _named(function, name, options.get("specname") or attribute)
+            self.__dict__[attribute] = function
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._plugin, attribute)
+
+    def __repr__(self) -> str:
+        return f"<plugin {self._plugin_name!r}: {self._plugin!r}>"
+
+
+def _named(function: Callable, plugin_name: str, hook_name: str) -> Callable:
+    """``function`` noting its results for ``_call`` and blaming ``plugin_name`` for what it raises."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = impl.function(**arguments)
+            result = function(*args, **kwargs)
         except PluginError:
             raise
         except Exception as error:  # noqa: BLE001 - blame the plugin, not the core
-            raise PluginError(impl.plugin_name, hook_name, f"raised {type(error).__name__}: {error}") from error
-        if result is not None:
-            results.append((impl.plugin_name, result))
-    return results
+            raise PluginError(plugin_name, hook_name, f"raised {type(error).__name__}: {error}") from error
+        noted = _noted.get()
+        if noted is not None and result is not None:
+            noted.append((plugin_name, result))
+        return result
+
+    return call
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str | None) -> str:
+    """Register ``plugin`` (seen through :class:`_Attributed`) under ``name``; returns the name."""
+    if any(getattr(known, "_plugin", known) is plugin for known in pm.get_plugins()):
+        raise ValueError(f"plugin {plugin!r} is already registered")
+    name = name or pm.get_canonical_name(plugin)
+    pm.register(_Attributed(pm, plugin, name), name=name)
+    return name
+
+
+def _culprit(caller: Any, error: BaseException | None) -> str:
+    """The wrapper implementation to blame: the one the traceback passes through, else every wrapper."""
+    wrappers = [impl for impl in caller.get_hookimpls() if impl.wrapper or impl.hookwrapper]
+    codes = {getattr(inspect.unwrap(impl.function), "__code__", None): impl.plugin_name for impl in wrappers}
+    traceback = error.__traceback__ if error is not None else None
+    while traceback is not None:
+        if traceback.tb_frame.f_code in codes:
+            return codes[traceback.tb_frame.f_code]
+        traceback = traceback.tb_next
+    return ", ".join(impl.plugin_name for impl in wrappers) or "unknown"
 
 
 def _items(plugin: str, hook: str, result: Any, expected: type) -> list:
@@ -348,11 +435,41 @@ def ical_event(network: Network, activity: Activity, event: Any, session: Any = 
 
 
 def ical_signature() -> str:
-    """Names and versions of the plugins shaping VEVENTs, to know when cached events are stale."""
+    """The plugins shaping VEVENTs, by name, version and code, to know when cached events are stale.
+
+    The code counts as well as the version, so that editing an installed
+    plugin (an editable install, a plugin under development) refreshes the
+    cached events at once.
+    """
     state = _state()
     hook = state.pm.hook.peerlearn_ical_event
-    return ",".join(sorted(f"{impl.plugin_name}=={state.versions.get(impl.plugin_name)}"
+    return ",".join(sorted(f"{impl.plugin_name}=={state.versions.get(impl.plugin_name)}#{_code_digest(impl.function)}"
                            for impl in hook.get_hookimpls()))
+
+
+def _code_digest(function: Callable) -> str:
+    """A digest of the source file that defines ``function`` (else of its compiled code)."""
+    import hashlib
+    import marshal
+
+    function = inspect.unwrap(function)
+    try:
+        source = inspect.getsourcefile(function)
+        stat = os.stat(source) if source else None
+    except (OSError, TypeError):
+        source = stat = None
+    if stat is not None:
+        key = (source, stat.st_mtime_ns, stat.st_size)
+        if key not in _digests:
+            with open(source, "rb") as handle:
+                _digests[key] = hashlib.sha256(handle.read()).hexdigest()[:16]
+        return _digests[key]
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    return hashlib.sha256(marshal.dumps(code) if code is not None else repr(function).encode()).hexdigest()[:16]
+
+
+#: Digests of plugins' source files, by path, modification time and size.
+_digests: dict[tuple, str] = {}
 
 
 def register_commands(cli: click.Group) -> None:
