@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import attrs
 
@@ -224,8 +224,13 @@ def add_session(registry: Registry, session: Session) -> Session:
     return session
 
 
-def _update_session(registry: Registry, activity: Activity, current: Session, action: str,
-                    **changes: Any) -> Session:
+def write_session(registry: Registry, activity: Activity, current: Session, action: str = "update",
+                  **changes: Any) -> Session:
+    """Store changes to a session without running the programme checks (for imports).
+
+    Nothing is written or recorded when the changes leave the session as it
+    was, so re-importing an unchanged programme changes nothing.
+    """
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
@@ -250,7 +255,7 @@ def edit_session(registry: Registry, activity_id: int | str, ref: int | str, **c
     if "status" in changes:
         raise ValidationError("a session's status changes only through cancel and reinstate")
     with programme_change(registry, activity):
-        updated = _update_session(registry, activity, current, "update", **changes)
+        updated = write_session(registry, activity, current, "update", **changes)
         after_change(registry, activity)
     return updated
 
@@ -263,7 +268,7 @@ def move_session(registry: Registry, activity_id: int | str, ref: int | str, sta
     current = get_session(registry, activity, ref)
     end = end or start + (current.end - current.start)
     with programme_change(registry, activity):
-        moved = _update_session(registry, activity, current, "move", start=start, end=end)
+        moved = write_session(registry, activity, current, "move", start=start, end=end)
         after_change(registry, activity)
     return moved
 
@@ -280,7 +285,7 @@ def cancel_session(registry: Registry, activity_id: int | str, ref: int | str) -
     if current.status == "cancelled":
         raise ValidationError(f"session #{current.id} {current.title!r} is already cancelled")
     with programme_change(registry, activity):
-        cancelled = _update_session(registry, activity, current, "cancel", status="cancelled")
+        cancelled = write_session(registry, activity, current, "cancel", status="cancelled")
         after_change(registry, activity, refuse=False)
     return cancelled
 
@@ -293,7 +298,7 @@ def reinstate_session(registry: Registry, activity_id: int | str, ref: int | str
     if current.status != "cancelled":
         raise ValidationError(f"session #{current.id} {current.title!r} is not cancelled")
     with programme_change(registry, activity):
-        reinstated = _update_session(registry, activity, current, "reinstate", status="scheduled")
+        reinstated = write_session(registry, activity, current, "reinstate", status="scheduled")
         after_change(registry, activity)
     return reinstated
 
@@ -408,15 +413,32 @@ def edit_role(registry: Registry, role_id: int | str, *, action: str = "update",
     activity = session_activity(registry, current.session_id)
     _open_for_changes(activity)
     try:
-        updated = _with_member(registry, attrs.evolve(current, **changes))
+        updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"role #{current.id}: {error}") from None
+    updated = write_role(registry, activity, current, updated, action)
+    if updated != current:
+        after_change(registry, activity, refuse=updated.status != "declined")
+    return updated
+
+
+def write_role(registry: Registry, activity: Activity, current: Role, updated: Role, action: str = "update",
+               position: int | None = None) -> Role:
+    """Store ``updated`` over ``current`` without running the programme checks (for imports).
+
+    The role keeps its number; nothing is recorded when nothing changed. A
+    new ``position`` (its place among the session's roles) is stored quietly.
+    """
+    _open_for_changes(activity)
+    updated = _with_member(registry, attrs.evolve(updated, id=current.id, session_id=current.session_id))
+    if position is not None:
+        registry.db.execute("UPDATE roles SET position = ? WHERE id = ? AND position != ?",
+                            [position, current.id, position])
     if updated == current:
         return current
     registry.db["roles"].update(current.id, role_row(updated))
     registry.record(action, "role", current.id, network=activity.network,
                     before=public(current), after=public(updated))
-    after_change(registry, activity, refuse=updated.status != "declined")
     return updated
 
 
@@ -434,6 +456,53 @@ def delete_role(registry: Registry, activity: Activity, role: Role) -> None:
     """Delete a role, recording it (no checks run)."""
     registry.db.execute("DELETE FROM roles WHERE id = ?", [role.id])
     registry.record("delete", "role", role.id, network=activity.network, before=public(role))
+
+
+def same_person(current: Role, wanted: Role) -> bool:
+    """Whether ``wanted`` is ``current``'s part: the same kind of role, held by the same person (or by no one yet)."""
+    if current.role != wanted.role:
+        return False
+    if current.member_id is not None and current.member_id == wanted.member_id:
+        return True
+    return current.person_key == wanted.person_key
+
+
+@attrs.frozen
+class RoleSync:
+    """What :func:`sync_roles` did to a session's roles."""
+
+    added: tuple[Role, ...] = ()
+    changed: tuple[tuple[Role, Role], ...] = ()
+    removed: tuple[Role, ...] = ()
+
+
+def sync_roles(registry: Registry, activity: Activity, session_id: int, wanted: Sequence[Role], *,
+               match: Callable[[Role, Role], bool] = same_person,
+               merge: Callable[[Role, Role], Role] = lambda current, wanted: wanted,
+               keep: Callable[[Role], bool] = lambda role: False) -> RoleSync:
+    r"""Make a session's roles ``wanted`` (in that order) while keeping each role whose person stays.
+
+    Each wanted role takes the first current role it ``match``\ es: that role
+    keeps its number and becomes ``merge(current, wanted)`` (recorded only if
+    it changed). Wanted roles that match none are added; current roles that
+    no wanted role took are removed, unless ``keep`` says otherwise. No
+    checks run (for imports, which check the whole programme once).
+    """
+    unmatched = roles_of(registry, activity.id, session_id)
+    added, changed = [], []
+    for position, role in enumerate(wanted, start=1):
+        current = next((candidate for candidate in unmatched if match(candidate, role)), None)
+        if current is None:
+            added.append(insert_role(registry, activity, attrs.evolve(role, session_id=session_id), position))
+            continue
+        unmatched.remove(current)
+        updated = write_role(registry, activity, current, merge(current, role), position=position)
+        if updated != current:
+            changed.append((current, updated))
+    removed = [role for role in unmatched if not keep(role)]
+    for role in removed:
+        delete_role(registry, activity, role)
+    return RoleSync(tuple(added), tuple(changed), tuple(removed))
 
 
 def remove_role(registry: Registry, role_id: int | str) -> Role:
