@@ -53,7 +53,7 @@ def release(env, activity, name, dry_run, as_json) -> None:
 def versions(env, activity, as_json) -> None:
     """List the released versions of an activity's programme, with what changed in each."""
     from .. import activities
-    from ..schedules import diff, versions as lib
+    from ..schedules import announce, diff, versions as lib
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
@@ -64,7 +64,7 @@ def versions(env, activity, as_json) -> None:
             rows.append({"number": version.number, "name": version.name,
                          "released_at": version.released_at.isoformat(), "actor": version.actor,
                          "sessions": len(programme.sessions), "changes": changes.counts,
-                         "summary": ", ".join(f"{count} {what}" for what, count in changes.counts.items())})
+                         "summary": announce.summary(changes)})
             before = programme
     echo_rows(rows, as_json, ["number", "name", "released_at", "actor", "sessions", "summary"],
               empty=f"No released version of activity #{activity} yet (see 'peerlearn agenda release').")
