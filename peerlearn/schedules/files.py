@@ -54,4 +54,18 @@ def import_data(registry: "Registry", activity_id: int | str, data: bytes,
     except UnicodeDecodeError as error:
         raise ValidationError(f"{source}: not a schedule.json, schedule.xml or programme YAML: not UTF-8 text"
                               f" (byte {error.start})") from None
+    if not _looks_like_a_programme(text):
+        raise ValidationError(f"{source}: not a schedule.json, schedule.xml or programme YAML (expected JSON, XML,"
+                              " or YAML with 'tracks:' and 'sessions:')")
     return programme.import_programme(registry, activity_id, text, source)
+
+
+def _looks_like_a_programme(text: str) -> bool:
+    """Whether ``text`` is YAML holding a mapping (or broken or empty YAML, which the programme reader explains)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return True
+    return root is None or isinstance(root, yaml.MappingNode)
