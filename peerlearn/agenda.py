@@ -175,15 +175,32 @@ def raise_sequence_if_changed(registry: Registry, activity: Activity, before: li
 # -- sessions ---------------------------------------------------------------
 
 
-def make_key(registry: Registry, activity_id: int, title: str) -> str:
-    """A key for a new session from its title, unique within the activity."""
+def make_key(registry: Registry, activity_id: int, title: str, taken: set[str] | None = None) -> str:
+    """A key for a new session from its title, unique within the activity.
+
+    An import making many keys passes the activity's ``taken`` keys (read
+    once); the new key is added to them.
+    """
     base = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:40].strip("-") or "session"
-    taken = {row["key"] for row in registry.query(
-        "SELECT key FROM sessions WHERE activity_id = ? AND (key = ? OR key LIKE ?)", [activity_id, base, f"{base}-%"])}
+    if taken is None:
+        found = {row["key"] for row in registry.query(
+            "SELECT key FROM sessions WHERE activity_id = ? AND (key = ? OR key LIKE ?)",
+            [activity_id, base, f"{base}-%"])}
+    else:
+        found = taken
     key, number = base, 2
-    while key in taken:
+    while key in found:
         key, number = f"{base}-{number}", number + 1
+    if taken is not None:
+        taken.add(key)
     return key
+
+
+def _insert(registry: Registry, table: str, row: dict[str, Any]) -> int:
+    """Insert one row (its columns as they are); its new id."""
+    columns = ", ".join(f"[{name}]" for name in row)
+    marks = ", ".join("?" for _ in row)
+    return registry.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
 def _check_key(registry: Registry, session: Session) -> None:
@@ -210,7 +227,7 @@ def insert_session(registry: Registry, activity: Activity, session: Session) -> 
     row = session_row(session)
     row.pop("id")
     row["created_at"] = row["updated_at"] = _now()
-    session = attrs.evolve(session, id=registry.db["sessions"].insert(row).last_pk)
+    session = attrs.evolve(session, id=_insert(registry, "sessions", row))
     registry.record("create", "session", session.id, network=activity.network, after=public(session))
     return session
 
@@ -390,7 +407,7 @@ def insert_role(registry: Registry, activity: Activity, role: Role, position: in
         position = registry.db.execute("SELECT coalesce(max(position), 0) + 1 FROM roles WHERE session_id = ?",
                                        [role.session_id]).fetchone()[0]
     row["position"] = position
-    role = attrs.evolve(role, id=registry.db["roles"].insert(row).last_pk)
+    role = attrs.evolve(role, id=_insert(registry, "roles", row))
     registry.record("create", "role", role.id, network=activity.network, after=public(role))
     return role
 
@@ -479,16 +496,18 @@ class RoleSync:
 def sync_roles(registry: Registry, activity: Activity, session_id: int, wanted: Sequence[Role], *,
                match: Callable[[Role, Role], bool] = same_person,
                merge: Callable[[Role, Role], Role] = lambda current, wanted: wanted,
-               keep: Callable[[Role], bool] = lambda role: False) -> RoleSync:
+               keep: Callable[[Role], bool] = lambda role: False,
+               current: Sequence[Role] | None = None) -> RoleSync:
     r"""Make a session's roles ``wanted`` (in that order) while keeping each role whose person stays.
 
     Each wanted role takes the first current role it ``match``\ es: that role
     keeps its number and becomes ``merge(current, wanted)`` (recorded only if
     it changed). Wanted roles that match none are added; current roles that
     no wanted role took are removed, unless ``keep`` says otherwise. No
-    checks run (for imports, which check the whole programme once).
+    checks run (for imports, which check the whole programme once). An
+    import that read the roles already passes the session's ``current`` ones.
     """
-    unmatched = roles_of(registry, activity.id, session_id)
+    unmatched = list(current) if current is not None else roles_of(registry, activity.id, session_id)
     added, changed = [], []
     for position, role in enumerate(wanted, start=1):
         current = next((candidate for candidate in unmatched if match(candidate, role)), None)

@@ -100,6 +100,10 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
     known = guids.of_sessions(registry, activity, [session.id for session in current])
     by_guid = {known[session.id]: session for session in current}
     known_tracks = {session.track for session in current}
+    keys = {session.key for session in current}
+    held: dict[int, list[Role]] = {}
+    for role in agenda.roles_of(registry, activity.id):
+        held.setdefault(role.session_id, []).append(role)
     programme_before = agenda.programme_lines_of(registry, activity)
     changes_before = len(registry.pending_changes or ())
     added, changed, reinstated, cancelled, people = [], [], [], [], []
@@ -112,7 +116,7 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
         except ValidationError as error:
             raise ScheduleError(f"{schedule.source}: {event.where}: field 'date': {error}") from None
         if session is None:
-            key = agenda.make_key(registry, activity.id, event.slug or event.title)
+            key = agenda.make_key(registry, activity.id, event.slug or event.title, keys)
             session = agenda.insert_session(registry, activity, attrs.evolve(wanted, key=key))
             guids.keep(registry, activity, session.id, event.guid)
             added.append(session)
@@ -130,7 +134,7 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
             else:
                 unchanged += 1
             session = updated
-        people += _sync_people(registry, activity, session, event)
+        people += _sync_people(registry, activity, session, event, held.get(session.id, []))
     for session in by_guid.values():
         if session.status != "cancelled":
             cancelled.append(agenda.write_session(registry, activity, session, "cancel", status="cancelled"))
@@ -180,8 +184,8 @@ def _wanted_roles(event: FileEvent) -> tuple[list[Role], set[int]]:
     return named + implicit, {id(role) for role in implicit}
 
 
-def _sync_people(registry: "Registry", activity: "Activity", session: Session,
-                 event: FileEvent) -> list[PeopleChange]:
+def _sync_people(registry: "Registry", activity: "Activity", session: Session, event: FileEvent,
+                 current: list[Role]) -> list[PeopleChange]:
     wanted, implicit = _wanted_roles(event)
 
     def match(current: Role, role: Role) -> bool:
@@ -196,7 +200,7 @@ def _sync_people(registry: "Registry", activity: "Activity", session: Session,
                             affiliation=role.affiliation)
 
     done = agenda.sync_roles(registry, activity, session.id, wanted, match=match, merge=merge,
-                             keep=lambda role: role.status == "declined")
+                             keep=lambda role: role.status == "declined", current=current)
     return ([PeopleChange("added", session, role) for role in done.added]
             + [PeopleChange("changed", session, after, before) for before, after in done.changed]
             + [PeopleChange("removed", session, role) for role in done.removed])

@@ -55,12 +55,20 @@ class Programme:
     #: the explicit order of tracks (others follow by name)
     tracks: tuple[str, ...] = ()
     version: Version | None = None
+    _people: dict[int, list[Role]] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        people: dict[int, list[Role]] = {}
+        for role in self.roles:
+            people.setdefault(role.session_id, []).append(role)
+        object.__setattr__(self, "_people", people)
 
     def guid(self, session: Session) -> str:
         return self.guids[session.id]
 
     def roles_of(self, session: Session) -> list[Role]:
-        return [role for role in self.roles if role.session_id == session.id]
+        """The people on ``session``, in their order."""
+        return list(self._people.get(session.id, ()))
 
     @property
     def label(self) -> str:
