@@ -212,6 +212,10 @@ BAD = {
     "broken XML": (b"<schedule><day></schedule>", "not well-formed XML"),
     "another XML": (b"<html><body/></html>", "not a schedule.xml: the root element is <html>"),
     "no events": (b'{"schedule": {"conference": {"days": []}}}', "the schedule holds no events"),
+    "a day without rooms": (b'{"schedule": {"conference": {"days": [{"date": "2030-05-07"}]}}}',
+                            "day 1: field 'rooms' is missing"),
+    "an XML schedule without days": (b"<schedule><conference><title>x</title></conference></schedule>",
+                                     "no <day> element"),
 }
 
 

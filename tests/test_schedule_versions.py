@@ -120,3 +120,17 @@ def test_a_release_is_frozen(mlc):
             registry.db.execute("UPDATE programme_versions SET name = 'x'")
     changes = _json(env, "changes", "--activity", activity, "--entity", "programme")
     assert [c["action"] for c in changes][-1] == "release"
+
+
+def test_a_change_no_one_sees_is_nothing_to_release_and_details_of_people_are_listed(mlc):
+    env, activity = mlc
+    _ok(env.run("agenda", "release", activity))
+    liebig = next(r for r in _json(env, "roles", "list", activity) if r["name"] == "Thomas Liebig")
+    _ok(env.run("roles", "edit", str(liebig["id"]), "--note", "A private note", "--speaking-minutes", "15"))
+    refused = env.run("agenda", "release", activity)
+    assert refused.exit_code == 1 and "nothing to release" in refused.stderr
+    _ok(env.run("roles", "edit", str(liebig["id"]), "--affiliation", "OECD, Paris"))
+    assert _json(env, "agenda", "diff", activity)["lines"] == [
+        "Panellist Thomas Liebig (OECD, Paris): affiliation changed, in Opening panel: international trends in"
+        " integration and evidence from the EaSI projects"]
+    assert _json(env, "agenda", "release", activity)["name"] == "v2"

@@ -6,7 +6,8 @@ whatever happens to its title, time or room. A session is *added*,
 *moved* (its time, room or track changed: old → new), *retitled*, or
 *changed* (its kind or description). People are matched on each session by
 their role and name: a person is *added*, *removed* (declining removes a
-person from the public programme) or changes *status* (tbc → confirmed). A
+person from the public programme), changes *status* (tbc → confirmed) or
+*details* (affiliation, pre-recorded minutes). A
 session added and cancelled between two versions was never announced, so
 it is not listed; the details of a session that is now cancelled are not
 either (its cancellation says it all).
@@ -20,13 +21,13 @@ from typing import Any
 import attrs
 
 from ..models import Role, Session
-from ..timeutil import zone
 from .snapshot import Programme
 
 SESSION_CHANGES = ("added", "removed", "cancelled", "reinstated", "moved", "retitled", "changed")
-PEOPLE_CHANGES = ("added", "removed", "status")
+PEOPLE_CHANGES = ("added", "removed", "status", "details")
 _PLACE = ("start", "end", "room", "track")
 _DETAILS = ("kind", "description")
+_PERSON_DETAILS = ("affiliation", "prerecorded_minutes")
 
 
 @attrs.frozen
@@ -101,6 +102,8 @@ class PersonChange:
             who += f" ({self.affiliation})"
         if self.what == "status":
             return f"{who}: {self.before} → {self.after}, in {self.session.title}"
+        if self.what == "details":
+            return f"{who}: {self.after} changed, in {self.session.title}"
         status = f" [{self.after}]" if self.what == "added" else ""
         return f"{who}{status} {self.what} {'to' if self.what == 'added' else 'from'} {self.session.title}"
 
@@ -190,11 +193,10 @@ def _people_changes(before: list[Role], after: list[Role], summary: SessionSumma
         if match.status != role.status:
             found.append(PersonChange("status", summary, role.role, role.name, role.affiliation,
                                       match.status, role.status))
+        details = [name.replace("_", " ") for name in _PERSON_DETAILS if getattr(match, name) != getattr(role, name)]
+        if details:
+            found.append(PersonChange("details", summary, role.role, role.name, role.affiliation,
+                                      after=", ".join(details)))
     found += [PersonChange("removed", summary, role.role, role.name, role.affiliation, before=role.status)
               for role in unmatched]
     return found
-
-
-def local(moment: str, tzname: str) -> dt.datetime:
-    """An ISO 8601 moment in ``tzname``."""
-    return dt.datetime.fromisoformat(moment).astimezone(zone(tzname))

@@ -92,10 +92,11 @@ def release(registry: "Registry", activity_id: int | str, name: str | None = Non
             now: dt.datetime | None = None) -> Version:
     """Freeze the working programme of an activity as its next released version.
 
-    Refused when the activity has no programme, or when nothing changed
-    since the latest release.
+    Refused when the activity has no programme, or when nothing the public
+    sees changed since the latest release (the diff, :mod:`.diff`, is empty).
     """
     from .. import activities
+    from .diff import compare
 
     activity = activities.get(registry, activity_id)
     programme = working(registry, activity)
@@ -106,10 +107,10 @@ def release(registry: "Registry", activity_id: int | str, name: str | None = Non
     name = check_name(name if name is not None else f"v{number}")
     if any(version.name == name for version in found):
         raise ValidationError(f"activity #{activity.id} already has a version {name!r}")
-    snapshot = json.dumps(to_data(programme), ensure_ascii=False, sort_keys=True)
-    if found and _snapshot(registry, found[-1]) == snapshot:
+    if found and not compare(load(registry, activity, found[-1].number), programme):
         raise ValidationError(f"nothing changed in activity #{activity.id}'s programme since {found[-1].name};"
                               " nothing to release")
+    snapshot = json.dumps(to_data(programme), ensure_ascii=False, sort_keys=True)
     released_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     version_id = registry.db["programme_versions"].insert({
         "activity_id": activity.id, "number": number, "name": name, "released_at": released_at.isoformat(),
