@@ -111,7 +111,7 @@ def main() -> None:
             json_time, json_text = timed(lambda: files.export_text(registry, activity_id, "schedule-json"))
             xml_time, xml_text = timed(lambda: files.export_text(registry, activity_id, "schedule-xml"))
         document, tree = json.loads(json_text), ET.fromstring(xml_text.encode("utf-8"))
-        dumps_time, _ = timed(lambda: json.dumps(document, indent=2, ensure_ascii=False))
+        dumps_time, _ = timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         tostring_time, _ = timed(lambda: ET.tostring(tree, encoding="unicode"))
         report("export schedule.json", json_time, dumps_time, "json.dumps of the document")
         report("export schedule.xml", xml_time, tostring_time, "ElementTree.tostring of the tree")

@@ -36,7 +36,7 @@ class Release:
     changes: diff.Diff
 
 
-def releases(registry: "Registry", activity: "Activity") -> list[Release]:
+def all_releases(registry: "Registry", activity: "Activity") -> list[Release]:
     """Every release of ``activity``, oldest first, each with what changed since the one before."""
     found, before = [], None
     for version in versions.list_versions(registry, activity.id):
@@ -64,14 +64,15 @@ def summary(changes: diff.Diff) -> str:
 
 
 def feed(registry: "Registry", activity: "Activity", network: "Network | None", *, page: str,
-         version_page, self_url: str | None = None) -> bytes:
+         version_page, self_url: str | None = None, releases: list[Release] | None = None) -> bytes:
     """The release feed of ``activity`` as Atom XML.
 
     ``page`` links the activity's page and ``version_page(number)`` a
     version's page, relative to the feed or absolute; ``self_url`` is the
-    feed's own address, where it is known.
+    feed's own address, where it is known. A caller that has the
+    activity's :func:`releases` already passes them.
     """
-    found = releases(registry, activity)
+    found = releases if releases is not None else all_releases(registry, activity)
     created = registry.one("SELECT created_at FROM activities WHERE id = ?", [activity.id])["created_at"]
     updated = found[-1].version.released_at if found else dt.datetime.fromisoformat(created)
     root = ET.Element("feed", xmlns=ATOM)

@@ -76,24 +76,24 @@ def when(activity) -> str:
     return f"{day(start.date())} {start:%H:%M} to {day(end.date())} {end:%H:%M}"
 
 
-def programme_files(registry, network, activity, link: links.Links) -> dict[str, bytes]:
-    """The files beside an activity's page: its published programme as schedule.xml and schedule.json
+def programme_files(registry, network, page: content.ActivityPage, link: links.Links) -> dict[str, bytes]:
+    """The files beside an activity's page: the programme it shows as schedule.xml and schedule.json
     (the latest release, else the working programme), and the Atom feed announcing its releases."""
-    from peerlearn.schedules import announce, versions, writer
+    from peerlearn.schedules import announce, writer
 
-    shown = versions.published(registry, activity)
+    activity = page.activity
     options = writer.Options(base_url=link.base_url)
     found = {}
-    if shown.sessions:
+    if page.programme.sessions:
         found[links.activity_file(activity.id, "schedule.xml")] = \
-            writer.to_xml(activity, network, shown, options).encode("utf-8")
+            writer.to_xml(activity, network, page.programme, options).encode("utf-8")
         found[links.activity_file(activity.id, "schedule.json")] = \
-            writer.to_json(activity, network, shown, options).encode("utf-8")
+            writer.to_json(activity, network, page.programme, options).encode("utf-8")
     atom = links.activity_file(activity.id, "releases.atom")
     found[atom] = announce.feed(
         registry, activity, network, page=link.canonical(links.activity_page(activity.id)) or f"../{activity.id}.html",
         version_page=lambda number: link.canonical(links.version_page(activity.id, number)) or f"versions/{number}.html",
-        self_url=link.canonical(atom))
+        self_url=link.canonical(atom), releases=list(page.releases))
     return found
 
 
@@ -131,7 +131,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
                 target = links.version_page(activity.id, release.version.number)
                 pages[target] = env.get_template("version.html").render(
                     page=activity_page, release=release, depth=3, here=target, **common)
-            files.update(programme_files(registry, network, activity, link))
+            files.update(programme_files(registry, network, activity_page, link))
     pages["index.html"] = env.get_template("index.html").render(networks=network_pages, depth=0,
                                                                 here="index.html", **common)
     stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()

@@ -147,6 +147,8 @@ class ActivityPage:
     blocks: tuple[tuple[str, str], ...]
     #: the released versions of the programme, oldest first, each with what changed (empty before the first)
     releases: tuple = ()
+    #: the programme shown (peerlearn.schedules.snapshot.Programme): the latest release, else the working one
+    programme: object = None
 
     @property
     def release(self):
@@ -179,7 +181,7 @@ def activity_page(registry, network: Network, activity: Activity) -> ActivityPag
     blocks = plugins.site_blocks(network=network, activity=activity, sessions=sessions, roles=roles,
                                  outputs=outputs)
     return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks),
-                        tuple(announce.releases(registry, activity)))
+                        tuple(announce.all_releases(registry, activity)), shown)
 
 
 @attrs.frozen
