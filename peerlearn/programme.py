@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import yaml
 
-from . import activities, agenda, members
+from . import activities, agenda, members, role_sync
 from .errors import NotFound, PeerlearnError, ValidationError
 from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
 from .store import Registry
@@ -263,7 +263,7 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
             changes = {field: getattr(item.session, field)
                        for field in ("title", "kind", "start", "end", "track", "room", "description", "status")}
             session = agenda.write_session(registry, activity, current, "update", **changes)
-        agenda.sync_roles(registry, activity, session.id, item.roles, merge=_keep_private_email)
+        role_sync.sync_roles(registry, activity, session.id, item.roles, merge=_keep_private_email)
         roles += len(item.roles)
     track_order.set_explicit_order(registry, activity, _declared_tracks(text))
     if len(registry.pending_changes or ()) > changes_before:

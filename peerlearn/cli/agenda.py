@@ -9,7 +9,7 @@ from .common import dry_run_option, echo_json, json_option, note, pass_env
 
 @click.group()
 def agenda() -> None:
-    """Agendas: programme files, checks for clashes, and the timetable."""
+    """Agendas: programme files and conference schedules, releases, clash checks, the timetable."""
 
 
 @agenda.command(name="import")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import activities, agenda, tracks
+from .. import activities, agenda, role_sync, tracks
 from ..errors import ValidationError
 from ..models import Role, Session
 from . import guids, writer
@@ -191,7 +191,7 @@ def _sync_people(registry: "Registry", activity: "Activity", session: Session, e
     def match(current: Role, role: Role) -> bool:
         if id(role) in implicit:
             return bool(current.name) and current.person_key == role.person_key
-        return agenda.same_person(current, role)
+        return role_sync.same_person(current, role)
 
     def merge(current: Role, role: Role) -> Role:
         if id(role) in implicit:
@@ -199,7 +199,7 @@ def _sync_people(registry: "Registry", activity: "Activity", session: Session, e
         return attrs.evolve(current, role=role.role, status=role.status, name=role.name or current.name,
                             affiliation=role.affiliation)
 
-    done = agenda.sync_roles(registry, activity, session.id, wanted, match=match, merge=merge,
+    done = role_sync.sync_roles(registry, activity, session.id, wanted, match=match, merge=merge,
                              keep=lambda role: role.status == "declined", current=current)
     return ([PeopleChange("added", session, role) for role in done.added]
             + [PeopleChange("changed", session, after, before) for before, after in done.changed]
