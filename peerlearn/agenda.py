@@ -175,15 +175,32 @@ def raise_sequence_if_changed(registry: Registry, activity: Activity, before: li
 # -- sessions ---------------------------------------------------------------
 
 
-def make_key(registry: Registry, activity_id: int, title: str) -> str:
-    """A key for a new session from its title, unique within the activity."""
+def make_key(registry: Registry, activity_id: int, title: str, taken: set[str] | None = None) -> str:
+    """A key for a new session from its title, unique within the activity.
+
+    An import making many keys passes the activity's ``taken`` keys (read
+    once); the new key is added to them.
+    """
     base = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:40].strip("-") or "session"
-    taken = {row["key"] for row in registry.query(
-        "SELECT key FROM sessions WHERE activity_id = ? AND (key = ? OR key LIKE ?)", [activity_id, base, f"{base}-%"])}
+    if taken is None:
+        found = {row["key"] for row in registry.query(
+            "SELECT key FROM sessions WHERE activity_id = ? AND (key = ? OR key LIKE ?)",
+            [activity_id, base, f"{base}-%"])}
+    else:
+        found = taken
     key, number = base, 2
-    while key in taken:
+    while key in found:
         key, number = f"{base}-{number}", number + 1
+    if taken is not None:
+        taken.add(key)
     return key
+
+
+def _insert(registry: Registry, table: str, row: dict[str, Any]) -> int:
+    """Insert one row (its columns as they are); its new id."""
+    columns = ", ".join(f"[{name}]" for name in row)
+    marks = ", ".join("?" for _ in row)
+    return registry.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
 def _check_key(registry: Registry, session: Session) -> None:
@@ -210,7 +227,7 @@ def insert_session(registry: Registry, activity: Activity, session: Session) -> 
     row = session_row(session)
     row.pop("id")
     row["created_at"] = row["updated_at"] = _now()
-    session = attrs.evolve(session, id=registry.db["sessions"].insert(row).last_pk)
+    session = attrs.evolve(session, id=_insert(registry, "sessions", row))
     registry.record("create", "session", session.id, network=activity.network, after=public(session))
     return session
 
@@ -224,8 +241,13 @@ def add_session(registry: Registry, session: Session) -> Session:
     return session
 
 
-def _update_session(registry: Registry, activity: Activity, current: Session, action: str,
-                    **changes: Any) -> Session:
+def write_session(registry: Registry, activity: Activity, current: Session, action: str = "update",
+                  **changes: Any) -> Session:
+    """Store changes to a session without running the programme checks (for imports).
+
+    Nothing is written or recorded when the changes leave the session as it
+    was, so re-importing an unchanged programme changes nothing.
+    """
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
@@ -250,7 +272,7 @@ def edit_session(registry: Registry, activity_id: int | str, ref: int | str, **c
     if "status" in changes:
         raise ValidationError("a session's status changes only through cancel and reinstate")
     with programme_change(registry, activity):
-        updated = _update_session(registry, activity, current, "update", **changes)
+        updated = write_session(registry, activity, current, "update", **changes)
         after_change(registry, activity)
     return updated
 
@@ -263,7 +285,7 @@ def move_session(registry: Registry, activity_id: int | str, ref: int | str, sta
     current = get_session(registry, activity, ref)
     end = end or start + (current.end - current.start)
     with programme_change(registry, activity):
-        moved = _update_session(registry, activity, current, "move", start=start, end=end)
+        moved = write_session(registry, activity, current, "move", start=start, end=end)
         after_change(registry, activity)
     return moved
 
@@ -280,7 +302,7 @@ def cancel_session(registry: Registry, activity_id: int | str, ref: int | str) -
     if current.status == "cancelled":
         raise ValidationError(f"session #{current.id} {current.title!r} is already cancelled")
     with programme_change(registry, activity):
-        cancelled = _update_session(registry, activity, current, "cancel", status="cancelled")
+        cancelled = write_session(registry, activity, current, "cancel", status="cancelled")
         after_change(registry, activity, refuse=False)
     return cancelled
 
@@ -293,7 +315,7 @@ def reinstate_session(registry: Registry, activity_id: int | str, ref: int | str
     if current.status != "cancelled":
         raise ValidationError(f"session #{current.id} {current.title!r} is not cancelled")
     with programme_change(registry, activity):
-        reinstated = _update_session(registry, activity, current, "reinstate", status="scheduled")
+        reinstated = write_session(registry, activity, current, "reinstate", status="scheduled")
         after_change(registry, activity)
     return reinstated
 
@@ -385,7 +407,7 @@ def insert_role(registry: Registry, activity: Activity, role: Role, position: in
         position = registry.db.execute("SELECT coalesce(max(position), 0) + 1 FROM roles WHERE session_id = ?",
                                        [role.session_id]).fetchone()[0]
     row["position"] = position
-    role = attrs.evolve(role, id=registry.db["roles"].insert(row).last_pk)
+    role = attrs.evolve(role, id=_insert(registry, "roles", row))
     registry.record("create", "role", role.id, network=activity.network, after=public(role))
     return role
 
@@ -408,15 +430,32 @@ def edit_role(registry: Registry, role_id: int | str, *, action: str = "update",
     activity = session_activity(registry, current.session_id)
     _open_for_changes(activity)
     try:
-        updated = _with_member(registry, attrs.evolve(current, **changes))
+        updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"role #{current.id}: {error}") from None
+    updated = write_role(registry, activity, current, updated, action)
+    if updated != current:
+        after_change(registry, activity, refuse=updated.status != "declined")
+    return updated
+
+
+def write_role(registry: Registry, activity: Activity, current: Role, updated: Role, action: str = "update",
+               position: int | None = None) -> Role:
+    """Store ``updated`` over ``current`` without running the programme checks (for imports).
+
+    The role keeps its number; nothing is recorded when nothing changed. A
+    new ``position`` (its place among the session's roles) is stored quietly.
+    """
+    _open_for_changes(activity)
+    updated = _with_member(registry, attrs.evolve(updated, id=current.id, session_id=current.session_id))
+    if position is not None:
+        registry.db.execute("UPDATE roles SET position = ? WHERE id = ? AND position != ?",
+                            [position, current.id, position])
     if updated == current:
         return current
     registry.db["roles"].update(current.id, role_row(updated))
     registry.record(action, "role", current.id, network=activity.network,
                     before=public(current), after=public(updated))
-    after_change(registry, activity, refuse=updated.status != "declined")
     return updated
 
 

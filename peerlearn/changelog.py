@@ -15,29 +15,46 @@ from .timeutil import to_utc_text
 
 
 def list_changes(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
-                 entity: str | None = None, limit: int | None = None, until: dt.datetime | None = None) -> list[Change]:
-    where, params = _where(network, since, entity, until)
+                 entity: str | None = None, limit: int | None = None, until: dt.datetime | None = None,
+                 activity: int | None = None) -> list[Change]:
+    where, params = _where(network, since, entity, until, activity)
     sql = "SELECT * FROM changes" + where + " ORDER BY id"
     if limit:
         sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT {int(limit)}) ORDER BY id"
     return [change_from_row(row) for row in registry.query(sql, params)]
 
 
+#: The changes to one activity and to what belongs to it: its sessions, their roles (even deleted ones,
+#: through the log itself), its participations, outputs and programme.
+_ACTIVITY = """(
+    (entity IN ('activity', 'programme') AND entity_id = CAST(:activity AS TEXT))
+    OR (entity = 'participation' AND entity_id LIKE CAST(:activity AS TEXT) || '/%')
+    OR (entity IN ('session', 'output')
+        AND json_extract(coalesce(after, before), '$.activity_id') = :activity)
+    OR (entity = 'role' AND json_extract(coalesce(after, before), '$.session_id') IN (
+        SELECT CAST(entity_id AS INTEGER) FROM changes WHERE entity = 'session'
+        AND json_extract(coalesce(after, before), '$.activity_id') = :activity))
+)"""
+
+
 def _where(network: str | None, since: dt.datetime | None, entity: str | None,
-           until: dt.datetime | None = None) -> tuple[str, list]:
-    where, params = [], []
+           until: dt.datetime | None = None, activity: int | None = None) -> tuple[str, dict]:
+    where, params = [], {}
     if network:
-        where.append("network = ?")
-        params.append(network)
+        where.append("network = :network")
+        params["network"] = network
     if since:
-        where.append("at >= ?")
-        params.append(to_utc_text(since))
+        where.append("at >= :since")
+        params["since"] = to_utc_text(since)
     if until:
-        where.append("at < ?")
-        params.append(to_utc_text(until))
+        where.append("at < :until")
+        params["until"] = to_utc_text(until)
     if entity:
-        where.append("entity = ?")
-        params.append(entity)
+        where.append("entity = :entity")
+        params["entity"] = entity
+    if activity is not None:
+        where.append(_ACTIVITY)
+        params["activity"] = int(activity)
     return (f" WHERE {' AND '.join(where)}" if where else ""), params
 
 
@@ -78,9 +95,9 @@ COLUMNS = [
 
 def export_rows(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
                 entity: str | None = None, limit: int | None = None,
-                until: dt.datetime | None = None) -> Iterator[dict]:
+                until: dt.datetime | None = None, activity: int | None = None) -> Iterator[dict]:
     """The change log as plain rows for an export, streamed in order, private data removed."""
-    where, params = _where(network, since, entity, until)
+    where, params = _where(network, since, entity, until, activity)
     sql = "SELECT id, at, actor, action, entity, entity_id, network, before, after FROM changes" + where
     if limit:
         sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT {int(limit)})"

@@ -352,3 +352,46 @@ def m012_outbox(db: Database) -> None:
     for table in ("members", "roles"):
         if "notify_opt_out" not in db[table].columns_dict:
             db.execute(f"ALTER TABLE [{table}] ADD COLUMN notify_opt_out INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m013_schedule_versions(db: Database) -> None:
+    """Programmes that travel: released versions, schedule GUIDs and the order of tracks.
+
+    ``programme_versions`` holds each released version of an activity's
+    programme as a frozen JSON snapshot of its public programme (never
+    changed once written; ids never reused). ``session_guids`` keeps the
+    ``guid`` a session was imported with from a schedule.json/xml, so the
+    session keeps it for ever (sessions without one derive theirs from
+    their calendar UID). ``activity_tracks`` is an activity's explicit order
+    of tracks, the timetable's columns.
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS programme_versions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            released_at TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            snapshot TEXT NOT NULL,
+            UNIQUE (activity_id, number),
+            UNIQUE (activity_id, name)
+        );
+        CREATE TABLE IF NOT EXISTS session_guids (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            guid TEXT NOT NULL,
+            UNIQUE (activity_id, guid)
+        );
+        CREATE TABLE IF NOT EXISTS activity_tracks (
+            activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (activity_id, name)
+        );
+        CREATE TRIGGER IF NOT EXISTS programme_versions_frozen BEFORE UPDATE ON programme_versions
+        BEGIN SELECT RAISE(ABORT, 'a released version of a programme never changes'); END;
+        """
+    )

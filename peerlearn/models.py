@@ -354,7 +354,9 @@ class Session:
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        """Its length in minutes, counted in UTC (two wall times in one zone subtract as if no clock changed)."""
+        utc = dt.timezone.utc
+        return int((self.end.astimezone(utc) - self.start.astimezone(utc)).total_seconds() // 60)
 
 
 @attrs.frozen

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import yaml
 
-from . import activities, agenda, members
+from . import activities, agenda, members, role_sync
 from .errors import NotFound, PeerlearnError, ValidationError
 from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
 from .store import Registry
@@ -246,9 +246,15 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
 
     A session whose key is already in the programme is updated in place, so
     it keeps its number and its calendar UID: subscribers see it change, not
-    vanish and reappear. Its roles are replaced; sessions no longer in the
-    file are removed.
+    vanish and reappear. Its roles are matched person by person: a role whose
+    person stays keeps its number and is updated only where the file
+    differs (a role's private email is kept when the file leaves it out, as
+    exports do). Sessions no longer in the file are removed. The declared
+    ``tracks:`` become the activity's order of tracks. Importing a file that
+    matches the programme writes nothing and records nothing.
     """
+    from . import tracks as track_order
+
     activity = activities.get(registry, activity_id)
     agenda._open_for_changes(activity)
     planned = parse(registry, activity, text, source)
@@ -256,6 +262,7 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
     kept = {item.session.key for item in planned} & existing.keys()
     removed = [session for key, session in existing.items() if key not in kept]
     programme_before = agenda.programme_lines_of(registry, activity)
+    changes_before = len(registry.pending_changes or ())
     for session in removed:
         agenda.delete_session(registry, activity, session)
     roles = 0
@@ -264,20 +271,34 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
         if current is None:
             session = agenda.insert_session(registry, activity, item.session)
         else:
-            for role in agenda.roles_of(registry, activity.id, current.id):
-                agenda.delete_role(registry, activity, role)
             changes = {field: getattr(item.session, field)
                        for field in ("title", "kind", "start", "end", "track", "room", "description", "status")}
-            session = agenda._update_session(registry, activity, current, "update", **changes)
-        for position, role in enumerate(item.roles, start=1):
-            agenda.insert_role(registry, activity, attrs.evolve(role, session_id=session.id), position)
-            roles += 1
-    registry.record("import", "programme", activity.id, network=activity.network,
-                    before={"sessions": len(existing)}, after={"sessions": len(planned), "roles": roles,
-                                                             "source": source})
-    agenda.after_change(registry, activity)
-    agenda.raise_sequence_if_changed(registry, activity, programme_before)
-    return {"sessions": len(planned), "roles": roles, "replaced": len(removed), "kept": len(kept)}
+            session = agenda.write_session(registry, activity, current, "update", **changes)
+        role_sync.sync_roles(registry, activity, session.id, item.roles, merge=_keep_private_email)
+        roles += len(item.roles)
+    track_order.set_explicit_order(registry, activity, _declared_tracks(text))
+    if len(registry.pending_changes or ()) > changes_before:
+        registry.record("import", "programme", activity.id, network=activity.network,
+                        before={"sessions": len(existing)}, after={"sessions": len(planned), "roles": roles,
+                                                                 "source": source})
+        agenda.after_change(registry, activity)
+        agenda.raise_sequence_if_changed(registry, activity, programme_before)
+    return {"sessions": len(planned), "roles": roles, "replaced": len(removed), "kept": len(kept),
+            "changes": len(registry.pending_changes or ()) - changes_before}
+
+
+def _keep_private_email(current: Role, wanted: Role) -> Role:
+    """The file's role, keeping the stored email where the file gives none (exports leave it out)."""
+    return wanted if wanted.email else attrs.evolve(wanted, email=current.email)
+
+
+def _declared_tracks(text: str) -> list[str]:
+    """The ``tracks:`` a programme (already parsed without error) declares, in order."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for key_node, value_node in root.value:
+        if key_node.value == "tracks" and isinstance(value_node, yaml.SequenceNode):
+            return [node.value.strip() for node in value_node.value]
+    return []
 
 
 def export_programme(registry: Registry, activity_id: int | str, *, include_private: bool = False) -> str:
@@ -290,7 +311,10 @@ def export_programme(registry: Registry, activity_id: int | str, *, include_priv
     member_names = {row["id"]: row["name"] for row in registry.query(
         "SELECT DISTINCT m.id, m.name FROM members m JOIN roles r ON r.member_id = m.id"
         " JOIN sessions s ON s.id = r.session_id WHERE s.activity_id = ?", [activity.id])}
-    tracks = list(dict.fromkeys(session.track for session in sessions if session.track))
+    from . import tracks as track_order
+
+    tracks = [track for track in track_order.ordered({session.track for session in sessions},
+                                                     track_order.explicit_order(registry, activity.id)) if track]
     first_day = activity.local_start.date()
     items = []
     for session in sessions:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 import unicodedata
-from typing import Any
+from typing import Any, Sequence
 
 import attrs
 
 from .models import Activity, Role, Session
+from .tracks import ordered
 
 MIN_COLUMN = 14
 #: COMBINING LONG STROKE OVERLAY: drawn through the character it follows.
@@ -36,10 +37,13 @@ class Block:
         return len(self.tracks) > 1
 
 
-def blocks(sessions: list[Session]) -> list[Block]:
-    """Group sessions (any order) into blocks of overlapping ones, in time order."""
-    order = {track: index for index, track in enumerate(dict.fromkeys(
-        s.track for s in sorted(sessions, key=lambda s: (s.start, s.track))))}
+def blocks(sessions: list[Session], track_order: Sequence[str] = ()) -> list[Block]:
+    """Group sessions (any order) into blocks of overlapping ones, in time order.
+
+    A block's tracks follow :func:`peerlearn.tracks.ordered`: the explicit
+    ``track_order``, then by name, never the order the sessions start in.
+    """
+    order = {track: index for index, track in enumerate(ordered({s.track for s in sessions}, track_order))}
     found: list[list[Session]] = []
     block_end = None
     for session in sorted(sessions, key=lambda s: (s.start, order[s.track], s.id or 0)):
@@ -61,9 +65,9 @@ def programme_lines(activity: Activity, sessions: list[Session]) -> list[str]:
     participant plans by is here (time, title, room, status), so these lines
     change exactly when the activity's SEQUENCE must rise for its programme.
     """
-    ordered = sorted(sessions, key=lambda s: (s.start, s.track, s.id or 0))
+    in_order = sorted(sessions, key=lambda s: (s.start, s.track, s.id or 0))
     return lines_of([(f"{s.local_start:%Y-%m-%dT%H:%M}", f"{s.local_end:%Y-%m-%dT%H:%M}", s.title, s.room, s.status)
-                     for s in ordered])
+                     for s in in_order])
 
 
 def lines_of(rows: list[tuple[str, str, str, str, str]]) -> list[str]:
@@ -134,8 +138,9 @@ def _cell(session: Session, roles: list[Role], width: int) -> list[str]:
     return [_fit(line, width).rstrip() for line in lines]
 
 
-def render(activity: Activity, sessions: list[Session], roles: list[Role], width: int = 100) -> str:
-    """The timetable as text ``width`` characters wide."""
+def render(activity: Activity, sessions: list[Session], roles: list[Role], width: int = 100,
+           track_order: Sequence[str] = ()) -> str:
+    """The timetable as text ``width`` characters wide, tracks in ``track_order`` then by name."""
     by_session: dict[int | None, list[Role]] = {}
     for role in roles:
         by_session.setdefault(role.session_id, []).append(role)
@@ -146,7 +151,7 @@ def render(activity: Activity, sessions: list[Session], roles: list[Role], width
         out.append("No sessions yet.")
         return "\n".join(out) + "\n"
     day, previous = None, [width - 4]
-    for block in blocks(sessions):
+    for block in blocks(sessions, track_order):
         block_day = block.sessions[0].local_start.date()
         if block_day != day:
             if day is not None:
@@ -188,7 +193,8 @@ def _rule(widths: list[int]) -> str:
     return "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
 
-def as_data(activity: Activity, sessions: list[Session], roles: list[Role]) -> dict[str, Any]:
+def as_data(activity: Activity, sessions: list[Session], roles: list[Role],
+            track_order: Sequence[str] = ()) -> dict[str, Any]:
     """The timetable as plain data: blocks of sessions, each with its roles (private fields dropped)."""
     from .records import plain, public
 
@@ -206,6 +212,6 @@ def as_data(activity: Activity, sessions: list[Session], roles: list[Role]) -> d
                 "tracks": list(block.tracks),
                 "sessions": [{**plain(s), "roles": by_session.get(s.id, [])} for s in block.sessions],
             }
-            for block in blocks(sessions)
+            for block in blocks(sessions, track_order)
         ],
     }

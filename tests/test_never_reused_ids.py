@@ -11,6 +11,9 @@ from peerlearn.errors import RegistryError
 from peerlearn.migrations import migrations
 from peerlearn.store import Registry
 
+#: The newest migration: an upgraded registry ends at it.
+NEWEST = migrations._migrations[-1].name
+
 
 def _ok(result):
     assert result.exit_code == 0, result.output
@@ -192,7 +195,7 @@ def test_upgrading_keeps_every_row_and_reference_and_numbers_keep_rising(tmp_pat
     schema, rows, _names = before
     assert rows["memberships"] and rows["participations"] and rows["activity_peers"] and rows["member_notes"]
     with Registry.open(path, actor="tester") as registry:
-        assert registry.schema_version == migrations._migrations[-1].name  # every migration ran
+        assert registry.schema_version == NEWEST  # every migration ran
         assert registry.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # turned back on
         assert registry.db.execute("PRAGMA foreign_key_check").fetchall() == []
         sequences = dict(registry.db.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
@@ -254,7 +257,7 @@ def test_an_upgrade_that_would_break_references_changes_nothing(tmp_path, monkey
     conn.close()
     monkeypatch.undo()
     with Registry.open(path, actor="tester") as registry:  # without the fault, it upgrades
-        assert registry.schema_version == migrations._migrations[-1].name  # every migration ran
+        assert registry.schema_version == NEWEST  # every migration ran
 
 
 def test_rebuilding_refuses_to_run_inside_a_transaction_and_runs_twice_harmlessly(tmp_path):

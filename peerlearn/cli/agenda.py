@@ -1,4 +1,4 @@
-"""``peerlearn agenda``: import, export, check and show an activity's programme."""
+"""``peerlearn agenda``: import, export, check and show an activity's programme (releases: :mod:`.releases`)."""
 
 from __future__ import annotations
 
@@ -9,42 +9,91 @@ from .common import dry_run_option, echo_json, for_terminal, json_option, note, 
 
 @click.group()
 def agenda() -> None:
-    """Agendas: programme files, checks for clashes, and the timetable."""
+    """Agendas: programme files and conference schedules, releases, clash checks, the timetable."""
 
 
 @agenda.command(name="import")
 @click.argument("activity")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @dry_run_option
+@json_option
 @pass_env
-def import_(env, activity, file, dry_run) -> None:
-    """Replace an activity's programme with the one in FILE (YAML; '-' reads stdin).
+def import_(env, activity, file, dry_run, as_json) -> None:
+    """Bring an activity's programme in line with FILE ('-' reads stdin).
 
-    The whole file is checked first; an error names the file and line and
-    nothing is imported.
+    \b
+    FILE is recognised by its content:
+      schedule.json or schedule.xml (frab, pretalx, peerlearn…): sessions are
+        matched by guid and updated in place; new ones are added; sessions
+        the file no longer holds are cancelled (kept on record);
+      anything else is a programme YAML, which replaces the programme.
+    The whole file is checked first; an error names the file, the event
+    (or line) and the field, and nothing is imported. --dry-run prints
+    what would be added, changed and removed.
     """
-    from .. import programme
+    from ..records import plain
+    from ..schedules import files
 
-    text = file.read()
+    data = file.read()
     source = getattr(file, "name", "<stdin>")
-    done = env.write(lambda registry: programme.import_programme(registry, activity, text, source), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Imported {done['sessions']} session(s) and {done['roles']} role(s) into activity #{activity}"
-                   + (f" (replacing {done['replaced']} session(s))." if done["replaced"] else "."))
+    done = env.write(lambda registry: files.import_data(registry, activity, data, source), dry_run=dry_run)
+    if isinstance(done, dict):
+        if as_json:
+            echo_json(done)
+        elif not dry_run:
+            click.echo(f"Imported {done['sessions']} session(s) and {done['roles']} role(s) into activity"
+                       f" #{activity}" + (f" (replacing {done['replaced']} session(s))." if done["replaced"] else ".")
+                       + ("" if done["changes"] else " Nothing changed."))
+        return
+    for warning in done.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if as_json:
+        echo_json({**plain(done), "lines": done.lines})
+        return
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {source} ({done.format}) into activity #{done.activity_id}: {len(done.added)} added,"
+               f" {len(done.changed)} changed, {len(done.reinstated)} reinstated, {len(done.cancelled)} removed"
+               f" (cancelled), {done.unchanged} unchanged.")
+    for line in done.lines:
+        click.echo(f"  {line}")
+
+
+FORMATS = ["yaml", "schedule-xml", "schedule-json"]
 
 
 @agenda.command()
 @click.argument("activity")
+@click.option("--format", "format_name", type=click.Choice(FORMATS), default="yaml", show_default=True,
+              help="yaml: peerlearn's programme file; schedule-xml / schedule-json: the frab/pentabarf schedule"
+                   " that conference apps read.")
+@click.option("--version", "version", help="A released version to export (name, number or 'latest';"
+                                           " schedule formats only). Default: the working programme.")
+@click.option("--base-url", help="Where the website is published (https://…): each event's url points to its"
+                                 " session on the activity's page.")
+@click.option("--language", default="en", show_default=True, help="Language of the sessions (schedule formats).")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: stdout).")
-@click.option("--include-private", is_flag=True, help="Include speakers' emails (keep such a file private).")
+@click.option("--include-private", is_flag=True, help="Include speakers' emails (yaml only; keep such a file private).")
 @pass_env
-def export(env, activity, output, include_private) -> None:
-    """Write an activity's programme as a programme file (YAML)."""
-    from .. import programme
+def export(env, activity, format_name, version, base_url, language, output, include_private) -> None:
+    """Write an activity's programme: a programme file (YAML), schedule.xml or schedule.json.
 
+    \b
+        peerlearn agenda export 13 -o programme.yaml
+        peerlearn agenda export 13 --format schedule-xml -o schedule.xml
+        peerlearn agenda export 13 --format schedule-json --version v2
+    """
+    from ..errors import ValidationError
+    from ..schedules import files, writer
+
+    if include_private and format_name != "yaml":
+        raise click.UsageError("--include-private is for the yaml format only (schedules are public)")
+    if base_url and not base_url.lower().startswith(("https://", "http://")):
+        raise ValidationError(f"--base-url: {base_url!r} must start with https:// or http://")
     with env.registry() as registry:
-        text = programme.export_programme(registry, activity, include_private=include_private)
+        text = files.export_text(registry, activity, format_name, version=version,
+                                 options=writer.Options(base_url=base_url, language=language),
+                                 include_private=include_private)
     output.write(text)
 
 
@@ -92,17 +141,59 @@ def show(env, activity, width, as_json) -> None:
     """Print an activity's timetable, parallel tracks side by side."""
     import shutil
 
-    from .. import activities, agenda as lib, timetable
+    from .. import activities, agenda as lib, timetable, tracks
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
         sessions = lib.sessions_of(registry, found.id)
         roles = lib.roles_of(registry, found.id)
+        order = tracks.explicit_order(registry, found.id)
     if as_json:
-        echo_json(timetable.as_data(found, sessions, roles))
+        echo_json(timetable.as_data(found, sessions, roles, order))
         return
     width = width or max(60, min(shutil.get_terminal_size((120, 24)).columns, 160))
-    click.echo(for_terminal(timetable.render(found, sessions, roles, width=width)), nl=False)
+    click.echo(for_terminal(timetable.render(found, sessions, roles, width=width, track_order=order)), nl=False)
 
+
+@agenda.command(name="tracks")
+@click.argument("activity")
+@click.argument("names", nargs=-1)
+@click.option("--by-name", is_flag=True, help="Forget the explicit order: tracks read by name.")
+@dry_run_option
+@json_option
+@pass_env
+def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
+    """Show the order of an activity's tracks (the timetable's columns), or set it to NAMES.
+
+    \b
+    Tracks keep this order in 'agenda show' and on the website whatever the
+    sessions' times; tracks it leaves out follow, by name.
+        peerlearn agenda tracks 13 plenary A B C
+        peerlearn agenda tracks 13 --by-name
+    """
+    from .. import activities, agenda as lib, tracks
+
+    if names and by_name:
+        raise click.UsageError("give NAMES or --by-name, not both")
+    if names or by_name:
+        env.write(lambda registry: tracks.set_explicit_order(registry, activities.get(registry, activity), names),
+                  dry_run=dry_run)
+        if dry_run:
+            return
+    with env.registry() as registry:
+        found = activities.get(registry, activity)
+        explicit = tracks.explicit_order(registry, found.id)
+        order = tracks.ordered({s.track for s in lib.sessions_of(registry, found.id)}, explicit)
+    if as_json:
+        echo_json({"activity": found.id, "explicit": explicit, "tracks": [track for track in order if track]})
+        return
+    click.echo(", ".join(track for track in order if track) or "No tracks.")
+    note("Order: explicit, then by name." if explicit else "Order: by name.")
+
+
+from .releases import diff, release, versions  # noqa: E402 - the release commands join the agenda group
+
+for _command in (release, versions, diff):
+    agenda.add_command(_command)
 
 COMMANDS = [agenda]

@@ -15,6 +15,8 @@ ENTITIES = ["network", "member", "membership", "activity", "participation", "out
 @click.option("--network", help="Only changes to this network's records.")
 @click.option("--since", help="Only changes at or after this date or time (UTC).")
 @click.option("--until", help="Only changes before this date or time (UTC); a date alone includes that day.")
+@click.option("--activity", help="Only changes to this activity and what belongs to it (sessions, roles,"
+                                 " participations, outputs, its programme).")
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only changes to this kind of record.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
 @json_option
@@ -22,7 +24,7 @@ ENTITIES = ["network", "member", "membership", "activity", "participation", "out
               help="Export in this format: csv, jsonl, md, html, or one a plugin adds (instead of the table).")
 @output_option
 @pass_env
-def changes(env, network, since, until, entity, limit, as_json, format_name, output) -> None:
+def changes(env, network, activity, since, until, entity, limit, as_json, format_name, output) -> None:
     """Show who changed what, and when, with the values before and after (--json, --format).
 
     \b
@@ -44,18 +46,31 @@ def changes(env, network, since, until, entity, limit, as_json, format_name, out
         if date_only:
             until_at += dt.timedelta(days=1)
     with env.registry() as registry:
+        activity_id = _activity_id(registry, activity)
         if format_name:
-            rows = export_rows(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit)
+            rows = export_rows(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit,
+                               activity=activity_id)
             write_export("change-log", format_name, rows, output, columns=COLUMNS, title="Change log",
                          empty="No changes match.")
             return
-        found = list_changes(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit)
+        found = list_changes(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit,
+                             activity=activity_id)
     if as_json:
         echo_json([plain(change) for change in found])
         return
     rows = [{"id": c.id, "at": f"{c.at:%Y-%m-%d %H:%M:%S}", "actor": c.actor, "change": describe_change(c)}
             for c in found]
     echo_table(rows, ["id", "at", "actor", "change"], empty="No changes match.")
+
+
+def _activity_id(registry, ref: str | None) -> int | None:
+    """An activity's number; a bare number is taken as it is (a deleted activity keeps its changes)."""
+    from .. import activities
+
+    if not ref:
+        return None
+    text = ref.strip().lstrip("#")
+    return int(text) if text.isdigit() else activities.get(registry, ref).id
 
 
 COMMANDS = [changes]

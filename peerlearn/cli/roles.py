@@ -80,6 +80,38 @@ def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
 
 @roles.command()
 @click.argument("role_id", metavar="ROLE")
+@click.option("--status", type=click.Choice(STATUSES), help="New status.")
+@click.option("--speaking-minutes", type=click.IntRange(min=0), help="Minutes the person speaks.")
+@click.option("--prerecorded-minutes", type=click.IntRange(min=0), help="Minutes of pre-recorded contribution.")
+@click.option("--affiliation", help="Organisation the person speaks for ('' for none).")
+@click.option("--note", help="Topic or remark ('' for none).")
+@dry_run_option
+@json_option
+@pass_env
+def edit(env, role_id, dry_run, as_json, **fields) -> None:
+    """Change a role (by its number) in place: it keeps its number and its person.
+
+    \b
+        peerlearn roles edit 12 --status confirmed --speaking-minutes 10
+        peerlearn roles edit 12 --affiliation "OECD" --note "Trends in integration"
+    """
+    from .. import agenda
+    from ..records import public
+
+    values = {name: value for name, value in fields.items() if value is not None}
+    if not values:
+        raise click.UsageError("nothing to change: give at least one option")
+    done = env.write(lambda registry: agenda.edit_role(registry, role_id, **values), dry_run=dry_run)
+    if dry_run:
+        return
+    if as_json:
+        echo_json(public(done))
+    else:
+        click.echo(f"Updated role #{done.id}: {done.role} {done.who} ({done.status}).")
+
+
+@roles.command()
+@click.argument("role_id", metavar="ROLE")
 @dry_run_option
 @pass_env
 def decline(env, role_id, dry_run) -> None:

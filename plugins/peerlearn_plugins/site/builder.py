@@ -62,6 +62,7 @@ def environment():
     env.globals["when"] = when
     env.globals["web_link"] = web_link
     env.globals["csp"] = CONTENT_SECURITY_POLICY
+    env.globals["release_summary"] = release_summary
     return env
 
 
@@ -72,6 +73,13 @@ def shown(value):
     if isinstance(value, Markup):
         return Markup(clean(str(value)))
     return clean(value) if isinstance(value, str) else value
+
+
+def release_summary(changes) -> str:
+    """``3 change(s): 1 added, 1 cancelled, 1 change(s) to people`` (or ``no changes``)."""
+    from peerlearn.schedules.announce import summary
+
+    return summary(changes)
 
 
 def long_date(value: dt.date) -> str:
@@ -91,6 +99,27 @@ def when(activity) -> str:
     return f"{day(start.date())} {start:%H:%M} to {day(end.date())} {end:%H:%M}"
 
 
+def programme_files(registry, network, page: content.ActivityPage, link: links.Links) -> dict[str, bytes]:
+    """The files beside an activity's page: the programme it shows as schedule.xml and schedule.json
+    (the latest release, else the working programme), and the Atom feed announcing its releases."""
+    from peerlearn.schedules import announce, writer
+
+    activity = page.activity
+    options = writer.Options(base_url=link.base_url)
+    found = {}
+    if page.programme.sessions:
+        found[links.activity_file(activity.id, "schedule.xml")] = \
+            writer.to_xml(activity, network, page.programme, options).encode("utf-8")
+        found[links.activity_file(activity.id, "schedule.json")] = \
+            writer.to_json(activity, network, page.programme, options).encode("utf-8")
+    atom = links.activity_file(activity.id, "releases.atom")
+    found[atom] = announce.feed(
+        registry, activity, network, page=link.canonical(links.activity_page(activity.id)) or f"../{activity.id}.html",
+        version_page=lambda number: link.canonical(links.version_page(activity.id, number)) or f"versions/{number}.html",
+        self_url=link.canonical(atom), releases=list(page.releases))
+    return found
+
+
 def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptions(), *,
                networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None) -> BuildReport:
     """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
@@ -108,6 +137,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     env = environment()
     common = {"site": options, "links": link, "generated": now}
     pages: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     network_pages = []
     for network in chosen:
         page = content.network_page(registry, network, now)
@@ -117,14 +147,20 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
             page=page, depth=1, here=target, feed=link.feed("networks", network.slug, 1), **common)
         for activity in (*page.upcoming, *page.past):
             target = links.activity_page(activity.id)
+            activity_page = content.activity_page(registry, network, activity)
             pages[target] = env.get_template("activity.html").render(
-                page=content.activity_page(registry, network, activity), depth=1, here=target,
-                feed=link.feed("activities", activity.id, 1), **common)
+                page=activity_page, depth=1, here=target, feed=link.feed("activities", activity.id, 1), **common)
+            for release in activity_page.releases:
+                target = links.version_page(activity.id, release.version.number)
+                pages[target] = env.get_template("version.html").render(
+                    page=activity_page, release=release, depth=3, here=target, **common)
+            files.update(programme_files(registry, network, activity_page, link))
     pages["index.html"] = env.get_template("index.html").render(networks=network_pages, depth=0,
                                                                 here="index.html", **common)
     stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
     outputs = {name: html.encode("utf-8") for name, html in pages.items()}
     outputs["site.css"] = stylesheet
+    outputs.update(files)
     written = sum(write_atomic(out / name, data) for name, data in sorted(outputs.items()))
     return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
                        files=tuple(sorted(outputs)))

@@ -102,17 +102,24 @@ def track_label(track: str) -> str:
     return f"Track {track}" if track else "Main track"
 
 
-def timetable(sessions: list[Session], roles: list[Role]) -> list[Day]:
-    """The days of a programme, each a grid of rows with parallel tracks side by side."""
+def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str, ...] = ()) -> list[Day]:
+    """The days of a programme, each a grid of rows with parallel tracks side by side.
+
+    The columns keep the activity's order of tracks (``track_order``, then
+    by name), whatever the sessions' times.
+    """
     from peerlearn.timetable import blocks
+    from peerlearn.tracks import ordered
 
     people: dict[int | None, list[Person]] = {}
     for role in public_roles(roles):
         people.setdefault(role.session_id, []).append(Person.of(role))
     days = []
-    for date, day_blocks in groupby(blocks(sessions), key=lambda block: block.sessions[0].local_start.date()):
+    for date, day_blocks in groupby(blocks(sessions, track_order),
+                                    key=lambda block: block.sessions[0].local_start.date()):
         day_blocks = list(day_blocks)
-        tracks = tuple(dict.fromkeys(track for block in day_blocks if block.parallel for track in block.tracks))
+        tracks = tuple(ordered({track for block in day_blocks if block.parallel for track in block.tracks},
+                               track_order))
         columns = max(1, len(tracks))
         rows = []
         for block in day_blocks:
@@ -138,16 +145,31 @@ class ActivityPage:
     outputs: tuple[tuple[str, tuple[Output, ...]], ...]
     prerecorded: tuple[tuple[Item, Person], ...]
     blocks: tuple[tuple[str, str], ...]
+    #: the released versions of the programme, oldest first, each with what changed (empty before the first)
+    releases: tuple = ()
+    #: the programme shown (peerlearn.schedules.snapshot.Programme): the latest release, else the working one
+    programme: object = None
+
+    @property
+    def release(self):
+        """The release the page shows (the latest), or None when it shows the working programme."""
+        return self.releases[-1] if self.releases else None
 
 
 def activity_page(registry, network: Network, activity: Activity) -> ActivityPage:
-    """Everything an activity's page shows, plugins' blocks included."""
-    from peerlearn import agenda, participation, plugins
+    """Everything an activity's page shows, plugins' blocks included.
 
-    sessions = agenda.sessions_of(registry, activity.id)
-    roles = public_roles(agenda.roles_of(registry, activity.id))
+    The programme is the latest released version once there is one, else
+    the working programme (:func:`peerlearn.schedules.versions.published`).
+    """
+    from peerlearn import participation, plugins
+    from peerlearn.schedules import announce, versions
+
+    shown = versions.published(registry, activity)
+    sessions = list(shown.sessions)
+    roles = public_roles(list(shown.roles))
     outputs = participation.list_outputs(registry, activity_id=activity.id)
-    days = timetable(sessions, roles)
+    days = timetable(sessions, roles, shown.tracks)
     by_kind = tuple((OUTPUT_LABELS.get(kind, kind), tuple(group))
                     for kind, group in groupby(sorted(outputs, key=lambda o: (list(OUTPUT_LABELS).index(o.kind)
                                                                                 if o.kind in OUTPUT_LABELS else 99,
@@ -158,7 +180,8 @@ def activity_page(registry, network: Network, activity: Activity) -> ActivityPag
                         for person in item.people if person.prerecorded_minutes)
     blocks = plugins.site_blocks(network=network, activity=activity, sessions=sessions, roles=roles,
                                  outputs=outputs)
-    return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks))
+    return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks),
+                        tuple(announce.all_releases(registry, activity)), shown)
 
 
 @attrs.frozen

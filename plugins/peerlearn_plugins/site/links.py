@@ -1,7 +1,9 @@
 """Where the site's pages and the calendar feeds live, and the links between them.
 
 Pages: ``index.html``, ``networks/<slug>.html``, ``activities/<id>.html``
-and ``site.css``. Feeds follow the layout the feed builder publishes:
+and ``site.css``; beside each activity's page, ``activities/<id>/`` holds its
+``schedule.xml``, ``schedule.json``, ``releases.atom`` and a page per released
+version (``versions/<number>.html``). Feeds follow the layout the feed builder publishes:
 ``<feeds>/networks/<slug>.ics`` and ``<feeds>/activities/<id>.ics``, where
 ``<feeds>`` is a folder beside the pages (``feeds`` by default) or an
 absolute URL. A webcal:// link needs an absolute URL, so it is given only
@@ -23,6 +25,16 @@ def network_page(slug: str) -> str:
 
 def activity_page(activity_id: int) -> str:
     return f"activities/{activity_id}.html"
+
+
+def activity_file(activity_id: int, name: str) -> str:
+    """A file beside an activity's page: ``schedule.xml``, ``schedule.json``, ``releases.atom``."""
+    return f"activities/{activity_id}/{name}"
+
+
+def version_page(activity_id: int, number: int) -> str:
+    """The "what changed" page of a released version of an activity's programme."""
+    return f"activities/{activity_id}/versions/{number}.html"
 
 
 @attrs.frozen
