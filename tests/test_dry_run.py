@@ -70,6 +70,9 @@ COMMANDS = {
     "roles confirm": ["roles", "confirm", "1", "--name", "Jan Peeters"],
     "roles decline": ["roles", "decline", "2"],
     "roles remove": ["roles", "remove", "1"],
+    "roles edit": ["roles", "edit", "2", "--affiliation", "OECD", "--speaking-minutes", "10"],
+    "agenda tracks": ["agenda", "tracks", "1", "B", "A"],
+    "agenda release": ["agenda", "release", "1", "--name", "first programme"],
     "agenda import": ["agenda", "import", "1", "{programme}"],
     "notify opt-out": ["notify", "opt-out", "--member", "VDAB"],
     "notify opt-in": ["notify", "opt-in", "--member", "NAV"],
@@ -162,7 +165,7 @@ def test_dry_run_lists_exactly_what_the_real_run_records(ready, tmp_path, name):
     header, *rest = dry.stdout.splitlines()
     count = int(re.fullmatch(r"Dry run: nothing written; (\d+) change\(s\) would be recorded:", header).group(1))
     listed, notices = rest[:count], rest[count:]
-    assert not notices or notices[0].startswith("Would tell "), notices  # who would be told follows the changes
+    assert not notices or notices[0].startswith("Would "), notices  # what else would happen follows the changes
     real = ready.run(*args)
     assert real.exit_code == 0, real.output
     recorded = _changes_after(ready, last)
