@@ -48,9 +48,8 @@ def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) 
     """CSV with a header row; lists and dicts as text; formulas neutralised."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_cell(column.heading) for column in columns])
-    texts = [(column.name, column.text) for column in columns]
     for record in records:
-        writer.writerow([_csv_value(text, record.get(name)) for name, text in texts])
+        writer.writerow([_csv_value(column.text, column.value(record)) for column in columns])
 
 
 def _csv_value(text, value: Any) -> Any:
@@ -68,15 +67,16 @@ def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any
 
 
 def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
-                   **context: Any) -> None:
-    """A Markdown (GitHub-flavoured) table under a heading."""
+                   display_columns=None, **context: Any) -> None:
+    """A Markdown (GitHub-flavoured) table under a heading, in the display columns when given."""
+    columns = display_columns or columns
     if title:
         out.write(f"# {markdown_text(title)}\n\n")
     out.write("| " + " | ".join(markdown_text(column.heading) for column in columns) + " |\n")
     out.write("|" + "|".join(" --- " for _ in columns) + "|\n")
     count = 0
     for record in records:
-        cells = (markdown_text(column.text(record.get(column.name))) for column in columns)
+        cells = (markdown_text(column.text(column.value(record))) for column in columns)
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
     if not count and empty:
@@ -84,26 +84,30 @@ def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str 
 
 
 def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
-               **context: Any) -> None:
-    """A standalone HTML page holding the table (no scripts, no outside resources).
+               display_columns=None, **context: Any) -> None:
+    """A standalone HTML page holding the table (no scripts, no outside resources), in the display columns.
 
     Jinja2 writes the page with autoescaping. A row's cells are escaped by
     markupsafe (the escaper autoescaping uses) in one call per row, joined
     by a separator that cannot survive in a cell; that keeps a log of
-    50,000 rows fast.
+    50,000 rows fast. Each cell carries its column's heading
+    (``data-label``), which a narrow screen shows beside the value when the
+    table is laid out as one block per row.
     """
     from markupsafe import Markup, escape
 
-    texts = [(column.name, column.text) for column in columns]
+    columns = display_columns or columns
+    opening = [str(Markup('<td data-label="{}"{}>').format(
+        column.heading, Markup(' class="{}"').format(column.style) if column.style else "")) for column in columns]
 
     def row(record: dict) -> Markup:
-        cells = _CELL.join([text(record.get(name)).replace(_CELL, " ") for name, text in texts])
-        return Markup("<td>" + str(escape(cells)).replace(_CELL, "</td><td>") + "</td>")
+        cells = str(escape(_CELL.join([column.text(column.value(record)).replace(_CELL, " ")
+                                       for column in columns]))).split(_CELL)
+        return Markup("".join([start + cell + "</td>" for start, cell in zip(opening, cells)]))
 
     rows = ({"cells": row(record), "state": record.get("state", "")} for record in records)
     template = templates().get_template("table.html.j2")
-    for chunk in template.generate(title=title, columns=[column.heading for column in columns], rows=rows,
-                                   empty=empty):
+    for chunk in template.generate(title=title, columns=columns, rows=rows, empty=empty):
         out.write(chunk)
 
 

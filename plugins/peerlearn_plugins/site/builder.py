@@ -9,7 +9,9 @@ from pathlib import Path
 import attrs
 
 from peerlearn.atomic import write_atomic
+from peerlearn.countries import country_label
 from peerlearn.errors import ValidationError
+from peerlearn.labels import kind_labels
 
 from . import content, links
 
@@ -21,7 +23,6 @@ class SiteOptions:
     base_url: str | None = None
     feeds: str = "feeds"
     title: str = "peerlearn events"
-    lang: str = "en"
 
 
 @attrs.frozen
@@ -48,6 +49,8 @@ def environment():
     env.globals["track_label"] = content.track_label
     env.globals["session_label"] = content.session_label
     env.globals["when"] = when
+    env.globals["country"] = country_label
+    env.globals["kind_label"] = kind_labels()
     return env
 
 
