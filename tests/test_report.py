@@ -143,3 +143,14 @@ def test_report_refuses_bad_input_in_one_line(year_env):
         assert result.exit_code == 1, result.output
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert year_env.fingerprint() == before
+
+
+def test_chart_ids_and_their_references_are_prefixed_together():
+    from peerlearn.charts import prefix_ids
+
+    svg = ('<svg><defs><clipPath id="p1a"><rect/></clipPath><path id="m2b"/></defs><g id="figure_1">'
+           '<g clip-path="url(#p1a)"><use xlink:href="#m2b"/><use href="#m2b"/></g></g></svg>')
+    assert prefix_ids(svg, "chart-x-") == (
+        '<svg><defs><clipPath id="chart-x-p1a"><rect/></clipPath><path id="chart-x-m2b"/></defs>'
+        '<g id="chart-x-figure_1"><g clip-path="url(#chart-x-p1a)"><use xlink:href="#chart-x-m2b"/>'
+        '<use href="#chart-x-m2b"/></g></g></svg>')
