@@ -78,11 +78,14 @@ def activities_by_month(report: Report) -> str:
     """A stacked bar chart of activities per month, one colour per kind; SVG text."""
     pyplot = _pyplot()
     figure, axes = pyplot.subplots(figsize=(8, 3.6), dpi=100)
+    from .labels import kind_labels
+
+    kind_label = kind_labels()
     labels = [month_label(month) for month, _ in report.by_month]
     bottoms = [0] * len(labels)
     for index, kind in enumerate(report.kinds):
         heights = [counts.get(kind, 0) for _, counts in report.by_month]
-        axes.bar(labels, heights, bottom=bottoms, label=kind.replace("_", " "),
+        axes.bar(labels, heights, bottom=bottoms, label=kind_label(kind),
                  color=PALETTE[index % len(PALETTE)], width=0.7)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     axes.set_ylabel("activities")

@@ -34,7 +34,7 @@ def _table(out: TextIO, headings: list[str], rows: list[list[Any]]) -> None:
 def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
     """The report as Markdown: headings, short paragraphs and tables."""
     md = markdown_text
-    _label, country = kind_labels(), country_label
+    kind, country = kind_labels(), country_label
     out.write(f"# {md(report.network_name)}: activity report {report.year}\n\n")
     if report.as_of:
         as_of = report.as_of[:16].replace("T", " ")
@@ -50,11 +50,11 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
               f" {report.attendance['countries']} countries.\n\n")
     out.write("## Activities by kind\n\n")
     _table(out, ["kind", "total", "completed", "planned", "cancelled"],
-           [[_label(k.kind), k.total, k.completed, k.planned, k.cancelled] for k in report.by_kind]
+           [[kind(k.kind), k.total, k.completed, k.planned, k.cancelled] for k in report.by_kind]
            + [["all", totals["total"], totals["completed"], totals["planned"], totals["cancelled"]]])
     out.write("## Activities by month\n\nCancelled activities are not counted.\n\n")
-    _table(out, ["month", *(_label(kind) for kind in report.kinds), "total"],
-           [[month_label(month), *(counts.get(kind, 0) for kind in report.kinds), sum(counts.values())]
+    _table(out, ["month", *(kind(name) for name in report.kinds), "total"],
+           [[month_label(month), *(counts.get(name, 0) for name in report.kinds), sum(counts.values())]
             for month, counts in report.by_month])
     out.write("## Participation by country\n\n")
     if report.by_country:
@@ -84,7 +84,7 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
     out.write("## Cancellations\n\n")
     if report.cancellations:
         _table(out, ["date", "kind", "title", "where"],
-               [[c["date"], _label(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
+               [[c["date"], kind(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
     else:
         out.write("No activity or session was cancelled.\n\n")
 
@@ -102,7 +102,8 @@ def write_html(report: Report, out: TextIO, **context: Any) -> None:
             chart_countries = Markup(charts.participants_by_country(report))
     chunks = templates().get_template("report.html.j2").generate(
         title=f"{report.network_name}: activity report {report.year}", report=report, label=kind_labels(),
-        output_label=output_label, country=country_label, web_link=web_link, month_label=month_label, chart_months=chart_months,
+        output_label=output_label, country=country_label, web_link=web_link, month_label=month_label,
+        chart_months=chart_months,
         chart_countries=chart_countries, as_of=(report.as_of or "")[:16].replace("T", " "),
     )
     for chunk in chunks:

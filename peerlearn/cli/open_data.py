@@ -14,7 +14,8 @@ from .common import note, pass_env
 @click.option("--title", default="Peer-learning activities", show_default=True,
               help="The title Datasette shows for the data.")
 @click.option("--license", "license_name", default="", help="The data's licence, e.g. CC-BY-4.0.")
-@click.option("--license-url", default="", help="Where the licence's text is, e.g. https://creativecommons.org/licenses/by/4.0/.")
+@click.option("--license-url", default="",
+              help="Where the licence's text is, e.g. https://creativecommons.org/licenses/by/4.0/.")
 @pass_env
 def public_db(env, file, metadata_path, title, license_name, license_url) -> None:
     """Write a redacted SQLite copy of the registry, and Datasette's metadata for it.
