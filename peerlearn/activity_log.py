@@ -19,6 +19,7 @@ import json
 from collections import Counter
 from typing import Iterator
 
+from .countries import country_label
 from .exports import Column, plain_text
 from .speakers import speaker_text, speakers_by_activity
 from .store import Registry
@@ -58,6 +59,51 @@ COLUMNS = [
     Column("speakers", "speakers", _join(speaker_text)),
     Column("outputs", "outputs", _join(output_text)),
 ]
+
+def _dates(record: dict) -> str:
+    first, last = record.get("date") or "", record.get("end_date") or ""
+    return first if not last or last == first else f"{first} to {last}"
+
+
+def _place(record: dict) -> str:
+    return ", ".join(filter(None, (record.get("where"), country_label(record.get("country") or ""))))
+
+
+def _participants(record: dict) -> str:
+    """``8 attended: Belgium (BE) 1, Germany (DE) 2; 3 registered``."""
+    parts = []
+    if record.get("attended"):
+        counts = ", ".join(f"{country_label(country)} {count}"
+                           for country, count in (record.get("attended_by_country") or {}).items())
+        parts.append(f"{record['attended']} attended" + (f": {counts}" if counts else ""))
+    if record.get("registered"):
+        parts.append(f"{record['registered']} registered")
+    return "; ".join(parts)
+
+
+def display_columns() -> list[Column]:
+    """The log as people read it (HTML, Markdown): labels for slugs, countries by name and code.
+
+    One status (the data formats' ``state`` is the report's three-way split
+    of it), the dates in one column, where in one, and who came in one
+    (how many attended, from which countries, how many are registered).
+    """
+    from .labels import kind_labels, status_label
+
+    kind = kind_labels()
+    return [
+        Column("id", "id", style="number"),
+        Column("dates", "dates", style="date", get=_dates),
+        Column("kind", "kind", lambda value: kind(value or "")),
+        Column("title", "title"),
+        Column("status", "status", lambda value: status_label(value or "")),
+        Column("place", "where", get=_place),
+        Column("host", "host member"),
+        Column("participants", "participants", style="long", get=_participants),
+        Column("speakers", "speakers", _join(speaker_text), style="long"),
+        Column("outputs", "outputs", _join(output_text), style="long"),
+    ]
+
 
 _ACTIVITIES_SQL = """
 SELECT a.id, a.kind, a.title, a.status, a.start_local, a.end_local, a.all_day, a.city, a.country,
@@ -135,4 +181,4 @@ def title(network_name: str, start: dt.date | None, last: dt.date | None) -> str
     return f"Activity log: {network_name}"
 
 
-__all__ = ["COLUMNS", "rows", "state_of", "title", "plain_text"]
+__all__ = ["COLUMNS", "display_columns", "rows", "state_of", "title", "plain_text"]

@@ -81,15 +81,15 @@ def _json_text(value: Any) -> str:
 
 
 COLUMNS = [
-    Column("id", "id"),
-    Column("at", "at (UTC)"),
+    Column("id", "id", style="number"),
+    Column("at", "at (UTC)", style="date"),
     Column("actor", "actor"),
     Column("action", "action"),
     Column("entity", "entity"),
     Column("entity_id", "entity id"),
     Column("network", "network"),
-    Column("before", "before", _json_text),
-    Column("after", "after", _json_text),
+    Column("before", "before", _json_text, style="long"),
+    Column("after", "after", _json_text, style="long"),
 ]
 
 

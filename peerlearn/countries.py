@@ -46,3 +46,30 @@ def normalise_country(code: str) -> str:
     if value == EU_INSTITUTIONS or value in ISO_3166_ALPHA2:
         return value
     raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+
+
+_names: dict[str, str] | None = None
+
+
+def country_name(code: str) -> str:
+    """The English short name of a country code (``BE`` → ``Belgium``), or the code where none is known.
+
+    The names are data kept beside the code list (``data/country-names.tsv``),
+    the names an EU audience reads: ``Czechia``, ``Türkiye``, ``EU`` for the
+    European Union's institutions.
+    """
+    global _names
+    if _names is None:
+        from importlib.resources import files
+
+        text = files("peerlearn").joinpath("data", "country-names.tsv").read_text(encoding="utf-8")
+        _names = dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return _names.get(code, code)
+
+
+def country_label(code: str) -> str:
+    """A country as public output shows it, by name and code: ``Belgium (BE)``; blank stays blank."""
+    if not code:
+        return ""
+    name = country_name(code)
+    return f"{name} ({code})" if name != code else code

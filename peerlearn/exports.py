@@ -6,7 +6,14 @@ the context ``title`` (a heading), ``columns`` (a list of :class:`Column`)
 and ``empty`` (what to say when there are no rows). A record's values are
 plain JSON data (text, numbers, lists, dicts) so that a structured format
 such as JSON Lines keeps them whole; a flat format (CSV, Markdown, HTML)
-shows each value as ``column.text(value)``.
+shows each value as ``column.text(column.value(record))``.
+
+An export may also give ``display_columns``: the same records as people
+read them, with labels instead of slugs (``Peer review``, not
+``peer_review``), one status column, countries by name beside their code.
+The formats meant for reading (HTML, Markdown) use them when they are given;
+the data formats (CSV, JSON Lines) keep ``columns``, whose names and values
+stay stable for the programs that read them.
 
 The yearly report hands its exporters a single :class:`peerlearn.report.Report`.
 """
@@ -52,15 +59,26 @@ def plain_text(value: Any) -> str:
 
 @attrs.frozen
 class Column:
-    """One column of a tabular export: its key in each record, its heading, how it reads as text."""
+    """One column of a tabular export: its key in each record, its heading, how it reads as text.
+
+    ``style`` tells a page how to lay the cell out: ``date`` and ``number``
+    cells never wrap. ``get`` reads the value from the whole record, for a
+    column that combines several keys (default: the record's ``name``).
+    """
 
     name: str
     label: str = ""
     text: Callable[[Any], str] = attrs.field(default=plain_text, repr=False)
+    style: str = ""
+    get: Callable[[dict], Any] | None = attrs.field(default=None, repr=False)
 
     @property
     def heading(self) -> str:
         return self.label or self.name
+
+    def value(self, record: dict) -> Any:
+        """This column's value in ``record``."""
+        return self.get(record) if self.get is not None else record.get(self.name)
 
 
 def exporter_for(kind: str, name: str):

@@ -52,9 +52,8 @@ def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) 
     """CSV with a header row; lists and dicts as text; formulas neutralised."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_cell(column.heading) for column in columns])
-    texts = [(column.name, column.text) for column in columns]
     for record in records:
-        writer.writerow([_csv_value(text, record.get(name)) for name, text in texts])
+        writer.writerow([_csv_value(column.text, column.value(record)) for column in columns])
 
 
 def _csv_value(text, value: Any) -> Any:
@@ -74,15 +73,16 @@ def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any
 
 
 def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
-                   **context: Any) -> None:
-    """A Markdown (GitHub-flavoured) table under a heading."""
+                   display_columns=None, **context: Any) -> None:
+    """A Markdown (GitHub-flavoured) table under a heading, in the display columns when given."""
+    columns = display_columns or columns
     if title:
         out.write(f"# {markdown_text(title)}\n\n")
     out.write("| " + " | ".join(markdown_text(column.heading) for column in columns) + " |\n")
     out.write("|" + "|".join(" --- " for _ in columns) + "|\n")
     count = 0
     for record in records:
-        cells = (markdown_text(column.text(record.get(column.name))) for column in columns)
+        cells = (markdown_text(column.text(column.value(record))) for column in columns)
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
     if not count and empty:
@@ -90,27 +90,54 @@ def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str 
 
 
 def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
-               **context: Any) -> None:
-    """A standalone HTML page holding the table (no scripts, no outside resources).
+               display_columns=None, **context: Any) -> None:
+    """A standalone HTML page holding the table (no scripts, no outside resources), in the display columns.
 
     Jinja2 writes the page with autoescaping. A row's cells are escaped by
     markupsafe (the escaper autoescaping uses) in one call per row, joined
     by a separator that cannot survive in a cell; that keeps a log of
-    50,000 rows fast.
+    50,000 rows fast. How each column is laid out (dates that never wrap,
+    the heading shown beside each value when a narrow screen lays a row out
+    as a block) is said once, in the page's style, by the column's position,
+    rather than on each of its cells.
     """
     from markupsafe import Markup, escape
 
-    texts = [(column.name, column.text) for column in columns]
+    columns = display_columns or columns
 
     def row(record: dict) -> Markup:
-        cells = _CELL.join([text(record.get(name)).replace(_CELL, " ") for name, text in texts])
+        cells = _CELL.join([column.text(column.value(record)).replace(_CELL, " ") for column in columns])
         return Markup("<td>" + str(escape(cells)).replace(_CELL, "</td><td>") + "</td>")
 
     rows = ({"cells": row(record), "state": record.get("state", "")} for record in records)
     template = templates().get_template("table.html.j2")
-    for chunk in template.generate(title=title, columns=[column.heading for column in columns], rows=rows,
-                                   empty=empty):
+    for chunk in template.generate(title=title, columns=columns, rows=rows, empty=empty,
+                                   column_style=Markup(column_style(columns))):
         out.write(chunk)
+
+
+#: How a page lays out a column's cells, by the column's ``style``.
+_CELL_STYLES = {"date": "white-space: nowrap;", "number": "white-space: nowrap; text-align: right;",
+                "long": "min-width: 8rem; overflow-wrap: anywhere;"}
+
+
+def column_style(columns) -> str:
+    """CSS for a records table's columns, by position: their layout, and the label a narrow screen shows."""
+    rules, labels = [], []
+    for index, column in enumerate(columns, 1):
+        cell = f"table.records td:nth-child({index})"
+        if column.style in _CELL_STYLES:
+            rules.append(f"{cell} {{ {_CELL_STYLES[column.style]} }}")
+            labels.append(f"  {cell} {{ text-align: left; min-width: 0; }}")
+        labels.append(f"  {cell}::before {{ content: {css_string(column.heading + ': ')}; font-weight: 600; }}")
+    labels.append("  table.records td.empty::before { content: none; }")
+    return "\n".join([*rules, "@media (max-width: 40rem) {", *labels, "}"]) + "\n"
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end its quotes or the ``<style>`` element around it."""
+    escaped = "".join(char if char.isalnum() or char in " :,.()-_" else f"\\{ord(char):x} " for char in text)
+    return f'"{escaped}"'
 
 
 _environment = None

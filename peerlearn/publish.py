@@ -222,8 +222,9 @@ def _index_html(entries: list[dict]) -> bytes:
         for entry in entries
     )
     page = (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Calendar feeds</title></head>\n"
-        "<body><h1>Calendar feeds</h1>\n<p>Subscribe to a feed in your calendar application.</p>\n"
-        f"<ul>\n{items}\n</ul></body></html>\n"
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Calendar feeds</title></head>\n"
+        "<body><main><h1>Calendar feeds</h1>\n<p>Subscribe to a feed in your calendar application.</p>\n"
+        f"<ul>\n{items}\n</ul></main></body></html>\n"
     )
     return page.encode("utf-8")

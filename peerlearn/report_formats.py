@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from .countries import country_label
 from .formats import markdown_text, templates
+from .labels import kind_labels, output_label
 from .report import Report, month_label
 from .urls import web_link
-
-
-def _label(kind: str) -> str:
-    return kind.replace("_", " ")
 
 
 def _table(out: TextIO, headings: list[str], rows: list[list[Any]]) -> None:
@@ -32,6 +30,7 @@ def _table(out: TextIO, headings: list[str], rows: list[list[Any]]) -> None:
 def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
     """The report as Markdown: headings, short paragraphs and tables."""
     md = markdown_text
+    kind, country = kind_labels(), country_label
     out.write(f"# {md(report.network_name)}: activity report {report.year}\n\n")
     if report.as_of:
         as_of = report.as_of[:16].replace("T", " ")
@@ -47,40 +46,41 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
               f" {report.attendance['countries']} countries.\n\n")
     out.write("## Activities by kind\n\n")
     _table(out, ["kind", "total", "completed", "planned", "cancelled"],
-           [[_label(k.kind), k.total, k.completed, k.planned, k.cancelled] for k in report.by_kind]
+           [[kind(k.kind), k.total, k.completed, k.planned, k.cancelled] for k in report.by_kind]
            + [["all", totals["total"], totals["completed"], totals["planned"], totals["cancelled"]]])
     out.write("## Activities by month\n\nCancelled activities are not counted.\n\n")
-    _table(out, ["month", *(_label(kind) for kind in report.kinds), "total"],
-           [[month_label(month), *(counts.get(kind, 0) for kind in report.kinds), sum(counts.values())]
+    _table(out, ["month", *(kind(name) for name in report.kinds), "total"],
+           [[month_label(month), *(counts.get(name, 0) for name in report.kinds), sum(counts.values())]
             for month, counts in report.by_month])
     out.write("## Participation by country\n\n")
     if report.by_country:
         _table(out, ["country", "attended", "members", "activities"],
-               [[c.country, c.attended, c.members, c.activities] for c in report.by_country])
+               [[country(c.country), c.attended, c.members, c.activities] for c in report.by_country])
     else:
         out.write("No attendance is recorded.\n\n")
     out.write("## Hosts\n\n")
-    _table(out, ["held in", "activities"], [[country, count] for country, count in report.host_countries])
+    _table(out, ["held in", "activities"],
+           [[country(code) if code != "online" else code, count] for code, count in report.host_countries])
     if report.host_members:
         _table(out, ["host member", "country", "activities"],
-               [[host.name, host.country, host.activities] for host in report.host_members])
+               [[host.name, country(host.country), host.activities] for host in report.host_members])
     out.write("## Outputs\n\n")
     if report.outputs:
         _table(out, ["date", "kind", "title", "activity", "url"],
-               [[o["date"], _label(o["kind"]), o["title"], o["activity"], o["url"]] for o in report.outputs])
+               [[o["date"], output_label(o["kind"]), o["title"], o["activity"], o["url"]] for o in report.outputs])
     else:
         out.write("No outputs are recorded.\n\n")
     out.write("## Good practices\n\n")
     if report.good_practices:
         _table(out, ["country", "title", "themes", "description", "activity", "url"],
-               [[p["country"], p["title"], ", ".join(p["themes"]), p["description"], p["activity"], p["url"]]
+               [[country(p["country"]), p["title"], ", ".join(p["themes"]), p["description"], p["activity"], p["url"]]
                 for p in report.good_practices])
     else:
         out.write("No good practices are recorded.\n\n")
     out.write("## Cancellations\n\n")
     if report.cancellations:
         _table(out, ["date", "kind", "title", "where"],
-               [[c["date"], _label(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
+               [[c["date"], kind(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
     else:
         out.write("No activity or session was cancelled.\n\n")
 
@@ -97,8 +97,9 @@ def write_html(report: Report, out: TextIO, **context: Any) -> None:
         if report.by_country:
             chart_countries = Markup(charts.participants_by_country(report))
     chunks = templates().get_template("report.html.j2").generate(
-        title=f"{report.network_name}: activity report {report.year}", report=report, label=_label,
-        web_link=web_link, month_label=month_label, chart_months=chart_months,
+        title=f"{report.network_name}: activity report {report.year}", report=report, label=kind_labels(),
+        output_label=output_label, country=country_label, web_link=web_link, month_label=month_label,
+        chart_months=chart_months,
         chart_countries=chart_countries, as_of=(report.as_of or "")[:16].replace("T", " "),
     )
     for chunk in chunks:

@@ -202,3 +202,64 @@ def test_the_logs_migration_adds_the_covering_index(env):
         plan = " ".join(row[3] for row in registry.db.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM participations WHERE activity_id = 1 AND status = 'attended'"))
     assert "COVERING INDEX participations_by_activity_status" in plan
+
+
+def _html_table(html: str) -> tuple[list[str], list[list[tuple[dict, str]]]]:
+    """The headings and the rows (each cell's attributes and text) of a page's table, read by html.parser."""
+    from html.parser import HTMLParser
+
+    class Table(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.headings, self.rows, self.cell = [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("th", "td"):
+                self.cell = [dict(attrs), ""]
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell[1] += data
+
+        def handle_endtag(self, tag):
+            if tag == "th":
+                self.headings.append(self.cell[1])
+            elif tag == "td":
+                self.rows[-1].append(tuple(self.cell))
+            if tag in ("th", "td"):
+                self.cell = None
+
+    table = Table()
+    table.feed(html)
+    return table.headings, [row for row in table.rows if row]
+
+
+PEOPLE_HEADINGS = ["id", "dates", "kind", "title", "status", "where", "host member", "participants", "speakers",
+                   "outputs"]
+
+
+def test_html_and_markdown_logs_are_worded_for_people(small_env):
+    assert small_env.run("activities", "add", "--network", "esf_migration", "--kind", "peer_review", "--title",
+                         "Two days", "--start", "2025-09-09", "--end", "2025-09-10", "--country", "PT").exit_code == 0
+    html = _log(small_env, "--network", "esf_migration", "--format", "html")
+    headings, rows = _html_table(html)
+    assert headings == PEOPLE_HEADINGS  # one status, no state; no column twice
+    for index, heading in enumerate(headings, 1):  # a phone shows each value under its heading
+        assert f'td:nth-child({index})::before {{ content: "{heading}: "' in html
+    assert "table.records td:nth-child(2) { white-space: nowrap; }" in html  # dates never wrap
+    first, second, third = [{heading: (attrs, text) for (attrs, text), heading in zip(row, headings)}
+                            for row in rows]
+    assert first["dates"][1] == "2025-03-11"
+    assert third["dates"][1] == "2025-09-09 to 2025-09-10"
+    assert [row["kind"][1] for row in (first, third)] == ["Workshop", "Peer review"]
+    assert [row["status"][1] for row in (first, second)] == ["Completed", "Confirmed"]
+    assert first["where"][1] == "Brussels, Belgium (BE)" and third["where"][1] == "Portugal (PT)"
+    assert first["participants"][1] == "3 attended: Belgium (BE) 1, Germany (DE) 2"
+    assert second["participants"][1] == "1 registered"
+    md = _log(small_env, "--network", "esf_migration", "--format", "md")
+    assert "| " + " | ".join(PEOPLE_HEADINGS) + " |" in md
+    assert "| 2025-09-09 to 2025-09-10 | Peer review | Two days | Confirmed | Portugal (PT) |" in md
+    csv_header = _log(small_env, "--network", "esf_migration").splitlines()[0]
+    assert csv_header.startswith("id,date,end date,kind,title,status,state,host country")  # data stays data

@@ -260,7 +260,7 @@ def test_the_yearly_report_lists_cancelled_sessions(mlc):
     cancellations = _ok(env.run("report", "--network", "mutual_learning", "--year", year)).stdout \
         .split("## Cancellations")[1]
     row = next(line for line in cancellations.splitlines() if "Workshop 2" in line)
-    assert conference["start"][:10] in row and "workshop" in row and "Room B, Brussels" in row
+    assert conference["start"][:10] in row and "| Workshop |" in row and "Room B, Brussels" in row
     assert f"(session of {demo.MLC_TITLE})" in row
     html = _ok(env.run("report", "--network", "mutual_learning", "--year", year, "--format", "html")).stdout
     assert "Workshop 2: Sustainable housing solutions for migrants (session of" in html

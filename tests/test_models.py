@@ -61,3 +61,14 @@ def test_network_slug_and_timezone_are_checked():
 def test_evolve_validates_again():
     with pytest.raises(ValueError):
         attrs.evolve(activity(), end=START)
+
+
+def test_every_country_code_has_a_name_of_its_own():
+    from peerlearn.countries import EU_INSTITUTIONS, ISO_3166_ALPHA2, country_label, country_name
+
+    names = {code: country_name(code) for code in (*ISO_3166_ALPHA2, EU_INSTITUTIONS)}
+    assert all(name and name != code for code, name in names.items())
+    assert len(set(names.values())) == len(names)  # no two codes read alike
+    assert [country_label(code) for code in ("BE", "CZ", "GR", "EU", "")] == [
+        "Belgium (BE)", "Czechia (CZ)", "Greece (GR)", "European Union (EU)", ""]
+    assert country_label("XX") == "XX"  # a code stored before the list changed shows as itself

@@ -49,6 +49,14 @@ def test_demo_yearly_html_report_has_both_charts_and_stands_alone(demo_env, tmp_
     assert f"Activities per month, {year}" in charts[0] and f"Participants by country, {year}" in charts[1]
     assert "<metadata>" not in html and "dc:date" not in html  # no creation date: same registry, same bytes
     assert str(escape(f"Report: {latest['title']}")) in html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) > 50 and len(set(ids)) == len(ids)  # matplotlib names every figure's parts alike
+    for chart in charts:  # every reference inside a chart points at an element of that chart
+        own = set(re.findall(r'\sid="([^"]+)"', chart))
+        references = [a or b for a, b in re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', chart)]
+        assert references and set(references) <= own
+        assert re.match(r'<svg role="img" aria-label="Bar chart: [^"]+"', chart)
+    assert "Belgium (BE)" in charts[1] or "Belgium (BE)" not in html  # countries by name in the chart too
 
 
 @pytest.fixture
@@ -88,14 +96,16 @@ def test_report_counts_the_year(year_env):
     assert md.startswith("# ESF Transnational Thematic Network on Migration: activity report 2025\n")
     assert ("3 activities: 1 completed, 1 planned and 1 cancelled. 5 participations were attended by"
             " 4 members from 3 countries.") in md
-    assert "| workshop | 2 | 1 | 0 | 1 |" in md and "| peer review | 1 | 0 | 1 | 0 |" in md
+    assert "| Workshop | 2 | 1 | 0 | 1 |" in md and "| Peer review | 1 | 0 | 1 | 0 |" in md
     assert "| all | 3 | 1 | 1 | 1 |" in md
-    assert "| month | workshop | peer review | total |" in md
+    assert "| month | Workshop | Peer review | total |" in md
     assert "| Mar | 1 | 0 | 1 |" in md and "| May | 0 | 0 | 0 |" in md and "| Oct | 0 | 1 | 1 |" in md
-    assert "| DE | 3 | 2 | 2 |" in md and "| BE | 1 | 1 | 1 |" in md and "| SE | 1 | 1 | 1 |" in md
-    assert "| BE | 1 |" in md and "| SE | 1 |" in md and "| Agency A | BE | 1 |" in md
+    assert "| Germany (DE) | 3 | 2 | 2 |" in md and "| Belgium (BE) | 1 | 1 | 1 |" in md
+    assert "| Sweden (SE) | 1 | 1 | 1 |" in md
+    assert "| Belgium (BE) | 1 |" in md and "| Sweden (SE) | 1 |" in md and "| Agency A | Belgium (BE) | 1 |" in md
     assert "Thematic report on fast tracks" in md
-    assert "| SE | Mentoring for newcomers | mentoring, migrant women | Mentors meet newcomers weekly. |" in md
+    assert ("| Sweden (SE) | Mentoring for newcomers | mentoring, migrant women | Mentors meet newcomers weekly. |"
+            in md)
     assert r"\<script\>alert('x')\</script\> workshop" in md and "Next year" not in md
 
 
@@ -135,3 +145,14 @@ def test_report_refuses_bad_input_in_one_line(year_env):
         assert result.exit_code == 1, result.output
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert year_env.fingerprint() == before
+
+
+def test_chart_ids_and_their_references_are_prefixed_together():
+    from peerlearn.charts import prefix_ids
+
+    svg = ('<svg><defs><clipPath id="p1a"><rect/></clipPath><path id="m2b"/></defs><g id="figure_1">'
+           '<g clip-path="url(#p1a)"><use xlink:href="#m2b"/><use href="#m2b"/></g></g></svg>')
+    assert prefix_ids(svg, "chart-x-") == (
+        '<svg><defs><clipPath id="chart-x-p1a"><rect/></clipPath><path id="chart-x-m2b"/></defs>'
+        '<g id="chart-x-figure_1"><g clip-path="url(#chart-x-p1a)"><use xlink:href="#chart-x-m2b"/>'
+        '<use href="#chart-x-m2b"/></g></g></svg>')

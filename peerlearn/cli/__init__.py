@@ -44,6 +44,9 @@ def _add_builtin_commands() -> None:
                    participation, changes, feeds, logs, notify):
         for command in module.COMMANDS:
             cli.add_command(command)
+    from .open_data import public_db
+
+    feeds.export.add_command(public_db)
 
 
 _add_builtin_commands()

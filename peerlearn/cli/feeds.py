@@ -17,7 +17,7 @@ def _window(option: str, text: str | None):
 
 @click.group()
 def export() -> None:
-    """Export records in a format (calendar feeds: export ics)."""
+    """Export records: a calendar feed (export ics), open data for Datasette (export public-db)."""
 
 
 @export.command(name="ics")

@@ -53,7 +53,8 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
         start, end, first_day, last_day = _period(from_, to, tz or found.timezone)
         write_export(
             "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
-            columns=activity_log.COLUMNS, title=activity_log.title(found.name, first_day, last_day),
+            columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
+            title=activity_log.title(found.name, first_day, last_day),
             empty="No activities in this period.", network=found,
         )
 

@@ -155,3 +155,20 @@ def test_multi_day_programme_has_a_table_per_day(site_env, tmp_path, parse):
     assert "Tuesday 7 May 2030 Time Session 09:30–12:00 Day one" in page.text
     assert "Wednesday 8 May 2030 Time Session 10:00–11:00 Day two" in page.text
     assert "Tuesday 7 May 2030 09:00 to Wednesday 8 May 2030 17:00" in page.text
+
+
+def test_places_name_their_country_and_kinds_read_as_words(demo_site, mlc_id, parse):
+    page = parse(demo_site / "activities" / f"{mlc_id}.html")
+    assert "Where Brussels, Belgium (BE)" in page.text and "Kind Conference" in page.text
+    network = parse(demo_site / "networks" / "mutual_learning.html").text
+    assert "Lisbon, Portugal (PT) · Peer review" in network and "peer_review" not in network
+
+
+def test_there_is_no_lang_option_the_pages_are_english(demo_env, tmp_path, parse):
+    import peerlearn_plugins.site
+
+    demo_env.register(peerlearn_plugins.site, name="site")
+    result = demo_env.run("site", "build", str(tmp_path / "site"), "--lang", "fr")
+    assert result.exit_code == 2 and "No such option '--lang'" in result.output
+    assert not (tmp_path / "site").exists()
+    assert "--lang" not in demo_env.run("site", "build", "--help").output

@@ -9,9 +9,11 @@ from pathlib import Path
 import attrs
 
 from peerlearn.atomic import write_atomic
+from peerlearn.countries import country_label
 from peerlearn.errors import ValidationError
 from peerlearn.text import clean
 from peerlearn.urls import web_link
+from peerlearn.labels import kind_labels
 
 from . import content, links
 
@@ -28,7 +30,6 @@ class SiteOptions:
     base_url: str | None = None
     feeds: str = "feeds"
     title: str = "peerlearn events"
-    lang: str = "en"
 
 
 @attrs.frozen
@@ -63,6 +64,8 @@ def environment():
     env.globals["web_link"] = web_link
     env.globals["csp"] = CONTENT_SECURITY_POLICY
     env.globals["release_summary"] = release_summary
+    env.globals["country"] = country_label
+    env.globals["kind_label"] = kind_labels()
     return env
 
 

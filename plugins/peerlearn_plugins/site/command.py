@@ -21,17 +21,16 @@ def site() -> None:
               help="Where the calendar feeds are published: a folder beside the site's pages, or an"
                    " absolute https:// URL.")
 @click.option("--title", default="peerlearn events", show_default=True, help="The site's name, on every page.")
-@click.option("--lang", default="en", show_default=True, help="Language of the pages (the html lang attribute).")
 @click.pass_obj
-def build(env, directory, network_slugs, base_url, feeds, title, lang) -> None:
+def build(env, directory, network_slugs, base_url, feeds, title) -> None:
     """Write the website into DIRECTORY (created if needed).
 
     Pages are written atomically, unchanged pages are left untouched, and
-    other files in DIRECTORY are never deleted.
+    other files in DIRECTORY are never deleted. The pages are in English.
     """
     from .builder import SiteOptions, build_site
 
-    options = SiteOptions(base_url=base_url, feeds=feeds, title=title, lang=lang)
+    options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
     with env.registry() as registry:
         report = build_site(registry, directory, options, networks=network_slugs)
     click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
