@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from typing import TYPE_CHECKING, Iterator
 
 import attrs
@@ -47,6 +48,8 @@ class SessionEvent:
     description: str = ""
     #: people on the session, as "role: name (status)" lines (no contact data, no declined roles)
     people: tuple[str, ...] = ()
+    #: whether another session of the activity, in another track, overlaps it (it runs in parallel)
+    parallel: bool = False
     #: what the event was built from: its block is rebuilt, and its SEQUENCE raised, when this changes
     source_key: str = ""
 
@@ -59,8 +62,20 @@ def order(event: SessionEvent) -> tuple:
 def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]:
     """The sessions of ``activity`` as events, in the agenda's order."""
     people = _people(registry, "s.activity_id = ?", [activity.id])
-    return [event_of(activity, session, people.get(session.id, []))
-            for session in agenda.sessions_of(registry, activity.id)]
+    sessions = agenda.sessions_of(registry, activity.id)
+    return [event_of(activity, session, people.get(session.id, []), runs_in_parallel(session, sessions))
+            for session in sessions]
+
+
+def runs_in_parallel(session: Session, sessions: list[Session]) -> bool:
+    """Whether a session of ``sessions`` in another track overlaps ``session`` in time.
+
+    Tracks are named (a plenary is in a track of its own); a session without
+    a track runs beside nothing.
+    """
+    return bool(session.track) and any(
+        other.track and other.track != session.track and other.start < session.end and session.start < other.end
+        for other in sessions)
 
 
 def member_sessions(registry: Registry, member_id: int) -> list[Session]:
@@ -73,14 +88,18 @@ def member_sessions(registry: Registry, member_id: int) -> list[Session]:
 
 def session_event(registry: Registry, activity: Activity, session: Session) -> SessionEvent:
     """One session of ``activity`` as an event."""
-    return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []))
+    return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []),
+                    runs_in_parallel(session, agenda.sessions_of(registry, activity.id)))
 
 
-def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str]]]:
-    """Every session with its people lines, ordered by activity (for ``feeds build``'s digests)."""
+def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]]:
+    """Every session with its people lines and whether it runs in parallel, by activity (for digests)."""
     people = _people(registry, "1", [])
-    for row in registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id"):
-        yield session_from_row(row), people.get(row["id"], [])
+    rows = registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id")
+    for _activity_id, group in itertools.groupby(map(session_from_row, rows), key=lambda s: s.activity_id):
+        sessions = list(group)
+        for session in sessions:
+            yield session, people.get(session.id, []), runs_in_parallel(session, sessions)
 
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
@@ -90,10 +109,10 @@ def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
         [HIDDEN_ROLE_STATUS])
 
 
-def event_of(activity: Activity, session: Session, people: list[str]) -> SessionEvent:
+def event_of(activity: Activity, session: Session, people: list[str], parallel: bool = False) -> SessionEvent:
     """``session`` of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
     basis = repr((session.title, session.kind, session.description, session.track, session.room,
-                  session.start.isoformat(), session.end.isoformat(), session.timezone, people,
+                  session.start.isoformat(), session.end.isoformat(), session.timezone, people, parallel,
                   activity.uid, activity.network, activity.title, activity.sequence, activity.status,
                   activity.timezone, activity.venue, activity.city, activity.country, activity.online_url))
     return SessionEvent(
@@ -108,6 +127,7 @@ def event_of(activity: Activity, session: Session, people: list[str]) -> Session
         room=session.room,
         description=session.description,
         people=tuple(people),
+        parallel=parallel,
         source_key=hashlib.sha256(basis.encode()).hexdigest()[:32],
     )
 
