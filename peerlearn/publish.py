@@ -42,6 +42,8 @@ class BuildReport:
     removed: tuple[str, ...]
     unchanged: int
     feeds: int
+    #: one line per event left out of every feed because it cannot be written (e.g. a bad stored rule)
+    warnings: tuple[str, ...] = ()
 
 
 def check_base_url(base_url: str) -> str:
@@ -78,7 +80,7 @@ def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt
         raise ValidationError(f"cannot build feeds in {folder}: it is a file")
     folder.mkdir(exist_ok=True)
     old = _read_manifest(folder)
-    cache = feeds.BlockCache(registry)
+    cache = feeds.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     manifest: dict[str, str] = {}
     written, index, unchanged = [], [], 0
 
@@ -113,7 +115,7 @@ def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt
         if write_atomic(folder / name, data):
             written.append(name)
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True).encode())
-    return BuildReport(tuple(written), tuple(removed), unchanged, len(manifest))
+    return BuildReport(tuple(written), tuple(removed), unchanged, len(manifest), tuple(cache.warnings.values()))
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:

@@ -50,7 +50,7 @@ class Change(NamedTuple):
     at: int  #: seconds since the epoch
     before: int  #: UTC offset before, in seconds
     after: int  #: UTC offset after, in seconds
-    daylight: bool  #: daylight saving time after the change
+    daylight: bool  #: daylight saving time after the change (a summer time, also where winter is a negative DST)
     name: str  #: the zone's abbreviation after the change
 
     @property
@@ -104,8 +104,11 @@ def changes(tzname: str, first_year: int, last_year: int) -> tuple[Change, ...]:
 
 def _change(tz, at: int, before: int) -> Change:
     moment = dt.datetime.fromtimestamp(at, tz)
-    return Change(at, before, int(moment.utcoffset().total_seconds()), moment.dst() > dt.timedelta(0),
-                  moment.tzname() or "")
+    dst, dst_before = moment.dst(), dt.datetime.fromtimestamp(at - 1, tz).dst()
+    # Ireland's summer time is its standard time and its winter a negative DST (zoneinfo says so);
+    # calendars expect the summer offset to be the DAYLIGHT one, and vobject treats a zone with none as UTC
+    daylight = dst > dt.timedelta(0) or (dst == dt.timedelta(0) and dst_before < dt.timedelta(0))
+    return Change(at, before, int(moment.utcoffset().total_seconds()), daylight, moment.tzname() or "")
 
 
 def _day_rule(days: list[dt.date]) -> str | None:
@@ -191,37 +194,37 @@ def _observance(change: Change, rrule: str = "") -> list[str]:
 
 @lru_cache(maxsize=256)
 def vtimezone(tzname: str, first_year: int | None = None) -> str:
-    """The VTIMEZONE of ``tzname`` as RFC 5545 text (CRLF), valid from the start of ``first_year`` on.
+    """The VTIMEZONE of ``tzname`` as RFC 5545 text (CRLF), valid from the start of ``first_year`` on, without end.
 
-    Without ``first_year``, only the zone's current rules (a feed with no
-    event carries its zone's VTIMEZONE that way).
+    The current rules start where they started (e.g. 1996 in the EU), as
+    the big calendars write them; the changes before them are spelt out
+    only when ``first_year`` needs them. Without ``first_year``, just the
+    current rules (or the last change, for a zone without rules).
     """
     tz = zone(tzname)
-    base = EARLIEST if first_year is None else first_year - 1
-    last_year = (base + HORIZON) // 10 * 10 + 9
+    base = EARLIEST if first_year is None else min(EARLIEST, first_year - 1)
+    last_year = (max(base, first_year or base) + HORIZON) // 10 * 10 + 9
     found = changes(tzname, base, last_year)
     rules = current_rules(found, last_year)
     rule_start = min((rule.first.at for rule in rules), default=None)
-    if first_year is None:
-        start = rule_start if rule_start is not None else (found[-1].at if found else None)
-    else:
+    if first_year is not None:
         start = int(dt.datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    else:
+        start = rule_start if rule_start is not None else found[-1].at if found else None
+    if rule_start is not None and start is not None:
+        start = min(start, rule_start)
     in_force = [change for change in found if start is not None and change.at <= start]
-    if in_force:
-        begin = in_force[-1].at
-    else:  # nothing changed since EARLIEST: the offset then, as a change to itself
+    if not in_force:  # no change since ``base``: the offset then, as a change to itself
         at = int(dt.datetime(base, 1, 1, tzinfo=UTC).timestamp())
         offset = _offset_at(tz, at)
-        found = (_change(tz, at - offset, offset), *found)
-        begin = found[0].at
+        in_force = [_change(tz, at - offset, offset)]
+        found = (*in_force, *found)
+    begin = in_force[-1].at
     lines = ["BEGIN:VTIMEZONE", f"TZID:{tzname}"]
     for change in found:
-        if change.at < begin or (rule_start is not None and change.at >= rule_start):
-            continue
-        lines += _observance(change)
-    recurring = [(next(change for change in found if change.at >= max(begin, rule.first.at)
-                       and change.template() == rule.first.template()), rule.rrule) for rule in rules]
-    for first, rrule in sorted(recurring):
-        lines += _observance(first, rrule)
+        if begin <= change.at and (rule_start is None or change.at < rule_start):
+            lines += _observance(change)
+    for rule in sorted(rules):
+        lines += _observance(rule.first, rule.rrule)
     lines.append("END:VTIMEZONE")
     return "".join(f"{line}\r\n" for line in lines)
