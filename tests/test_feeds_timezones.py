@@ -158,3 +158,26 @@ def test_around_every_change_of_many_zones_the_parsers_agree_with_zoneinfo(zones
                               skip_vobject=frozenset({"Africa/Casablanca"}))["zones"]
     assert len(read) > 100 * len(zones) // 2
     assert {event["tzid"] for event in read.values()} == set(zones)
+
+
+def test_feeds_are_the_same_whatever_the_day_they_are_built(zoned, tmp_path):
+    """VTIMEZONEs depend on the zone and the first year only: a clock moved on, over a new year, changes no byte.
+
+    (The window still holds the same events at both moments.)
+    """
+    from peerlearn import publish
+
+    env, _added = zoned
+    registry = env.open()
+    try:
+        built = {}
+        for now in (dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc)):
+            folder = tmp_path / f"{now:%Y}"
+            publish.build(registry, folder, now=now)
+            built[now.year] = {path.relative_to(folder): path.read_bytes() for path in folder.rglob("*.ics")}
+        again = tmp_path / "2025"  # the 2025 folder rebuilt incrementally in 2026 equals a fresh 2026 build
+        publish.build(registry, again, now=dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc))
+    finally:
+        registry.close()
+    assert built[2025] == built[2026] and len(built[2026]) > 10
+    assert {path.relative_to(again): path.read_bytes() for path in again.rglob("*.ics")} == built[2026]
