@@ -65,8 +65,9 @@ def __getattr__(name: str):
         from . import countries
 
         return getattr(countries, name)
-    if name in _HELPERS:
+    if name in _HELPERS:  # called once per event: kept here after the first look-up
         import importlib
 
-        return getattr(importlib.import_module(f".{_HELPERS[name]}", __name__), name)
+        helper = globals()[name] = getattr(importlib.import_module(f".{_HELPERS[name]}", __name__), name)
+        return helper
     raise AttributeError(f"module 'peerlearn' has no attribute {name!r}")

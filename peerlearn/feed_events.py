@@ -63,19 +63,25 @@ def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]
     """The sessions of ``activity`` as events, in the agenda's order."""
     people = _people(registry, "s.activity_id = ?", [activity.id])
     sessions = agenda.sessions_of(registry, activity.id)
-    return [event_of(activity, session, people.get(session.id, []), runs_in_parallel(session, sessions))
-            for session in sessions]
+    parallel = parallel_ids(sessions)
+    return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 
 
-def runs_in_parallel(session: Session, sessions: list[Session]) -> bool:
-    """Whether a session of ``sessions`` in another track overlaps ``session`` in time.
+def parallel_ids(sessions: list[Session]) -> set[int]:
+    """The ids of the sessions (of one activity) that overlap a session in another track: they run in parallel.
 
     Tracks are named (a plenary is in a track of its own); a session without
     a track runs beside nothing.
     """
-    return bool(session.track) and any(
-        other.track and other.track != session.track and other.start < session.end and session.start < other.end
-        for other in sessions)
+    ordered = sorted((session for session in sessions if session.track), key=lambda session: session.start)
+    found: set[int] = set()
+    for index, one in enumerate(ordered):
+        for other in ordered[index + 1:]:
+            if other.start >= one.end:
+                break  # the rest start later still
+            if other.track != one.track:
+                found.update((one.id, other.id))
+    return found
 
 
 def member_sessions(registry: Registry, member_id: int) -> list[Session]:
@@ -86,10 +92,13 @@ def member_sessions(registry: Registry, member_id: int) -> list[Session]:
     return [session_from_row(row) for row in rows]
 
 
-def session_event(registry: Registry, activity: Activity, session: Session) -> SessionEvent:
-    """One session of ``activity`` as an event."""
+def session_event(registry: Registry, activity: Activity, session: Session,
+                  parallel: set[int] | None = None) -> SessionEvent:
+    """One session of ``activity`` as an event; ``parallel``: :func:`parallel_ids` of its activity, if known."""
+    if parallel is None:
+        parallel = parallel_ids(agenda.sessions_of(registry, activity.id))
     return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []),
-                    runs_in_parallel(session, agenda.sessions_of(registry, activity.id)))
+                    session.id in parallel)
 
 
 def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]]:
@@ -98,8 +107,9 @@ def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]
     rows = registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id")
     for _activity_id, group in itertools.groupby(map(session_from_row, rows), key=lambda s: s.activity_id):
         sessions = list(group)
+        parallel = parallel_ids(sessions)
         for session in sessions:
-            yield session, people.get(session.id, []), runs_in_parallel(session, sessions)
+            yield session, people.get(session.id, []), session.id in parallel
 
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:

@@ -31,7 +31,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 import attrs
 
-from . import activities, feed_events, ical, members, networks, plugins
+from . import activities, agenda, feed_events, ical, members, networks, plugins
 from .errors import NotFound, ValidationError
 from .feed_events import SessionEvent
 from .models import ACTIVITY_STATUSES, Activity, Network
@@ -159,11 +159,18 @@ def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
 def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
                      start: dt.datetime) -> list[tuple[Activity, SessionEvent]]:
     found = []
+    by_activity: dict[int, list] = {}
     for session in feed_events.member_sessions(registry, member_id):
-        activity = activities.get(registry, session.activity_id)
-        event = feed_events.session_event(registry, activity, session)
-        if _matches(activity, query, start) and event.end > start and (query.end is None or event.start < query.end):
-            found.append((activity, event))
+        by_activity.setdefault(session.activity_id, []).append(session)
+    for activity_id, sessions in by_activity.items():
+        activity = activities.get(registry, activity_id)
+        if not _matches(activity, query, start):
+            continue
+        parallel = feed_events.parallel_ids(agenda.sessions_of(registry, activity_id))
+        for session in sessions:
+            event = feed_events.session_event(registry, activity, session, parallel)
+            if event.end > start and (query.end is None or event.start < query.end):
+                found.append((activity, event))
     return sorted(found, key=lambda pair: feed_events.order(pair[1]))
 
 
@@ -275,6 +282,8 @@ class BlockCache:
 
     def _left_out(self, activity: Activity, error: Exception) -> None:
         """Record (and tell, once) that ``activity``'s event cannot be written and is left out."""
+        if self.memory is not None:
+            self.memory.pop(activity.uid, None)  # never an older block in its place
         if activity.uid in self.warnings:
             return
         message = f"activity #{activity.id} ({activity.title}) is left out of the feeds: {error}"

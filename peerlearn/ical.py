@@ -123,17 +123,16 @@ def add_categories(event: icalendar.Event, *labels: str) -> None:
     into one list, as the feeds do after the plugins ran.
     """
     held = event.get("CATEGORIES")
-    found = []
-    for prop in (held if isinstance(held, list) else [held] if held is not None else []):
-        found += [str(category) for category in prop.cats]
+    props = held if isinstance(held, list) else [held] if held is not None else []
+    found = [str(category) for prop in props for category in prop.cats]
     merged, seen = [], set()
     for label in (*found, *labels):
         label = str(label).strip()
         if label and label.casefold() not in seen:
             seen.add(label.casefold())
             merged.append(label)
-    if held is None and not merged:
-        return
+    if merged == found and len(props) <= 1:
+        return  # already one list without duplicates (every event passes here once: keep it cheap)
     event.pop("CATEGORIES", None)
     if merged:
         event.add("categories", merged)

@@ -8,20 +8,24 @@ write them, and a single ``DTSTART`` for one change. (An observance that
 lists its changes as ``DTSTART`` plus ``RDATE`` is legal, but Mozilla's
 ical.js then ignores its ``DTSTART``.) So a zone is written as:
 
-- one observance per change, ``DTSTART`` only, from the change in force at
-  the start of the first year the feed needs up to where the zone's current
-  rules begin (the history, e.g. New York before 2007);
-- for the current rules, one ``DAYLIGHT`` and one ``STANDARD`` observance
-  with a yearly ``RRULE`` and no end, so that it covers every later
-  occurrence, an open-ended recurrence included. A zone without daylight
-  saving time (Asia/Kolkata) ends with one ``STANDARD``.
+- its current rules: one ``DAYLIGHT`` and one ``STANDARD`` observance with
+  a yearly ``RRULE`` and no end, starting at the first change that followed
+  them (1996 in the EU), so that every later occurrence is covered, an
+  open-ended recurrence included;
+- before them, and only when the first year asked for reaches back that
+  far, one observance per change, ``DTSTART`` only, from the change in
+  force at the start of that year (New York before 2007);
+- a zone without yearly rules as its changes one by one, the last of them
+  (or its offset since :data:`EARLIEST`) as one ``STANDARD`` for a zone
+  without daylight saving time (Asia/Kolkata).
 
 The changes are read from zoneinfo itself (probing each day, then the exact
 second), not from a table of our own; the yearly rules are fitted to them
-and kept only when they reproduce every change zoneinfo gives up to
-:data:`HORIZON` years ahead, else the changes are written one by one.
-Nothing here depends on today's date: the text depends only on the zone and
-the first year asked for.
+and kept only when they reproduce every change zoneinfo gives for at least
+:data:`HORIZON` years past the first year, else the changes are written one
+by one. Nothing here depends on today's date: the text depends only on the
+zone and the first year asked for, and for most zones (those whose rules
+are older than the feed) only on the zone.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .timeutil import zone
 UTC = dt.timezone.utc
 #: How many years (at least) past the first year the changes are read, and the yearly rules checked.
 HORIZON = 50
-#: Where the current rules are looked for when no first year is given.
+#: Changes are read from this year on (or from the first year asked for, if earlier).
 EARLIEST = 1970
 #: A yearly rule is trusted only when it held this many years (every weekday on every date: a full cycle).
 MIN_RULE_YEARS = 28
@@ -45,7 +49,7 @@ _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 class Change(NamedTuple):
-    """One change of a zone's offset (or of daylight saving time) at a UTC moment."""
+    """One change of a zone's UTC offset, at a UTC moment."""
 
     at: int  #: seconds since the epoch
     before: int  #: UTC offset before, in seconds
@@ -79,7 +83,7 @@ def _offset_at(tz, at: int) -> int:
 def changes(tzname: str, first_year: int, last_year: int) -> tuple[Change, ...]:
     """Every change of ``tzname``'s UTC offset from the start of ``first_year`` to the end of ``last_year``.
 
-    Read from zoneinfo: probed once a day (no zone changes twice in a day),
+    Read from zoneinfo: probed once a day (no zone changes its offset and back within a day),
     then narrowed to the second.
     """
     tz = zone(tzname)
