@@ -181,3 +181,18 @@ def test_feeds_are_the_same_whatever_the_day_they_are_built(zoned, tmp_path):
         registry.close()
     assert built[2025] == built[2026] and len(built[2026]) > 10
     assert {path.relative_to(again): path.read_bytes() for path in again.rglob("*.ics")} == built[2026]
+
+
+def test_without_node_the_ical_js_check_skips_with_a_reason_but_fails_under_tox(monkeypatch, tmp_path):
+    monkeypatch.delenv(feedcheck.REQUIRE_NODE, raising=False)
+    with monkeypatch.context() as patched:
+        patched.setenv("PATH", str(tmp_path))  # no node here
+        with pytest.raises(pytest.skip.Exception, match="node is not installed"):
+            feedcheck.node_or_skip()
+        patched.setenv(feedcheck.REQUIRE_NODE, "1")  # tox sets it: CI never skips the check silently
+        with pytest.raises(pytest.fail.Exception, match="PEERLEARN_REQUIRE_NODE=1 requires the ical.js check"):
+            feedcheck.node_or_skip()
+    if feedcheck.shutil.which("node"):  # node, but ical.js not installed
+        monkeypatch.setattr(feedcheck, "JS", tmp_path)
+        with pytest.raises(pytest.skip.Exception, match="ical.js is not installed: run `npm ci"):
+            feedcheck.node_or_skip()
