@@ -149,16 +149,16 @@ def plain_events(activities, network_objects, programmes):
         event.add("description", "\n\n".join(part for part in (activity.description, programmes.get(activity.uid))
                                               if part))
         event.add("location", ", ".join((activity.venue, activity.city, activity.country)))
-        event.add("categories", [activity.kind.replace("_", " "), network.acronym, *activity.themes])
+        categories = [activity.kind.replace("_", " "), network.acronym, *activity.themes]  # one list, as feeds write
         event.add("class", "PUBLIC")
         event.add("transp", "OPAQUE")
         if network.slug == "esf_migration":
             period = esf_migration.programming_period(activity.local_start.date())
             event.add("x-esf-programming-period", period)
-            event.add("categories", [f"ESF+ {period}"])
+            categories.append(esf_migration.period_label(period))
         elif network.slug == "integration_network":
             event.add("color", integration_network.COLOUR)
-            event.add("categories", ["targeted mutual-learning activity"])
+            categories.append("targeted mutual-learning activity")
             event.add("x-ein-host-country", activity.country)
         elif network.slug == "pes":
             event.add("color", pes.COLOUR)
@@ -167,6 +167,7 @@ def plain_events(activities, network_objects, programmes):
         else:
             event.add("color", mutual_learning.COLOUR)
             event.add("x-mlp-activity-type", mutual_learning.LABELS[activity.kind])
+        event.add("categories", categories)
         blocks.append(event.to_ical())
     return blocks
 

@@ -1,7 +1,7 @@
 """peerlearn: coordinate peer-learning networks.
 
-The public API a plugin imports: the ``hookimpl`` marker, the models and the
-country lists. Importing this package has no side effects and loads nothing
+The public API a plugin imports: the ``hookimpl`` marker, the models, the
+country lists and helpers for hooks (``add_categories``). Importing this package has no side effects and loads nothing
 heavy; the models load on first use.
 """
 
@@ -31,11 +31,14 @@ _MODELS = (
     "Session",
 )
 _COUNTRIES = ("EU_MEMBER_STATES", "EEA_EFTA", "EU_INSTITUTIONS", "ISO_3166_ALPHA2")
+#: Helpers for hook implementations, by the module that holds each.
+_HELPERS = {"add_categories": "ical"}
 
-__all__ = ["hookimpl", "__version__", *_MODELS, *_COUNTRIES]
+__all__ = ["hookimpl", "__version__", *_MODELS, *_COUNTRIES, *_HELPERS]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .countries import EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, ISO_3166_ALPHA2
+    from .ical import add_categories
     from .models import (
         Activity,
         ActivityKind,
@@ -62,4 +65,9 @@ def __getattr__(name: str):
         from . import countries
 
         return getattr(countries, name)
+    if name in _HELPERS:  # called once per event: kept here after the first look-up
+        import importlib
+
+        helper = globals()[name] = getattr(importlib.import_module(f".{_HELPERS[name]}", __name__), name)
+        return helper
     raise AttributeError(f"module 'peerlearn' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from . import networks, plugins
+from . import networks, plugins, recurrence
 from .errors import NotFound, ValidationError
 from .models import Activity
 from .records import activity_from_row, activity_row, public
@@ -109,7 +109,8 @@ def _write_peers(registry: Registry, activity: Activity) -> None:
 
 def add(registry: Registry, activity: Activity) -> Activity:
     """Schedule a new activity."""
-    activity = attrs.evolve(activity, id=None, uid=activity.uid or f"{uuid.uuid4()}@{UID_DOMAIN}", sequence=0)
+    activity = attrs.evolve(activity, id=None, uid=activity.uid or f"{uuid.uuid4()}@{UID_DOMAIN}", sequence=0,
+                            rrule=recurrence.normalize(activity.rrule))
     _validate(registry, activity)
     row = activity_row(activity)
     row.pop("id")
@@ -126,6 +127,8 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
     current = get(registry, activity_id)
     if "network" in changes and changes["network"] != current.network:
         raise ValidationError("an activity cannot move to another network; add it there instead")
+    if "rrule" in changes:
+        changes["rrule"] = recurrence.normalize(changes["rrule"])
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from typing import TYPE_CHECKING, Iterator
 
 import attrs
@@ -56,6 +57,8 @@ class SessionEvent:
     status: str = "scheduled"
     #: people on the session, as "role: name (status)" lines (no contact data, no declined roles)
     people: tuple[str, ...] = ()
+    #: whether another session of the activity, in another track, overlaps it (it runs in parallel)
+    parallel: bool = False
     #: what the event was built from: its block is rebuilt, and its SEQUENCE raised, when this changes
     source_key: str = ""
 
@@ -68,8 +71,26 @@ def order(event: SessionEvent) -> tuple:
 def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]:
     """The sessions of ``activity`` as events, in the agenda's order."""
     people = _people(registry, "s.activity_id = ?", [activity.id])
-    return [event_of(activity, session, people.get(session.id, []))
-            for session in agenda.sessions_of(registry, activity.id)]
+    sessions = agenda.sessions_of(registry, activity.id)
+    parallel = parallel_ids(sessions)
+    return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
+
+
+def parallel_ids(sessions: list[Session]) -> set[int]:
+    """The ids of the sessions (of one activity) that overlap a session in another track: they run in parallel.
+
+    Tracks are named (a plenary is in a track of its own); a session without
+    a track runs beside nothing.
+    """
+    ordered = sorted((session for session in sessions if session.track), key=lambda session: session.start)
+    found: set[int] = set()
+    for index, one in enumerate(ordered):
+        for other in ordered[index + 1:]:
+            if other.start >= one.end:
+                break  # the rest start later still
+            if other.track != one.track:
+                found.update((one.id, other.id))
+    return found
 
 
 def member_sessions(registry: Registry, member_id: int) -> list[Session]:
@@ -80,16 +101,24 @@ def member_sessions(registry: Registry, member_id: int) -> list[Session]:
     return [session_from_row(row) for row in rows]
 
 
-def session_event(registry: Registry, activity: Activity, session: Session) -> SessionEvent:
-    """One session of ``activity`` as an event."""
-    return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []))
+def session_event(registry: Registry, activity: Activity, session: Session,
+                  parallel: set[int] | None = None) -> SessionEvent:
+    """One session of ``activity`` as an event; ``parallel``: :func:`parallel_ids` of its activity, if known."""
+    if parallel is None:
+        parallel = parallel_ids(agenda.sessions_of(registry, activity.id))
+    return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []),
+                    session.id in parallel)
 
 
-def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str]]]:
-    """Every session with its people lines, ordered by activity (for ``feeds build``'s digests)."""
+def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]]:
+    """Every session with its people lines and whether it runs in parallel, by activity (for digests)."""
     people = _people(registry, "1", [])
-    for row in registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id"):
-        yield session_from_row(row), people.get(row["id"], [])
+    rows = registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id")
+    for _activity_id, group in itertools.groupby(map(session_from_row, rows), key=lambda s: s.activity_id):
+        sessions = list(group)
+        parallel = parallel_ids(sessions)
+        for session in sessions:
+            yield session, people.get(session.id, []), session.id in parallel
 
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
@@ -99,13 +128,13 @@ def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
         [HIDDEN_ROLE_STATUS])
 
 
-def event_of(activity: Activity, session: Session, people: list[str]) -> SessionEvent:
+def event_of(activity: Activity, session: Session, people: list[str], parallel: bool = False) -> SessionEvent:
     """``session`` of ``activity`` as an event; its ``source_key`` covers all the event is built from."""
     # The activity's SEQUENCE is not part of it: it rises with every programme change, which the
     # other sessions' events do not show. A session's SEQUENCE still never falls below it.
     basis = repr((session.title, session.kind, session.description, session.track, session.room,
                   session.start.isoformat(), session.end.isoformat(), session.timezone, session.status, people,
-                  activity.uid, activity.network, activity.title, activity.status,
+                  parallel, activity.uid, activity.network, activity.title, activity.status,
                   activity.timezone, activity.venue, activity.city, activity.country, activity.online_url))
     return SessionEvent(
         id=session.id,
@@ -120,6 +149,7 @@ def event_of(activity: Activity, session: Session, people: list[str]) -> Session
         description=session.description,
         status=session.status,
         people=tuple(people),
+        parallel=parallel,
         source_key=hashlib.sha256(basis.encode()).hexdigest()[:32],
     )
 

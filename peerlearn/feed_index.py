@@ -48,7 +48,6 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
     now = now or now_utc()
     start = now - feeds.WINDOW_PAST
     start_text = to_utc_text(start)
-    year = dt.date.today().year
     for slug in feeds.subjects(registry, "network"):
         feed = feeds.resolve(registry, feeds.FeedQuery("network", slug), now=now)
         url = url_of("network", slug)
@@ -80,7 +79,7 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
         events.sort(key=feed_events.order)
         network = cache.networks.get(row["network"])
         name = str(row["id"])
-        hasher = _hash(cache.signature, "activity", url_of("activity", name), year, row["title"],
+        hasher = _hash(cache.signature, "activity", url_of("activity", name), row["title"],
                        network.name if network else row["network"], row["uid"], row["feed_key"], in_window,
                        *(f"{event.uid} {event.source_key}" for event in events))
         yield FeedEntry("activity", name, name, row["title"], False, hasher.hexdigest())
@@ -95,7 +94,7 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
     for member_id, member_name, token in registry.db.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
         while pair is not None and pair[0] < member_id:
             pair = next(pairs, None)
-        hasher = _hash(cache.signature, "member", member_name, year)
+        hasher = _hash(cache.signature, "member", member_name)
         while pair is not None and pair[0] == member_id:
             hasher.update(f"{pair[1]} {pair[2]}\n".encode())
             pair = next(pairs, None)

@@ -11,6 +11,14 @@ Serializing with ``icalendar`` is slow, so each event is serialized once per
 change and kept in ``ical_blocks`` under its UID with the key it was built
 from (an activity's ``updated_at`` and SEQUENCE; a session's content hash).
 Feeds are assembled by streaming those blocks, never holding all at once.
+
+Every feed carries a VTIMEZONE for each zone its events use, from the year
+of its first event in that zone on and without end (so a recurrence that
+never ends stays right); a feed with no timed event carries its own zone's
+(the network's or the activity's; UTC for a member's), so even a
+feed with no event is a valid calendar. An event that cannot be written (a
+stored recurrence rule that is not valid) is left out with a warning naming
+its activity, and everything else is written.
 """
 
 from __future__ import annotations
@@ -18,12 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from functools import lru_cache
-from typing import IO, Iterable, Iterator
+import logging
+from typing import IO, Callable, Iterable, Iterator
 
 import attrs
 
-from . import activities, feed_events, ical, members, networks, plugins
+from . import activities, agenda, feed_events, ical, members, networks, plugins
 from .errors import NotFound, ValidationError
 from .feed_events import SessionEvent
 from .models import ACTIVITY_STATUSES, Activity, Network
@@ -39,6 +47,7 @@ SCOPES = ("network", "activity", "member")
 #: SQL for an activity's source key: its cached block is current while this is unchanged.
 ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
 _BATCH = 500
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -66,6 +75,8 @@ class Feed:
     params: tuple = attrs.field(repr=False)
     sessions: tuple[tuple[Activity, SessionEvent], ...] = attrs.field(default=(), repr=False)
     private: bool = False
+    #: the zone of the feed's subject: its VTIMEZONE is the feed's when none of its events has a time
+    timezone: str = "UTC"
 
 
 def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = None,
@@ -98,7 +109,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
         network = (known or {}).get(query.key) or networks.get(registry, query.key)
         where.append("a.network = ?")
         params.append(network.slug)
-        name, description = network.name, network.description
+        name, description, tzname = network.name, network.description, network.timezone
     elif query.scope == "activity":
         activity = activities.get(registry, query.key)
         if activity.status == "draft":
@@ -106,7 +117,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
         where.append("a.id = ?")
         params.append(activity.id)
         network = (known or {}).get(activity.network) or networks.get(registry, activity.network)
-        name, description = activity.title, network.name
+        name, description, tzname = activity.title, network.name, activity.timezone
         if _matches(activity, query, start):
             sessions = [(activity, session) for session in feed_events.session_events(registry, activity)
                         if session.end > start and (query.end is None or session.start < query.end)]
@@ -122,8 +133,8 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
         params += [member.id] * 4
         name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
         sessions = _member_sessions(registry, member.id, query, start)
-        private = True
-    return Feed(query, name, description, " AND ".join(where), tuple(params), tuple(sessions), private)
+        private, tzname = True, "UTC"  # a member may belong to networks in several zones
+    return Feed(query, name, description, " AND ".join(where), tuple(params), tuple(sessions), private, tzname)
 
 
 def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
@@ -148,11 +159,18 @@ def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
 def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
                      start: dt.datetime) -> list[tuple[Activity, SessionEvent]]:
     found = []
+    by_activity: dict[int, list] = {}
     for session in feed_events.member_sessions(registry, member_id):
-        activity = activities.get(registry, session.activity_id)
-        event = feed_events.session_event(registry, activity, session)
-        if _matches(activity, query, start) and event.end > start and (query.end is None or event.start < query.end):
-            found.append((activity, event))
+        by_activity.setdefault(session.activity_id, []).append(session)
+    for activity_id, sessions in by_activity.items():
+        activity = activities.get(registry, activity_id)
+        if not _matches(activity, query, start):
+            continue
+        parallel = feed_events.parallel_ids(agenda.sessions_of(registry, activity_id))
+        for session in sessions:
+            event = feed_events.session_event(registry, activity, session, parallel)
+            if event.end > start and (query.end is None or event.start < query.end):
+                found.append((activity, event))
     return sorted(found, key=lambda pair: feed_events.order(pair[1]))
 
 
@@ -194,19 +212,19 @@ def session_version(registry: Registry, activity: Activity, session: SessionEven
     return SessionVersion(session.uid, session.source_key, sequence, now_utc().isoformat(), True)
 
 
-@lru_cache(maxsize=None)
-def _zone_block(tzname: str, first_year: int, last_year: int) -> str:
-    return ical.timezone_block(tzname, first_year, last_year)
-
-
 class BlockCache:
     """The serialized events kept in ``ical_blocks``, emptied when what shapes them changes.
 
     A read-only registry keeps its blocks in memory for the life of the cache.
+    An event that cannot be written is left out of every feed; ``warnings``
+    holds one line per such event (by UID), each also passed to ``warn``
+    (default: the ``peerlearn.feeds`` logger) the first time it is met.
     """
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, *, warn: Callable[[str], None] | None = None) -> None:
         self.registry = registry
+        self.warnings: dict[str, str] = {}
+        self._warn = warn or log.warning
         self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0
@@ -289,13 +307,27 @@ class BlockCache:
         programmes = feed_events.programmes(self.registry, built)
         blocks = []
         for row, activity in zip(rows, built):
-            event = ical.activity_event(
-                self._network(activity.network), activity, updated_at=row["updated_at"],
-                created_at=row["created_at"],
-                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
-                programme=programmes.get(activity.id, ""))
+            try:
+                event = ical.activity_event(
+                    self._network(activity.network), activity, updated_at=row["updated_at"],
+                    created_at=row["created_at"],
+                    exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
+                    programme=programmes.get(activity.id, ""))
+            except ValidationError as error:
+                self._left_out(activity, error)
+                continue
             blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
         return blocks
+
+    def _left_out(self, activity: Activity, error: Exception) -> None:
+        """Record (and tell, once) that ``activity``'s event cannot be written and is left out."""
+        if self.memory is not None:
+            self.memory.pop(activity.uid, None)  # never an older block in its place
+        if activity.uid in self.warnings:
+            return
+        message = f"activity #{activity.id} ({activity.title}) is left out of the feeds: {error}"
+        self.warnings[activity.uid] = message
+        self._warn(message)
 
     def _network(self, slug: str) -> Network:
         if slug not in self.networks:
@@ -313,7 +345,8 @@ class BlockCache:
             self.refresh_activities(feed)
             sql = f"SELECT a.uid FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
             for (uid,) in self.registry.db.execute(sql, feed.params):
-                yield self.memory[uid][1]
+                if uid in self.memory:  # else left out: it cannot be written
+                    yield self.memory[uid][1]
             return
         sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {ACTIVITY_KEY_SQL} FROM activities a"
                f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
@@ -324,8 +357,11 @@ class BlockCache:
             cursor, rows = rows, None
             for uid, start_utc, activity_id, text, current in cursor:
                 if not current:
-                    if refreshed:  # changed by another process meanwhile
-                        text = self._activity_blocks([activity_id])[0][2]
+                    if refreshed:  # left out (it cannot be written), or changed by another process meanwhile
+                        blocks = self._activity_blocks([activity_id])
+                        if not blocks:
+                            continue
+                        text = blocks[0][2]
                     else:
                         cursor.close()
                         self.refresh_activities(feed)
@@ -364,31 +400,42 @@ class BlockCache:
         return [cached[session.uid][1] for _activity, session in feed.sessions]
 
 
-def zones(registry: Registry, feed: Feed, *, today: dt.date | None = None) -> list[tuple[str, int, int]]:
-    """Each zone the feed uses, with the first and last year its VTIMEZONE must cover."""
-    spans: dict[str, list[int]] = {}
-    sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)), max(substr(a.end_local, 1, 4)),"
-           f" max(a.rrule != '') FROM activities a WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
-    horizon = (today or dt.date.today()).year + 2
-    for tzname, first, last, recurs in registry.db.execute(sql, feed.params):
-        spans[tzname] = [int(first), max(int(last), horizon) if recurs else int(last)]
+def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
+    """Each zone the feed uses, with the first year its VTIMEZONE must cover (it has no end).
+
+    A feed none of whose events has a time of day gets its own zone, with
+    only that zone's current rules (``None``): a calendar holds at least one
+    component (RFC 5545 §3.6), even when the feed holds no event.
+    """
+    firsts: dict[str, int] = {}
+    sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)) FROM activities a"
+           f" WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
+    for tzname, first in registry.db.execute(sql, feed.params):
+        firsts[tzname] = int(first)
     for activity, session in feed.sessions:
-        span = spans.setdefault(activity.timezone, [session.start.year, session.end.year])
-        span[0], span[1] = min(span[0], session.start.year), max(span[1], session.end.year)
-    return [(name, first, last) for name, (first, last) in sorted(spans.items())]
+        year = session.start.astimezone(activity.local_start.tzinfo).year
+        firsts[activity.timezone] = min(firsts.get(activity.timezone, year), year)
+    if not firsts:
+        return [(feed.timezone, None)]
+    return sorted(firsts.items())
 
 
 def header(feed: Feed, url: str = "") -> str:
     return ical.calendar_header(feed.name, feed.description, url)
 
 
-def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None) -> int:
-    """Write the feed as iCalendar text to ``out``; returns the number of events."""
-    cache = cache or BlockCache(registry)
+def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None,
+          warn: Callable[[str], None] | None = None) -> int:
+    """Write the feed as iCalendar text to ``out``; returns the number of events.
+
+    An event that cannot be written is left out, told through ``warn`` (or
+    the cache's), and the rest is written.
+    """
+    cache = cache or BlockCache(registry, warn=warn)
     session_texts = cache.session_blocks(feed)
     out.write(header(feed, url))
-    for tzname, first, last in zones(registry, feed):
-        out.write(_zone_block(tzname, first, last))
+    for tzname, first in zones(registry, feed):
+        out.write(ical.timezone_block(tzname, first))
     count = 0
     for text in cache.activity_blocks(feed):
         out.write(text)
@@ -400,12 +447,13 @@ def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache:
     return count
 
 
-def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None) -> str:
+def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None,
+           warn: Callable[[str], None] | None = None) -> str:
     """The feed as one string (a feed is small: it covers a window)."""
     import io
 
     buffer = io.StringIO()
-    write(registry, feed, buffer, url=url, cache=cache)
+    write(registry, feed, buffer, url=url, cache=cache, warn=warn)
     return buffer.getvalue()
 
 

@@ -184,12 +184,16 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     does), for the activity's own event (``session`` is None) and for each of
     its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`:
     the agenda session's id, title, kind, start, end, track, room,
-    description and its people as "role: name (status)" lines).
+    description, its people as "role: name (status)" lines, and
+    ``parallel``: whether it runs beside a session in another track).
     ``event`` is an ``icalendar.Event`` already holding UID, DTSTAMP,
     SEQUENCE, DTSTART/DTEND, SUMMARY, STATUS, LOCATION and CATEGORIES; check
     ``network.slug`` to act only on your own network, then add or change
-    properties in place: ``event.add("color", "teal")``, more CATEGORIES,
-    ``X-`` properties, a URL. Never put private data (an email address) in
+    properties in place: ``event.add("color", "teal")``, ``X-`` properties,
+    a URL. Add categories with ``peerlearn.add_categories(event, "label")``:
+    an event carries one CATEGORIES list without duplicates (some calendars
+    refuse an event with two), and peerlearn merges into it whatever a
+    plugin adds otherwise. Never put private data (an email address) in
     it: feeds are public. Return nothing. UID, DTSTAMP and SEQUENCE belong
     to peerlearn; a plugin that changes them breaks subscribed calendars.
     After the hooks, a ``URL`` that is not ``http(s)`` is removed and any

@@ -2,9 +2,10 @@
 
 Each event is built and serialized once per change (see ``feeds``), so
 DTSTAMP is the event's last change rather than "now": a block stays valid
-until its event changes. Times carry a TZID with a VTIMEZONE in the feed;
-all-day activities are DATE values with an exclusive end. Plugins adjust
-each VEVENT through ``peerlearn_ical_event``.
+until its event changes. Times carry a TZID with a VTIMEZONE in the feed
+(see :mod:`peerlearn.vtimezone`); all-day activities are DATE values with an
+exclusive end. Plugins adjust each VEVENT through ``peerlearn_ical_event``;
+whatever CATEGORIES they add are merged into the event's one list.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable
 import icalendar
 from icalendar.parser import Contentline
 
-from . import plugins
+from . import plugins, recurrence, vtimezone
 from .errors import ValidationError
 from .text import clean
 from .urls import web_link
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PRODID = "-//peerlearn//peerlearn calendar feeds//EN"
 #: Raise when the text of a block changes for the same data, so cached blocks are rebuilt.
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 #: How often calendar clients should fetch a feed again.
 REFRESH = dt.timedelta(hours=6)
 STATUS = {"tentative": "TENTATIVE", "confirmed": "CONFIRMED", "cancelled": "CANCELLED", "completed": "CONFIRMED"}
@@ -64,10 +65,7 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
         event.add("dtstart", activity.local_start)
         event.add("dtend", activity.local_end)
     if activity.rrule:
-        try:
-            event.add("rrule", icalendar.vRecur.from_ical(activity.rrule))
-        except ValueError:
-            raise ValidationError(f"activity #{activity.id}: recurrence rule {activity.rrule!r} is not valid") from None
+        event.add("rrule", recurrence.for_event(activity.rrule, event.decoded("dtstart")))
         for moment in exdates:
             event.add("exdate", moment.date() if activity.all_day else moment)
     event.add("status", STATUS.get(activity.status, "CONFIRMED"))
@@ -83,6 +81,7 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
     event.add("class", "PUBLIC")
     event.add("transp", "OPAQUE")
     plugins.ical_event(network=network, activity=activity, event=event, session=None)
+    add_categories(event)
     make_safe(event)
     return event
 
@@ -116,6 +115,7 @@ def session_event(network: Network, activity: Activity, session: SessionEvent, *
     event.add("categories", categories)
     event.add("class", "PUBLIC")
     plugins.ical_event(network=network, activity=activity, event=event, session=session)
+    add_categories(event)
     make_safe(event)
     return event
 
@@ -161,16 +161,38 @@ def _safe_value(name: str, item):
     return item
 
 
+def add_categories(event: icalendar.Event, *labels: str) -> None:
+    """Add ``labels`` to the event's one ``CATEGORIES`` list, leaving out those it already holds.
+
+    Every label the event holds stays, in order; a label that differs only
+    in case from one held is a duplicate. Called with no label, it merges
+    ``CATEGORIES`` lines added separately (``event.add("categories", ...)``)
+    into one list, as the feeds do after the plugins ran.
+    """
+    held = event.get("CATEGORIES")
+    props = held if isinstance(held, list) else [held] if held is not None else []
+    found = [str(category) for prop in props for category in prop.cats]
+    merged, seen = [], set()
+    for label in (*found, *labels):
+        label = str(label).strip()
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            merged.append(label)
+    if merged == found and len(props) <= 1:
+        return  # already one list without duplicates (every event passes here once: keep it cheap)
+    event.pop("CATEGORIES", None)
+    if merged:
+        event.add("categories", merged)
+
+
 def block(event: icalendar.Event) -> str:
     """The serialized VEVENT, CRLF line ends and folded lines, as text."""
     return event.to_ical().decode("utf-8")
 
 
-def timezone_block(tzname: str, first_year: int, last_year: int) -> str:
-    """A VTIMEZONE for ``tzname`` covering the years given."""
-    timezone = icalendar.Timezone.from_tzid(
-        tzname, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1))
-    return timezone.to_ical().decode("utf-8")
+def timezone_block(tzname: str, first_year: int | None) -> str:
+    """The VTIMEZONE of ``tzname`` from the start of ``first_year`` on, with no end (its current rules if None)."""
+    return vtimezone.vtimezone(tzname, first_year)
 
 
 def calendar_header(name: str, description: str = "", url: str = "") -> str:

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import activities
+from . import activities, recurrence
 from .errors import ValidationError
 from .store import Registry
 from .timeutil import to_local_text
 
 
 def is_occurrence(rrule: str, first: dt.datetime, moment: dt.datetime) -> bool:
-    """Whether ``moment`` (wall time in ``first``'s zone) is an occurrence of the rule starting at ``first``."""
-    from dateutil.rrule import rrulestr
+    """Whether ``moment`` (wall time in ``first``'s zone) is an occurrence of the rule starting at ``first``.
 
-    try:
-        rule = rrulestr(rrule, dtstart=first.replace(tzinfo=None))
-    except (ValueError, TypeError) as error:
-        raise ValidationError(f"recurrence rule {rrule!r} is not valid: {error}") from None
+    The rule is read as the feeds write it (:func:`peerlearn.recurrence.wall_times`).
+    """
+    rule = recurrence.wall_times(rrule, first)
     wall = moment.astimezone(first.tzinfo).replace(tzinfo=None)
     return rule.after(wall - dt.timedelta(seconds=1)) == wall
 

@@ -62,6 +62,8 @@ class BuildReport:
     private: int = 0
     #: member feeds not written, for want of a private folder
     left_out: int = 0
+    #: one line per event left out of every feed because it cannot be written (e.g. a bad stored rule)
+    warnings: tuple[str, ...] = ()
 
 
 def check_base_url(base_url: str) -> str:
@@ -148,7 +150,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     public.root.mkdir(exist_ok=True)
     if private:
         private.root.mkdir(exist_ok=True)
-    cache = feeds.BlockCache(registry)
+    cache = feeds.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     written, index, unchanged, left_out = [], [], 0, 0
 
     def url_of(scope: str, name: str) -> str:
@@ -193,7 +195,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
             write_atomic(placeholder, PLACEHOLDER)
         private.save()
     return BuildReport(tuple(written), tuple(removed), unchanged, len(public.new) + len(private.new if private else ()),
-                       private=len(private.new) if private else 0, left_out=left_out)
+                       private=len(private.new) if private else 0, left_out=left_out,
+                       warnings=tuple(cache.warnings.values()))
 
 
 def _remove_if_empty(folder: Path) -> None:

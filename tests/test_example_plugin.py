@@ -22,8 +22,8 @@ def example(env):
 
 def test_example_plugin_appears_in_peerlearn_plugins(example):
     rows = {row["name"]: row for row in json.loads(example.run("plugins", "--json").stdout)}
-    assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.0.0"
-    assert rows[PLUGIN]["hooks"] == ["peerlearn_networks", "peerlearn_validate_activity"]
+    assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.1.0"
+    assert rows[PLUGIN]["hooks"] == ["peerlearn_ical_event", "peerlearn_networks", "peerlearn_validate_activity"]
     assert PLUGIN in example.run("plugins").stdout
 
 
@@ -43,6 +43,19 @@ def test_example_plugin_rule_is_enforced(example):
     assert example.run(*args, "--capacity", "40").exit_code == 0
     member = example.run("members", "add", "NAV", "--country", "NO", "--network", "baltic_forum")
     assert member.exit_code == 1 and "employment services of the countries around the Baltic Sea" in member.stderr
+
+
+def test_example_plugin_files_its_events_in_the_one_categories_list(example):
+    import feedcheck
+
+    added = example.run("activities", "add", "--network", "baltic_forum", "--kind", "workshop", "--title", "On board",
+                        "--start", "2027-06-16", "--capacity", "40", "--theme", "On Board", "--json")
+    assert added.exit_code == 0, added.output
+    data = example.run("export", "ics", "--network", "baltic_forum").stdout_bytes
+    (event,) = feedcheck.check(data).walk("VEVENT")
+    # the plugin's "on board" and "BSEF" are there already (a theme, the acronym): each is kept once
+    assert feedcheck.categories(event) == ["workshop", "BSEF", "On Board"]
+    feedcheck.events(data)
 
 
 def test_example_plugin_vanishes_when_no_plugin_is_loaded(example):

@@ -249,3 +249,28 @@ def test_the_cli_starts_without_importing_icalendar_or_waitress():
     code = "import sys, peerlearn.cli; print(sorted(m for m in ('icalendar', 'waitress', 'vobject') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+class CategoriesPlugin:
+    """An in-test plugin adding categories both ways: a CATEGORIES line of its own, and the helper."""
+
+    @hookimpl
+    def peerlearn_ical_event(self, network, activity, event):
+        import peerlearn
+
+        event.add("categories", ["Extra", "event"])  # the old way: a second CATEGORIES line
+        peerlearn.add_categories(event, "extra", "Another; with, punctuation")
+
+
+def test_categories_plugins_add_end_up_in_one_list_without_duplicates(env):
+    import peerlearn
+
+    assert "add_categories" in peerlearn.__all__
+    env.register(CategoriesPlugin(), name="categories")
+    add_activity(env, "--network", "pes", "--kind", "event", "--title", "Skills", "--start", future(20, "09:00"),
+                 "--end", "12:00", "--theme", "Skills", "--theme", "EVENT")
+    data = export(env, "--network", "pes")
+    (event,) = feedcheck.check(data).walk("VEVENT")  # check(): one CATEGORIES line per event
+    assert feedcheck.categories(event) == ["event", "PES Network", "Skills", "Extra", "Another; with, punctuation"]
+    assert feedcheck.unfold(data).count("\r\nCATEGORIES:") == 1
+    feedcheck.events(data)  # ics-py refuses an event with two CATEGORIES lines

@@ -96,16 +96,25 @@ def _network_text(env, slug):
     return feedcheck.unfold(result.stdout_bytes)
 
 
+def _categories(data):
+    """uid -> the event's CATEGORIES, from its one list (feedcheck checks there is one, without duplicates)."""
+    return {str(event["UID"]): feedcheck.categories(event) for event in feedcheck.check(data).walk("VEVENT")}
+
+
 def test_esf_plugin_tags_the_programming_period(demo_env):
     text = _network_text(demo_env, "esf_migration")
-    assert "X-ESF-PROGRAMMING-PERIOD:2021-2027" in text and "CATEGORIES:ESF+ 2021-2027" in text
+    assert "X-ESF-PROGRAMMING-PERIOD:2021-2027" in text
+    labels = _categories(_export(demo_env, "--network", "esf_migration", "--from", "2000-01-01")).values()
+    assert labels and all(label[-1] in ("ESF 2014-2020", "ESF+ 2021-2027") for label in labels)  # in the one list
+    assert any(label[-1] == "ESF+ 2021-2027" for label in labels)
     assert "X-ESF" not in _network_text(demo_env, "pes")
 
 
 def test_ein_plugin_adds_colour_category_and_host_country(demo_env):
     text = _network_text(demo_env, "integration_network")
-    assert "COLOR:seagreen" in text and "CATEGORIES:targeted mutual-learning activity" in text
-    assert "X-EIN-HOST-COUNTRY:PL" in text
+    assert "COLOR:seagreen" in text and "X-EIN-HOST-COUNTRY:PL" in text
+    labels = _categories(_export(demo_env, "--network", "integration_network", "--from", "2000-01-01")).values()
+    assert labels and all(label[1] == "EIN" and label[-1] == "targeted mutual-learning activity" for label in labels)
 
 
 def test_pes_plugin_links_events_without_a_url_to_the_network(demo_env):
@@ -114,6 +123,22 @@ def test_pes_plugin_links_events_without_a_url_to_the_network(demo_env):
     assert "URL:https://ec.europa.eu/social/main.jsp?catId=1100" in text  # the Helsinki peer review has no link
     assert "URL:https://example.org/pes-webinar" in text  # an event's own link is kept
     assert "X-PES-FOLLOW-UP:paper with key considerations" in text
+
+
+def test_mlp_plugin_files_only_sessions_that_run_beside_another_as_parallel_workshops(demo_env):
+    conference = _conference(demo_env)
+    sessions = _sessions(demo_env, conference)
+    labels = _categories(_export(demo_env, "--activity", str(conference["id"])))
+    parallel = {key for key, session in sessions.items() if "parallel workshop" in labels[_uid(conference, session)]}
+    # the programme runs workshops 1-3 side by side, then 4 and 5 (peerlearn/data/mlc-programme.yaml)
+    assert parallel == {f"workshop-{n}" for n in range(1, 6)}
+    assert sessions["lunch"]["track"] == "plenary" and "parallel workshop" not in labels[_uid(conference, sessions["lunch"])]
+    assert labels[_uid(conference, sessions["workshop-1"])][:2] == ["workshop", "MLP"]
+    # without workshop 4, workshop 5 runs beside nothing: its cached event is rebuilt without the label
+    _ok(demo_env.run("sessions", "remove", str(conference["id"]), "workshop-4"))
+    labels = _categories(_export(demo_env, "--activity", str(conference["id"])))
+    assert "parallel workshop" not in labels[_uid(conference, sessions["workshop-5"])]
+    assert "parallel workshop" in labels[_uid(conference, sessions["workshop-1"])]
 
 
 def test_mlp_plugin_names_the_activity_type(demo_env):

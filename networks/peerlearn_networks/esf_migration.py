@@ -97,4 +97,4 @@ def peerlearn_ical_event(network, activity, event):
     period = activity_period(activity)
     if period:
         event.add("x-esf-programming-period", period)
-        event.add("categories", [period_label(period)])
+        peerlearn.add_categories(event, period_label(period))

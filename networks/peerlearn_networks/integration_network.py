@@ -59,6 +59,6 @@ def peerlearn_ical_event(network, activity, event):
     if network.slug != SLUG:
         return
     event.add("color", COLOUR)
-    event.add("categories", ["targeted mutual-learning activity"])
+    peerlearn.add_categories(event, "targeted mutual-learning activity")
     if activity.country:
         event.add("x-ein-host-country", activity.country)

@@ -20,6 +20,19 @@ def _span(option: str, start: str, end: str | None, tzname: str):
         raise ValidationError(f"{option}: {error}") from None
 
 
+def _rule(text: str | None) -> str | None:
+    """The --rrule typed, checked as the feeds will write it (None when not given)."""
+    from ..errors import ValidationError
+    from ..recurrence import normalize
+
+    if text is None:
+        return None
+    try:
+        return normalize(text)
+    except ValidationError as error:
+        raise ValidationError(f"--rrule: {error}") from None
+
+
 def _member_id(registry, ref):
     from .. import members
 
@@ -43,7 +56,7 @@ def _detail_options(command):
         click.option("--theme", "themes", multiple=True, help="A theme (repeatable)."),
         click.option("--capacity", type=click.IntRange(min=1), help="Places available; registrations beyond wait."),
         click.option("--country-quota", type=click.IntRange(min=1), help="Delegates allowed per country."),
-        click.option("--rrule", help="Recurrence rule, e.g. FREQ=MONTHLY;BYDAY=1TU."),
+        click.option("--rrule", help="Recurrence rule (RFC 5545), e.g. FREQ=MONTHLY;BYDAY=1TU; '' removes it."),
     ]):
         command = option(command)
     return command
@@ -68,6 +81,8 @@ def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run,
     from .. import networks
     from ..models import Activity
     from ..records import plain
+
+    details["rrule"] = _rule(details.get("rrule"))
 
     def action(registry):
         tzname = tz or networks.get(registry, network).timezone
@@ -163,6 +178,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
     """Change an activity's details (use reschedule to move it)."""
     from .. import activities as lib
 
+    fields["rrule"] = _rule(fields.get("rrule"))
     values = {k: v for k, v in fields.items() if v not in (None, ())}
 
     def action(registry):

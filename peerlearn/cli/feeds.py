@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import note, pass_env
+from .common import note, one_line, pass_env
 
 WINDOW_HELP = "the last 6 months and everything ahead"
 
@@ -54,16 +54,20 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     exporter = plugins.exporters("calendar")["ics"]
     query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
                             end=_window("--to", to))
+
+    def warn(message: str) -> None:
+        note(f"Warning: {one_line(message)}")
+
     with env.registry() as registry:
         try:
             feed = feeds.resolve(registry, query)
         except ValidationError as error:
             raise _with_flag(error) from None
         if output == "-":
-            count = exporter.write(feed, _Utf8(None), registry=registry, url=url)
+            count = exporter.write(feed, _Utf8(None), registry=registry, url=url, warn=warn)
         else:
             with AtomicFile(Path(output)) as out:
-                count = exporter.write(feed, out, registry=registry, url=url)
+                count = exporter.write(feed, out, registry=registry, url=url, warn=warn)
     note(f"Exported {count} event(s): {feed.name}.")
 
 
@@ -114,6 +118,8 @@ def build(env, folder, private_dir, base_url) -> None:
 
     with env.registry() as registry:
         report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
+    for warning in report.warnings:
+        note(f"Warning: {one_line(warning)}")
     click.echo(f"{report.feeds} feed(s) in {folder}" + (f" and {private_dir}" if private_dir else "")
                + f": {len(report.written)} file(s) written, {report.unchanged} unchanged,"
                f" {len(report.removed)} removed.")

@@ -1,7 +1,8 @@
 """An example external network plugin: the Baltic Sea Employment Forum.
 
 Its rule: the forum admits members from the countries around the Baltic Sea,
-and each of its activities has a capacity (rooms on the ferry are few).
+and each of its activities has a capacity (rooms on the ferry are few). Its
+calendar events are filed under "on board" beside peerlearn's own categories.
 """
 
 from peerlearn import hookimpl
@@ -35,3 +36,11 @@ def peerlearn_validate_activity(network, activity):
     if network.slug == SLUG and activity.capacity is None:
         return [Problem("BSEF activities need a --capacity (places on board are few)")]
     return None
+
+
+@hookimpl
+def peerlearn_ical_event(network, activity, event):
+    import peerlearn
+
+    if network.slug == SLUG:
+        peerlearn.add_categories(event, "on board", network.acronym)  # the acronym is there already: kept once
