@@ -80,9 +80,11 @@ def parallel_ids(sessions: list[Session]) -> set[int]:
     """The ids of the sessions (of one activity) that overlap a session in another track: they run in parallel.
 
     Tracks are named (a plenary is in a track of its own); a session without
-    a track runs beside nothing.
+    a track runs beside nothing, and so does a break or a cancelled session.
     """
-    ordered = sorted((session for session in sessions if session.track), key=lambda session: session.start)
+    ordered = sorted((session for session in sessions
+                      if session.track and session.kind != "break" and session.status != "cancelled"),
+                     key=lambda session: session.start)
     found: set[int] = set()
     for index, one in enumerate(ordered):
         for other in ordered[index + 1:]:

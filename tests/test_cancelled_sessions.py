@@ -127,11 +127,11 @@ def test_a_participants_feed_sees_the_programme_move_and_a_cancellation(mlc):
     sequence = events[uid]["sequence"]
     session_feed = feedcheck.events(_export(env, "--activity", activity))
 
-    _ok(env.run("sessions", "move", activity, "workshop-4", "--start", "14:45"))
+    _ok(env.run("sessions", "move", activity, "workshop-4", "--start", "14:45", "--end", "15:30"))
     moved, events, descriptions = member_feed()
     assert moved != first
     assert events[uid]["sequence"] == sequence + 1
-    assert "14:45-15:45 Workshop 4: New skills for migrants with the Europass portal (Room A)" in descriptions[uid]
+    assert "14:45-15:30 Workshop 4: New skills for migrants with the Europass portal (Room A)" in descriptions[uid]
     assert "14:30-15:30 Workshop 4" not in descriptions[uid]
     # in the activity's feed only the moved session's event changed
     now = feedcheck.events(_export(env, "--activity", activity))

@@ -74,11 +74,17 @@ sessions:
   start: '15:00'
   end: '16:00'
   track: plenary
+- id: reception
+  title: Farewell reception, cancelled
+  kind: plenary
+  start: '16:00'
+  end: '16:30'
+  track: plenary
 """
-#: Changes to the conference's programme once published, applied in order. A cancelled session goes here too,
-#: once sessions can be cancelled: ("sessions", "cancel", "{conference}", "workshop-a").
+#: Changes to the conference's programme once published, applied in order: a session moved, another cancelled.
 PROGRAMME_CHANGES = [
     ("sessions", "move", "{conference}", "workshop-b2", "--start", "14:00", "--end", "15:00"),
+    ("sessions", "cancel", "{conference}", "reception"),
 ]
 
 
@@ -134,7 +140,7 @@ def stress(env, tmp_path):
     for key in ("rtl", "all-day", "multi-day", "kolkata", "conference"):
         _ok(env.run("participants", "register", str(added[key]["id"]), "Työmarkkinatori 🇫🇮"))
     _ok(env.run("activities", "cancel", str(added["cancelled"]["id"])))
-    _all_feeds(env, tmp_path / "public")  # published: from now on subscribers must see each change
+    _all_feeds(env, tmp_path)  # published: from now on subscribers must see each change
     for change in PROGRAMME_CHANGES:
         _ok(env.run(*(part.format(conference=conference) for part in change)))
     return env, added
@@ -146,11 +152,12 @@ def _all_feeds(env, folder: Path):
 
     registry = env.open()
     try:
-        report = publish.build(registry, folder, now=NOW)
+        report = publish.build(registry, folder / "public", private_folder=folder / "private", now=NOW)
     finally:
         registry.close()
     assert report.warnings == ()
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*.ics"))}
+    return {path.relative_to(part).as_posix(): path.read_bytes()
+            for part in (folder / "public", folder / "private") for path in sorted(part.rglob("*.ics"))}
 
 
 def _check_every_consumer(feeds: dict[str, bytes], until: dt.date, first: dt.date) -> dict[str, dict]:
@@ -164,7 +171,7 @@ def _check_every_consumer(feeds: dict[str, bytes], until: dt.date, first: dt.dat
 
 def test_every_feed_of_the_stress_registry_is_read_alike_everywhere(stress, tmp_path):
     env, added = stress
-    feeds = _all_feeds(env, tmp_path / "public")
+    feeds = _all_feeds(env, tmp_path)
     scopes = {name.split("/")[0] for name in feeds}
     assert scopes == {"networks", "activities", "members"} and len(feeds) == 4 + len(added) + 2
     found = _check_every_consumer(feeds, UNTIL, dt.date(2026, 1, 1))
@@ -205,7 +212,9 @@ def test_every_feed_of_the_stress_registry_is_read_alike_everywhere(stress, tmp_
     # the conference: its sessions, the moved one with a raised SEQUENCE, in its feed and its speakers'
     conference = found[f"activities/{added['conference']['id']}.ics"]
     sessions = {event["summary"].split(" (")[0]: event for uid, event in conference.items() if uid.startswith("session-")}
-    assert len(sessions) == 6 and f"Workshop B: {EMOJI}" in sessions and RTL in sessions
+    assert len(sessions) == 7 and f"Workshop B: {EMOJI}" in sessions and RTL in sessions
+    cancelled = sessions["Farewell reception, cancelled"]
+    assert cancelled["status"] == "CANCELLED" and cancelled["sequence"] >= 1  # kept, so calendars drop it
     moved = sessions["Workshop B2, moved later"]
     assert moved["sequence"] >= 1 and moved["start"] == dt.datetime(2027, 3, 16, 13, tzinfo=dt.timezone.utc)
     member_feeds = [feed for name, feed in found.items() if name.startswith("members/")]
@@ -220,10 +229,10 @@ def test_every_feed_of_the_stress_registry_is_read_alike_everywhere(stress, tmp_
 def test_every_feed_of_the_demo_is_read_alike_everywhere(demo_env, tmp_path):
     """The demo's feeds, built and exported through the CLI (the demo's dates follow today's)."""
     today = dt.date.today()
-    result = demo_env.run("feeds", "build", str(tmp_path / "public"))
+    result = demo_env.run("feeds", "build", str(tmp_path / "public"), "--private-dir", str(tmp_path / "private"))
     assert result.exit_code == 0 and "Warning" not in result.stderr, result.output
-    feeds = {path.relative_to(tmp_path / "public").as_posix(): path.read_bytes()
-             for path in sorted((tmp_path / "public").rglob("*.ics"))}
+    feeds = {path.relative_to(part).as_posix(): path.read_bytes()
+             for part in (tmp_path / "public", tmp_path / "private") for path in sorted(part.rglob("*.ics"))}
     assert {name.split("/")[0] for name in feeds} == {"networks", "activities", "members"}
     for slug in ("esf_migration", "integration_network", "mutual_learning", "pes"):
         exported = demo_env.run("export", "ics", "--network", slug, "--from", "2000-01-01")

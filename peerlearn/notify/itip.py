@@ -12,7 +12,6 @@ and the ATTENDEE (the recipient) added; each TZID it uses gets a VTIMEZONE.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 
 PRODID = "-//peerlearn//peerlearn notices//EN"
@@ -31,10 +30,10 @@ def _address_line(name: str, display: str, email: str, **params: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _timezone(tzid: str, first_year: int, last_year: int) -> str:
+def _timezone(tzid: str, first_year: int | None) -> str:
     from .. import ical
 
-    return ical.timezone_block(tzid, first_year, last_year)
+    return ical.timezone_block(tzid, first_year)
 
 
 def calendar(method: str, block: str, *, organizer: tuple[str, str], attendee: tuple[str, str],
@@ -60,6 +59,5 @@ def calendar(method: str, block: str, *, organizer: tuple[str, str], attendee: t
     parts = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
     text = "\r\n".join(parts) + "\r\n"
     if tzid:
-        first, last = years or (dt.date.today().year, dt.date.today().year)
-        text += _timezone(tzid, first, last)
+        text += _timezone(tzid, years[0] if years else None)
     return text + "\r\n".join(body) + "\r\nEND:VCALENDAR\r\n"
