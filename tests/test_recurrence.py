@@ -124,16 +124,17 @@ def test_a_stored_bad_rule_leaves_out_one_event_of_an_export_with_a_warning(brok
 def test_a_stored_bad_rule_never_stops_feeds_build(broken, tmp_path):
     env, ids = broken
     uids = _uids(env, ids)
-    result = env.run("feeds", "build", str(tmp_path / "public"))
+    result = env.run("feeds", "build", str(tmp_path / "public"), "--private-dir", str(tmp_path / "private"))
     assert result.exit_code == 0, result.output
     assert [line for line in result.stderr.splitlines() if line.startswith("Warning")] == [WARNING.format(id=ids[1])]
     files = sorted(path.relative_to(tmp_path / "public").as_posix() for path in (tmp_path / "public").rglob("*.ics"))
+    files += sorted(path.relative_to(tmp_path / "private").as_posix() for path in (tmp_path / "private").rglob("*.ics"))
     networks = [f"networks/{slug}.ics" for slug in ("esf_migration", "integration_network", "mutual_learning", "pes")]
     assert [name for name in files if name.startswith("networks/")] == networks
     assert [name for name in files if name.startswith("activities/")] == [f"activities/{i}.ics" for i in ids]
     assert len([name for name in files if name.startswith("members/")]) == 1
     for name in files:
-        feedcheck.events((tmp_path / "public" / name).read_bytes())
+        feedcheck.events((tmp_path / ("private" if name.startswith("members/") else "public") / name).read_bytes())
     assert set(feedcheck.events((tmp_path / "public" / "networks/pes.ics").read_bytes())) == {uids[0], uids[2]}
 
     from peerlearn import publish
