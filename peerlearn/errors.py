@@ -25,6 +25,10 @@ class RegistryError(PeerlearnError):
     """The registry file cannot be opened, read or written."""
 
 
+class OutputError(PeerlearnError):
+    """A file or folder peerlearn was asked to write cannot be written there."""
+
+
 class PluginError(PeerlearnError):
     """A plugin failed to load, raised inside a hook or returned a wrong value.
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import attrs
 
 from . import feed_index, feeds
-from .atomic import AtomicFile, write_atomic
+from .atomic import AtomicFile, prepare_folder, write_atomic
 from .errors import ValidationError
 from .store import Registry
 
@@ -71,12 +71,7 @@ def member_urls(base_url: str, token: str) -> tuple[str, str]:
 def build(registry: Registry, folder: str | Path, *, base_url: str = "", now: dt.datetime | None = None) -> BuildReport:
     """Write every network, activity and member feed and the index into ``folder``."""
     base = check_base_url(base_url) if base_url else ""
-    folder = Path(folder)
-    if not folder.parent.exists():
-        raise ValidationError(f"cannot build feeds in {folder}: folder {folder.parent} does not exist")
-    if folder.exists() and not folder.is_dir():
-        raise ValidationError(f"cannot build feeds in {folder}: it is a file")
-    folder.mkdir(exist_ok=True)
+    folder = prepare_folder(folder)
     old = _read_manifest(folder)
     cache = feeds.BlockCache(registry)
     manifest: dict[str, str] = {}

@@ -50,8 +50,8 @@ class PeerlearnGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe ends quietly: see main()
         except Exception as error:  # noqa: BLE001 - every error becomes one line
             raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False))) from error
 
@@ -252,14 +252,17 @@ def format_option(default: str, formats: str):
 
 
 output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
-                             help="Write to this file instead of standard output (replaced whole, never half-written).")
+                             help="Write to this file instead of standard output (replaced whole, never half-written;"
+                                  " a folder, link, device or pipe is refused).")
 
 
 def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
     """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
 
     An unknown format fails before anything is written. A file is written
-    beside its destination and renamed into place only when complete.
+    beside its destination and renamed into place only when complete; a
+    destination that exists and is not a regular file is refused, and an
+    error while writing names the file and the cause.
     """
     import sys
     from pathlib import Path
@@ -269,12 +272,37 @@ def write_export(kind: str, format_name: str, records: Any, output: str | None, 
     from ..exports import export, exporter_for
 
     exporter_for(kind, format_name)
-    if not output or output == "-":
-        export(kind, format_name, records, sys.stdout, **context)
-        return
-    target = Path(output)
-    if not target.parent.resolve().is_dir():
-        raise ValidationError(f"--output: folder {target.parent} does not exist")
-    with AtomicFile(target, create_folder=False) as out:
-        export(kind, format_name, records, out, **context)
+    try:
+        if not output or output == "-":
+            export(kind, format_name, records, StandardOutput(sys.stdout), **context)
+            return
+        target = Path(output)
+        if not target.parent.resolve().is_dir():
+            raise ValidationError(f"--output: folder {target.parent} does not exist")
+        with AtomicFile(target, create_folder=False) as out:
+            export(kind, format_name, records, out, **context)
+    finally:
+        close = getattr(records, "close", None)
+        if callable(close):  # a generator cut short releases its cursor while the registry is open
+            close()
     note(f"Wrote {output}.")
+
+
+class StandardOutput:
+    """Standard output whose write errors say so in one line; a closed pipe is left to end quietly."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            from ..errors import OutputError
+
+            raise OutputError(f"cannot write standard output: {error.strerror or error}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from peerlearn.atomic import write_atomic
-from peerlearn.errors import ValidationError
+from peerlearn.atomic import prepare_folder, write_atomic
 
 from . import content, links
 
@@ -73,9 +72,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
     from peerlearn import networks as network_lib
 
-    out = Path(directory)
-    if out.exists() and not out.is_dir():
-        raise ValidationError(f"{out} is a file; the site needs a folder")
+    out = prepare_folder(directory, parents=True)
     now = now or dt.datetime.now(dt.timezone.utc)
     link = links.Links(options.base_url, options.feeds)
     if networks:
