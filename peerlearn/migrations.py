@@ -14,6 +14,11 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("peerlearn")
 
 
+def names() -> list[str]:
+    """Every migration this peerlearn knows, in order (a registry holding another was written by a newer one)."""
+    return [migration.name for migration in migrations._migrations]
+
+
 @migrations()
 def m001_core(db: Database) -> None:
     """Networks, members, memberships, activities, participations, outputs."""

@@ -106,3 +106,25 @@ def tree(folder: Path) -> dict[str, bytes]:
 def leftovers(folder: Path) -> list[str]:
     """Temporary files under ``folder`` (``.<name>.<random>.tmp``)."""
     return sorted(str(path.relative_to(folder)) for path in folder.rglob(".*.tmp"))
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path):
+    """Make ``folder`` read-only for the block: a read-only bind mount as root (who ignores modes), else chmod."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o755)
+        return
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True, text=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount a folder read-only here: {bound.stderr.strip()}")
+    try:
+        remounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, text=True)
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount a folder read-only here: {remounted.stderr.strip()}")
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)

@@ -107,24 +107,33 @@ class Env:
             click.echo(f"Warning: {one_line(str(error))}", err=True)
 
     @contextmanager
-    def registry(self, create: bool = False) -> Iterator["Registry"]:
-        """Open the registry for reading (``create`` for commands that write)."""
+    def registry(self, create: bool = False, initialise_empty: bool = False,
+                 upgrade: bool | None = None) -> Iterator["Registry"]:
+        """Open the registry for reading (``create`` for commands that write: they also upgrade its schema).
+
+        What opening did that a person should know (where a copy was kept
+        before an upgrade) goes to stderr, one line each.
+        """
         from ..store import Registry
 
-        registry = Registry.open(self.db_path, actor=self.actor, create=create)
+        registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
+                                 initialise_empty=initialise_empty)
+        for line in registry.notes:
+            note(line)
         try:
             yield registry
         finally:
             registry.close()
 
-    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False) -> T:
+    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False) -> T:
         """Run ``action`` in one transaction; show warnings; tell plugins after commit.
 
         With ``dry_run`` the changes are listed on stdout and rolled back.
+        ``initialise_empty`` lets an empty file become a registry (``init``).
         """
         from .. import plugins
 
-        with self.registry(create=True) as registry:
+        with self.registry(create=True, initialise_empty=initialise_empty) as registry:
             with registry.transaction(dry_run=dry_run) as changes:
                 result = action(registry)
             for warning in registry.warnings:

@@ -72,7 +72,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
     from peerlearn import networks as network_lib
 
-    out = prepare_folder(directory, parents=True)
+    out = Path(directory)
     now = now or dt.datetime.now(dt.timezone.utc)
     link = links.Links(options.base_url, options.feeds)
     if networks:
@@ -99,6 +99,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
     outputs = {name: html.encode("utf-8") for name, html in pages.items()}
     outputs["site.css"] = stylesheet
+    prepare_folder(out, parents=True)
     written = sum(write_atomic(out / name, data) for name, data in sorted(outputs.items()))
     return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
                        files=tuple(sorted(outputs)))
