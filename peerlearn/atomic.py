@@ -97,12 +97,13 @@ def remove_leftovers(folder: Path) -> list[Path]:
         return removed
     for parent, _folders, names in os.walk(folder):
         for name in names:
-            if TEMPORARY.match(name) and _remove_if_abandoned(Path(parent, name)):
+            if TEMPORARY.match(name) and remove_if_abandoned(Path(parent, name)):
                 removed.append(Path(parent, name))
     return removed
 
 
-def _remove_if_abandoned(path: Path) -> bool:
+def remove_if_abandoned(path: Path) -> bool:
+    """Remove the temporary file ``path`` where no process holds its lock; True where it did."""
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -120,10 +121,10 @@ def _remove_if_abandoned(path: Path) -> bool:
         os.close(handle)
 
 
-def _temporary(path: Path) -> tuple[int, str]:
-    """Create and lock a temporary file beside ``path``: (descriptor, name)."""
+def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
+    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name)."""
     while True:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
         if fcntl is None:  # pragma: no cover
             return handle, name
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -149,7 +150,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
         if check_destination(path) and _same_bytes(path, data):
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = _temporary(path)
+        handle, temporary = locked_temporary(path)
     except OSError as error:
         raise write_error(path, error) from None
     try:
@@ -186,7 +187,7 @@ class AtomicFile:
             check_destination(self.path)
             if self.create_folder:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, self.temporary = _temporary(self.path)
+            handle, self.temporary = locked_temporary(self.path)
         except OSError as error:
             raise write_error(self.path, error) from None
         self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")

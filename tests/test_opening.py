@@ -11,8 +11,12 @@ from sqlite_utils.db import Database
 
 import faults
 from peerlearn.errors import RegistryError
-from peerlearn.migrations import migrations, names
+from peerlearn.migrations import migrations
 from peerlearn.store import Registry
+
+
+def names() -> list[str]:
+    return [migration.name for migration in migrations._migrations]
 
 READS = [("info",), ("activities", "list"), ("members", "list"), ("changes",), ("networks", "list"),
          ("export", "ics", "--network", "pes"), ("log", "--network", "pes")]
