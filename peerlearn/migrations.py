@@ -238,3 +238,25 @@ def m005_logs(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS participations_by_activity_status ON participations(activity_id, status, member_id)"
     )
+
+
+@migrations()
+def m009_change_log_no_replace(db: Database) -> None:
+    """Refuse any insert into the change log that reuses an existing change's id.
+
+    SQLite's ``REPLACE`` (and ``INSERT OR REPLACE``) deletes the row in the
+    way without firing delete triggers (unless ``recursive_triggers`` is on),
+    so the triggers of ``m002_change_log`` did not stop it from rewriting a
+    change. This trigger fires before any conflict is resolved, so
+    ``REPLACE``, ``INSERT OR REPLACE``, upserts (``ON CONFLICT DO UPDATE`` or
+    ``DO NOTHING``) and ``INSERT OR IGNORE`` on an existing id all fail with
+    an error instead of rewriting the row or silently doing nothing. A new
+    change costs one primary-key lookup more.
+    """
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS changes_no_replace BEFORE INSERT ON changes
+        WHEN EXISTS (SELECT 1 FROM changes WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only: an existing change cannot be replaced'); END
+        """
+    )
