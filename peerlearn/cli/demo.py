@@ -31,10 +31,12 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     from .. import plugins
     from ..demo import MLC_TITLE, build_demo
     from ..errors import RegistryError
-    from ..staging import replacement
+    from ..staging import remove_leftovers, replacement
     from ..store import default_path
 
     path = Path(env.db_path) if env.db_path else default_path()
+    if path.parent.is_dir():
+        remove_leftovers(path)  # what a killed demo left, even when this one refuses to run
     if path.exists() and not force:
         raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
     with replacement(path, actor=env.actor) as registry:
