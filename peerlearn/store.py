@@ -153,8 +153,8 @@ class Registry:
             try:
                 migrations.apply(self.db, stop_before=pending[index + 1:] or None)
             except sqlite3.OperationalError as error:
-                if "locked" in str(error) or "busy" in str(error) or "readonly" in str(error):
-                    raise _write_error(self.path, error) from None
+                if any(word in str(error) for word in ("locked", "busy", "readonly", "disk", "full")):
+                    raise _write_error(self.path, error) from None  # the file, not the migration, failed
                 raise _migration_error(self.path, name, error, copy) from None
             except Exception as error:  # noqa: BLE001 - a migration's failure is reported whole, with its name
                 raise _migration_error(self.path, name, error, copy) from None

@@ -93,6 +93,13 @@ class Lab:
                            "--json")
         self.conference = str(json.loads(added.stdout)["id"])
         (root / "old").mkdir()
+        self._write_programme(days)
+        added = faults.run(second, "activities", "add", "--network", "mutual_learning", "--kind", "conference",
+                           "--title", "Conference with a long programme", "--start", "2031-05-05",
+                           "--end", "2031-05-09", "--json")
+        self._run(second, "agenda", "import", str(json.loads(added.stdout)["id"]), str(root / "programme.yaml"))
+        # sessions get their calendar version (and its time) when first built: from now on builds are the same
+        self._run(second, "feeds", "build", str(root / "scratch"))
         for name in ("feeds", "site"):
             self._run(first, name, "build", str(root / "old" / name))
         self._run(root / "published.db", "demo", "--publish", str(root / "old" / "publish"))
@@ -100,11 +107,14 @@ class Lab:
             writer = csv.writer(out)
             writer.writerow(["name", "country", "category"])
             writer.writerows([f"Imported member {i}", "DE", "ministry"] for i in range(members))
+
+    def _write_programme(self, days: int) -> None:
+        """The demo conference's programme, once on each of ``days`` days."""
         seed = yaml.safe_load((Path(__file__).parents[1] / "peerlearn/data/mlc-programme.yaml").read_text("utf-8"))
         sessions = [{**session, "id": f"{session['id']}-{day}", "day": day}
                     for day in range(1, days + 1) for session in seed["sessions"]]
-        (root / "programme.yaml").write_text(yaml.safe_dump({"tracks": seed["tracks"], "sessions": sessions},
-                                                            allow_unicode=True), encoding="utf-8")
+        (self.root / "programme.yaml").write_text(yaml.safe_dump({"tracks": seed["tracks"], "sessions": sessions},
+                                                                 allow_unicode=True), encoding="utf-8")
 
     def _scenarios(self) -> list[Scenario]:
         feeds, site = ("feeds", "build", "feeds"), ("site", "build", "site")
