@@ -18,6 +18,8 @@ EXPORTS = [
     ("changes", "--format", "csv"),
     ("report", "--network", "pes", "--year", "2026", "--format", "html"),
     ("export", "ics", "--network", "pes"),
+    ("members", "export"),
+    ("agenda", "export", "13"),
 ]
 
 

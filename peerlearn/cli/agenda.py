@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import dry_run_option, echo_json, json_option, note, pass_env
+from .common import output_option, output_stream
 
 
 @click.group()
@@ -35,8 +36,7 @@ def import_(env, activity, file, dry_run) -> None:
 
 @agenda.command()
 @click.argument("activity")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: stdout).")
+@output_option
 @click.option("--include-private", is_flag=True, help="Include speakers' emails (keep such a file private).")
 @pass_env
 def export(env, activity, output, include_private) -> None:
@@ -45,7 +45,8 @@ def export(env, activity, output, include_private) -> None:
 
     with env.registry() as registry:
         text = programme.export_programme(registry, activity, include_private=include_private)
-    output.write(text)
+    with output_stream(output) as out:
+        out.write(text)
 
 
 @agenda.command()

@@ -268,32 +268,45 @@ output_option = click.option("--output", "-o", "output", type=click.Path(dir_oka
 def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
     """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
 
-    An unknown format fails before anything is written. A file is written
-    beside its destination and renamed into place only when complete; a
-    destination that exists and is not a regular file is refused, and an
-    error while writing names the file and the cause.
+    An unknown format fails before anything is written; the file is
+    written as :func:`output_stream` writes it.
+    """
+    from ..exports import export, exporter_for
+
+    exporter_for(kind, format_name)
+    try:
+        with output_stream(output) as out:
+            export(kind, format_name, records, out, **context)
+    finally:
+        close = getattr(records, "close", None)
+        if callable(close):  # a generator cut short releases its cursor while the registry is open
+            close()
+
+
+@contextmanager
+def output_stream(output: str | None) -> Iterator[Any]:
+    """Where ``-o`` writes: standard output for None or ``-``, else a file written whole.
+
+    The file is written beside its destination and renamed into place only
+    when complete, so an error or a kill leaves the old one; a destination
+    that exists and is not a regular file (a link, a device, a FIFO, a
+    socket) is refused, and an error while writing names the file and the
+    cause.
     """
     import sys
     from pathlib import Path
 
     from ..atomic import AtomicFile
     from ..errors import ValidationError
-    from ..exports import export, exporter_for
 
-    exporter_for(kind, format_name)
-    try:
-        if not output or output == "-":
-            export(kind, format_name, records, StandardOutput(sys.stdout), **context)
-            return
-        target = Path(output)
-        if not target.parent.resolve().is_dir():
-            raise ValidationError(f"--output: folder {target.parent} does not exist")
-        with AtomicFile(target, create_folder=False) as out:
-            export(kind, format_name, records, out, **context)
-    finally:
-        close = getattr(records, "close", None)
-        if callable(close):  # a generator cut short releases its cursor while the registry is open
-            close()
+    if not output or output == "-":
+        yield StandardOutput(sys.stdout)
+        return
+    target = Path(output)
+    if not target.parent.resolve().is_dir():
+        raise ValidationError(f"--output: folder {target.parent} does not exist")
+    with AtomicFile(target, create_folder=False) as out:
+        yield out
     note(f"Wrote {output}.")
 
 
