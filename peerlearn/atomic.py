@@ -21,6 +21,7 @@ progress and removes them.
 from __future__ import annotations
 
 import filecmp
+import glob
 import os
 import re
 import stat
@@ -99,6 +100,17 @@ def remove_leftovers(folder: Path) -> list[Path]:
         for name in names:
             if TEMPORARY.match(name) and remove_if_abandoned(Path(parent, name)):
                 removed.append(Path(parent, name))
+    return removed
+
+
+def remove_leftovers_of(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` alone (``.<name>.<random>.tmp`` beside it) that nobody writes."""
+    removed = []
+    if fcntl is None:  # pragma: no cover
+        return removed
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if TEMPORARY.match(candidate.name) and remove_if_abandoned(candidate):
+            removed.append(candidate)
     return removed
 
 

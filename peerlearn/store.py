@@ -1,8 +1,12 @@
 """The registry: one SQLite file, opened safely, written one transaction a command.
 
 ``Registry.open`` refuses a file that is not SQLite or fails
-``PRAGMA quick_check`` (it never overwrites one), turns on WAL and a busy
-timeout, and migrates the schema forward. ``Registry.transaction`` begins
+``PRAGMA quick_check`` (it never overwrites one), an empty file (unless
+asked to initialise it) and a schema newer than this peerlearn; it sets a
+busy timeout and, when opened for writing, turns on WAL and migrates an
+older schema forward after keeping a copy of the file. Opened for reading
+it writes nothing, and a registry whose folder cannot hold the WAL's files
+opens read-only. ``Registry.transaction`` begins
 ``IMMEDIATE`` so two processes writing at once wait for each other instead
 of failing or losing an update; every change made inside it is appended to
 the change log in the same transaction, and plugins hear of it only after
@@ -140,10 +144,10 @@ class Registry:
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
         if pending:
-            if applied:
-                copy = _keep_copy(self.db.conn, self.path, applied[-1])
+            copy = _keep_copy(self.db.conn, self.path, applied[-1]) if applied else None
+            if copy:
                 self.notes.append(f"Kept a copy of {self.path} (schema {applied[-1]}) at {copy} before upgrading it.")
-            self._migrate(pending, copy=copy if applied else None)
+            self._migrate(pending, copy)
 
     def _migrate(self, pending: list[str], copy: Path | None) -> None:
         """Apply ``pending`` migrations one at a time, each in its own transaction; a failure names itself."""

@@ -153,3 +153,13 @@ def test_next_build_removes_what_a_killed_build_left_but_not_what_a_running_one_
             assert not any(path.exists() for path in abandoned)
             assert running.exists() and kept.exists()
         running.unlink()
+
+
+def test_next_export_to_a_file_removes_what_a_killed_one_left(demo_env, tmp_path):
+    target = tmp_path / "changes.csv"
+    abandoned = tmp_path / ".changes.csv.k1ll3d_x.tmp"
+    abandoned.write_text("half an export")
+    other = tmp_path / ".other.csv.k1ll3d_x.tmp"
+    other.write_text("another file's")
+    assert demo_env.run("changes", "--format", "csv", "-o", str(target)).exit_code == 0
+    assert not abandoned.exists() and other.exists()

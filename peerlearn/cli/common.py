@@ -288,7 +288,8 @@ def output_stream(output: str | None) -> Iterator[Any]:
     """Where ``-o`` writes: standard output for None or ``-``, else a file written whole.
 
     The file is written beside its destination and renamed into place only
-    when complete, so an error or a kill leaves the old one; a destination
+    when complete, so an error or a kill leaves the old one (and the next
+    export to it removes what the killed one left); a destination
     that exists and is not a regular file (a link, a device, a FIFO, a
     socket) is refused, and an error while writing names the file and the
     cause.
@@ -296,7 +297,7 @@ def output_stream(output: str | None) -> Iterator[Any]:
     import sys
     from pathlib import Path
 
-    from ..atomic import AtomicFile
+    from ..atomic import AtomicFile, remove_leftovers_of
     from ..errors import ValidationError
 
     if not output or output == "-":
@@ -305,6 +306,7 @@ def output_stream(output: str | None) -> Iterator[Any]:
     target = Path(output)
     if not target.parent.resolve().is_dir():
         raise ValidationError(f"--output: folder {target.parent} does not exist")
+    remove_leftovers_of(target)  # what an export to the same file left when it was killed
     with AtomicFile(target, create_folder=False) as out:
         yield out
     note(f"Wrote {output}.")
