@@ -5,12 +5,14 @@
 For each command (``members import``, ``demo``, ``demo --force``, ``agenda
 import``, ``feeds build``, ``site build``, ``demo --publish``) it runs
 ``--kills`` trials, each from the same prepared starting point, sending
-SIGKILL after a random fraction (0.05 to 1.1) of the command's clean run
-time, then checks what ``tests/fault_scenarios.py`` checks: the registry
+SIGKILL at a random moment of the command's clean run, after start-up (from
+when it first opened a file of its own to 5% past its end), then checks what ``tests/fault_scenarios.py`` checks: the registry
 passes ``PRAGMA integrity_check`` with the row counts of before or after;
 every output file is its old or its new complete version; running the
-command again leaves no temporary or staging file. "killed" counts the
-trials where the kill landed before the command ended. ``--limits`` adds a
+command again leaves no temporary or staging file. "kills" counts the
+trials where the kill landed before the command ended, "at work" those
+where, at that moment, the command had the registry, a staging file or an
+output file open (it was past starting up). ``--limits`` adds a
 sweep of file-size limits (writes past them fail with EFBIG, as on a full
 disk). Every failure is printed with what was wrong; the exit status is 1
 when there was any.
@@ -38,28 +40,32 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11, help="seed of the random kill moments")
     parser.add_argument("--only", action="append", help="only this command (repeatable)")
     parser.add_argument("--limits", action="store_true", help="also run a sweep of file-size limits")
+    parser.add_argument("--members", type=int, default=6000, help="rows of the members import (default 6000)")
     options = parser.parse_args()
     chance = random.Random(options.seed)
     failures = 0
     with tempfile.TemporaryDirectory(prefix="peerlearn-faults-") as folder:
         started = time.monotonic()
-        lab = Lab(Path(folder))
-        print(f"prepared in {time.monotonic() - started:.0f} s; clean run times: "
-              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in lab.duration.items()), flush=True)
+        lab = Lab(Path(folder), members=options.members)
+        print(f"prepared in {time.monotonic() - started:.0f} s; clean runs (at work from, ended at): "
+              + ", ".join(f"{name} {lab.opened[name]:.2f}-{seconds:.2f} s" for name, seconds in lab.duration.items()),
+              flush=True)
         rows = []
         for name in options.only or lab.scenarios:
-            killed = failed = 0
+            killed = at_work = failed = 0
             for _ in range(options.kills):
-                trial = lab.kill_trial(name, chance.uniform(0.05, 1.1))
+                trial = lab.kill_trial(name, chance.uniform(0.0, 1.05))
                 killed += trial.killed
+                at_work += trial.at_work
                 if trial.problems:
                     failed += 1
                     print(f"FAILURE {name} (exit {trial.returncode}): {trial.problems}", flush=True)
-            rows.append((name, options.kills, killed, failed))
-            print(f"  {name}: {options.kills} runs, {killed} killed, {failed} failures", flush=True)
+            rows.append((name, options.kills, killed, at_work, failed))
+            print(f"  {name}: {options.kills} runs, {killed} killed ({at_work} at work), {failed} failures",
+                  flush=True)
             failures += failed
         print()
-        print_table(["command", "runs", "kills", "failures"], rows)
+        print_table(["command", "runs", "kills", "at work", "failures"], rows)
         if options.limits:
             rows = []
             for name in options.only or lab.scenarios:

@@ -55,6 +55,8 @@ class Trial:
     killed: bool
     stderr: str
     problems: list[str]
+    #: killed while at work: it had the registry, a staging file or an output open then (not still starting)
+    at_work: bool = False
 
 
 class Lab:
@@ -68,6 +70,8 @@ class Lab:
         self.before: dict[str, dict] = {}
         self.after: dict[str, dict] = {}
         self.duration: dict[str, float] = {}
+        #: seconds from start until the command first had a file of its workspace open (it is at work)
+        self.opened: dict[str, float] = {}
         for scenario in self.scenarios.values():
             self._reference(scenario)
 
@@ -150,9 +154,15 @@ class Lab:
         work = self.workspace(scenario, f"reference-{scenario.name}")
         self.before[scenario.name] = self.state(scenario, work)
         started = time.monotonic()
-        result = faults.run(work / "registry.db", *scenario.args, cwd=work)
+        child = self.start(scenario, work)
+        while child.poll() is None and scenario.name not in self.opened:
+            if has_open(child.pid, work):
+                self.opened[scenario.name] = time.monotonic() - started
+            time.sleep(0.01)
+        _, stderr = child.communicate(timeout=300)
         self.duration[scenario.name] = time.monotonic() - started
-        assert result.returncode == 0, (scenario.name, result.stderr)
+        self.opened.setdefault(scenario.name, 0.0)
+        assert child.returncode == 0, (scenario.name, stderr)
         self.after[scenario.name] = after = self.state(scenario, work)
         assert after["registry"] != self.before[scenario.name]["registry"] or scenario.outputs, scenario.name
         shutil.rmtree(work)
@@ -165,17 +175,24 @@ class Lab:
                                 text=True, preexec_fn=faults.file_size_limit(limit) if limit else None)
 
     def kill_trial(self, name: str, fraction: float) -> Trial:
-        """Run scenario ``name`` and SIGKILL it after ``fraction`` of its clean run's duration."""
+        """Run scenario ``name`` and SIGKILL it ``fraction`` of the way through its clean run's work.
+
+        0 is when the clean run first opened a file of its workspace (before
+        that it is only starting up), 1 is when it ended.
+        """
         scenario = self.scenarios[name]
         work = self.workspace(scenario, "kill")
         child = self.start(scenario, work)
-        time.sleep(self.duration[name] * fraction)
+        opened = self.opened[name]
+        time.sleep(opened + (self.duration[name] - opened) * fraction)
         killed = child.poll() is None
+        at_work = killed and has_open(child.pid, work)
         if killed:
             child.send_signal(signal.SIGKILL)
         _, stderr = child.communicate(timeout=120)
         killed = killed and child.returncode == -signal.SIGKILL
-        return Trial(child.returncode, killed, stderr, self.verify(scenario, work, recover=True))
+        return Trial(child.returncode, killed, stderr, self.verify(scenario, work, recover=True),
+                     at_work=at_work and killed)
 
     def disk_full_trial(self, name: str, limit: int) -> Trial:
         """Run scenario ``name`` with every file limited to ``limit`` bytes (writes past it fail with EFBIG)."""
@@ -259,6 +276,16 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def leftovers(folder: Path) -> list[str]:
     """Temporary files (``.<name>.<random>.tmp``) and registry staging files anywhere under ``folder``."""
     return sorted(path for path in faults.tree(folder) if LEFTOVER.search(path))
+
+
+def has_open(pid: int, work: Path) -> bool:
+    """Whether process ``pid`` has a file under ``work`` open (the registry, a staging file, an output)."""
+    folder = Path(f"/proc/{pid}/fd")
+    try:
+        targets = [os.readlink(folder / name) for name in os.listdir(folder)]
+    except OSError:  # not Linux, or the process has ended
+        return False
+    return any(target.startswith(f"{work.resolve()}/") for target in targets)
 
 
 def _comparable(registry: dict | None, several: bool) -> dict | None:
