@@ -66,8 +66,9 @@ class Registry:
         self.pending_changes: list[Change] | None = None
         #: warnings raised by validation, for the caller to show
         self.warnings: list[str] = []
-        #: what opening did that a person should know (a copy kept before an upgrade), one line each
-        self.notes: list[str] = []
+        #: the schema this registry had before opening upgraded it, and where a copy of it was kept
+        self.upgraded_from: str | None = None
+        self.kept_copy: Path | None = None
 
     # -- opening ----------------------------------------------------------
 
@@ -78,7 +79,7 @@ class Registry:
 
         ``create`` makes a new registry where no file is. ``upgrade``
         (default: as ``create``) migrates an older schema forward after
-        keeping a copy of the file (:attr:`notes` says where); without it an
+        keeping a copy of the file (:attr:`kept_copy`); without it an
         older schema is refused, so that reading never writes. An empty file
         is refused unless ``initialise_empty``; a schema newer than this
         peerlearn knows is always refused. Where the file, or the folder that
@@ -144,10 +145,10 @@ class Registry:
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
         if pending:
-            copy = _keep_copy(self.db.conn, self.path, applied[-1]) if applied else None
-            if copy:
-                self.notes.append(f"Kept a copy of {self.path} (schema {applied[-1]}) at {copy} before upgrading it.")
-            self._migrate(pending, copy)
+            if applied:
+                self.upgraded_from = applied[-1]
+                self.kept_copy = _keep_copy(self.db.conn, self.path, applied[-1])
+            self._migrate(pending, self.kept_copy)
 
     def _migrate(self, pending: list[str], copy: Path | None) -> None:
         """Apply ``pending`` migrations one at a time, each in its own transaction; a failure names itself."""

@@ -111,15 +111,16 @@ class Env:
                  upgrade: bool | None = None) -> Iterator["Registry"]:
         """Open the registry for reading (``create`` for commands that write: they also upgrade its schema).
 
-        What opening did that a person should know (where a copy was kept
-        before an upgrade) goes to stderr, one line each.
+        Where opening upgraded the schema, one line on stderr says where the
+        copy of the file was kept.
         """
         from ..store import Registry
 
         registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
-        for line in registry.notes:
-            note(line)
+        if registry.kept_copy:
+            note(f"Kept a copy of {registry.path} (schema {registry.upgraded_from}) at {registry.kept_copy}"
+                 " before upgrading it.")
         try:
             yield registry
         finally:

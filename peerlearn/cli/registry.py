@@ -32,7 +32,7 @@ def migrate(env) -> None:
     beside the registry as NAME.SCHEMA.bak, and its path is printed.
     """
     with env.registry(upgrade=True) as registry:
-        upgraded = bool(registry.notes)
+        upgraded = registry.upgraded_from is not None
         version = registry.schema_version
     state = "upgraded to" if upgraded else "already at"
     click.echo(f"Registry {registry.path} is {state} schema {version}.")
