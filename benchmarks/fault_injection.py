@@ -5,8 +5,10 @@
 For each command (``members import``, ``demo``, ``demo --force``, ``agenda
 import``, ``feeds build``, ``site build``, ``demo --publish``) it runs
 ``--kills`` trials, each from the same prepared starting point, sending
-SIGKILL at a random moment of the command's clean run, after start-up (from
-when it first opened a file of its own to 5% past its end), then checks what ``tests/fault_scenarios.py`` checks: the registry
+SIGKILL at a random moment of the command's work: once it has a file of its
+own open (the registry, a staging or an output file), after a random
+fraction (0 to 1.05) of the time that work took in a clean run. Then it
+checks what ``tests/fault_scenarios.py`` checks: the registry
 passes ``PRAGMA integrity_check`` with the row counts of before or after;
 every output file is its old or its new complete version; running the
 command again leaves no temporary or staging file. "kills" counts the

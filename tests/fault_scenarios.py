@@ -175,16 +175,19 @@ class Lab:
                                 text=True, preexec_fn=faults.file_size_limit(limit) if limit else None)
 
     def kill_trial(self, name: str, fraction: float) -> Trial:
-        """Run scenario ``name`` and SIGKILL it ``fraction`` of the way through its clean run's work.
+        """Run scenario ``name`` and SIGKILL it ``fraction`` of the way through its work.
 
-        0 is when the clean run first opened a file of its workspace (before
-        that it is only starting up), 1 is when it ended.
+        The work starts when the command first has a file of its workspace
+        open (before that it is only starting up) and lasts as long as it did
+        in the clean run; a fraction past 1 may come after the end.
         """
         scenario = self.scenarios[name]
         work = self.workspace(scenario, "kill")
         child = self.start(scenario, work)
-        opened = self.opened[name]
-        time.sleep(opened + (self.duration[name] - opened) * fraction)
+        deadline = time.monotonic() + 10 * self.duration[name]
+        while child.poll() is None and not has_open(child.pid, work) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep((self.duration[name] - self.opened[name]) * fraction)
         killed = child.poll() is None
         at_work = killed and has_open(child.pid, work)
         if killed:
