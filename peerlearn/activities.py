@@ -3,6 +3,15 @@
 Every function that writes runs inside ``Registry.transaction()``. A change
 that a subscribed calendar must see (time, place, title, description,
 status, recurrence) raises the activity's SEQUENCE.
+
+An activity's status follows one lifecycle, :data:`TRANSITIONS`, whatever
+changes it (:func:`edit`, :func:`cancel`, :func:`complete`,
+:func:`reinstate`): a draft becomes tentative or confirmed (and then stays
+in calendar feeds: it never goes back to draft), a tentative or confirmed
+activity that has started can be completed, and anything not yet completed
+can be cancelled. A completed activity is final. A cancelled one comes back
+only through :func:`reinstate`, which raises SEQUENCE so that subscribed
+calendars show it again.
 """
 
 from __future__ import annotations
@@ -27,6 +36,46 @@ CALENDAR_FIELDS = frozenset(
      "status", "rrule"}
 )
 UID_DOMAIN = "peerlearn"
+
+#: The statuses an activity may move to from each status (see the module's docstring).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"tentative", "confirmed", "cancelled"}),
+    "tentative": frozenset({"confirmed", "completed", "cancelled"}),
+    "confirmed": frozenset({"tentative", "completed", "cancelled"}),
+    "cancelled": frozenset(),
+    "completed": frozenset(),
+}
+#: What :func:`reinstate` may bring a cancelled activity back as.
+REINSTATED_STATUSES = ("confirmed", "tentative")
+
+
+def check_transition(activity: Activity, status: str, *, action: str = "update",
+                     now: dt.datetime | None = None) -> None:
+    """Refuse moving ``activity`` to ``status`` where its lifecycle does not allow it (``action="reinstate"``
+    is the one way out of ``cancelled``)."""
+    current, number = activity.status, f"activity #{activity.id}"
+    if action == "reinstate":
+        if current != "cancelled":
+            raise ValidationError(f"{number} is {current}, not cancelled; there is nothing to reinstate")
+        if status not in REINSTATED_STATUSES:
+            raise ValidationError(f"{number} can be reinstated as {' or '.join(REINSTATED_STATUSES)}, not {status}")
+        return
+    if status in TRANSITIONS[current]:
+        if status == "completed" and activity.start > (now or dt.datetime.now(dt.timezone.utc)):
+            raise ValidationError(f"{number} has not started yet; it cannot be completed")
+        return
+    if current == "cancelled":
+        reason = "it cannot be completed" if status == "completed" else "reinstate it to bring it back"
+        raise ValidationError(f"{number} was cancelled; {reason}")
+    if current == "completed":
+        verb = "be cancelled" if status == "cancelled" else f"become {status}"
+        raise ValidationError(f"{number} has taken place; it cannot {verb}")
+    if status == "draft":
+        raise ValidationError(f"{number} is {current} and published in calendar feeds; it cannot go back to draft"
+                              " (cancel it if it will not happen)")
+    if current == "draft" and status == "completed":
+        raise ValidationError(f"{number} is a draft; confirm it before completing it")
+    raise ValidationError(f"{number} cannot go from {current} to {status}")
 
 
 def get(registry: Registry, activity_id: int | str) -> Activity:
@@ -122,8 +171,14 @@ def add(registry: Registry, activity: Activity) -> Activity:
     return activity
 
 
-def edit(registry: Registry, activity_id: int | str, *, action: str = "update", **changes: Any) -> Activity:
-    """Change fields of an activity; raises SEQUENCE where a calendar must see it."""
+def edit(registry: Registry, activity_id: int | str, *, action: str = "update", now: dt.datetime | None = None,
+         **changes: Any) -> Activity:
+    """Change fields of an activity; raises SEQUENCE where a calendar must see it.
+
+    A new status must follow :data:`TRANSITIONS`. A capacity lowered below
+    the places already taken is kept, with a warning naming who is over it
+    (the last to register); they keep their places.
+    """
     current = get(registry, activity_id)
     if "network" in changes and changes["network"] != current.network:
         raise ValidationError("an activity cannot move to another network; add it there instead")
@@ -136,6 +191,10 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
     changed = {field for field in changes if getattr(current, field) != getattr(updated, field)}
     if not changed:
         return current
+    if "status" in changed:
+        check_transition(current, updated.status, action=action, now=now)
+    if "capacity" in changed and updated.capacity is not None:
+        _warn_over_capacity(registry, updated)
     if changed & CALENDAR_FIELDS:
         updated = attrs.evolve(updated, sequence=current.sequence + 1)
     from . import agenda
@@ -168,25 +227,39 @@ def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, e
     return edit(registry, current.id, action="reschedule", **changes)
 
 
+def _warn_over_capacity(registry: Registry, activity: Activity) -> None:
+    """Warn, naming them, of the members holding a place beyond a lowered capacity (the last to register)."""
+    holders = registry.query(
+        "SELECT m.name FROM participations p JOIN members m ON m.id = p.member_id WHERE p.activity_id = ?"
+        " AND p.status IN ('registered', 'attended') ORDER BY p.updated_at, p.member_id", [activity.id])
+    over = [row["name"] for row in holders[activity.capacity:]]
+    if over:
+        registry.warnings.append(
+            f"activity #{activity.id} now has {len(holders)} places taken for a capacity of {activity.capacity};"
+            f" over it: {', '.join(over)} (they keep their places until they decline)")
+
+
 def cancel(registry: Registry, activity_id: int | str) -> Activity:
-    """Cancel an activity; its programme is kept for the record."""
+    """Cancel an activity; its programme is kept for the record and feeds show it cancelled."""
     current = get(registry, activity_id)
     if current.status == "cancelled":
         raise ValidationError(f"activity #{current.id} is already cancelled")
-    if current.status == "completed":
-        raise ValidationError(f"activity #{current.id} has taken place; it cannot be cancelled")
     return edit(registry, current.id, action="cancel", status="cancelled")
 
 
 def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | None = None) -> Activity:
+    """Mark an activity that has started as completed (final)."""
     current = get(registry, activity_id)
-    if current.status == "cancelled":
-        raise ValidationError(f"activity #{current.id} was cancelled; it cannot be completed")
     if current.status == "completed":
         raise ValidationError(f"activity #{current.id} is already completed")
-    if current.start > (now or dt.datetime.now(dt.timezone.utc)):
-        raise ValidationError(f"activity #{current.id} has not started yet; it cannot be completed")
-    return edit(registry, current.id, action="complete", status="completed")
+    return edit(registry, current.id, action="complete", status="completed", now=now)
+
+
+def reinstate(registry: Registry, activity_id: int | str, status: str = "confirmed") -> Activity:
+    """Bring a cancelled activity back as confirmed (or tentative): SEQUENCE rises, feeds show it again."""
+    current = get(registry, activity_id)
+    check_transition(current, status, action="reinstate")
+    return edit(registry, current.id, action="reinstate", status=status)
 
 
 def delete(registry: Registry, activity_id: int | str) -> Activity:

@@ -1,33 +1,179 @@
-"""Writing files so that a reader never sees one half-written.
+"""Writing files so that a reader never sees one half-written, and only where they belong.
 
 Everything peerlearn publishes (feeds, exports, the website) is written to a
 temporary file beside its destination and renamed over it only when
 complete; a file that already holds the same bytes is left alone, so web
 servers' ETag and Last-Modified stay stable.
+
+A destination that exists and is not a regular file (a folder, a symbolic
+link, a FIFO, a device, a socket) is refused, never replaced or written
+through; a build folder must be a real folder, not a link to one. An
+``OSError`` while writing becomes :class:`~peerlearn.errors.OutputError`
+naming the path and the cause, and the old file stays as it was.
+
+A temporary file is named ``.<name>.<random>.tmp`` and is locked
+(``flock``) by the process writing it for as long as it exists. A process
+killed mid-write loses its lock, so :func:`prepare_folder`, which every
+build calls first, can tell such leftovers from another build's work in
+progress and removes them.
 """
 
 from __future__ import annotations
 
 import filecmp
+import glob
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
+
+from .errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: leftovers are then never removed
+    fcntl = None
+
+#: ``.<name>.<8 random characters>.tmp``, as :func:`tempfile.mkstemp` names them here.
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def describe(mode: int) -> str:
+    """What a file of ``mode`` is, for a message: "a folder", "a symbolic link", …"""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def write_error(path: Path | str, error: OSError) -> OutputError:
+    """``cannot write PATH: CAUSE`` for an OSError met while writing ``path``."""
+    return OutputError(f"cannot write {path}: {error.strerror or error}")
+
+
+def check_destination(path: Path) -> bool:
+    """True where ``path`` is a regular file, False where nothing is there; refuse anything else."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise write_error(path, error) from None
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"cannot write {path}: it is {describe(mode)}, not a regular file; refusing to replace it")
+    return True
+
+
+def prepare_folder(path: Path | str, *, parents: bool = False) -> Path:
+    """Make ``path`` ready to build into: a real folder, created if missing, cleared of leftovers.
+
+    Refuses a path that exists and is not a folder (a file, a symbolic
+    link, a device…), and, unless ``parents``, one whose parent folder is
+    missing. Temporary files left by a killed build anywhere under it are
+    removed.
+    """
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        if not parents and not path.parent.is_dir():
+            raise OutputError(f"cannot build in {path}: folder {path.parent} does not exist") from None
+        try:
+            path.mkdir(parents=parents)
+        except OSError as error:
+            raise write_error(path, error) from None
+        return path
+    except OSError as error:
+        raise write_error(path, error) from None
+    if not stat.S_ISDIR(mode):
+        raise OutputError(f"cannot build in {path}: it is {describe(mode)}, not a folder")
+    remove_leftovers(path)
+    return path
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporary files under ``folder`` that no living process is writing; return them."""
+    removed = []
+    if fcntl is None:  # pragma: no cover
+        return removed
+    for parent, _folders, names in os.walk(folder):
+        for name in names:
+            if TEMPORARY.match(name) and remove_if_abandoned(Path(parent, name)):
+                removed.append(Path(parent, name))
+    return removed
+
+
+def remove_leftovers_of(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` alone (``.<name>.<random>.tmp`` beside it) that nobody writes."""
+    removed = []
+    if fcntl is None:  # pragma: no cover
+        return removed
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if TEMPORARY.match(candidate.name) and remove_if_abandoned(candidate):
+            removed.append(candidate)
+    return removed
+
+
+def remove_if_abandoned(path: Path) -> bool:
+    """Remove the temporary file ``path`` where no process holds its lock; True where it did."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a living process is writing it
+        path.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(handle)
+
+
+def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
+    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name)."""
+    while True:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+        if fcntl is None:  # pragma: no cover
+            return handle, name
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if os.stat(name).st_ino == os.fstat(handle).st_ino:
+                return handle, name
+        except FileNotFoundError:
+            pass
+        os.close(handle)  # another build took it for a leftover between its creation and the lock: again
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except FileNotFoundError:
+        return False
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
     try:
-        if path.read_bytes() == data:
+        if check_destination(path) and _same_bytes(path, data):
             return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = locked_temporary(path)
+    except OSError as error:
+        raise write_error(path, error) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+            out.flush()
+            os.fchmod(out.fileno(), 0o644)
+            os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise write_error(path, error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -39,7 +185,8 @@ class AtomicFile:
 
     Where ``path`` already holds the same bytes the temporary file is dropped
     and ``changed`` stays False, so the published file keeps its mtime. On an
-    exception the temporary file is removed and ``path`` is untouched.
+    exception the temporary file is removed and ``path`` is untouched; an
+    ``OSError`` while writing becomes an ``OutputError`` naming ``path``.
     """
 
     def __init__(self, path: Path, *, create_folder: bool = True) -> None:
@@ -47,22 +194,63 @@ class AtomicFile:
         self.changed = False
         self.create_folder = create_folder
 
-    def __enter__(self):
-        if self.create_folder:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+    def __enter__(self) -> "_CheckedWriter":
+        try:
+            check_destination(self.path)
+            if self.create_folder:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, self.temporary = locked_temporary(self.path)
+        except OSError as error:
+            raise write_error(self.path, error) from None
         self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        return self.file
+        return _CheckedWriter(self.file, self.path)
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         temporary = Path(self.temporary)
         try:
-            self.file.close()
             if exc_type is None:
-                if self.path.exists() and filecmp.cmp(temporary, self.path, shallow=False):
+                self.file.flush()
+                if os.path.isfile(self.path) and filecmp.cmp(temporary, self.path, shallow=False):
                     return
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, self.path)
+                os.fchmod(self.file.fileno(), 0o644)
+                os.replace(temporary, self.path)  # while still holding the lock
                 self.changed = True
+        except OSError as error:
+            raise write_error(self.path, error) from None
         finally:
             temporary.unlink(missing_ok=True)
+            _close_quietly(self.file)
+
+
+def _close_quietly(file) -> None:
+    """Close ``file``; what it still buffers is dropped where the disk refuses it (the write has failed)."""
+    try:
+        file.close()
+    except OSError:
+        try:
+            file.close()  # the first attempt failed while flushing; this one releases the descriptor
+        except OSError:
+            pass
+
+
+class _CheckedWriter:
+    """A text file whose write errors name the destination (``cannot write PATH: CAUSE``)."""
+
+    def __init__(self, file, path: Path) -> None:
+        self._file = file
+        self._path = path
+
+    def write(self, text: str) -> int:
+        try:
+            return self._file.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise write_error(self._path, error) from None
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)

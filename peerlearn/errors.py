@@ -29,6 +29,10 @@ class MailError(PeerlearnError):
     """Mail cannot be handed over: SMTP settings missing or refused, the server unreachable or refusing us."""
 
 
+class OutputError(PeerlearnError):
+    """A file or folder peerlearn was asked to write cannot be written there."""
+
+
 class PluginError(PeerlearnError):
     """A plugin failed to load, raised inside a hook or returned a wrong value.
 

@@ -14,6 +14,11 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("peerlearn")
 
 
+def names() -> list[str]:
+    """Every migration this peerlearn knows, in order (a registry holding another was written by a newer one)."""
+    return [migration.name for migration in migrations._migrations]
+
+
 @migrations()
 def m001_core(db: Database) -> None:
     """Networks, members, memberships, activities, participations, outputs."""
@@ -282,6 +287,28 @@ def m008_session_status(db: Database) -> None:
     """Sessions get a status: ``scheduled``, or ``cancelled`` (kept in feeds and pages, struck through)."""
     if "status" not in {row[1] for row in db.execute("PRAGMA table_info(sessions)")}:
         db.execute("ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'scheduled'")
+
+
+@migrations()
+def m009_change_log_no_replace(db: Database) -> None:
+    """Refuse any insert into the change log that reuses an existing change's id.
+
+    SQLite's ``REPLACE`` (and ``INSERT OR REPLACE``) deletes the row in the
+    way without firing delete triggers (unless ``recursive_triggers`` is on),
+    so the triggers of ``m002_change_log`` did not stop it from rewriting a
+    change. This trigger fires before any conflict is resolved, so
+    ``REPLACE``, ``INSERT OR REPLACE``, upserts (``ON CONFLICT DO UPDATE`` or
+    ``DO NOTHING``) and ``INSERT OR IGNORE`` on an existing id all fail with
+    an error instead of rewriting the row or silently doing nothing. A new
+    change costs one primary-key lookup more.
+    """
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS changes_no_replace BEFORE INSERT ON changes
+        WHEN EXISTS (SELECT 1 FROM changes WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only: an existing change cannot be replaced'); END
+        """
+    )
 
 
 @migrations()

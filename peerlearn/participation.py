@@ -34,7 +34,7 @@ def list_participants(registry: Registry, activity_id: int | str) -> list[dict]:
 
 
 def set_status(registry: Registry, activity_id: int | str, member_ref: str | int, status: str) -> Participation:
-    """Invite, register, mark attended or declined; a full activity waitlists."""
+    """Invite, register, mark attended or declined; a full activity waitlists; attendance is final."""
     activity = activities.get(registry, activity_id)
     member = members.get(registry, member_ref)
     if activity.status == "cancelled" and status != "declined":
@@ -44,6 +44,9 @@ def set_status(registry: Registry, activity_id: int | str, member_ref: str | int
     existing = registry.one(
         "SELECT * FROM participations WHERE activity_id = ? AND member_id = ?", [activity.id, member.id]
     )
+    if existing and existing["status"] == "attended" and status != "attended":
+        raise ValidationError(f"{member.name!r} attended activity #{activity.id}; attendance is final and cannot"
+                              f" become {status}")
     if status == "registered" and (existing or {}).get("status") not in ("registered", "attended"):
         status = _place_or_wait(registry, activity, member)
     try:

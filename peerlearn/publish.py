@@ -37,7 +37,7 @@ from pathlib import Path
 import attrs
 
 from . import feed_index, feeds
-from .atomic import AtomicFile, write_atomic
+from .atomic import AtomicFile, prepare_folder, write_atomic
 from .errors import ValidationError
 from .store import Registry
 
@@ -113,14 +113,6 @@ class _Folder:
         write_atomic(self.root / MANIFEST, json.dumps(self.new, indent=0, sort_keys=True).encode())
 
 
-def _folder(folder: Path) -> Path:
-    if not folder.parent.exists():
-        raise ValidationError(f"cannot build feeds in {folder}: folder {folder.parent} does not exist")
-    if folder.exists() and not folder.is_dir():
-        raise ValidationError(f"cannot build feeds in {folder}: it is a file")
-    return folder
-
-
 def check_apart(public: Path, private: Path) -> None:
     """Refuse folders that overlap: member feeds inside the public folder would be published with it.
 
@@ -145,11 +137,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     base = check_base_url(base_url) if base_url else ""
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
-    public = _Folder(_folder(Path(folder)), hashed=False)
-    private = _Folder(_folder(Path(private_folder)), hashed=True) if private_folder is not None else None
-    public.root.mkdir(exist_ok=True)
-    if private:
-        private.root.mkdir(exist_ok=True)
+    public = _Folder(prepare_folder(folder), hashed=False)
+    private = _Folder(prepare_folder(private_folder), hashed=True) if private_folder is not None else None
     cache = feeds.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     written, index, unchanged, left_out = [], [], 0, 0
 

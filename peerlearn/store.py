@@ -1,8 +1,12 @@
 """The registry: one SQLite file, opened safely, written one transaction a command.
 
 ``Registry.open`` refuses a file that is not SQLite or fails
-``PRAGMA quick_check`` (it never overwrites one), turns on WAL and a busy
-timeout, and migrates the schema forward. ``Registry.transaction`` begins
+``PRAGMA quick_check`` (it never overwrites one), an empty file (unless
+asked to initialise it) and a schema newer than this peerlearn; it sets a
+busy timeout and, when opened for writing, turns on WAL and migrates an
+older schema forward after keeping a copy of the file. Opened for reading
+it writes nothing, and a registry whose folder cannot hold the WAL's files
+opens read-only. ``Registry.transaction`` begins
 ``IMMEDIATE`` so two processes writing at once wait for each other instead
 of failing or losing an update; every change made inside it is appended to
 the change log in the same transaction, and plugins hear of it only after
@@ -59,35 +63,49 @@ class Registry:
         self.path = path
         self.actor = actor
         self.readonly = readonly
+        #: why the registry can only be read (None where it can be written)
+        self.readonly_reason: str | None = f"{path} is read-only" if readonly else None
         self.pending_changes: PendingChanges | None = None
         #: warnings raised by validation, for the caller to show
         self.warnings: list[str] = []
+        #: the schema this registry had before opening upgraded it, and where a copy of it was kept
+        self.upgraded_from: str | None = None
+        self.kept_copy: Path | None = None
         #: what plugins report of the last transaction before it committed (e.g. notices queued)
         self.notes: list[str] = []
 
     # -- opening ----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, actor: str | None = None, create: bool = True) -> "Registry":
-        """Open (and where ``create``, create) the registry at ``path``."""
+    def open(cls, path: str | Path | None = None, *, actor: str | None = None, create: bool = True,
+             upgrade: bool | None = None, initialise_empty: bool = False) -> "Registry":
+        """Open the registry at ``path`` (default: :func:`default_path`).
+
+        ``create`` makes a new registry where no file is. ``upgrade``
+        (default: as ``create``) migrates an older schema forward after
+        keeping a copy of the file (:attr:`kept_copy`); without it an
+        older schema is refused, so that reading never writes. An empty file
+        is refused unless ``initialise_empty``; a schema newer than this
+        peerlearn knows is always refused. Where the file, or the folder that
+        must hold its ``-wal`` and ``-shm`` files, cannot be written, the
+        registry opens read-only and every transaction says why it fails.
+        """
         path = Path(path) if path is not None else default_path()
         exists = path.exists()
         if exists:
             _check_header(path)
+            if path.stat().st_size == 0 and not initialise_empty:
+                raise RegistryError(f"{path} is an empty file, not a registry; refusing to use it"
+                                    " ('peerlearn init' makes it one)")
         elif not create:
             raise RegistryError(f"no registry at {path} (create one with 'peerlearn init' or 'peerlearn demo')")
         elif not path.parent.exists():
             raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} does not exist")
-        # A file without write permission is read-only even for root, who could write it anyway.
-        readonly = exists and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222)
+        elif not _writable_folder(path):
+            raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} is read-only")
+        readonly_reason = _readonly_reason(path) if exists else None
         try:
-            if readonly:
-                # Without a pending WAL the file is complete: open it immutable, so that
-                # reading leaves no -wal or -shm file behind.
-                flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
-            else:
-                conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = _connect(path, readonly=readonly_reason is not None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -96,33 +114,59 @@ class Registry:
         if check != "ok":
             conn.close()
             raise RegistryError(f"{path} is damaged (PRAGMA quick_check: {check}); refusing to open it")
-        db = Database(conn, execute_plugins=False)
-        registry = cls(db, path, actor or default_actor(), readonly)
+        registry = cls(Database(conn, execute_plugins=False), path, actor or default_actor(),
+                       readonly_reason is not None)
+        registry.readonly_reason = readonly_reason
         try:
-            registry._prepare(fresh=not exists)
+            registry._prepare(fresh=not exists, upgrade=create if upgrade is None else upgrade)
         except BaseException:
             conn.close()
             raise
         return registry
 
-    def _prepare(self, fresh: bool) -> None:
-        from .migrations import migrations
+    def _prepare(self, fresh: bool, upgrade: bool) -> None:
+        """Check the schema; where ``upgrade``, turn on WAL and migrate forward (keeping a copy first)."""
+        from .migrations import migrations, names
 
-        applied = {m.name for m in migrations.applied(self.db)}
+        applied = [migration.name for migration in migrations.applied(self.db)]
         if not fresh and not applied and self.db.table_names():
             raise RegistryError(f"{self.path} is an SQLite database but not a peerlearn registry; refusing to change it")
-        pending = migrations.pending(self.db)
-        if self.readonly:
-            if pending:
-                raise RegistryError(f"{self.path} is read-only and needs its schema upgraded; open it writable once")
+        unknown = [name for name in applied if name not in names()]
+        if unknown:
+            raise RegistryError(f"{self.path} was written by a newer peerlearn; upgrade peerlearn to open it"
+                                f" (its schema has {', '.join(unknown)})")
+        pending = [migration.name for migration in migrations.pending(self.db)]
+        if pending and applied and self.readonly:
+            raise RegistryError(f"{self.readonly_reason} and needs its schema upgraded; open it writable once")
+        if pending and applied and not upgrade:
+            raise RegistryError(f"{self.path} has an older schema ({applied[-1]}); upgrade it with 'peerlearn migrate'"
+                                " (a copy is kept first) before reading it")
+        if self.readonly or (applied and not upgrade):
             return
         try:
             if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self.db.conn.execute("PRAGMA journal_mode = WAL")
-            if pending:
-                migrations.apply(self.db)
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
+        if pending:
+            if applied:
+                self.upgraded_from = applied[-1]
+                self.kept_copy = _keep_copy(self.db.conn, self.path, applied[-1])
+            self._migrate(pending, self.kept_copy)
+
+    def _migrate(self, pending: list[str], copy: Path | None) -> None:
+        """Apply ``pending`` migrations one at a time, each in its own transaction; a failure names itself."""
+        from .migrations import migrations
+
+        for index, name in enumerate(pending):
+            try:
+                migrations.apply(self.db, stop_before=pending[index + 1:] or None)
+            except sqlite3.OperationalError as error:
+                if any(word in str(error) for word in ("locked", "busy", "readonly", "disk", "full")):
+                    raise _write_error(self.path, error) from None  # the file, not the migration, failed
+                raise _migration_error(self.path, name, error, copy) from None
+            except Exception as error:  # noqa: BLE001 - a migration's failure is reported whole, with its name
+                raise _migration_error(self.path, name, error, copy) from None
 
     def close(self) -> None:
         self.db.close()
@@ -153,7 +197,7 @@ class Registry:
         if self.pending_changes is not None:
             raise RuntimeError("transactions do not nest")
         if self.readonly:
-            raise RegistryError(f"{self.path} is read-only; nothing was changed")
+            raise RegistryError(f"{self.readonly_reason}; nothing was changed")
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -335,6 +379,67 @@ def _not_usable(path: Path, error: sqlite3.DatabaseError) -> RegistryError:
     if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
         return RegistryError(f"{path} is not an SQLite database; refusing to open it")
     return RegistryError(f"{path} is not a usable SQLite database: {error}")
+
+
+def _writable_folder(path: Path) -> bool:
+    return os.access(path.absolute().parent, os.W_OK)
+
+
+def _readonly_reason(path: Path) -> str | None:
+    """Why the registry at ``path`` can only be read, or None where it can be written."""
+    if not _writable_folder(path):
+        return (f"cannot write {path}: its folder {path.absolute().parent} is read-only"
+                f" (SQLite needs {path.name}-wal and {path.name}-shm beside it)")
+    # A file without write permission is read-only even for root, who could write it anyway.
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+        return f"{path} is read-only"
+    return None
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if not readonly:
+        return sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # Without a pending WAL the file is complete: open it immutable, so that
+    # reading leaves no -wal or -shm file behind (and needs none).
+    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+    return sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
+
+
+def _keep_copy(conn: sqlite3.Connection, path: Path, schema: str) -> Path:
+    """Copy the registry (through SQLite's backup API) to ``<name>.<schema>.bak`` beside it, or a free variant."""
+    copy = path.with_name(f"{path.name}.{schema}.bak")
+    number = 1
+    while copy.exists():
+        number += 1
+        copy = path.with_name(f"{path.name}.{schema}-{number}.bak")
+    partial = path.with_name(f".{copy.name}.partial")
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+        _fsync(partial)
+        os.replace(partial, copy)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise RegistryError(f"cannot keep a copy of {path} before upgrading its schema ({error});"
+                            " nothing was changed") from None
+    return copy
+
+
+def _fsync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _migration_error(path: Path, name: str, error: Exception, copy: Path | None) -> RegistryError:
+    kept = f"; the copy kept before upgrading is {copy}" if copy else ""
+    return RegistryError(f"cannot upgrade {path}: migration {name} failed ({type(error).__name__}: {error});"
+                         f" that migration was rolled back{kept}")
 
 
 def _write_error(path: Path, error: sqlite3.OperationalError) -> RegistryError:

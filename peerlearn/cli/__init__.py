@@ -53,5 +53,21 @@ _add_builtin_commands()
 
 
 def main() -> None:
-    """The console script's entry point."""
-    cli(prog_name="peerlearn")
+    """The console script's entry point.
+
+    Output cut short by a closed pipe (``peerlearn changes | head -1``) ends
+    quietly with exit status 1, as in sqlite-utils: click handles a closed
+    pipe met while a command runs, and what is still buffered when it ends
+    is flushed here, so Python never reports it at exit.
+    """
+    import os
+    import sys
+
+    try:
+        try:
+            cli(prog_name="peerlearn")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

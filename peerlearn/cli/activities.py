@@ -170,12 +170,18 @@ def show(env, activity, as_json) -> None:
 @click.option("--title", help="New title.")
 @click.option("--kind", help="New kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed"]),
-              help="New status (use cancel or complete for those).")
+              help="New status: a draft becomes tentative or confirmed, and never goes back to draft"
+                   " (use cancel, complete and reinstate for the rest).")
 @_detail_options
 @dry_run_option
 @pass_env
 def edit(env, activity, host, peers, dry_run, **fields) -> None:
-    """Change an activity's details (use reschedule to move it)."""
+    """Change an activity's details (use reschedule to move it).
+
+    A capacity lowered below the places already taken is kept with a
+    warning naming who is over it; they keep their places until they
+    decline.
+    """
     from .. import activities as lib
 
     fields["rrule"] = _rule(fields.get("rrule"))
@@ -240,11 +246,27 @@ def _status_command(name: str, verb: str, doc: str):
 
 
 activities.add_command(_status_command(
-    "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled."))
+    "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled (reinstate brings it"
+    " back)."))
 activities.add_command(_status_command(
-    "complete", "Completed", "Mark an activity that has taken place as completed."))
+    "complete", "Completed", "Mark an activity that has taken place as completed (final)."))
 activities.add_command(_status_command(
     "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
+
+
+@activities.command()
+@click.argument("activity")
+@click.option("--status", type=click.Choice(["confirmed", "tentative"]), default="confirmed", show_default=True,
+              help="What the activity becomes again.")
+@dry_run_option
+@pass_env
+def reinstate(env, activity, status, dry_run) -> None:
+    """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises)."""
+    from .. import activities as lib
+
+    changed = env.write(lambda registry: lib.reinstate(registry, activity, status), dry_run=dry_run)
+    if not dry_run:
+        click.echo(f"Reinstated activity #{changed.id} as {changed.status} (sequence {changed.sequence}).")
 
 
 @activities.command(name="cancel-occurrence")

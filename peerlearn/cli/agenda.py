@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import dry_run_option, echo_json, for_terminal, json_option, note, one_line, pass_env
+from .common import output_option, output_stream
 
 
 @click.group()
@@ -71,8 +72,7 @@ FORMATS = ["yaml", "schedule-xml", "schedule-json"]
 @click.option("--base-url", help="Where the website is published (https://…): each event's url points to its"
                                  " session on the activity's page.")
 @click.option("--language", default="en", show_default=True, help="Language of the sessions (schedule formats).")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: stdout).")
+@output_option
 @click.option("--include-private", is_flag=True, help="Include speakers' emails (yaml only; keep such a file private).")
 @pass_env
 def export(env, activity, format_name, version, base_url, language, output, include_private) -> None:
@@ -94,7 +94,8 @@ def export(env, activity, format_name, version, base_url, language, output, incl
         text = files.export_text(registry, activity, format_name, version=version,
                                  options=writer.Options(base_url=base_url, language=language),
                                  include_private=include_private)
-    output.write(text)
+    with output_stream(output) as out:
+        out.write(text)
 
 
 @agenda.command()

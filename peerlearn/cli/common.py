@@ -50,8 +50,8 @@ class PeerlearnGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe ends quietly: see main()
         except Exception as error:  # noqa: BLE001 - every error becomes one line
             raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False))) from error
 
@@ -117,24 +117,34 @@ class Env:
             click.echo(f"Warning: {one_line(str(error))}", err=True)
 
     @contextmanager
-    def registry(self, create: bool = False) -> Iterator["Registry"]:
-        """Open the registry for reading (``create`` for commands that write)."""
+    def registry(self, create: bool = False, initialise_empty: bool = False,
+                 upgrade: bool | None = None) -> Iterator["Registry"]:
+        """Open the registry for reading (``create`` for commands that write: they also upgrade its schema).
+
+        Where opening upgraded the schema, one line on stderr says where the
+        copy of the file was kept.
+        """
         from ..store import Registry
 
-        registry = Registry.open(self.db_path, actor=self.actor, create=create)
+        registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
+                                 initialise_empty=initialise_empty)
+        if registry.kept_copy:
+            note(f"Kept a copy of {registry.path} (schema {registry.upgraded_from}) at {registry.kept_copy}"
+                 " before upgrading it.")
         try:
             yield registry
         finally:
             registry.close()
 
-    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False) -> T:
+    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False) -> T:
         """Run ``action`` in one transaction; show warnings; tell plugins after commit.
 
         With ``dry_run`` the changes are listed on stdout and rolled back.
+        ``initialise_empty`` lets an empty file become a registry (``init``).
         """
         from .. import plugins
 
-        with self.registry(create=True) as registry:
+        with self.registry(create=True, initialise_empty=initialise_empty) as registry:
             with registry.transaction(dry_run=dry_run) as changes:
                 result = action(registry)
             for warning in registry.warnings:
@@ -267,29 +277,72 @@ def format_option(default: str, formats: str):
 
 
 output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
-                             help="Write to this file instead of standard output (replaced whole, never half-written).")
+                             help="Write to this file instead of standard output (replaced whole, never half-written;"
+                                  " a folder, link, device or pipe is refused).")
 
 
 def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
     """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
 
-    An unknown format fails before anything is written. A file is written
-    beside its destination and renamed into place only when complete.
+    An unknown format fails before anything is written; the file is
+    written as :func:`output_stream` writes it.
+    """
+    from ..exports import export, exporter_for
+
+    exporter_for(kind, format_name)
+    try:
+        with output_stream(output) as out:
+            export(kind, format_name, records, out, **context)
+    finally:
+        close = getattr(records, "close", None)
+        if callable(close):  # a generator cut short releases its cursor while the registry is open
+            close()
+
+
+@contextmanager
+def output_stream(output: str | None) -> Iterator[Any]:
+    """Where ``-o`` writes: standard output for None or ``-``, else a file written whole.
+
+    The file is written beside its destination and renamed into place only
+    when complete, so an error or a kill leaves the old one (and the next
+    export to it removes what the killed one left); a destination
+    that exists and is not a regular file (a link, a device, a FIFO, a
+    socket) is refused, and an error while writing names the file and the
+    cause.
     """
     import sys
     from pathlib import Path
 
-    from ..atomic import AtomicFile
+    from ..atomic import AtomicFile, remove_leftovers_of
     from ..errors import ValidationError
-    from ..exports import export, exporter_for
 
-    exporter_for(kind, format_name)
     if not output or output == "-":
-        export(kind, format_name, records, sys.stdout, **context)
+        yield StandardOutput(sys.stdout)
         return
     target = Path(output)
     if not target.parent.resolve().is_dir():
         raise ValidationError(f"--output: folder {target.parent} does not exist")
+    remove_leftovers_of(target)  # what an export to the same file left when it was killed
     with AtomicFile(target, create_folder=False) as out:
-        export(kind, format_name, records, out, **context)
+        yield out
     note(f"Wrote {output}.")
+
+
+class StandardOutput:
+    """Standard output whose write errors say so in one line; a closed pipe is left to end quietly."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            from ..errors import OutputError
+
+            raise OutputError(f"cannot write standard output: {error.strerror or error}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import click
 
-from .common import Env, note, pass_env
+from .common import Env, note, one_line, pass_env
 
 
 @click.command()
@@ -26,34 +25,32 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     countries, two years of activities of every kind (one cancelled,
     several completed with outputs and good practices) and the Mutual
     Learning Conference with its programme. The registry is built beside
-    the target and moved into place only when complete, so a failure
-    leaves an existing file as it was.
+    the target and moved into place only when complete and checked
+    (written back from its log, PRAGMA integrity_check, flushed to disk),
+    so a failure, a full disk or a kill leaves an existing file as it was.
     """
+    from .. import plugins
     from ..demo import MLC_TITLE, build_demo
     from ..errors import RegistryError
+    from ..staging import remove_leftovers, replacement
     from ..store import default_path
 
     path = Path(env.db_path) if env.db_path else default_path()
+    if path.parent.is_dir():
+        remove_leftovers(path)  # what a killed demo left, even when this one refuses to run
     if path.exists() and not force:
         raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
-    building = path.with_name(f".{path.name}.building")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{building}{suffix}").unlink(missing_ok=True)
-    staging = Env(db_path=str(building), actor=env.actor, debug=env.debug)
-    try:
-        summary = staging.write(build_demo)
-    except BaseException:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{building}{suffix}").unlink(missing_ok=True)
-        raise
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(building, path)
+    with replacement(path, actor=env.actor) as registry:
+        with registry.transaction() as changes:
+            summary = build_demo(registry)
+        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
+        warnings = list(registry.warnings)
+    for warning in warnings:
+        note(f"Warning: {one_line(warning)}")
+    plugins.notify_changed(changes, lambda line: note(f"Warning: {one_line(line)}"))
     click.echo(f"Demo registry written to {path}:")
     for key, value in summary.items():
         click.echo(f"  {value:>4} {key}")
-    with env.registry() as registry:
-        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
     if publish_dir:
         _publish(ctx, path, Path(publish_dir))
     note("")

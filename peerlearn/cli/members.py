@@ -6,6 +6,7 @@ import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
                      pass_env)
+from .common import output_option, output_stream
 
 #: The roles of a membership (``peerlearn.models.MEMBERSHIP_ROLES``; spelt here so that --help loads no model).
 ROLES = ["member", "observer", "secretariat", "chair"]
@@ -151,14 +152,14 @@ def import_(env, file, network, dry_run) -> None:
 @members.command()
 @click.option("--network", help="Only members of this network.")
 @click.option("--include-email", is_flag=True, help="Include contact emails (private data: handle with care).")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout).")
+@output_option
 @pass_env
 def export(env, network, include_email, output) -> None:
     """Export members as CSV, one row per membership (the import format)."""
     from ..member_csv import export_members
 
-    with env.registry() as registry:
-        count = export_members(registry, output, network=network, include_email=include_email)
+    with env.registry() as registry, output_stream(output) as out:
+        count = export_members(registry, out, network=network, include_email=include_email)
     note(f"Exported {count} row(s).")
 
 

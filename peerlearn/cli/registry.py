@@ -1,4 +1,4 @@
-"""``peerlearn init``, ``info`` and ``demo``: the registry as a whole."""
+"""``peerlearn init``, ``migrate`` and ``info``: the registry as a whole."""
 
 from __future__ import annotations
 
@@ -10,12 +10,32 @@ from .common import echo_json, echo_record, json_option, pass_env
 @click.command()
 @pass_env
 def init(env) -> None:
-    """Create the registry (or upgrade its schema) and store the plugins' networks."""
+    """Create the registry (or upgrade its schema) and store the plugins' networks.
+
+    An empty file given with --db becomes a registry; any other command
+    refuses one.
+    """
     from .. import networks
 
-    stored = env.write(networks.sync_plugins)
+    stored = env.write(networks.sync_plugins, initialise_empty=True)
     with env.registry() as registry:
         click.echo(f"Registry {registry.path} is ready (schema {registry.schema_version}, {len(stored)} network(s)).")
+
+
+@click.command()
+@pass_env
+def migrate(env) -> None:
+    """Upgrade the registry's schema to this peerlearn's, keeping a copy of the file first.
+
+    Commands that write upgrade an older registry the same way; commands
+    that only read refuse it until it is upgraded. The copy is written
+    beside the registry as NAME.SCHEMA.bak, and its path is printed.
+    """
+    with env.registry(upgrade=True) as registry:
+        upgraded = registry.upgraded_from is not None
+        version = registry.schema_version
+    state = "upgraded to" if upgraded else "already at"
+    click.echo(f"Registry {registry.path} is {state} schema {version}.")
 
 
 @click.command()
@@ -39,4 +59,4 @@ def info(env, as_json: bool) -> None:
         echo_record({**{k: v for k, v in data.items() if k != "counts"}, **data["counts"]})
 
 
-COMMANDS = [init, info]
+COMMANDS = [init, migrate, info]

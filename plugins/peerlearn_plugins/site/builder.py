@@ -8,9 +8,8 @@ from pathlib import Path
 
 import attrs
 
-from peerlearn.atomic import write_atomic
+from peerlearn.atomic import prepare_folder, write_atomic
 from peerlearn.countries import country_label
-from peerlearn.errors import ValidationError
 from peerlearn.text import clean
 from peerlearn.urls import web_link
 from peerlearn.labels import kind_labels
@@ -129,8 +128,6 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     from peerlearn import networks as network_lib
 
     out = Path(directory)
-    if out.exists() and not out.is_dir():
-        raise ValidationError(f"{out} is a file; the site needs a folder")
     now = now or dt.datetime.now(dt.timezone.utc)
     link = links.Links(options.base_url, options.feeds)
     if networks:
@@ -164,6 +161,7 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     outputs = {name: html.encode("utf-8") for name, html in pages.items()}
     outputs["site.css"] = stylesheet
     outputs.update(files)
+    prepare_folder(out, parents=True)
     written = sum(write_atomic(out / name, data) for name, data in sorted(outputs.items()))
     return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
                        files=tuple(sorted(outputs)))
