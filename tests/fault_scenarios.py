@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import time
+import xml.etree.ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -304,6 +305,8 @@ def complete(path: str, data: bytes) -> bool:
             feedcheck.check(data)
         elif path.endswith(".json"):
             json.loads(data)
+        elif path.endswith((".xml", ".atom")):
+            xml.etree.ElementTree.fromstring(data)
         elif path.endswith(".html"):
             text = data.decode("utf-8")
             html.parser.HTMLParser().feed(text)

@@ -248,12 +248,12 @@ def test_a_cancelled_occurrence_updates_the_series_with_an_exdate(env):
 def test_cancelled_and_reinstated_before_sending_tells_nothing_and_after_sending_tells_it_is_back(conference):
     env = conference
     ok(env, "activities", "cancel", str(env.conference))
-    ok(env, "activities", "edit", str(env.conference), "--status", "confirmed")
+    ok(env, "activities", "reinstate", str(env.conference))
     assert [row for row in outbox(env, "--status", "queued") if row["to"] == "BusinessEurope"] == []
     with MailServer() as server:
         ok(env, "activities", "cancel", str(env.conference))
         ok(env, "notify", "send", env=server.env())
-        ok(env, "activities", "edit", str(env.conference), "--status", "confirmed")
+        ok(env, "activities", "reinstate", str(env.conference))
         ok(env, "notify", "send", env=server.env())
         mails = [m for m in server.messages() if m["To"].addresses[0].addr_spec == "secretariat@businesseurope.example"]
     assert [str(m["Subject"]).strip().split(":")[0] for m in mails] == ["Cancelled", "Reinstated"]
