@@ -7,7 +7,7 @@ ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "P
 
 @pytest.fixture
 def ready(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run(*ADD, "--start", "2026-06-10 09:00", "--end", "17:00").exit_code == 0
     return env
 
@@ -62,7 +62,7 @@ def test_country_that_is_not_iso_is_refused(ready):
 
 
 def test_member_from_a_country_the_network_does_not_admit_is_refused(ready):
-    refused(ready, "members", "add", "Ministry", "--country", "US", "--network", "pes",
+    refused(ready, "members", "add", "Ministry", "--country", "US", "--network", "pes", "--category", "public employment service",
             expect="PES Network admits only the public employment services of the EU countries, Norway and Iceland")
 
 

@@ -30,7 +30,7 @@ def test_add_list_show_edit_remove(env):
 def test_list_filters_by_network_country_and_category(env):
     env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service")
     env.run("members", "add", "BMAS", "--country", "DE", "--network", "mutual_learning", "--category", "ministry")
-    env.run("members", "add", "NAV", "--country", "NO", "--network", "pes")
+    env.run("members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service")
     assert [m["name"] for m in members(env, "--network", "pes")] == ["NAV", "VDAB"]
     assert [m["name"] for m in members(env, "--country", "de")] == ["BMAS"]
     assert [m["name"] for m in members(env, "--category", "ministry")] == ["BMAS"]
@@ -93,7 +93,7 @@ def test_import_checks_each_network_rule(env, tmp_path):
 def test_dry_run_shows_changes_and_writes_nothing(env):
     env.run("init")
     before = env.fingerprint()
-    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--dry-run")
+    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service", "--dry-run")
     assert result.exit_code == 0
     assert "Dry run: nothing written; 2 change(s) would be recorded:" in result.stdout
     assert "create member 1: VDAB" in result.stdout and "join membership 1/pes [pes]" in result.stdout

@@ -38,7 +38,7 @@ sessions:
 
 #: One invocation of every command that takes --dry-run and writes to the registry.
 COMMANDS = {
-    "members add": ["members", "add", "Arbetsförmedlingen", "--country", "SE", "--network", "pes"],
+    "members add": ["members", "add", "Arbetsförmedlingen", "--country", "SE", "--network", "pes", "--category", "public employment service"],
     "members edit": ["members", "edit", "VDAB", "--category", "public employment service"],
     "members remove": ["members", "remove", "NAV"],
     "members import": ["members", "import", "{members_csv}"],
@@ -86,9 +86,9 @@ NOT_REGISTRY = {"plugin new", "notify remind"}
 def ready(env, tmp_path):
     for args in (
         ["networks", "add", "baltic", "--name", "Baltic forum"],
-        ["members", "add", "VDAB", "--country", "BE", "--network", "pes"],
-        ["members", "add", "Forem", "--country", "BE", "--network", "pes"],
-        ["members", "add", "NAV", "--country", "NO", "--network", "pes"],
+        ["members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service"],
+        ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", "public employment service"],
+        ["members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service"],
         ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
          "--start", "2027-06-10 09:00", "--end", "17:00"],
         ["activities", "add", "--network", "pes", "--kind", "webinar", "--title", "Monthly webinar",

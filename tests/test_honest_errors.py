@@ -12,7 +12,7 @@ from peerlearn import hookimpl
 
 @pytest.fixture
 def ready(env):
-    for args in (["members", "add", "VDAB", "--country", "BE", "--network", "pes"],
+    for args in (["members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service"],
                  ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
                   "--start", "2027-06-10 09:00", "--end", "17:00"],
                  ["sessions", "add", "1", "--title", "Opening", "--start", "09:30", "--end", "10:00",
@@ -23,7 +23,7 @@ def ready(env):
 
 
 BOGUS = [
-    ("--role", ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--role", "bogus"]),
+    ("--role", ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", "public employment service", "--role", "bogus"]),
     ("--role", ["members", "add", "Forem", "--country", "BE", "--role", "bogus"]),
     ("--role", ["members", "join", "VDAB", "mutual_learning", "--role", "bogus"]),
     ("--type", ["members", "add", "Forem", "--country", "BE", "--type", "bogus"]),

@@ -108,7 +108,7 @@ def test_peerlearn_changed_hears_committed_changes_only(env):
             heard.append((change.action, change.entity, change.actor))
 
     env.register(Listener(), name="listener")
-    env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes")
+    env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service")
     assert heard == [("create", "member", "tester"), ("create", "network", "tester"), ("join", "membership", "tester")]
     heard.clear()
     env.run("members", "add", "Forem", "--country", "BE", "--dry-run")

@@ -62,9 +62,9 @@ def test_activities_roles_members_and_outputs_never_reuse_a_number(env):
     role = _json(env, "roles", "add", str(first["id"]), str(session["id"]), "--role", "chair", "--name", "Eva Lind")
     assert role["id"] > roles[-1]["id"]
 
-    members = [_json(env, "members", "add", name, "--country", "BE", "--network", "pes") for name in ("VDAB", "Actiris")]
+    members = [_json(env, "members", "add", name, "--country", "BE", "--network", "pes", "--category", "public employment service") for name in ("VDAB", "Actiris")]
     _ok(env.run("members", "remove", str(members[-1]["id"])))
-    member = _json(env, "members", "add", "Forem", "--country", "BE", "--network", "pes")
+    member = _json(env, "members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", "public employment service")
     assert member["id"] > members[-1]["id"]
 
     doomed = _activity(env, "Doomed", "2030-06-01")

@@ -30,7 +30,7 @@ IDS = ["C0", "OSC", "CR", "LF", "DEL", "C1", "TAB", "LSEP"]
 
 @pytest.fixture
 def ready(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
                    "--start", "2027-06-10 09:00", "--end", "17:00").exit_code == 0
     assert env.run("sessions", "add", "1", "--title", "Opening", "--start", "09:30", "--end", "10:00",
