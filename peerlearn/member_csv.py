@@ -164,8 +164,10 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
         facts["role"] = role
     slug = slug or default_network or ""
     if facts and not slug:
-        named = ", ".join(column for column in ("category", "role", "since", "until") if column in facts)
-        raise ValidationError(f"{path} line {line}: {named} belong(s) to a membership; give the row a network")
+        named = [column for column in ("category", "role", "since", "until") if column in facts]
+        verb = "belongs" if len(named) == 1 else "belong"
+        raise ValidationError(f"{path} line {line}: {' and '.join(named)} {verb} to a membership of a network:"
+                              " give the row a network (or the import a default one)")
     given = {"name": member.name, "country": member.country}
     if email:
         given["email"] = member.email

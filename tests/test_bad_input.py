@@ -79,7 +79,7 @@ def test_csv_whose_500th_row_is_malformed_imports_nothing(ready, tmp_path):
 
 def test_csv_with_a_short_row_names_its_line(ready, tmp_path):
     path = tmp_path / "short.csv"
-    path.write_text("name,country,category\nA,BE,x\nB\n", encoding="utf-8")
+    path.write_text("name,country,email\nA,BE,a@example.org\nB\n", encoding="utf-8")
     refused(ready, "members", "import", str(path), expect=f"{path} line 3: fewer cells")
 
 

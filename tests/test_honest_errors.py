@@ -138,6 +138,8 @@ def test_a_plugin_that_raises_on_a_row_is_named_with_the_file_and_line(ready, tm
 
     ready.register(Fussy(), name="fussy")
     path = tmp_path / "members.csv"
-    path.write_text("name,country,network\nForem,BE,pes\nActiris,BE,pes\nBoom,BE,pes\n", encoding="utf-8")
+    path.write_text("name,country,network,category\nForem,BE,pes,public employment service\n"
+                    "Actiris,BE,pes,public employment service\nBoom,BE,pes,public employment service\n",
+                    encoding="utf-8")
     message = refused(ready, "members", "import", str(path), expect=f"{path} line 4: ")
     assert "plugin 'fussy' in hook peerlearn_validate_member: raised RuntimeError: registry of agencies" in message

@@ -80,7 +80,8 @@ def test_a_member_on_two_rows_is_one_member_with_two_memberships(env, tmp_path):
      "line 3: member 'Anila Noor' (NL) is on line 2 with another type; give each of its rows the same details"),
     ("Anila Noor,NL,person,mutual_learning,expert\nAnila Noor,NL,person,,\n",
      "line 3: member 'Anila Noor' (NL) is on line 2 already"),
-    ("Anila Noor,NL,person,,expert\n", "line 2: category belong(s) to a membership; give the row a network"),
+    ("Anila Noor,NL,person,,expert\n",
+     "line 2: category belongs to a membership of a network: give the row a network (or the import a default one)"),
 ])
 def test_rows_that_contradict_each_other_are_refused_naming_both_lines(env, tmp_path, rows, message):
     env.run("init")
