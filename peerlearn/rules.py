@@ -18,14 +18,15 @@ from . import hookimpl
 
 
 def _who(network) -> str:
-    from .countries import EU_MEMBER_STATES_GROUP
+    from .countries import EU_MEMBER_STATES_GROUP, EU_MEMBERSHIP
 
     if network.eligibility:
         return network.eligibility
-    codes = sorted(code for code in network.countries if code != EU_MEMBER_STATES_GROUP)
-    if EU_MEMBER_STATES_GROUP in network.countries:
-        return f"members from the EU Member States of the membership's dates and {', '.join(codes)}"
-    return f"members from {', '.join(codes)}"
+    if EU_MEMBER_STATES_GROUP not in network.countries:
+        return f"members from {', '.join(sorted(network.countries))}"
+    others = sorted(code for code in network.countries if code != EU_MEMBER_STATES_GROUP and code not in EU_MEMBERSHIP)
+    return "members from the EU Member States of the membership's dates" + (f" and {', '.join(others)}"
+                                                                            if others else "")
 
 
 def _dates(membership) -> str:
