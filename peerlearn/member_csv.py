@@ -137,7 +137,9 @@ class _Row:
     facts: dict
 
 
-def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str | None) -> tuple[int | None, _Row]:
+def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str | None,
+           new_id: int) -> tuple[int | None, _Row]:
+    """A row read: the id it gives (or None), and its member, numbered ``new_id`` should it be a new one."""
     ref, name, country, category, email, member_type, slug, role, since, until = cells
     number = None
     if ref:
@@ -146,7 +148,8 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
             raise ValidationError(f"{path} line {line}: id must be a member's number; got {ref!r}")
         number = int(typed)
     try:
-        member = Member(name=name, country=country, email=email, type=member_type or "organisation")
+        member = Member(name=name, country=country, email=email, type=member_type or "organisation", id=new_id,
+                        feed_token=new_feed_token())
     except (TypeError, ValueError) as error:
         raise ValidationError(f"{path} line {line}: {error}") from None
     if role and role not in MEMBERSHIP_ROLES:
@@ -205,10 +208,13 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         return network_cache[slug]
 
     # Read and group every row first: rows naming one member are one member with several memberships.
+    next_id = (registry.db.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
+    sequence = registry.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
+    next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     groups: dict[tuple, list[_Row]] = {}
     claimed: dict[tuple[str, str], tuple[tuple, int]] = {}  # a name and country -> whose, first line
     for line, cells in _rows(path):
-        number, row = _parse(path, line, cells, default_network)
+        number, row = _parse(path, line, cells, default_network, next_id)
         key = (name_key(row.member.name), row.member.country)
         by_key = taken.get(key)
         by_id = number if matching and number in ids else None
@@ -226,6 +232,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             raise ValidationError(f"{path} line {line}: member {row.member.name!r} ({row.member.country}) is"
                                   f" another member on line {owner[1]}")
         rows = groups.setdefault(group, [])
+        if not rows and group[0] == "new":
+            next_id += 1  # the number its member got in _parse is kept
         if rows:
             _same_member(path, rows[0], row)
             if not row.slug or row.slug in {earlier.slug for earlier in rows}:
@@ -235,9 +243,6 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                                       " already")
         rows.append(row)
 
-    next_id = (registry.db.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
-    sequence = registry.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
-    next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     members: list[tuple] = []
     links: list[tuple] = []
     member_updates: list[tuple] = []
@@ -270,8 +275,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     for group, rows in groups.items():
         first = rows[0]
         if group[0] == "new":
-            member = attrs.evolve(first.member, id=next_id, feed_token=new_feed_token())
-            next_id += 1
+            member = first.member
             members.append((member.id, member.name, group[1], member.country, member.email, member.type,
                             member.feed_token, feed_token_hash(member.feed_token), created))
             changes.append((at, actor, "create", "member", str(member.id), None, None, _change_json(member)))

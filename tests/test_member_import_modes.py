@@ -194,3 +194,10 @@ def test_a_bad_id_is_refused(held, tmp_path):
     path = write(tmp_path, "id,name,country\nseven,VDAB,BE\n")
     assert "line 2: id must be a member's number; got 'seven'" in refused(
         held, "members", "import", path, "--update")
+
+
+def test_an_import_never_gives_a_removed_member_s_number_again(held, tmp_path):
+    assert held.run("members", "remove", "Anila Noor").exit_code == 0  # #2, the highest
+    path = write(tmp_path, f"name,country,network,category\nForem,BE,pes,{PES}\n")
+    assert held.run("members", "import", path).exit_code == 0
+    assert [(r["id"], r["name"]) for r in exported(held)] == [("3", "Forem"), ("1", "VDAB")]
