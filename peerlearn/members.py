@@ -127,25 +127,44 @@ def add(registry: Registry, member: Member, join: Iterable[tuple[str, str]] = ()
     return member
 
 
-def edit(registry: Registry, ref: str | int, *, today: dt.date | None = None, **changes: object) -> Member:
-    """Change a member's fields; its memberships are checked again.
+def edit(registry: Registry, ref: str | int, *, categories: dict[str, str] | None = None,
+         today: dt.date | None = None, **changes: object) -> Member:
+    """Change a member's fields, and its category in networks (``categories``: network -> category).
 
-    What the member is in a network (category, role, dates) is its
-    membership's: change it with :func:`join`.
+    Every membership is checked again as it will be, with the member's new
+    fields and its new categories together. Other facts of a membership
+    (role, dates) change with :func:`join`.
     """
     current = get(registry, ref)
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"member {current.name!r}: {error}") from None
-    if updated == current:
+    held = {membership.network: membership for membership in memberships(registry, current.id)}
+    after = dict(held)
+    for slug, category in (categories or {}).items():
+        if slug not in held:
+            networks.get(registry, slug)
+            raise NotFound(f"member {current.name!r} is not in network {slug!r}; join it first")
+        try:
+            after[slug] = attrs.evolve(held[slug], category=category)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(f"member {current.name!r} in {slug}: {error}") from None
+    moved = [slug for slug in after if after[slug] != held[slug]]
+    if updated == current and not moved:
         return current
-    _check_unique(registry, updated)
-    for membership in memberships(registry, current.id):
-        _validate(registry, updated, membership, today)
-    row = member_row(updated)
-    registry.db["members"].update(current.id, row)
-    registry.record("update", "member", current.id, before=public(current), after=public(updated))
+    if updated != current:
+        _check_unique(registry, updated)
+    for slug, membership in after.items():
+        if updated != current or slug in moved:
+            _validate(registry, updated, membership, today)
+    if updated != current:
+        registry.db["members"].update(current.id, member_row(updated))
+        registry.record("update", "member", current.id, before=public(current), after=public(updated))
+    for slug in moved:
+        registry.db["memberships"].update((current.id, slug), membership_row(after[slug]))
+        registry.record("update", "membership", f"{current.id}/{slug}", network=slug, before=public(held[slug]),
+                        after=public(after[slug]))
     return updated
 
 

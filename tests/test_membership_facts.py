@@ -216,3 +216,20 @@ def test_inviting_one_category_reads_the_membership_of_that_network(env):
     assert names == ["Anila Noor", "Thomas Liebig"]
     assert "no members in category 'expert'" in refused(env, "participants", "invite", "1", "--all-members",
                                                          "--category", "expert")
+
+
+def test_a_member_migrated_without_a_category_gets_one_in_the_same_edit(env):
+    _registry_before_m014(env.db)
+    assert env.run("migrate").exit_code == 0
+    # VDAB is in mutual_learning with no category: any edit checks its memberships as they will be
+    message = refused(env, "members", "edit", "VDAB", "--email", "info@vdab.example")
+    assert "member 'VDAB' in mutual_learning: MLP needs a member category" in message
+    both = env.run("members", "edit", "VDAB", "--email", "info@vdab.example", "--category", "social partner")
+    assert both.exit_code == 0, both.output
+    assert shown(env, "VDAB")["memberships"][0]["category"] == "social partner"
+    # a new country and a category are checked together, as they will be
+    assert env.run("members", "join", "VDAB", "pes", "--category", "public employment service",
+                   "--until", "2019-12-31").exit_code == 0
+    moved = env.run("members", "edit", "VDAB", "--country", "UK", "--network", "mutual_learning", "--category",
+                    "expert")
+    assert moved.exit_code == 0, moved.output  # the UK was in the EU on its PES membership's last day

@@ -23,7 +23,8 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     The demo holds the four networks, a few dozen members from many
     countries, two years of activities of every kind (one cancelled,
     several completed with outputs and good practices) and the Mutual
-    Learning Conference with its programme. The registry is built beside
+    Learning Conference with its programme, dated around today (or the
+    day 'peerlearn --today YYYY-MM-DD demo' gives). The registry is built beside
     the target and moved into place only when complete and checked
     (written back from its log, PRAGMA integrity_check, flushed to disk),
     so a failure, a full disk or a kill leaves an existing file as it was.

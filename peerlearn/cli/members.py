@@ -160,22 +160,20 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
         raise click.UsageError("nothing to change: give at least one option")
 
     def action(registry):
-        updated = lib.edit(registry, member, today=env.today(), **values) if values else lib.get(registry, member)
+        categories = None
         if category is not None:
             slug = network
             if slug is None:
-                held = [m.network for m in lib.memberships(registry, updated.id)]
+                found = lib.get(registry, member)
+                held = [m.network for m in lib.memberships(registry, found.id)]
                 if len(held) != 1:
                     raise ValidationError(
-                        f"member {updated.name!r} is in {', '.join(held)}: say which network's category with --network"
-                        if held else f"member {updated.name!r} belongs to no network: a category belongs to a"
+                        f"member {found.name!r} is in {', '.join(held)}: say which network's category with --network"
+                        if held else f"member {found.name!r} belongs to no network: a category belongs to a"
                                      " membership (peerlearn members join MEMBER NETWORK --category …)")
                 slug = held[0]
-            if lib.membership_of(registry, updated.id, slug) is None:
-                raise ValidationError(f"member {updated.name!r} is not in network {slug!r}; join it first"
-                                      " (peerlearn members join … --category …)")
-            lib.join(registry, updated.id, slug, category=category, today=env.today())
-        return updated
+            categories = {slug: category}
+        return lib.edit(registry, member, categories=categories, today=env.today(), **values)
 
     updated = env.write(action, dry_run=dry_run)
     if not dry_run:
