@@ -35,7 +35,7 @@ from typing import IO, Iterator
 import attrs
 
 from . import networks, plugins
-from .errors import PeerlearnError, ValidationError
+from .errors import Conflict, PeerlearnError, ValidationError
 from .members import new_feed_token
 from .records import feed_token_hash, member_from_row, membership_from_row, public
 from .models import MEMBERSHIP_ROLES, Change, Member, Membership
@@ -184,8 +184,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     """Import the members of a CSV file (inside a transaction), all or nothing.
 
     ``existing`` says what to do with a row naming a member the registry
-    holds: ``refuse`` it (the whole file), ``update`` the member, or
-    ``skip`` it (see the module's docstring). ``today`` is the day a
+    holds: ``refuse`` it (the whole file, with :class:`Conflict`), ``update``
+    the member, or ``skip`` it (see the module's docstring). ``today`` is the day a
     membership without dates is checked on (the system's date by default).
     """
     if existing not in EXISTING:
@@ -224,8 +224,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                                   f" {second} by its name and country; say which in the file")
         target = by_id if by_id is not None else by_key
         if target is not None and not matching:
-            raise ValidationError(f"{path} line {line}: member {row.member.name!r} ({row.member.country}) already"
-                                  f" exists as #{target} (to change it, import with update; to leave it, skip it)")
+            raise Conflict(f"{path} line {line}: member {row.member.name!r} ({row.member.country}) already"
+                           f" exists as #{target}")
         group = ("member", target) if target is not None else ("new", *key)
         owner = claimed.setdefault(key, (group, line))
         if owner[0] != group:

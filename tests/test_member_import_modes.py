@@ -92,7 +92,8 @@ def test_rows_that_contradict_each_other_are_refused_naming_both_lines(env, tmp_
 def test_importing_a_file_again_is_refused_unless_told_what_to_do(held, tmp_path):
     again = write(tmp_path, f"name,country,network,category\nVDAB,BE,pes,{PES}\n")
     message = refused(held, "members", "import", again)
-    assert "line 2: member 'VDAB' (BE) already exists as #1" in message
+    assert message == (f"Error: {again} line 2: member 'VDAB' (BE) already exists as #1 (--update changes it,"
+                       " --skip-existing leaves it)\n")
 
 
 def test_update_changes_existing_members_and_adds_new_ones(held, tmp_path):
