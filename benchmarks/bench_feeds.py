@@ -50,7 +50,7 @@ def make_registry(path: Path, activities: int, sessions_per: int, members: int, 
     db = registry.db
     with registry.transaction():
         db["members"].insert_all(({
-            "id": i, "name": f"Member {i}", "name_key": f"member {i}", "country": "BE", "category": "",
+            "id": i, "name": f"Member {i}", "name_key": f"member {i}", "country": "BE",
             "email": f"m{i}@example.org", "type": "organisation", "feed_token": secrets.token_urlsafe(16),
             "created_at": now} for i in range(1, members + 1)), batch_size=1000)
         db["memberships"].insert_all(({"member_id": i, "network": NETWORKS[i % 4], "role": "member"}

@@ -54,8 +54,8 @@ def build(path: Path, activities: int, per_activity: int = 10, members: int = 50
     conn.execute("INSERT INTO networks (slug, name, timezone) VALUES (?, ?, ?)",
                  [NETWORK, "Benchmark Network", "Europe/Brussels"])
     conn.executemany(
-        "INSERT INTO members (id, name, name_key, country, category, email, type, feed_token, created_at)"
-        " VALUES (?, ?, ?, ?, '', ?, 'organisation', ?, ?)",
+        "INSERT INTO members (id, name, name_key, country, email, type, feed_token, created_at)"
+        " VALUES (?, ?, ?, ?, ?, 'organisation', ?, ?)",
         [(i, f"Member {i}", f"member {i}", COUNTRIES[i % len(COUNTRIES)], f"contact{i}@example.org", f"token-{i}",
           now) for i in range(1, members + 1)],
     )

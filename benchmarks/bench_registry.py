@@ -40,10 +40,10 @@ def bench_import(folder: Path, rows: int) -> None:
         source = folder / f"members-{with_network}.csv"
         with source.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["name", "country", "category", "email"] + (["network"] if with_network else []))
+            writer.writerow(["name", "country", "email"] + (["network", "category"] if with_network else []))
             for i in range(rows):
-                writer.writerow([f"Organisation {i}", EU[i % len(EU)], "public employment service",
-                                 f"contact{i}@example.org"] + (["pes"] if with_network else []))
+                writer.writerow([f"Organisation {i}", EU[i % len(EU)], f"contact{i}@example.org"]
+                                + (["pes", "public employment service"] if with_network else []))
         run([*PEERLEARN, "--db", str(db), "init"])
         started = time.perf_counter()
         run([*PEERLEARN, "--db", str(db), "members", "import", str(source)])

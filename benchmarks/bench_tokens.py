@@ -45,8 +45,8 @@ def make_registry(path: Path, members: int, activities: int) -> None:
         tokens = (secrets.token_urlsafe(16) for _ in range(members))
         with registry.transaction():
             registry.db.conn.executemany(
-                "INSERT INTO members (id, name, name_key, country, category, email, type, feed_token,"
-                " feed_token_hash, created_at) VALUES (?, ?, ?, 'BE', '', '', 'organisation', ?, ?, ?)",
+                "INSERT INTO members (id, name, name_key, country, email, type, feed_token,"
+                " feed_token_hash, created_at) VALUES (?, ?, ?, 'BE', '', 'organisation', ?, ?, ?)",
                 ((i, f"Member {i}", f"member {i}", token, feed_token_hash(token), now)
                  for i, token in enumerate(tokens, start=1)))
             start = dt.datetime.now(dt.timezone.utc).replace(hour=8, minute=0, second=0, microsecond=0)

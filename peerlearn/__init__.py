@@ -30,14 +30,16 @@ _MODELS = (
     "Role",
     "Session",
 )
-_COUNTRIES = ("EU_MEMBER_STATES", "EEA_EFTA", "EU_INSTITUTIONS", "ISO_3166_ALPHA2")
+_COUNTRIES = ("EU_MEMBER_STATES", "EU_MEMBER_STATES_GROUP", "EU_MEMBERSHIP", "EEA_EFTA", "EU_INSTITUTIONS",
+              "ISO_3166_ALPHA2", "eu_member_states")
 #: Helpers for hook implementations, by the module that holds each.
 _HELPERS = {"add_categories": "ical"}
 
 __all__ = ["hookimpl", "__version__", *_MODELS, *_COUNTRIES, *_HELPERS]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .countries import EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, ISO_3166_ALPHA2
+    from .countries import (EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, EU_MEMBER_STATES_GROUP, EU_MEMBERSHIP,
+                            ISO_3166_ALPHA2, eu_member_states)
     from .ical import add_categories
     from .models import (
         Activity,

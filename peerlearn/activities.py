@@ -49,10 +49,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 REINSTATED_STATUSES = ("confirmed", "tentative")
 
 
+def when(activity: Activity) -> str:
+    """When an activity starts, for messages: ``starts 2027-06-10 09:00 Europe/Brussels``."""
+    return f"it starts {activity.local_start:%Y-%m-%d %H:%M} {activity.timezone}"
+
+
 def check_transition(activity: Activity, status: str, *, action: str = "update",
-                     now: dt.datetime | None = None) -> None:
+                     now: dt.datetime | None = None, allow_early: bool = False,
+                     warnings: list[str] | None = None) -> None:
     """Refuse moving ``activity`` to ``status`` where its lifecycle does not allow it (``action="reinstate"``
-    is the one way out of ``cancelled``)."""
+    is the one way out of ``cancelled``).
+
+    Completing an activity before it starts (by ``now``) is refused, unless
+    ``allow_early`` (to rehearse), which adds a warning to ``warnings``.
+    """
     current, number = activity.status, f"activity #{activity.id}"
     if action == "reinstate":
         if current != "cancelled":
@@ -62,7 +72,11 @@ def check_transition(activity: Activity, status: str, *, action: str = "update",
         return
     if status in TRANSITIONS[current]:
         if status == "completed" and activity.start > (now or dt.datetime.now(dt.timezone.utc)):
-            raise ValidationError(f"{number} has not started yet; it cannot be completed")
+            if not allow_early:
+                raise ValidationError(f"{number} has not started yet; it cannot be completed"
+                                      " (except early, to rehearse)")
+            if warnings is not None:
+                warnings.append(f"{number} has not started yet ({when(activity)}); it is completed early")
         return
     if current == "cancelled":
         reason = "it cannot be completed" if status == "completed" else "reinstate it to bring it back"
@@ -172,12 +186,14 @@ def add(registry: Registry, activity: Activity) -> Activity:
 
 
 def edit(registry: Registry, activity_id: int | str, *, action: str = "update", now: dt.datetime | None = None,
-         **changes: Any) -> Activity:
+         allow_early: bool = False, **changes: Any) -> Activity:
     """Change fields of an activity; raises SEQUENCE where a calendar must see it.
 
     A new status must follow :data:`TRANSITIONS`. A capacity lowered below
     the places already taken is kept, with a warning naming who is over it
-    (the last to register); they keep their places.
+    (the last to register); they keep their places. A capacity or country
+    quota raised (or removed) moves waitlisted members up while they fit,
+    first waitlisted first, each named in a warning.
     """
     current = get(registry, activity_id)
     if "network" in changes and changes["network"] != current.network:
@@ -192,7 +208,8 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
     if not changed:
         return current
     if "status" in changed:
-        check_transition(current, updated.status, action=action, now=now)
+        check_transition(current, updated.status, action=action, now=now, allow_early=allow_early,
+                         warnings=registry.warnings)
     if "capacity" in changed and updated.capacity is not None:
         _warn_over_capacity(registry, updated)
     if changed & CALENDAR_FIELDS:
@@ -211,7 +228,16 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
                     before=public(current), after=public(updated))
     if changed & {"start", "end", "timezone", "all_day"}:
         agenda.write_followed(registry, updated, sessions, followed)
+    if _more_room(current.capacity, updated.capacity) or _more_room(current.country_quota, updated.country_quota):
+        from . import participation
+
+        participation.promote(registry, updated)
     return updated
+
+
+def _more_room(before: int | None, after: int | None) -> bool:
+    """Whether a limit (capacity, quota) went up or away."""
+    return before is not None and (after is None or after > before)
 
 
 def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, end: dt.datetime | None = None,
@@ -247,12 +273,13 @@ def cancel(registry: Registry, activity_id: int | str) -> Activity:
     return edit(registry, current.id, action="cancel", status="cancelled")
 
 
-def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | None = None) -> Activity:
-    """Mark an activity that has started as completed (final)."""
+def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | None = None,
+             allow_early: bool = False) -> Activity:
+    """Mark an activity that has started (by ``now``) as completed (final); ``allow_early`` to rehearse."""
     current = get(registry, activity_id)
     if current.status == "completed":
         raise ValidationError(f"activity #{current.id} is already completed")
-    return edit(registry, current.id, action="complete", status="completed", now=now)
+    return edit(registry, current.id, action="complete", status="completed", now=now, allow_early=allow_early)
 
 
 def reinstate(registry: Registry, activity_id: int | str, status: str = "confirmed") -> Activity:

@@ -1,8 +1,17 @@
 """Country codes: ISO 3166-1 alpha-2, and the groups networks admit.
 
 The lists live here once, as data, so that every network plugin reads the
-same EU membership instead of keeping its own copy.
+same EU membership instead of keeping its own copy. The EU's membership is
+kept over time (:data:`EU_MEMBERSHIP`): a network that admits "the EU
+countries" declares :data:`EU_MEMBER_STATES_GROUP` among its countries and
+each membership is checked against the EU of its own dates, so a UK body's
+membership of 2018-2019 is accepted and one of 2021 refused.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
 
 ISO_3166_ALPHA2 = frozenset(
     """
@@ -23,10 +32,81 @@ ISO_3166_ALPHA2 = frozenset(
 #: EU institutions such as the European Commission.
 EU_INSTITUTIONS = "EU"
 
-#: The Member States of the European Union (27 since 1 February 2020).
-EU_MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+
+def _joined(day: dt.date, codes: str) -> dict[str, tuple[dt.date, dt.date | None]]:
+    return {code: (day, None) for code in codes.split()}
+
+
+#: Each country that is or was a Member State of the European Union (of the
+#: European Communities before 1993): its first day as one and, for a
+#: country that left, its last day. The founding six, the enlargements of
+#: 1973, 1981, 1986, 1995, 2004, 2007 and 2013, and the United Kingdom's
+#: withdrawal, whose last day as a Member State was 31 January 2020. A new
+#: accession or withdrawal is one more line here.
+EU_MEMBERSHIP: dict[str, tuple[dt.date, dt.date | None]] = {
+    **_joined(dt.date(1958, 1, 1), "BE DE FR IT LU NL"),
+    **_joined(dt.date(1973, 1, 1), "DK IE"),
+    "GB": (dt.date(1973, 1, 1), dt.date(2020, 1, 31)),
+    **_joined(dt.date(1981, 1, 1), "GR"),
+    **_joined(dt.date(1986, 1, 1), "ES PT"),
+    **_joined(dt.date(1995, 1, 1), "AT FI SE"),
+    **_joined(dt.date(2004, 5, 1), "CY CZ EE HU LT LV MT PL SI SK"),
+    **_joined(dt.date(2007, 1, 1), "BG RO"),
+    **_joined(dt.date(2013, 7, 1), "HR"),
+}
+
+#: The Member States of the European Union today (27 since 1 February 2020).
+EU_MEMBER_STATES = frozenset(code for code, (_first, last) in EU_MEMBERSHIP.items() if last is None)
+
+#: Named among a network's countries, it stands for the EU's Member States
+#: on the dates of each membership (see :func:`admitted_countries`), rather
+#: than today's.
+EU_MEMBER_STATES_GROUP = "EU-MEMBER-STATES"
+
+
+def eu_member_states(first: dt.date, last: dt.date | None = None) -> frozenset[str]:
+    """The countries that were EU Member States on every day from ``first`` to ``last`` (both included).
+
+    Without ``last``, on ``first`` alone. Dates after the last change known
+    here are taken to keep today's membership.
+    """
+    last = last or first
+    return frozenset(code for code, (joined, left) in EU_MEMBERSHIP.items()
+                     if joined <= first and (left is None or last <= left))
+
+
+def membership_span(since: dt.date | None, until: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a membership's country is checked on: ``since`` to ``until``, reaching today where open.
+
+    A membership without dates is checked on ``today``; one without an end
+    runs until today (or its start, if that is later); one with an end but
+    no start is checked from today (or its end, if that is earlier).
+    """
+    first = since or min(today, until or today)
+    last = until or max(today, first)
+    return first, last
+
+
+def admitted_countries(codes: Iterable[str], first: dt.date, last: dt.date) -> frozenset[str]:
+    """``codes`` (a network's countries) with :data:`EU_MEMBER_STATES_GROUP` made the EU of those dates.
+
+    The group's name is kept beside the countries it stands for, so a rule
+    can tell that a network admits the EU countries of the day.
+    """
+    codes = frozenset(codes)
+    if EU_MEMBER_STATES_GROUP in codes:
+        codes |= eu_member_states(first, last)
+    return codes
+
+
+def eu_membership_note(code: str) -> str:
+    """When ``code`` was or is an EU Member State, in words (``""`` for a country that never was one)."""
+    if code not in EU_MEMBERSHIP:
+        return ""
+    joined, left = EU_MEMBERSHIP[code]
+    if left is None:
+        return f"{code} has been an EU Member State since {joined:%Y-%m-%d}"
+    return f"{code} was an EU Member State from {joined:%Y-%m-%d} to {left:%Y-%m-%d}"
 
 #: Countries of the European Economic Area outside the EU.
 EEA_EFTA = frozenset({"IS", "LI", "NO"})
@@ -46,6 +126,17 @@ def normalise_country(code: str) -> str:
     if value == EU_INSTITUTIONS or value in ISO_3166_ALPHA2:
         return value
     raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+
+
+def normalise_admitted(code: str) -> str:
+    """A country a network admits: a code as :func:`normalise_country` reads it, or :data:`EU_MEMBER_STATES_GROUP`."""
+    if (code or "").strip().upper() == EU_MEMBER_STATES_GROUP:
+        return EU_MEMBER_STATES_GROUP
+    try:
+        return normalise_country(code)
+    except ValueError:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code"
+                         f" (or {EU_MEMBER_STATES_GROUP}, the EU's Member States of a membership's dates)") from None
 
 
 _names: dict[str, str] | None = None

@@ -3,10 +3,12 @@
 The networks come from the loaded network plugins; the members, activities
 and outputs below are built from the page describing the four networks and
 from the draft programme of a Mutual Learning Conference on the integration
-and inclusion of migrants. Dates are placed around today, so that the demo
-always has a past and a future: two years of activities, one of them
-cancelled and several completed with outputs. The conference's programme
-is imported from the programme file shipped in ``peerlearn/data``.
+and inclusion of migrants. Dates are placed around a given day (today, for
+``peerlearn demo``), so that the demo always has a past and a future: two
+years of activities, one of them cancelled and several completed with
+outputs. The day is passed in, never read from the clock here, so the demo
+can be built as it would be on any date. The conference's programme is
+imported from the programme file shipped in ``peerlearn/data``.
 """
 
 from __future__ import annotations
@@ -144,11 +146,16 @@ def _times(day: dt.date, days: int, start: str | None, end: str | None, tzname: 
     return first, last, False
 
 
-def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, int]:
-    """Fill an empty registry with demo data (inside a transaction); returns counts."""
+def build_demo(registry: Registry, today: dt.date) -> dict[str, int]:
+    """Fill an empty registry with demo data (inside a transaction) dated around ``today``; returns counts.
+
+    Activities before ``today`` have taken place: their participants
+    attended, they are completed and have outputs.
+    """
     if registry.db.execute("SELECT count(*) FROM members").fetchone()[0]:
         raise ValidationError(f"{registry.path} already holds members; the demo needs an empty registry")
-    today = today or dt.date.today()
+    # what the demo takes as now: noon UTC on its day, after every activity that ended the day before
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
     known = networks.known(registry)
     missing = sorted({slug for *_, nets in MEMBERS for slug in nets} - known.keys())
     if missing:
@@ -156,11 +163,11 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
     networks.sync_plugins(registry)
     ids = []
     for name, country, category, kind, member_networks in MEMBERS:
-        member = members.add(registry, Member(name=name, country=country, category=category, type=kind),
-                             [(slug, "member") for slug in member_networks])
+        member = members.add(registry, Member(name=name, country=country, type=kind),
+                             [(slug, "member") for slug in member_networks], category=category, today=today)
         ids.append(member.id)
     commission = ids[0]
-    members.join(registry, commission, "mutual_learning", role="secretariat")
+    members.join(registry, commission, "mutual_learning", role="secretariat", today=today)
     counts = {"activities": 0, "participations": 0, "outputs": 0}
     for net, kind, title, months, days, start, end, city, country, extra in ACTIVITIES:
         network = networks.get(registry, net)
@@ -181,12 +188,12 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
             status = "attended" if past and extra.get("status") != "cancelled" else "registered"
             if extra.get("status") == "cancelled":
                 continue
-            participation.set_status(registry, activity.id, member_id, status)
+            participation.set_status(registry, activity.id, member_id, status, now=now)
             counts["participations"] += 1
         if extra.get("status") == "cancelled":
             activities.cancel(registry, activity.id)
         elif past:
-            activities.complete(registry, activity.id)
+            activities.complete(registry, activity.id, now=now)
             report_kind = "paper" if "paper" in extra else "final_report"
             participation.add_output(registry, Output(
                 activity_id=activity.id, kind=report_kind, title=extra.get("paper", f"Report: {title}"),

@@ -87,7 +87,15 @@ def peerlearn_validate_member(network: Network, member: Member, membership: Memb
 
     Called for every plugin whenever a membership is created or changed, and
     when a member that holds memberships is edited; check ``network.slug``
-    to act only on your own network. Return problems: a
+    to act only on your own network. What the member is in this network
+    lives on ``membership``: its ``category`` (one body can be an
+    ``expert`` in one network and a ``policy expert`` in another; the
+    :class:`peerlearn.Member` has no category), its ``role``, ``since`` and
+    ``until``. ``network.countries`` holds the countries admitted on the
+    membership's dates: where the network declares
+    ``peerlearn.EU_MEMBER_STATES_GROUP``, the EU's Member States of those
+    dates are listed beside it (today's, for a membership without dates).
+    Return problems: a
     :class:`peerlearn.Problem` (``severity="warning"`` to warn without
     refusing) or a plain string, which is an error. Any error refuses the
     whole command; nothing is written.

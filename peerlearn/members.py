@@ -68,17 +68,23 @@ def get(registry: Registry, ref: str | int) -> Member:
 def list_members(
     registry: Registry, *, network: str | None = None, country: str | None = None, category: str | None = None
 ) -> list[Member]:
+    """Members in name order; ``category`` (any case) keeps those with a membership of that category
+    (in ``network`` where one is given)."""
     where, params = [], []
     if network:
         networks.get(registry, network)
-        where.append("id IN (SELECT member_id FROM memberships WHERE network = ?)")
-        params.append(network)
+    if network or category:
+        inner = ["member_id = members.id"]
+        if network:
+            inner.append("network = ?")
+            params.append(network)
+        if category:
+            inner.append("lower(category) = lower(?)")
+            params.append(category)
+        where.append(f"EXISTS (SELECT 1 FROM memberships WHERE {' AND '.join(inner)})")
     if country:
         where.append("country = ?")
         params.append(country.upper())
-    if category:
-        where.append("category = ?")
-        params.append(category)
     sql = "SELECT * FROM members" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY name_key, id"
     return [member_from_row(row) for row in registry.query(sql, params)]
 
@@ -97,8 +103,13 @@ def _check_unique(registry: Registry, member: Member) -> None:
         raise Conflict(f"member {member.name!r} ({member.country}) already exists as #{row['id']}")
 
 
-def add(registry: Registry, member: Member, join: Iterable[tuple[str, str]] = ()) -> Member:
-    """Add a member, optionally joining networks as ``(slug, role)`` pairs."""
+def add(registry: Registry, member: Member, join: Iterable[tuple[str, str]] = (), *, category: str = "",
+        today: dt.date | None = None) -> Member:
+    """Add a member, optionally joining networks as ``(slug, role)`` pairs, in ``category`` in each.
+
+    ``today`` is the day a membership without dates is checked on (the
+    system's date by default).
+    """
     _check_unique(registry, member)
     member = attrs.evolve(member, id=None, feed_token=member.feed_token or new_feed_token())
     row = member_row(member)
@@ -108,25 +119,52 @@ def add(registry: Registry, member: Member, join: Iterable[tuple[str, str]] = ()
     member = attrs.evolve(member, id=member_id)
     registry.record("create", "member", member_id, after=public(member))
     for slug, role in join:
-        add_membership(registry, member, Membership(member_id=member_id, network=slug, role=role))
+        try:
+            membership = Membership(member_id=member_id, network=slug, role=role, category=category)
+        except ValueError as error:
+            raise ValidationError(f"member {member.name!r} in {slug}: {error}") from None
+        add_membership(registry, member, membership, today=today)
     return member
 
 
-def edit(registry: Registry, ref: str | int, **changes: object) -> Member:
-    """Change a member's fields; its memberships are checked again."""
+def edit(registry: Registry, ref: str | int, *, categories: dict[str, str] | None = None,
+         today: dt.date | None = None, **changes: object) -> Member:
+    """Change a member's fields, and its category in networks (``categories``: network -> category).
+
+    Every membership is checked again as it will be, with the member's new
+    fields and its new categories together. Other facts of a membership
+    (role, dates) change with :func:`join`.
+    """
     current = get(registry, ref)
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"member {current.name!r}: {error}") from None
-    if updated == current:
+    held = {membership.network: membership for membership in memberships(registry, current.id)}
+    after = dict(held)
+    for slug, category in (categories or {}).items():
+        if slug not in held:
+            networks.get(registry, slug)
+            raise NotFound(f"member {current.name!r} is not in network {slug!r}; join it first")
+        try:
+            after[slug] = attrs.evolve(held[slug], category=category)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(f"member {current.name!r} in {slug}: {error}") from None
+    moved = [slug for slug in after if after[slug] != held[slug]]
+    if updated == current and not moved:
         return current
-    _check_unique(registry, updated)
-    for membership in memberships(registry, current.id):
-        _validate(registry, updated, membership)
-    row = member_row(updated)
-    registry.db["members"].update(current.id, row)
-    registry.record("update", "member", current.id, before=public(current), after=public(updated))
+    if updated != current:
+        _check_unique(registry, updated)
+    for slug, membership in after.items():
+        if updated != current or slug in moved:
+            _validate(registry, updated, membership, today)
+    if updated != current:
+        registry.db["members"].update(current.id, member_row(updated))
+        registry.record("update", "member", current.id, before=public(current), after=public(updated))
+    for slug in moved:
+        registry.db["memberships"].update((current.id, slug), membership_row(after[slug]))
+        registry.record("update", "membership", f"{current.id}/{slug}", network=slug, before=public(held[slug]),
+                        after=public(after[slug]))
     return updated
 
 
@@ -156,23 +194,30 @@ def rotate_token(registry: Registry, ref: str | int) -> Member:
     return updated
 
 
-def _validate(registry: Registry, member: Member, membership: Membership) -> None:
-    network = networks.get(registry, membership.network)
+def _validate(registry: Registry, member: Member, membership: Membership, today: dt.date | None) -> None:
+    """Ask every plugin about ``membership``; the network's countries are those of the membership's dates."""
+    network = networks.on_membership_dates(networks.get(registry, membership.network), membership,
+                                           today or dt.date.today())
     problems = plugins.validate_member(network=network, member=member, membership=membership)
     enforce(registry, problems, f"member {member.name!r} in {network.slug}")
 
 
-def add_membership(registry: Registry, member: Member, membership: Membership) -> Membership:
+def membership_of(registry: Registry, member_id: int, network: str) -> Membership | None:
+    """The member's membership of ``network``, or None."""
+    row = registry.one("SELECT * FROM memberships WHERE member_id = ? AND network = ?", [member_id, network])
+    return membership_from_row(row) if row else None
+
+
+def add_membership(registry: Registry, member: Member, membership: Membership, *,
+                   today: dt.date | None = None) -> Membership:
+    """Create ``membership``, or change the one the member holds in that network to it."""
     networks.ensure(registry, membership.network)
-    existing = registry.one(
-        "SELECT * FROM memberships WHERE member_id = ? AND network = ?", [member.id, membership.network]
-    )
-    _validate(registry, member, membership)
+    before = membership_of(registry, member.id, membership.network)
+    if before == membership:
+        return membership
+    _validate(registry, member, membership, today)
     row = membership_row(membership)
-    if existing:
-        before = membership_from_row(existing)
-        if before == membership:
-            return membership
+    if before:
         registry.db["memberships"].update((member.id, membership.network), row)
         registry.record("update", "membership", f"{member.id}/{membership.network}", network=membership.network,
                         before=public(before), after=public(membership))
@@ -183,14 +228,29 @@ def add_membership(registry: Registry, member: Member, membership: Membership) -
     return membership
 
 
-def join(registry: Registry, ref: str | int, network: str, role: str = "member",
-         since: dt.date | None = None, until: dt.date | None = None) -> Membership:
+#: What :func:`join` leaves as it is where the member already belongs to the network.
+KEEP = None
+
+
+def join(registry: Registry, ref: str | int, network: str, role: str | None = KEEP,
+         since: dt.date | None = KEEP, until: dt.date | None = KEEP, *, category: str | None = KEEP,
+         today: dt.date | None = None) -> Membership:
+    """Make a member join ``network``, or change its membership there.
+
+    A fact left as None keeps its value in an existing membership, or takes
+    the default in a new one (role ``member``, no category, no dates).
+    """
     member = get(registry, ref)
+    networks.get(registry, network)
+    current = membership_of(registry, member.id, network)
+    given = {name: value for name, value in
+             dict(role=role, since=since, until=until, category=category).items() if value is not KEEP}
     try:
-        membership = Membership(member_id=member.id, network=network, role=role, since=since, until=until)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    return add_membership(registry, member, membership)
+        updated = (attrs.evolve(current, **given) if current
+                   else Membership(member_id=member.id, network=network, **given))
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"member {member.name!r} in {network}: {error}") from None
+    return add_membership(registry, member, updated, today=today)
 
 
 def leave(registry: Registry, ref: str | int, network: str) -> Membership:

@@ -422,3 +422,54 @@ def m013_schedule_versions(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'a released version of a programme never changes'); END;
         """
     )
+
+
+#: Who the change log names for what a migration records.
+MIGRATION_ACTOR = "peerlearn migrate"
+
+
+@migrations(transactional=False)
+def m014_membership_facts(db: Database) -> None:
+    """A member's category moves onto each of its memberships, so a body can be one thing in each network.
+
+    ``memberships.category`` is added and every membership takes its
+    member's category; ``members.category`` is then dropped, so the category
+    lives in one place only. A member that held a category but no membership
+    (nowhere to move it) keeps it on record in the change log: one ``update``
+    of the member by ``peerlearn migrate`` whose ``before`` holds the
+    category. Runs outside sqlite-utils' transaction, in a transaction of
+    its own with foreign keys off, because a SQLite older than 3.35 has no
+    ``ALTER TABLE … DROP COLUMN`` and the table is then rebuilt (as in
+    ``m007_never_reused_ids``); safe to run again.
+    """
+    import datetime as dt
+    import json
+    import sqlite3
+
+    from .store import to_utc_text_precise
+    from .table_rebuild import drop_column, without_foreign_keys
+
+    conn = db.conn
+
+    def columns(table: str) -> set[str]:
+        return {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+
+    def work() -> None:
+        if "category" not in columns("memberships"):
+            conn.execute("ALTER TABLE memberships ADD COLUMN category TEXT NOT NULL DEFAULT ''")
+        if "category" not in columns("members"):
+            return
+        conn.execute("UPDATE memberships SET category = (SELECT m.category FROM members m"
+                     " WHERE m.id = memberships.member_id) WHERE category = ''")
+        at = to_utc_text_precise(dt.datetime.now(dt.timezone.utc))
+        kept = [(at, MIGRATION_ACTOR, "update", "member", str(member_id), None,
+                 json.dumps({"category": category, "id": member_id, "name": name}, ensure_ascii=False),
+                 json.dumps({"id": member_id, "name": name}, ensure_ascii=False))
+                for member_id, name, category in conn.execute(
+                    "SELECT id, name, category FROM members WHERE category != ''"
+                    " AND id NOT IN (SELECT member_id FROM memberships) ORDER BY id")]
+        conn.executemany("INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kept)
+        drop_column(conn, "members", "category", native=sqlite3.sqlite_version_info >= (3, 35, 0))
+
+    without_foreign_keys(conn, work)

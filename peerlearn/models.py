@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from . import text, urls
-from .countries import normalise_country
+from .countries import normalise_admitted, normalise_country
 from .emails import is_email_address
 from .timeutil import zone
 
@@ -97,7 +97,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def _countries(value: Any) -> tuple[str, ...]:
-    return tuple(normalise_country(code) for code in _strings(value))
+    return tuple(normalise_admitted(code) for code in _strings(value))
 
 
 def _ids(value: Any) -> tuple[int, ...]:
@@ -116,7 +116,9 @@ class Network:
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     #: member categories the network knows (free text where empty)
     categories: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
-    #: countries whose members it admits (any where empty)
+    #: countries whose members it admits (any where empty); ``EU-MEMBER-STATES``
+    #: (``peerlearn.EU_MEMBER_STATES_GROUP``) stands for the EU's Member States
+    #: on the dates of each membership
     countries: tuple[str, ...] = attrs.field(default=(), converter=_countries)
     #: kinds of activity it runs (any known kind where empty)
     kinds: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
@@ -145,11 +147,12 @@ class Member:
     """An organisation or a person that belongs to networks.
 
     ``email`` and ``feed_token`` are private: never in a public feed or log.
+    What the member is in a network (its category, role, dates) belongs to
+    its :class:`Membership` of that network.
     """
 
     name: str = _required_line(converter=text.name)
     country: str = attrs.field(converter=_country)
-    category: str = _line()
     email: str = _line()
     type: str = attrs.field(default="organisation", validator=_one_of(MEMBER_TYPES))
     id: int | None = None
@@ -163,10 +166,18 @@ class Member:
 
 @attrs.frozen
 class Membership:
-    """A member's place in a network."""
+    """A member's place in a network: its category there, its role, and since and until when.
+
+    One body can be an ``expert`` in one network and a ``policy expert`` in
+    another: the category is the network's word for what the member is in
+    it (one of ``Network.categories`` where the network declares some).
+    ``since`` and ``until`` (both days included) date the membership; the
+    country rules of a network are checked on those dates.
+    """
 
     member_id: int
     network: str
+    category: str = _line()
     role: str = attrs.field(default="member", validator=_one_of(MEMBERSHIP_ROLES))
     since: dt.date | None = None
     until: dt.date | None = attrs.field(default=None)

@@ -8,13 +8,15 @@ networks are reported as ``plugin absent`` and their rules are not enforced.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import attrs
 
 from . import plugins
+from .countries import EU_MEMBER_STATES_GROUP, admitted_countries, membership_span
 from .errors import Conflict, NotFound, ValidationError
-from .models import Network
+from .models import Membership, Network
 from .records import network_from_row, network_row, public
 from .store import Registry
 
@@ -82,6 +84,20 @@ def ensure(registry: Registry, slug: str) -> Network:
         registry.db["networks"].update(slug, wanted)
         registry.record("update", "network", slug, network=slug, before=public(network_from_row(row)), after=public(network))
     return network
+
+
+def on_membership_dates(network: Network, membership: Membership, today: dt.date) -> Network:
+    """``network`` as its rules see one membership: its countries, those it admits on the membership's dates.
+
+    A network that declares ``EU-MEMBER-STATES`` admits the EU of the
+    membership's dates (see :func:`peerlearn.countries.membership_span`;
+    a membership without dates is checked on ``today``): those Member States
+    are listed beside the group's name.
+    """
+    if EU_MEMBER_STATES_GROUP not in network.countries:
+        return network
+    first, last = membership_span(membership.since, membership.until, today)
+    return attrs.evolve(network, countries=sorted(admitted_countries(network.countries, first, last)))
 
 
 def sync_plugins(registry: Registry) -> list[Network]:

@@ -3,9 +3,11 @@
 Registering beyond an activity's capacity, or beyond its per-country quota
 (``Activity.country_quota``: so many delegates per country), puts the
 member on the waiting list instead, with a warning saying why; when a
-registered member declines, the first waitlisted member who fits the freed
-place moves up. Members are
-invited one by one or a whole network (or one category of it) at once.
+registered member declines, or the activity's capacity or country quota is
+raised, the waitlisted members who fit the places freed move up, first
+waitlisted first, and a warning names each. Members are invited one by one
+or a whole network (or one category of it: the category of their
+membership of that network) at once.
 Every function that writes runs inside ``Registry.transaction()``.
 """
 
@@ -33,14 +35,24 @@ def list_participants(registry: Registry, activity_id: int | str) -> list[dict]:
     )
 
 
-def set_status(registry: Registry, activity_id: int | str, member_ref: str | int, status: str) -> Participation:
-    """Invite, register, mark attended or declined; a full activity waitlists; attendance is final."""
+def set_status(registry: Registry, activity_id: int | str, member_ref: str | int, status: str, *,
+               now: dt.datetime | None = None, allow_early: bool = False) -> Participation:
+    """Invite, register, mark attended or declined; a full activity waitlists; attendance is final.
+
+    Attendance comes once the activity has started (by ``now``, the system's
+    time by default); ``allow_early`` records it before, with a warning, to
+    rehearse the steps after an event.
+    """
     activity = activities.get(registry, activity_id)
     member = members.get(registry, member_ref)
     if activity.status == "cancelled" and status != "declined":
         raise ValidationError(f"activity #{activity.id} is cancelled")
-    if status == "attended" and activity.start > dt.datetime.now(dt.timezone.utc):
-        raise ValidationError(f"activity #{activity.id} has not started yet; attendance comes after")
+    if status == "attended" and activity.start > (now or dt.datetime.now(dt.timezone.utc)):
+        if not allow_early:
+            raise ValidationError(f"activity #{activity.id} has not started yet; attendance comes after"
+                                  " (or is recorded early, to rehearse)")
+        registry.warnings.append(f"activity #{activity.id} has not started yet ({activities.when(activity)});"
+                                 f" {member.name!r} is marked as attended early")
     existing = registry.one(
         "SELECT * FROM participations WHERE activity_id = ? AND member_id = ?", [activity.id, member.id]
     )
@@ -95,13 +107,31 @@ def _place_or_wait(registry: Registry, activity, member) -> str:
 
 def _promote(registry: Registry, activity) -> None:
     """Give a freed place to the first waitlisted member who fits it."""
+    promote(registry, activity, places=1)
+
+
+def promote(registry: Registry, activity, places: int | None = None) -> list[str]:
+    """Move waitlisted members up while they fit, first waitlisted first; returns their names.
+
+    Each waitlisted member in the order they were waitlisted gets a place
+    where the activity's capacity and country quota leave one for them
+    (one who does not fit is passed over for the next), at most ``places``.
+    A cancelled or completed activity moves no one. Each move is a change
+    (so notices are queued) and a warning naming the member.
+    """
+    if activity.status in ("cancelled", "completed"):
+        return []
+    moved: list[str] = []
     for row in registry.query("SELECT member_id FROM participations WHERE activity_id = ? AND status = 'waitlisted'"
                               " ORDER BY updated_at, member_id", [activity.id]):
+        if places is not None and len(moved) >= places:
+            break
         member = members.get(registry, row["member_id"])
         if _no_room(registry, activity, member) is None:
             set_status(registry, activity.id, member.id, "registered")
             registry.warnings.append(f"{member.name!r} moves up from the waiting list of activity #{activity.id}")
-            return
+            moved.append(member.name)
+    return moved
 
 
 def invite_group(registry: Registry, activity_id: int | str, *, network: str | None = None,
@@ -115,15 +145,14 @@ def invite_group(registry: Registry, activity_id: int | str, *, network: str | N
     activity = activities.get(registry, activity_id)
     slug = networks.get(registry, network or activity.network).slug
     today = today or dt.date.today()
-    sql = ("SELECT m.id, m.category FROM memberships ms JOIN members m ON m.id = ms.member_id"
+    sql = ("SELECT m.id, ms.category FROM memberships ms JOIN members m ON m.id = ms.member_id"
            " WHERE ms.network = ? AND (ms.until IS NULL OR ms.until >= ?)"
            " AND m.id NOT IN (SELECT member_id FROM participations WHERE activity_id = ?)")
     params: list = [slug, today.isoformat(), activity.id]
     rows = registry.query(sql + " ORDER BY m.name_key, m.id", params)
     if category:
         known = {row["category"].casefold() for row in registry.query(
-            "SELECT DISTINCT m.category FROM memberships ms JOIN members m ON m.id = ms.member_id"
-            " WHERE ms.network = ?", [slug])}
+            "SELECT DISTINCT category FROM memberships WHERE network = ?", [slug])}
         if category.casefold() not in known:
             raise NotFound(f"network {slug!r} has no members in category {category!r}")
         rows = [row for row in rows if row["category"].casefold() == category.casefold()]

@@ -105,7 +105,8 @@ TABLES: tuple[PublicTable, ...] = (
          _col("url", "TEXT", "The network's website."),
          _col("timezone", "TEXT", "The network's default time zone (IANA)."),
          _col("categories", "TEXT", "Member categories the network knows (JSON list)."),
-         _col("countries", "TEXT", "Countries whose bodies may be members (JSON list of codes; empty: any)."),
+         _col("countries", "TEXT", "Countries whose bodies may be members (JSON list of codes; EU-MEMBER-STATES:"
+                                   " the EU's Member States on a membership's dates; empty: any)."),
          _col("kinds", "TEXT", "Kinds of activity the network runs (JSON list; empty: any)."),
          _col("eligibility", "TEXT", "Who may be a member, in words.")),
         source="networks t", primary_key=("slug",), label_column="name", sort="name"),
@@ -120,14 +121,15 @@ TABLES: tuple[PublicTable, ...] = (
         (_col("id", "INTEGER", "Number of the member."),
          _col("name", "TEXT", "Name of the organisation."),
          _col("country", "TEXT", "Country (ISO code; EU: the European Union's institutions).",
-              references=("countries", "code")),
-         _col("category", "TEXT", "Category, e.g. public employment service, ministry, managing authority.")),
+              references=("countries", "code"))),
         source="members t", where="t.type = 'organisation'", primary_key=("id",), label_column="name",
         sort="name"),
     PublicTable(
-        "memberships", "Which organisation belongs to which network, in which role, since when.",
+        "memberships", "Which organisation belongs to which network, as what, in which role, since when.",
         (_col("member_id", "INTEGER", "The member.", references=("members", "id")),
          _col("network", "TEXT", "The network.", references=("networks", "slug")),
+         _col("category", "TEXT", "What the member is in the network, e.g. public employment service, ministry,"
+                                  " managing authority."),
          _col("role", "TEXT", "member, observer, secretariat or chair."),
          _col("since", "TEXT", "First day of the membership (ISO date), if known."),
          _col("until", "TEXT", "Last day of the membership (ISO date), if it ended.")),

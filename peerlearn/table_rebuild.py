@@ -191,3 +191,53 @@ def never_reuse_ids(conn: sqlite3.Connection, tables: dict[str, str], *,
 
     without_foreign_keys(conn, work)
     return rebuilt
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes (a CREATE TABLE's column list)."""
+    parts, depth, quote_char, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote_char:
+            if char == quote_char:
+                quote_char = ""
+        elif char in "'\"`[":
+            quote_char = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def without_column_sql(sql: str, column: str) -> str:
+    """``sql`` (a ``CREATE TABLE``) without the definition of ``column``; RegistryError where it has none."""
+    opening, closing = sql.index("("), sql.rindex(")")
+    parts = _split_top_level(sql[opening + 1:closing])
+    name = re.compile(rf'^\s*(?:"{re.escape(column)}"|\[{re.escape(column)}\]|`{re.escape(column)}`'
+                      rf'|{re.escape(column)})(?![\w$])', re.IGNORECASE)
+    kept = [part for part in parts if not name.match(part)]
+    if len(kept) == len(parts):
+        raise RegistryError(f"cannot drop column {column!r}: not found in {sql[:80]!r}")
+    return sql[:opening + 1] + ",".join(kept) + sql[closing:]
+
+
+def drop_column(conn: sqlite3.Connection, table: str, column: str, *, native: bool = True) -> None:
+    """Drop ``column`` of ``table``: ``ALTER TABLE … DROP COLUMN`` where SQLite has it (3.35+), else a rebuild.
+
+    The rebuild runs inside the caller's transaction with foreign keys off
+    (see :func:`without_foreign_keys`), from the table's current definition,
+    keeping every other column, row, index, trigger and view.
+    """
+    if native:
+        conn.execute(f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}")
+        return
+    sql, _own, _others = _schema(conn, table)
+
+    def copy(conn: sqlite3.Connection, source: str, target: str, columns: list[str]) -> None:
+        copy_rows(conn, source, target, [name for name in columns if name != column])
+
+    rebuild(conn, table, without_column_sql(sql, column), copy=copy)

@@ -8,8 +8,11 @@ from .store import Registry
 
 
 def enforce(registry: Registry, problems: list[Problem], subject: str) -> None:
-    """Raise ValidationError for the errors; keep warnings on the registry."""
+    """Raise ValidationError for the errors; keep warnings on the registry (each once per transaction)."""
     errors = [problem.message for problem in problems if problem.severity == "error"]
-    registry.warnings.extend(f"{subject}: {problem.message}" for problem in problems if problem.severity == "warning")
+    for problem in problems:
+        warning = f"{subject}: {problem.message}"
+        if problem.severity == "warning" and warning not in registry.warnings:
+            registry.warnings.append(warning)
     if errors:
         raise ValidationError(f"{subject}: {'; '.join(errors)}")

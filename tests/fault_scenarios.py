@@ -89,8 +89,9 @@ class Lab:
         shutil.copy(first, second)
         with open(root / "extra.csv", "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["name", "country", "network"])
-            writer.writerows([f"Extra public employment service {i}", "BE", "pes"] for i in range(200))
+            writer.writerow(["name", "country", "network", "category"])
+            writer.writerows([f"Extra public employment service {i}", "BE", "pes", "public employment service"]
+                             for i in range(200))
         self._run(second, "members", "import", str(root / "extra.csv"))
         self._run(second, "activities", "edit", "1", "--title", "Renamed before the fault")
         added = faults.run(second, "activities", "add", "--network", "mutual_learning", "--kind", "conference",
@@ -110,8 +111,8 @@ class Lab:
         self._run(root / "published.db", "demo", "--publish", str(root / "old" / "publish"))
         with open(root / "members.csv", "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["name", "country", "category"])
-            writer.writerows([f"Imported member {i}", "DE", "ministry"] for i in range(members))
+            writer.writerow(["name", "country", "network", "category"])
+            writer.writerows([f"Imported member {i}", "DE", "mutual_learning", "ministry"] for i in range(members))
 
     def _write_programme(self, days: int) -> None:
         """The demo conference's programme, once on each of ``days`` days."""

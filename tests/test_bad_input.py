@@ -7,7 +7,7 @@ ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "P
 
 @pytest.fixture
 def ready(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run(*ADD, "--start", "2026-06-10 09:00", "--end", "17:00").exit_code == 0
     return env
 
@@ -62,7 +62,7 @@ def test_country_that_is_not_iso_is_refused(ready):
 
 
 def test_member_from_a_country_the_network_does_not_admit_is_refused(ready):
-    refused(ready, "members", "add", "Ministry", "--country", "US", "--network", "pes",
+    refused(ready, "members", "add", "Ministry", "--country", "US", "--network", "pes", "--category", "public employment service",
             expect="PES Network admits only the public employment services of the EU countries, Norway and Iceland")
 
 
@@ -79,7 +79,7 @@ def test_csv_whose_500th_row_is_malformed_imports_nothing(ready, tmp_path):
 
 def test_csv_with_a_short_row_names_its_line(ready, tmp_path):
     path = tmp_path / "short.csv"
-    path.write_text("name,country,category\nA,BE,x\nB\n", encoding="utf-8")
+    path.write_text("name,country,email\nA,BE,a@example.org\nB\n", encoding="utf-8")
     refused(ready, "members", "import", str(path), expect=f"{path} line 3: fewer cells")
 
 

@@ -16,7 +16,7 @@ def listed(env, *args):
 @pytest.fixture
 def pes(env):
     for name, country in (("VDAB", "BE"), ("Bundesagentur für Arbeit", "DE"), ("NAV", "NO")):
-        assert env.run("members", "add", name, "--country", country, "--network", "pes").exit_code == 0
+        assert env.run("members", "add", name, "--country", country, "--network", "pes", "--category", "public employment service").exit_code == 0
     return env
 
 

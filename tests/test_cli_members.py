@@ -30,7 +30,7 @@ def test_add_list_show_edit_remove(env):
 def test_list_filters_by_network_country_and_category(env):
     env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service")
     env.run("members", "add", "BMAS", "--country", "DE", "--network", "mutual_learning", "--category", "ministry")
-    env.run("members", "add", "NAV", "--country", "NO", "--network", "pes")
+    env.run("members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service")
     assert [m["name"] for m in members(env, "--network", "pes")] == ["NAV", "VDAB"]
     assert [m["name"] for m in members(env, "--country", "de")] == ["BMAS"]
     assert [m["name"] for m in members(env, "--category", "ministry")] == ["BMAS"]
@@ -39,13 +39,13 @@ def test_list_filters_by_network_country_and_category(env):
 
 
 def test_join_and_leave_record_memberships(env):
-    env.run("members", "add", "European Commission", "--country", "EU", "--category", "European Commission")
+    env.run("members", "add", "European Commission", "--country", "EU")
     joined = env.run("members", "join", "European Commission", "mutual_learning", "--role", "secretariat",
-                     "--since", "2021-01-01")
+                     "--since", "2021-01-01", "--category", "European Commission")
     assert joined.exit_code == 0, joined.stderr
     shown = json.loads(env.run("members", "show", "1", "--json").stdout)
-    assert shown["memberships"] == [{"member_id": 1, "network": "mutual_learning", "role": "secretariat",
-                                     "since": "2021-01-01", "until": None}]
+    assert shown["memberships"] == [{"member_id": 1, "network": "mutual_learning", "category": "European Commission",
+                                     "role": "secretariat", "since": "2021-01-01", "until": None}]
     assert env.run("members", "leave", "1", "mutual_learning").exit_code == 0
     assert json.loads(env.run("members", "show", "1", "--json").stdout)["memberships"] == []
     again = env.run("members", "leave", "1", "mutual_learning")
@@ -75,16 +75,25 @@ def test_import_then_export_round_trips(env, tmp_path):
     ]
     assert rows[3]["email"] == "info@vdab.example"
     assert "email" not in env.run("members", "export").stdout.splitlines()[0]
+    assert [(r["id"], r["category"]) for r in rows] == [
+        ("2", "European Commission"), ("2", "European Commission"), ("3", "expert"), ("1", "public employment service")]
     other = tmp_path / "other.db"
     out = tmp_path / "out.csv"
     out.write_text(exported, encoding="utf-8")
     assert env.run("--db", str(other), "members", "import", str(out)).exit_code == 0
-    assert env.run("--db", str(other), "members", "export", "--include-email").stdout == exported
+    # the same rows, but for the numbers another registry gives its members
+    again = env.run("--db", str(other), "members", "export", "--include-email").stdout
+
+    def without_ids(text):
+        return [row[1:] for row in csv.reader(io.StringIO(text))]
+
+    assert without_ids(again) == without_ids(exported) and again != exported
 
 
 def test_import_checks_each_network_rule(env, tmp_path):
     source = tmp_path / "in.csv"
-    source.write_text("name,country,network\nVDAB,BE,pes\nUS Department of Labor,US,pes\n", encoding="utf-8")
+    source.write_text("name,country,network,category\nVDAB,BE,pes,public employment service\n"
+                      "US Department of Labor,US,pes,public employment service\n", encoding="utf-8")
     result = env.run("members", "import", str(source))
     assert result.exit_code == 1
     assert f"{source} line 3:" in result.stderr and "admits only" in result.stderr
@@ -93,7 +102,7 @@ def test_import_checks_each_network_rule(env, tmp_path):
 def test_dry_run_shows_changes_and_writes_nothing(env):
     env.run("init")
     before = env.fingerprint()
-    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--dry-run")
+    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service", "--dry-run")
     assert result.exit_code == 0
     assert "Dry run: nothing written; 2 change(s) would be recorded:" in result.stdout
     assert "create member 1: VDAB" in result.stdout and "join membership 1/pes [pes]" in result.stdout

@@ -38,11 +38,12 @@ sessions:
 
 #: One invocation of every command that takes --dry-run and writes to the registry.
 COMMANDS = {
-    "members add": ["members", "add", "Arbetsförmedlingen", "--country", "SE", "--network", "pes"],
-    "members edit": ["members", "edit", "VDAB", "--category", "public employment service"],
+    "members add": ["members", "add", "Arbetsförmedlingen", "--country", "SE", "--network", "pes", "--category", "public employment service"],
+    "members edit": ["members", "edit", "VDAB", "--email", "new@vdab.example", "--network", "pes", "--category",
+                     "European Commission"],
     "members remove": ["members", "remove", "NAV"],
     "members import": ["members", "import", "{members_csv}"],
-    "members join": ["members", "join", "VDAB", "mutual_learning", "--role", "observer"],
+    "members join": ["members", "join", "VDAB", "mutual_learning", "--role", "observer", "--category", "expert"],
     "members leave": ["members", "leave", "VDAB", "pes"],
     "members rotate-token": ["members", "rotate-token", "VDAB"],
     "activities add": ["activities", "add", "--network", "pes", "--kind", "event", "--title", "New event",
@@ -86,9 +87,9 @@ NOT_REGISTRY = {"plugin new", "notify remind"}
 def ready(env, tmp_path):
     for args in (
         ["networks", "add", "baltic", "--name", "Baltic forum"],
-        ["members", "add", "VDAB", "--country", "BE", "--network", "pes"],
-        ["members", "add", "Forem", "--country", "BE", "--network", "pes"],
-        ["members", "add", "NAV", "--country", "NO", "--network", "pes"],
+        ["members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service"],
+        ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", "public employment service"],
+        ["members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service"],
         ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
          "--start", "2027-06-10 09:00", "--end", "17:00"],
         ["activities", "add", "--network", "pes", "--kind", "webinar", "--title", "Monthly webinar",
@@ -116,7 +117,7 @@ def ready(env, tmp_path):
         "name,country,category,network\n"
         "Arbeitsagentur,DE,public employment service,pes\n"
         "AMS,AT,public employment service,pes\n"
-        "Actiris,BE,public employment service,\n", encoding="utf-8")
+        "Actiris,BE,,\n", encoding="utf-8")
     (tmp_path / "programme.yaml").write_text(PROGRAMME, encoding="utf-8")
     return env
 
@@ -180,8 +181,8 @@ def test_dry_run_lists_exactly_what_the_real_run_records(ready, tmp_path, name):
 
 def test_a_large_import_counts_every_change(ready, tmp_path):
     path = tmp_path / "many.csv"
-    path.write_text("name,country,network\n" + "".join(f"Agency {i},BE,pes\n" for i in range(2000)),
-                    encoding="utf-8")
+    path.write_text("name,country,network,category\n"
+                    + "".join(f"Agency {i},BE,pes,public employment service\n" for i in range(2000)), encoding="utf-8")
     dry = ready.run("members", "import", str(path), "--dry-run")
     assert dry.stdout.splitlines()[0] == "Dry run: nothing written; 4000 change(s) would be recorded:"
     last = _last_change_id(ready)

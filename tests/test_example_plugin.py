@@ -22,8 +22,9 @@ def example(env):
 
 def test_example_plugin_appears_in_peerlearn_plugins(example):
     rows = {row["name"]: row for row in json.loads(example.run("plugins", "--json").stdout)}
-    assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.1.0"
-    assert rows[PLUGIN]["hooks"] == ["peerlearn_ical_event", "peerlearn_networks", "peerlearn_validate_activity"]
+    assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.2.0"
+    assert rows[PLUGIN]["hooks"] == ["peerlearn_ical_event", "peerlearn_networks", "peerlearn_validate_activity",
+                                     "peerlearn_validate_member"]
     assert PLUGIN in example.run("plugins").stdout
 
 
@@ -43,6 +44,23 @@ def test_example_plugin_rule_is_enforced(example):
     assert example.run(*args, "--capacity", "40").exit_code == 0
     member = example.run("members", "add", "NAV", "--country", "NO", "--network", "baltic_forum")
     assert member.exit_code == 1 and "employment services of the countries around the Baltic Sea" in member.stderr
+
+
+def test_example_plugin_reads_the_category_from_the_membership(example):
+    args = ["members", "add", "Arbetsförmedlingen", "--country", "SE", "--network", "baltic_forum", "--role", "chair"]
+    before = example.fingerprint()
+    refused = example.run(*args, "--category", "expert")
+    assert refused.exit_code == 1
+    assert refused.stderr == ("Error: member 'Arbetsförmedlingen' in baltic_forum: the BSEF chair is an employment"
+                              " service; 'Arbetsförmedlingen' is in the forum as expert\n")
+    assert example.fingerprint() == before
+    assert example.run(*args, "--category", "employment service").exit_code == 0
+    # the same body, an expert in another network: categories are per membership
+    joined = example.run("members", "join", "Arbetsförmedlingen", "pes", "--category", "public employment service")
+    assert joined.exit_code == 0, joined.stderr
+    shown = json.loads(example.run("members", "show", "Arbetsförmedlingen", "--json").stdout)
+    assert [(m["network"], m["category"], m["role"]) for m in shown["memberships"]] == [
+        ("baltic_forum", "employment service", "chair"), ("pes", "public employment service", "member")]
 
 
 def test_example_plugin_files_its_events_in_the_one_categories_list(example):

@@ -52,7 +52,7 @@ def test_an_ended_activity_feed_holds_its_zone_only(env, tmp_path):
 
 
 def test_a_member_feed_with_nothing_in_it_carries_utc(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     data = _export(env, "--member", "VDAB")
     assert feedcheck.events(data) == {} and _zones(data) == ["UTC"]
     assert "TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000" in feedcheck.unfold(data)

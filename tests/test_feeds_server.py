@@ -242,7 +242,8 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
     first = datetime(2031, 1, 6, 9, 0, tzinfo=zone)
 
     def add_all(registry):
-        member = members.add(registry, Member(name="Bundesagentur", country="DE"), join=[("pes", "member")])
+        member = members.add(registry, Member(name="Bundesagentur", country="DE"), join=[("pes", "member")],
+                             category="public employment service")
         ids = [activities.add(registry, Activity(network="pes", kind="event", title=f"Event {day}",
                                                  start=first + timedelta(days=day),
                                                  end=first + timedelta(days=day, hours=1))).id
@@ -450,7 +451,8 @@ def test_member_tokens_are_found_through_the_index_of_their_hashes(demo_env):
     rotated = demo_env.run("members", "rotate-token", str(rows[3]["id"]))
     assert rotated.exit_code == 0
     imported = demo_env.db.parent / "more.csv"
-    imported.write_text("name,country,network\nArbetsförmedlingen Syd,SE,pes\n", encoding="utf-8")
+    imported.write_text("name,country,network,category\nArbetsförmedlingen Syd,SE,pes,public employment service\n",
+                        encoding="utf-8")
     assert demo_env.run("members", "import", str(imported)).exit_code == 0, "bulk import"
     assert demo_env.run("members", "add", "Ministry of Labour", "--country", "MT").exit_code == 0
     assert demo_env.run("members", "edit", "Ministry of Labour", "--name", "Ministry for Labour").exit_code == 0

@@ -103,10 +103,12 @@ def _add(env, network, kind, title, start, end, *extra):
 def stress(env, tmp_path):
     """A registry with every kind of text, time and zone a feed must carry."""
     _ok(env.run("init"))
+    categories = {"pes": "public employment service", "mutual_learning": "expert", "esf_migration": "stakeholder"}
     for name, country, networks in (("VDAB", "BE", ("pes", "mutual_learning")),
                                     ("Työmarkkinatori 🇫🇮", "FI", ("pes", "mutual_learning", "esf_migration"))):
-        _ok(env.run("members", "add", name, "--country", country, *(arg for net in networks
-                                                                  for arg in ("--network", net))))
+        _ok(env.run("members", "add", name, "--country", country))
+        for net in networks:
+            _ok(env.run("members", "join", name, net, "--category", categories[net]))
     added = {
         "emoji": _add(env, "pes", "event", EMOJI, "2027-06-10 09:30", "17:00", "--theme", "🧩 puzzles"),
         "rtl": _add(env, "mutual_learning", "thematic_event", RTL, "2027-02-03 10:00", "12:00",

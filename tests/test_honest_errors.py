@@ -12,7 +12,7 @@ from peerlearn import hookimpl
 
 @pytest.fixture
 def ready(env):
-    for args in (["members", "add", "VDAB", "--country", "BE", "--network", "pes"],
+    for args in (["members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service"],
                  ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
                   "--start", "2027-06-10 09:00", "--end", "17:00"],
                  ["sessions", "add", "1", "--title", "Opening", "--start", "09:30", "--end", "10:00",
@@ -23,7 +23,7 @@ def ready(env):
 
 
 BOGUS = [
-    ("--role", ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--role", "bogus"]),
+    ("--role", ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", "public employment service", "--role", "bogus"]),
     ("--role", ["members", "add", "Forem", "--country", "BE", "--role", "bogus"]),
     ("--role", ["members", "join", "VDAB", "mutual_learning", "--role", "bogus"]),
     ("--type", ["members", "add", "Forem", "--country", "BE", "--type", "bogus"]),
@@ -138,6 +138,8 @@ def test_a_plugin_that_raises_on_a_row_is_named_with_the_file_and_line(ready, tm
 
     ready.register(Fussy(), name="fussy")
     path = tmp_path / "members.csv"
-    path.write_text("name,country,network\nForem,BE,pes\nActiris,BE,pes\nBoom,BE,pes\n", encoding="utf-8")
+    path.write_text("name,country,network,category\nForem,BE,pes,public employment service\n"
+                    "Actiris,BE,pes,public employment service\nBoom,BE,pes,public employment service\n",
+                    encoding="utf-8")
     message = refused(ready, "members", "import", str(path), expect=f"{path} line 4: ")
     assert "plugin 'fussy' in hook peerlearn_validate_member: raised RuntimeError: registry of agencies" in message

@@ -58,11 +58,11 @@ def test_peerlearn_validate_member_can_refuse_and_warn(env):
     before = env.run("members", "add", "VDAB", "--country", "BE")
     assert before.exit_code == 0
     fingerprint = env.fingerprint()
-    refused = env.run("members", "join", "VDAB", "pes", "--role", "chair")
+    refused = env.run("members", "join", "VDAB", "pes", "--role", "chair", "--category", "public employment service")
     assert refused.exit_code == 1
     assert "chair is elected" in refused.stderr
     assert env.fingerprint() == fingerprint
-    warned = env.run("members", "join", "VDAB", "pes")
+    warned = env.run("members", "join", "VDAB", "pes", "--category", "public employment service")
     assert warned.exit_code == 0
     assert "Warning: member 'VDAB' in pes: no contact email recorded" in warned.stderr
 
@@ -108,7 +108,7 @@ def test_peerlearn_changed_hears_committed_changes_only(env):
             heard.append((change.action, change.entity, change.actor))
 
     env.register(Listener(), name="listener")
-    env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes")
+    env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service")
     assert heard == [("create", "member", "tester"), ("create", "network", "tester"), ("join", "membership", "tester")]
     heard.clear()
     env.run("members", "add", "Forem", "--country", "BE", "--dry-run")

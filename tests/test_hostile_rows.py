@@ -44,7 +44,7 @@ def controls(text: str, allowed: str = "\n") -> list[str]:
 
 @pytest.fixture
 def ready(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
                    "--start", "2027-06-10 09:00", "--end", "17:00").exit_code == 0
     return env
@@ -83,7 +83,7 @@ def hostile(env):
     """A registry holding control characters and javascript: links, written straight into its tables."""
     for args in (
         ["networks", "add", "baltic", "--name", "Baltic forum", "--url", "https://baltic.example"],
-        ["members", "add", "Placeholder", "--country", "BE", "--network", "pes"],
+        ["members", "add", "Placeholder", "--country", "BE", "--network", "pes", "--category", "public employment service"],
         ["activities", "add", "--network", "pes", "--kind", "event", "--title", "Placeholder",
          "--start", "2027-06-10 09:00", "--end", "17:00", "--online-url", "https://meet.example.org",
          "--venue", "Hall", "--description", "About"],

@@ -23,7 +23,7 @@ HOW = {"draft": ("edit", "--status", "draft"), "tentative": ("edit", "--status",
 @pytest.fixture
 def pes(env):
     for name, country in (("VDAB", "BE"), ("Bundesagentur für Arbeit", "DE"), ("NAV", "NO")):
-        assert env.run("members", "add", name, "--country", country, "--network", "pes").exit_code == 0
+        assert env.run("members", "add", name, "--country", country, "--network", "pes", "--category", "public employment service").exit_code == 0
     return env
 
 

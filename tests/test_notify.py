@@ -157,8 +157,8 @@ def test_a_declined_role_gets_a_cancel_that_takes_only_that_person_off(conferenc
 
 
 def test_registering_invites_and_a_freed_place_moves_the_next_one_up(env):
-    ok(env, "members", "add", "VDAB", "--country", "BE", "--network", "pes", "--email", "info@vdab.example")
-    ok(env, "members", "add", "NAV", "--country", "NO", "--network", "pes", "--email", "post@nav.example")
+    ok(env, "members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service", "--email", "info@vdab.example")
+    ok(env, "members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service", "--email", "post@nav.example")
     ok(env, "activities", "add", "--network", "pes", "--kind", "event", "--title", "Small event", "--start",
        "2030-03-12 09:30", "--end", "12:00", "--capacity", "1")
     ok(env, "participants", "register", "1", "VDAB")
@@ -193,7 +193,7 @@ def test_a_person_without_an_email_is_held_counted_and_skipped_by_send(conferenc
 
 
 def test_a_malformed_email_is_refused_where_it_is_typed(env):
-    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--email", "info@vdab@be")
+    result = env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service", "--email", "info@vdab@be")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "is not an email address" in result.stderr
     ok(env, "activities", "add", "--network", "pes", "--kind", "event", "--title", "E", "--start", "2030-03-12 09:30",
@@ -226,7 +226,7 @@ def test_a_cancelled_occurrence_updates_the_series_with_an_exdate(env):
 
     first = dt.date.today() + dt.timedelta(days=9)
     second = first + dt.timedelta(days=7)
-    ok(env, "members", "add", "VDAB", "--country", "BE", "--network", "pes", "--email", "info@vdab.example")
+    ok(env, "members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service", "--email", "info@vdab.example")
     ok(env, "activities", "add", "--network", "pes", "--kind", "meeting", "--title", "Steering group",
        "--start", f"{first} 14:00", "--end", "15:00", "--rrule", "FREQ=WEEKLY;COUNT=4")
     ok(env, "participants", "register", "1", "VDAB")

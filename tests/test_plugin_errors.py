@@ -86,7 +86,7 @@ def test_hook_that_raises_names_the_plugin_and_writes_nothing(ready):
 
     ready.register(Raising(), name="fragile")
     before = ready.fingerprint()
-    result = ready.run("members", "add", "NAV", "--country", "NO", "--network", "pes")
+    result = ready.run("members", "add", "NAV", "--country", "NO", "--network", "pes", "--category", "public employment service")
     assert result.exit_code == 1
     assert result.stderr == "Error: plugin 'fragile' in hook peerlearn_validate_member: raised KeyError: 'category'\n"
     assert ready.fingerprint() == before

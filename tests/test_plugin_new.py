@@ -130,4 +130,4 @@ def test_plugin_new_project_installs_shows_up_and_its_tests_pass(env, tmp_path):
     tested = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
                             env=clean_environment(tmp_path), capture_output=True, text=True, timeout=300)
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "4 passed" in tested.stdout
+    assert "5 passed" in tested.stdout

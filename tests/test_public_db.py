@@ -32,7 +32,7 @@ def exported(demo_env, tmp_path):
     run("members", "add", "Agentur Privat", "--country", "DE", "--category", "public employment service",
         "--email", "contact@privat.example", "--network", "pes")
     run("members", "add", "Jana Expert", "--country", "CZ", "--type", "person", "--email", "jana@expert.example",
-        "--network", "mutual_learning")
+        "--network", "mutual_learning", "--category", "expert")
     run("roles", "add", str(mlc_id), "opening-panel", "--role", "speaker", "--name", "Private Speaker",
         "--email", "speaker@private.example", "--status", "confirmed", "--note", "working note: call on Monday")
     run("roles", "add", str(mlc_id), "opening-panel", "--role", "panellist", "--name", "Maybe Person",

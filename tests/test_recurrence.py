@@ -83,7 +83,7 @@ def test_a_good_rule_is_kept_as_the_feeds_write_it(env):
 def broken(env):
     """Three PES activities and a member in two of them; the second's rule broken straight in the table."""
     assert env.run("init").exit_code == 0
-    _ok(env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes"))
+    _ok(env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service"))
     ids = []
     for number, start in enumerate(("2027-03-10 14:00", "2027-04-10 14:00", "2027-05-10 14:00"), start=1):
         added = _ok(env.run("activities", "add", "--json", "--network", "pes", "--kind", "meeting",

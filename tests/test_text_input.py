@@ -30,7 +30,7 @@ IDS = ["C0", "OSC", "CR", "LF", "DEL", "C1", "TAB", "LSEP"]
 
 @pytest.fixture
 def ready(env):
-    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes").exit_code == 0
+    assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event",
                    "--start", "2027-06-10 09:00", "--end", "17:00").exit_code == 0
     assert env.run("sessions", "add", "1", "--title", "Opening", "--start", "09:30", "--end", "10:00",
@@ -55,7 +55,7 @@ def _field_commands(value: str):
     return [
         ("name", ["members", "add", value, "--country", "BE"]),
         ("name", ["members", "edit", "VDAB", "--name", value]),
-        ("category", ["members", "add", "Forem", "--country", "BE", "--category", value]),
+        ("category", ["members", "add", "Forem", "--country", "BE", "--network", "pes", "--category", value]),
         ("title", ["activities", "add", "--network", "pes", "--kind", "event", "--title", value,
                    "--start", "2027-07-01"]),
         ("venue", ["activities", "edit", "1", "--venue", value]),
@@ -97,12 +97,13 @@ def test_csv_row_with_a_nul_or_an_escape_is_refused_naming_file_line_and_field(r
     for value, shown in (("Bad\x00Name", "\\x00"), ("\x1b]0;pwned\x07", "\\x1b"), ("Del\x7f", "\\x7f"),
                          ("C1\x85", "\\x85")):
         path = tmp_path / "members.csv"
-        path.write_text(f"name,country,category\nForem,BE,ok\n{value},BE,ok\n", encoding="utf-8", newline="")
+        path.write_text(f"name,country,email\nForem,BE,a@example.org\n{value},BE,b@example.org\n", encoding="utf-8",
+                        newline="")
         refused(ready, "members", "import", str(path), expect=f"{path} line 3: name must not hold control"
                                                               f" characters ({shown}")
-    path.write_text("name,country,category\nForem,BE,\"two\nlines\"\n", encoding="utf-8", newline="")
+    path.write_text("name,country,email\nForem,BE,\"two\nlines\"\n", encoding="utf-8", newline="")
     refused(ready, "members", "import", str(path), expect=f"{path} line 2: a quoted cell runs on to line 3")
-    path.write_text("name,country,category\nForem,BE,\"car\rriage\"\n", encoding="utf-8", newline="")
+    path.write_text("name,country,email\nForem,BE,\"car\rriage\"\n", encoding="utf-8", newline="")
     refused(ready, "members", "import", str(path), expect=f"{path} line 2: a quoted cell runs on to line 3")
 
 
@@ -180,7 +181,7 @@ def test_one_name_typed_two_ways_is_one_member(env, tmp_path):
     path.write_text(f"name,country\nOther,FR\n{PRECOMPOSED},FR\n", encoding="utf-8")
     refused(env, "members", "import", str(path), expect=f"{path} line 3: member")
     path.write_text(f"name,country\n{unicodedata.normalize('NFD', 'Zoë')},FR\nZoë,FR\n", encoding="utf-8")
-    refused(env, "members", "import", str(path), expect=f"{path} line 3: member 'Zoë' (FR) appears twice")
+    refused(env, "members", "import", str(path), expect=f"{path} line 3: member 'Zoë' (FR) is on line 2 already")
 
 
 def test_one_person_typed_two_ways_is_one_person(ready):

@@ -2,13 +2,19 @@
 
 Members: bodies managing the ESF Operational Programmes, policy experts,
 stakeholders, academics and social partners. Activities: workshops, peer
-reviews and site visits, each within one ESF programming period: 2014–2020
-(ESF), then 2021–2027 (ESF+). :func:`activity_period` tags an activity with
-its period; the rule refuses an activity outside both periods or straddling
-them, and the activity's calendar event carries the period as a category.
+reviews and site visits, each within one ESF programming period.
+
+The programming periods are data, :data:`PROGRAMMING_PERIODS`: 2014–2020
+(ESF), then 2021–2027 (ESF+); a new period is one more line there. An
+activity belongs to the period its first day falls in; the rule refuses an
+activity before the first period or straddling two, and accepts one after
+the last period known, with a warning: it is shown as having "no period
+yet" (in its calendar event too) until its period is added. The
+activity's calendar event carries its period as a category.
 """
 
 import datetime as dt
+from typing import NamedTuple
 
 # Models are reached as peerlearn.<Model> inside the hooks, so that loading this
 # plugin does not load them: `peerlearn --help` stays fast.
@@ -17,16 +23,36 @@ from peerlearn import hookimpl
 
 SLUG = "esf_migration"
 
-#: The ESF programming periods, first and last year included.
-PROGRAMMING_PERIODS = {"2014-2020": (2014, 2020), "2021-2027": (2021, 2027)}
+
+class ProgrammingPeriod(NamedTuple):
+    """An ESF programming period: its name, how people read it, its first and last days."""
+
+    name: str
+    label: str
+    first: dt.date
+    last: dt.date
+
+
+#: The ESF programming periods, in order. A new one is one more line here.
+PROGRAMMING_PERIODS = (
+    ProgrammingPeriod("2014-2020", "ESF 2014-2020", dt.date(2014, 1, 1), dt.date(2020, 12, 31)),
+    ProgrammingPeriod("2021-2027", "ESF+ 2021-2027", dt.date(2021, 1, 1), dt.date(2027, 12, 31)),
+)
+#: How an activity after the last known period is shown, until its period is added.
+NO_PERIOD_YET = "no period yet"
 
 
 def programming_period(day: dt.date) -> str | None:
-    """The programming period a date falls in, e.g. ``"2021-2027"`` (ESF+), or None."""
-    for name, (first, last) in PROGRAMMING_PERIODS.items():
-        if first <= day.year <= last:
-            return name
+    """The name of the programming period a date falls in, e.g. ``"2021-2027"`` (ESF+), or None."""
+    for period in PROGRAMMING_PERIODS:
+        if period.first <= day <= period.last:
+            return period.name
     return None
+
+
+def after_the_last_period(day: dt.date) -> bool:
+    """Whether a date comes after every programming period known (its period is not declared yet)."""
+    return day > max(period.last for period in PROGRAMMING_PERIODS)
 
 
 def _last_day(activity) -> dt.date:
@@ -42,9 +68,12 @@ def activity_period(activity) -> str | None:
     return programming_period(activity.local_start.date())
 
 
-def period_label(period: str) -> str:
-    """How a period is shown to people, e.g. ``"ESF+ 2021-2027"``."""
-    return f"ESF+ {period}" if period == "2021-2027" else f"ESF {period}"
+def period_label(period: str | None) -> str:
+    """How a period is shown to people, e.g. ``"ESF+ 2021-2027"``; ``"ESF: no period yet"`` for None."""
+    for known in PROGRAMMING_PERIODS:
+        if known.name == period:
+            return known.label
+    return f"ESF: {NO_PERIOD_YET}" if period is None else f"ESF {period}"
 
 
 @hookimpl
@@ -80,21 +109,29 @@ def peerlearn_validate_activity(network, activity):
         return None
     first, last = activity.local_start.date(), _last_day(activity)
     period = programming_period(first)
+    if period is None and after_the_last_period(first):
+        latest = PROGRAMMING_PERIODS[-1]
+        return [peerlearn.Problem(
+            f"{first:%Y-%m-%d} is after the last ESF programming period known ({latest.label}, until"
+            f" {latest.last:%Y-%m-%d}): the activity is shown as having {NO_PERIOD_YET} until its period is added",
+            severity="warning")]
     if period is None:
-        periods = " and ".join(PROGRAMMING_PERIODS)
-        return [peerlearn.Problem(f"ESF activities fall within a programming period ({periods}); {first:%Y-%m-%d} is outside them")]
+        periods = ", ".join(known.name for known in PROGRAMMING_PERIODS)
+        return [peerlearn.Problem(f"ESF activities fall within a programming period ({periods} and later ones);"
+                                  f" {first:%Y-%m-%d} is before the first")]
     if programming_period(last) != period:
-        return [peerlearn.Problem(f"an ESF activity belongs to one programming period; it starts in {period_label(period)}"
-                        f" ({first:%Y-%m-%d}) but ends on {last:%Y-%m-%d}")]
+        return [peerlearn.Problem(f"an ESF activity belongs to one programming period; it starts in"
+                                  f" {period_label(period)} ({first:%Y-%m-%d}) but ends on {last:%Y-%m-%d}")]
     return None
 
 
 @hookimpl
 def peerlearn_ical_event(network, activity, event):
-    """Tag each event with the ESF programming period its activity falls in."""
+    """Tag each event with the ESF programming period its activity falls in ("no period yet" after the last known)."""
     if network.slug != SLUG:
         return
     period = activity_period(activity)
-    if period:
-        event.add("x-esf-programming-period", period)
-        peerlearn.add_categories(event, period_label(period))
+    if period is None and not after_the_last_period(activity.local_start.date()):
+        return
+    event.add("x-esf-programming-period", period or NO_PERIOD_YET)
+    peerlearn.add_categories(event, period_label(period))

@@ -2,16 +2,19 @@
 
 The public employment services of the EU countries, Norway and Iceland, and
 the European Commission. It runs events and peer reviews, and publishes
-papers after them.
+papers after them. "The EU countries" are those of each membership's dates
+(``EU_MEMBER_STATES_GROUP``): the UK's public employment service was a
+member until the United Kingdom left the EU on 31 January 2020.
 """
 
 # Models are reached as peerlearn.<Model> inside the hooks, so that loading this
 # plugin does not load them: `peerlearn --help` stays fast.
 import peerlearn
-from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES, hookimpl
+from peerlearn import EU_INSTITUTIONS, EU_MEMBER_STATES_GROUP, hookimpl
 
 SLUG = "pes"
-ADMITTED = EU_MEMBER_STATES | {"NO", "IS", EU_INSTITUTIONS}
+#: The EU countries of each membership's dates, Norway, Iceland, and the Commission.
+ADMITTED = {EU_MEMBER_STATES_GROUP, "NO", "IS", EU_INSTITUTIONS}
 
 
 @hookimpl

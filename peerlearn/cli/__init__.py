@@ -23,8 +23,14 @@ from .common import Env, PeerlearnGroup
 @click.option("--strict-plugins", is_flag=True, envvar="PEERLEARN_STRICT_PLUGINS",
               help="Fail when a plugin cannot be loaded, instead of warning (for plugin authors).")
 @click.option("--debug", is_flag=True, help="Show a full traceback on unexpected errors.")
+@click.option("--today", "today_text", envvar="PEERLEARN_TODAY", metavar="YYYY-MM-DD",
+              help="Take this date as today, to rehearse or test: the demo's dates, which memberships are current,"
+                   " the country rules of memberships without dates, and whether an activity has started."
+                   " Times recorded (the change log, feeds) stay the real ones. Default: $PEERLEARN_TODAY, else"
+                   " the system's date.")
 @click.pass_context
-def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugins: bool, debug: bool) -> None:
+def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugins: bool, debug: bool,
+        today_text: str | None) -> None:
     """Coordinate peer-learning networks: members, activities, agendas, feeds and logs.
 
     \b
@@ -32,8 +38,20 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugi
         peerlearn demo
         peerlearn activities list
     """
-    ctx.obj = Env(db_path=db_path, actor=actor, debug=debug)
+    ctx.obj = Env(db_path=db_path, actor=actor, debug=debug, today=_today(today_text))
     ctx.obj.report_plugin_failures(strict_plugins, ctx.invoked_subcommand)
+
+
+def _today(text: str | None):
+    """The date ``--today`` gives, or None (a date that is not one is a usage error)."""
+    if not text:
+        return None
+    from ..timeutil import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--today' / PEERLEARN_TODAY") from None
 
 
 def _add_builtin_commands() -> None:

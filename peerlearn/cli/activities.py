@@ -180,7 +180,13 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 
     A capacity lowered below the places already taken is kept with a
     warning naming who is over it; they keep their places until they
-    decline.
+    decline. A capacity or --country-quota raised moves people up from the
+    waiting list while they fit, first waitlisted first, naming each.
+
+    \b
+    Examples:
+        peerlearn activities edit 7 --venue "Palácio Foz" --capacity 40
+        peerlearn activities edit 7 --capacity 60 --dry-run    # who would move up
     """
     from .. import activities as lib
 
@@ -249,9 +255,30 @@ activities.add_command(_status_command(
     "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled (reinstate brings it"
     " back)."))
 activities.add_command(_status_command(
-    "complete", "Completed", "Mark an activity that has taken place as completed (final)."))
-activities.add_command(_status_command(
     "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
+
+
+@activities.command()
+@click.argument("activity")
+@click.option("--allow-early", is_flag=True,
+              help="Allow it before the activity starts, with a warning: to rehearse the steps after an event"
+                   " (or see --today in 'peerlearn --help').")
+@dry_run_option
+@pass_env
+def complete(env, activity, allow_early, dry_run) -> None:
+    """Mark an activity that has taken place as completed (final).
+
+    \b
+    Examples:
+        peerlearn activities complete 7
+        peerlearn activities complete 7 --allow-early --dry-run    # rehearse before the day
+    """
+    from .. import activities as lib
+
+    changed = env.write(lambda registry: lib.complete(registry, activity, now=env.now(), allow_early=allow_early),
+                        dry_run=dry_run)
+    if not dry_run:
+        click.echo(one_line(f"Completed activity #{changed.id}: {changed.title}."))
 
 
 @activities.command()

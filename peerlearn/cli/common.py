@@ -88,10 +88,31 @@ def for_terminal(text: str) -> str:
 class Env:
     """Options of the top-level command, passed to every command as ``ctx.obj``."""
 
-    def __init__(self, db_path: str | None, actor: str | None, debug: bool) -> None:
+    def __init__(self, db_path: str | None, actor: str | None, debug: bool, today: Any = None) -> None:
         self.db_path = db_path
         self.actor = actor
         self.debug = debug
+        #: the date ``--today`` (``PEERLEARN_TODAY``) gives, or None for the system's
+        self.today_override = today
+
+    def today(self) -> Any:
+        """The date commands take as today: ``--today``, else the system's (the only place the CLI reads it)."""
+        import datetime as dt
+
+        return self.today_override or dt.date.today()
+
+    def now(self) -> Any:
+        """The moment commands take as now: the system's time, on the ``--today`` date where one is given.
+
+        Only for deciding (whether an activity has started); the change log
+        and feeds record the real time.
+        """
+        import datetime as dt
+
+        now = dt.datetime.now(dt.timezone.utc)
+        if self.today_override is None:
+            return now
+        return dt.datetime.combine(self.today_override, now.time(), tzinfo=dt.timezone.utc)
 
     def report_plugin_failures(self, strict: bool, command: str | None = None) -> None:
         """Warn of plugins that failed to load; refuse to start when plugins contradict each other.

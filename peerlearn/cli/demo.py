@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -24,7 +23,8 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     The demo holds the four networks, a few dozen members from many
     countries, two years of activities of every kind (one cancelled,
     several completed with outputs and good practices) and the Mutual
-    Learning Conference with its programme. The registry is built beside
+    Learning Conference with its programme, dated around today (or the
+    day 'peerlearn --today YYYY-MM-DD demo' gives). The registry is built beside
     the target and moved into place only when complete and checked
     (written back from its log, PRAGMA integrity_check, flushed to disk),
     so a failure, a full disk or a kill leaves an existing file as it was.
@@ -42,7 +42,7 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
         raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
     with replacement(path, actor=env.actor) as registry:
         with registry.transaction() as changes:
-            summary = build_demo(registry)
+            summary = build_demo(registry, env.today())
         conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
         warnings = list(registry.warnings)
     for warning in warnings:
@@ -52,7 +52,7 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     for key, value in summary.items():
         click.echo(f"  {value:>4} {key}")
     if publish_dir:
-        _publish(ctx, path, Path(publish_dir))
+        _publish(ctx, env, path, Path(publish_dir))
     note("")
     note("Try next:")
     for line in (
@@ -67,7 +67,7 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
         note("  peerlearn " + (f"--db {path} " if env.db_path else "") + line)
 
 
-def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
+def _publish(ctx: click.Context, env: Env, registry_path: Path, folder: Path) -> None:
     """Publish the demo by running the same commands a secretariat would."""
     from .. import networks
     from ..store import Registry
@@ -75,7 +75,8 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
     root = ctx.find_root().command
 
     def run(*args: str) -> None:
-        root.main(args=["--db", str(registry_path), *args], prog_name="peerlearn", standalone_mode=False)
+        today = ["--today", env.today().isoformat()] if env.today_override else []
+        root.main(args=["--db", str(registry_path), *today, *args], prog_name="peerlearn", standalone_mode=False)
 
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -85,7 +86,7 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
     run("feeds", "build", str(folder / "feeds"), "--private-dir", str(private / "feeds"))
     with Registry.open(registry_path, create=False) as registry:
         slugs = sorted(networks.known(registry))
-    year = dt.date.today().year
+    year = env.today().year
     for slug in slugs:
         run("log", "--network", slug, "--format", "csv", "-o", str(logs / f"{slug}-log.csv"))
         run("log", "--network", slug, "--format", "html", "-o", str(logs / f"{slug}-log.html"))

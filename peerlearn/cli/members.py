@@ -25,13 +25,28 @@ def _public_row(member, memberships=()) -> dict:
     data.pop("feed_token", None)
     if memberships:
         data["networks"] = [m.network for m in memberships]
+        data["memberships"] = [{k: v for k, v in plain(m).items() if k != "member_id"} for m in memberships]
     return data
+
+
+def _categories(memberships, network: str | None = None) -> str:
+    """A member's categories for a table: each network's, ``expert (mutual_learning)``; one network's alone."""
+    if network:
+        return next((m.category for m in memberships if m.network == network), "")
+    named = [m for m in memberships if m.category]
+    if len({m.category for m in named}) == 1 and len(named) == len(memberships):
+        return named[0].category
+    return ", ".join(f"{m.category} ({m.network})" for m in named)
+
+
+CATEGORY_HELP = ("The member's category in the network(s) it joins, e.g. 'ESF managing authority' (a network that"
+                 " declares categories needs one of them).")
 
 
 @members.command()
 @click.argument("name")
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. BE (EU for EU institutions).")
-@click.option("--category", default="", help="Member category, e.g. 'ESF managing authority'.")
+@click.option("--category", default="", help=CATEGORY_HELP + " Needs --network.")
 @click.option("--email", default="", help="Contact email (private: never published).")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), default="organisation",
               show_default=True, help="An organisation or a person.")
@@ -41,18 +56,27 @@ def _public_row(member, memberships=()) -> dict:
 @json_option
 @pass_env
 def add(env, name, country, category, email, member_type, join_networks, role, dry_run, as_json) -> None:
-    """Add a member."""
+    """Add a member, and make it join networks with --network.
+
+    \b
+    Examples:
+        peerlearn members add VDAB --country BE --network pes --category "public employment service"
+        peerlearn members add "Anila Noor" --country NL --type person --network mutual_learning --category expert
+    """
     from .. import members as lib
     from ..models import Member
 
-    member = build(Member, f"member {name!r}", name=name, country=country, category=category, email=email,
-                   type=member_type)
-    added = env.write(lambda registry: lib.add(registry, member, [(slug, role) for slug in join_networks]),
+    if category and not join_networks:
+        raise click.UsageError("--category needs --network: a category is what the member is in a network")
+    member = build(Member, f"member {name!r}", name=name, country=country, email=email, type=member_type)
+    added = env.write(lambda registry: lib.add(registry, member, [(slug, role) for slug in join_networks],
+                                               category=category, today=env.today()),
                       dry_run=dry_run)
     if dry_run:
         return
     if as_json:
-        echo_json(_public_row(added))
+        with env.registry() as registry:
+            echo_json(_public_row(added, lib.memberships(registry, added.id)))
     else:
         click.echo(f"Added member #{added.id}: {added.name} ({added.country}).")
 
@@ -60,16 +84,20 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 @members.command(name="list")
 @click.option("--network", help="Only members of this network.")
 @click.option("--country", help="Only members from this country.")
-@click.option("--category", help="Only members of this category.")
+@click.option("--category", help="Only members of this category (in --network, where given).")
 @json_option
 @pass_env
 def list_members(env, network, country, category, as_json) -> None:
-    """List members."""
+    """List members, with their networks and their category in each."""
     from .. import members as lib
 
     with env.registry() as registry:
         found = lib.list_members(registry, network=network, country=country, category=category)
-        rows = [_public_row(member, lib.memberships(registry, member.id)) for member in found]
+        held = {member.id: lib.memberships(registry, member.id) for member in found}
+    rows = [_public_row(member, held[member.id]) for member in found]
+    if not as_json:
+        for row, member in zip(rows, found):
+            row["category"] = _categories(held[member.id], network)
     echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.")
 
 
@@ -78,7 +106,7 @@ def list_members(env, network, country, category, as_json) -> None:
 @json_option
 @pass_env
 def show(env, member, as_json) -> None:
-    """Show a member (by number or exact name) and its memberships."""
+    """Show a member (by number or exact name) and its memberships: category, role and dates in each network."""
     from .. import members as lib
     from ..records import plain
 
@@ -89,28 +117,65 @@ def show(env, member, as_json) -> None:
     if as_json:
         echo_json(data)
         return
-    data["memberships"] = [f"{m['network']} ({m['role']})" for m in data["memberships"]]
+    data["memberships"] = [_membership_text(m) for m in data["memberships"]]
     echo_record(data)
+
+
+def _membership_text(membership: dict) -> str:
+    facts = [membership["role"]]
+    if membership["since"]:
+        facts.append(f"since {membership['since']}")
+    if membership["until"]:
+        facts.append(f"until {membership['until']}")
+    category = f": {membership['category']}" if membership["category"] else ""
+    return f"{membership['network']}{category} ({', '.join(facts)})"
 
 
 @members.command()
 @click.argument("member")
 @click.option("--name", help="New name.")
 @click.option("--country", help="New country code.")
-@click.option("--category", help="New category.")
+@click.option("--category", help="New category in --network (which may be left out for a member of one network).")
+@click.option("--network", help="The network whose --category changes.")
 @click.option("--email", help="New contact email.")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), help="Organisation or person.")
 @dry_run_option
 @pass_env
-def edit(env, member, name, country, category, email, member_type, dry_run) -> None:
-    """Change a member's details; its memberships are checked again."""
-    from .. import members as lib
+def edit(env, member, name, country, category, network, email, member_type, dry_run) -> None:
+    """Change a member's details, or its category in a network; its memberships are checked again.
 
-    values = {k: v for k, v in dict(name=name, country=country, category=category, email=email,
+    \b
+    Examples:
+        peerlearn members edit 12 --email new@example.de
+        peerlearn members edit 12 --network esf_migration --category "policy expert"
+    """
+    from .. import members as lib
+    from ..errors import ValidationError
+
+    values = {k: v for k, v in dict(name=name, country=country, email=email,
                                      type=member_type).items() if v is not None}
-    if not values:
+    if network and category is None:
+        raise click.UsageError("--network names the network whose --category changes: give --category too")
+    if not values and category is None:
         raise click.UsageError("nothing to change: give at least one option")
-    updated = env.write(lambda registry: lib.edit(registry, member, **values), dry_run=dry_run)
+
+    def action(registry):
+        categories = None
+        if category is not None:
+            slug = network
+            if slug is None:
+                found = lib.get(registry, member)
+                held = [m.network for m in lib.memberships(registry, found.id)]
+                if len(held) != 1:
+                    raise ValidationError(
+                        f"member {found.name!r} is in {', '.join(held)}: say which network's category with --network"
+                        if held else f"member {found.name!r} belongs to no network: a category belongs to a"
+                                     " membership (peerlearn members join MEMBER NETWORK --category …)")
+                slug = held[0]
+            categories = {slug: category}
+        return lib.edit(registry, member, categories=categories, today=env.today(), **values)
+
+    updated = env.write(action, dry_run=dry_run)
     if not dry_run:
         click.echo(one_line(f"Updated member #{updated.id}: {updated.name} ({updated.country})."))
 
@@ -131,22 +196,58 @@ def remove(env, member, dry_run) -> None:
 @members.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--network", help="Network for rows that name none.")
+@click.option("--update", is_flag=True,
+              help="Change the members the file names that the registry holds (found by id, or by name and"
+                   " country); add the others.")
+@click.option("--skip-existing", is_flag=True,
+              help="Leave the members the file names that the registry holds as they are; add the others.")
 @dry_run_option
 @pass_env
-def import_(env, file, network, dry_run) -> None:
+def import_(env, file, network, update, skip_existing, dry_run) -> None:
     """Import members from a UTF-8 CSV file, all or nothing.
 
     \b
-    Columns: name, country (required); category, email, type, network, role.
-    A member may appear on several rows to join several networks.
+    Columns: name, country (required); email, type (the member's);
+    network, category, role, since, until (its membership of that network);
+    id (its number, as 'members export' writes it: read by --update and
+    --skip-existing). A member on several rows, one per network, is one
+    member with several memberships.
+
+    A member the registry already holds is refused, unless --update
+    changes it (a blank cell leaves its field as it is) or --skip-existing
+    leaves it. A row whose id names one member and whose name and country
+    another is refused, naming both.
+
+    \b
+    Examples:
+        peerlearn members import members.csv --network pes
+        peerlearn members export -o members.csv     # edit it, then:
+        peerlearn members import members.csv --update --dry-run
     """
     from pathlib import Path
 
+    from ..errors import Conflict
     from ..member_csv import import_members
 
-    count = env.write(lambda registry: import_members(registry, Path(file), network), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Imported {count} member(s) from {file}.")
+    if update and skip_existing:
+        raise click.UsageError("--update and --skip-existing exclude each other: choose one")
+    existing = "update" if update else "skip" if skip_existing else "refuse"
+    try:
+        result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
+                                                           today=env.today()), dry_run=dry_run)
+    except Conflict as error:  # a member the registry holds: say how to import the file again
+        raise click.ClickException(one_line(f"{error} (--update changes it, --skip-existing leaves it)")) from None
+    if dry_run:
+        return
+    if existing == "refuse":
+        click.echo(f"Imported {result.added} member(s) from {file}.")
+        return
+    done = [f"{result.added} new"]
+    if update:
+        done += [f"{result.updated} updated", f"{result.unchanged} unchanged"]
+    else:
+        done.append(f"{result.skipped} already held, skipped")
+    click.echo(f"Imported {file}: {', '.join(done)}.")
 
 
 @members.command()
@@ -166,19 +267,34 @@ def export(env, network, include_email, output) -> None:
 @members.command()
 @click.argument("member")
 @click.argument("network")
-@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
-@click.option("--since", help="Date the membership began (YYYY-MM-DD).")
-@click.option("--until", help="Date it ends (YYYY-MM-DD).")
+@click.option("--category", help=CATEGORY_HELP)
+@click.option("--role", type=click.Choice(ROLES), help=ROLE_HELP + " [default: member]")
+@click.option("--since", help="First day of the membership (YYYY-MM-DD).")
+@click.option("--until", help="Last day of the membership (YYYY-MM-DD).")
 @dry_run_option
 @pass_env
-def join(env, member, network, role, since, until, dry_run) -> None:
-    """Make MEMBER a member of NETWORK (or change its role there)."""
+def join(env, member, network, category, role, since, until, dry_run) -> None:
+    """Make MEMBER a member of NETWORK, or change its category, role or dates there.
+
+    What is not given stays as it is in a membership MEMBER already holds.
+    The network's country rules are checked on the membership's dates
+    (today's where it has none): a network of "the EU countries" admits
+    the EU of those dates.
+
+    \b
+    Examples:
+        peerlearn members join 12 mutual_learning --category expert --role observer --since 2026-01-01
+        peerlearn members join "Jobcentre Plus" pes --category "public employment service" \\
+            --since 2018-01-01 --until 2019-12-31
+    """
     from .. import members as lib
 
     since_day, until_day = parse_day("--since", since), parse_day("--until", until)
-    env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day), dry_run=dry_run)
+    joined = env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day,
+                                                 category=category, today=env.today()), dry_run=dry_run)
     if not dry_run:
-        click.echo(f"{member} joined {network} as {role}.")
+        category_text = f", category {joined.category!r}" if joined.category else ""
+        click.echo(one_line(f"{member} is in {network} as {joined.role}{category_text}."))
 
 
 @members.command()

@@ -58,7 +58,8 @@ def _network_options(command):
         click.option("--timezone", "timezone", help="Default IANA timezone of its activities (e.g. Europe/Brussels)."),
         click.option("--category", "categories", multiple=True, help="A member category it knows (repeatable)."),
         click.option("--country", "countries", multiple=True,
-                     help="An ISO country code it admits members from (repeatable; none means any)."),
+                     help="An ISO country code it admits members from, or EU-MEMBER-STATES for the EU's Member"
+                          " States on each membership's dates (repeatable; none means any)."),
         click.option("--kind", "kinds", multiple=True, help="A kind of activity it runs (repeatable; none means any)."),
     ]):
         command = option(command)

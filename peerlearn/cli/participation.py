@@ -15,30 +15,37 @@ def participants() -> None:
     """Participants: invite members, register them, mark who attended."""
 
 
+ALLOW_EARLY_HELP = ("Allow it before the activity starts, with a warning: to rehearse the steps after an event"
+                    " (or see --today in 'peerlearn --help').")
+
+
 def _participation_command(name: str, status: str, doc: str):
     @click.command(name=name, help=doc)
     @click.argument("activity")
     @click.argument("member_refs", nargs=-1, required=True, metavar="MEMBER...")
     @dry_run_option
     @pass_env
-    def command(env, activity, member_refs, dry_run) -> None:
+    def command(env, activity, member_refs, dry_run, allow_early=False) -> None:
         from .. import participation
 
         def action(registry):
-            return [participation.set_status(registry, activity, ref, status) for ref in member_refs]
+            return [participation.set_status(registry, activity, ref, status, now=env.now(), allow_early=allow_early)
+                    for ref in member_refs]
 
         done = env.write(action, dry_run=dry_run)
         if not dry_run:
             for item in done:
                 click.echo(f"Member #{item.member_id}: {item.status} for activity #{item.activity_id}.")
 
+    if status == "attended":
+        command = click.option("--allow-early", is_flag=True, help=ALLOW_EARLY_HELP)(command)
     return command
 
 
 for _name, _status, _doc in (
     ("register", "registered",
      "Register members for an activity; beyond its capacity or per-country quota they are waitlisted."),
-    ("attend", "attended", "Mark members as having attended an activity."),
+    ("attend", "attended", "Mark members as having attended an activity, once it has started (see --allow-early)."),
     ("decline", "declined",
      "Record that members declined an activity; a freed place goes to the first waitlisted member who fits."),
 ):
@@ -50,7 +57,7 @@ for _name, _status, _doc in (
 @click.argument("member_refs", nargs=-1, metavar="[MEMBER]...")
 @click.option("--network", help="Invite every current member of this network.")
 @click.option("--all-members", is_flag=True, help="Invite every current member of the activity's own network.")
-@click.option("--category", help="With --network or --all-members: only members of this category.")
+@click.option("--category", help="With --network or --all-members: only members of this category in that network.")
 @dry_run_option
 @pass_env
 def invite(env, activity, member_refs, network, all_members, category, dry_run) -> None:
@@ -65,7 +72,8 @@ def invite(env, activity, member_refs, network, all_members, category, dry_run) 
     def action(registry):
         done = [participation.set_status(registry, activity, ref, "invited") for ref in member_refs]
         if network or all_members:
-            done += participation.invite_group(registry, activity, network=network, category=category)
+            done += participation.invite_group(registry, activity, network=network, category=category,
+                                               today=env.today())
         return done
 
     done = env.write(action, dry_run=dry_run)

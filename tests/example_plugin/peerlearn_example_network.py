@@ -1,14 +1,17 @@
 """An example external network plugin: the Baltic Sea Employment Forum.
 
-Its rule: the forum admits members from the countries around the Baltic Sea,
-and each of its activities has a capacity (rooms on the ferry are few). Its
-calendar events are filed under "on board" beside peerlearn's own categories.
+Its rules: the forum admits members from the countries around the Baltic Sea,
+each of its activities has a capacity (rooms on the ferry are few), and only
+an employment service may chair it (a member's category is its
+membership's). Its calendar events are filed under "on board" beside
+peerlearn's own categories.
 """
 
 from peerlearn import hookimpl
 
 SLUG = "baltic_forum"
 BALTIC = ["DE", "DK", "EE", "FI", "LT", "LV", "PL", "SE"]
+EMPLOYMENT_SERVICE = "employment service"
 
 
 @hookimpl
@@ -23,10 +26,21 @@ def peerlearn_networks():
             description="Employment services around the Baltic Sea, meeting on board.",
             timezone="Europe/Helsinki",
             countries=BALTIC,
+            categories=[EMPLOYMENT_SERVICE, "social partner", "expert"],
             kinds=["workshop", "study_visit"],
             eligibility="employment services of the countries around the Baltic Sea",
         )
     ]
+
+
+@hookimpl
+def peerlearn_validate_member(network, member, membership):
+    from peerlearn import Problem
+
+    if network.slug == SLUG and membership.role == "chair" and membership.category != EMPLOYMENT_SERVICE:
+        return [Problem(f"the BSEF chair is an {EMPLOYMENT_SERVICE}; {member.name!r} is in the forum as"
+                        f" {membership.category or 'no category'}")]
+    return None
 
 
 @hookimpl

@@ -33,15 +33,53 @@ def test_activity_within_a_programming_period_is_accepted(env, start, end):
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("start", ["2013-11-12", "2028-01-10"])
-def test_activity_outside_the_programming_periods_is_refused(env, start):
+def test_activity_before_the_first_programming_period_is_refused(env):
+    env.run("init")
     before = env.fingerprint()
-    result = add_workshop(env, start)
+    result = add_workshop(env, "2013-11-12")
     assert result.exit_code == 1
-    assert result.stderr.count("\n") == 1
-    assert "Error: activity 'Workshop on skills of newcomers'" in result.stderr
-    assert "2014-2020 and 2021-2027" in result.stderr and start in result.stderr
+    assert result.stderr == ("Error: activity 'Workshop on skills of newcomers': ESF activities fall within a"
+                             " programming period (2014-2020, 2021-2027 and later ones); 2013-11-12 is before the"
+                             " first\n")
     assert env.fingerprint() == before
+
+
+@pytest.mark.parametrize("start", ["2028-01-10", "2041-06-04"])
+def test_activity_after_the_last_known_period_is_accepted_with_a_warning(env, start):
+    result = add_workshop(env, start)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"Warning: activity 'Workshop on skills of newcomers': {start} is after the last ESF"
+                             " programming period known (ESF+ 2021-2027, until 2027-12-31): the activity is shown as"
+                             " having no period yet until its period is added\n")
+    assert [a["title"] for a in json.loads(env.run("activities", "list", "--json").stdout)] == [
+        "Workshop on skills of newcomers"]
+
+
+def test_activity_after_the_last_known_period_is_shown_as_having_no_period_yet(env):
+    import feedcheck
+
+    assert add_workshop(env, "2028-02-08").exit_code == 0
+    assert add_workshop(env, "2027-02-09", title="Within ESF+").exit_code == 0
+    data = env.run("export", "ics", "--network", "esf_migration").stdout_bytes
+    events = {str(event["SUMMARY"]): event for event in feedcheck.check(data).walk("VEVENT")}
+    assert "ESF: no period yet" in feedcheck.categories(events["Workshop on skills of newcomers"])
+    assert str(events["Workshop on skills of newcomers"]["X-ESF-PROGRAMMING-PERIOD"]) == "no period yet"
+    assert "ESF+ 2021-2027" in feedcheck.categories(events["Within ESF+"])
+    assert str(events["Within ESF+"]["X-ESF-PROGRAMMING-PERIOD"]) == "2021-2027"
+
+
+def test_a_new_period_is_a_data_change(env, monkeypatch):
+    import feedcheck
+
+    periods = (*esf_migration.PROGRAMMING_PERIODS, esf_migration.ProgrammingPeriod(
+        "2028-2034", "ESF+ 2028-2034", dt.date(2028, 1, 1), dt.date(2034, 12, 31)))
+    monkeypatch.setattr(esf_migration, "PROGRAMMING_PERIODS", periods)
+    result = add_workshop(env, "2028-02-08")
+    assert result.exit_code == 0 and result.stderr == ""
+    data = env.run("export", "ics", "--network", "esf_migration").stdout_bytes
+    (event,) = feedcheck.check(data).walk("VEVENT")
+    assert "ESF+ 2028-2034" in feedcheck.categories(event)
+    assert "one programming period" in add_workshop(env, "2027-12-30", "2028-01-02").stderr
 
 
 def test_activity_straddling_two_periods_is_refused(env):
@@ -55,7 +93,7 @@ def test_activity_straddling_two_periods_is_refused(env):
 def test_rescheduling_out_of_the_period_is_refused(env):
     assert add_workshop(env, "2026-06-09").exit_code == 0
     before = env.fingerprint()
-    result = env.run("activities", "reschedule", "1", "--start", "2029-06-12")
+    result = env.run("activities", "reschedule", "1", "--start", "2012-06-12")
     assert result.exit_code == 1
     assert "programming period" in result.stderr
     assert env.fingerprint() == before
@@ -85,6 +123,9 @@ def test_programming_period_of_a_date():
     assert esf_migration.programming_period(dt.date(2021, 1, 1)) == "2021-2027"
     assert esf_migration.programming_period(dt.date(2013, 12, 31)) is None
     assert esf_migration.programming_period(dt.date(2028, 1, 1)) is None
+    assert esf_migration.after_the_last_period(dt.date(2028, 1, 1))
+    assert not esf_migration.after_the_last_period(dt.date(2013, 12, 31))
+    assert esf_migration.period_label(None) == "ESF: no period yet"
 
 
 def _activity(start):

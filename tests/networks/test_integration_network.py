@@ -13,7 +13,8 @@ def add(env, name, country, category, member_type="organisation"):
 def test_network_admits_the_member_states_and_the_commission(env):
     network = json.loads(env.run("networks", "show", "integration_network", "--json").stdout)
     assert network["acronym"] == "EIN"
-    assert len(network["countries"]) == 28 and "EU" in network["countries"]
+    # the EU of each membership's dates, and the Commission
+    assert sorted(network["countries"]) == ["EU", "EU-MEMBER-STATES"]
     assert network["kinds"] == ["study_visit", "peer_review", "workshop"]
 
 
@@ -76,3 +77,13 @@ def test_targeted_learning_activities_only(env):
     assert refused.exit_code == 1
     assert "EIN runs no activity of kind 'conference'" in refused.stderr
     assert env.fingerprint() == before
+
+
+def test_a_member_state_of_the_membership_dates_joins(env):
+    result = env.run("members", "add", "Home Office", "--country", "GB")
+    assert result.exit_code == 0
+    args = ["members", "join", "Home Office", "integration_network", "--category",
+            "National Contact Point on Integration"]
+    assert env.run(*args, "--since", "2016-01-01", "--until", "2019-06-30").exit_code == 0
+    refused = env.run(*args, "--until", "2021-06-30")
+    assert refused.exit_code == 1 and "GB was an EU Member State from 1973-01-01 to 2020-01-31" in refused.stderr
