@@ -23,8 +23,8 @@ PEOPLE = 30_000
 
 
 def build(path: Path) -> None:
-    from peerlearn import networks
-    from peerlearn.store import Registry
+    from peerlearn.registry import networks
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import to_local_text, to_utc_text
 
     rng = random.Random(42)
@@ -95,8 +95,9 @@ def main() -> None:
     print(f"built {path}: {ACTIVITIES} activities, {ACTIVITIES * SESSIONS_EACH} sessions,"
           f" {ACTIVITIES * SESSIONS_EACH * ROLES_EACH} roles in {time.perf_counter() - began:.1f} s")
 
-    from peerlearn import activities, clashes
-    from peerlearn.store import Registry
+    from peerlearn import clashes
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     registry = Registry.open(path)
     findings = timed("agenda check --all (library, whole registry)", lambda: clashes.check_registry(registry))

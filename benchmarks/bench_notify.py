@@ -19,8 +19,8 @@ to a reference taken in the same run:
 from __future__ import annotations
 
 import argparse
-import re
 import datetime as dt
+import re
 import statistics
 import sys
 import tempfile
@@ -30,9 +30,10 @@ from pathlib import Path
 
 def build(path: Path, people: int) -> int:
     """A registry with one conference, ``people`` registered participants with addresses, 20 sessions."""
-    from peerlearn import activities, agenda, networks
+    from peerlearn import agenda
     from peerlearn.models import Activity, Role, Session
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities, networks
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import localize
 
     tz = "Europe/Brussels"
@@ -76,8 +77,9 @@ def best_of(function, repeat: int) -> tuple[float, object]:
 
 
 def queuing(path: Path, conference_id: int, repeat: int) -> tuple[float, float, int]:
-    from peerlearn import activities, plugins
-    from peerlearn.store import Registry
+    from peerlearn import plugins
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     def reschedule() -> int:
         with Registry.open(path, actor="bench") as registry:
@@ -112,12 +114,12 @@ def sending(path: Path, conference_id: int) -> dict[str, float]:
 
     from aiosmtpd.controller import Controller
 
-    from peerlearn import activities
     from peerlearn.notify import outbox
     from peerlearn.notify.messages import Renderer, as_smtp_bytes, new_message_id
     from peerlearn.notify.sending import send
     from peerlearn.notify.settings import from_values
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     with Registry.open(path, actor="bench") as registry:
         current = activities.get(registry, conference_id)

@@ -27,9 +27,10 @@ def peerlearn(*args: str, db: Path) -> str:
 
 
 def add_copies(db: Path) -> None:
-    from peerlearn import activities, programme
+    from peerlearn import programme
     from peerlearn.demo import MLC_TITLE
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     registry = Registry.open(db, actor="bench")
     text = programme.seed_path().read_text(encoding="utf-8")

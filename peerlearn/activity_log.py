@@ -21,8 +21,8 @@ from typing import Iterator
 
 from .countries import country_label
 from .exports import Column, plain_text
+from .registry.store import Registry
 from .speakers import speaker_text, speakers_by_activity
-from .store import Registry
 from .timeutil import to_utc_text
 
 BATCH = 500

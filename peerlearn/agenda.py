@@ -24,13 +24,14 @@ from typing import Any, Iterator
 
 import attrs
 
-from . import activities, networks, plugins, timetable
+from . import plugins, timetable
 from .errors import NotFound, ValidationError
 from .models import Activity, Role, Session
-from .records import public, role_from_row, role_row, session_from_row, session_row
-from .store import Registry
+from .registry import activities, networks
+from .registry.records import public, role_from_row, role_row, session_from_row, session_row
+from .registry.store import Registry
+from .registry.validation import enforce
 from .timeutil import localize
-from .validation import enforce
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FROZEN_STATUSES = ("cancelled", "completed")

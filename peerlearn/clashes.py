@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 import attrs
 
 from .models import Activity
-from .store import Registry
+from .registry.store import Registry
 from .timeutil import to_utc_text
 
 #: Days before an event within which a tbc or tbd role is reported (``$PEERLEARN_PENDING_DAYS`` overrides).
@@ -355,7 +355,8 @@ def core_checks(registry: Registry, activity: Activity | None = None,
 
 def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
     """What the plugins' ``peerlearn_agenda_checks`` report for ``activity``."""
-    from . import agenda, networks, plugins
+    from . import agenda, plugins
+    from .registry import networks
 
     if not plugins.implemented("peerlearn_agenda_checks"):
         return []
@@ -376,7 +377,8 @@ def check_activity(registry: Registry, activity: Activity, pending_days: int | N
 def check_registry(registry: Registry, pending_days: int | None = None,
                    now: dt.datetime | None = None) -> list[Finding]:
     """Every check across the whole registry; plugins are asked about each activity with sessions."""
-    from . import activities, plugins
+    from . import plugins
+    from .registry import activities
 
     findings = core_checks(registry, None, pending_days, now)
     if plugins.implemented("peerlearn_agenda_checks"):

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import activities, members, networks, participation, programme
+from . import programme
 from .errors import ValidationError
 from .models import Activity, Member, Output
-from .store import Registry
+from .registry import activities, members, networks, participation
+from .registry.store import Registry
 from .timeutil import localize
 
 # name, country, category, type, networks

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Iterator
 import attrs
 
 from . import agenda, timetable
-from .records import session_from_row
+from .registry.records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Activity, Session
-    from .store import Registry
+    from .registry.store import Registry
 
 #: Roles with this status are left out of every feed.
 HIDDEN_ROLE_STATUS = "declined"

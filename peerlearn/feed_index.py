@@ -18,8 +18,8 @@ from typing import Iterator
 import attrs
 
 from . import feed_events, feeds
-from .records import activity_from_row
-from .store import Registry
+from .registry.records import activity_from_row
+from .registry.store import Registry
 from .timeutil import now_utc, to_utc_text
 
 

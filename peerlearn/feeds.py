@@ -31,12 +31,13 @@ from typing import IO, Callable, Iterable, Iterator
 
 import attrs
 
-from . import activities, agenda, feed_events, ical, members, networks, plugins
+from . import agenda, feed_events, ical, plugins
 from .errors import NotFound, ValidationError
 from .feed_events import SessionEvent
 from .models import ACTIVITY_STATUSES, Activity, Network
-from .records import activity_from_row
-from .store import Registry
+from .registry import activities, members, networks
+from .registry.records import activity_from_row
+from .registry.store import Registry
 from .timeutil import from_local_text, now_utc, to_utc_text
 
 #: How far back a feed reaches by default; everything ahead is always included.

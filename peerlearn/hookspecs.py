@@ -13,11 +13,10 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
-
     from markupsafe import Markup
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
-                         Role, Session)
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem, Role,
+                         Session)
 
 hookspec = pluggy.HookspecMarker("peerlearn")
 
@@ -138,7 +137,7 @@ def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool)
     ``dry_run`` true. ``changes`` are the transaction's change-log rows
     (:class:`peerlearn.Change`, with the values before and after) in the
     order they were recorded; ``registry`` is the open
-    ``peerlearn.store.Registry``, so rows written here are kept exactly when
+    ``peerlearn.registry.store.Registry``, so rows written here are kept exactly when
     the change is (peerlearn queues its notices to people this way). Do
     not record changes here and never send anything: the transaction may
     still be rolled back. An exception refuses the whole command, naming

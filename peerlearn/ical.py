@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Iterable
 import icalendar
 from icalendar.parser import Contentline
 
-from . import plugins, recurrence, vtimezone
+from . import plugins, vtimezone
 from .errors import ValidationError
+from .registry import recurrence
 from .text import clean
 from .urls import web_link
 

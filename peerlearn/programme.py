@@ -21,10 +21,11 @@ from typing import Any
 import attrs
 import yaml
 
-from . import activities, agenda, members, role_sync
+from . import agenda, role_sync
 from .errors import NotFound, PeerlearnError, ValidationError
 from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
-from .store import Registry
+from .registry import activities, members
+from .registry.store import Registry
 from .text import problem as text_problem
 from .text import shown
 from .timeutil import localize

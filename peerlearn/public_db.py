@@ -37,7 +37,7 @@ from urllib.parse import quote
 import attrs
 
 from .errors import RegistryError, ValidationError
-from .store import Registry
+from .registry.store import Registry
 
 
 @attrs.frozen

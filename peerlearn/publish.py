@@ -39,7 +39,7 @@ import attrs
 from . import feed_index, feeds
 from .atomic import AtomicFile, prepare_folder, write_atomic
 from .errors import ValidationError
-from .store import Registry
+from .registry.store import Registry
 
 MANIFEST = ".peerlearn-feeds.json"
 FOLDERS = {"network": "networks", "activity": "activities", "member": "members"}

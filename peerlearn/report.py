@@ -15,9 +15,9 @@ import json
 
 import attrs
 
-from . import networks
 from .errors import ValidationError
-from .store import Registry
+from .registry import networks
+from .registry.store import Registry
 from .timeutil import localize, to_utc_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -15,7 +15,7 @@ import attrs
 
 from .agenda import delete_role, insert_role, roles_of, write_role
 from .models import Activity, Role
-from .store import Registry
+from .registry.store import Registry
 
 
 def same_person(current: Role, wanted: Role) -> bool:

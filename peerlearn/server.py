@@ -46,9 +46,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import feeds, members, networks
+from . import feeds
 from .errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
-from .store import Registry
+from .registry import members, networks
+from .registry.store import Registry
 from .timeutil import parse_moment
 
 log = logging.getLogger("peerlearn.server")

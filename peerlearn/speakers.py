@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .store import Registry
+from .registry.store import Registry
 from .text import name_key
 
 SPEAKING_ROLES = ("speaker", "panellist", "chair", "moderator", "rapporteur")

@@ -58,8 +58,8 @@ class PeerlearnEnv:
                                   catch_exceptions=False, prog_name="peerlearn")
 
     def open(self):
-        """Open the registry (a ``peerlearn.store.Registry``; close it after use)."""
-        from .store import Registry
+        """Open the registry (a ``peerlearn.registry.store.Registry``; close it after use)."""
+        from .registry.store import Registry
 
         return Registry.open(self.db, actor="tester")
 

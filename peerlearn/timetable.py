@@ -196,7 +196,7 @@ def _rule(widths: list[int]) -> str:
 def as_data(activity: Activity, sessions: list[Session], roles: list[Role],
             track_order: Sequence[str] = ()) -> dict[str, Any]:
     """The timetable as plain data: blocks of sessions, each with its roles (private fields dropped)."""
-    from .records import plain, public
+    from .registry.records import plain, public
 
     by_session: dict[int | None, list[dict]] = {}
     for role in roles:

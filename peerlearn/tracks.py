@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Activity
-    from .store import Registry
+    from .registry.store import Registry
 
 
 def ordered(tracks: Iterable[str], explicit: Sequence[str] = ()) -> list[str]:

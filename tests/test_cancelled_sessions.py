@@ -267,8 +267,9 @@ def test_the_yearly_report_lists_cancelled_sessions(mlc):
 
 
 def test_the_event_website_labels_and_strikes_a_cancelled_session(mlc, tmp_path):
-    import peerlearn_plugins.site
     from html.parser import HTMLParser
+
+    import peerlearn_plugins.site
 
     env, conference = mlc
     _ok(env.run("sessions", "cancel", str(conference["id"]), "workshop-2"))
@@ -324,7 +325,8 @@ def test_a_session_event_of_a_cancelled_session_after_its_activity_moves(mlc):
 
 def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_path):
     """The activity's SEQUENCE rises when agenda.programme_lines_of changes; the feeds must show the same lines."""
-    from peerlearn import activities, agenda, feed_events
+    from peerlearn import agenda, feed_events
+    from peerlearn.registry import activities
 
     env, conference = mlc
     added = json.loads(_ok(env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Two days",

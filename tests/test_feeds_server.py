@@ -229,9 +229,9 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
     """``serve --threads 8`` in one process; this one writes 200 rounds and each shows on the very next request."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from peerlearn import activities, members
     from peerlearn.models import Activity, Member
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities, members
+    from peerlearn.registry.store import Registry
 
     def write(change):
         with Registry.open(env.db, actor="tester") as registry:  # opened and closed as each command does
@@ -288,7 +288,7 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
 
 def test_opening_the_registry_again_keeps_the_locks_the_process_holds(env, tmp_path):
     """As each new server thread does; a plain open()/close() of the file would drop the process's POSIX locks."""
-    from peerlearn.store import Registry
+    from peerlearn.registry.store import Registry
 
     assert env.run("init").exit_code == 0
     held = Registry.open(env.db)
@@ -309,7 +309,7 @@ def test_opening_the_registry_again_keeps_the_locks_the_process_holds(env, tmp_p
 @pytest.mark.parametrize("kind", ["fifo", "folder", "text"])
 def test_a_registry_path_that_is_no_database_is_refused_without_reading_it(tmp_path, kind):
     from peerlearn.errors import RegistryError
-    from peerlearn.store import Registry
+    from peerlearn.registry.store import Registry
 
     path = tmp_path / "registry.db"
     if kind == "fifo":
@@ -436,7 +436,7 @@ def test_the_window_error_names_the_flag_in_the_cli_and_the_parameter_over_http(
 def test_member_tokens_are_found_through_the_index_of_their_hashes(demo_env):
     import hashlib
 
-    from peerlearn import members
+    from peerlearn.registry import members
 
     with demo_env.open() as registry:
         rows = registry.query("SELECT id, feed_token, feed_token_hash FROM members")
@@ -465,9 +465,9 @@ def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp
     """A registry from before the hashes gets them; a row another tool wrote without one is still found."""
     from sqlite_utils.db import Database
 
-    from peerlearn import members
-    from peerlearn.migrations import migrations
-    from peerlearn.store import Registry
+    from peerlearn.registry import members
+    from peerlearn.registry.migrations import migrations
+    from peerlearn.registry.store import Registry
 
     path = tmp_path / "old.db"
     old = Database(str(path))

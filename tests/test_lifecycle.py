@@ -93,8 +93,8 @@ def test_a_future_activity_cannot_be_completed_whatever_the_command(pes):
     activity = str(json.loads(result.stdout)["id"])
     refused = pes.run("activities", "complete", activity)
     assert refused.exit_code == 1 and "has not started yet" in refused.stderr
-    from peerlearn import activities
     from peerlearn.errors import ValidationError
+    from peerlearn.registry import activities
 
     with pes.open() as registry:
         with pytest.raises(ValidationError, match="has not started yet"):

@@ -87,7 +87,7 @@ def test_network_modules_are_found():
 
 @pytest.mark.parametrize("source, found", [
     ("from peerlearn.models import Network", ["from peerlearn.models import … (line 1)"]),
-    ("import peerlearn.store", ["import peerlearn.store (line 1)"]),
+    ("import peerlearn.registry.store", ["import peerlearn.registry.store (line 1)"]),
     ("from peerlearn import plugins", ["from peerlearn import plugins (line 1)"]),
     ("import sqlite_utils", ["import sqlite_utils (line 1)"]),
     ("from . import pes", ["relative import from . (line 1)"]),

@@ -149,7 +149,7 @@ def test_help_and_version_load_no_models_registry_or_calendar_library():
         "from peerlearn.cli import main\n"
         "sys.argv = ['peerlearn', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('attrs', 'sqlite_utils', 'icalendar', 'peerlearn.models', 'peerlearn.store')\n"
+        "heavy = ('attrs', 'sqlite_utils', 'icalendar', 'peerlearn.models', 'peerlearn.registry.store')\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
     environment = {k: v for k, v in os.environ.items() if k != "PEERLEARN_LOAD_PLUGINS"}

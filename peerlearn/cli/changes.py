@@ -32,8 +32,8 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
     """
     import datetime as dt
 
-    from ..changelog import COLUMNS, export_rows, list_changes
-    from ..records import plain
+    from ..registry.changelog import COLUMNS, export_rows, list_changes
+    from ..registry.records import plain
 
     if as_json and format_name:
         raise click.UsageError("give --json or --format, not both")
@@ -65,7 +65,7 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
 
 def _activity_id(registry, ref: str | None) -> int | None:
     """An activity's number; a bare number is taken as it is (a deleted activity keeps its changes)."""
-    from .. import activities
+    from ..registry import activities
 
     if not ref:
         return None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 T = TypeVar("T")
 
@@ -124,7 +124,7 @@ class Env:
         Where opening upgraded the schema, one line on stderr says where the
         copy of the file was kept.
         """
-        from ..store import Registry
+        from ..registry.store import Registry
 
         registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)

@@ -32,8 +32,8 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     from .. import plugins
     from ..demo import MLC_TITLE, build_demo
     from ..errors import RegistryError
-    from ..staging import remove_leftovers, replacement
-    from ..store import default_path
+    from ..registry.staging import remove_leftovers, replacement
+    from ..registry.store import default_path
 
     path = Path(env.db_path) if env.db_path else default_path()
     if path.parent.is_dir():
@@ -69,8 +69,8 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
 
 def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
     """Publish the demo by running the same commands a secretariat would."""
-    from .. import networks
-    from ..store import Registry
+    from ..registry import networks
+    from ..registry.store import Registry
 
     root = ctx.find_root().command
 

@@ -39,8 +39,8 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     from pathlib import Path
 
     from .. import feeds, plugins
-    from ..errors import ValidationError
     from ..atomic import AtomicFile
+    from ..errors import ValidationError
     from ..publish import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
@@ -141,8 +141,8 @@ def serve(env, host, port, base_url, threads) -> None:
     import logging
 
     from ..publish import check_base_url
+    from ..registry.store import default_path
     from ..server import make_server
-    from ..store import default_path
 
     if base_url:
         check_base_url(base_url)

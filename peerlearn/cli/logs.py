@@ -46,7 +46,8 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
         peerlearn log --network pes --from 2026-01-01 --to 2026-12-31 --format md
         peerlearn log --network pes --format html -o log.html
     """
-    from .. import activity_log, networks
+    from .. import activity_log
+    from ..registry import networks
 
     with env.registry() as registry:
         found = networks.get(registry, network)
@@ -103,8 +104,8 @@ def list_practices(env, network, country, theme, as_json) -> None:
     Record one with: peerlearn outputs add ACTIVITY --kind good_practice
     --title ... --country SE --theme ... --description ...
     """
-    from .. import participation
-    from ..records import plain
+    from ..registry import participation
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = participation.list_outputs(registry, network=network, kind="good_practice", country=country,

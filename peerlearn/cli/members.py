@@ -19,7 +19,7 @@ def members() -> None:
 
 
 def _public_row(member, memberships=()) -> dict:
-    from ..records import plain
+    from ..registry.records import plain
 
     data = plain(member)
     data.pop("feed_token", None)
@@ -42,7 +42,7 @@ def _public_row(member, memberships=()) -> dict:
 @pass_env
 def add(env, name, country, category, email, member_type, join_networks, role, dry_run, as_json) -> None:
     """Add a member."""
-    from .. import members as lib
+    from ..registry import members as lib
     from ..models import Member
 
     member = build(Member, f"member {name!r}", name=name, country=country, category=category, email=email,
@@ -65,7 +65,7 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 @pass_env
 def list_members(env, network, country, category, as_json) -> None:
     """List members."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     with env.registry() as registry:
         found = lib.list_members(registry, network=network, country=country, category=category)
@@ -79,8 +79,8 @@ def list_members(env, network, country, category, as_json) -> None:
 @pass_env
 def show(env, member, as_json) -> None:
     """Show a member (by number or exact name) and its memberships."""
-    from .. import members as lib
-    from ..records import plain
+    from ..registry import members as lib
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = lib.get(registry, member)
@@ -104,7 +104,7 @@ def show(env, member, as_json) -> None:
 @pass_env
 def edit(env, member, name, country, category, email, member_type, dry_run) -> None:
     """Change a member's details; its memberships are checked again."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     values = {k: v for k, v in dict(name=name, country=country, category=category, email=email,
                                      type=member_type).items() if v is not None}
@@ -121,7 +121,7 @@ def edit(env, member, name, country, category, email, member_type, dry_run) -> N
 @pass_env
 def remove(env, member, dry_run) -> None:
     """Remove a member with its memberships and participations."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
     if not dry_run:
@@ -142,7 +142,7 @@ def import_(env, file, network, dry_run) -> None:
     """
     from pathlib import Path
 
-    from ..member_csv import import_members
+    from ..registry.member_csv import import_members
 
     count = env.write(lambda registry: import_members(registry, Path(file), network), dry_run=dry_run)
     if not dry_run:
@@ -156,7 +156,7 @@ def import_(env, file, network, dry_run) -> None:
 @pass_env
 def export(env, network, include_email, output) -> None:
     """Export members as CSV, one row per membership (the import format)."""
-    from ..member_csv import export_members
+    from ..registry.member_csv import export_members
 
     with env.registry() as registry, output_stream(output) as out:
         count = export_members(registry, out, network=network, include_email=include_email)
@@ -173,7 +173,7 @@ def export(env, network, include_email, output) -> None:
 @pass_env
 def join(env, member, network, role, since, until, dry_run) -> None:
     """Make MEMBER a member of NETWORK (or change its role there)."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     since_day, until_day = parse_day("--since", since), parse_day("--until", until)
     env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day), dry_run=dry_run)
@@ -188,7 +188,7 @@ def join(env, member, network, role, since, until, dry_run) -> None:
 @pass_env
 def leave(env, member, network, dry_run) -> None:
     """Take MEMBER out of NETWORK."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run)
     if not dry_run:
@@ -203,7 +203,7 @@ def leave(env, member, network, dry_run) -> None:
 @pass_env
 def feed_url(env, member, base_url, as_json) -> None:
     """Print MEMBER's private calendar feed URL (https and webcal): share it only with the member."""
-    from .. import members as lib
+    from ..registry import members as lib
     from ..publish import member_urls
 
     with env.registry() as registry:
@@ -222,7 +222,7 @@ def feed_url(env, member, base_url, as_json) -> None:
 @pass_env
 def rotate_token(env, member, dry_run) -> None:
     """Give MEMBER a new feed token: the old feed URL stops working at once."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)
     if not dry_run:

@@ -16,7 +16,7 @@ def roles() -> None:
 
 
 def _member_id(registry, ref):
-    from .. import members
+    from ..registry import members
 
     return members.get(registry, ref).id if ref else None
 
@@ -41,7 +41,7 @@ def add(env, activity, session, role_kind, name, affiliation, email, member, sta
     """Put a person (or a tbd placeholder) on a session (SESSION is its number or key)."""
     from .. import agenda
     from ..models import Role
-    from ..records import public
+    from ..registry.records import public
 
     def action(registry):
         role = build(Role, f"{role_kind} role", session_id=0, role=role_kind, name=name, affiliation=affiliation,
@@ -96,7 +96,7 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
         peerlearn roles edit 12 --affiliation "OECD" --note "Trends in integration"
     """
     from .. import agenda
-    from ..records import public
+    from ..registry.records import public
 
     values = {name: value for name, value in fields.items() if value is not None}
     if not values:
@@ -144,8 +144,9 @@ def remove(env, role_id, dry_run) -> None:
 @pass_env
 def list_roles(env, activity, session, status, as_json) -> None:
     """List the roles on an activity's sessions (emails stay private; cancelled sessions are marked)."""
-    from .. import activities, agenda
-    from ..records import public
+    from .. import agenda
+    from ..registry import activities
+    from ..registry.records import public
 
     with env.registry() as registry:
         found = activities.get(registry, activity)

@@ -41,9 +41,10 @@ def sessions() -> None:
 @pass_env
 def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
     """Add a session to an activity's agenda."""
-    from .. import activities, agenda
+    from .. import agenda
     from ..models import Session
-    from ..records import plain
+    from ..registry import activities
+    from ..registry.records import plain
 
     def action(registry):
         found = activities.get(registry, activity)
@@ -96,7 +97,8 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 @pass_env
 def move(env, activity, session, start, end, dry_run) -> None:
     """Move a session to another time (SESSION is its number or key)."""
-    from .. import activities, agenda
+    from .. import agenda
+    from ..registry import activities
 
     def action(registry):
         found = activities.get(registry, activity)
@@ -138,7 +140,7 @@ def _status_command(name: str, verb: str, doc: str):
     @pass_env
     def command(env, activity, session, dry_run, as_json) -> None:
         from .. import agenda
-        from ..records import plain
+        from ..registry.records import plain
 
         change = getattr(agenda, f"{name}_session")
         done = env.write(lambda registry: change(registry, activity, session), dry_run=dry_run)
@@ -182,8 +184,9 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
 @pass_env
 def list_sessions(env, activity, as_json) -> None:
     """List an activity's sessions in time order."""
-    from .. import activities, agenda
-    from ..records import plain
+    from .. import agenda
+    from ..registry import activities
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = agenda.sessions_of(registry, activities.get(registry, activity).id)

@@ -34,7 +34,7 @@ from .people import Before, Person
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Change
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: The entities whose changes can concern someone.
 ENTITIES = frozenset({"activity", "session", "role", "participation"})
@@ -223,7 +223,7 @@ class Plan:
 
     def _deleted_session(self, session_id: int) -> dict:
         """A session this transaction deleted, as its change-log values, read from before the transaction."""
-        from ..records import public, session_from_row
+        from ..registry.records import public, session_from_row
 
         cursor = self.before.conn.execute("SELECT * FROM sessions WHERE id = ?", [session_id])
         names = [column[0] for column in cursor.description]

@@ -19,7 +19,7 @@ import attrs
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Network, Session
-    from ..store import Registry
+    from ..registry.store import Registry
 
 
 @attrs.frozen
@@ -97,15 +97,15 @@ class Events:
 
     def network(self, slug: str) -> Network:
         if slug not in self._networks:
-            from .. import networks
+            from ..registry import networks
 
             self._networks[slug] = networks.get(self.registry, slug)
         return self._networks[slug]
 
     def activity_model(self, activity_id: int) -> Activity | None:
         if activity_id not in self._activities:
-            from .. import activities
             from ..errors import NotFound
+            from ..registry import activities
 
             try:
                 self._activities[activity_id] = activities.get(self.registry, activity_id)
@@ -115,7 +115,7 @@ class Events:
 
     def activity_before(self, activity_id: int) -> Activity | None:
         """An activity as it was before the transaction (one it deleted), or None."""
-        from ..records import activity_from_row
+        from ..registry.records import activity_from_row
 
         if self.before is None:
             return None
@@ -157,7 +157,7 @@ class Events:
 
     def session(self, session_id: int) -> Event | None:
         """The event of a session that exists (None where it does not)."""
-        from ..records import session_from_row
+        from ..registry.records import session_from_row
 
         row = self.registry.one("SELECT * FROM sessions WHERE id = ?", [session_id])
         if row is None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 import attrs
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: Participations whose members hear of every change to the activity.
 PARTICIPANTS = ("invited", "registered", "waitlisted")
@@ -158,7 +158,8 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
 
     Recorded in the change log (without any address). Returns who it was, for people.
     """
-    from .. import agenda, members
+    from .. import agenda
+    from ..registry import members
 
     action = "opt-out" if opted_out else "opt-in"
     values = ({"notices": "receives"}, {"notices": "opted out"})

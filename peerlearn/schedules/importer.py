@@ -31,15 +31,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import activities, agenda, role_sync, tracks
+from .. import agenda, role_sync, tracks
 from ..errors import ValidationError
 from ..models import Role, Session
+from ..registry import activities
 from . import guids, writer
 from .reader import FileEvent, ScheduleError, ScheduleFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity
-    from ..store import Registry
+    from ..registry.store import Registry
 
 _COMPARED = ("title", "kind", "start", "end", "track", "room", "description", "status")
 

@@ -21,7 +21,7 @@ from . import guids
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: The version of the snapshot's JSON layout, stored with each release.
 FORMAT = 1

@@ -10,12 +10,11 @@ import attrs
 
 from peerlearn.atomic import prepare_folder, write_atomic
 from peerlearn.countries import country_label
+from peerlearn.labels import kind_labels
 from peerlearn.text import clean
 from peerlearn.urls import web_link
-from peerlearn.labels import kind_labels
 
 from . import content, links
-
 
 #: The pages run no script, embed nothing and submit no form: they may load only their own stylesheet.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
@@ -125,7 +124,7 @@ def programme_files(registry, network, page: content.ActivityPage, link: links.L
 def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptions(), *,
                networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None) -> BuildReport:
     """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
-    from peerlearn import networks as network_lib
+    from peerlearn.registry import networks as network_lib
 
     out = Path(directory)
     now = now or dt.datetime.now(dt.timezone.utc)

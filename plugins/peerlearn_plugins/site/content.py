@@ -162,7 +162,8 @@ def activity_page(registry, network: Network, activity: Activity) -> ActivityPag
     The programme is the latest released version once there is one, else
     the working programme (:func:`peerlearn.schedules.versions.published`).
     """
-    from peerlearn import participation, plugins
+    from peerlearn import plugins
+    from peerlearn.registry import participation
     from peerlearn.schedules import announce, versions
 
     shown = versions.published(registry, activity)
@@ -193,7 +194,7 @@ class NetworkPage:
 
 def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
     """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
-    from peerlearn import activities
+    from peerlearn.registry import activities
 
     published = [a for a in activities.list_activities(registry, network=network.slug) if a.status != "draft"]
     upcoming = tuple(a for a in published if a.end > now)

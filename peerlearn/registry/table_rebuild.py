@@ -31,7 +31,7 @@ import re
 import sqlite3
 from typing import Callable, Iterable
 
-from .errors import RegistryError
+from ..errors import RegistryError
 
 _NAME = r'(?:"(?:[^"]|"")+"|\[[^\]]+\]|`[^`]+`|[A-Za-z_][\w$]*)'
 _HEADER = re.compile(rf"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)

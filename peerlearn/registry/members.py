@@ -14,9 +14,10 @@ from typing import Iterable
 
 import attrs
 
-from . import networks, plugins, text
-from .errors import Conflict, NotFound, ValidationError
-from .models import Member, Membership
+from . import networks
+from .. import plugins, text
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import Member, Membership
 from .records import feed_token_hash, member_from_row, member_row, membership_from_row, membership_row, public
 from .store import Registry
 from .validation import enforce

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import attrs
 
-from . import plugins
-from .errors import Conflict, NotFound, ValidationError
-from .models import Network
+from .. import plugins
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import Network
 from .records import network_from_row, network_row, public
 from .store import Registry
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import ValidationError
-from .models import Problem
+from ..errors import ValidationError
+from ..models import Problem
 from .store import Registry
 
 

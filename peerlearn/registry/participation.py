@@ -15,10 +15,10 @@ import datetime as dt
 
 import attrs
 
+from ..countries import normalise_country
+from ..errors import NotFound, ValidationError
+from ..models import Output, Participation
 from . import activities, members, networks
-from .countries import normalise_country
-from .errors import NotFound, ValidationError
-from .models import Output, Participation
 from .records import output_from_row, output_row, participation_from_row, public
 from .store import Registry
 
@@ -132,7 +132,7 @@ def invite_group(registry: Registry, activity_id: int | str, *, network: str | N
 
 def counts_by_country(registry: Registry, activity_id: int | str) -> list[dict]:
     """For each country, how many of its members are invited, registered, waitlisted, attended, declined."""
-    from .models import PARTICIPATION_STATUSES
+    from ..models import PARTICIPATION_STATUSES
 
     activity = activities.get(registry, activity_id)
     rows = registry.query(

@@ -22,12 +22,13 @@ from typing import Any
 
 import attrs
 
-from . import networks, plugins, recurrence
-from .errors import NotFound, ValidationError
-from .models import Activity
+from .. import plugins
+from ..errors import NotFound, ValidationError
+from ..models import Activity
+from ..timeutil import to_utc_text
+from . import networks, recurrence
 from .records import activity_from_row, activity_row, public
 from .store import Registry
-from .timeutil import to_utc_text
 from .validation import enforce
 
 #: Fields whose change a calendar must see: changing one raises SEQUENCE.
@@ -197,7 +198,7 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
         _warn_over_capacity(registry, updated)
     if changed & CALENDAR_FIELDS:
         updated = attrs.evolve(updated, sequence=current.sequence + 1)
-    from . import agenda
+    from .. import agenda
 
     sessions = agenda.sessions_of(registry, current.id)
     followed = agenda.follow(current, updated, sessions)
@@ -264,7 +265,7 @@ def reinstate(registry: Registry, activity_id: int | str, status: str = "confirm
 
 def delete(registry: Registry, activity_id: int | str) -> Activity:
     """Delete an activity with its sessions, roles, participations and outputs (the change log keeps it)."""
-    from . import agenda
+    from .. import agenda
 
     current = get(registry, activity_id)
     for session in agenda.sessions_of(registry, current.id):

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import icalendar

@@ -29,8 +29,8 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
-from .atomic import describe, locked_temporary, remove_if_abandoned
-from .errors import RegistryError
+from ..atomic import describe, locked_temporary, remove_if_abandoned
+from ..errors import RegistryError
 from .store import Registry
 
 SIDECARS = ("-wal", "-shm", "-journal")

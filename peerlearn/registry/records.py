@@ -12,9 +12,9 @@ from typing import Any
 
 import attrs
 
-from . import text
-from .models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
-from .timeutil import from_local_text, to_local_text, to_utc_text
+from .. import text
+from ..models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
+from ..timeutil import from_local_text, to_local_text, to_utc_text
 
 #: Fields never written to the change log, a public feed or a log.
 PRIVATE_FIELDS = frozenset({"email", "feed_token"})

@@ -321,7 +321,7 @@ def m011_text(db: Database) -> None:
     keeps its old key (``UPDATE OR IGNORE``), so the registry still opens;
     ``members show`` finds it by number.
     """
-    from .text import name_key
+    from ..text import name_key
 
     db.conn.create_function("peerlearn_name_key", 1, name_key, deterministic=True)
     db.execute("UPDATE OR IGNORE members SET name_key = peerlearn_name_key(name)"

@@ -27,10 +27,10 @@ from typing import Any, Iterator, Sequence
 
 from sqlite_utils.db import Database
 
-from . import plugins
-from .errors import RegistryError
-from .models import Change
-from .timeutil import now_utc, to_utc_text
+from .. import plugins
+from ..errors import RegistryError
+from ..models import Change
+from ..timeutil import now_utc, to_utc_text
 
 DB_ENV = "PEERLEARN_DB"
 ACTOR_ENV = "PEERLEARN_ACTOR"

@@ -7,11 +7,11 @@ import json
 import re
 from typing import Any, Iterator
 
-from .exports import Column
-from .models import Change
+from ..exports import Column
+from ..models import Change
+from ..timeutil import to_utc_text
 from .records import change_from_row
 from .store import Registry
-from .timeutil import to_utc_text
 
 
 def list_changes(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,

@@ -19,13 +19,14 @@ import json
 from pathlib import Path
 from typing import IO, Iterator
 
-from . import networks, plugins
-from .errors import PeerlearnError, ValidationError
+from . import networks
+from .. import plugins
+from ..errors import PeerlearnError, ValidationError
 from .members import new_feed_token
 from .records import feed_token_hash
-from .models import MEMBERSHIP_ROLES, Member, Membership
+from ..models import MEMBERSHIP_ROLES, Member, Membership
 from .store import Registry, to_utc_text_precise
-from .text import escape_controls, name_key
+from ..text import escape_controls, name_key
 from .validation import enforce
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..errors import ValidationError
+from ..timeutil import to_local_text
 from . import activities, recurrence
-from .errors import ValidationError
 from .store import Registry
-from .timeutil import to_local_text
 
 
 def is_occurrence(rrule: str, first: dt.datetime, moment: dt.datetime) -> bool:
     """Whether ``moment`` (wall time in ``first``'s zone) is an occurrence of the rule starting at ``first``.
 
-    The rule is read as the feeds write it (:func:`peerlearn.recurrence.wall_times`).
+    The rule is read as the feeds write it (:func:`peerlearn.registry.recurrence.wall_times`).
     """
     rule = recurrence.wall_times(rrule, first)
     wall = moment.astimezone(first.tzinfo).replace(tzinfo=None)
