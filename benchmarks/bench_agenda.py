@@ -95,7 +95,7 @@ def main() -> None:
     print(f"built {path}: {ACTIVITIES} activities, {ACTIVITIES * SESSIONS_EACH} sessions,"
           f" {ACTIVITIES * SESSIONS_EACH * ROLES_EACH} roles in {time.perf_counter() - began:.1f} s")
 
-    from peerlearn import clashes
+    from peerlearn.agenda import clashes
     from peerlearn.registry import activities
     from peerlearn.registry.store import Registry
 

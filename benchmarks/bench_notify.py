@@ -30,7 +30,7 @@ from pathlib import Path
 
 def build(path: Path, people: int) -> int:
     """A registry with one conference, ``people`` registered participants with addresses, 20 sessions."""
-    from peerlearn import agenda
+    from peerlearn.agenda import sessions as agenda
     from peerlearn.models import Activity, Role, Session
     from peerlearn.registry import activities, networks
     from peerlearn.registry.store import Registry

@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=30)
     options = parser.parse_args()
 
-    from peerlearn import agenda
+    from peerlearn.agenda import sessions as agenda
     from peerlearn.registry import activities
     from peerlearn.registry.store import Registry
     from peerlearn.schedules import diff, files, versions

@@ -27,7 +27,7 @@ def peerlearn(*args: str, db: Path) -> str:
 
 
 def add_copies(db: Path) -> None:
-    from peerlearn import programme
+    from peerlearn.agenda import programme
     from peerlearn.demo import MLC_TITLE
     from peerlearn.registry import activities
     from peerlearn.registry.store import Registry

@@ -19,10 +19,10 @@ import json
 from collections import Counter
 from typing import Iterator
 
+from .agenda.speakers import speaker_text, speakers_by_activity
 from .countries import country_label
 from .exports import Column, plain_text
 from .registry.store import Registry
-from .speakers import speaker_text, speakers_by_activity
 from .timeutil import to_utc_text
 
 BATCH = 500

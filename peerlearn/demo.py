@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import programme
+from .agenda import programme
 from .errors import ValidationError
 from .models import Activity, Member, Output
 from .registry import activities, members, networks, participation

@@ -1,6 +1,6 @@
 """What the feeds read besides activities: the sessions of an activity's agenda.
 
-This is the one place the feeds meet the agenda (:mod:`peerlearn.agenda`,
+This is the one place the feeds meet the agenda (:mod:`peerlearn.agenda.sessions`,
 tables ``sessions`` and ``roles`` of migration ``m003_agenda``). Each
 session becomes its own event, related to its activity; its people are
 listed as "role: name (status)" lines. A declined role is in no feed, and
@@ -16,7 +16,7 @@ The activity's own event carries the programme too (:func:`programmes`):
 one line per session, cancelled ones marked, so that whoever holds only the
 activity in a calendar (a registered participant's member feed, a network
 feed) sees the programme change; the activity's SEQUENCE rises with it
-(:func:`peerlearn.agenda.programme_change`).
+(:func:`peerlearn.agenda.sessions.programme_change`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
-from . import agenda, timetable
+from .agenda import sessions as agenda
+from .agenda import timetable
 from .registry.records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover

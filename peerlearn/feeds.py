@@ -31,7 +31,8 @@ from typing import IO, Callable, Iterable, Iterator
 
 import attrs
 
-from . import agenda, feed_events, ical, plugins
+from . import feed_events, ical, plugins
+from .agenda import sessions as agenda
 from .errors import NotFound, ValidationError
 from .feed_events import SessionEvent
 from .models import ACTIVITY_STATUSES, Activity, Network

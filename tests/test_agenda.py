@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from peerlearn import demo, programme
+from peerlearn import demo
+from peerlearn.agenda import programme
 
 
 def mlc_id(env):

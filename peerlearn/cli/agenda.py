@@ -111,7 +111,7 @@ def check(env, activity, everything, pending_days, as_json) -> None:
 
     Exits with status 1 when an error is found (warnings alone exit 0).
     """
-    from .. import clashes
+    from ..agenda import clashes
     from ..errors import ValidationError
     from ..registry import activities
     from ..registry.records import plain
@@ -143,8 +143,8 @@ def show(env, activity, width, as_json) -> None:
     """Print an activity's timetable, parallel tracks side by side."""
     import shutil
 
-    from .. import agenda as lib
-    from .. import timetable, tracks
+    from ..agenda import sessions as lib
+    from ..agenda import timetable, tracks
     from ..registry import activities
 
     with env.registry() as registry:
@@ -175,8 +175,8 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
         peerlearn agenda tracks 13 plenary A B C
         peerlearn agenda tracks 13 --by-name
     """
-    from .. import agenda as lib
-    from .. import tracks
+    from ..agenda import sessions as lib
+    from ..agenda import tracks
     from ..registry import activities
 
     if names and by_name:

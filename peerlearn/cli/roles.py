@@ -39,7 +39,7 @@ def _member_id(registry, ref):
 def add(env, activity, session, role_kind, name, affiliation, email, member, status, speaking_minutes,
         prerecorded_minutes, note, dry_run, as_json) -> None:
     """Put a person (or a tbd placeholder) on a session (SESSION is its number or key)."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..models import Role
     from ..registry.records import public
 
@@ -67,7 +67,7 @@ def add(env, activity, session, role_kind, name, affiliation, email, member, sta
 @pass_env
 def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
     """Confirm a role (by its number), naming the person where it had none."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     def action(registry):
         return agenda.confirm_role(registry, role_id, name=name, affiliation=affiliation,
@@ -95,7 +95,7 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
         peerlearn roles edit 12 --status confirmed --speaking-minutes 10
         peerlearn roles edit 12 --affiliation "OECD" --note "Trends in integration"
     """
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..registry.records import public
 
     values = {name: value for name, value in fields.items() if value is not None}
@@ -116,7 +116,7 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
 @pass_env
 def decline(env, role_id, dry_run) -> None:
     """Record that the person of a role (by its number) declined."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     done = env.write(lambda registry: agenda.decline_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
@@ -129,7 +129,7 @@ def decline(env, role_id, dry_run) -> None:
 @pass_env
 def remove(env, role_id, dry_run) -> None:
     """Remove a role (by its number) entered by mistake."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     done = env.write(lambda registry: agenda.remove_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
@@ -144,7 +144,7 @@ def remove(env, role_id, dry_run) -> None:
 @pass_env
 def list_roles(env, activity, session, status, as_json) -> None:
     """List the roles on an activity's sessions (emails stay private; cancelled sessions are marked)."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..registry import activities
     from ..registry.records import public
 

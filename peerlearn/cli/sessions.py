@@ -41,7 +41,7 @@ def sessions() -> None:
 @pass_env
 def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
     """Add a session to an activity's agenda."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..models import Session
     from ..registry import activities
     from ..registry.records import plain
@@ -78,7 +78,7 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 @pass_env
 def edit(env, activity, session, dry_run, **fields) -> None:
     """Change a session's details (SESSION is its number or key; use move for its time)."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     values = {k: v for k, v in fields.items() if v is not None}
     if not values:
@@ -97,7 +97,7 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 @pass_env
 def move(env, activity, session, start, end, dry_run) -> None:
     """Move a session to another time (SESSION is its number or key)."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..registry import activities
 
     def action(registry):
@@ -122,7 +122,7 @@ def remove(env, activity, session, dry_run) -> None:
     It leaves every feed at once. To call off a session that was announced,
     use 'cancel': it stays on record and calendars show it cancelled.
     """
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     removed = env.write(lambda registry: agenda.remove_session(registry, activity, session), dry_run=dry_run)
     if not dry_run:
@@ -139,7 +139,7 @@ def _status_command(name: str, verb: str, doc: str):
     @json_option
     @pass_env
     def command(env, activity, session, dry_run, as_json) -> None:
-        from .. import agenda
+        from ..agenda import sessions as agenda
         from ..registry.records import plain
 
         change = getattr(agenda, f"{name}_session")
@@ -184,7 +184,7 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
 @pass_env
 def list_sessions(env, activity, as_json) -> None:
     """List an activity's sessions in time order."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..registry import activities
     from ..registry.records import plain
 

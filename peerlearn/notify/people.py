@@ -158,7 +158,7 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
 
     Recorded in the change log (without any address). Returns who it was, for people.
     """
-    from .. import agenda
+    from ..agenda import sessions as agenda
     from ..registry import members
 
     action = "opt-out" if opted_out else "opt-in"

@@ -198,7 +198,7 @@ def edit(registry: Registry, activity_id: int | str, *, action: str = "update", 
         _warn_over_capacity(registry, updated)
     if changed & CALENDAR_FIELDS:
         updated = attrs.evolve(updated, sequence=current.sequence + 1)
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     sessions = agenda.sessions_of(registry, current.id)
     followed = agenda.follow(current, updated, sessions)
@@ -265,7 +265,7 @@ def reinstate(registry: Registry, activity_id: int | str, status: str = "confirm
 
 def delete(registry: Registry, activity_id: int | str) -> Activity:
     """Delete an activity with its sessions, roles, participations and outputs (the change log keeps it)."""
-    from .. import agenda
+    from ..agenda import sessions as agenda
 
     current = get(registry, activity_id)
     for session in agenda.sessions_of(registry, current.id):

@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import agenda, role_sync, tracks
+from ..agenda import role_sync
+from ..agenda import sessions as agenda
+from ..agenda import tracks
 from ..errors import ValidationError
 from ..models import Role, Session
 from ..registry import activities

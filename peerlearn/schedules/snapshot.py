@@ -83,7 +83,8 @@ def public_role(role: Role) -> Role:
 
 def working(registry: "Registry", activity: "Activity") -> Programme:
     """The working programme of ``activity``: what its sessions and roles hold now."""
-    from .. import agenda, tracks
+    from ..agenda import sessions as agenda
+    from ..agenda import tracks
 
     sessions = agenda.sessions_of(registry, activity.id)
     roles = tuple(public_role(role) for role in agenda.roles_of(registry, activity.id) if role.status != "declined")

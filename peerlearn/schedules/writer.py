@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import __version__
+from ..agenda.tracks import ordered
 from ..timeutil import zone
-from ..tracks import ordered
 from . import guids, people
 from .snapshot import Programme
 

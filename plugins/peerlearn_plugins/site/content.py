@@ -1,6 +1,6 @@
 """What the pages show, gathered from the registry with the same queries as the feeds.
 
-The timetable reuses :func:`peerlearn.timetable.blocks`: sessions that
+The timetable reuses :func:`peerlearn.agenda.timetable.blocks`: sessions that
 overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
@@ -108,8 +108,8 @@ def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str
     The columns keep the activity's order of tracks (``track_order``, then
     by name), whatever the sessions' times.
     """
-    from peerlearn.timetable import blocks
-    from peerlearn.tracks import ordered
+    from peerlearn.agenda.timetable import blocks
+    from peerlearn.agenda.tracks import ordered
 
     people: dict[int | None, list[Person]] = {}
     for role in public_roles(roles):

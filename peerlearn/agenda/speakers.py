@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .registry.store import Registry
-from .text import name_key
+from ..registry.store import Registry
+from ..text import name_key
 
 SPEAKING_ROLES = ("speaker", "panellist", "chair", "moderator", "rapporteur")
 

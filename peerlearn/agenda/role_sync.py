@@ -13,9 +13,9 @@ from typing import Callable, Sequence
 
 import attrs
 
-from .agenda import delete_role, insert_role, roles_of, write_role
-from .models import Activity, Role
-from .registry.store import Registry
+from ..models import Activity, Role
+from ..registry.store import Registry
+from .sessions import delete_role, insert_role, roles_of, write_role
 
 
 def same_person(current: Role, wanted: Role) -> bool:

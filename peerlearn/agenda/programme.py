@@ -21,14 +21,15 @@ from typing import Any
 import attrs
 import yaml
 
-from . import agenda, role_sync
-from .errors import NotFound, PeerlearnError, ValidationError
-from .models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
-from .registry import activities, members
-from .registry.store import Registry
-from .text import problem as text_problem
-from .text import shown
-from .timeutil import localize
+from ..errors import NotFound, PeerlearnError, ValidationError
+from ..models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
+from ..registry import activities, members
+from ..registry.store import Registry
+from ..text import problem as text_problem
+from ..text import shown
+from ..timeutil import localize
+from . import role_sync
+from . import sessions as agenda
 
 TOP_KEYS = ("tracks", "sessions")
 SESSION_KEYS = ("id", "title", "kind", "status", "day", "start", "end", "track", "room", "description", "roles")

@@ -27,9 +27,9 @@ from typing import Iterable, Iterator
 
 import attrs
 
-from .models import Activity
-from .registry.store import Registry
-from .timeutil import to_utc_text
+from ..models import Activity
+from ..registry.store import Registry
+from ..timeutil import to_utc_text
 
 #: Days before an event within which a tbc or tbd role is reported (``$PEERLEARN_PENDING_DAYS`` overrides).
 DEFAULT_PENDING_DAYS = 14
@@ -233,7 +233,7 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
 
 def pending_days() -> int:
     """How many days before an event tbc/tbd roles are reported: ``$PEERLEARN_PENDING_DAYS`` or 14."""
-    from .errors import ValidationError
+    from ..errors import ValidationError
 
     text = os.environ.get(PENDING_DAYS_ENV, "").strip()
     if not text:
@@ -355,8 +355,9 @@ def core_checks(registry: Registry, activity: Activity | None = None,
 
 def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
     """What the plugins' ``peerlearn_agenda_checks`` report for ``activity``."""
-    from . import agenda, plugins
-    from .registry import networks
+    from .. import plugins
+    from ..registry import networks
+    from . import sessions as agenda
 
     if not plugins.implemented("peerlearn_agenda_checks"):
         return []
@@ -377,8 +378,8 @@ def check_activity(registry: Registry, activity: Activity, pending_days: int | N
 def check_registry(registry: Registry, pending_days: int | None = None,
                    now: dt.datetime | None = None) -> list[Finding]:
     """Every check across the whole registry; plugins are asked about each activity with sessions."""
-    from . import plugins
-    from .registry import activities
+    from .. import plugins
+    from ..registry import activities
 
     findings = core_checks(registry, None, pending_days, now)
     if plugins.implemented("peerlearn_agenda_checks"):

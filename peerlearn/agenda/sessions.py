@@ -2,7 +2,7 @@
 
 Every function that writes runs inside ``Registry.transaction()``, records
 each change in the change log and then checks the programme
-(:mod:`peerlearn.clashes` and the plugins): errors refuse the change,
+(:mod:`peerlearn.agenda.clashes` and the plugins): errors refuse the change,
 warnings are kept on ``registry.warnings``. A cancelled or completed
 activity keeps its programme for the record and refuses changes to it.
 
@@ -24,14 +24,15 @@ from typing import Any, Iterator
 
 import attrs
 
-from . import plugins, timetable
-from .errors import NotFound, ValidationError
-from .models import Activity, Role, Session
-from .registry import activities, networks
-from .registry.records import public, role_from_row, role_row, session_from_row, session_row
-from .registry.store import Registry
-from .registry.validation import enforce
-from .timeutil import localize
+from .. import plugins
+from ..errors import NotFound, ValidationError
+from ..models import Activity, Role, Session
+from ..registry import activities, networks
+from ..registry.records import public, role_from_row, role_row, session_from_row, session_row
+from ..registry.store import Registry
+from ..registry.validation import enforce
+from ..timeutil import localize
+from . import timetable
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FROZEN_STATUSES = ("cancelled", "completed")
@@ -98,7 +99,7 @@ def _open_for_changes(activity: Activity) -> None:
 
 
 def _span(moment: dt.datetime, end: dt.datetime, tzname: str) -> str:
-    from .timeutil import zone
+    from ..timeutil import zone
 
     tz = zone(tzname)
     start, finish = moment.astimezone(tz), end.astimezone(tz)
@@ -151,7 +152,7 @@ def programme_change(registry: Registry, activity: Activity) -> Iterator[None]:
     """Around a change of ``activity``'s programme: raise its SEQUENCE once if its event's programme changed.
 
     The activity's calendar event carries its programme
-    (:func:`peerlearn.timetable.programme_lines`); when those lines differ
+    (:func:`peerlearn.agenda.timetable.programme_lines`); when those lines differ
     after the change, the activity's SEQUENCE rises by one and its last
     change becomes now, so every feed holding the activity shows the new
     programme. A change they do not show (a role, a key) raises nothing.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Activity
-    from .registry.store import Registry
+    from ..models import Activity
+    from ..registry.store import Registry
 
 
 def ordered(tracks: Iterable[str], explicit: Sequence[str] = ()) -> list[str]:

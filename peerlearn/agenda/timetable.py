@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import attrs
 
-from .models import Activity, Role, Session
+from ..models import Activity, Role, Session
 from .tracks import ordered
 
 MIN_COLUMN = 14
@@ -40,7 +40,7 @@ class Block:
 def blocks(sessions: list[Session], track_order: Sequence[str] = ()) -> list[Block]:
     """Group sessions (any order) into blocks of overlapping ones, in time order.
 
-    A block's tracks follow :func:`peerlearn.tracks.ordered`: the explicit
+    A block's tracks follow :func:`peerlearn.agenda.tracks.ordered`: the explicit
     ``track_order``, then by name, never the order the sessions start in.
     """
     order = {track: index for index, track in enumerate(ordered({s.track for s in sessions}, track_order))}
@@ -196,7 +196,7 @@ def _rule(widths: list[int]) -> str:
 def as_data(activity: Activity, sessions: list[Session], roles: list[Role],
             track_order: Sequence[str] = ()) -> dict[str, Any]:
     """The timetable as plain data: blocks of sessions, each with its roles (private fields dropped)."""
-    from .registry.records import plain, public
+    from ..registry.records import plain, public
 
     by_session: dict[int | None, list[dict]] = {}
     for role in roles:
