@@ -229,8 +229,8 @@ def timed(function, repeat=1):
 
 
 def export_networks(registry, folder: Path) -> int:
-    from peerlearn import feeds
     from peerlearn.atomic import AtomicFile
+    from peerlearn.feeds import selection as feeds
 
     cache = feeds.BlockCache(registry)
     count = 0
@@ -251,8 +251,8 @@ def main() -> None:
 
     import icalendar  # noqa: F401 - imported before any timing, for both sides
 
-    from peerlearn import feeds  # noqa: F401
-    from peerlearn import publish
+    from peerlearn.feeds import publish
+    from peerlearn.feeds import selection as feeds  # noqa: F401
     from peerlearn.registry import activities as activity_lib
     from peerlearn.registry import networks
     from peerlearn.registry.records import activity_from_row

@@ -108,10 +108,10 @@ def main() -> None:
 
     import logging
 
+    from peerlearn.feeds.server import FeedApp, make_server
     from peerlearn.registry.store import Registry
-    from peerlearn.server import FeedApp, make_server
 
-    logging.getLogger("peerlearn.server").setLevel(logging.WARNING)  # no request log on the terminal
+    logging.getLogger("peerlearn.feeds.server").setLevel(logging.WARNING)  # no request log on the terminal
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tokens.db"
         began = time.perf_counter()

@@ -32,27 +32,15 @@ _MODELS = (
 )
 _COUNTRIES = ("EU_MEMBER_STATES", "EEA_EFTA", "EU_INSTITUTIONS", "ISO_3166_ALPHA2")
 #: Helpers for hook implementations, by the module that holds each.
-_HELPERS = {"add_categories": "ical"}
+_HELPERS = {"add_categories": "feeds.ical"}
 
 __all__ = ["hookimpl", "__version__", *_MODELS, *_COUNTRIES, *_HELPERS]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .countries import EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, ISO_3166_ALPHA2
-    from .ical import add_categories
-    from .models import (
-        Activity,
-        ActivityKind,
-        Change,
-        Exporter,
-        Member,
-        Membership,
-        Network,
-        Output,
-        Participation,
-        Problem,
-        Role,
-        Session,
-    )
+    from .feeds.ical import add_categories
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Participation,
+                         Problem, Role, Session)
 
 
 def __getattr__(name: str):

@@ -1,8 +1,8 @@
 """The core's iCalendar exporter, registered through the same hook as any plugin's.
 
 Its ``write(records, out, registry=…, url=…, warn=…)`` takes a resolved
-:class:`peerlearn.feeds.Feed` as ``records`` and writes the feed to the
-text stream ``out`` (see ``peerlearn.feeds.write``); ``warn(message)`` is
+:class:`peerlearn.feeds.selection.Feed` as ``records`` and writes the feed to the
+text stream ``out`` (see ``peerlearn.feeds.selection.write``); ``warn(message)`` is
 told of each event left out because it cannot be written.
 """
 
@@ -12,7 +12,7 @@ from . import hookimpl
 
 
 def write_calendar(records, out, *, registry, url: str = "", **context) -> int:
-    from . import feeds
+    from .feeds import selection as feeds
 
     return feeds.write(registry, records, out, url=url, warn=context.get("warn"))
 

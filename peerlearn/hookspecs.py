@@ -181,7 +181,7 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     Called for every plugin once per event and per change of it (the result
     is cached until the activity or session changes, or the set of plugins
     does), for the activity's own event (``session`` is None) and for each of
-    its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`:
+    its sessions (``session`` is a :class:`peerlearn.feeds.events.SessionEvent`:
     the agenda session's id, title, kind, start, end, track, room,
     description, its people as "role: name (status)" lines, and
     ``parallel``: whether it runs beside a session in another track).

@@ -325,8 +325,8 @@ def test_a_session_event_of_a_cancelled_session_after_its_activity_moves(mlc):
 
 def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_path):
     """The activity's SEQUENCE rises when agenda.programme_lines_of changes; the feeds must show the same lines."""
-    from peerlearn import feed_events
     from peerlearn.agenda import sessions as agenda
+    from peerlearn.feeds import events as feed_events
     from peerlearn.registry import activities
 
     env, conference = mlc

@@ -25,7 +25,7 @@ from peerlearn import demo
 
 @pytest.fixture
 def server(demo_env):
-    from peerlearn.server import make_server
+    from peerlearn.feeds.server import make_server
 
     httpd = make_server(demo_env.db, "127.0.0.1", 0, base_url="https://feeds.example.org")
     closed = threading.Event()
@@ -68,7 +68,7 @@ def conference(env):
 
 def test_member_feed_over_http_follows_changes_with_etag_and_304(server, caplog):
     base, env = server
-    caplog.set_level(logging.INFO, logger="peerlearn.server")
+    caplog.set_level(logging.INFO, logger="peerlearn.feeds.server")
     secret = token(env, 1)
     url = f"{base}/members/{secret}.ics"
     status, headers, body = fetch(url)
@@ -95,7 +95,7 @@ def test_member_feed_over_http_follows_changes_with_etag_and_304(server, caplog)
     status, _headers, body = fetch(url)
     assert feedcheck.events(body)[activity["uid"]]["status"] == "CANCELLED"
 
-    lines = [record.getMessage() for record in caplog.records if record.name == "peerlearn.server"]
+    lines = [record.getMessage() for record in caplog.records if record.name == "peerlearn.feeds.server"]
     assert len(lines) == 5
     assert all(secret not in line for line in lines)
     assert f'"GET /members/{secret[:4]}....ics HTTP/1.1" 200 ' in lines[0]
@@ -172,7 +172,7 @@ class Broken:
 
 def test_a_failing_request_is_a_500_and_the_log_still_hides_the_token(server, caplog):
     base, env = server
-    caplog.set_level(logging.INFO, logger="peerlearn.server")
+    caplog.set_level(logging.INFO, logger="peerlearn.feeds.server")
     env.register(Broken(), name="broken")
     secret = token(env, 1)
     status, _headers, body = fetch(f"{base}/members/{secret}.ics")
@@ -335,8 +335,8 @@ def _serve_in_thread(app):
 
 def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env, monkeypatch):
     """A request fails with its connection inside a read transaction (an old snapshot); the next sees the write."""
-    from peerlearn import feeds
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds import selection as feeds
+    from peerlearn.feeds.server import FeedApp
 
     render = feeds.render
     failures = []
@@ -365,7 +365,7 @@ def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env,
 
 def test_a_replaced_registry_file_is_served_from_the_next_request(env, tmp_path):
     """Restoring a backup or ``demo --force`` renames another file over the registry: the server follows."""
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds.server import FeedApp
 
     other = tmp_path / "other.db"
     assert env.run("init").exit_code == 0 and env.run("--db", str(other), "init").exit_code == 0
@@ -489,7 +489,7 @@ def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp
 
 def test_an_event_leaving_the_window_moves_last_modified(env):
     """Time alone changes a feed when an old event leaves its six-month window; If-Modified-Since sees it."""
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds.server import FeedApp
 
     assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Winter event",
                    "--start", "2031-01-06 09:00", "--end", "10:00").exit_code == 0

@@ -38,10 +38,11 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     """Export an iCalendar (RFC 5545) feed of a network, an activity or a member."""
     from pathlib import Path
 
-    from .. import feeds, plugins
+    from .. import plugins
     from ..atomic import AtomicFile
     from ..errors import ValidationError
-    from ..publish import check_base_url
+    from ..feeds import selection as feeds
+    from ..feeds.publish import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
               if key]
@@ -114,7 +115,7 @@ def build(env, folder, private_dir, base_url) -> None:
     earlier build left in FOLDER are removed. Only files whose content changed
     are rewritten, each through a temporary file and a rename.
     """
-    from .. import publish
+    from ..feeds import publish
 
     with env.registry() as registry:
         report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
@@ -140,9 +141,9 @@ def serve(env, host, port, base_url, threads) -> None:
     """Serve the feeds from the registry over HTTP (waitress), logging each request."""
     import logging
 
-    from ..publish import check_base_url
+    from ..feeds.publish import check_base_url
+    from ..feeds.server import make_server
     from ..registry.store import default_path
-    from ..server import make_server
 
     if base_url:
         check_base_url(base_url)

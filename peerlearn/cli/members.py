@@ -204,7 +204,7 @@ def leave(env, member, network, dry_run) -> None:
 def feed_url(env, member, base_url, as_json) -> None:
     """Print MEMBER's private calendar feed URL (https and webcal): share it only with the member."""
     from ..registry import members as lib
-    from ..publish import member_urls
+    from ..feeds.publish import member_urls
 
     with env.registry() as registry:
         found = lib.get(registry, member)

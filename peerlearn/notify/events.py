@@ -1,11 +1,11 @@
 """The calendar events notices tell of, built as the feeds build them.
 
 An activity's event has the activity's UID and stored SEQUENCE; a session's
-event has the UID of :func:`peerlearn.feed_events.event_of` and the SEQUENCE
-of :func:`peerlearn.feeds.session_version`, the one definition the feeds use
+event has the UID of :func:`peerlearn.feeds.events.event_of` and the SEQUENCE
+of :func:`peerlearn.feeds.selection.session_version`, the one definition the feeds use
 too (a new version is kept here, inside the transaction, so that the feed
 built afterwards carries the same SEQUENCE). The VEVENT itself comes from
-:mod:`peerlearn.ical`, plugins' ``peerlearn_ical_event`` included, so a
+:mod:`peerlearn.feeds.ical`, plugins' ``peerlearn_ical_event`` included, so a
 message's event is the feed's event. A deleted activity or session is built
 from the change log's "before" values, cancelled, one SEQUENCE higher.
 """
@@ -59,7 +59,7 @@ def span_text(start: dt.datetime, end: dt.datetime, tzname: str, all_day: bool =
 
 
 def place_text(activity: Activity, room: str = "") -> str:
-    from ..ical import location
+    from ..feeds.ical import location
 
     return ", ".join(part for part in (room, location(activity)) if part)
 
@@ -178,7 +178,8 @@ class Events:
         return self._session(activity, session, deleted=True)
 
     def _session(self, activity: Activity, session: Session, deleted: bool) -> Event:
-        from .. import feed_events, feeds
+        from ..feeds import events as feed_events
+        from ..feeds import selection as feeds
 
         if deleted:
             event = feed_events.event_of(activity, session, [])
@@ -207,11 +208,11 @@ class Events:
     def block(self, uid: str) -> str:
         """The serialized VEVENT of an event already built, as the feeds serialize it."""
         if uid not in self._blocks:
-            from .. import ical
+            from ..feeds import ical
 
             source = self._sources[uid]
             if source[0] == "activity":
-                from ..feed_events import programmes
+                from ..feeds.events import programmes
 
                 activity = source[1]
                 row = self.registry.one("SELECT created_at, updated_at FROM activities WHERE id = ?", [activity.id])

@@ -36,10 +36,11 @@ from pathlib import Path
 
 import attrs
 
-from . import feed_index, feeds
-from .atomic import AtomicFile, prepare_folder, write_atomic
-from .errors import ValidationError
-from .registry.store import Registry
+from ..atomic import AtomicFile, prepare_folder, write_atomic
+from ..errors import ValidationError
+from ..registry.store import Registry
+from . import index as feed_index
+from . import selection as feeds
 
 MANIFEST = ".peerlearn-feeds.json"
 FOLDERS = {"network": "networks", "activity": "activities", "member": "members"}

@@ -46,13 +46,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
-from . import feeds
-from .errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
-from .registry import members, networks
-from .registry.store import Registry
-from .timeutil import parse_moment
+from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
+from ..registry import members, networks
+from ..registry.store import Registry
+from ..timeutil import parse_moment
+from . import selection as feeds
 
-log = logging.getLogger("peerlearn.server")
+log = logging.getLogger("peerlearn.feeds.server")
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900

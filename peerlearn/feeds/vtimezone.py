@@ -35,7 +35,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import NamedTuple
 
-from .timeutil import zone
+from ..timeutil import zone
 
 UTC = dt.timezone.utc
 #: How many years (at least) past the first year the changes are read, and the yearly rules checked.

@@ -31,15 +31,17 @@ from typing import IO, Callable, Iterable, Iterator
 
 import attrs
 
-from . import feed_events, ical, plugins
-from .agenda import sessions as agenda
-from .errors import NotFound, ValidationError
-from .feed_events import SessionEvent
-from .models import ACTIVITY_STATUSES, Activity, Network
-from .registry import activities, members, networks
-from .registry.records import activity_from_row
-from .registry.store import Registry
-from .timeutil import from_local_text, now_utc, to_utc_text
+from .. import plugins
+from ..agenda import sessions as agenda
+from ..errors import NotFound, ValidationError
+from ..models import ACTIVITY_STATUSES, Activity, Network
+from ..registry import activities, members, networks
+from ..registry.records import activity_from_row
+from ..registry.store import Registry
+from ..timeutil import from_local_text, now_utc, to_utc_text
+from . import events as feed_events
+from . import ical
+from .events import SessionEvent
 
 #: How far back a feed reaches by default; everything ahead is always included.
 WINDOW_PAST = dt.timedelta(days=183)
@@ -220,7 +222,7 @@ class BlockCache:
     A read-only registry keeps its blocks in memory for the life of the cache.
     An event that cannot be written is left out of every feed; ``warnings``
     holds one line per such event (by UID), each also passed to ``warn``
-    (default: the ``peerlearn.feeds`` logger) the first time it is met.
+    (default: the ``peerlearn.feeds.selection`` logger) the first time it is met.
     """
 
     def __init__(self, registry: Registry, *, warn: Callable[[str], None] | None = None) -> None:

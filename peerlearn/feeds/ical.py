@@ -3,7 +3,7 @@
 Each event is built and serialized once per change (see ``feeds``), so
 DTSTAMP is the event's last change rather than "now": a block stays valid
 until its event changes. Times carry a TZID with a VTIMEZONE in the feed
-(see :mod:`peerlearn.vtimezone`); all-day activities are DATE values with an
+(see :mod:`peerlearn.feeds.vtimezone`); all-day activities are DATE values with an
 exclusive end. Plugins adjust each VEVENT through ``peerlearn_ical_event``;
 whatever CATEGORIES they add are merged into the event's one list.
 """
@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Iterable
 import icalendar
 from icalendar.parser import Contentline
 
-from . import plugins, vtimezone
-from .errors import ValidationError
-from .registry import recurrence
-from .text import clean
-from .urls import web_link
+from .. import plugins
+from ..errors import ValidationError
+from ..registry import recurrence
+from ..text import clean
+from ..urls import web_link
+from . import vtimezone
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .feed_events import SessionEvent
-    from .models import Activity, Network
+    from ..models import Activity, Network
+    from .events import SessionEvent
 
 PRODID = "-//peerlearn//peerlearn calendar feeds//EN"
 #: Raise when the text of a block changes for the same data, so cached blocks are rebuilt.

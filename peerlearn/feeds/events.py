@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
-from .agenda import sessions as agenda
-from .agenda import timetable
-from .registry.records import session_from_row
+from ..agenda import sessions as agenda
+from ..agenda import timetable
+from ..registry.records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Activity, Session
-    from .registry.store import Registry
+    from ..models import Activity, Session
+    from ..registry.store import Registry
 
 #: Roles with this status are left out of every feed.
 HIDDEN_ROLE_STATUS = "declined"

@@ -4,7 +4,7 @@ A build asks every feed for a digest of what its text is made of (the
 UIDs and source keys of its events, its name, the block signature), with a
 handful of queries over the whole registry instead of several per feed, so
 that a rebuild after one change serializes and compares only the feeds whose
-digest moved. The selection here mirrors :func:`peerlearn.feeds.resolve`
+digest moved. The selection here mirrors :func:`peerlearn.feeds.selection.resolve`
 with default filters; ``tests/test_feeds_publish.py`` checks that an
 incremental build always equals a fresh one.
 """
@@ -17,10 +17,11 @@ from typing import Iterator
 
 import attrs
 
-from . import feed_events, feeds
-from .registry.records import activity_from_row
-from .registry.store import Registry
-from .timeutil import now_utc, to_utc_text
+from ..registry.records import activity_from_row
+from ..registry.store import Registry
+from ..timeutil import now_utc, to_utc_text
+from . import events as feed_events
+from . import selection as feeds
 
 
 @attrs.frozen
