@@ -230,14 +230,14 @@ def timed(function, repeat=1):
 
 def export_networks(registry, folder: Path) -> int:
     from peerlearn.atomic import AtomicFile
-    from peerlearn.feeds import selection as feeds
+    from peerlearn.feeds import blocks, selection
 
-    cache = feeds.BlockCache(registry)
+    cache = blocks.BlockCache(registry)
     count = 0
     for slug in NETWORKS:
-        feed = feeds.resolve(registry, feeds.FeedQuery("network", slug))
+        feed = selection.resolve(registry, selection.FeedQuery("network", slug))
         with AtomicFile(folder / f"{slug}.ics") as out:
-            count += feeds.write(registry, feed, out, cache=cache)
+            count += blocks.write(registry, feed, out, cache=cache)
     return count
 
 
@@ -251,8 +251,7 @@ def main() -> None:
 
     import icalendar  # noqa: F401 - imported before any timing, for both sides
 
-    from peerlearn.feeds import publish
-    from peerlearn.feeds import selection as feeds  # noqa: F401
+    from peerlearn.feeds import blocks, publish, selection  # noqa: F401 - loaded before any timing
     from peerlearn.registry import activities as activity_lib
     from peerlearn.registry import networks
     from peerlearn.registry.records import activity_from_row

@@ -111,7 +111,7 @@ def main() -> None:
     from peerlearn.feeds.server import FeedApp, make_server
     from peerlearn.registry.store import Registry
 
-    logging.getLogger("peerlearn.feeds.server").setLevel(logging.WARNING)  # no request log on the terminal
+    logging.getLogger("peerlearn.server").setLevel(logging.WARNING)  # no request log on the terminal
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tokens.db"
         began = time.perf_counter()

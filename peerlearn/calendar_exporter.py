@@ -2,7 +2,7 @@
 
 Its ``write(records, out, registry=…, url=…, warn=…)`` takes a resolved
 :class:`peerlearn.feeds.selection.Feed` as ``records`` and writes the feed to the
-text stream ``out`` (see ``peerlearn.feeds.selection.write``); ``warn(message)`` is
+text stream ``out`` (see ``peerlearn.feeds.blocks.write``); ``warn(message)`` is
 told of each event left out because it cannot be written.
 """
 
@@ -12,9 +12,9 @@ from . import hookimpl
 
 
 def write_calendar(records, out, *, registry, url: str = "", **context) -> int:
-    from .feeds import selection as feeds
+    from .feeds import blocks
 
-    return feeds.write(registry, records, out, url=url, warn=context.get("warn"))
+    return blocks.write(registry, records, out, url=url, warn=context.get("warn"))
 
 
 @hookimpl

@@ -68,7 +68,7 @@ def conference(env):
 
 def test_member_feed_over_http_follows_changes_with_etag_and_304(server, caplog):
     base, env = server
-    caplog.set_level(logging.INFO, logger="peerlearn.feeds.server")
+    caplog.set_level(logging.INFO, logger="peerlearn.server")
     secret = token(env, 1)
     url = f"{base}/members/{secret}.ics"
     status, headers, body = fetch(url)
@@ -95,7 +95,7 @@ def test_member_feed_over_http_follows_changes_with_etag_and_304(server, caplog)
     status, _headers, body = fetch(url)
     assert feedcheck.events(body)[activity["uid"]]["status"] == "CANCELLED"
 
-    lines = [record.getMessage() for record in caplog.records if record.name == "peerlearn.feeds.server"]
+    lines = [record.getMessage() for record in caplog.records if record.name == "peerlearn.server"]
     assert len(lines) == 5
     assert all(secret not in line for line in lines)
     assert f'"GET /members/{secret[:4]}....ics HTTP/1.1" 200 ' in lines[0]
@@ -172,7 +172,7 @@ class Broken:
 
 def test_a_failing_request_is_a_500_and_the_log_still_hides_the_token(server, caplog):
     base, env = server
-    caplog.set_level(logging.INFO, logger="peerlearn.feeds.server")
+    caplog.set_level(logging.INFO, logger="peerlearn.server")
     env.register(Broken(), name="broken")
     secret = token(env, 1)
     status, _headers, body = fetch(f"{base}/members/{secret}.ics")
@@ -335,10 +335,10 @@ def _serve_in_thread(app):
 
 def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env, monkeypatch):
     """A request fails with its connection inside a read transaction (an old snapshot); the next sees the write."""
-    from peerlearn.feeds import selection as feeds
+    from peerlearn.feeds import blocks
     from peerlearn.feeds.server import FeedApp
 
-    render = feeds.render
+    render = blocks.render
     failures = []
 
     def failing_once(registry, feed, **options):
@@ -349,7 +349,7 @@ def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env,
             raise RuntimeError("failed half way")
         return render(registry, feed, **options)
 
-    monkeypatch.setattr(feeds, "render", failing_once)
+    monkeypatch.setattr(blocks, "render", failing_once)
     httpd, thread, base = _serve_in_thread(FeedApp(demo_env.db))  # one thread: the next request reuses it
     try:
         activity = conference(demo_env)

@@ -152,7 +152,7 @@ def test_a_stored_bad_rule_never_stops_serve(broken, caplog):
 
     env, ids = broken
     uids = _uids(env, ids)
-    caplog.set_level(logging.WARNING, logger="peerlearn.feeds.selection")
+    caplog.set_level(logging.WARNING, logger="peerlearn.feeds.blocks")
     httpd = make_server(env.db, "127.0.0.1", 0)
     thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()

@@ -41,7 +41,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     from .. import plugins
     from ..atomic import AtomicFile
     from ..errors import ValidationError
-    from ..feeds import selection as feeds
+    from ..feeds import blocks, selection
     from ..feeds.publish import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
@@ -53,7 +53,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     if output != "-" and not Path(output).parent.exists():
         raise ValidationError(f"--output: folder {Path(output).parent} does not exist")
     exporter = plugins.exporters("calendar")["ics"]
-    query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
+    query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
                             end=_window("--to", to))
 
     def warn(message: str) -> None:
@@ -61,7 +61,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
 
     with env.registry() as registry:
         try:
-            feed = feeds.resolve(registry, query)
+            feed = selection.resolve(registry, query)
         except ValidationError as error:
             raise _with_flag(error) from None
         if output == "-":

@@ -20,13 +20,14 @@ import attrs
 from ..registry.records import activity_from_row
 from ..registry.store import Registry
 from ..timeutil import now_utc, to_utc_text
+from . import blocks
 from . import events as feed_events
-from . import selection as feeds
+from . import selection
 
 
 @attrs.frozen
 class FeedEntry:
-    """One feed to publish: its scope and key (for ``feeds.resolve``), file name and digest."""
+    """One feed to publish: its scope and key (for ``selection.resolve``), file name and digest."""
 
     scope: str
     key: str
@@ -43,16 +44,16 @@ def _hash(*parts: object) -> hashlib._Hash:
     return hasher
 
 
-def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.datetime | None = None,
+def entries(registry: Registry, cache: blocks.BlockCache, *, url_of, now: dt.datetime | None = None,
             ) -> Iterator[FeedEntry]:
     """Every network, activity and member feed with its digest; ``url_of(scope, name)`` gives a public URL."""
     now = now or now_utc()
-    start = now - feeds.WINDOW_PAST
+    start = now - selection.WINDOW_PAST
     start_text = to_utc_text(start)
-    for slug in feeds.subjects(registry, "network"):
-        feed = feeds.resolve(registry, feeds.FeedQuery("network", slug), now=now)
+    for slug in selection.subjects(registry, "network"):
+        feed = selection.resolve(registry, selection.FeedQuery("network", slug), now=now)
         url = url_of("network", slug)
-        yield FeedEntry("network", slug, slug, feed.name, False, feeds.digest(registry, feed, url, cache.signature))
+        yield FeedEntry("network", slug, slug, feed.name, False, blocks.digest(registry, feed, url, cache.signature))
 
     wanted = {}
     for member_id, session_id in feed_events.session_roles_by_member(registry):
@@ -60,7 +61,7 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
     member_sessions: dict[int, list[str]] = {}
     sessions = feed_events.all_sessions(registry)
     pending = next(sessions, None)
-    sql = (f"SELECT a.*, {feeds.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE a.status != 'draft'"
+    sql = (f"SELECT a.*, {blocks.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE a.status != 'draft'"
            " ORDER BY a.id")
     for row in registry.db.query(sql):
         while pending is not None and pending[0].activity_id < row["id"]:
@@ -85,9 +86,9 @@ def entries(registry: Registry, cache: feeds.BlockCache, *, url_of, now: dt.date
                        *(f"{event.uid} {event.source_key}" for event in events))
         yield FeedEntry("activity", name, name, row["title"], False, hasher.hexdigest())
 
-    conditions, params = feeds.window_conditions(start)
+    conditions, params = selection.window_conditions(start)
     pairs = registry.db.execute(
-        f"SELECT p.member_id, a.uid, {feeds.ACTIVITY_KEY_SQL} FROM ({feeds.member_pairs_sql()}) p"
+        f"SELECT p.member_id, a.uid, {blocks.ACTIVITY_KEY_SQL} FROM ({selection.member_pairs_sql()}) p"
         " JOIN activities a ON a.id = p.activity_id"
         " JOIN memberships ms ON ms.member_id = p.member_id AND ms.network = a.network"
         f" WHERE {' AND '.join(conditions)} ORDER BY p.member_id, a.start_utc, a.id", params)

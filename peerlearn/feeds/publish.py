@@ -39,8 +39,9 @@ import attrs
 from ..atomic import AtomicFile, prepare_folder, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
+from . import blocks
 from . import index as feed_index
-from . import selection as feeds
+from . import selection
 
 MANIFEST = ".peerlearn-feeds.json"
 FOLDERS = {"network": "networks", "activity": "activities", "member": "members"}
@@ -140,7 +141,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
         check_apart(Path(folder), Path(private_folder))
     public = _Folder(prepare_folder(folder), hashed=False)
     private = _Folder(prepare_folder(private_folder), hashed=True) if private_folder is not None else None
-    cache = feeds.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
+    cache = blocks.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     written, index, unchanged, left_out = [], [], 0, 0
 
     def url_of(scope: str, name: str) -> str:
@@ -160,10 +161,10 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
         if target.old.get(target.key(path)) == entry.digest and (target.root / path).exists():
             unchanged += 1
             continue
-        feed = feeds.resolve(registry, feeds.FeedQuery(entry.scope, entry.key), now=now, known=cache.networks)
+        feed = selection.resolve(registry, selection.FeedQuery(entry.scope, entry.key), now=now, known=cache.networks)
         out_file = AtomicFile(target.root / path)
         with out_file as out:
-            feeds.write(registry, feed, out, url=url, cache=cache)
+            blocks.write(registry, feed, out, url=url, cache=cache)
         if out_file.changed:
             written.append(path)
         else:

@@ -50,9 +50,9 @@ from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, Valid
 from ..registry import members, networks
 from ..registry.store import Registry
 from ..timeutil import parse_moment
-from . import selection as feeds
+from . import blocks, selection
 
-log = logging.getLogger("peerlearn.feeds.server")
+log = logging.getLogger("peerlearn.server")
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900
@@ -141,9 +141,9 @@ class FeedApp:
             elif scope == "activity" and not key.isdigit():
                 return _not_found()
             query = _query(environ, scope, key)
-            feed = feeds.resolve(registry, query, now=_day_start(now))
+            feed = selection.resolve(registry, query, now=_day_start(now))
             url = f"{self.base_url}{path}" if self.base_url and not feed.private else ""
-            body = feeds.render(registry, feed, url=url).encode("utf-8")
+            body = blocks.render(registry, feed, url=url).encode("utf-8")
             return self._ok(environ, body, CALENDAR_TYPE, private=feed.private, modified=modified, now=now)
         except NotFound:
             return _not_found()
@@ -166,7 +166,7 @@ class FeedApp:
 
     def _index(self, registry: Registry) -> bytes:
         entries = []
-        for slug in feeds.subjects(registry, "network"):
+        for slug in selection.subjects(registry, "network"):
             entries.append({"scope": "network", "name": networks.get(registry, slug).name,
                             "path": f"/networks/{slug}.ics"})
         for row in registry.query("SELECT id, title FROM activities WHERE status != 'draft' ORDER BY id"):
@@ -243,7 +243,7 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(candidate.strip().removeprefix("W/") == etag for candidate in header.split(","))
 
 
-def _query(environ: dict, scope: str, key: str) -> feeds.FeedQuery:
+def _query(environ: dict, scope: str, key: str) -> selection.FeedQuery:
     params = {name: values[-1] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     tzname = "UTC"
     moments = {}
@@ -253,7 +253,7 @@ def _query(environ: dict, scope: str, key: str) -> feeds.FeedQuery:
                 moments[name] = parse_moment(params[name], tzname)[0]
             except ValueError as error:
                 raise ValidationError(f"{name}: {error}") from None
-    return feeds.FeedQuery(scope, key, kind=params.get("kind") or None, status=params.get("status") or None,
+    return selection.FeedQuery(scope, key, kind=params.get("kind") or None, status=params.get("status") or None,
                            start=moments.get("from"), end=moments.get("to"))
 
 

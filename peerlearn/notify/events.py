@@ -2,7 +2,7 @@
 
 An activity's event has the activity's UID and stored SEQUENCE; a session's
 event has the UID of :func:`peerlearn.feeds.events.event_of` and the SEQUENCE
-of :func:`peerlearn.feeds.selection.session_version`, the one definition the feeds use
+of :func:`peerlearn.feeds.blocks.session_version`, the one definition the feeds use
 too (a new version is kept here, inside the transaction, so that the feed
 built afterwards carries the same SEQUENCE). The VEVENT itself comes from
 :mod:`peerlearn.feeds.ical`, plugins' ``peerlearn_ical_event`` included, so a
@@ -178,8 +178,8 @@ class Events:
         return self._session(activity, session, deleted=True)
 
     def _session(self, activity: Activity, session: Session, deleted: bool) -> Event:
+        from ..feeds import blocks
         from ..feeds import events as feed_events
-        from ..feeds import selection as feeds
 
         if deleted:
             event = feed_events.event_of(activity, session, [])
@@ -187,9 +187,9 @@ class Events:
             event = feed_events.session_event(self.registry, activity, session)
         if event.uid in self._by_uid:
             return self._by_uid[event.uid]
-        version = feeds.session_version(self.registry, activity, event)
+        version = blocks.session_version(self.registry, activity, event)
         if version.new:
-            self.registry.db.execute(feeds.KEEP_SESSION_VERSION_SQL, version.row)
+            self.registry.db.execute(blocks.KEEP_SESSION_VERSION_SQL, version.row)
         status = "cancelled" if deleted else activity.status
         self._keep(Event(
             uid=event.uid, sequence=version.sequence, entity="session", network=activity.network,
