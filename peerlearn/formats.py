@@ -1,8 +1,8 @@
 """The core's export formats, registered as a default plugin through ``peerlearn_exporters``.
 
 CSV, JSON Lines, Markdown and HTML for the tabular exports (the activity log
-and the change log; see :mod:`peerlearn.exports` for what they receive), and
-Markdown and HTML for the yearly report (:mod:`peerlearn.report_formats`).
+and the change log; see :mod:`peerlearn.reports.exports` for what they receive), and
+Markdown and HTML for the yearly report (:mod:`peerlearn.reports.yearly_formats`).
 Every writer streams: it reads each record once and keeps none, so a log of
 any length takes the same memory. The same records always give the same
 bytes.
@@ -13,7 +13,7 @@ apostrophe; HTML is written by Jinja2 with autoescaping on, so text from the
 registry is always shown as text, with any control character (in a row stored
 before they were refused) replaced, under a Content-Security-Policy that lets
 the page run no script and fetch nothing; Markdown escapes what would become
-markup. Every flat format shows text through :func:`peerlearn.exports.plain_text`,
+markup. Every flat format shows text through :func:`peerlearn.reports.exports.plain_text`,
 which writes control characters as escapes (``\\x1b``).
 """
 
@@ -43,7 +43,7 @@ def safe_cell(value: Any) -> Any:
 
 def markdown_text(text: str) -> str:
     """Text for a Markdown table cell: markup characters escaped, on one line."""
-    from .exports import plain_text  # not at import: loading the plugins must stay light
+    from .reports.exports import plain_text  # not at import: loading the plugins must stay light
 
     return plain_text(text).translate(_MARKDOWN_ESCAPES)
 
@@ -150,7 +150,7 @@ def templates():
         import jinja2
 
         _environment = jinja2.Environment(
-            loader=jinja2.PackageLoader("peerlearn", "templates"),
+            loader=jinja2.PackageLoader("peerlearn.reports", "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -174,8 +174,8 @@ def _shown(value: Any) -> Any:
 
 @hookimpl
 def peerlearn_exporters():
-    from . import report_formats
     from .models import Exporter
+    from .reports import yearly_formats as report_formats
 
     found = []
     for kind in TABLE_KINDS:

@@ -61,8 +61,8 @@ def peerlearn_exporters() -> Iterable[Exporter]:
     What ``Exporter.write(records, out, **context)`` receives depends on the
     kind: for ``activity-log`` and ``change-log``, an iterable of dicts read
     once, with ``columns``, ``title`` and ``empty`` in the context (see
-    :mod:`peerlearn.exports`); for ``report``, one
-    :class:`peerlearn.report.Report`. Accept ``**context``: keys may be added.
+    :mod:`peerlearn.reports.exports`); for ``report``, one
+    :class:`peerlearn.reports.yearly.Report`. Accept ``**context``: keys may be added.
     """
 
 

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from peerlearn import public_db
+from peerlearn.reports import public_db
 
 PUBLIC_TABLES = {"countries", "networks", "activity_kinds", "members", "memberships", "activities",
                  "activity_exdates", "activity_peers", "sessions", "roles", "outputs", "attendance"}

@@ -287,7 +287,7 @@ def write_export(kind: str, format_name: str, records: Any, output: str | None, 
     An unknown format fails before anything is written; the file is
     written as :func:`output_stream` writes it.
     """
-    from ..exports import export, exporter_for
+    from ..reports.exports import export, exporter_for
 
     exporter_for(kind, format_name)
     try:

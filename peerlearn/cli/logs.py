@@ -46,8 +46,8 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
         peerlearn log --network pes --from 2026-01-01 --to 2026-12-31 --format md
         peerlearn log --network pes --format html -o log.html
     """
-    from .. import activity_log
     from ..registry import networks
+    from ..reports import activity_log
 
     with env.registry() as registry:
         found = networks.get(registry, network)
@@ -78,8 +78,8 @@ def report(env, network, year, format_name, output) -> None:
     \b
         peerlearn report --network mutual_learning --year 2026 --format html -o report-2026.html
     """
-    from .. import report as lib
-    from ..exports import exporter_for
+    from ..reports import yearly as lib
+    from ..reports.exports import exporter_for
 
     exporter_for("report", format_name)
     with env.registry() as registry:

@@ -35,7 +35,7 @@ def public_db(env, file, metadata_path, title, license_name, license_url) -> Non
         peerlearn export public-db site/data/activities.db --metadata site/data/metadata.json \\
             --license CC-BY-4.0 --license-url https://creativecommons.org/licenses/by/4.0/
     """
-    from .. import public_db as lib
+    from ..reports import public_db as lib
 
     with env.registry() as registry:
         written = lib.export(registry, file, metadata_path, title=title, license=license_name,

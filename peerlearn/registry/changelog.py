@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..exports import Column
 from ..models import Change
+from ..reports.exports import Column
 from ..timeutil import to_utc_text
 from .records import change_from_row
 from .store import Registry

@@ -10,7 +10,7 @@ import attrs
 
 from peerlearn.atomic import prepare_folder, write_atomic
 from peerlearn.countries import country_label
-from peerlearn.labels import kind_labels
+from peerlearn.reports.labels import kind_labels
 from peerlearn.text import clean
 from peerlearn.urls import web_link
 

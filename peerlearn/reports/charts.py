@@ -20,8 +20,8 @@ import io
 import re
 from html import escape
 
-from .countries import country_label
-from .report import Report, month_label
+from ..countries import country_label
+from .yearly import Report, month_label
 
 #: Colour-blind-safe palette (Okabe & Ito), one colour per kind of activity.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")

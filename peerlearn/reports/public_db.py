@@ -36,8 +36,8 @@ from urllib.parse import quote
 
 import attrs
 
-from .errors import RegistryError, ValidationError
-from .registry.store import Registry
+from ..errors import RegistryError, ValidationError
+from ..registry.store import Registry
 
 
 @attrs.frozen
@@ -277,7 +277,7 @@ def export(registry: Registry, path: str | Path, metadata_path: str | Path | Non
     ``path``. Datasette names the database after the file (``public.db`` →
     ``public``), and the metadata describes it under that name.
     """
-    from .atomic import write_atomic
+    from ..atomic import write_atomic
 
     if license_url and not license_url.lower().startswith(("https://", "http://")):
         raise ValidationError(f"--license-url: {license_url!r} is not an http(s) URL")
@@ -375,14 +375,14 @@ def _fixed_rows(name: str, conn: sqlite3.Connection) -> list[tuple] | None:
         return {value for (value,) in conn.execute(sql) if value}
 
     if name == "countries":
-        from .countries import EU_INSTITUTIONS, ISO_3166_ALPHA2, country_name
+        from ..countries import EU_INSTITUTIONS, ISO_3166_ALPHA2, country_name
 
         codes = {*ISO_3166_ALPHA2, EU_INSTITUTIONS} | used(
             "SELECT country FROM registry.members UNION SELECT country FROM registry.activities"
             " UNION SELECT country FROM registry.outputs")
         return [(code, country_name(code)) for code in sorted(codes)]
     if name == "activity_kinds":
-        from . import plugins
+        from .. import plugins
         from .labels import phrase
 
         known = plugins.activity_kinds()

@@ -1,6 +1,6 @@
 """The yearly report written as Markdown or as one standalone HTML file.
 
-Both receive a :class:`peerlearn.report.Report`. The HTML page carries its
+Both receive a :class:`peerlearn.reports.yearly.Report`. The HTML page carries its
 style and its two charts (activities per month by kind, participants by
 country) inline as SVG: it opens from a mail attachment or a USB stick with
 nothing else beside it, prints cleanly, runs no script and fetches nothing.
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from .countries import country_label
-from .formats import markdown_text, templates
+from ..countries import country_label
+from ..formats import markdown_text, templates
+from ..urls import web_link
 from .labels import kind_labels, output_label
-from .report import Report, month_label
-from .urls import web_link
+from .yearly import Report, month_label
 
 
 def _table(out: TextIO, headings: list[str], rows: list[list[Any]]) -> None:

@@ -15,7 +15,7 @@ The formats meant for reading (HTML, Markdown) use them when they are given;
 the data formats (CSV, JSON Lines) keep ``columns``, whose names and values
 stay stable for the programs that read them.
 
-The yearly report hands its exporters a single :class:`peerlearn.report.Report`.
+The yearly report hands its exporters a single :class:`peerlearn.reports.yearly.Report`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any, Callable, TextIO
 
 import attrs
 
-from . import plugins
-from .errors import ValidationError
+from .. import plugins
+from ..errors import ValidationError
 
 #: What each kind of export is called in messages.
 KIND_LABELS = {"activity-log": "the activity log", "change-log": "the change log", "report": "the report"}
@@ -41,7 +41,7 @@ def plain_text(value: Any) -> str:
     if kind is str:
         if value.isprintable() and "  " not in value:
             return value
-        from .text import escape_controls
+        from ..text import escape_controls
 
         return escape_controls(" ".join(value.split()))
     if value is None:
@@ -96,7 +96,7 @@ def export(kind: str, name: str, records: Any, out: TextIO, **context: Any) -> N
 
     An exporter that raises is blamed by name, as a hook that raises is.
     """
-    from .errors import PeerlearnError, PluginError
+    from ..errors import PeerlearnError, PluginError
 
     exporter = exporter_for(kind, name)
     try:

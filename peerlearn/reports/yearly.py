@@ -15,10 +15,10 @@ import json
 
 import attrs
 
-from .errors import ValidationError
-from .registry import networks
-from .registry.store import Registry
-from .timeutil import localize, to_utc_text
+from ..errors import ValidationError
+from ..registry import networks
+from ..registry.store import Registry
+from ..timeutil import localize, to_utc_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

@@ -19,11 +19,11 @@ import json
 from collections import Counter
 from typing import Iterator
 
-from .agenda.speakers import speaker_text, speakers_by_activity
-from .countries import country_label
+from ..agenda.speakers import speaker_text, speakers_by_activity
+from ..countries import country_label
+from ..registry.store import Registry
+from ..timeutil import to_utc_text
 from .exports import Column, plain_text
-from .registry.store import Registry
-from .timeutil import to_utc_text
 
 BATCH = 500
 

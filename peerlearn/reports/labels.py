@@ -23,7 +23,7 @@ def phrase(slug: str) -> str:
 
 def kind_labels() -> Callable[[str], str]:
     """A function naming each kind of activity as its plugin labels it (the plugins asked once)."""
-    from . import plugins
+    from .. import plugins
 
     known = {name: kind.label for name, kind in plugins.activity_kinds().items() if kind.label}
     return lambda kind: known.get(kind) or phrase(kind)
