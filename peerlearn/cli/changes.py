@@ -32,8 +32,9 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
     """
     import datetime as dt
 
-    from ..registry.changelog import COLUMNS, export_rows, list_changes
+    from ..registry.changelog import list_changes
     from ..registry.records import plain
+    from ..reports.changes import COLUMNS, export_rows
 
     if as_json and format_name:
         raise click.UsageError("give --json or --format, not both")

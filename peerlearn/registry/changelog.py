@@ -1,14 +1,10 @@
-"""Reading the append-only change log."""
+"""Reading the append-only change log (its export is :mod:`peerlearn.reports.changes`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
-from typing import Any, Iterator
 
 from ..models import Change
-from ..reports.exports import Column
 from ..timeutil import to_utc_text
 from .records import change_from_row
 from .store import Registry
@@ -17,7 +13,7 @@ from .store import Registry
 def list_changes(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
                  entity: str | None = None, limit: int | None = None, until: dt.datetime | None = None,
                  activity: int | None = None) -> list[Change]:
-    where, params = _where(network, since, entity, until, activity)
+    where, params = where_clause(network, since, entity, until, activity)
     sql = "SELECT * FROM changes" + where + " ORDER BY id"
     if limit:
         sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', ' ORDER BY id DESC')} LIMIT {int(limit)}) ORDER BY id"
@@ -37,8 +33,9 @@ _ACTIVITY = """(
 )"""
 
 
-def _where(network: str | None, since: dt.datetime | None, entity: str | None,
-           until: dt.datetime | None = None, activity: int | None = None) -> tuple[str, dict]:
+def where_clause(network: str | None, since: dt.datetime | None, entity: str | None,
+                 until: dt.datetime | None = None, activity: int | None = None) -> tuple[str, dict]:
+    """The ``WHERE`` clause (with its parameters) selecting the changes that match the filters."""
     where, params = [], {}
     if network:
         where.append("network = :network")
@@ -56,64 +53,3 @@ def _where(network: str | None, since: dt.datetime | None, entity: str | None,
         where.append(_ACTIVITY)
         params["activity"] = int(activity)
     return (f" WHERE {' AND '.join(where)}" if where else ""), params
-
-
-# -- export ------------------------------------------------------------------
-
-#: Keys whose values never leave the registry in an export, at any depth.
-PRIVATE_KEYS = frozenset({"email", "feed_token", "note", "notes", "private_note", "private_notes"})
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def redact(value: Any) -> Any:
-    """``value`` without private fields or email addresses (for exports)."""
-    if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items() if key not in PRIVATE_KEYS}
-    if isinstance(value, list):
-        return [redact(item) for item in value]
-    if isinstance(value, str):
-        return _EMAIL.sub("(private)", value)
-    return value
-
-
-def _json_text(value: Any) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-COLUMNS = [
-    Column("id", "id", style="number"),
-    Column("at", "at (UTC)", style="date"),
-    Column("actor", "actor"),
-    Column("action", "action"),
-    Column("entity", "entity"),
-    Column("entity_id", "entity id"),
-    Column("network", "network"),
-    Column("before", "before", _json_text, style="long"),
-    Column("after", "after", _json_text, style="long"),
-]
-
-
-def export_rows(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
-                entity: str | None = None, limit: int | None = None,
-                until: dt.datetime | None = None, activity: int | None = None) -> Iterator[dict]:
-    """The change log as plain rows for an export, streamed in order, private data removed."""
-    where, params = _where(network, since, entity, until, activity)
-    sql = "SELECT id, at, actor, action, entity, entity_id, network, before, after FROM changes" + where
-    if limit:
-        sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT {int(limit)})"
-    cursor = registry.db.conn.execute(sql + " ORDER BY id", params)
-    try:
-        for id_, at, actor, action, entity_name, entity_id, network_slug, before, after in cursor:
-            yield {
-                "id": id_,
-                "at": at,
-                "actor": redact(actor),
-                "action": action,
-                "entity": entity_name,
-                "entity_id": entity_id,
-                "network": network_slug or "",
-                "before": redact(json.loads(before)) if before else None,
-                "after": redact(json.loads(after)) if after else None,
-            }
-    finally:
-        cursor.close()
