@@ -90,12 +90,12 @@ def queuing(path: Path, conference_id: int, repeat: int) -> tuple[float, float, 
             return int(told.group(1)) if told else 0
 
     with_notices, queued = best_of(reschedule, repeat)
-    module = plugins.manager().get_plugin("peerlearn.notify.plugin")
-    plugins.unregister("peerlearn.notify.plugin")
+    module = plugins.manager().get_plugin("peerlearn.default_plugins.notices")
+    plugins.unregister("peerlearn.default_plugins.notices")
     try:
         without, _ = best_of(reschedule, repeat)
     finally:
-        plugins.register(module, name="peerlearn.notify.plugin")
+        plugins.register(module, name="peerlearn.default_plugins.notices")
     return with_notices, without, queued
 
 

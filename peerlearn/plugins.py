@@ -18,9 +18,9 @@ import contextvars
 import functools
 import inspect
 import os
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from importlib.metadata import entry_points
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
@@ -31,8 +31,8 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
-                         Role, Session)
+    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem, Role,
+                         Session)
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -40,8 +40,8 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter", "peerlearn.formats",
-                   "peerlearn.notify.plugin")
+DEFAULT_PLUGINS = tuple(f"peerlearn.default_plugins.{name}"
+                        for name in ("kinds", "rules", "calendar", "formats", "notices"))
 
 
 class LoadFailure(NamedTuple):

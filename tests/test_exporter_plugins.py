@@ -24,7 +24,8 @@ class TabSeparated:
 
 def test_core_formats_are_registered_through_the_hook(demo_env):
     plugins = {p["name"]: p for p in json.loads(demo_env.run("plugins", "--json").stdout)}
-    assert "peerlearn_exporters" in plugins["peerlearn.formats"]["hooks"] and plugins["peerlearn.formats"]["default"]
+    formats = plugins["peerlearn.default_plugins.formats"]
+    assert "peerlearn_exporters" in formats["hooks"] and formats["default"]
 
 
 def test_a_plugin_format_works_end_to_end(demo_env, tmp_path):

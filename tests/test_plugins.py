@@ -26,7 +26,7 @@ def test_plugins_json_lists_the_network_plugins_and_defaults(env):
     rows = json.loads(env.run("plugins", "--json").stdout)
     names = [row["name"] for row in rows]
     assert set(NETWORKS) <= set(names)
-    assert {"peerlearn.kinds", "peerlearn.rules"} <= {row["name"] for row in rows if row["default"]}
+    assert {"peerlearn.default_plugins.kinds", "peerlearn.default_plugins.rules"} <= {row["name"] for row in rows if row["default"]}
     pes = next(row for row in rows if row["name"] == "pes")
     assert pes["loaded"] and "peerlearn_networks" in pes["hooks"] and pes["version"]
 

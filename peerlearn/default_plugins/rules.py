@@ -7,7 +7,7 @@ plugins add their own rules through the same hooks.
 
 from __future__ import annotations
 
-from . import hookimpl
+from .. import hookimpl
 
 
 @hookimpl

@@ -16,6 +16,6 @@ def peerlearn_before_commit(registry: Any, changes: list, dry_run: bool) -> list
     """Queue a notice in the outbox for each person the transaction's changes concern."""
     if not changes:
         return []
-    from .outbox import queue_changes
+    from ..notify.outbox import queue_changes
 
     return queue_changes(registry, changes, dry_run)

@@ -23,7 +23,7 @@ import csv
 import json
 from typing import Any, Iterable, TextIO
 
-from . import hookimpl
+from .. import hookimpl
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +43,7 @@ def safe_cell(value: Any) -> Any:
 
 def markdown_text(text: str) -> str:
     """Text for a Markdown table cell: markup characters escaped, on one line."""
-    from .reports.exports import plain_text  # not at import: loading the plugins must stay light
+    from ..reports.exports import plain_text  # not at import: loading the plugins must stay light
 
     return plain_text(text).translate(_MARKDOWN_ESCAPES)
 
@@ -65,7 +65,7 @@ def _csv_value(text, value: Any) -> Any:
 
 def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
     """One JSON object a line, keys in column order, lists and dicts kept whole (control characters escaped)."""
-    from .text import json_safe
+    from ..text import json_safe
 
     for record in records:
         line = {column.name: record.get(column.name) for column in columns}
@@ -165,7 +165,7 @@ def _shown(value: Any) -> Any:
     """A value as a page shows it: control characters replaced (see :func:`peerlearn.text.clean`)."""
     from markupsafe import Markup
 
-    from .text import clean
+    from ..text import clean
 
     if isinstance(value, Markup):
         return Markup(clean(str(value)))
@@ -174,8 +174,8 @@ def _shown(value: Any) -> Any:
 
 @hookimpl
 def peerlearn_exporters():
-    from .models import Exporter
-    from .reports import yearly_formats as report_formats
+    from ..models import Exporter
+    from ..reports import yearly_formats as report_formats
 
     found = []
     for kind in TABLE_KINDS:

@@ -1,6 +1,6 @@
 """The core's kinds of activity, contributed through the same hook as a plugin's."""
 
-from . import hookimpl
+from .. import hookimpl
 
 CORE_KINDS = {
     "workshop": "Workshop",
@@ -16,6 +16,6 @@ CORE_KINDS = {
 
 @hookimpl
 def peerlearn_activity_kinds():
-    from .models import ActivityKind
+    from ..models import ActivityKind
 
     return [ActivityKind(name, label) for name, label in CORE_KINDS.items()]
