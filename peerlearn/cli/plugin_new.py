@@ -28,7 +28,7 @@ def new(name: str, parent: str, dry_run: bool) -> None:
         peerlearn plugin new nordic-network
         cd peerlearn-nordic-network && pip install -e '.[test]' && python -m pytest
     """
-    from ..scaffold import names, write
+    from ..authoring.scaffold import names, write
 
     folder, paths = write(name, parent, dry_run=dry_run)
     if dry_run:

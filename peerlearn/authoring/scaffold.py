@@ -5,7 +5,7 @@ whose entry point in the group ``peerlearn`` names one module
 ``peerlearn_<name>``; the module imports only from ``peerlearn`` and
 contributes one network with one rule; ``tests/`` holds passing tests that
 use the ``peerlearn_env`` fixture; a README says what to do next. The
-templates live in ``peerlearn/data/plugin_template/`` as package data.
+templates live in ``peerlearn/authoring/plugin_template/`` as package data.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 from string import Template
 from typing import NamedTuple
 
-from .errors import Conflict, ValidationError
+from ..errors import Conflict, ValidationError
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
-#: template file (under data/plugin_template) -> path in the project, with $placeholders
+#: template file (under plugin_template/) -> path in the project, with $placeholders
 TEMPLATES = {
     "pyproject.toml.tmpl": "pyproject.toml",
     "module.py.tmpl": "${module}.py",
@@ -65,7 +65,7 @@ def render(name: str) -> dict[str, str]:
     """The project's files for plugin ``name``: relative path -> text."""
     found = names(name)
     values = found._asdict()
-    folder = resources.files("peerlearn") / "data" / "plugin_template"
+    folder = resources.files("peerlearn.authoring") / "plugin_template"
     files = {}
     for template, target in TEMPLATES.items():
         text = (folder / template).read_text(encoding="utf-8")
