@@ -96,7 +96,8 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=30)
     options = parser.parse_args()
 
-    from peerlearn.agenda import sessions as agenda
+    from peerlearn.agenda.reading import sessions_of
+    from peerlearn.agenda.sessions import write_session
     from peerlearn.registry import activities
     from peerlearn.registry.store import Registry
     from peerlearn.schedules import diff, files, versions
@@ -140,15 +141,15 @@ def main() -> None:
             activity = activities.get(registry, activity_id)
             with registry.transaction():
                 versions.release(registry, activity_id)
-            sessions = agenda.sessions_of(registry, activity_id)
+            sessions = sessions_of(registry, activity_id)
             with registry.transaction():
                 for session in sessions[::30]:
-                    agenda.write_session(registry, activity, session, "move", start=session.start + dt.timedelta(
+                    write_session(registry, activity, session, "move", start=session.start + dt.timedelta(
                         minutes=5), end=session.end + dt.timedelta(minutes=5))
                 for session in sessions[10::30]:
-                    agenda.write_session(registry, activity, session, "update", title=session.title + " (new)")
+                    write_session(registry, activity, session, "update", title=session.title + " (new)")
                 for session in sessions[20::30]:
-                    agenda.write_session(registry, activity, session, "cancel", status="cancelled")
+                    write_session(registry, activity, session, "cancel", status="cancelled")
                 versions.release(registry, activity_id)
             snapshots = [row["snapshot"] for row in registry.query(
                 "SELECT snapshot FROM programme_versions WHERE activity_id = ? ORDER BY number", [activity_id])]

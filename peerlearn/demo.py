@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .agenda import programme
+from .agenda import programme, schedule
 from .errors import ValidationError
 from .models import Activity, Member, Output
 from .registry import activities, members, networks, participation
@@ -185,9 +185,9 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
             participation.set_status(registry, activity.id, member_id, status)
             counts["participations"] += 1
         if extra.get("status") == "cancelled":
-            activities.cancel(registry, activity.id)
+            schedule.cancel(registry, activity.id)
         elif past:
-            activities.complete(registry, activity.id)
+            schedule.complete(registry, activity.id)
             report_kind = "paper" if "paper" in extra else "final_report"
             participation.add_output(registry, Output(
                 activity_id=activity.id, kind=report_kind, title=extra.get("paper", f"Report: {title}"),

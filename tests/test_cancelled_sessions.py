@@ -325,7 +325,7 @@ def test_a_session_event_of_a_cancelled_session_after_its_activity_moves(mlc):
 
 def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_path):
     """The activity's SEQUENCE rises when agenda.programme_lines_of changes; the feeds must show the same lines."""
-    from peerlearn.agenda import sessions as agenda
+    from peerlearn.agenda.changing import programme_lines_of
     from peerlearn.feeds import events as feed_events
     from peerlearn.registry import activities
 
@@ -342,7 +342,7 @@ def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_pa
         everything = activities.list_activities(registry)
         texts = feed_events.programmes(registry, everything)
         for activity in everything:
-            lines = agenda.programme_lines_of(registry, activity)
+            lines = programme_lines_of(registry, activity)
             assert texts.get(activity.id, "").splitlines()[1:] == lines
         two_days = texts[added["id"]].splitlines()
     assert two_days == ["Programme (Europe/Brussels time):", "2027-03-27 09:00-12:00 Saturday (Hall)",

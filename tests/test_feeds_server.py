@@ -229,6 +229,7 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
     """``serve --threads 8`` in one process; this one writes 200 rounds and each shows on the very next request."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from peerlearn.agenda import schedule
     from peerlearn.models import Activity, Member
     from peerlearn.registry import activities, members
     from peerlearn.registry.store import Registry
@@ -271,11 +272,11 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
             old = new
 
             moved = first + timedelta(days=number, hours=5)
-            uid = write(lambda registry: activities.reschedule(registry, activity_id, moved)).uid
+            uid = write(lambda registry: schedule.reschedule(registry, activity_id, moved)).uid
             (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
             assert (status, again, body) == (200, 200, same) and event(body, uid)["DTSTART"].dt == moved, number
 
-            write(lambda registry: activities.cancel(registry, activity_id))
+            write(lambda registry: schedule.cancel(registry, activity_id))
             (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
             assert (status, again, body) == (200, 200, same) and event(body, uid)["STATUS"] == "CANCELLED", number
     finally:

@@ -357,14 +357,14 @@ def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
     """What the plugins' ``peerlearn_agenda_checks`` report for ``activity``."""
     from .. import plugins
     from ..registry import networks
-    from . import sessions as agenda
+    from .reading import roles_of, sessions_of, taking_place
 
     if not plugins.implemented("peerlearn_agenda_checks"):
         return []
-    network = networks.ensure(registry, activity.network)
-    sessions = agenda.taking_place(agenda.sessions_of(registry, activity.id))
+    network = networks.get(registry, activity.network)  # a read: never stores the network
+    sessions = taking_place(sessions_of(registry, activity.id))
     kept = {session.id for session in sessions}
-    roles = [role for role in agenda.roles_of(registry, activity.id) if role.session_id in kept]
+    roles = [role for role in roles_of(registry, activity.id) if role.session_id in kept]
     return [Finding(f"plugin:{plugin}", problem.severity, problem.message, (activity.id,))
             for plugin, problem in plugins.agenda_checks(network, activity, sessions, roles)]
 

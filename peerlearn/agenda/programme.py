@@ -29,7 +29,9 @@ from ..text import problem as text_problem
 from ..text import shown
 from ..timeutil import localize
 from . import role_sync
-from . import sessions as agenda
+from .changing import after_change, check_inside, open_for_changes, programme_lines_of, raise_sequence_if_changed
+from .reading import roles_of, sessions_of
+from .sessions import KEY_PATTERN, delete_session, insert_session, write_session
 
 TOP_KEYS = ("tracks", "sessions")
 SESSION_KEYS = ("id", "title", "kind", "status", "day", "start", "end", "track", "room", "description", "roles")
@@ -174,7 +176,7 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
         if required not in fields:
             raise reader.fail(node, f"a session needs {required!r}")
     key = reader.text(fields["id"][1], "id", required=True).strip()
-    if not agenda.KEY_PATTERN.match(key):
+    if not KEY_PATTERN.match(key):
         raise reader.fail(fields["id"][1], f"session id {key!r} must be lower-case letters, digits, - or _")
     kind_node = _field(fields, "kind")
     kind = reader.text(kind_node, "kind").strip() if kind_node is not None else "plenary"
@@ -209,7 +211,7 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
         session = Session(activity_id=activity.id, key=key, title=title, kind=kind, start=start, end=end,
                           timezone=activity.timezone, track=track, room=room, description=description,
                           status=status)
-        agenda.check_inside(activity, session)
+        check_inside(activity, session)
     except (ValueError, PeerlearnError) as error:
         raise reader.fail(node, f"session {key!r}: {error}") from None
     role_nodes = reader.sequence(_field(fields, "roles") or yaml.ScalarNode(_NULL, ""), "roles")
@@ -258,24 +260,24 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
     from . import tracks as track_order
 
     activity = activities.get(registry, activity_id)
-    agenda._open_for_changes(activity)
+    open_for_changes(activity)
     planned = parse(registry, activity, text, source)
-    existing = {session.key: session for session in agenda.sessions_of(registry, activity.id)}
+    existing = {session.key: session for session in sessions_of(registry, activity.id)}
     kept = {item.session.key for item in planned} & existing.keys()
     removed = [session for key, session in existing.items() if key not in kept]
-    programme_before = agenda.programme_lines_of(registry, activity)
+    programme_before = programme_lines_of(registry, activity)
     changes_before = len(registry.pending_changes or ())
     for session in removed:
-        agenda.delete_session(registry, activity, session)
+        delete_session(registry, activity, session)
     roles = 0
     for item in planned:
         current = existing.get(item.session.key)
         if current is None:
-            session = agenda.insert_session(registry, activity, item.session)
+            session = insert_session(registry, activity, item.session)
         else:
             changes = {field: getattr(item.session, field)
                        for field in ("title", "kind", "start", "end", "track", "room", "description", "status")}
-            session = agenda.write_session(registry, activity, current, "update", **changes)
+            session = write_session(registry, activity, current, "update", **changes)
         role_sync.sync_roles(registry, activity, session.id, item.roles, merge=_keep_private_email)
         roles += len(item.roles)
     track_order.set_explicit_order(registry, activity, _declared_tracks(text))
@@ -283,8 +285,8 @@ def import_programme(registry: Registry, activity_id: int | str, text: str, sour
         registry.record("import", "programme", activity.id, network=activity.network,
                         before={"sessions": len(existing)}, after={"sessions": len(planned), "roles": roles,
                                                                  "source": source})
-        agenda.after_change(registry, activity)
-        agenda.raise_sequence_if_changed(registry, activity, programme_before)
+        after_change(registry, activity)
+        raise_sequence_if_changed(registry, activity, programme_before)
     return {"sessions": len(planned), "roles": roles, "replaced": len(removed), "kept": len(kept),
             "changes": len(registry.pending_changes or ()) - changes_before}
 
@@ -306,9 +308,9 @@ def _declared_tracks(text: str) -> list[str]:
 def export_programme(registry: Registry, activity_id: int | str, *, include_private: bool = False) -> str:
     """The activity's programme as a programme file (canonical form)."""
     activity = activities.get(registry, activity_id)
-    sessions = agenda.sessions_of(registry, activity.id)
+    sessions = sessions_of(registry, activity.id)
     roles: dict[int, list[Role]] = {}
-    for role in agenda.roles_of(registry, activity.id):
+    for role in roles_of(registry, activity.id):
         roles.setdefault(role.session_id, []).append(role)
     member_names = {row["id"]: row["name"] for row in registry.query(
         "SELECT DISTINCT m.id, m.name FROM members m JOIN roles r ON r.member_id = m.id"

@@ -15,7 +15,8 @@ import attrs
 
 from ..models import Activity, Role
 from ..registry.store import Registry
-from .sessions import delete_role, insert_role, roles_of, write_role
+from .reading import roles_of
+from .roles import delete_role, insert_role, write_role
 
 
 def same_person(current: Role, wanted: Role) -> bool:

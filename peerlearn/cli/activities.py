@@ -182,7 +182,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
     warning naming who is over it; they keep their places until they
     decline.
     """
-    from ..registry import activities as lib
+    from ..agenda import schedule
 
     fields["rrule"] = _rule(fields.get("rrule"))
     values = {k: v for k, v in fields.items() if v not in (None, ())}
@@ -194,7 +194,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
             values["peer_member_ids"] = [_member_id(registry, peer) for peer in peers]
         if not values:
             raise click.UsageError("nothing to change: give at least one option")
-        return lib.edit(registry, activity, **values)
+        return schedule.edit(registry, activity, **values)
 
     updated = env.write(action, dry_run=dry_run)
     if not dry_run:
@@ -210,6 +210,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 @pass_env
 def reschedule(env, activity, start, end, tz, dry_run) -> None:
     """Move an activity to a new date or time."""
+    from ..agenda import schedule
     from ..registry import activities as lib
 
     def action(registry):
@@ -217,12 +218,12 @@ def reschedule(env, activity, start, end, tz, dry_run) -> None:
         tzname = tz or current.timezone
         if end:
             start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
-            return lib.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
+            return schedule.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
         start_at, date_only = parse_moment("--start", start, tzname)
         if date_only and not current.all_day:
             start_at = start_at.replace(hour=current.local_start.hour, minute=current.local_start.minute)
             start_at = parse_moment("--start", f"{start_at:%Y-%m-%d %H:%M}", tzname)[0]
-        return lib.reschedule(registry, current.id, start_at)
+        return schedule.reschedule(registry, current.id, start_at)
 
     moved = env.write(action, dry_run=dry_run)
     if not dry_run:
@@ -236,9 +237,9 @@ def _status_command(name: str, verb: str, doc: str):
     @dry_run_option
     @pass_env
     def command(env, activity, dry_run) -> None:
-        from ..registry import activities as lib
+        from ..agenda import schedule
 
-        changed = env.write(lambda registry: getattr(lib, name)(registry, activity), dry_run=dry_run)
+        changed = env.write(lambda registry: getattr(schedule, name)(registry, activity), dry_run=dry_run)
         if not dry_run:
             click.echo(one_line(f"{verb} activity #{changed.id}: {changed.title}."))
 
@@ -262,9 +263,9 @@ activities.add_command(_status_command(
 @pass_env
 def reinstate(env, activity, status, dry_run) -> None:
     """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises)."""
-    from ..registry import activities as lib
+    from ..agenda import schedule
 
-    changed = env.write(lambda registry: lib.reinstate(registry, activity, status), dry_run=dry_run)
+    changed = env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run)
     if not dry_run:
         click.echo(f"Reinstated activity #{changed.id} as {changed.status} (sequence {changed.sequence}).")
 

@@ -143,7 +143,7 @@ def show(env, activity, width, as_json) -> None:
     """Print an activity's timetable, parallel tracks side by side."""
     import shutil
 
-    from ..agenda import sessions as lib
+    from ..agenda import reading as lib
     from ..agenda import timetable, tracks
     from ..registry import activities
 
@@ -175,7 +175,7 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
         peerlearn agenda tracks 13 plenary A B C
         peerlearn agenda tracks 13 --by-name
     """
-    from ..agenda import sessions as lib
+    from ..agenda import reading as lib
     from ..agenda import tracks
     from ..registry import activities
 

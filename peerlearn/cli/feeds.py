@@ -41,7 +41,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, url, out
     from .. import plugins
     from ..atomic import AtomicFile
     from ..errors import ValidationError
-    from ..feeds import blocks, selection
+    from ..feeds import selection
     from ..feeds.publish import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))

@@ -24,10 +24,10 @@ import json
 from typing import Any, Iterable, TextIO
 
 from .. import hookimpl
+from ..reports.rendering import markdown_text, templates
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>|#"})
 TABLE_KINDS = ("activity-log", "change-log")
 #: Separates a row's cells while they are escaped together (removed from the cells first).
 _CELL = "\x1f"
@@ -39,13 +39,6 @@ def safe_cell(value: Any) -> Any:
         return value
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def markdown_text(text: str) -> str:
-    """Text for a Markdown table cell: markup characters escaped, on one line."""
-    from ..reports.exports import plain_text  # not at import: loading the plugins must stay light
-
-    return plain_text(text).translate(_MARKDOWN_ESCAPES)
 
 
 def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
@@ -140,42 +133,10 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-_environment = None
-
-
-def templates():
-    """The Jinja2 environment for peerlearn's HTML templates (autoescape always on)."""
-    global _environment
-    if _environment is None:
-        import jinja2
-
-        _environment = jinja2.Environment(
-            loader=jinja2.PackageLoader("peerlearn.reports", "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            finalize=_shown,
-        )
-    return _environment
-
-
-def _shown(value: Any) -> Any:
-    """A value as a page shows it: control characters replaced (see :func:`peerlearn.text.clean`)."""
-    from markupsafe import Markup
-
-    from ..text import clean
-
-    if isinstance(value, Markup):
-        return Markup(clean(str(value)))
-    return clean(value) if isinstance(value, str) else value
-
-
 @hookimpl
 def peerlearn_exporters():
     from ..models import Exporter
-    from ..reports import yearly_formats as report_formats
+    from ..reports import yearly_formats
 
     found = []
     for kind in TABLE_KINDS:
@@ -190,9 +151,9 @@ def peerlearn_exporters():
                      "A standalone HTML page with the table."),
         ]
     found += [
-        Exporter("md", "report", report_formats.write_markdown, "text/markdown; charset=utf-8", ".md",
+        Exporter("md", "report", yearly_formats.write_markdown, "text/markdown; charset=utf-8", ".md",
                  "The yearly report in Markdown."),
-        Exporter("html", "report", report_formats.write_html, "text/html; charset=utf-8", ".html",
+        Exporter("html", "report", yearly_formats.write_html, "text/html; charset=utf-8", ".html",
                  "The yearly report as one standalone HTML file with its charts inline."),
     ]
     return found

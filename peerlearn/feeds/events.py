@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import attrs
 
-from ..agenda import sessions as agenda
 from ..agenda import timetable
+from ..agenda.reading import sessions_of
 from ..registry.records import session_from_row
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,7 +72,7 @@ def order(event: SessionEvent) -> tuple:
 def session_events(registry: Registry, activity: Activity) -> list[SessionEvent]:
     """The sessions of ``activity`` as events, in the agenda's order."""
     people = _people(registry, "s.activity_id = ?", [activity.id])
-    sessions = agenda.sessions_of(registry, activity.id)
+    sessions = sessions_of(registry, activity.id)
     parallel = parallel_ids(sessions)
     return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 
@@ -108,7 +108,7 @@ def session_event(registry: Registry, activity: Activity, session: Session,
                   parallel: set[int] | None = None) -> SessionEvent:
     """One session of ``activity`` as an event; ``parallel``: :func:`parallel_ids` of its activity, if known."""
     if parallel is None:
-        parallel = parallel_ids(agenda.sessions_of(registry, activity.id))
+        parallel = parallel_ids(sessions_of(registry, activity.id))
     return event_of(activity, session, _people(registry, "s.id = ?", [session.id]).get(session.id, []),
                     session.id in parallel)
 

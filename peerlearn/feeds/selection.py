@@ -16,7 +16,7 @@ from typing import Iterable
 
 import attrs
 
-from ..agenda import sessions as agenda
+from ..agenda.reading import sessions_of
 from ..errors import NotFound, ValidationError
 from ..models import ACTIVITY_STATUSES, Activity, Network
 from ..registry import activities, members, networks
@@ -148,7 +148,7 @@ def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
         activity = activities.get(registry, activity_id)
         if not _matches(activity, query, start):
             continue
-        parallel = feed_events.parallel_ids(agenda.sessions_of(registry, activity_id))
+        parallel = feed_events.parallel_ids(sessions_of(registry, activity_id))
         for session in sessions:
             event = feed_events.session_event(registry, activity, session, parallel)
             if event.end > start and (query.end is None or event.start < query.end):

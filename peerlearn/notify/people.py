@@ -158,7 +158,7 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
 
     Recorded in the change log (without any address). Returns who it was, for people.
     """
-    from ..agenda import sessions as agenda
+    from ..agenda.reading import get_role, session_activity
     from ..registry import members
 
     action = "opt-out" if opted_out else "opt-in"
@@ -169,8 +169,8 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
         registry.db.execute("UPDATE members SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found.id])
         registry.record(action, "member", found.id, before=before, after=after)
         return f"member #{found.id} {found.name}"
-    found_role = agenda.get_role(registry, role)
-    activity = agenda.session_activity(registry, found_role.session_id)
+    found_role = get_role(registry, role)
+    activity = session_activity(registry, found_role.session_id)
     registry.db.execute("UPDATE roles SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found_role.id])
     registry.record(action, "role", found_role.id, network=activity.network, before=before, after=after)
     return f"role #{found_role.id} ({found_role.role} {found_role.who})"

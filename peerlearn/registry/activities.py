@@ -1,17 +1,20 @@
-"""Activities: scheduling, changing, cancelling, completing and deleting them.
+"""Activities as records: reading, scheduling, and the rules every change of one follows.
 
 Every function that writes runs inside ``Registry.transaction()``. A change
 that a subscribed calendar must see (time, place, title, description,
 status, recurrence) raises the activity's SEQUENCE.
 
 An activity's status follows one lifecycle, :data:`TRANSITIONS`, whatever
-changes it (:func:`edit`, :func:`cancel`, :func:`complete`,
-:func:`reinstate`): a draft becomes tentative or confirmed (and then stays
-in calendar feeds: it never goes back to draft), a tentative or confirmed
-activity that has started can be completed, and anything not yet completed
-can be cancelled. A completed activity is final. A cancelled one comes back
-only through :func:`reinstate`, which raises SEQUENCE so that subscribed
-calendars show it again.
+changes it (:func:`check_transition`): a draft becomes tentative or
+confirmed (and then stays in calendar feeds: it never goes back to draft), a
+tentative or confirmed activity that has started can be completed, and
+anything not yet completed can be cancelled. A completed activity is final. A
+cancelled one comes back only through ``reinstate``, which raises SEQUENCE so
+that subscribed calendars show it again.
+
+An activity is changed together with its programme (its sessions move with
+it, and go when it is deleted): :mod:`peerlearn.agenda.schedule` does that,
+with :func:`changed`, :func:`store` and :func:`delete_record` here.
 """
 
 from __future__ import annotations
@@ -172,60 +175,52 @@ def add(registry: Registry, activity: Activity) -> Activity:
     return activity
 
 
-def edit(registry: Registry, activity_id: int | str, *, action: str = "update", now: dt.datetime | None = None,
-         **changes: Any) -> Activity:
-    """Change fields of an activity; raises SEQUENCE where a calendar must see it.
+def changed(registry: Registry, current: Activity, changes: dict[str, Any], *, action: str = "update",
+            now: dt.datetime | None = None) -> Activity:
+    """``current`` with ``changes`` made, checked, nothing written yet; ``current`` itself where nothing changes.
 
-    A new status must follow :data:`TRANSITIONS`. A capacity lowered below
-    the places already taken is kept, with a warning naming who is over it
-    (the last to register); they keep their places.
+    A new status must follow :data:`TRANSITIONS`; a change a calendar must
+    see raises SEQUENCE. A capacity lowered below the places already taken
+    is kept, with a warning naming who is over it (the last to register);
+    they keep their places. Store the result with :func:`store`.
     """
-    current = get(registry, activity_id)
     if "network" in changes and changes["network"] != current.network:
         raise ValidationError("an activity cannot move to another network; add it there instead")
     if "rrule" in changes:
-        changes["rrule"] = recurrence.normalize(changes["rrule"])
+        changes = {**changes, "rrule": recurrence.normalize(changes["rrule"])}
     try:
         updated = attrs.evolve(current, **changes)
     except (TypeError, ValueError) as error:
         raise ValidationError(f"activity #{current.id}: {error}") from None
-    changed = {field for field in changes if getattr(current, field) != getattr(updated, field)}
-    if not changed:
+    fields = {field for field in changes if getattr(current, field) != getattr(updated, field)}
+    if not fields:
         return current
-    if "status" in changed:
+    if "status" in fields:
         check_transition(current, updated.status, action=action, now=now)
-    if "capacity" in changed and updated.capacity is not None:
+    if "capacity" in fields and updated.capacity is not None:
         _warn_over_capacity(registry, updated)
-    if changed & CALENDAR_FIELDS:
+    if fields & CALENDAR_FIELDS:
         updated = attrs.evolve(updated, sequence=current.sequence + 1)
-    from ..agenda import sessions as agenda
-
-    sessions = agenda.sessions_of(registry, current.id)
-    followed = agenda.follow(current, updated, sessions)
-    _validate(registry, updated, followed)
-    row = activity_row(updated)
-    row["updated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
-    registry.db["activities"].update(current.id, row)
-    if "peer_member_ids" in changed:
-        _write_peers(registry, updated)
-    registry.record(action, "activity", current.id, network=current.network,
-                    before=public(current), after=public(updated))
-    if changed & {"start", "end", "timezone", "all_day"}:
-        agenda.write_followed(registry, updated, sessions, followed)
     return updated
 
 
-def reschedule(registry: Registry, activity_id: int | str, start: dt.datetime, end: dt.datetime | None = None,
-               all_day: bool | None = None) -> Activity:
-    """Move an activity; without ``end`` it keeps its length. Its sessions move with it."""
-    current = get(registry, activity_id)
-    if current.status in ("cancelled", "completed"):
-        raise ValidationError(f"activity #{current.id} is {current.status}; it cannot be rescheduled")
-    end = end or start + (current.end - current.start)
-    changes: dict[str, Any] = {"start": start, "end": end}
-    if all_day is not None:
-        changes["all_day"] = all_day
-    return edit(registry, current.id, action="reschedule", **changes)
+def store(registry: Registry, current: Activity, updated: Activity, *, action: str = "update",
+          sessions: list | None = None) -> Activity:
+    """Write ``updated`` over ``current`` and record it, once the plugins accept it with its ``sessions``.
+
+    ``sessions`` is the agenda the plugins' ``peerlearn_validate_activity``
+    sees (after a move, already moved with it); moving the sessions
+    themselves is :mod:`peerlearn.agenda.schedule`'s part.
+    """
+    _validate(registry, updated, sessions)
+    row = activity_row(updated)
+    row["updated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    registry.db["activities"].update(current.id, row)
+    if updated.peer_member_ids != current.peer_member_ids:
+        _write_peers(registry, updated)
+    registry.record(action, "activity", current.id, network=current.network,
+                    before=public(current), after=public(updated))
+    return updated
 
 
 def _warn_over_capacity(registry: Registry, activity: Activity) -> None:
@@ -240,36 +235,13 @@ def _warn_over_capacity(registry: Registry, activity: Activity) -> None:
             f" over it: {', '.join(over)} (they keep their places until they decline)")
 
 
-def cancel(registry: Registry, activity_id: int | str) -> Activity:
-    """Cancel an activity; its programme is kept for the record and feeds show it cancelled."""
-    current = get(registry, activity_id)
-    if current.status == "cancelled":
-        raise ValidationError(f"activity #{current.id} is already cancelled")
-    return edit(registry, current.id, action="cancel", status="cancelled")
 
 
-def complete(registry: Registry, activity_id: int | str, *, now: dt.datetime | None = None) -> Activity:
-    """Mark an activity that has started as completed (final)."""
-    current = get(registry, activity_id)
-    if current.status == "completed":
-        raise ValidationError(f"activity #{current.id} is already completed")
-    return edit(registry, current.id, action="complete", status="completed", now=now)
+def delete_record(registry: Registry, activity: Activity) -> None:
+    """Delete the activity's row (its peers, participations and outputs go with it) and record it.
 
-
-def reinstate(registry: Registry, activity_id: int | str, status: str = "confirmed") -> Activity:
-    """Bring a cancelled activity back as confirmed (or tentative): SEQUENCE rises, feeds show it again."""
-    current = get(registry, activity_id)
-    check_transition(current, status, action="reinstate")
-    return edit(registry, current.id, action="reinstate", status=status)
-
-
-def delete(registry: Registry, activity_id: int | str) -> Activity:
-    """Delete an activity with its sessions, roles, participations and outputs (the change log keeps it)."""
-    from ..agenda import sessions as agenda
-
-    current = get(registry, activity_id)
-    for session in agenda.sessions_of(registry, current.id):
-        agenda.delete_session(registry, current, session)
-    registry.db.execute("DELETE FROM activities WHERE id = ?", [current.id])
-    registry.record("delete", "activity", current.id, network=current.network, before=public(current))
-    return current
+    Its sessions and their roles are deleted first, each recorded, by
+    :func:`peerlearn.agenda.schedule.delete`.
+    """
+    registry.db.execute("DELETE FROM activities WHERE id = ?", [activity.id])
+    registry.record("delete", "activity", activity.id, network=activity.network, before=public(activity))

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from ..countries import country_label
-from ..default_plugins.formats import markdown_text, templates
 from ..urls import web_link
 from .labels import kind_labels, output_label
+from .rendering import markdown_text, templates
 from .yearly import Report, month_label
 
 
