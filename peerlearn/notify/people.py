@@ -142,8 +142,7 @@ class Before:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = sqlite3.connect(f"{self.registry.path.resolve().as_uri()}?mode=ro", uri=True,
-                                         isolation_level=None)
+            self._conn = sqlite3.connect(self.registry.reading_uri(), uri=True, isolation_level=None)
         return self._conn
 
     def close(self) -> None:

@@ -271,6 +271,10 @@ class Registry:
 
     # -- reading ----------------------------------------------------------
 
+    def reading_uri(self) -> str:
+        """The URI to open another connection that only reads this registry (see :func:`reading_uri`)."""
+        return reading_uri(self.path, readonly=self.readonly)
+
     def query(self, sql: str, params: Any = ()) -> list[dict]:
         return list(self.db.query(sql, params))
 
@@ -399,10 +403,19 @@ def _readonly_reason(path: Path) -> str | None:
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if not readonly:
         return sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    # Without a pending WAL the file is complete: open it immutable, so that
-    # reading leaves no -wal or -shm file behind (and needs none).
-    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-    return sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
+    return sqlite3.connect(reading_uri(path, readonly=True), uri=True, isolation_level=None)
+
+
+def reading_uri(path: Path, *, readonly: bool) -> str:
+    """The URI a second connection opens the registry at ``path`` with, to read it and never write it.
+
+    A registry that can be written is opened ``mode=ro`` (it may have a log
+    another process writes). One that cannot be written, without a pending
+    WAL, is complete in its file: it is opened immutable, so that reading
+    leaves no ``-wal`` or ``-shm`` file behind (and needs none).
+    """
+    flags = "mode=ro&immutable=1" if readonly and not Path(f"{path}-wal").exists() else "mode=ro"
+    return f"{Path(path).resolve().as_uri()}?{flags}"
 
 
 def _keep_copy(conn: sqlite3.Connection, path: Path, schema: str) -> Path:

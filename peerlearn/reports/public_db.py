@@ -314,7 +314,7 @@ def _remove(path: Path) -> None:
 
 def _build(registry: Registry, building: Path) -> dict[str, int]:
     """Build the public tables in a new file, from one snapshot of the registry; check it; count its rows."""
-    source = f"{registry.path.resolve().as_uri()}?mode=ro"
+    source = registry.reading_uri()
     conn = sqlite3.connect(f"file:{quote(str(building.resolve()))}?mode=rwc", uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = DELETE")
