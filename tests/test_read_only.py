@@ -25,6 +25,8 @@ from click.testing import CliRunner
 
 from peerlearn import Problem, hookimpl
 
+NETWORKS = ("esf_migration", "integration_network", "mutual_learning", "pes")
+
 #: Commands that change the registry (or, for ``serve``, run until stopped: its reads are checked below).
 WRITES = {
     "activities add", "activities cancel", "activities cancel-occurrence", "activities complete",
@@ -101,8 +103,6 @@ def _digest(path: Path) -> str:
 @pytest.fixture
 def frozen(peerlearn_env, tmp_path):
     """The demo, a programme released then changed, copied into a read-only folder; its path and conference."""
-    from conftest import NETWORKS
-
     peerlearn_env.load(*NETWORKS, "site")
     env = peerlearn_env
     assert env.run("demo").exit_code == 0
@@ -129,8 +129,6 @@ def frozen(peerlearn_env, tmp_path):
 
 
 def test_every_command_is_a_read_or_a_write(peerlearn_env):
-    from conftest import NETWORKS
-
     from peerlearn.cli import cli
 
     peerlearn_env.load(*NETWORKS, "site")
