@@ -22,11 +22,21 @@ from .emails import is_email_address
 from .timeutil import zone
 
 ACTIVITY_STATUSES = ("draft", "tentative", "confirmed", "cancelled", "completed")
+#: The statuses of an activity that is published nowhere: in no feed, page, open-data copy or notice.
+UNPUBLISHED_STATUSES = ("draft",)
 MEMBERSHIP_ROLES = ("member", "observer", "secretariat", "chair")
 PARTICIPATION_STATUSES = ("invited", "registered", "waitlisted", "attended", "declined")
 MEMBER_TYPES = ("organisation", "person")
 OUTPUT_KINDS = ("thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other")
 SEVERITIES = ("error", "warning")
+
+
+def is_published(status: str) -> bool:
+    """Whether an activity with ``status`` is published (feeds, pages, open data, notices): all but drafts.
+
+    The SQL twin, for queries, is :func:`peerlearn.registry.activities.published_sql`.
+    """
+    return status not in UNPUBLISHED_STATUSES
 
 
 def _one_of(choices: tuple[str, ...]):
@@ -229,6 +239,11 @@ class Activity:
     @property
     def local_end(self) -> dt.datetime:
         return self.end.astimezone(zone(self.timezone))
+
+    @property
+    def published(self) -> bool:
+        """Whether it is published (in feeds, pages, open data and notices): any status but draft."""
+        return is_published(self.status)
 
 
 @attrs.frozen

@@ -168,7 +168,7 @@ def test_bad_targets_are_refused_in_one_line(exported, tmp_path):
     for args, message in (
         ((str(tmp_path / "missing" / "public.db"),), "FILE: folder"),
         ((str(env.db),), "is the registry itself"),
-        ((str(tmp_path / "p.db"), "--metadata", str(tmp_path / "p.db")), "is FILE itself"),
+        ((str(tmp_path / "p.db"), "--metadata", str(tmp_path / "p.db")), "is the database file itself"),
         ((str(tmp_path / "p.db"), "--license-url", "javascript:alert(1)"), "--license-url"),
     ):
         result = env.run("export", "public-db", *args)

@@ -53,22 +53,45 @@ class PeerlearnGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
             raise  # a closed pipe ends quietly: see main()
         except Exception as error:  # noqa: BLE001 - every error becomes one line
-            raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False))) from error
+            raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False)),
+                                 command=getattr(ctx.obj, "command", None)) from error
 
 
-def as_click_error(error: Exception, debug: bool = False) -> click.ClickException:
-    """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug."""
+def as_click_error(error: Exception, debug: bool = False,
+                   command: click.Command | None = None) -> click.ClickException:
+    """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug.
+
+    An error about a field names it as the ``command``'s option or argument
+    that gave it (``--base-url: …``, ``FILE: …``).
+    """
     import sqlite3
 
     from ..errors import PeerlearnError
 
     if isinstance(error, PeerlearnError):
+        if getattr(error, "field", None):
+            return click.ClickException(one_line(f"{option_for(command, error.field)}: {error.message}"))
         return click.ClickException(one_line(str(error)))
     if debug:
         raise error
     if isinstance(error, sqlite3.Error):
         return click.ClickException(one_line(f"database error: {error}"))
     return click.ClickException(one_line(f"unexpected {type(error).__name__}: {error} (run with --debug for details)"))
+
+
+def option_for(command: click.Command | None, field: str) -> str:
+    """How the user typed ``field``: the command's option (``--base-url``) or argument (``FILE``) of that name.
+
+    A parameter matches by its name, or by its long option spelt as the field
+    (``--format`` for ``format``); a field no parameter gave is shown as it is.
+    """
+    for param in getattr(command, "params", ()):
+        long = [opt for opt in getattr(param, "opts", ()) if opt.startswith("--")]
+        if param.name == field or f"--{field.replace('_', '-')}" in long:
+            if isinstance(param, click.Argument):
+                return param.human_readable_name
+            return long[0] if long else param.opts[0]
+    return field
 
 
 def one_line(text: str) -> str:
@@ -92,6 +115,13 @@ class Env:
         self.db_path = db_path
         self.actor = actor
         self.debug = debug
+        #: the command running (its options name the fields of errors); noted when it asks for the registry
+        self.command: click.Command | None = None
+
+    def _note_command(self) -> None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.parent is not None:
+            self.command = ctx.command
 
     def report_plugin_failures(self, strict: bool, command: str | None = None) -> None:
         """Warn of plugins that failed to load; refuse to start when plugins contradict each other.
@@ -126,6 +156,7 @@ class Env:
         """
         from ..registry.store import Registry
 
+        self._note_command()
         registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
         if registry.kept_copy:
@@ -169,7 +200,20 @@ def describe_change(change: Any) -> str:
     return one_line(f"{change.action} {change.entity} {change.entity_id}{where}" + (f": {label}" if label else ""))
 
 
-pass_env = click.make_pass_decorator(Env)
+def pass_env(function: Callable) -> Callable:
+    """Pass the :class:`Env` to a command's function, noting the command (see :func:`option_for`)."""
+    import functools
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        env = ctx.find_object(Env)
+        if env is None:
+            raise RuntimeError("peerlearn's commands run under the peerlearn group, which makes the Env")
+        env.command = ctx.command
+        return ctx.invoke(function, env, *args, **kwargs)
+
+    return command
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")

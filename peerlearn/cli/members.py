@@ -203,12 +203,14 @@ def leave(env, member, network, dry_run) -> None:
 @pass_env
 def feed_url(env, member, base_url, as_json) -> None:
     """Print MEMBER's private calendar feed URL (https and webcal): share it only with the member."""
+    from ..feeds.layout import feed_url as url_of
+    from ..feeds.layout import webcal as webcal_of
     from ..registry import members as lib
-    from ..feeds.publish import member_urls
 
     with env.registry() as registry:
         found = lib.get(registry, member)
-    url, webcal = member_urls(base_url, found.feed_token)
+    url = url_of(base_url, "member", found.feed_token)
+    webcal = webcal_of(url)
     if as_json:
         echo_json({"member": found.id, "url": url, "webcal": webcal})
     else:

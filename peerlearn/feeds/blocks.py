@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import IO, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import attrs
 
@@ -81,6 +81,41 @@ def session_version(registry: Registry, activity: Activity, session: SessionEven
         return SessionVersion(session.uid, session.source_key, row["sequence"], row["changed_at"], False)
     sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
     return SessionVersion(session.uid, session.source_key, sequence, now_utc().isoformat(), True)
+
+
+def activity_vevents(registry: Registry, activities: list[Activity], network_of: Callable[[str], Network],
+                     stamps: dict[int, tuple[str | None, str | None]]) -> Iterator[tuple[Activity, Any]]:
+    """Each activity's VEVENT as every feed and every notice carries it, in the order given.
+
+    The one construction of an activity's event from the registry: its
+    cancelled occurrences (EXDATE), the programme its description carries,
+    the plugins' ``peerlearn_ical_event``. ``stamps`` holds each activity's
+    stored ``(created_at, updated_at)`` (an activity missing from it, one
+    being deleted, is stamped now). Yields ``(activity, event)``, where
+    ``event`` is the ``ValidationError`` that stops an event from being
+    written (a stored rule that is not valid) instead of the event.
+    """
+    ids = [activity.id for activity in activities]
+    exdates: dict[int, list[str]] = {}
+    for index in range(0, len(ids), _BATCH):
+        chunk = ids[index:index + _BATCH]
+        for activity_id, local in registry.db.execute(
+                f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN"
+                f" ({', '.join('?' * len(chunk))}) ORDER BY occurrence_local", chunk):
+            exdates.setdefault(activity_id, []).append(local)
+    programmes = feed_events.programmes(registry, activities)
+    for activity in activities:
+        created_at, updated_at = stamps.get(activity.id, (None, None))
+        try:
+            event = ical.activity_event(
+                network_of(activity.network), activity, updated_at=updated_at or now_utc().isoformat(),
+                created_at=created_at,
+                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
+                programme=programmes.get(activity.id, ""))
+        except ValidationError as error:
+            yield activity, error
+            continue
+        yield activity, event
 
 
 class BlockCache:
@@ -169,23 +204,12 @@ class BlockCache:
                 f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN ({marks})"
                 " ORDER BY member_id", ids):
             peers.setdefault(activity_id, []).append(member_id)
-        exdates: dict[int, list[str]] = {}
-        for activity_id, local in self.registry.db.execute(
-                f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN ({marks})"
-                " ORDER BY occurrence_local", ids):
-            exdates.setdefault(activity_id, []).append(local)
         built = [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
-        programmes = feed_events.programmes(self.registry, built)
+        stamps = {row["id"]: (row["created_at"], row["updated_at"]) for row in rows}
         blocks = []
-        for row, activity in zip(rows, built):
-            try:
-                event = ical.activity_event(
-                    self._network(activity.network), activity, updated_at=row["updated_at"],
-                    created_at=row["created_at"],
-                    exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
-                    programme=programmes.get(activity.id, ""))
-            except ValidationError as error:
-                self._left_out(activity, error)
+        for row, (activity, event) in zip(rows, activity_vevents(self.registry, built, self._network, stamps)):
+            if isinstance(event, ValidationError):
+                self._left_out(activity, event)
                 continue
             blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
         return blocks

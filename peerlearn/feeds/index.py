@@ -4,8 +4,9 @@ A build asks every feed for a digest of what its text is made of (the
 UIDs and source keys of its events, its name, the block signature), with a
 handful of queries over the whole registry instead of several per feed, so
 that a rebuild after one change serializes and compares only the feeds whose
-digest moved. The selection here mirrors :func:`peerlearn.feeds.selection.resolve`
-with default filters; ``tests/test_feeds_publish.py`` checks that an
+digest moved. It selects as :func:`peerlearn.feeds.selection.resolve` does with
+default filters, through the same rules (``published_sql``, ``window_conditions``,
+``in_window``, ``member_pairs_sql``); ``tests/test_feeds_publish.py`` checks that an
 incremental build always equals a fresh one.
 """
 
@@ -17,6 +18,7 @@ from typing import Iterator
 
 import attrs
 
+from ..registry.activities import published_sql
 from ..registry.records import activity_from_row
 from ..registry.store import Registry
 from ..timeutil import now_utc, to_utc_text
@@ -61,12 +63,12 @@ def entries(registry: Registry, cache: blocks.BlockCache, *, url_of, now: dt.dat
     member_sessions: dict[int, list[str]] = {}
     sessions = feed_events.all_sessions(registry)
     pending = next(sessions, None)
-    sql = (f"SELECT a.*, {blocks.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE a.status != 'draft'"
+    sql = (f"SELECT a.*, {blocks.ACTIVITY_KEY_SQL} AS feed_key FROM activities a WHERE {published_sql('a')}"
            " ORDER BY a.id")
     for row in registry.db.query(sql):
         while pending is not None and pending[0].activity_id < row["id"]:
             pending = next(sessions, None)
-        in_window = row["end_utc"] > start_text or bool(row["rrule"])
+        in_window = selection.in_window(row["end_utc"], row["rrule"], start_text)
         events = []
         activity = None
         while pending is not None and pending[0].activity_id == row["id"]:

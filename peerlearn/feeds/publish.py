@@ -31,7 +31,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import re
 from pathlib import Path
 
 import attrs
@@ -42,11 +41,9 @@ from ..registry.store import Registry
 from . import blocks
 from . import index as feed_index
 from . import selection
+from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
-FOLDERS = {"network": "networks", "activity": "activities", "member": "members"}
-#: The only paths a manifest may name (so a damaged manifest never removes anything else).
-_FEED_PATH = re.compile(r"^(networks|activities|members)/[A-Za-z0-9_-]{1,100}\.ics$")
 PLACEHOLDER = (b"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private feeds</title>"
                b"<meta name=\"robots\" content=\"noindex\"></head>\n<body><p>Nothing to list here.</p></body></html>\n")
 
@@ -68,30 +65,6 @@ class BuildReport:
     warnings: tuple[str, ...] = ()
 
 
-def check_base_url(base_url: str) -> str:
-    """An http(s) base URL without a trailing slash, or ValidationError."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base_url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValidationError(f"--base-url: {base_url!r} is not an http(s) URL such as https://feeds.example.org")
-    return base_url.rstrip("/")
-
-
-def feed_path(scope: str, name: str) -> str:
-    return f"{FOLDERS[scope]}/{name}.ics"
-
-
-def webcal(url: str) -> str:
-    """The ``webcal://`` form of an http(s) URL (calendar apps open it as a subscription)."""
-    return "webcal://" + url.split("://", 1)[1]
-
-
-def member_urls(base_url: str, token: str) -> tuple[str, str]:
-    url = f"{check_base_url(base_url)}/{feed_path('member', token)}"
-    return url, webcal(url)
-
-
 class _Folder:
     """One output folder: its manifest as it was and as it becomes."""
 
@@ -109,7 +82,8 @@ class _Folder:
         if self.hashed:
             found = (f"members/{file.name}" for file in sorted((self.root / "members").glob("*.ics")))
             return [path for path in found if self.key(path) in self.old and self.key(path) not in self.new]
-        return [path for path in sorted(self.old.keys() - self.new.keys()) if _FEED_PATH.match(path)]
+        # only feeds' paths: a damaged manifest never removes anything else
+        return [path for path in sorted(self.old.keys() - self.new.keys()) if parse_feed_path(path)]
 
     def save(self) -> None:
         write_atomic(self.root / MANIFEST, json.dumps(self.new, indent=0, sort_keys=True).encode())
@@ -136,7 +110,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
 
     Without ``private_folder`` no member feed is written (``left_out`` counts them).
     """
-    base = check_base_url(base_url) if base_url else ""
+    base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
     public = _Folder(prepare_folder(folder), hashed=False)

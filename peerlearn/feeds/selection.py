@@ -18,8 +18,9 @@ import attrs
 
 from ..agenda.reading import sessions_of
 from ..errors import NotFound, ValidationError
-from ..models import ACTIVITY_STATUSES, Activity, Network
+from ..models import ACTIVITY_STATUSES, Activity, Network, is_published
 from ..registry import activities, members, networks
+from ..registry.activities import published_sql
 from ..registry.store import Registry
 from ..timeutil import now_utc, to_utc_text
 from . import events as feed_events
@@ -68,15 +69,16 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     ``known`` (networks by slug, e.g. ``BlockCache.networks``) saves asking
     the plugins again when many feeds are resolved at once.
     """
-    if query.status == "draft":
-        raise ValidationError("--status draft: drafts never reach a feed")
     if query.status and query.status not in ACTIVITY_STATUSES:
-        raise ValidationError(f"--status: unknown status {query.status!r} (one of {', '.join(ACTIVITY_STATUSES[1:])})")
+        shown = ", ".join(status for status in ACTIVITY_STATUSES if is_published(status))
+        raise ValidationError(f"unknown status {query.status!r} (one of {shown})", field="status")
+    if query.status and not is_published(query.status):
+        raise ValidationError(f"{query.status}: drafts never reach a feed", field="status")
     start = query.start or (now or now_utc()) - WINDOW_PAST
     where, params = window_conditions(start)
     if query.end:
         if query.end <= start:
-            raise ValidationError("to: the window ends before it starts")
+            raise ValidationError("the window ends before it starts", field="end")
         where.append("a.start_utc < ?")
         params.append(to_utc_text(query.end))
     if query.kind:
@@ -94,7 +96,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
         name, description, tzname = network.name, network.description, network.timezone
     elif query.scope == "activity":
         activity = activities.get(registry, query.key)
-        if activity.status == "draft":
+        if not activity.published:
             raise NotFound(f"unknown activity {query.key!r} in feeds (it is a draft)")
         where.append("a.id = ?")
         params.append(activity.id)
@@ -120,8 +122,17 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
 
 
 def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
-    """SQL conditions on activities ``a`` of every feed: no drafts, not ended before ``start`` unless recurring."""
-    return ["a.status != 'draft'", "(a.end_utc > ? OR a.rrule != '')"], [to_utc_text(start)]
+    """SQL conditions on activities ``a`` of every feed: published, not ended before ``start`` unless recurring.
+
+    :func:`in_window` is the same window in Python.
+    """
+    return [published_sql("a"), "(a.end_utc > ? OR a.rrule != '')"], [to_utc_text(start)]
+
+
+def in_window(end_utc: str, rrule: str, start_utc: str) -> bool:
+    """Whether an activity ending at ``end_utc`` with the rule ``rrule`` is in the window from ``start_utc``
+    (times as stored, UTC text): the window of :func:`window_conditions`, for a row already read."""
+    return end_utc > start_utc or bool(rrule)
 
 
 def member_pairs_sql() -> str:
@@ -133,7 +144,7 @@ def member_pairs_sql() -> str:
 
 
 def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
-    return (activity.status != "draft" and (activity.end > start or bool(activity.rrule))
+    return (activity.published and in_window(to_utc_text(activity.end), activity.rrule, to_utc_text(start))
             and (query.end is None or activity.start < query.end)
             and query.kind in (None, activity.kind) and query.status in (None, activity.status))
 
@@ -157,10 +168,10 @@ def _member_sessions(registry: Registry, member_id: int, query: FeedQuery,
 
 
 def subjects(registry: Registry, scope: str) -> Iterable[str]:
-    """Every network slug, non-draft activity id or member id that has a feed."""
+    """Every network slug, published activity id or member id that has a feed."""
     if scope == "network":
         return [row["slug"] for row in registry.query("SELECT slug FROM networks ORDER BY slug")]
     if scope == "activity":
         return [str(row[0]) for row in registry.db.execute(
-            "SELECT id FROM activities WHERE status != 'draft' ORDER BY id")]
+            f"SELECT id FROM activities WHERE {published_sql()} ORDER BY id")]
     return [str(row[0]) for row in registry.db.execute("SELECT id FROM members ORDER BY id")]

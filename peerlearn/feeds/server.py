@@ -39,7 +39,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -48,9 +47,11 @@ from urllib.parse import parse_qs
 
 from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
 from ..registry import members, networks
+from ..registry.activities import published_sql
 from ..registry.store import Registry
 from ..timeutil import parse_moment
 from . import blocks, selection
+from .layout import feed_path, parse_feed_path, redact
 
 log = logging.getLogger("peerlearn.server")
 
@@ -58,14 +59,7 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900
 #: How old a Last-Modified date must be before it is sent (HTTP dates count whole seconds).
 SETTLED = 2.0
-_PATH = re.compile(r"^/(networks|activities|members)/([A-Za-z0-9_-]{1,100})\.ics$")
-_MEMBER_PATH = re.compile(r"^(/members/)([A-Za-z0-9_-]{1,100})")
 NOT_FOUND = b"Not found\n"
-
-
-def redact(path: str) -> str:
-    """The path as it may be logged: a member token cut to its first 4 characters."""
-    return _MEMBER_PATH.sub(lambda m: f"{m.group(1)}{m.group(2)[:4]}...", path)
 
 
 class FeedApp:
@@ -127,11 +121,10 @@ class FeedApp:
                 body = self._index(self.registry(identity))
                 return self._ok(environ, body, "application/json; charset=utf-8", private=False,
                                 modified=modified, now=now)
-            match = _PATH.match(path)
-            if not match or ".." in path:
+            found = parse_feed_path(path)
+            if not found or not path.startswith("/"):
                 return _not_found()
-            scope = {"networks": "network", "activities": "activity", "members": "member"}[match.group(1)]
-            key = match.group(2)
+            scope, key = found
             registry = self.registry(identity)
             if scope == "member":
                 member_id = members.by_feed_token(registry, key)
@@ -168,9 +161,9 @@ class FeedApp:
         entries = []
         for slug in selection.subjects(registry, "network"):
             entries.append({"scope": "network", "name": networks.get(registry, slug).name,
-                            "path": f"/networks/{slug}.ics"})
-        for row in registry.query("SELECT id, title FROM activities WHERE status != 'draft' ORDER BY id"):
-            entries.append({"scope": "activity", "name": row["title"], "path": f"/activities/{row['id']}.ics"})
+                            "path": "/" + feed_path("network", slug)})
+        for row in registry.query(f"SELECT id, title FROM activities WHERE {published_sql()} ORDER BY id"):
+            entries.append({"scope": "activity", "name": row["title"], "path": "/" + feed_path("activity", row["id"])})
         return (json.dumps({"feeds": entries}, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
     def _ok(self, environ: dict, body: bytes, content_type: str, *, private: bool, modified: float, now: float):
@@ -226,13 +219,15 @@ def _http_date(text: str) -> float | None:
     return moment.timestamp()
 
 
+#: The query parameter that gives each field of a feed's query.
+PARAMETERS = {"start": "from", "end": "to", "kind": "kind", "status": "status"}
+
+
 def _wording(error: PeerlearnError) -> str:
     """The library's message, its field named as the query parameter it came from."""
-    text = str(error)
-    for field in ("from", "to"):
-        if text.startswith(f"{field}: "):
-            return f"query parameter {field!r}: {text[len(field) + 2:]}"
-    return text
+    if error.field in PARAMETERS:
+        return f"query parameter {PARAMETERS[error.field]!r}: {error.message}"
+    return str(error)
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -247,14 +242,14 @@ def _query(environ: dict, scope: str, key: str) -> selection.FeedQuery:
     params = {name: values[-1] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     tzname = "UTC"
     moments = {}
-    for name in ("from", "to"):
-        if params.get(name):
+    for field in ("start", "end"):
+        if params.get(PARAMETERS[field]):
             try:
-                moments[name] = parse_moment(params[name], tzname)[0]
+                moments[field] = parse_moment(params[PARAMETERS[field]], tzname)[0]
             except ValueError as error:
-                raise ValidationError(f"{name}: {error}") from None
+                raise ValidationError(str(error), field=field) from None
     return selection.FeedQuery(scope, key, kind=params.get("kind") or None, status=params.get("status") or None,
-                           start=moments.get("from"), end=moments.get("to"))
+                               start=moments.get("start"), end=moments.get("end"))
 
 
 def _not_found():

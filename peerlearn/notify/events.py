@@ -4,8 +4,9 @@ An activity's event has the activity's UID and stored SEQUENCE; a session's
 event has the UID of :func:`peerlearn.feeds.events.event_of` and the SEQUENCE
 of :func:`peerlearn.feeds.blocks.session_version`, the one definition the feeds use
 too (a new version is kept here, inside the transaction, so that the feed
-built afterwards carries the same SEQUENCE). The VEVENT itself comes from
-:mod:`peerlearn.feeds.ical`, plugins' ``peerlearn_ical_event`` included, so a
+built afterwards carries the same SEQUENCE). The VEVENT itself is built as
+the feeds build it (:func:`peerlearn.feeds.blocks.activity_vevents`,
+:mod:`peerlearn.feeds.ical`), plugins' ``peerlearn_ical_event`` included, so a
 message's event is the feed's event. A deleted activity or session is built
 from the change log's "before" values, cancelled, one SEQUENCE higher.
 """
@@ -16,6 +17,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
+from ..models import is_published
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Network, Session
@@ -141,7 +144,7 @@ class Events:
 
         activity = model_from_public(Activity, before, status="cancelled", sequence=int(before["sequence"]) + 1)
         if activity.uid not in self._by_uid:
-            self._keep(self._activity_event(activity, published=before.get("status") != "draft"),
+            self._keep(self._activity_event(activity, published=is_published(before.get("status", ""))),
                        ("activity", activity))
         return self._by_uid[activity.uid]
 
@@ -153,7 +156,7 @@ class Events:
             where=place_text(activity), status=activity.status, start=_utc(activity.start),
             end=_utc(activity.end) if not activity.rrule else "9999",
             tzid="" if activity.all_day else activity.timezone,
-            published=activity.status != "draft" if published is None else published)
+            published=activity.published if published is None else published)
 
     def session(self, session_id: int) -> Event | None:
         """The event of a session that exists (None where it does not)."""
@@ -196,7 +199,7 @@ class Events:
             activity_id=activity.id, session_id=session.id, title=session.title, activity_title=activity.title,
             when=span_text(session.start, session.end, activity.timezone), where=place_text(activity, session.room),
             status=status, start=_utc(session.start), end=_utc(session.end), tzid=activity.timezone,
-            published=activity.status != "draft"), ("session", activity, event, version.changed_at, deleted))
+            published=activity.published), ("session", activity, event, version.changed_at, deleted))
         return self._by_uid[event.uid]
 
     def _keep(self, event: Event, source: tuple) -> None:
@@ -212,15 +215,14 @@ class Events:
 
             source = self._sources[uid]
             if source[0] == "activity":
-                from ..feeds.events import programmes
+                from ..feeds.blocks import activity_vevents
 
                 activity = source[1]
                 row = self.registry.one("SELECT created_at, updated_at FROM activities WHERE id = ?", [activity.id])
-                vevent = ical.activity_event(
-                    self.network(activity.network), activity,
-                    updated_at=row["updated_at"] if row else dt.datetime.now(dt.timezone.utc).isoformat(),
-                    created_at=row["created_at"] if row else None, exdates=self._exdates(activity),
-                    programme=programmes(self.registry, [activity]).get(activity.id, ""))
+                stamps = {activity.id: (row["created_at"], row["updated_at"])} if row else {}
+                _activity, vevent = next(activity_vevents(self.registry, [activity], self.network, stamps))
+                if isinstance(vevent, Exception):
+                    raise vevent
             else:
                 _kind, activity, event, changed_at, deleted = source
                 vevent = ical.session_event(self.network(activity.network), activity, event,
@@ -229,10 +231,3 @@ class Events:
                     vevent["status"] = "CANCELLED"
             self._blocks[uid] = ical.block(vevent)
         return self._blocks[uid]
-
-    def _exdates(self, activity: Activity) -> list[dt.datetime]:
-        from ..timeutil import from_local_text
-
-        return [from_local_text(row["occurrence_local"], activity.timezone) for row in self.registry.query(
-            "SELECT occurrence_local FROM activity_exdates WHERE activity_id = ? ORDER BY occurrence_local",
-            [activity.id])]

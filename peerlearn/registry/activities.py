@@ -27,7 +27,7 @@ import attrs
 
 from .. import plugins
 from ..errors import NotFound, ValidationError
-from ..models import Activity
+from ..models import UNPUBLISHED_STATUSES, Activity
 from ..timeutil import to_utc_text
 from . import networks, recurrence
 from .records import activity_from_row, activity_row, public
@@ -82,6 +82,13 @@ def check_transition(activity: Activity, status: str, *, action: str = "update",
     raise ValidationError(f"{number} cannot go from {current} to {status}")
 
 
+def published_sql(alias: str = "") -> str:
+    """The SQL condition that an ``activities`` row (named ``alias``) is published: the twin of
+    :func:`peerlearn.models.is_published`, the one way feeds, pages and the open data select activities."""
+    column = f"{alias}.status" if alias else "status"
+    return f"{column} NOT IN ({', '.join(repr(status) for status in UNPUBLISHED_STATUSES)})"
+
+
 def get(registry: Registry, activity_id: int | str) -> Activity:
     text = str(activity_id).strip().lstrip("#")
     if not text.isdigit():
@@ -102,9 +109,12 @@ def list_activities(
     status: str | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    published: bool = False,
 ) -> list[Activity]:
-    """Activities overlapping [start, end), in time order."""
+    """Activities overlapping [start, end), in time order; with ``published``, only those published (no drafts)."""
     where, params = [], []
+    if published:
+        where.append(published_sql())
     if network:
         networks.get(registry, network)
         where.append("network = ?")

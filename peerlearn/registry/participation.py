@@ -154,7 +154,7 @@ def add_output(registry: Registry, output: Output) -> Output:
     """Record an output; a good practice says which country it comes from."""
     activity = activities.get(registry, output.activity_id)
     if output.kind == "good_practice" and not output.country:
-        raise ValidationError(f"good practice {output.title!r}: give the country it comes from (--country)")
+        raise ValidationError(f"good practice {output.title!r}: give the country it comes from", field="country")
     row = output_row(output)
     row.pop("id")
     output_id = registry.db["outputs"].insert(row).last_pk
@@ -181,7 +181,7 @@ def list_outputs(registry: Registry, *, activity_id: int | str | None = None, ne
         try:
             params.append(normalise_country(country))
         except ValueError as error:
-            raise ValidationError(f"--country: {error}") from None
+            raise ValidationError(str(error), field="country") from None
         where.append("o.country = ?")
     if theme:
         where.append("EXISTS (SELECT 1 FROM json_each(o.themes) WHERE lower(trim(value)) = lower(trim(?)))")

@@ -87,7 +87,7 @@ def exporter_for(kind: str, name: str):
     if name not in available:
         what = KIND_LABELS.get(kind, kind)
         offered = ", ".join(available) or "none"
-        raise ValidationError(f"--format: unknown format {name!r} for {what} (available: {offered})")
+        raise ValidationError(f"unknown format {name!r} for {what} (available: {offered})", field="format")
     return available[name]
 
 

@@ -37,6 +37,7 @@ from urllib.parse import quote
 import attrs
 
 from ..errors import RegistryError, ValidationError
+from ..registry.activities import published_sql
 from ..registry.store import Registry
 
 
@@ -161,7 +162,7 @@ TABLES: tuple[PublicTable, ...] = (
          _col("rrule", "TEXT", "Recurrence rule (RFC 5545), for a series."),
          _col("sequence", "INTEGER", "Version as calendars see it: rises with every change a calendar must show."),
          _col("updated_at", "TEXT", "When it last changed (UTC).")),
-        source="activities t", where="t.status != 'draft'", primary_key=("id",), label_column="title",
+        source="activities t", where=published_sql("t"), primary_key=("id",), label_column="title",
         sort="-start_utc"),
     PublicTable(
         "activity_exdates", "Occurrences of a series that do not take place.",
@@ -280,18 +281,19 @@ def export(registry: Registry, path: str | Path, metadata_path: str | Path | Non
     from ..atomic import write_atomic
 
     if license_url and not license_url.lower().startswith(("https://", "http://")):
-        raise ValidationError(f"--license-url: {license_url!r} is not an http(s) URL")
+        raise ValidationError(f"{license_url!r} is not an http(s) URL", field="license_url")
     target = Path(path)
     metadata_target = Path(metadata_path) if metadata_path else target.with_name("metadata.json")
-    for where, option in ((target, "FILE"), (metadata_target, "--metadata")):
+    for where, field in ((target, "path"), (metadata_target, "metadata_path")):
         if not where.parent.is_dir():
-            raise ValidationError(f"{option}: folder {where.parent} does not exist")
+            raise ValidationError(f"folder {where.parent} does not exist", field=field)
         if where.is_dir():
-            raise ValidationError(f"{option}: {where} is a folder")
+            raise ValidationError(f"{where} is a folder", field=field)
     if target.resolve() == registry.path.resolve():
-        raise ValidationError(f"FILE: {target} is the registry itself; choose another file")
+        raise ValidationError(f"{target} is the registry itself; choose another file", field="path")
     if target.resolve() == metadata_target.resolve():
-        raise ValidationError(f"--metadata: {metadata_target} is FILE itself; choose another file")
+        raise ValidationError(f"{metadata_target} is the database file itself; choose another file",
+                              field="metadata_path")
     building = target.with_name(f".{target.name}.building")
     _remove(building)
     try:

@@ -105,7 +105,7 @@ def _select_year(registry: Registry, network: str, year: int, tzname: str) -> No
 def build(registry: Registry, network: str, year: int) -> Report:
     """Count the year ``year`` of ``network``."""
     if not 1900 <= year <= 9998:
-        raise ValidationError(f"--year: {year} is not a year peerlearn reports on (1900-9998)")
+        raise ValidationError(f"{year} is not a year peerlearn reports on (1900-9998)", field="year")
     found = networks.get(registry, network)
     _select_year(registry, network, year, found.timezone)
     try:

@@ -143,12 +143,12 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
         network_pages.append(page)
         target = links.network_page(network.slug)
         pages[target] = env.get_template("network.html").render(
-            page=page, depth=1, here=target, feed=link.feed("networks", network.slug, 1), **common)
+            page=page, depth=1, here=target, feed=link.feed("network", network.slug, 1), **common)
         for activity in (*page.upcoming, *page.past):
             target = links.activity_page(activity.id)
             activity_page = content.activity_page(registry, network, activity)
             pages[target] = env.get_template("activity.html").render(
-                page=activity_page, depth=1, here=target, feed=link.feed("activities", activity.id, 1), **common)
+                page=activity_page, depth=1, here=target, feed=link.feed("activity", activity.id, 1), **common)
             for release in activity_page.releases:
                 target = links.version_page(activity.id, release.version.number)
                 pages[target] = env.get_template("version.html").render(

@@ -196,7 +196,7 @@ def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
     """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
     from peerlearn.registry import activities
 
-    published = [a for a in activities.list_activities(registry, network=network.slug) if a.status != "draft"]
+    published = activities.list_activities(registry, network=network.slug, published=True)
     upcoming = tuple(a for a in published if a.end > now)
     past = tuple(reversed([a for a in published if a.end <= now]))
     return NetworkPage(network, upcoming, past)
