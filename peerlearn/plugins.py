@@ -5,7 +5,11 @@ lazily, once, one by one: a plugin that fails to import is recorded and
 reported, and the others still work. ``PEERLEARN_LOAD_PLUGINS`` (a
 comma-separated allow-list; empty loads none) and
 ``PEERLEARN_DISABLE_PLUGINS`` (a block-list) are read when loading, not at
-import. The core's own behaviours are default plugins registered through the
+import. They are the one place the library reads the environment (every
+other variable is read by the CLI and passed down): the plugins load before
+any command runs, in the CLI, in an application embedding peerlearn and under
+the ``peerlearn_env`` test fixture alike, and the variables must rescue each
+from a broken plugin the same way (as ``LLM_LOAD_PLUGINS`` does for LLM). The core's own behaviours are default plugins registered through the
 same hooks.
 
 Everything else calls the typed functions below, never ``pm.hook.*`` by

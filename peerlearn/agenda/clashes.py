@@ -15,14 +15,13 @@ no track and no one's time.
 | ``track-overlap`` | warning | two sessions of the same track at once |
 | ``outside`` | error | a session outside its activity's time |
 | ``panel-overrun`` | warning | a panel whose speaking minutes exceed its slot |
-| ``pending`` | warning | roles still tbc or tbd within N days of the event (``$PEERLEARN_PENDING_DAYS``, default 14) |
+| ``pending`` | warning | roles still tbc or tbd within N days of the event (``Registry.pending_days``, default 14) |
 | ``no-chair`` | warning | a workshop with no chair or moderator |
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Iterable, Iterator
 
 import attrs
@@ -31,9 +30,8 @@ from ..models import Activity
 from ..registry.store import Registry
 from ..timeutil import to_utc_text
 
-#: Days before an event within which a tbc or tbd role is reported (``$PEERLEARN_PENDING_DAYS`` overrides).
+#: Days before an event within which a tbc or tbd role is reported (``Registry.pending_days`` overrides).
 DEFAULT_PENDING_DAYS = 14
-PENDING_DAYS_ENV = "PEERLEARN_PENDING_DAYS"
 VISIT_KINDS = ("site_visit", "study_visit")
 
 
@@ -231,22 +229,11 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
     return findings
 
 
-def pending_days() -> int:
-    """How many days before an event tbc/tbd roles are reported: ``$PEERLEARN_PENDING_DAYS`` or 14."""
-    from ..errors import ValidationError
-
-    text = os.environ.get(PENDING_DAYS_ENV, "").strip()
-    if not text:
-        return DEFAULT_PENDING_DAYS
-    if not text.isdigit():
-        raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
-    return int(text)
-
-
 def pending_roles(registry: Registry, activity: Activity | None = None, days: int | None = None,
                   now: dt.datetime | None = None) -> list[Finding]:
     now = now or dt.datetime.now(dt.timezone.utc)
-    days = pending_days() if days is None else days
+    if days is None:
+        days = DEFAULT_PENDING_DAYS if registry.pending_days is None else registry.pending_days
     sql = (f"SELECT {_SESSION_COLUMNS}, r.id AS rid, r.role, r.status, r.name, r.note"
            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
            " WHERE r.status IN ('tbc', 'tbd') AND a.status != 'cancelled' AND s.status != 'cancelled'"

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from ..registry.store import Registry
 
 T = TypeVar("T")
+#: Read by the CLI only, and handed to the library as ``Registry.pending_days``.
+PENDING_DAYS_ENV = "PEERLEARN_PENDING_DAYS"
 
 
 class PeerlearnGroup(click.Group):
@@ -118,6 +122,29 @@ class Env:
         #: the command running (its options name the fields of errors); noted when it asks for the registry
         self.command: click.Command | None = None
 
+    @property
+    def path(self) -> "Path":
+        """The registry file: ``--db`` (or ``$PEERLEARN_DB``, which click reads), else the library's default."""
+        from pathlib import Path
+
+        from ..registry.store import default_path
+
+        return Path(self.db_path) if self.db_path else default_path()
+
+    @staticmethod
+    def pending_days() -> int | None:
+        """``$PEERLEARN_PENDING_DAYS``: within how many days of an event the checks report tbc/tbd roles."""
+        import os
+
+        from ..errors import ValidationError
+
+        text = os.environ.get(PENDING_DAYS_ENV, "").strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
+        return int(text)
+
     def _note_command(self) -> None:
         ctx = click.get_current_context(silent=True)
         if ctx is not None and ctx.parent is not None:
@@ -157,8 +184,9 @@ class Env:
         from ..registry.store import Registry
 
         self._note_command()
-        registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
+        registry = Registry.open(self.path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
+        registry.pending_days = self.pending_days()
         if registry.kept_copy:
             note(f"Kept a copy of {registry.path} (schema {registry.upgraded_from}) at {registry.kept_copy}"
                  " before upgrading it.")

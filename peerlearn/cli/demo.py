@@ -33,9 +33,7 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     from ..demo import MLC_TITLE, build_demo
     from ..errors import RegistryError
     from ..registry.staging import remove_leftovers, replacement
-    from ..registry.store import default_path
-
-    path = Path(env.db_path) if env.db_path else default_path()
+    path = env.path
     if path.parent.is_dir():
         remove_leftovers(path)  # what a killed demo left, even when this one refuses to run
     if path.exists() and not force:

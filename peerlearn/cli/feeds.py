@@ -129,13 +129,12 @@ def serve(env, host, port, base_url, threads) -> None:
 
     from ..feeds.layout import check_base_url
     from ..feeds.server import make_server
-    from ..registry.store import default_path
 
     if base_url:
         check_base_url(base_url, field="base_url")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = make_server(env.db_path or default_path(), host, port, base_url=base_url, threads=threads)
+    server = make_server(env.path, host, port, base_url=base_url, threads=threads)
     note(f"Serving calendar feeds on http://{host}:{server.effective_port}/ (Ctrl+C to stop)")
     try:
         server.run()

@@ -32,23 +32,18 @@ from ..errors import RegistryError
 from ..models import Change
 from ..timeutil import now_utc, to_utc_text
 
-DB_ENV = "PEERLEARN_DB"
-ACTOR_ENV = "PEERLEARN_ACTOR"
 DEFAULT_DB = "peerlearn.db"
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def default_path() -> Path:
-    """``$PEERLEARN_DB``, else ``peerlearn.db`` in the working directory."""
-    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+    """``peerlearn.db`` in the working directory (the CLI's ``--db`` and ``$PEERLEARN_DB`` choose another)."""
+    return Path(DEFAULT_DB)
 
 
 def default_actor() -> str:
-    """``$PEERLEARN_ACTOR``, else the operating-system user."""
-    actor = os.environ.get(ACTOR_ENV)
-    if actor:
-        return actor
+    """The operating-system user (the CLI's ``--actor`` and ``$PEERLEARN_ACTOR`` name another)."""
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name is available in some containers
@@ -73,6 +68,9 @@ class Registry:
         self.kept_copy: Path | None = None
         #: what plugins report of the last transaction before it committed (e.g. notices queued)
         self.notes: list[str] = []
+        #: within how many days of an event the agenda's checks report roles still tbc or tbd (their
+        #: own default where None); the CLI sets it from ``$PEERLEARN_PENDING_DAYS``
+        self.pending_days: int | None = None
 
     # -- opening ----------------------------------------------------------
 
