@@ -9,19 +9,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-import pluggy
+from . import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
-    from markupsafe import Markup
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem, Role,
-                         Session)
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role, Session
 
-hookspec = pluggy.HookspecMarker("peerlearn")
 
 
 # -- Contributions: asked once, when the plugins are loaded -----------------
+
+
+@hookspec(historic=True)
+def peerlearn_addhooks(pluginmanager: Any) -> None:
+    """Add hook specifications of your own, for other plugins to implement.
+
+    Called once for each plugin as it is registered, before its other hooks
+    can be called. ``pluginmanager`` has one method,
+    ``add_hookspecs(module_or_class)``: hand it the module (or class) holding
+    your specifications, each a function marked ``@peerlearn.hookspec`` with
+    a docstring saying when it fires, as pytest-xdist adds its hooks to
+    pytest. Call your hook with ``peerlearn.call_hook(name, **arguments)``.
+    A plugin implementing a hook that only another plugin specifies marks
+    its implementation ``@hookimpl(optionalhook=True)``, so that it still
+    loads where that plugin is not installed. Return nothing.
+    """
 
 
 @hookspec
@@ -42,8 +55,10 @@ def peerlearn_activity_kinds() -> Iterable[ActivityKind]:
     """Return the kinds of activity this plugin adds.
 
     Called when an activity is validated or the kinds are listed. Return an
-    iterable of :class:`peerlearn.ActivityKind`. A network may still restrict
-    which kinds it runs through ``Network.kinds``.
+    iterable of :class:`peerlearn.ActivityKind`. A kind with no ``network``
+    is open to every network; give it ``network="<slug>"`` to keep it to your
+    own network, so that networks listing no kinds do not gain it. A
+    network may still restrict which kinds it runs through ``Network.kinds``.
     """
 
 
@@ -143,31 +158,6 @@ def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool)
     still be rolled back. An exception refuses the whole command, naming
     the plugin. Return lines for people saying what was done (or, with
     ``dry_run``, would be done), or nothing.
-    """
-
-
-# -- Publishing: when the event website is built ----------------------------
-
-
-@hookspec
-def peerlearn_site_blocks(
-    network: Network, activity: Activity, sessions: list[Session], roles: list[Role], outputs: list[Output]
-) -> Iterable[Markup | str] | None:
-    """Add blocks to an activity's page of the event website.
-
-    Called for every plugin by ``peerlearn site build`` once per activity
-    page, with the activity's ``network``, its agenda (``sessions`` in time
-    order and the public ``roles`` on them: declined roles are left out and
-    emails blanked) and
-    its ``outputs``. Return an iterable of blocks, shown in order after the
-    outputs, each in its own ``<section>``: a ``markupsafe.Markup`` is
-    inserted as HTML (escape what you put into it, e.g. with
-    ``Markup("<p>{}</p>").format(text)``; start it with an ``<h2>`` to give it
-    a heading), a plain ``str`` is shown as a paragraph of text, escaped.
-    Keep to semantic HTML without scripts so pages stay readable and
-    printable: every page carries a Content-Security-Policy that lets it
-    load only its own stylesheet and run no script at all. Return nothing
-    (``None`` or ``[]``) to leave the page alone.
     """
 
 

@@ -35,8 +35,7 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem, Role,
-                         Session)
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role, Session
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -62,10 +61,22 @@ class PluginInfo(NamedTuple):
     hooks: list[str]
 
 
+class HookSpecs:
+    """What ``peerlearn_addhooks`` hands a plugin: where it adds hook specifications of its own."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+
+    def add_hookspecs(self, module_or_class: object) -> None:
+        """Add the hooks marked ``@peerlearn.hookspec`` in ``module_or_class``."""
+        self._pm.add_hookspecs(module_or_class)
+
+
 class _Loaded:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("peerlearn")
         self.pm.add_hookspecs(hookspecs)
+        self.pm.hook.peerlearn_addhooks.call_historic(kwargs={"pluginmanager": HookSpecs(self.pm)})
         self.failures: list[LoadFailure] = []
         self.versions: dict[str, str | None] = {}
         self.defaults: set[str] = set()
@@ -347,14 +358,19 @@ def networks() -> dict[str, Network]:
     return found
 
 
-def activity_kinds() -> dict[str, ActivityKind]:
-    """Every kind of activity known to the loaded plugins, by name."""
+def activity_kinds(network: str | None = None) -> dict[str, ActivityKind]:
+    """The kinds of activity the loaded plugins add, by name: every one, or those open to ``network``.
+
+    A kind scoped to a network (``ActivityKind.network``) is open to that
+    network only; a kind without one, to every network.
+    """
     from .models import ActivityKind
 
     kinds: dict[str, ActivityKind] = {}
     for plugin, result in _call("peerlearn_activity_kinds"):
         for kind in _items(plugin, "peerlearn_activity_kinds", result, ActivityKind):
-            kinds.setdefault(kind.name, kind)
+            if network is None or kind.network in (None, network):
+                kinds.setdefault(kind.name, kind)
     return dict(sorted(kinds.items()))
 
 
@@ -416,22 +432,18 @@ def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
     return found
 
 
-def site_blocks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
-                outputs: list[Output]) -> list[tuple[str, str]]:
-    """Ask every plugin for blocks of an activity's web page; returns (plugin name, safe HTML) pairs.
+def call_hook(hook: str, /, **arguments: Any) -> list[tuple[str, Any]]:
+    """Call ``hook`` through pluggy: ``(plugin name, result)`` pairs in pluggy's order, ``None`` left out.
 
-    A ``markupsafe.Markup`` block is kept as HTML; a plain ``str`` is escaped into a paragraph.
+    For the hooks a plugin adds (see ``peerlearn_addhooks``); peerlearn's
+    own hooks have their typed functions here. An exception raised by an
+    implementation becomes a :class:`~peerlearn.errors.PluginError` naming
+    it; a hook no loaded plugin specifies is a ``LookupError``.
     """
-    from markupsafe import Markup, escape
-
-    hook = "peerlearn_site_blocks"
-    found = []
-    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
-                                roles=list(roles), outputs=list(outputs)):
-        for block in _items(plugin, hook, result, str):
-            html = block if isinstance(block, Markup) else Markup("<p>{}</p>").format(escape(block))
-            found.append((plugin, Markup(html)))
-    return found
+    caller = getattr(manager().hook, hook, None)
+    if caller is None or not caller.has_spec():
+        raise LookupError(f"no loaded plugin specifies the hook {hook!r}")
+    return _call(hook, **arguments)
 
 def ical_event(network: Network, activity: Activity, event: Any, session: Any = None) -> None:
     """Let every plugin adjust one VEVENT (an ``icalendar.Event``) in place."""

@@ -70,7 +70,7 @@ def hooks(source: str | None = None) -> list[HookDoc]:
     return found
 
 
-def _markdown(doc: str) -> str:
+def markdown(doc: str) -> str:
     text = _ROLE.sub(lambda match: f"`{match[1]}`", doc)
     return text.replace("``", "`")
 
@@ -88,7 +88,7 @@ def render(source: str | None = None) -> str:
         lines += [f"#### `{hook.name}`", "", "```python", hook.signature, "```", ""]
         if hook.options:
             lines += [f"Spec options: `{hook.options}`.", ""]
-        lines += [_markdown(hook.doc) or "(undocumented)", ""]
+        lines += [markdown(hook.doc) or "(undocumented)", ""]
     lines.append(END)
     return "\n".join(lines)
 

@@ -81,7 +81,8 @@ def write(name: str, parent: Path | str = ".", *, dry_run: bool = False) -> tupl
     found = names(name)
     folder = Path(parent) / found.distribution
     if folder.exists():
-        raise Conflict(f"{folder} already exists; nothing was written (choose another name, or another --dir)")
+        raise Conflict(f"{folder} already exists; nothing was written (choose another name, or another folder)",
+                       field="parent")
     files = render(name)
     paths = [folder / relative for relative in files]
     if dry_run:

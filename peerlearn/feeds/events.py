@@ -44,15 +44,25 @@ HIDDEN_ROLE_STATUS = "declined"
 class SessionEvent:
     """A session of an activity as a feed sees it (public fields only)."""
 
+    #: the session's number
     id: int
+    #: its activity's number
     activity_id: int
+    #: its event's UID, stable for its life
     uid: str
+    #: the session's title
     title: str
+    #: its kind (one of ``SESSION_KINDS``)
     kind: str
+    #: when it starts
     start: dt.datetime
+    #: when it ends
     end: dt.datetime
+    #: its track (sessions in different tracks at once run in parallel)
     track: str = ""
+    #: its room
     room: str = ""
+    #: what it is about
     description: str = ""
     #: ``scheduled`` or ``cancelled`` (its event then says ``STATUS:CANCELLED``)
     status: str = "scheduled"

@@ -90,6 +90,7 @@ def published_sql(alias: str = "") -> str:
 
 
 def get(registry: Registry, activity_id: int | str) -> Activity:
+    """The activity numbered ``activity_id`` (``12`` or ``"#12"``), with its peers; NotFound where there is none."""
     text = str(activity_id).strip().lstrip("#")
     if not text.isdigit():
         raise NotFound(f"unknown activity {activity_id!r} (activities are named by their number)")
@@ -150,7 +151,7 @@ def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: d
 
 def _validate(registry: Registry, activity: Activity, sessions: list | None = None) -> None:
     network = networks.ensure(registry, activity.network)
-    kinds = plugins.activity_kinds()
+    kinds = plugins.activity_kinds(network.slug)
     if activity.kind not in kinds and activity.kind not in network.kinds:
         raise ValidationError(f"unknown kind of activity {activity.kind!r} (kinds: {', '.join(kinds)})")
     for member_id in filter(None, (activity.host_member_id, *activity.peer_member_ids)):

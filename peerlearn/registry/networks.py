@@ -42,9 +42,9 @@ def known(registry: Registry) -> dict[str, KnownNetwork]:
     return result
 
 
-def absent_plugin_networks(registry: Registry) -> list[Network]:
-    """Networks the registry holds whose plugin is not loaded."""
-    return [entry.network for entry in known(registry).values() if entry.source == "plugin absent"]
+def definitions(registry: Registry) -> list[Network]:
+    """Every network's definition, by slug: the loaded plugins' and those the registry holds (see :func:`known`)."""
+    return [entry.network for entry in known(registry).values()]
 
 
 def get(registry: Registry, slug: str) -> Network:

@@ -72,6 +72,25 @@ def replacement(path: str | Path, *, actor: str | None = None) -> Iterator[Regis
         _remove_sidecars(staging)
 
 
+@contextlib.contextmanager
+def new_registry(path: str | Path, *, actor: str | None = None, replace: bool = False) -> Iterator[Registry]:
+    """Yield a new, empty registry for ``path``; when the block ends without error, it becomes ``path``.
+
+    Build it inside ``registry.transaction()``. The registry is built beside
+    ``path`` and moved into place only when complete and checked (see this
+    module), so an error, a full disk or a kill leaves ``path`` as it was.
+    An existing ``path`` is refused unless ``replace``. What a killed build
+    left beside ``path`` is removed first, even when it is refused.
+    """
+    path = Path(path)
+    if path.parent.is_dir():
+        remove_leftovers(path)
+    if path.exists() and not replace:
+        raise RegistryError(f"{path} already exists; a new registry replaces it only when asked to")
+    with replacement(path, actor=actor) as registry:
+        yield registry
+
+
 def remove_leftovers(path: Path) -> list[Path]:
     """Remove the staging files of ``path`` that a killed build left (no process holds their lock)."""
     pattern = re.compile(rf"^\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.building$")

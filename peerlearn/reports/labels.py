@@ -30,8 +30,10 @@ def kind_labels() -> Callable[[str], str]:
 
 
 def status_label(status: str) -> str:
+    """An activity's status for people: ``cancelled`` → ``Cancelled``."""
     return STATUS_LABELS.get(status, phrase(status))
 
 
 def output_label(kind: str) -> str:
+    """A kind of output for people: ``final_report`` → ``Final report``."""
     return OUTPUT_LABELS.get(kind, phrase(kind))

@@ -54,8 +54,7 @@ class Links:
     feeds: str = attrs.field(default="feeds", converter=lambda v: (v or "feeds").rstrip("/"))
 
     def __attrs_post_init__(self) -> None:
-        from peerlearn.errors import ValidationError
-        from peerlearn.feeds.layout import check_base_url
+        from peerlearn import ValidationError, check_base_url
 
         if self.base_url:
             check_base_url(self.base_url, field="base_url")
@@ -71,7 +70,8 @@ class Links:
 
     def feed(self, scope: str, key: str | int, depth: int) -> Subscribe:
         """The links to a feed: ``scope`` is ``network`` or ``activity``."""
-        from peerlearn.feeds.layout import feed_path, feed_url, webcal
+        from peerlearn import feed_path, feed_url
+        from peerlearn import webcal_url as webcal
 
         if _ABSOLUTE.match(self.feeds):
             url = feed_url(self.feeds, scope, key)
