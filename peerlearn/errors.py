@@ -16,12 +16,9 @@ class PeerlearnError(Exception):
     """
 
     def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{field}: {message}" if field else message)
         self.message = message
         self.field = field
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
 
 
 class ValidationError(PeerlearnError):

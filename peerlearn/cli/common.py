@@ -73,9 +73,10 @@ def as_click_error(error: Exception, debug: bool = False,
     from ..errors import PeerlearnError
 
     if isinstance(error, PeerlearnError):
-        if getattr(error, "field", None):
-            return click.ClickException(one_line(f"{option_for(command, error.field)}: {error.message}"))
-        return click.ClickException(one_line(str(error)))
+        text = str(error)
+        if getattr(error, "field", None):  # "field: message", perhaps after a location: the field as typed
+            text = text.replace(f"{error.field}: ", f"{option_for(command, error.field)}: ", 1)
+        return click.ClickException(one_line(text))
     if debug:
         raise error
     if isinstance(error, sqlite3.Error):
