@@ -122,17 +122,30 @@ def peerlearn_validate_activity(network: Network, activity: Activity, sessions: 
 
 @hookspec
 def peerlearn_agenda_checks(
-    network: Network, activity: Activity, sessions: list[Session], roles: list[Role]
+    network: Network | None, activity: Activity | None, sessions: list[Session], roles: list[Role],
+    registry: Any, scope: str
 ) -> Iterable[Problem | str] | None:
-    """Check an activity's programme: its sessions and the people on them.
+    """Check an activity's programme, or every programme at once: its sessions and the people on them.
 
-    Called for every plugin by ``peerlearn agenda check`` and after every
-    change to a programme (a session or role added, edited, moved or
-    removed, a programme imported, the activity rescheduled), after
-    peerlearn's own checks (clashes, rooms, panel timing, tbc/tbd speakers,
-    workshops without a chair). ``sessions`` is the agenda in time order,
-    without cancelled sessions (which the checks leave out), ``roles`` every
-    role on those sessions (``Role.session_id`` says whose).
+    Called by ``peerlearn agenda check`` and after every change to a
+    programme (a session or role added, edited, moved or removed, a
+    programme imported, the activity rescheduled). peerlearn's own checks
+    (clashes, rooms, panel timing, tbc/tbd speakers, workshops without a
+    chair) are a default plugin on this hook, called first
+    (``peerlearn.default_plugins.agenda_checks``).
+
+    ``scope`` says what is checked. With ``"activity"``, one activity:
+    ``network`` and ``activity`` are its, ``sessions`` its agenda in time
+    order without cancelled sessions (which the checks leave out), ``roles``
+    every role on those sessions (``Role.session_id`` says whose). With
+    ``"registry"`` (``agenda check --all``), every programme of the registry
+    at once: ``network`` and ``activity`` are None and ``sessions`` and
+    ``roles`` empty; read what you need from ``registry`` (the open
+    ``Registry``: read it, never write it), in a few queries over the whole
+    registry rather than one per activity. Only a plugin naming ``scope``
+    among its arguments is asked about the whole registry; one that does not
+    is asked once per activity with sessions instead, with ``"activity"``.
+
     Return problems as for :func:`peerlearn_validate_member`: a warning is
     shown, an error refuses a change (``agenda check`` reports both). Name
     the sessions and people involved in the message.

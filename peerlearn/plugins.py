@@ -44,7 +44,7 @@ STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
 DEFAULT_PLUGINS = tuple(f"peerlearn.default_plugins.{name}"
-                        for name in ("kinds", "rules", "calendar", "formats", "notices"))
+                        for name in ("kinds", "rules", "calendar", "formats", "agenda_checks", "notices"))
 
 
 class LoadFailure(NamedTuple):
@@ -224,7 +224,7 @@ def implemented(hook_name: str) -> bool:
     return bool(_implementations(hook_name))
 
 
-def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def _call(hook_name: str, _caller: Any = None, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call a hook through pluggy, returning (plugin name, result) pairs in pluggy's order.
 
     pluggy orders and calls the implementations (last registered first,
@@ -233,7 +233,7 @@ def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     which notes the result it returns and turns an exception it raises into a
     :class:`PluginError` naming it. ``None`` results are dropped.
     """
-    caller = getattr(manager().hook, hook_name)
+    caller = _caller if _caller is not None else getattr(manager().hook, hook_name)
     noted: list[tuple[str, Any]] = []
     token = _noted.set(noted)
     try:
@@ -421,13 +421,43 @@ def validate_activity(network: Network, activity: Activity, sessions: list[Any] 
     return _problems(hook, _call(hook, network=network, activity=activity, sessions=list(sessions or [])))
 
 
-def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
-                  roles: list[Role]) -> list[tuple[str, Problem]]:
-    """Ask every plugin to check an activity's programme; returns (plugin name, problem) pairs."""
+def agenda_checks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
+                  registry: Any, *, unscoped_only: bool = False) -> list[tuple[str, Problem]]:
+    """Ask the plugins to check one activity's programme; returns (plugin name, problem) pairs.
+
+    ``unscoped_only`` asks only the plugins that do not name ``scope``
+    (those :func:`agenda_sweep` does not ask), for a whole-registry check.
+    """
     hook = "peerlearn_agenda_checks"
+    caller = _subset(hook, lambda impl: unscoped_only and "scope" in impl.argnames)
+    return _checked(hook, caller, network=network, activity=activity, sessions=list(sessions), roles=list(roles),
+                    registry=registry, scope="activity")
+
+
+def agenda_sweep(registry: Any) -> list[tuple[str, Problem]]:
+    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs."""
+    hook = "peerlearn_agenda_checks"
+    caller = _subset(hook, lambda impl: "scope" not in impl.argnames)
+    return _checked(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
+                    scope="registry")
+
+
+def unscoped_agenda_checks() -> bool:
+    """Whether a plugin checks programmes one activity at a time only (it does not name ``scope``)."""
+    return any("scope" not in impl.argnames for impl in _implementations("peerlearn_agenda_checks"))
+
+
+def _subset(hook: str, leave_out: Callable[[Any], bool]) -> Any:
+    """The hook's caller without the implementations ``leave_out`` picks (all of it where it picks none)."""
+    left_out = [impl.plugin for impl in _implementations(hook) if leave_out(impl)]
+    if not left_out:
+        return getattr(manager().hook, hook)
+    return manager().subset_hook_caller(hook, remove_plugins=left_out)
+
+
+def _checked(hook: str, caller: Any, **arguments: Any) -> list[tuple[str, Problem]]:
     found = []
-    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
-                                roles=list(roles)):
+    for plugin, result in _call(hook, caller, **arguments):
         found.extend((plugin, problem) for problem in _problems(hook, [(plugin, result)]))
     return found
 

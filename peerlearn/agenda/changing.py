@@ -59,9 +59,9 @@ def check_programme(registry: Registry, activity: Activity, *, refuse: bool = Tr
     With ``refuse=False`` (removing things only lessens problems) errors are
     kept as warnings too.
     """
-    from . import clashes
+    from . import checks
 
-    findings = clashes.check_activity(registry, activity)
+    findings = checks.check_activity(registry, activity)
     subject = f"activity #{activity.id} programme"
     errors = [finding.message for finding in findings if finding.severity == "error"]
     warnings = [finding.message for finding in findings if finding.severity == "warning"]

@@ -26,7 +26,7 @@ from typing import Iterable, Iterator
 
 import attrs
 
-from ..models import Activity
+from ..models import Activity, Problem
 from ..registry.store import Registry
 from ..timeutil import to_utc_text
 
@@ -36,16 +36,22 @@ VISIT_KINDS = ("site_visit", "study_visit")
 
 
 @attrs.frozen
-class Finding:
-    """One problem in a programme, naming the sessions and people involved."""
+class Finding(Problem):
+    """One problem in a programme, naming the sessions and people involved: a ``Problem`` with its code."""
 
-    code: str
-    severity: str
-    message: str
+    #: what was found (the table above), or ``plugin:<name>`` for a plugin's problem
+    code: str = ""
+    #: the activities, sessions and people involved
     activity_ids: tuple[int, ...] = ()
     session_ids: tuple[int, ...] = ()
     sessions: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
+
+
+def _finding(code: str, severity: str, message: str, activity_ids: tuple[int, ...] = (),
+             session_ids: tuple[int, ...] = (), sessions: tuple[str, ...] = (), people: tuple[str, ...] = ()) -> Finding:
+    return Finding(message, severity, code=code, activity_ids=activity_ids, session_ids=session_ids,
+                   sessions=sessions, people=people)
 
 
 _SESSION_COLUMNS = ("s.id AS sid, s.activity_id, s.title, s.kind, s.track, s.room, s.start_utc, s.end_utc,"
@@ -142,7 +148,7 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> list
         one, two = details[first[3]], details[second[3]]
         confirmed = first[5] == second[5] == "confirmed"
         state = "confirmed" if confirmed else f"{first[5]}/{second[5]}"
-        findings.append(Finding(
+        findings.append(_finding(
             "person-clash", "error" if confirmed else "warning",
             f"{first[6]} ({state}) is in two sessions at once: {_label(one, home)} as {first[7]}"
             f" and {_label(two, home)} as {second[7]}",
@@ -177,13 +183,13 @@ def room_and_track_overlaps(registry: Registry, activity: Activity | None = None
     details = _details(registry, (sid for pair in rooms + tracks for sid in pair))
     findings = []
     for one, two in ((details[a], details[b]) for a, b in rooms):
-        findings.append(Finding(
+        findings.append(_finding(
             "room-clash", "error",
             f"room {one['room']!r} holds two sessions at once: {_label(one, home)} and {_label(two, home)}",
             (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"])))
     for one, two in ((details[a], details[b]) for a, b in tracks):
         track = f"track {one['track']!r}" if one["track"] else "the main track (no track)"
-        findings.append(Finding(
+        findings.append(_finding(
             "track-overlap", "warning",
             f"{track} has two sessions at once: {_label(one, home)} and {_label(two, home)}"
             " (put parallel sessions in different tracks)",
@@ -197,7 +203,7 @@ def outside(registry: Registry, activity: Activity | None = None) -> list[Findin
            " WHERE (s.start_utc < a.start_utc OR s.end_utc > a.end_utc)")
     sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    return [Finding(
+    return [_finding(
         "outside", "error",
         f"session {_label(row, home)} lies outside its activity ({row['a_start'][:16].replace('T', ' ')}"
         f" to {row['a_end'][:16].replace('T', ' ')})",
@@ -221,7 +227,7 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
         people = [r["name"] or "tbd" for r in registry.query(
             "SELECT name FROM roles WHERE session_id = ? AND status != 'declined' ORDER BY position, id", [row["id"]])]
         detail = details[row["id"]]
-        findings.append(Finding(
+        findings.append(_finding(
             "panel-overrun", "warning",
             f"panel {_label(detail, home)} has {row['speaking']} minutes of speaking in a {row['slot']}-minute slot"
             f" ({', '.join(people)})",
@@ -243,7 +249,7 @@ def pending_roles(registry: Registry, activity: Activity | None = None, days: in
     findings = []
     for row in registry.query(sql + " ORDER BY s.start_utc, s.id, r.id", params):
         who = row["name"] or "no one yet"
-        findings.append(Finding(
+        findings.append(_finding(
             "pending", "warning",
             f"{row['role']} role #{row['rid']} in {_label(row, home)} is still {row['status']} ({who})"
             f" and the event is within {days} days",
@@ -258,7 +264,7 @@ def workshops_without_chair(registry: Registry, activity: Activity | None = None
            " WHERE r.session_id = s.id AND r.role IN ('chair', 'moderator') AND r.status != 'declined')")
     sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    return [Finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
+    return [_finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
                     (row["activity_id"],), (row["sid"],), (row["title"],))
             for row in registry.query(sql + " ORDER BY s.start_utc, s.id", params)]
 
@@ -313,7 +319,7 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
             if row["name"] not in people:
                 people.append(row["name"])
         previous = row
-    return [Finding(
+    return [_finding(
         "travel", "warning",
         f"{', '.join(people)} {'goes' if len(people) == 1 else 'go'} from {first['title']!r}"
         f" (#{first['activity_id']}, {first['city']}, until {_last_day(first)}) to {second['title']!r}"
@@ -328,7 +334,11 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
 
 def core_checks(registry: Registry, activity: Activity | None = None,
                 pending_days: int | None = None, now: dt.datetime | None = None) -> list[Finding]:
-    """peerlearn's own checks, for one activity or (``None``) the whole registry."""
+    """peerlearn's own checks, for one activity or (``None``) the whole registry in one sweep of each.
+
+    They reach the programme checks through the default plugin
+    :mod:`peerlearn.default_plugins.agenda_checks`, as any plugin's do.
+    """
     return [
         *outside(registry, activity),
         *person_clashes(registry, activity),
@@ -338,41 +348,3 @@ def core_checks(registry: Registry, activity: Activity | None = None,
         *travel_gaps(registry, activity),
         *pending_roles(registry, activity, pending_days, now),
     ]
-
-
-def plugin_checks(registry: Registry, activity: Activity) -> list[Finding]:
-    """What the plugins' ``peerlearn_agenda_checks`` report for ``activity``."""
-    from .. import plugins
-    from ..registry import networks
-    from .reading import roles_of, sessions_of, taking_place
-
-    if not plugins.implemented("peerlearn_agenda_checks"):
-        return []
-    network = networks.get(registry, activity.network)  # a read: never stores the network
-    sessions = taking_place(sessions_of(registry, activity.id))
-    kept = {session.id for session in sessions}
-    roles = [role for role in roles_of(registry, activity.id) if role.session_id in kept]
-    return [Finding(f"plugin:{plugin}", problem.severity, problem.message, (activity.id,))
-            for plugin, problem in plugins.agenda_checks(network, activity, sessions, roles)]
-
-
-def check_activity(registry: Registry, activity: Activity, pending_days: int | None = None,
-                   now: dt.datetime | None = None) -> list[Finding]:
-    """Every check of one activity's programme, the plugins' included."""
-    return [*core_checks(registry, activity, pending_days, now), *plugin_checks(registry, activity)]
-
-
-def check_registry(registry: Registry, pending_days: int | None = None,
-                   now: dt.datetime | None = None) -> list[Finding]:
-    """Every check across the whole registry; plugins are asked about each activity with sessions."""
-    from .. import plugins
-    from ..registry import activities
-
-    findings = core_checks(registry, None, pending_days, now)
-    if plugins.implemented("peerlearn_agenda_checks"):
-        ids = [row["activity_id"] for row in registry.query(
-            "SELECT DISTINCT s.activity_id FROM sessions s JOIN activities a ON a.id = s.activity_id"
-            " WHERE a.status != 'cancelled' AND s.status != 'cancelled' ORDER BY s.activity_id")]
-        for activity_id in ids:
-            findings.extend(plugin_checks(registry, activities.get(registry, activity_id)))
-    return findings

@@ -111,7 +111,7 @@ def check(env, activity, everything, pending_days, as_json) -> None:
 
     Exits with status 1 when an error is found (warnings alone exit 0).
     """
-    from ..agenda import clashes
+    from ..agenda import checks
     from ..errors import ValidationError
     from ..registry import activities
     from ..registry.records import plain
@@ -119,13 +119,17 @@ def check(env, activity, everything, pending_days, as_json) -> None:
     if bool(activity) == everything:
         raise click.UsageError("give one ACTIVITY or --all")
     with env.registry() as registry:
+        if pending_days is not None:
+            registry.pending_days = pending_days
         if everything:
-            findings = clashes.check_registry(registry, pending_days=pending_days)
+            findings = checks.check_registry(registry)
         else:
-            findings = clashes.check_activity(registry, activities.get(registry, activity), pending_days)
+            findings = checks.check_activity(registry, activities.get(registry, activity))
     errors = sum(1 for finding in findings if finding.severity == "error")
     if as_json:
-        echo_json([plain(finding) for finding in findings])
+        echo_json([{"code": finding.code, "severity": finding.severity, "message": finding.message,
+                    **{key: value for key, value in plain(finding).items() if key not in ("message", "severity", "code")}}
+                   for finding in findings])
     else:
         for finding in findings:
             click.echo(one_line(f"{finding.severity}: [{finding.code}] {finding.message}"))
