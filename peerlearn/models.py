@@ -124,7 +124,7 @@ def _ids(value: Any) -> tuple[int, ...]:
 class Network:
     """A peer-learning network: contributed by a plugin or created by hand."""
 
-    #: its short name, lower-case (``mutual_learning``): how records and commands name it
+    #: its short name, lower-case (``nordic_welfare``): how records and commands name it
     slug: str = attrs.field(validator=_not_blank)
     #: its full name
     name: str = _required_line()

@@ -3,9 +3,7 @@
 import json
 
 import pytest
-
-from peerlearn import demo
-from peerlearn.agenda import programme
+from peerlearn_plugins.demo import data as demo
 
 
 def mlc_id(env):
@@ -49,7 +47,7 @@ def test_seed_conference_imports_from_its_programme_file(mlc):
     assert {r["name"] for r in confirmed} == {"Nicolas Schmit", "Ylva Johansson"}
     # round trip: exporting gives back the shipped file byte for byte
     exported = env.run("agenda", "export", activity).stdout
-    assert exported == programme.seed_path().read_text(encoding="utf-8")
+    assert exported == demo.programme_text()
 
 
 def test_export_import_export_is_exact(mlc, tmp_path):

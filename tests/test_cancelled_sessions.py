@@ -8,8 +8,7 @@ import feedcheck
 import icalendar
 import pytest
 import vobject
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 #: A member registered for the demo conference who holds no role on any of its sessions.
 PARTICIPANT = "Bundesministerium für Arbeit und Soziales"

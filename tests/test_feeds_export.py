@@ -4,8 +4,9 @@ import datetime as dt
 import json
 
 import feedcheck
+from peerlearn_plugins.demo import data as demo
 
-from peerlearn import demo, hookimpl
+from peerlearn import hookimpl
 
 
 def export(env, *args):

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import feedcheck
 import icalendar
 import pytest
+from peerlearn_plugins.demo import data as demo
 
 import peerlearn
-from peerlearn import demo
 
 
 @pytest.fixture

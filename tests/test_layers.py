@@ -32,7 +32,7 @@ PACKAGE = ROOT / "peerlearn"
 
 #: From the top down: (layer, its units, whether its units may import each other).
 LAYERS = [
-    ("command line", ["peerlearn.cli", "peerlearn.testing", "peerlearn.__main__", "peerlearn.demo"], True),
+    ("command line", ["peerlearn.cli", "peerlearn.testing", "peerlearn.__main__"], True),
     ("authoring", ["peerlearn.authoring"], False),
     ("public API", ["peerlearn"], False),
     ("default plugins", ["peerlearn.default_plugins"], False),

@@ -152,3 +152,28 @@ def test_the_public_api_lists_each_name_once_and_loads_nothing_heavy():
     code = ("import sys, peerlearn; heavy = sorted(m for m in ('attrs', 'icalendar', 'sqlite_utils', 'click',"
             " 'jinja2', 'peerlearn.models', 'peerlearn.registry') if m in sys.modules); print(heavy)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+#: The networks of peerlearn's own network plugins: the core names none of them.
+NETWORK_SLUGS = ("esf_migration", "integration_network", "mutual_learning", "pes")
+
+
+def test_the_core_names_no_network():
+    """No network's slug anywhere in peerlearn/ (code, templates, data): networks live in their plugins."""
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
+    found = []
+    for path in sorted((ROOT / "peerlearn").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            found += [f"{path.relative_to(ROOT)}:{number}: {match.group()}"
+                      for number, line in enumerate(text.splitlines(), 1) for match in pattern.finditer(line)]
+    assert found == []
+
+
+def test_the_slug_check_finds_a_slug(tmp_path):
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
+    assert pattern.search("peerlearn log --network pes") and not pattern.search("pesky types, mutual_learning_x")

@@ -20,7 +20,7 @@ SECRET = "s3cret-outbox-body"
 @pytest.fixture
 def exported(demo_env, tmp_path):
     """The demo with private data of every kind, and a table and a column a later version might add; exported."""
-    from peerlearn.demo import MLC_TITLE
+    from peerlearn_plugins.demo.data import MLC_TITLE
 
     with demo_env.open() as registry:
         mlc_id = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]

@@ -103,7 +103,7 @@ def _digest(path: Path) -> str:
 @pytest.fixture
 def frozen(peerlearn_env, tmp_path):
     """The demo, a programme released then changed, copied into a read-only folder; its path and conference."""
-    peerlearn_env.load(*NETWORKS, "site")
+    peerlearn_env.load(*NETWORKS, "site", "demo")
     env = peerlearn_env
     assert env.run("demo").exit_code == 0
     conference = next(a for a in json.loads(env.run("activities", "list", "--json").stdout)
@@ -131,7 +131,7 @@ def frozen(peerlearn_env, tmp_path):
 def test_every_command_is_a_read_or_a_write(peerlearn_env):
     from peerlearn.cli import cli
 
-    peerlearn_env.load(*NETWORKS, "site")
+    peerlearn_env.load(*NETWORKS, "site", "demo")
     CliRunner().invoke(cli, ["--help"])  # adds the plugins' commands
     found = set(_commands(cli))
     assert found - WRITES - set(READS) == set(), "say whether each new command reads or writes"

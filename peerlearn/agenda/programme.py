@@ -362,10 +362,3 @@ def _role_data(role: Role, member_names: dict[int, str], include_private: bool) 
     if role.note:
         data["note"] = role.note
     return data
-
-
-def seed_path():
-    """The example programme shipped with peerlearn: the Mutual Learning Conference."""
-    from importlib.resources import files
-
-    return files("peerlearn") / "data" / "mlc-programme.yaml"

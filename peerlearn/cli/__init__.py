@@ -37,10 +37,10 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None, strict_plugi
 
 
 def _add_builtin_commands() -> None:
-    from . import (activities, agenda, changes, demo, feeds, logs, members, networks, notify, participation, plugin_new,
+    from . import (activities, agenda, changes, feeds, logs, members, networks, notify, participation, plugin_new,
                    plugins, registry, roles, sessions)
 
-    for module in (registry, demo, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
+    for module in (registry, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
                    participation, changes, feeds, logs, notify):
         for command in module.COMMANDS:
             cli.add_command(command)

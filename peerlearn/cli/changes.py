@@ -28,7 +28,7 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
     """Show who changed what, and when, with the values before and after (--json, --format).
 
     \b
-        peerlearn changes --network pes --since 2026-01-01 --format csv -o changes.csv
+        peerlearn changes --network nordic --since 2026-01-01 --format csv -o changes.csv
     """
     import datetime as dt
 

@@ -196,6 +196,28 @@ class Env:
         finally:
             registry.close()
 
+    @contextmanager
+    def new_registry(self, *, replace: bool = False) -> Iterator["Registry"]:
+        """A new registry built aside in one transaction, put in place of the registry file when complete.
+
+        For commands that build a whole registry (``peerlearn demo``); see
+        ``peerlearn.new_registry``. An existing file is refused unless
+        ``replace``. Warnings are shown, and plugins told of the changes, once
+        the new registry is in place.
+        """
+        from .. import plugins
+        from ..registry.staging import new_registry
+
+        self._note_command()
+        with new_registry(self.path, actor=self.actor, replace=replace) as registry:
+            registry.pending_days = self.pending_days()
+            with registry.transaction() as changes:
+                yield registry
+            warnings = list(registry.warnings)
+        for warning in warnings:
+            note(f"Warning: {one_line(warning)}")
+        plugins.notify_changed(changes, lambda line: note(f"Warning: {one_line(line)}"))
+
     def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False) -> T:
         """Run ``action`` in one transaction; show warnings; tell plugins after commit.
 

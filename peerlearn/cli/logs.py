@@ -43,8 +43,8 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
     private note is ever included. The same registry gives the same bytes.
 
     \b
-        peerlearn log --network pes --from 2026-01-01 --to 2026-12-31 --format md
-        peerlearn log --network pes --format html -o log.html
+        peerlearn log --network nordic --from 2026-01-01 --to 2026-12-31 --format md
+        peerlearn log --network nordic --format html -o log.html
     """
     from ..registry import networks
     from ..reports import activity_log
@@ -76,7 +76,7 @@ def report(env, network, year, format_name, output) -> None:
     to an annual report.
 
     \b
-        peerlearn report --network mutual_learning --year 2026 --format html -o report-2026.html
+        peerlearn report --network nordic --year 2026 --format html -o report-2026.html
     """
     from ..reports import yearly as lib
     from ..reports.exports import exporter_for

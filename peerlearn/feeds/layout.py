@@ -30,12 +30,12 @@ _MEMBER = re.compile(rf"^(/?{FOLDERS['member']}/)({KEY})")
 
 
 def feed_path(scope: str, key: str | int) -> str:
-    """The path of a feed relative to where feeds are published: ``networks/pes.ics``."""
+    """The path of a feed relative to where feeds are published: ``networks/nordic.ics``."""
     return f"{FOLDERS[scope]}/{key}.ics"
 
 
 def parse_feed_path(path: str) -> tuple[str, str] | None:
-    """The scope and key a path names (``networks/pes.ics`` or ``/networks/pes.ics``), or None for any other."""
+    """The scope and key a path names (``networks/nordic.ics`` or ``/networks/nordic.ics``), or None for any other."""
     match = _PATH.match(path)
     return (SCOPES[match.group(1)], match.group(2)) if match else None
 

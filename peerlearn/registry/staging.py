@@ -86,7 +86,7 @@ def new_registry(path: str | Path, *, actor: str | None = None, replace: bool = 
     if path.parent.is_dir():
         remove_leftovers(path)
     if path.exists() and not replace:
-        raise RegistryError(f"{path} already exists; a new registry replaces it only when asked to")
+        raise RegistryError(f"{path} already exists; it is replaced only on request", field="replace")
     with replacement(path, actor=actor) as registry:
         yield registry
 

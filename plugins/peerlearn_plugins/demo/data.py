@@ -6,19 +6,22 @@ from the draft programme of a Mutual Learning Conference on the integration
 and inclusion of migrants. Dates are placed around today, so that the demo
 always has a past and a future: two years of activities, one of them
 cancelled and several completed with outputs. The conference's programme
-is imported from the programme file shipped in ``peerlearn/data``.
+is imported from the programme file beside this module,
+``mlc-programme.yaml``. Everything is written through peerlearn's public API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from importlib.resources import files
+from zoneinfo import ZoneInfo
 
-from .agenda import programme, schedule
-from .errors import ValidationError
-from .models import Activity, Member, Output
-from .registry import activities, members, networks, participation
-from .registry.store import Registry
-from .timeutil import localize
+from peerlearn import (Activity, Member, Output, ValidationError, add_activity, add_member, add_output, cancel_activity,
+                       complete_activity, get_network, import_programme, join_network, list_members, list_networks,
+                       set_participation, store_plugin_networks)
+
+#: The programme file of the Mutual Learning Conference, beside this module.
+PROGRAMME_FILE = "mlc-programme.yaml"
 
 # name, country, category, type, networks
 MEMBERS = [
@@ -134,39 +137,47 @@ def _month_day(today: dt.date, months: int) -> dt.date:
 
 
 def _times(day: dt.date, days: int, start: str | None, end: str | None, tzname: str):
+    """Start, end and whether all-day; the demo's times are all daytime, so never in a clock change's gap."""
+    zone = ZoneInfo(tzname)
     if start is None:
-        first = localize(dt.datetime.combine(day, dt.time()), tzname)
-        last = localize(dt.datetime.combine(day + dt.timedelta(days=days), dt.time()), tzname)
+        first = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        last = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=zone)
         return first, last, True
     h1, m1 = map(int, start.split(":"))
     h2, m2 = map(int, end.split(":"))
-    first = localize(dt.datetime.combine(day, dt.time(h1, m1)), tzname)
-    last = localize(dt.datetime.combine(day + dt.timedelta(days=days - 1), dt.time(h2, m2)), tzname)
+    first = dt.datetime.combine(day, dt.time(h1, m1), tzinfo=zone)
+    last = dt.datetime.combine(day + dt.timedelta(days=days - 1), dt.time(h2, m2), tzinfo=zone)
     return first, last, False
 
 
-def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, int]:
-    """Fill an empty registry with demo data (inside a transaction); returns counts."""
-    if registry.db.execute("SELECT count(*) FROM members").fetchone()[0]:
+def programme_text() -> str:
+    """The conference's programme file, as the demo imports it."""
+    return files(__package__).joinpath(PROGRAMME_FILE).read_text(encoding="utf-8")
+
+
+def build_demo(registry, today: dt.date | None = None) -> tuple[dict[str, int], int]:
+    """Fill an empty registry with demo data (inside a transaction); returns counts and the conference's number."""
+    if list_members(registry):
         raise ValidationError(f"{registry.path} already holds members; the demo needs an empty registry")
     today = today or dt.date.today()
-    known = networks.known(registry)
-    missing = sorted({slug for *_, nets in MEMBERS for slug in nets} - known.keys())
+    known = {network.slug for network in list_networks(registry)}
+    missing = sorted({slug for *_, nets in MEMBERS for slug in nets} - known)
     if missing:
         raise ValidationError(f"the demo needs the network plugins {', '.join(missing)}; they are not loaded")
-    networks.sync_plugins(registry)
+    store_plugin_networks(registry)
     ids = []
     for name, country, category, kind, member_networks in MEMBERS:
-        member = members.add(registry, Member(name=name, country=country, category=category, type=kind),
-                             [(slug, "member") for slug in member_networks])
+        member = add_member(registry, Member(name=name, country=country, category=category, type=kind),
+                            [(slug, "member") for slug in member_networks])
         ids.append(member.id)
     commission = ids[0]
-    members.join(registry, commission, "mutual_learning", role="secretariat")
+    join_network(registry, commission, "mutual_learning", role="secretariat")
     counts = {"activities": 0, "participations": 0, "outputs": 0}
+    conference = None
     for net, kind, title, months, days, start, end, city, country, extra in ACTIVITIES:
-        network = networks.get(registry, net)
+        network = get_network(registry, net)
         first, last, all_day = _times(_month_day(today, months), days, start, end, network.timezone)
-        activity = activities.add(registry, Activity(
+        activity = add_activity(registry, Activity(
             network=net, kind=kind, title=title, start=first, end=last, timezone=network.timezone,
             all_day=all_day, city=city, country=country, online_url=extra.get("online", ""),
             description=extra.get("description", ""), capacity=extra.get("capacity"),
@@ -175,33 +186,33 @@ def build_demo(registry: Registry, today: dt.date | None = None) -> dict[str, in
             themes=["integration of migrants"],
         ))
         counts["activities"] += 1
+        if title == MLC_TITLE:
+            conference = activity.id
         participants = [mid for mid, (*_, nets) in zip(ids, MEMBERS) if net in nets][:8]
         past = last.date() < today
         for member_id in participants:
-            participation.set_status(registry, activity.id, member_id, "invited")
+            set_participation(registry, activity.id, member_id, "invited")
             status = "attended" if past and extra.get("status") != "cancelled" else "registered"
             if extra.get("status") == "cancelled":
                 continue
-            participation.set_status(registry, activity.id, member_id, status)
+            set_participation(registry, activity.id, member_id, status)
             counts["participations"] += 1
         if extra.get("status") == "cancelled":
-            schedule.cancel(registry, activity.id)
+            cancel_activity(registry, activity.id)
         elif past:
-            schedule.complete(registry, activity.id)
+            complete_activity(registry, activity.id)
             report_kind = "paper" if "paper" in extra else "final_report"
-            participation.add_output(registry, Output(
+            add_output(registry, Output(
                 activity_id=activity.id, kind=report_kind, title=extra.get("paper", f"Report: {title}"),
                 url=f"https://example.org/reports/{activity.id}", date=last.date() + dt.timedelta(days=30),
             ))
             counts["outputs"] += 1
             for name, country, themes, description in PRACTICES.get(title, []):
-                participation.add_output(registry, Output(
+                add_output(registry, Output(
                     activity_id=activity.id, kind="good_practice", title=name, country=country, themes=themes,
                     description=description, date=last.date() + dt.timedelta(days=30),
                 ))
                 counts["outputs"] += 1
-    mlc = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])
-    imported = programme.import_programme(registry, mlc["id"], programme.seed_path().read_text(encoding="utf-8"),
-                                          source=programme.seed_path().name)
+    imported = import_programme(registry, conference, programme_text(), source=PROGRAMME_FILE)
     counts.update(sessions=imported["sessions"], roles=imported["roles"])
-    return {"networks": len(networks.known(registry)), "members": len(ids), **counts}
+    return {"networks": len(list_networks(registry)), "members": len(ids), **counts}, conference

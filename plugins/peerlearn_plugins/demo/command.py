@@ -7,18 +7,20 @@ from pathlib import Path
 
 import click
 
-from .common import Env, note, one_line, pass_env
+
+def note(message: str) -> None:
+    """A line for people, on stderr, so that stdout stays the summary."""
+    click.echo(message, err=True)
 
 
 @click.command()
-@click.option("--force", is_flag=True, help="Replace the registry file if it already exists.")
+@click.option("--force", "replace", is_flag=True, help="Replace the registry file if it already exists.")
 @click.option("--publish", "publish_dir", type=click.Path(file_okay=False),
               help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
                    " reports and the change log (logs/), and the event website when the site plugin is loaded."
                    " Member feeds, which are private, go beside it, to <folder>-private/feeds/members/.")
 @click.pass_context
-@pass_env
-def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> None:
+def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
     """Build a demo registry from the seed documents and show what to try next.
 
     The demo holds the four networks, a few dozen members from many
@@ -29,23 +31,12 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
     (written back from its log, PRAGMA integrity_check, flushed to disk),
     so a failure, a full disk or a kill leaves an existing file as it was.
     """
-    from .. import plugins
-    from ..demo import MLC_TITLE, build_demo
-    from ..errors import RegistryError
-    from ..registry.staging import remove_leftovers, replacement
+    from .data import build_demo
+
+    env = ctx.obj  # the peerlearn CLI's options: the registry file, the actor
     path = env.path
-    if path.parent.is_dir():
-        remove_leftovers(path)  # what a killed demo left, even when this one refuses to run
-    if path.exists() and not force:
-        raise RegistryError(f"{path} already exists; use --force to replace it, or --db to choose another file")
-    with replacement(path, actor=env.actor) as registry:
-        with registry.transaction() as changes:
-            summary = build_demo(registry)
-        conference = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
-        warnings = list(registry.warnings)
-    for warning in warnings:
-        note(f"Warning: {one_line(warning)}")
-    plugins.notify_changed(changes, lambda line: note(f"Warning: {one_line(line)}"))
+    with env.new_registry(replace=replace) as registry:
+        summary, conference = build_demo(registry)
     click.echo(f"Demo registry written to {path}:")
     for key, value in summary.items():
         click.echo(f"  {value:>4} {key}")
@@ -67,8 +58,7 @@ def demo(env: Env, ctx: click.Context, force: bool, publish_dir: str | None) -> 
 
 def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
     """Publish the demo by running the same commands a secretariat would."""
-    from ..registry import networks
-    from ..registry.store import Registry
+    from peerlearn import Registry, list_networks
 
     root = ctx.find_root().command
 
@@ -82,7 +72,7 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
     private.mkdir(exist_ok=True)
     run("feeds", "build", str(folder / "feeds"), "--private-dir", str(private / "feeds"))
     with Registry.open(registry_path, create=False) as registry:
-        slugs = sorted(networks.known(registry))
+        slugs = sorted(network.slug for network in list_networks(registry))
     year = dt.date.today().year
     for slug in slugs:
         run("log", "--network", slug, "--format", "csv", "-o", str(logs / f"{slug}-log.csv"))
@@ -96,6 +86,3 @@ def _publish(ctx: click.Context, registry_path: Path, folder: Path) -> None:
         run("site", "build", str(folder))
         published.append(f"the event website at {folder / 'index.html'}")
     click.echo("Published " + "; ".join(published) + ".")
-
-
-COMMANDS = [demo]
