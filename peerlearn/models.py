@@ -58,11 +58,6 @@ def _aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime) -> Non
         raise ValueError(f"{attribute.name} must be a timezone-aware datetime")
 
 
-def _optional_aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime | None) -> None:
-    if value is not None:
-        _aware(instance, attribute, value)
-
-
 def _iana(instance: Any, attribute: attrs.Attribute, value: str) -> None:
     zone(value)
 

@@ -110,11 +110,6 @@ def struck(text: str) -> str:
     return "".join(character + STRIKE for character in text)
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes: combining characters (the strike) take none."""
-    return sum(1 for character in text if not unicodedata.combining(character))
-
-
 def _fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` columns, then padded to it."""
     kept, used = [], 0

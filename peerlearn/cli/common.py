@@ -366,9 +366,13 @@ def build(model: type, option: str, **fields: Any) -> Any:
 
 
 def format_option(default: str, formats: str):
-    """``--format NAME``: any format a plugin registers for the export (checked when run)."""
-    return click.option("--format", "format_name", default=default, show_default=True, metavar="FORMAT",
-                        help=f"Output format: {formats}, or one a plugin adds.")
+    """``--format NAME``: any format a plugin registers for the export (checked when run).
+
+    Without it, ``-o FILE`` picks the format its extension names (``log.html``), else ``default``.
+    """
+    return click.option("--format", "format_name", metavar="FORMAT",
+                        help=f"Output format: {formats}, or one a plugin adds. Default: the format of -o's"
+                             f" file extension (log.html: html), else {default}.")
 
 
 output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
@@ -376,14 +380,17 @@ output_option = click.option("--output", "-o", "output", type=click.Path(dir_oka
                                   " a folder, link, device or pipe is refused).")
 
 
-def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
+def write_export(kind: str, format_name: str | None, records: Any, output: str | None, *, default: str | None = None,
+                 **context: Any) -> None:
     """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
 
-    An unknown format fails before anything is written; the file is
-    written as :func:`output_stream` writes it.
+    Without ``format_name``, the format of ``output``'s extension, else
+    ``default``. An unknown format fails before anything is written; the
+    file is written as :func:`output_stream` writes it.
     """
-    from ..reports.exports import export, exporter_for
+    from ..reports.exports import export, exporter_for, format_for
 
+    format_name = format_for(kind, format_name, output, default)
     exporter_for(kind, format_name)
     try:
         with output_stream(output) as out:

@@ -56,7 +56,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
             "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
             columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
             title=activity_log.title(found.name, first_day, last_day),
-            empty="No activities in this period.", network=found,
+            empty="No activities in this period.", network=found, default="csv",
         )
 
 
@@ -79,8 +79,9 @@ def report(env, network, year, format_name, output) -> None:
         peerlearn report --network nordic --year 2026 --format html -o report-2026.html
     """
     from ..reports import yearly as lib
-    from ..reports.exports import exporter_for
+    from ..reports.exports import exporter_for, format_for
 
+    format_name = format_for("report", format_name, output, "md")
     exporter_for("report", format_name)
     with env.registry() as registry:
         built = lib.build(registry, network, year)

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import parse_qs
 
+from .. import plugins
 from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, ValidationError
 from ..registry import members, networks
 from ..registry.activities import published_sql
@@ -55,7 +56,6 @@ from .layout import feed_path, parse_feed_path, redact
 
 log = logging.getLogger("peerlearn.server")
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900
 #: How old a Last-Modified date must be before it is sent (HTTP dates count whole seconds).
 SETTLED = 2.0
@@ -71,6 +71,8 @@ class FeedApp:
         self.clock = clock
         self.started = clock()
         self._local = threading.local()
+        #: what a feed is served as: the media type of the calendar exporter, which writes feeds
+        self.calendar_type = plugins.exporters("calendar")["ics"].media_type
 
     def registry(self, identity: tuple[int, int]) -> Registry:
         """This thread's connection to the registry file ``identity`` (device, inode), opened if needed."""
@@ -137,7 +139,7 @@ class FeedApp:
             feed = selection.resolve(registry, query, now=_day_start(now))
             url = f"{self.base_url}{path}" if self.base_url and not feed.private else ""
             body = blocks.render(registry, feed, url=url).encode("utf-8")
-            return self._ok(environ, body, CALENDAR_TYPE, private=feed.private, modified=modified, now=now)
+            return self._ok(environ, body, self.calendar_type, private=feed.private, modified=modified, now=now)
         except NotFound:
             return _not_found()
         except (PluginError, RegistryError):

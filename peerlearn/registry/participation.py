@@ -191,8 +191,3 @@ def list_outputs(registry: Registry, *, activity_id: int | str | None = None, ne
     return [output_from_row(row) for row in registry.query(sql, params)]
 
 
-def get_output(registry: Registry, output_id: int) -> Output:
-    row = registry.one("SELECT * FROM outputs WHERE id = ?", [output_id])
-    if row is None:
-        raise NotFound(f"unknown output #{output_id}")
-    return output_from_row(row)

@@ -20,6 +20,7 @@ The yearly report hands its exporters a single :class:`peerlearn.reports.yearly.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any, Callable, TextIO
 
 import attrs
@@ -89,6 +90,19 @@ def exporter_for(kind: str, name: str):
         offered = ", ".join(available) or "none"
         raise ValidationError(f"unknown format {name!r} for {what} (available: {offered})", field="format")
     return available[name]
+
+
+def format_for(kind: str, name: str | None, path: str | None, default: str | None = None) -> str | None:
+    """The format to write: ``name`` where given, else the one whose ``Exporter.extension`` the file ``path``
+    has (``log.html`` → ``html``), else ``default``."""
+    if name:
+        return name
+    suffix = PurePath(path or "").suffix.lower().lstrip(".")
+    if suffix:
+        for found, exporter in plugins.exporters(kind).items():
+            if exporter.extension.lower().lstrip(".") == suffix:
+                return found
+    return default
 
 
 def export(kind: str, name: str, records: Any, out: TextIO, **context: Any) -> None:
