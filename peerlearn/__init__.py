@@ -82,6 +82,10 @@ SECTIONS: dict[str, dict[str, str]] = {
         "schedule_xml": "schedules.writer:to_xml",
         "schedule_json": "schedules.writer:to_json",
     },
+    "Exports": {
+        "Column": "reports.exports", "LogRow": "reports.activity_log", "ChangeRow": "reports.changes",
+        "Report": "reports.yearly", "plain_text": "reports.exports",
+    },
     "Words for people": {
         "kind_labels": "reports.labels", "output_label": "reports.labels", "status_label": "reports.labels",
     },
@@ -140,7 +144,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry.participation import set_status as set_participation
     from .registry.staging import new_registry
     from .registry.store import Registry
+    from .reports.activity_log import LogRow
+    from .reports.changes import ChangeRow
+    from .reports.exports import Column, plain_text
     from .reports.labels import kind_labels, output_label, status_label
+    from .reports.yearly import Report
     from .schedules.announce import all_releases as programme_releases
     from .schedules.announce import feed as release_feed
     from .schedules.announce import summary as release_summary

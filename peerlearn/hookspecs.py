@@ -74,10 +74,12 @@ def peerlearn_exporters() -> Iterable[Exporter]:
     The core registers its own formats through this same hook.
 
     What ``Exporter.write(records, out, **context)`` receives depends on the
-    kind: for ``activity-log`` and ``change-log``, an iterable of dicts read
-    once, with ``columns``, ``title`` and ``empty`` in the context (see
-    :mod:`peerlearn.reports.exports`); for ``report``, one
-    :class:`peerlearn.reports.yearly.Report`. Accept ``**context``: keys may be added.
+    kind: for ``activity-log`` and ``change-log``, an iterable of records
+    read once (:class:`peerlearn.LogRow`, :class:`peerlearn.ChangeRow`;
+    ``record.get(name)`` reads a field too), with ``columns`` (each a
+    :class:`peerlearn.Column`), ``title`` and ``empty`` in the context; for
+    ``report``, one :class:`peerlearn.Report`. Accept ``**context``: keys may
+    be added.
     """
 
 
@@ -165,7 +167,7 @@ def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool)
     ``dry_run`` true. ``changes`` are the transaction's change-log rows
     (:class:`peerlearn.Change`, with the values before and after) in the
     order they were recorded; ``registry`` is the open
-    ``peerlearn.registry.store.Registry``, so rows written here are kept exactly when
+    :class:`peerlearn.Registry`, so rows written here are kept exactly when
     the change is (peerlearn queues its notices to people this way). Do
     not record changes here and never send anything: the transaction may
     still be rolled back. An exception refuses the whole command, naming
@@ -184,7 +186,7 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     Called for every plugin once per event and per change of it (the result
     is cached until the activity or session changes, or the set of plugins
     does), for the activity's own event (``session`` is None) and for each of
-    its sessions (``session`` is a :class:`peerlearn.feeds.events.SessionEvent`:
+    its sessions (``session`` is a :class:`peerlearn.SessionEvent`:
     the agenda session's id, title, kind, start, end, track, room,
     description, its people as "role: name (status)" lines, and
     ``parallel``: whether it runs beside a session in another track).

@@ -65,6 +65,13 @@ def _source_comments(module: Any) -> dict[str, str]:
         return {}
 
 
+def _default(value: Any) -> str:
+    """A default as the reference shows it: a function by its name (its repr holds an address)."""
+    if callable(value) and hasattr(value, "__qualname__") and not isinstance(value, type):
+        return value.__qualname__
+    return repr(value)
+
+
 def _annotation(value: Any) -> str:
     if value is inspect.Parameter.empty:
         return ""
@@ -87,8 +94,8 @@ def signature(name: str, obj: Any) -> str:
         if parameter.annotation is not parameter.empty:
             text += f": {_annotation(parameter.annotation)}"
         if parameter.default is not parameter.empty:
-            text += f" = {parameter.default!r}" if parameter.annotation is not parameter.empty \
-                else f"={parameter.default!r}"
+            text += f" = {_default(parameter.default)}" if parameter.annotation is not parameter.empty \
+                else f"={_default(parameter.default)}"
         parts.append(text)
     kinds = [parameter.kind for parameter in found.parameters.values()]
     if inspect.Parameter.KEYWORD_ONLY in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds:
@@ -108,7 +115,7 @@ def _class_signature(name: str, cls: type) -> str:
     for field in attrs.fields(cls):
         text = f"{field.name}: {_annotation(field.type)}" if field.type is not None else field.name
         if field.default is not attrs.NOTHING:
-            default = "..." if isinstance(field.default, attrs.Factory) else repr(field.default)  # type: ignore[arg-type]
+            default = "..." if isinstance(field.default, attrs.Factory) else _default(field.default)  # type: ignore[arg-type]
             text += f" = {default}"
         parts.append(text)
     return f"{name}({', '.join(parts)})"
@@ -140,7 +147,7 @@ def _fields(cls: type) -> list[str]:
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             default = "empty"
         else:
-            default = f"`{field.default!r}`"
+            default = f"`{_default(field.default)}`"
         kind = (_annotation(field.type) if field.type is not None else "").replace("|", "\\|")
         what = markdown(comments.get(f"{cls.__name__}.{field.name}", "")).replace("|", "\\|")
         default = default.replace("|", "\\|")

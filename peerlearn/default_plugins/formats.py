@@ -41,7 +41,7 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
+def write_csv(records: Iterable[Any], out: TextIO, *, columns, **context: Any) -> None:
     """CSV with a header row; lists and dicts as text; formulas neutralised."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_cell(column.heading) for column in columns])
@@ -56,7 +56,7 @@ def _csv_value(text, value: Any) -> Any:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any) -> None:
+def write_jsonl(records: Iterable[Any], out: TextIO, *, columns, **context: Any) -> None:
     """One JSON object a line, keys in column order, lists and dicts kept whole (control characters escaped)."""
     from ..text import json_safe
 
@@ -65,7 +65,7 @@ def write_jsonl(records: Iterable[dict], out: TextIO, *, columns, **context: Any
         out.write(json_safe(json.dumps(line, ensure_ascii=False, separators=(", ", ": "))) + "\n")
 
 
-def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
+def write_markdown(records: Iterable[Any], out: TextIO, *, columns, title: str = "", empty: str = "",
                    display_columns=None, **context: Any) -> None:
     """A Markdown (GitHub-flavoured) table under a heading, in the display columns when given."""
     columns = display_columns or columns
@@ -82,7 +82,7 @@ def write_markdown(records: Iterable[dict], out: TextIO, *, columns, title: str 
         out.write(f"\n{markdown_text(empty)}\n")
 
 
-def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = "", empty: str = "",
+def write_html(records: Iterable[Any], out: TextIO, *, columns, title: str = "", empty: str = "",
                display_columns=None, **context: Any) -> None:
     """A standalone HTML page holding the table (no scripts, no outside resources), in the display columns.
 
@@ -98,7 +98,7 @@ def write_html(records: Iterable[dict], out: TextIO, *, columns, title: str = ""
 
     columns = display_columns or columns
 
-    def row(record: dict) -> Markup:
+    def row(record: Any) -> Markup:
         cells = _CELL.join([column.text(column.value(record)).replace(_CELL, " ") for column in columns])
         return Markup("<td>" + str(escape(cells)).replace(_CELL, "</td><td>") + "</td>")
 

@@ -19,11 +19,13 @@ import json
 from collections import Counter
 from typing import Iterator
 
+import attrs
+
 from ..agenda.speakers import speaker_text, speakers_by_activity
 from ..countries import country_label
 from ..registry.store import Registry
 from ..timeutil import to_utc_text
-from .exports import Column, plain_text
+from .exports import Column, Record, plain_text
 
 BATCH = 500
 
@@ -60,16 +62,16 @@ COLUMNS = [
     Column("outputs", "outputs", _join(output_text)),
 ]
 
-def _dates(record: dict) -> str:
+def _dates(record: LogRow) -> str:
     first, last = record.get("date") or "", record.get("end_date") or ""
     return first if not last or last == first else f"{first} to {last}"
 
 
-def _place(record: dict) -> str:
+def _place(record: LogRow) -> str:
     return ", ".join(filter(None, (record.get("where"), country_label(record.get("country") or ""))))
 
 
-def _participants(record: dict) -> str:
+def _participants(record: LogRow) -> str:
     """``8 attended: Belgium (BE) 1, Germany (DE) 2; 3 registered``."""
     parts = []
     if record.get("attended"):
@@ -121,7 +123,7 @@ ORDER BY a.start_utc, a.id
 
 
 def rows(registry: Registry, network: str, start: dt.datetime | None = None,
-         end: dt.datetime | None = None) -> Iterator[dict]:
+         end: dt.datetime | None = None) -> Iterator[LogRow]:
     """The log's rows for activities of ``network`` overlapping [start, end), in time order."""
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
@@ -138,28 +140,52 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
         cursor.close()
 
 
-def _row(values: tuple, speakers: list[dict]) -> dict:
+@attrs.frozen(slots=True)
+class LogRow(Record):
+    """One activity of the activity log, as its exporters receive it (the fields are the columns' names)."""
+
+    #: the activity's number
+    id: int
+    #: its first day (YYYY-MM-DD, in its own timezone)
+    date: str
+    #: its last day
+    end_date: str
+    #: its kind (a slug: ``peer_review``)
+    kind: str
+    #: its title
+    title: str
+    #: its status (``confirmed``, ``cancelled``…)
+    status: str
+    #: ``completed``, ``cancelled`` or ``planned`` (draft, tentative or confirmed)
+    state: str
+    #: the country it took place in (ISO code), or empty
+    country: str
+    #: its city, ``online``, or empty
+    where: str
+    #: the member that hosted it, or empty
+    host: str
+    #: how many members attended
+    attended: int
+    #: how many attended from each country, by ISO code
+    attended_by_country: dict
+    #: how many were registered
+    registered: int
+    #: who spoke: ``{"name", "affiliation"}`` each, in the programme's order
+    speakers: list
+    #: what it produced: ``{"kind", "title", "date", "url"}`` each
+    outputs: list
+
+
+def _row(values: tuple, speakers: list[dict]) -> LogRow:
     (id_, kind, title_, status, start_local, end_local, all_day, city, country, online_url, host,
      countries, registered, outputs) = values
     counts = Counter(countries.split(",")) if countries else {}
     by_country = {country: counts[country] for country in sorted(counts)}
-    return {
-        "id": id_,
-        "date": start_local[:10],
-        "end_date": _last_day(start_local, end_local, all_day),
-        "kind": kind,
-        "title": title_,
-        "status": status,
-        "state": state_of(status),
-        "country": country or "",
-        "where": city or ("online" if online_url else ""),
-        "host": host or "",
-        "attended": sum(by_country.values()),
-        "attended_by_country": by_country,
-        "registered": registered,
-        "speakers": speakers,
-        "outputs": json.loads(outputs),
-    }
+    return LogRow(id=id_, date=start_local[:10], end_date=_last_day(start_local, end_local, all_day), kind=kind,
+                  title=title_, status=status, state=state_of(status), country=country or "",
+                  where=city or ("online" if online_url else ""), host=host or "", attended=sum(by_country.values()),
+                  attended_by_country=by_country, registered=registered, speakers=speakers,
+                  outputs=json.loads(outputs))
 
 
 def _last_day(start_local: str, end_local: str, all_day: int) -> str:

@@ -1,12 +1,14 @@
 """Exporting through the formats plugins register, and the shape of a table.
 
 Tabular exports (the activity log, the change log) hand every exporter the
-same things: ``records``, an iterable of dicts read once and streamed, and
-the context ``title`` (a heading), ``columns`` (a list of :class:`Column`)
-and ``empty`` (what to say when there are no rows). A record's values are
-plain JSON data (text, numbers, lists, dicts) so that a structured format
-such as JSON Lines keeps them whole; a flat format (CSV, Markdown, HTML)
-shows each value as ``column.text(column.value(record))``.
+same things: ``records``, an iterable of records (:class:`Record`) read once and
+streamed (``peerlearn.LogRow``, ``peerlearn.ChangeRow``: attrs classes whose
+fields are the columns' names), and the context ``title`` (a heading),
+``columns`` (a list of :class:`Column`) and ``empty`` (what to say when there
+are no rows). A record's values are plain JSON data (text, numbers, lists,
+dicts) so that a structured format such as JSON Lines keeps them whole; a
+flat format (CSV, Markdown, HTML) shows each value as
+``column.text(column.value(record))``.
 
 An export may also give ``display_columns``: the same records as people
 read them, with labels instead of slugs (``Peer review``, not
@@ -58,26 +60,53 @@ def plain_text(value: Any) -> str:
     return plain_text(str(value))
 
 
+class Record:
+    """A row of a tabular export: an attrs record that also reads as the mapping formats were first written for.
+
+    ``record.title``, ``record["title"]`` and ``record.get("title")`` are
+    the same value; ``record.keys()`` are its fields, in the columns' order.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+    def keys(self) -> list[str]:
+        return [field.name for field in attrs.fields(type(self))]
+
+
 @attrs.frozen
 class Column:
     """One column of a tabular export: its key in each record, its heading, how it reads as text.
 
     ``style`` tells a page how to lay the cell out: ``date`` and ``number``
     cells never wrap. ``get`` reads the value from the whole record, for a
-    column that combines several keys (default: the record's ``name``).
+    column that combines several fields (default: the record's ``name``).
     """
 
+    #: the record's field it shows (the JSON Lines key)
     name: str
+    #: its heading for people (default: ``name``)
     label: str = ""
+    #: turns a value into one line of text, for the flat formats
     text: Callable[[Any], str] = attrs.field(default=plain_text, repr=False)
+    #: how a page lays out its cells: ``date``, ``number``, ``long`` or empty
     style: str = ""
-    get: Callable[[dict], Any] | None = attrs.field(default=None, repr=False)
+    #: reads the value from the whole record, for a column that combines fields (default: the field ``name``)
+    get: Callable[[Record], Any] | None = attrs.field(default=None, repr=False)
 
     @property
     def heading(self) -> str:
         return self.label or self.name
 
-    def value(self, record: dict) -> Any:
+    def value(self, record: Record) -> Any:
         """This column's value in ``record``."""
         return self.get(record) if self.get is not None else record.get(self.name)
 

@@ -25,6 +25,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 @attrs.frozen
 class KindCount:
+    """The activities of one kind in the year, by what became of them."""
+
     kind: str
     total: int
     completed: int
@@ -44,6 +46,8 @@ class CountryCount:
 
 @attrs.frozen
 class Host:
+    """A member that hosted activities in the year."""
+
     name: str
     country: str
     activities: int
@@ -53,13 +57,17 @@ class Host:
 class Report:
     """The figures of one network's year. Lists are ordered, so output is stable."""
 
+    #: the network's slug
     network: str
+    #: its name
     network_name: str
+    #: the year reported on
     year: int
     #: when the network's data last changed (UTC, ISO 8601), or None
     as_of: str | None
     #: completed, cancelled, planned and total activities
     totals: dict[str, int]
+    #: the activities of each kind (``KindCount``: kind, total, completed, cancelled, planned)
     by_kind: list[KindCount]
     #: the kinds that appear in ``by_month``, in order
     kinds: list[str]
@@ -67,12 +75,15 @@ class Report:
     by_month: list[tuple[str, dict[str, int]]]
     #: attended participations, distinct members and countries
     attendance: dict[str, int]
+    #: attendance from each country (``CountryCount``: country, attended, members, activities)
     by_country: list[CountryCount]
     #: ``(country or "online", activities)``, cancelled activities left out
     host_countries: list[tuple[str, int]]
+    #: the members that hosted (``Host``: name, country, activities)
     host_members: list[Host]
     #: outputs of the year's activities other than good practices
     outputs: list[dict]
+    #: the good practices the year's activities produced
     good_practices: list[dict]
     #: cancelled activities and cancelled sessions (``activity`` names a session's activity, else None)
     cancellations: list[dict]
