@@ -36,10 +36,10 @@ ZONE = "Europe/Brussels"
 
 
 def make_registry(path: Path, activities: int, sessions_per: int, members: int, seed: int = 5):
-    from peerlearn import networks
     from peerlearn.models import Activity
-    from peerlearn.records import activity_row
-    from peerlearn.store import Registry
+    from peerlearn.registry import networks
+    from peerlearn.registry.records import activity_row
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import localize, to_local_text, to_utc_text
 
     rng = random.Random(seed)
@@ -123,7 +123,6 @@ def plain_programmes(registry) -> dict[str, str]:
 def plain_events(activities, network_objects, programmes):
     """The same VEVENTs as the feeds, written as a plain icalendar script from in-memory objects."""
     import icalendar
-
     from peerlearn_networks import esf_migration, integration_network, mutual_learning, pes
 
     stamp = None
@@ -230,15 +229,15 @@ def timed(function, repeat=1):
 
 
 def export_networks(registry, folder: Path) -> int:
-    from peerlearn import feeds
     from peerlearn.atomic import AtomicFile
+    from peerlearn.feeds import blocks, selection
 
-    cache = feeds.BlockCache(registry)
+    cache = blocks.BlockCache(registry)
     count = 0
     for slug in NETWORKS:
-        feed = feeds.resolve(registry, feeds.FeedQuery("network", slug))
+        feed = selection.resolve(registry, selection.FeedQuery("network", slug))
         with AtomicFile(folder / f"{slug}.ics") as out:
-            count += feeds.write(registry, feed, out, cache=cache)
+            count += blocks.write(registry, feed, out, cache=cache)
     return count
 
 
@@ -252,10 +251,10 @@ def main() -> None:
 
     import icalendar  # noqa: F401 - imported before any timing, for both sides
 
-    from peerlearn import activities as activity_lib
-    from peerlearn import feeds  # noqa: F401
-    from peerlearn import networks, publish
-    from peerlearn.records import activity_from_row
+    from peerlearn.feeds import blocks, publish, selection  # noqa: F401 - loaded before any timing
+    from peerlearn.registry import activities as activity_lib
+    from peerlearn.registry import networks
+    from peerlearn.registry.records import activity_from_row
     from peerlearn.timeutil import localize
 
     work = Path(tempfile.mkdtemp(prefix="bench-feeds-"))

@@ -44,7 +44,7 @@ def build(path: Path, activities: int, per_activity: int = 10, members: int = 50
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from peerlearn.store import Registry
+    from peerlearn.registry.store import Registry
 
     rng = random.Random(20250101)
     registry = Registry.open(path, actor="bench")

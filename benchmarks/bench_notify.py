@@ -19,8 +19,8 @@ to a reference taken in the same run:
 from __future__ import annotations
 
 import argparse
-import re
 import datetime as dt
+import re
 import statistics
 import sys
 import tempfile
@@ -30,9 +30,11 @@ from pathlib import Path
 
 def build(path: Path, people: int) -> int:
     """A registry with one conference, ``people`` registered participants with addresses, 20 sessions."""
-    from peerlearn import activities, agenda, networks
+    from peerlearn.agenda.roles import insert_role
+    from peerlearn.agenda.sessions import insert_session
     from peerlearn.models import Activity, Role, Session
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities, networks
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import localize
 
     tz = "Europe/Brussels"
@@ -54,11 +56,11 @@ def build(path: Path, people: int) -> int:
                 [(conference.id, i, now) for i in range(1, people + 1)])
             for index in range(20):
                 slot = start + dt.timedelta(minutes=20 * index)
-                session = agenda.insert_session(registry, conference, Session(
+                session = insert_session(registry, conference, Session(
                     activity_id=conference.id, title=f"Session {index}", start=slot,
                     end=slot + dt.timedelta(minutes=20), timezone=tz, track=f"T{index % 3}", room=f"Room {index}"))
                 for position in range(3):
-                    agenda.insert_role(registry, conference, Role(
+                    insert_role(registry, conference, Role(
                         session_id=session.id, role="speaker", status="confirmed", name=f"Speaker {index}-{position}",
                         email=f"speaker{index}.{position}@example.org"))
         with registry.transaction():
@@ -76,24 +78,26 @@ def best_of(function, repeat: int) -> tuple[float, object]:
 
 
 def queuing(path: Path, conference_id: int, repeat: int) -> tuple[float, float, int]:
-    from peerlearn import activities, plugins
-    from peerlearn.store import Registry
+    from peerlearn import plugins
+    from peerlearn.agenda import schedule
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     def reschedule() -> int:
         with Registry.open(path, actor="bench") as registry:
             current = activities.get(registry, conference_id)
             with registry.transaction(dry_run=True):
-                activities.reschedule(registry, conference_id, current.start + dt.timedelta(days=7))
+                schedule.reschedule(registry, conference_id, current.start + dt.timedelta(days=7))
             told = re.match(r"Would tell (\d+)", registry.notes[0]) if registry.notes else None
             return int(told.group(1)) if told else 0
 
     with_notices, queued = best_of(reschedule, repeat)
-    module = plugins.manager().get_plugin("peerlearn.notify.plugin")
-    plugins.unregister("peerlearn.notify.plugin")
+    module = plugins.manager().get_plugin("peerlearn.default_plugins.notices")
+    plugins.unregister("peerlearn.default_plugins.notices")
     try:
         without, _ = best_of(reschedule, repeat)
     finally:
-        plugins.register(module, name="peerlearn.notify.plugin")
+        plugins.register(module, name="peerlearn.default_plugins.notices")
     return with_notices, without, queued
 
 
@@ -112,17 +116,18 @@ def sending(path: Path, conference_id: int) -> dict[str, float]:
 
     from aiosmtpd.controller import Controller
 
-    from peerlearn import activities
+    from peerlearn.agenda import schedule
     from peerlearn.notify import outbox
     from peerlearn.notify.messages import Renderer, as_smtp_bytes, new_message_id
     from peerlearn.notify.sending import send
     from peerlearn.notify.settings import from_values
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     with Registry.open(path, actor="bench") as registry:
         current = activities.get(registry, conference_id)
         with registry.transaction():
-            activities.reschedule(registry, conference_id, current.start + dt.timedelta(days=7))
+            schedule.reschedule(registry, conference_id, current.start + dt.timedelta(days=7))
         messages = outbox.list_messages(registry, ["queued"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

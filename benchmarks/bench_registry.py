@@ -54,8 +54,8 @@ def bench_import(folder: Path, rows: int) -> None:
 
 
 def bench_list(folder: Path, count: int) -> None:
-    from peerlearn.activities import list_query_plan
-    from peerlearn.store import Registry
+    from peerlearn.registry.activities import list_query_plan
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import parse_moment
 
     db = folder / "activities.db"

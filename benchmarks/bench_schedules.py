@@ -33,8 +33,8 @@ DAYS = 5
 
 def build(path: Path, sessions: int, rooms: int) -> int:
     """A registry holding one conference with ``sessions`` sessions in ``rooms`` parallel rooms; its id."""
-    from peerlearn import networks
-    from peerlearn.store import Registry
+    from peerlearn.registry import networks
+    from peerlearn.registry.store import Registry
     from peerlearn.timeutil import localize, to_local_text, to_utc_text
 
     tz = "Europe/Brussels"
@@ -96,9 +96,11 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=30)
     options = parser.parse_args()
 
-    from peerlearn import activities, agenda
+    from peerlearn.agenda.reading import sessions_of
+    from peerlearn.agenda.sessions import write_session
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
     from peerlearn.schedules import diff, files, versions
-    from peerlearn.store import Registry
 
     with tempfile.TemporaryDirectory() as folder:
         source_db = Path(folder) / "source.db"
@@ -139,15 +141,15 @@ def main() -> None:
             activity = activities.get(registry, activity_id)
             with registry.transaction():
                 versions.release(registry, activity_id)
-            sessions = agenda.sessions_of(registry, activity_id)
+            sessions = sessions_of(registry, activity_id)
             with registry.transaction():
                 for session in sessions[::30]:
-                    agenda.write_session(registry, activity, session, "move", start=session.start + dt.timedelta(
+                    write_session(registry, activity, session, "move", start=session.start + dt.timedelta(
                         minutes=5), end=session.end + dt.timedelta(minutes=5))
                 for session in sessions[10::30]:
-                    agenda.write_session(registry, activity, session, "update", title=session.title + " (new)")
+                    write_session(registry, activity, session, "update", title=session.title + " (new)")
                 for session in sessions[20::30]:
-                    agenda.write_session(registry, activity, session, "cancel", status="cancelled")
+                    write_session(registry, activity, session, "cancel", status="cancelled")
                 versions.release(registry, activity_id)
             snapshots = [row["snapshot"] for row in registry.query(
                 "SELECT snapshot FROM programme_versions WHERE activity_id = ? ORDER BY number", [activity_id])]
@@ -160,9 +162,9 @@ def main() -> None:
 
 def _fresh_activity(target_db: Path, source_db: Path, activity_id: int) -> int:
     """A new registry at ``target_db`` with one activity at the source activity's times; its id."""
-    from peerlearn import activities, networks
     from peerlearn.models import Activity
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities, networks
+    from peerlearn.registry.store import Registry
 
     with Registry.open(source_db, actor="bench") as registry:
         source = activities.get(registry, activity_id)

@@ -27,12 +27,14 @@ def peerlearn(*args: str, db: Path) -> str:
 
 
 def add_copies(db: Path) -> None:
-    from peerlearn import activities, programme
-    from peerlearn.demo import MLC_TITLE
-    from peerlearn.store import Registry
+    from peerlearn_plugins.demo.data import MLC_TITLE, programme_text
+
+    from peerlearn.agenda import programme
+    from peerlearn.registry import activities
+    from peerlearn.registry.store import Registry
 
     registry = Registry.open(db, actor="bench")
-    text = programme.seed_path().read_text(encoding="utf-8")
+    text = programme_text()
     with registry.transaction():
         mlc = activities.get(registry, registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"])
         for number in range(COPIES):

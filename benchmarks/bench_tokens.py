@@ -32,11 +32,11 @@ from pathlib import Path
 
 
 def make_registry(path: Path, members: int, activities: int) -> None:
-    from peerlearn import activities as activity_lib
-    from peerlearn import networks
     from peerlearn.models import Activity
-    from peerlearn.records import feed_token_hash
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities as activity_lib
+    from peerlearn.registry import networks
+    from peerlearn.registry.records import feed_token_hash
+    from peerlearn.registry.store import Registry
 
     with Registry.open(path, actor="bench") as registry:
         with registry.transaction():
@@ -108,8 +108,8 @@ def main() -> None:
 
     import logging
 
-    from peerlearn.server import FeedApp, make_server
-    from peerlearn.store import Registry
+    from peerlearn.feeds.server import FeedApp, make_server
+    from peerlearn.registry.store import Registry
 
     logging.getLogger("peerlearn.server").setLevel(logging.WARNING)  # no request log on the terminal
     with tempfile.TemporaryDirectory() as folder:

@@ -6,7 +6,19 @@ The library raises these and never prints or exits; the CLI turns them into
 
 
 class PeerlearnError(Exception):
-    """Base of every error a user can cause or meet."""
+    """Base of every error a user can cause or meet.
+
+    ``field`` names the value at fault where there is one (``base_url``,
+    ``status``, ``year``): ``message`` then says what is wrong with it, and
+    ``str(error)`` is ``"field: message"``. Whoever shows the error names the
+    field in its own words: the CLI as its option (``--base-url: …``), the
+    feed server as its query parameter. The library never names a CLI flag.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.message = message
+        self.field = field
 
 
 class ValidationError(PeerlearnError):

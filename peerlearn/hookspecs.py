@@ -9,20 +9,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-import pluggy
+from . import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from markupsafe import Markup
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role, Session
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
-                         Role, Session)
-
-hookspec = pluggy.HookspecMarker("peerlearn")
 
 
 # -- Contributions: asked once, when the plugins are loaded -----------------
+
+
+@hookspec(historic=True)
+def peerlearn_addhooks(pluginmanager: Any) -> None:
+    """Add hook specifications of your own, for other plugins to implement.
+
+    Called once for each plugin as it is registered, before its other hooks
+    can be called. ``pluginmanager`` has one method,
+    ``add_hookspecs(module_or_class)``: hand it the module (or class) holding
+    your specifications, each a function marked ``@peerlearn.hookspec`` with
+    a docstring saying when it fires, as pytest-xdist adds its hooks to
+    pytest. Call your hook with ``peerlearn.call_hook(name, **arguments)``.
+    A plugin implementing a hook that only another plugin specifies marks
+    its implementation ``@hookimpl(optionalhook=True)``, so that it still
+    loads where that plugin is not installed. Return nothing.
+    """
 
 
 @hookspec
@@ -43,8 +55,10 @@ def peerlearn_activity_kinds() -> Iterable[ActivityKind]:
     """Return the kinds of activity this plugin adds.
 
     Called when an activity is validated or the kinds are listed. Return an
-    iterable of :class:`peerlearn.ActivityKind`. A network may still restrict
-    which kinds it runs through ``Network.kinds``.
+    iterable of :class:`peerlearn.ActivityKind`. A kind with no ``network``
+    is open to every network; give it ``network="<slug>"`` to keep it to your
+    own network, so that networks listing no kinds do not gain it. A
+    network may still restrict which kinds it runs through ``Network.kinds``.
     """
 
 
@@ -60,10 +74,12 @@ def peerlearn_exporters() -> Iterable[Exporter]:
     The core registers its own formats through this same hook.
 
     What ``Exporter.write(records, out, **context)`` receives depends on the
-    kind: for ``activity-log`` and ``change-log``, an iterable of dicts read
-    once, with ``columns``, ``title`` and ``empty`` in the context (see
-    :mod:`peerlearn.exports`); for ``report``, one
-    :class:`peerlearn.report.Report`. Accept ``**context``: keys may be added.
+    kind: for ``activity-log`` and ``change-log``, an iterable of records
+    read once (:class:`peerlearn.LogRow`, :class:`peerlearn.ChangeRow`;
+    ``record.get(name)`` reads a field too), with ``columns`` (each a
+    :class:`peerlearn.Column`), ``title`` and ``empty`` in the context; for
+    ``report``, one :class:`peerlearn.Report`. Accept ``**context``: keys may
+    be added.
     """
 
 
@@ -116,17 +132,30 @@ def peerlearn_validate_activity(network: Network, activity: Activity, sessions: 
 
 @hookspec
 def peerlearn_agenda_checks(
-    network: Network, activity: Activity, sessions: list[Session], roles: list[Role]
+    network: Network | None, activity: Activity | None, sessions: list[Session], roles: list[Role],
+    registry: Any, scope: str
 ) -> Iterable[Problem | str] | None:
-    """Check an activity's programme: its sessions and the people on them.
+    """Check an activity's programme, or every programme at once: its sessions and the people on them.
 
-    Called for every plugin by ``peerlearn agenda check`` and after every
-    change to a programme (a session or role added, edited, moved or
-    removed, a programme imported, the activity rescheduled), after
-    peerlearn's own checks (clashes, rooms, panel timing, tbc/tbd speakers,
-    workshops without a chair). ``sessions`` is the agenda in time order,
-    without cancelled sessions (which the checks leave out), ``roles`` every
-    role on those sessions (``Role.session_id`` says whose).
+    Called by ``peerlearn agenda check`` and after every change to a
+    programme (a session or role added, edited, moved or removed, a
+    programme imported, the activity rescheduled). peerlearn's own checks
+    (clashes, rooms, panel timing, tbc/tbd speakers, workshops without a
+    chair) are a default plugin on this hook, called first
+    (``peerlearn.default_plugins.agenda_checks``).
+
+    ``scope`` says what is checked. With ``"activity"``, one activity:
+    ``network`` and ``activity`` are its, ``sessions`` its agenda in time
+    order without cancelled sessions (which the checks leave out), ``roles``
+    every role on those sessions (``Role.session_id`` says whose). With
+    ``"registry"`` (``agenda check --all``), every programme of the registry
+    at once: ``network`` and ``activity`` are None and ``sessions`` and
+    ``roles`` empty; read what you need from ``registry`` (the open
+    ``Registry``: read it, never write it), in a few queries over the whole
+    registry rather than one per activity. Only a plugin naming ``scope``
+    among its arguments is asked about the whole registry; one that does not
+    is asked once per activity with sessions instead, with ``"activity"``.
+
     Return problems as for :func:`peerlearn_validate_member`: a warning is
     shown, an error refuses a change (``agenda check`` reports both). Name
     the sessions and people involved in the message.
@@ -146,37 +175,12 @@ def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool)
     ``dry_run`` true. ``changes`` are the transaction's change-log rows
     (:class:`peerlearn.Change`, with the values before and after) in the
     order they were recorded; ``registry`` is the open
-    ``peerlearn.store.Registry``, so rows written here are kept exactly when
+    :class:`peerlearn.Registry`, so rows written here are kept exactly when
     the change is (peerlearn queues its notices to people this way). Do
     not record changes here and never send anything: the transaction may
     still be rolled back. An exception refuses the whole command, naming
     the plugin. Return lines for people saying what was done (or, with
     ``dry_run``, would be done), or nothing.
-    """
-
-
-# -- Publishing: when the event website is built ----------------------------
-
-
-@hookspec
-def peerlearn_site_blocks(
-    network: Network, activity: Activity, sessions: list[Session], roles: list[Role], outputs: list[Output]
-) -> Iterable[Markup | str] | None:
-    """Add blocks to an activity's page of the event website.
-
-    Called for every plugin by ``peerlearn site build`` once per activity
-    page, with the activity's ``network``, its agenda (``sessions`` in time
-    order and the public ``roles`` on them: declined roles are left out and
-    emails blanked) and
-    its ``outputs``. Return an iterable of blocks, shown in order after the
-    outputs, each in its own ``<section>``: a ``markupsafe.Markup`` is
-    inserted as HTML (escape what you put into it, e.g. with
-    ``Markup("<p>{}</p>").format(text)``; start it with an ``<h2>`` to give it
-    a heading), a plain ``str`` is shown as a paragraph of text, escaped.
-    Keep to semantic HTML without scripts so pages stay readable and
-    printable: every page carries a Content-Security-Policy that lets it
-    load only its own stylesheet and run no script at all. Return nothing
-    (``None`` or ``[]``) to leave the page alone.
     """
 
 
@@ -190,7 +194,7 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     Called for every plugin once per event and per change of it (the result
     is cached until the activity or session changes, or the set of plugins
     does), for the activity's own event (``session`` is None) and for each of
-    its sessions (``session`` is a :class:`peerlearn.feed_events.SessionEvent`:
+    its sessions (``session`` is a :class:`peerlearn.SessionEvent`:
     the agenda session's id, title, kind, start, end, track, room,
     description, its people as "role: name (status)" lines, and
     ``parallel``: whether it runs beside a session in another track).

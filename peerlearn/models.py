@@ -21,12 +21,28 @@ from .countries import normalise_admitted, normalise_country
 from .emails import is_email_address
 from .timeutil import zone
 
+#: An activity's statuses, in the order of its life (see ``peerlearn.registry.activities.TRANSITIONS``).
 ACTIVITY_STATUSES = ("draft", "tentative", "confirmed", "cancelled", "completed")
+#: The statuses of an activity that is published nowhere: in no feed, page, open-data copy or notice.
+UNPUBLISHED_STATUSES = ("draft",)
+#: A member's roles in a network.
 MEMBERSHIP_ROLES = ("member", "observer", "secretariat", "chair")
+#: Where a member stands with an activity.
 PARTICIPATION_STATUSES = ("invited", "registered", "waitlisted", "attended", "declined")
+#: What a member is.
 MEMBER_TYPES = ("organisation", "person")
+#: What an activity can produce, in the order pages list them.
 OUTPUT_KINDS = ("thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other")
+#: How serious a ``Problem`` is.
 SEVERITIES = ("error", "warning")
+
+
+def is_published(status: str) -> bool:
+    """Whether an activity with ``status`` is published (feeds, pages, open data, notices): all but drafts.
+
+    The SQL twin, for queries, is :func:`peerlearn.registry.activities.published_sql`.
+    """
+    return status not in UNPUBLISHED_STATUSES
 
 
 def _one_of(choices: tuple[str, ...]):
@@ -40,11 +56,6 @@ def _one_of(choices: tuple[str, ...]):
 def _aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime) -> None:
     if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{attribute.name} must be a timezone-aware datetime")
-
-
-def _optional_aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime | None) -> None:
-    if value is not None:
-        _aware(instance, attribute, value)
 
 
 def _iana(instance: Any, attribute: attrs.Attribute, value: str) -> None:
@@ -108,11 +119,17 @@ def _ids(value: Any) -> tuple[int, ...]:
 class Network:
     """A peer-learning network: contributed by a plugin or created by hand."""
 
+    #: its short name, lower-case (``nordic_welfare``): how records and commands name it
     slug: str = attrs.field(validator=_not_blank)
+    #: its full name
     name: str = _required_line()
+    #: how people shorten it (``MLP``)
     acronym: str = _line()
+    #: what it is, for feeds and pages
     description: str = _lines()
+    #: its web page (http or https)
     url: str = _url()
+    #: the IANA zone its activities are entered in by default
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     #: member categories the network knows (free text where empty)
     categories: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
@@ -137,9 +154,14 @@ class Network:
 class ActivityKind:
     """A kind of activity, such as ``workshop`` or ``peer_review``."""
 
+    #: the slug activities store (``thematic_event``)
     name: str = _required_line()
+    #: what pages and reports call it (``Thematic event``)
     label: str = _line()
+    #: a sentence saying what it is
     description: str = _lines()
+    #: the slug of the one network that runs this kind; None: any network whose own ``kinds`` allow it
+    network: str | None = None
 
 
 @attrs.frozen
@@ -151,11 +173,17 @@ class Member:
     its :class:`Membership` of that network.
     """
 
+    #: the organisation's or person's name (unique with its country)
     name: str = _required_line(converter=text.name)
+    #: ISO 3166 alpha-2 code (``EU`` for the EU's institutions)
     country: str = attrs.field(converter=_country)
+    #: contact address: private, never in a feed, log or page
     email: str = _line()
+    #: ``organisation`` or ``person``
     type: str = attrs.field(default="organisation", validator=_one_of(MEMBER_TYPES))
+    #: its number in the registry (None until stored)
     id: int | None = None
+    #: the secret of its private feed's URL
     feed_token: str | None = attrs.field(default=None, repr=False)
 
     @email.validator
@@ -175,11 +203,17 @@ class Membership:
     country rules of a network are checked on those dates.
     """
 
+    #: the member's number
     member_id: int
+    #: the network's slug
     network: str
+    #: the network's word for what the member is in it (``ministry``, ``expert``…)
     category: str = _line()
+    #: ``member``, ``observer``, ``secretariat`` or ``chair``
     role: str = attrs.field(default="member", validator=_one_of(MEMBERSHIP_ROLES))
+    #: when it began, if known
     since: dt.date | None = None
+    #: when it ends or ended, if known
     until: dt.date | None = attrs.field(default=None)
 
     @until.validator
@@ -198,27 +232,49 @@ class Activity:
     last day (an exclusive end, as in iCalendar).
     """
 
+    #: the slug of the network that runs it
     network: str = _required_line()
+    #: its kind of activity (``workshop``, ``peer_review``…; see ``ActivityKind``)
     kind: str = _required_line()
+    #: what it is called
     title: str = _required_line()
+    #: when it starts (timezone-aware)
     start: dt.datetime = attrs.field(validator=_aware)
+    #: when it ends (after ``start``; for an all-day activity, midnight after its last day)
     end: dt.datetime = attrs.field(validator=_aware)
+    #: the IANA zone its times were entered in
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
+    #: ``draft`` (published nowhere), ``tentative``, ``confirmed``, ``cancelled`` or ``completed``
     status: str = attrs.field(default="confirmed", validator=_one_of(ACTIVITY_STATUSES))
+    #: what it is about
     description: str = _lines()
+    #: whether it takes whole days (no time of day)
     all_day: bool = False
+    #: where it takes place: the venue…
     venue: str = _line()
+    #: …the city…
     city: str = _line()
+    #: …and the country (ISO code)
     country: str | None = attrs.field(default=None, converter=_optional_country)
+    #: its address online, if it is (or is also) online
     online_url: str = _url()
+    #: the member hosting it (e.g. the host country of a peer review)
     host_member_id: int | None = None
+    #: the members taking part as peers (e.g. the peer countries of a peer review)
     peer_member_ids: tuple[int, ...] = attrs.field(default=(), converter=_ids)
+    #: what it is about, as short themes
     themes: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
+    #: places available; registrations beyond it wait
     capacity: int | None = attrs.field(default=None)
+    #: delegates allowed per country
     country_quota: int | None = None
+    #: an RFC 5545 recurrence rule (``FREQ=MONTHLY;BYDAY=1TU``), or empty
     rrule: str = ""
+    #: its iCalendar SEQUENCE: rises with each change a calendar must see
     sequence: int = 0
+    #: its number in the registry (None until stored)
     id: int | None = None
+    #: its iCalendar UID, stable for its life
     uid: str | None = None
 
     @end.validator
@@ -241,13 +297,21 @@ class Activity:
     def local_end(self) -> dt.datetime:
         return self.end.astimezone(zone(self.timezone))
 
+    @property
+    def published(self) -> bool:
+        """Whether it is published (in feeds, pages, open data and notices): any status but draft."""
+        return is_published(self.status)
+
 
 @attrs.frozen
 class Participation:
     """A member's part in an activity."""
 
+    #: the activity's number
     activity_id: int
+    #: the member's number
     member_id: int
+    #: ``invited``, ``registered``, ``waitlisted``, ``attended`` or ``declined``
     status: str = attrs.field(default="invited", validator=_one_of(PARTICIPATION_STATUSES))
 
 
@@ -255,14 +319,23 @@ class Participation:
 class Output:
     """What an activity produced: a report, a paper, a recording, a good practice…"""
 
+    #: the number of the activity that produced it
     activity_id: int
+    #: one of ``OUTPUT_KINDS`` (``final_report``, ``paper``, ``good_practice``…)
     kind: str = attrs.field(validator=_one_of(OUTPUT_KINDS))
+    #: its title
     title: str = _required_line()
+    #: where it is published
     url: str = _url()
+    #: when it was published
     date: dt.date | None = None
+    #: where a good practice comes from (ISO code)
     country: str | None = attrs.field(default=None, converter=_optional_country)
+    #: what it is about
     themes: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
+    #: a summary
     description: str = _lines()
+    #: its number in the registry (None until stored)
     id: int | None = None
 
 
@@ -270,14 +343,23 @@ class Output:
 class Change:
     """One row of the append-only change log."""
 
+    #: when it was made (UTC)
     at: dt.datetime = attrs.field(validator=_aware)
+    #: who made it
     actor: str
+    #: what was done: ``create``, ``update``, ``delete``, ``cancel``, ``reschedule``…
     action: str
+    #: to what kind of record: ``activity``, ``member``, ``session``…
     entity: str
+    #: which record, by its number or slug
     entity_id: str
+    #: the network it belongs to, if any
     network: str | None
+    #: its public values before (None when created)
     before: dict | None
+    #: its public values after (None when deleted)
     after: dict | None
+    #: its number in the change log
     id: int | None = None
 
 
@@ -285,7 +367,9 @@ class Change:
 class Problem:
     """Something a validation hook found: an ``error`` refuses the change, a ``warning`` is shown."""
 
+    #: what is wrong, naming what is involved
     message: str
+    #: ``error`` (refuses the change) or ``warning`` (shown)
     severity: str = attrs.field(default="error", validator=_one_of(SEVERITIES))
 
 
@@ -299,11 +383,17 @@ class Exporter:
     ``context`` hold is documented by the module that exports that kind.
     """
 
+    #: what users type after ``--format`` (``csv``)
     name: str = attrs.field(validator=_not_blank)
+    #: what it exports: ``calendar``, ``activity-log``, ``change-log`` or ``report``
     kind: str = attrs.field(validator=_not_blank)
+    #: ``write(records, out, **context)``: writes the records to the text stream ``out``
     write: Any = attrs.field(repr=False)
+    #: the media type of what it writes
     media_type: str = "text/plain; charset=utf-8"
+    #: the file extension of what it writes (``csv``); ``-o FILE`` with it picks this format
     extension: str = ""
+    #: one line for people listing formats
     description: str = ""
 
     @write.validator
@@ -312,8 +402,11 @@ class Exporter:
             raise ValueError("an exporter's write must be callable")
 
 
+#: The kinds of session of an agenda.
 SESSION_KINDS = ("opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing")
+#: The parts people hold on sessions.
 ROLE_KINDS = ("chair", "moderator", "speaker", "panellist", "rapporteur")
+#: Where a person on a session stands: ``tbd`` has no one yet; ``declined`` is shown nowhere.
 ROLE_STATUSES = ("confirmed", "tbc", "tbd", "declined")
 #: A cancelled session stays in the programme, the feeds and the pages, marked as cancelled.
 SESSION_STATUSES = ("scheduled", "cancelled")
@@ -335,17 +428,29 @@ class Session:
     as cancelled, rather than removed.
     """
 
+    #: the number of the activity whose agenda it is in
     activity_id: int
+    #: what it is called
     title: str = _required_line()
+    #: when it starts, inside its activity (timezone-aware)
     start: dt.datetime = attrs.field(validator=_aware)
+    #: when it ends
     end: dt.datetime = attrs.field(validator=_aware)
+    #: its activity's IANA zone
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
+    #: one of ``SESSION_KINDS`` (``panel``, ``workshop``, ``break``…)
     kind: str = attrs.field(default="plenary", validator=_one_of(SESSION_KINDS))
+    #: its track: sessions of different tracks at the same time run in parallel
     track: str = _line()
+    #: where it takes place
     room: str = _line()
+    #: what it is about
     description: str = _lines()
+    #: its name in programme files, unique within its activity (``workshop-2``)
     key: str = _line()
+    #: ``scheduled`` or ``cancelled`` (kept, shown as cancelled)
     status: str = attrs.field(default="scheduled", validator=_one_of(SESSION_STATUSES))
+    #: its number in the registry (None until stored)
     id: int | None = None
 
     @end.validator
@@ -379,17 +484,28 @@ class Role:
     person to a registered member where there is one.
     """
 
+    #: the number of the session it is on
     session_id: int
+    #: ``chair``, ``moderator``, ``speaker``, ``panellist`` or ``rapporteur``
     role: str = attrs.field(validator=_one_of(ROLE_KINDS))
+    #: ``confirmed``, ``tbc``, ``tbd`` (no one yet) or ``declined`` (shown nowhere)
     status: str = attrs.field(default="tbc", validator=_one_of(ROLE_STATUSES))
+    #: the person's name (empty only while ``tbd``)
     name: str = attrs.field(default="", converter=lambda value: text.person_name(value or ""),
                             validator=text.validator())
+    #: where the person comes from
     affiliation: str = _line()
+    #: the person's address: private
     email: str = _line()
+    #: the registered member the person is, if any
     member_id: int | None = None
+    #: how long the person speaks
     speaking_minutes: int | None = attrs.field(default=None, validator=_minutes)
+    #: how much of it is a recording
     prerecorded_minutes: int | None = attrs.field(default=None, validator=_minutes)
+    #: the secretariat's working note: private
     note: str = _lines()
+    #: its number in the registry (None until stored)
     id: int | None = None
 
     @name.validator

@@ -5,7 +5,11 @@ lazily, once, one by one: a plugin that fails to import is recorded and
 reported, and the others still work. ``PEERLEARN_LOAD_PLUGINS`` (a
 comma-separated allow-list; empty loads none) and
 ``PEERLEARN_DISABLE_PLUGINS`` (a block-list) are read when loading, not at
-import. The core's own behaviours are default plugins registered through the
+import. They are the one place the library reads the environment (every
+other variable is read by the CLI and passed down): the plugins load before
+any command runs, in the CLI, in an application embedding peerlearn and under
+the ``peerlearn_env`` test fixture alike, and the variables must rescue each
+from a broken plugin the same way (as ``LLM_LOAD_PLUGINS`` does for LLM). The core's own behaviours are default plugins registered through the
 same hooks.
 
 Everything else calls the typed functions below, never ``pm.hook.*`` by
@@ -18,9 +22,9 @@ import contextvars
 import functools
 import inspect
 import os
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from importlib.metadata import entry_points
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
@@ -31,8 +35,7 @@ from .errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from .models import (Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Output, Problem,
-                         Role, Session)
+    from .models import Activity, ActivityKind, Change, Exporter, Member, Membership, Network, Problem, Role, Session
 
 ENTRY_POINT_GROUP = "peerlearn"
 LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
@@ -40,8 +43,8 @@ DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
-DEFAULT_PLUGINS = ("peerlearn.kinds", "peerlearn.rules", "peerlearn.calendar_exporter", "peerlearn.formats",
-                   "peerlearn.notify.plugin")
+DEFAULT_PLUGINS = tuple(f"peerlearn.default_plugins.{name}"
+                        for name in ("kinds", "rules", "calendar", "formats", "agenda_checks", "notices"))
 
 
 class LoadFailure(NamedTuple):
@@ -58,10 +61,22 @@ class PluginInfo(NamedTuple):
     hooks: list[str]
 
 
+class HookSpecs:
+    """What ``peerlearn_addhooks`` hands a plugin: where it adds hook specifications of its own."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+
+    def add_hookspecs(self, module_or_class: object) -> None:
+        """Add the hooks marked ``@peerlearn.hookspec`` in ``module_or_class``."""
+        self._pm.add_hookspecs(module_or_class)
+
+
 class _Loaded:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("peerlearn")
         self.pm.add_hookspecs(hookspecs)
+        self.pm.hook.peerlearn_addhooks.call_historic(kwargs={"pluginmanager": HookSpecs(self.pm)})
         self.failures: list[LoadFailure] = []
         self.versions: dict[str, str | None] = {}
         self.defaults: set[str] = set()
@@ -209,7 +224,7 @@ def implemented(hook_name: str) -> bool:
     return bool(_implementations(hook_name))
 
 
-def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def _call(hook_name: str, _caller: Any = None, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call a hook through pluggy, returning (plugin name, result) pairs in pluggy's order.
 
     pluggy orders and calls the implementations (last registered first,
@@ -218,7 +233,7 @@ def _call(hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     which notes the result it returns and turns an exception it raises into a
     :class:`PluginError` naming it. ``None`` results are dropped.
     """
-    caller = getattr(manager().hook, hook_name)
+    caller = _caller if _caller is not None else getattr(manager().hook, hook_name)
     noted: list[tuple[str, Any]] = []
     token = _noted.set(noted)
     try:
@@ -343,14 +358,19 @@ def networks() -> dict[str, Network]:
     return found
 
 
-def activity_kinds() -> dict[str, ActivityKind]:
-    """Every kind of activity known to the loaded plugins, by name."""
+def activity_kinds(network: str | None = None) -> dict[str, ActivityKind]:
+    """The kinds of activity the loaded plugins add, by name: every one, or those open to ``network``.
+
+    A kind scoped to a network (``ActivityKind.network``) is open to that
+    network only; a kind without one, to every network.
+    """
     from .models import ActivityKind
 
     kinds: dict[str, ActivityKind] = {}
     for plugin, result in _call("peerlearn_activity_kinds"):
         for kind in _items(plugin, "peerlearn_activity_kinds", result, ActivityKind):
-            kinds.setdefault(kind.name, kind)
+            if network is None or kind.network in (None, network):
+                kinds.setdefault(kind.name, kind)
     return dict(sorted(kinds.items()))
 
 
@@ -401,33 +421,59 @@ def validate_activity(network: Network, activity: Activity, sessions: list[Any] 
     return _problems(hook, _call(hook, network=network, activity=activity, sessions=list(sessions or [])))
 
 
-def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
-                  roles: list[Role]) -> list[tuple[str, Problem]]:
-    """Ask every plugin to check an activity's programme; returns (plugin name, problem) pairs."""
+def agenda_checks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
+                  registry: Any, *, unscoped_only: bool = False) -> list[tuple[str, Problem]]:
+    """Ask the plugins to check one activity's programme; returns (plugin name, problem) pairs.
+
+    ``unscoped_only`` asks only the plugins that do not name ``scope``
+    (those :func:`agenda_sweep` does not ask), for a whole-registry check.
+    """
     hook = "peerlearn_agenda_checks"
+    caller = _subset(hook, lambda impl: unscoped_only and "scope" in impl.argnames)
+    return _checked(hook, caller, network=network, activity=activity, sessions=list(sessions), roles=list(roles),
+                    registry=registry, scope="activity")
+
+
+def agenda_sweep(registry: Any) -> list[tuple[str, Problem]]:
+    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs."""
+    hook = "peerlearn_agenda_checks"
+    caller = _subset(hook, lambda impl: "scope" not in impl.argnames)
+    return _checked(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
+                    scope="registry")
+
+
+def unscoped_agenda_checks() -> bool:
+    """Whether a plugin checks programmes one activity at a time only (it does not name ``scope``)."""
+    return any("scope" not in impl.argnames for impl in _implementations("peerlearn_agenda_checks"))
+
+
+def _subset(hook: str, leave_out: Callable[[Any], bool]) -> Any:
+    """The hook's caller without the implementations ``leave_out`` picks (all of it where it picks none)."""
+    left_out = [impl.plugin for impl in _implementations(hook) if leave_out(impl)]
+    if not left_out:
+        return getattr(manager().hook, hook)
+    return manager().subset_hook_caller(hook, remove_plugins=left_out)
+
+
+def _checked(hook: str, caller: Any, **arguments: Any) -> list[tuple[str, Problem]]:
     found = []
-    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
-                                roles=list(roles)):
+    for plugin, result in _call(hook, caller, **arguments):
         found.extend((plugin, problem) for problem in _problems(hook, [(plugin, result)]))
     return found
 
 
-def site_blocks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
-                outputs: list[Output]) -> list[tuple[str, str]]:
-    """Ask every plugin for blocks of an activity's web page; returns (plugin name, safe HTML) pairs.
+def call_hook(hook: str, /, **arguments: Any) -> list[tuple[str, Any]]:
+    """Call ``hook`` through pluggy: ``(plugin name, result)`` pairs in pluggy's order, ``None`` left out.
 
-    A ``markupsafe.Markup`` block is kept as HTML; a plain ``str`` is escaped into a paragraph.
+    For the hooks a plugin adds (see ``peerlearn_addhooks``); peerlearn's
+    own hooks have their typed functions here. An exception raised by an
+    implementation becomes a :class:`~peerlearn.errors.PluginError` naming
+    it; a hook no loaded plugin specifies is a ``LookupError``.
     """
-    from markupsafe import Markup, escape
-
-    hook = "peerlearn_site_blocks"
-    found = []
-    for plugin, result in _call(hook, network=network, activity=activity, sessions=list(sessions),
-                                roles=list(roles), outputs=list(outputs)):
-        for block in _items(plugin, hook, result, str):
-            html = block if isinstance(block, Markup) else Markup("<p>{}</p>").format(escape(block))
-            found.append((plugin, Markup(html)))
-    return found
+    caller = getattr(manager().hook, hook, None)
+    if caller is None or not caller.has_spec():
+        raise LookupError(f"no loaded plugin specifies the hook {hook!r}")
+    return _call(hook, **arguments)
 
 def ical_event(network: Network, activity: Activity, event: Any, session: Any = None) -> None:
     """Let every plugin adjust one VEVENT (an ``icalendar.Event``) in place."""

@@ -11,7 +11,8 @@ NETWORKS = ("esf_migration", "integration_network", "mutual_learning", "pes")
 
 @pytest.fixture
 def env(peerlearn_env):
-    peerlearn_env.load(*NETWORKS)
+    """Only peerlearn's network plugins, and the demo (a plugin too) to fill a registry."""
+    peerlearn_env.load(*NETWORKS, "demo")
     return peerlearn_env
 
 

@@ -32,10 +32,9 @@ import xml.etree.ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 import faults
 import feedcheck
+import yaml
 
 LEFTOVER = re.compile(r"(^|/)\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?$")
 
@@ -116,7 +115,8 @@ class Lab:
 
     def _write_programme(self, days: int) -> None:
         """The demo conference's programme, once on each of ``days`` days."""
-        seed = yaml.safe_load((Path(__file__).parents[1] / "peerlearn/data/mlc-programme.yaml").read_text("utf-8"))
+        programme = Path(__file__).parents[1] / "plugins" / "peerlearn_plugins" / "demo" / "mlc-programme.yaml"
+        seed = yaml.safe_load(programme.read_text("utf-8"))
         sessions = [{**session, "id": f"{session['id']}-{day}", "day": day}
                     for day in range(1, days + 1) for session in seed["sessions"]]
         (self.root / "programme.yaml").write_text(yaml.safe_dump({"tracks": seed["tracks"], "sessions": sessions},

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-PLUGINS = "esf_migration,integration_network,mutual_learning,pes,site"
+PLUGINS = "esf_migration,integration_network,mutual_learning,pes,site,demo"
 TABLES = ("networks", "members", "memberships", "activities", "sessions", "roles", "participations", "outputs",
           "changes")
 

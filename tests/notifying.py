@@ -4,8 +4,7 @@ import datetime as dt
 import json
 
 import icalendar
-
-from peerlearn.demo import MLC_TITLE
+from peerlearn_plugins.demo.data import MLC_TITLE
 
 PANEL = "opening-panel"
 

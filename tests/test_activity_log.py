@@ -196,7 +196,7 @@ def test_speakers_come_from_the_agenda_and_are_empty_without_one(small_env):
 def test_the_logs_migration_adds_the_covering_index(env):
     assert env.run("init").exit_code == 0
     with env.open() as registry:
-        from peerlearn.migrations import migrations
+        from peerlearn.registry.migrations import migrations
 
         assert "m005_logs" in {migration.name for migration in migrations.applied(registry.db)}
         plan = " ".join(row[3] for row in registry.db.execute(

@@ -3,8 +3,7 @@
 import json
 
 import pytest
-
-from peerlearn import demo, programme
+from peerlearn_plugins.demo import data as demo
 
 
 def mlc_id(env):
@@ -48,7 +47,7 @@ def test_seed_conference_imports_from_its_programme_file(mlc):
     assert {r["name"] for r in confirmed} == {"Nicolas Schmit", "Ylva Johansson"}
     # round trip: exporting gives back the shipped file byte for byte
     exported = env.run("agenda", "export", activity).stdout
-    assert exported == programme.seed_path().read_text(encoding="utf-8")
+    assert exported == demo.programme_text()
 
 
 def test_export_import_export_is_exact(mlc, tmp_path):
@@ -321,6 +320,63 @@ def test_peerlearn_agenda_checks_plugin_adds_a_check(mlc):
     assert result.exit_code == 1
     assert "[plugin:no-breaks] break 'Lunch' is longer than an hour" in result.stdout
     refused(env, "sessions", "edit", activity, "coffee", "--title", "Coffee", expect="break 'Lunch'")
+
+
+class Sweeper:
+    """Takes a scope: asked once for the whole registry, with the registry to read."""
+
+    from peerlearn import hookimpl
+
+    def __init__(self):
+        self.calls = []
+
+    @hookimpl
+    def peerlearn_agenda_checks(self, activity, registry, scope):
+        from peerlearn import Problem
+
+        self.calls.append((scope, activity.id if activity else None))
+        count = registry.db.execute("SELECT count(*) FROM sessions WHERE kind = 'break'").fetchone()[0]
+        return [Problem(f"{count} break(s) in {scope}", severity="warning")]
+
+
+class OneAtATime:
+    """Takes no scope: asked about one activity at a time, even by agenda check --all."""
+
+    from peerlearn import hookimpl
+
+    def __init__(self):
+        self.calls = []
+
+    @hookimpl
+    def peerlearn_agenda_checks(self, activity, sessions):
+        self.calls.append(activity.id)
+
+
+def test_peerlearn_agenda_checks_with_a_scope_sweeps_the_registry_once(mlc):
+    env, activity = mlc
+    sweeper, single = Sweeper(), OneAtATime()
+    env.register(sweeper, name="sweeper")
+    env.register(single, name="single")
+    everything = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    assert sweeper.calls == [("registry", None)]  # one call, for every programme
+    assert single.calls == [int(activity)]  # the demo's one programme: asked about it alone
+    swept = [finding for finding in everything if finding["code"] == "plugin:sweeper"]
+    assert len(swept) == 1 and swept[0]["message"].endswith("break(s) in registry") and swept[0]["activity_ids"] == []
+    sweeper.calls.clear()
+    one = json.loads(env.run("agenda", "check", activity, "--json").stdout)
+    assert sweeper.calls == [("activity", int(activity))]
+    assert [f["code"] for f in one if f["code"].startswith("plugin:")] == ["plugin:sweeper"]
+
+
+def test_peerlearn_agenda_checks_of_the_core_are_a_default_plugin_asked_first(mlc):
+    env, activity = mlc
+    plugins = {row["name"]: row for row in json.loads(env.run("plugins", "--all", "--json").stdout)}
+    assert "peerlearn_agenda_checks" in plugins["peerlearn.default_plugins.agenda_checks"]["hooks"]
+    env.register(NoBreaksPlugin(), name="no-breaks")
+    codes = [f["code"] for f in json.loads(env.run("agenda", "check", activity, "--pending-days", "400",
+                                                    "--json").stdout)]
+    assert codes[-1] == "plugin:no-breaks" and "pending" in codes  # the core's findings, then the plugin's
+    assert codes.index("pending") < codes.index("plugin:no-breaks")
 
 
 def test_validate_activity_receives_the_sessions(mlc):

@@ -2,10 +2,9 @@
 
 import json
 
-import pytest
-
 import peerlearn_plugins.site
-from peerlearn import demo
+import pytest
+from peerlearn_plugins.demo import data as demo
 
 
 def _ok(result):

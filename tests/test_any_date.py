@@ -24,7 +24,7 @@ def ok(result):
 
 @pytest.mark.parametrize("day", DAYS)
 def test_the_demo_and_its_checks_run_on_any_day(env, monkeypatch, tmp_path, day):
-    env.load(*NETWORKS, "site")
+    env.load(*NETWORKS, "site", "demo")
     monkeypatch.setenv("PEERLEARN_TODAY", day)
     today = dt.date.fromisoformat(day)
     built = ok(env.run("demo"))
@@ -69,7 +69,7 @@ def test_the_demo_and_its_checks_run_on_any_day(env, monkeypatch, tmp_path, day)
 
 def test_the_demo_is_dated_from_the_day_it_is_given_not_the_clock(env):
     from peerlearn import plugins
-    from peerlearn.demo import MLC_TITLE, build_demo
+    from peerlearn_plugins.demo.data import MLC_TITLE, build_demo
 
     env.run("init")
     with env.open() as registry:
@@ -156,7 +156,7 @@ def test_the_day_taken_as_today_decides_whether_an_activity_has_started(upcoming
 
 
 def test_demo_publish_reports_the_year_of_the_day_it_is_given(env, tmp_path):
-    env.load(*NETWORKS)
+    env.load(*NETWORKS, "demo")
     public = tmp_path / "public"
     ok(env.run("--today", "2035-06-30", "demo", "--publish", str(public)))
     assert (public / "logs" / "pes-report-2035.html").is_file()

@@ -117,7 +117,7 @@ def test_usage_errors_exit_2(ready):
 
 
 def test_no_traceback_for_unexpected_errors_without_debug(ready, monkeypatch):
-    from peerlearn import activities
+    from peerlearn.registry import activities
 
     def explode(*args, **kwargs):
         raise ZeroDivisionError("division by zero")

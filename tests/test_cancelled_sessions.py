@@ -8,8 +8,7 @@ import feedcheck
 import icalendar
 import pytest
 import vobject
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 #: A member registered for the demo conference who holds no role on any of its sessions.
 PARTICIPANT = "Bundesministerium für Arbeit und Soziales"
@@ -267,8 +266,9 @@ def test_the_yearly_report_lists_cancelled_sessions(mlc):
 
 
 def test_the_event_website_labels_and_strikes_a_cancelled_session(mlc, tmp_path):
-    import peerlearn_plugins.site
     from html.parser import HTMLParser
+
+    import peerlearn_plugins.site
 
     env, conference = mlc
     _ok(env.run("sessions", "cancel", str(conference["id"]), "workshop-2"))
@@ -324,7 +324,9 @@ def test_a_session_event_of_a_cancelled_session_after_its_activity_moves(mlc):
 
 def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_path):
     """The activity's SEQUENCE rises when agenda.programme_lines_of changes; the feeds must show the same lines."""
-    from peerlearn import activities, agenda, feed_events
+    from peerlearn.agenda.changing import programme_lines_of
+    from peerlearn.feeds import events as feed_events
+    from peerlearn.registry import activities
 
     env, conference = mlc
     added = json.loads(_ok(env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Two days",
@@ -339,7 +341,7 @@ def test_the_feeds_programme_text_is_the_one_changes_are_detected_by(mlc, tmp_pa
         everything = activities.list_activities(registry)
         texts = feed_events.programmes(registry, everything)
         for activity in everything:
-            lines = agenda.programme_lines_of(registry, activity)
+            lines = programme_lines_of(registry, activity)
             assert texts.get(activity.id, "").splitlines()[1:] == lines
         two_days = texts[added["id"]].splitlines()
     assert two_days == ["Programme (Europe/Brussels time):", "2027-03-27 09:00-12:00 Saturday (Hall)",

@@ -80,7 +80,7 @@ def test_new_changes_are_still_appended_with_or_without_an_id(demo_env):
 
 
 def test_an_older_registry_gets_the_guard_when_upgraded(env, tmp_path):
-    from peerlearn.migrations import migrations
+    from peerlearn.registry.migrations import migrations
 
     old = Database(str(env.db))
     migrations.apply(old, stop_before="m009_change_log_no_replace")

@@ -32,7 +32,7 @@ def test_demo_publish_writes_feeds_logs_reports_and_the_site(env, tmp_path):
 
     import icalendar
 
-    env.load("esf_migration", "integration_network", "mutual_learning", "pes", "site")
+    env.load("esf_migration", "integration_network", "mutual_learning", "pes", "site", "demo")
     public = tmp_path / "public"
     result = env.run("demo", "--publish", str(public))
     assert result.exit_code == 0, result.output

@@ -24,7 +24,8 @@ class TabSeparated:
 
 def test_core_formats_are_registered_through_the_hook(demo_env):
     plugins = {p["name"]: p for p in json.loads(demo_env.run("plugins", "--json").stdout)}
-    assert "peerlearn_exporters" in plugins["peerlearn.formats"]["hooks"] and plugins["peerlearn.formats"]["default"]
+    formats = plugins["peerlearn.default_plugins.formats"]
+    assert "peerlearn_exporters" in formats["hooks"] and formats["default"]
 
 
 def test_a_plugin_format_works_end_to_end(demo_env, tmp_path):
@@ -96,3 +97,36 @@ def test_plotting_and_templates_load_only_for_the_commands_that_need_them(demo_e
     result = subprocess.run([sys.executable, "-c", script, str(demo_env.db)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_an_output_file_picks_the_format_of_its_extension(demo_env, tmp_path):
+    """``Exporter.extension``: ``-o log.html`` writes HTML without --format; a plugin's ``.tsv`` picks its format."""
+    page = tmp_path / "log.html"
+    assert demo_env.run("log", "--network", "pes", "-o", str(page)).exit_code == 0
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    plain = tmp_path / "log.txt"  # no format has .txt: the default, CSV
+    assert demo_env.run("log", "--network", "pes", "-o", str(plain)).exit_code == 0
+    assert plain.read_text(encoding="utf-8").startswith("id,date,end date,kind,title")
+    demo_env.register(TabSeparated(), name="tsv-plugin")
+    table = tmp_path / "changes.tsv"
+    assert demo_env.run("changes", "--network", "pes", "-o", str(table)).exit_code == 0
+    assert table.read_text(encoding="utf-8").startswith("# Change log\nid\tat\tactor")
+    report = tmp_path / "report.md"
+    assert demo_env.run("report", "--network", "pes", "--year", "2030", "-o", str(report)).exit_code == 0
+    assert report.read_text(encoding="utf-8").startswith("# ")
+    refused = demo_env.run("changes", "-o", str(tmp_path / "changes.xyz"))
+    assert refused.exit_code == 2 and "--output needs --format" in refused.stderr
+
+
+def test_feeds_are_served_as_the_calendar_exporter_says(demo_env):
+    """``Exporter.media_type``: the server answers a feed with the calendar exporter's media type."""
+    import io
+
+    from peerlearn.feeds.server import FeedApp
+
+    headers = {}
+    app = FeedApp(demo_env.db)
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": "/networks/pes.ics", "wsgi.input": io.BytesIO()},
+                        lambda status, found: headers.update(found)))
+    app.discard()
+    assert body.startswith(b"BEGIN:VCALENDAR") and headers["Content-Type"] == "text/calendar; charset=utf-8"

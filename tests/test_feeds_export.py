@@ -4,7 +4,9 @@ import datetime as dt
 import json
 
 import feedcheck
-from peerlearn import demo, hookimpl
+from peerlearn_plugins.demo import data as demo
+
+from peerlearn import hookimpl
 
 
 def export(env, *args):
@@ -239,7 +241,8 @@ def test_core_registers_the_ics_exporter_through_the_exporters_hook(env):
 
     exporter = plugins.exporters("calendar")["ics"]
     assert exporter.media_type == "text/calendar; charset=utf-8" and exporter.extension == "ics"
-    assert "peerlearn_exporters" in {info.name: info.hooks for info in plugins.describe()}["peerlearn.calendar_exporter"]
+    hooks = {info.name: info.hooks for info in plugins.describe()}
+    assert "peerlearn_exporters" in hooks["peerlearn.default_plugins.calendar"]
 
 
 def test_the_cli_starts_without_importing_icalendar_or_waitress():

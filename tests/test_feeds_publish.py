@@ -4,8 +4,9 @@ import json
 import re
 
 import feedcheck
+from peerlearn_plugins.demo import data as demo
 
-from peerlearn import demo, hookimpl
+from peerlearn import hookimpl
 
 
 def build(env, folder, *extra, private=True):

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 import feedcheck
 import icalendar
 import pytest
+from peerlearn_plugins.demo import data as demo
 
 import peerlearn
-from peerlearn import demo
 
 
 @pytest.fixture
 def server(demo_env):
-    from peerlearn.server import make_server
+    from peerlearn.feeds.server import make_server
 
     httpd = make_server(demo_env.db, "127.0.0.1", 0, base_url="https://feeds.example.org")
     closed = threading.Event()
@@ -229,9 +229,10 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
     """``serve --threads 8`` in one process; this one writes 200 rounds and each shows on the very next request."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from peerlearn import activities, members
+    from peerlearn.agenda import schedule
     from peerlearn.models import Activity, Member
-    from peerlearn.store import Registry
+    from peerlearn.registry import activities, members
+    from peerlearn.registry.store import Registry
 
     def write(change):
         with Registry.open(env.db, actor="tester") as registry:  # opened and closed as each command does
@@ -272,11 +273,11 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
             old = new
 
             moved = first + timedelta(days=number, hours=5)
-            uid = write(lambda registry: activities.reschedule(registry, activity_id, moved)).uid
+            uid = write(lambda registry: schedule.reschedule(registry, activity_id, moved)).uid
             (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
             assert (status, again, body) == (200, 200, same) and event(body, uid)["DTSTART"].dt == moved, number
 
-            write(lambda registry: activities.cancel(registry, activity_id))
+            write(lambda registry: schedule.cancel(registry, activity_id))
             (status, _h, body), (again, _h, same) = get_all(*[f"/activities/{activity_id}.ics"] * 2)
             assert (status, again, body) == (200, 200, same) and event(body, uid)["STATUS"] == "CANCELLED", number
     finally:
@@ -289,7 +290,7 @@ def test_threaded_server_shows_every_write_of_another_process_on_the_next_reques
 
 def test_opening_the_registry_again_keeps_the_locks_the_process_holds(env, tmp_path):
     """As each new server thread does; a plain open()/close() of the file would drop the process's POSIX locks."""
-    from peerlearn.store import Registry
+    from peerlearn.registry.store import Registry
 
     assert env.run("init").exit_code == 0
     held = Registry.open(env.db)
@@ -310,7 +311,7 @@ def test_opening_the_registry_again_keeps_the_locks_the_process_holds(env, tmp_p
 @pytest.mark.parametrize("kind", ["fifo", "folder", "text"])
 def test_a_registry_path_that_is_no_database_is_refused_without_reading_it(tmp_path, kind):
     from peerlearn.errors import RegistryError
-    from peerlearn.store import Registry
+    from peerlearn.registry.store import Registry
 
     path = tmp_path / "registry.db"
     if kind == "fifo":
@@ -336,10 +337,10 @@ def _serve_in_thread(app):
 
 def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env, monkeypatch):
     """A request fails with its connection inside a read transaction (an old snapshot); the next sees the write."""
-    from peerlearn import feeds
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds import blocks
+    from peerlearn.feeds.server import FeedApp
 
-    render = feeds.render
+    render = blocks.render
     failures = []
 
     def failing_once(registry, feed, **options):
@@ -350,7 +351,7 @@ def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env,
             raise RuntimeError("failed half way")
         return render(registry, feed, **options)
 
-    monkeypatch.setattr(feeds, "render", failing_once)
+    monkeypatch.setattr(blocks, "render", failing_once)
     httpd, thread, base = _serve_in_thread(FeedApp(demo_env.db))  # one thread: the next request reuses it
     try:
         activity = conference(demo_env)
@@ -366,7 +367,7 @@ def test_a_request_that_failed_never_leaves_its_connection_to_the_next(demo_env,
 
 def test_a_replaced_registry_file_is_served_from_the_next_request(env, tmp_path):
     """Restoring a backup or ``demo --force`` renames another file over the registry: the server follows."""
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds.server import FeedApp
 
     other = tmp_path / "other.db"
     assert env.run("init").exit_code == 0 and env.run("--db", str(other), "init").exit_code == 0
@@ -437,7 +438,7 @@ def test_the_window_error_names_the_flag_in_the_cli_and_the_parameter_over_http(
 def test_member_tokens_are_found_through_the_index_of_their_hashes(demo_env):
     import hashlib
 
-    from peerlearn import members
+    from peerlearn.registry import members
 
     with demo_env.open() as registry:
         rows = registry.query("SELECT id, feed_token, feed_token_hash FROM members")
@@ -467,9 +468,9 @@ def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp
     """A registry from before the hashes gets them; a row another tool wrote without one is still found."""
     from sqlite_utils.db import Database
 
-    from peerlearn import members
-    from peerlearn.migrations import migrations
-    from peerlearn.store import Registry
+    from peerlearn.registry import members
+    from peerlearn.registry.migrations import migrations
+    from peerlearn.registry.store import Registry
 
     path = tmp_path / "old.db"
     old = Database(str(path))
@@ -491,7 +492,7 @@ def test_token_hashes_are_filled_for_existing_members_and_follow_other_tools(tmp
 
 def test_an_event_leaving_the_window_moves_last_modified(env):
     """Time alone changes a feed when an old event leaves its six-month window; If-Modified-Since sees it."""
-    from peerlearn.server import FeedApp
+    from peerlearn.feeds.server import FeedApp
 
     assert env.run("activities", "add", "--network", "pes", "--kind", "event", "--title", "Winter event",
                    "--start", "2031-01-06 09:00", "--end", "10:00").exit_code == 0

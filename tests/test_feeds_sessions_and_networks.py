@@ -5,8 +5,7 @@ import json
 import re
 
 import feedcheck
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 
 def _conference(env):
@@ -14,7 +13,7 @@ def _conference(env):
 
 
 def _sessions(env, activity):
-    """The conference's sessions by key: the demo imports its programme (peerlearn/data/mlc-programme.yaml)."""
+    """The conference's sessions by key: the demo imports its programme (the demo plugin's mlc-programme.yaml)."""
     result = env.run("sessions", "list", str(activity["id"]), "--json")
     assert result.exit_code == 0, result.output
     return {session["key"]: session for session in json.loads(result.stdout)}
@@ -130,7 +129,7 @@ def test_mlp_plugin_files_only_sessions_that_run_beside_another_as_parallel_work
     sessions = _sessions(demo_env, conference)
     labels = _categories(_export(demo_env, "--activity", str(conference["id"])))
     parallel = {key for key, session in sessions.items() if "parallel workshop" in labels[_uid(conference, session)]}
-    # the programme runs workshops 1-3 side by side, then 4 and 5 (peerlearn/data/mlc-programme.yaml)
+    # the programme runs workshops 1-3 side by side, then 4 and 5 (the demo plugin's mlc-programme.yaml)
     assert parallel == {f"workshop-{n}" for n in range(1, 6)}
     assert sessions["lunch"]["track"] == "plenary" and "parallel workshop" not in labels[_uid(conference, sessions["lunch"])]
     assert labels[_uid(conference, sessions["workshop-1"])][:2] == ["workshop", "MLP"]

@@ -150,7 +150,7 @@ def stress(env, tmp_path):
 
 def _all_feeds(env, folder: Path):
     """Every network, activity and member feed, built (again) by ``feeds build``'s library call at :data:`NOW`."""
-    from peerlearn import publish
+    from peerlearn.feeds import publish
 
     registry = env.open()
     try:

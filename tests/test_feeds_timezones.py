@@ -14,7 +14,7 @@ import feedcheck
 import icalendar
 import pytest
 
-from peerlearn import vtimezone
+from peerlearn.feeds import vtimezone
 
 ZONES = ("Europe/Brussels", "America/New_York", "Asia/Kolkata", "Australia/Sydney")
 #: Zones whose rules are unusual: negative DST, a Friday rule, half-hour DST, a rule crossing a month, no rule,
@@ -165,7 +165,7 @@ def test_feeds_are_the_same_whatever_the_day_they_are_built(zoned, tmp_path):
 
     (The window still holds the same events at both moments.)
     """
-    from peerlearn import publish
+    from peerlearn.feeds import publish
 
     env, _added = zoned
     registry = env.open()

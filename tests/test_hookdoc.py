@@ -2,11 +2,14 @@
 
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from peerlearn import hookdoc, hookspecs
+from peerlearn import hookspecs
+from peerlearn.authoring import hookdoc
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "writing-a-plugin.md"
 
@@ -25,7 +28,7 @@ def spec_names():
 
 def test_hook_reference_is_up_to_date():
     text = DOC.read_text(encoding="utf-8")
-    assert hookdoc.update(text) == text, "run: python -m peerlearn.hookdoc docs/writing-a-plugin.md"
+    assert hookdoc.update(text) == text, "run: python -m peerlearn.authoring"
 
 
 @pytest.mark.parametrize("name", spec_names())
@@ -49,21 +52,26 @@ def test_a_new_hook_is_flagged_until_documented(tmp_path):
     assert hookdoc.update(text, source) != text
 
 
-def test_hookdoc_command_checks_and_rewrites(tmp_path, capsys):
+def authoring(*args):
+    """Run ``python -m peerlearn.authoring ARGS``, as a developer does."""
+    return subprocess.run([sys.executable, "-m", "peerlearn.authoring", *args], capture_output=True, text=True)
+
+
+def test_hookdoc_command_checks_and_rewrites(tmp_path):
     stale = tmp_path / "doc.md"
     stale.write_text(f"# Plugins\n\n{hookdoc.BEGIN}\nold text\n{hookdoc.END}\n\nAfter.\n", encoding="utf-8")
-    assert hookdoc.main(["--check", str(stale)]) == 1
-    assert "out of date" in capsys.readouterr().err
-    assert hookdoc.main([str(stale)]) == 0
+    checked = authoring("--check", str(stale))
+    assert checked.returncode == 1 and "out of date" in checked.stderr
+    assert authoring(str(stale)).returncode == 0
     text = stale.read_text(encoding="utf-8")
     assert text.startswith("# Plugins\n\n") and text.endswith("\n\nAfter.\n") and "old text" not in text
     assert all(f"#### `{name}`" in text for name in spec_names())
-    assert hookdoc.main(["--check", str(stale)]) == 0
+    assert authoring("--check", str(stale)).returncode == 0
 
 
-def test_hookdoc_refuses_a_document_without_markers(tmp_path, capsys):
+def test_hookdoc_refuses_a_document_without_markers(tmp_path):
     plain = tmp_path / "doc.md"
     plain.write_text("# No markers\n", encoding="utf-8")
-    assert hookdoc.main([str(plain)]) == 1
-    assert "needs the marker lines" in capsys.readouterr().err
+    refused = authoring(str(plain))
+    assert refused.returncode == 1 and "needs the marker lines" in refused.stderr
     assert plain.read_text(encoding="utf-8") == "# No markers\n"

@@ -93,13 +93,13 @@ def test_a_future_activity_cannot_be_completed_whatever_the_command(pes):
     activity = str(json.loads(result.stdout)["id"])
     refused = pes.run("activities", "complete", activity)
     assert refused.exit_code == 1 and "has not started yet" in refused.stderr
-    from peerlearn import activities
+    from peerlearn.agenda import schedule
     from peerlearn.errors import ValidationError
 
     with pes.open() as registry:
         with pytest.raises(ValidationError, match="has not started yet"):
             with registry.transaction():
-                activities.edit(registry, activity, status="completed")
+                schedule.edit(registry, activity, status="completed")
 
 
 def test_lowering_capacity_below_the_places_taken_warns_naming_who_is_over(pes):

@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 from sqlite_utils.db import Database
 
-from peerlearn.migrations import migrations
-from peerlearn.store import Registry
+from peerlearn.registry.migrations import migrations
+from peerlearn.registry.store import Registry
 
 EXPERT = ["members", "add", "Anila Noor", "--country", "NL", "--type", "person"]
 
@@ -60,7 +60,7 @@ def _registry_before_m014(path):
 
 @pytest.mark.parametrize("native", [True, False], ids=["drop-column", "rebuild"])
 def test_the_migration_moves_each_category_onto_the_memberships(tmp_path, monkeypatch, native):
-    from peerlearn import table_rebuild
+    from peerlearn.registry import table_rebuild
 
     path = tmp_path / "old.db"
     _registry_before_m014(path)
@@ -114,7 +114,7 @@ def test_the_migrated_registry_works_through_the_cli(env):
 
 
 def test_without_column_sql_keeps_every_other_column_and_constraint():
-    from peerlearn.table_rebuild import without_column_sql
+    from peerlearn.registry.table_rebuild import without_column_sql
 
     sql = ('CREATE TABLE "members" (\n id INTEGER PRIMARY KEY AUTOINCREMENT,\n name TEXT NOT NULL,\n'
            " category TEXT NOT NULL DEFAULT 'a, b',\n country TEXT CHECK (country IN ('BE', 'NL')),"

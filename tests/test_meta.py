@@ -1,8 +1,10 @@
 """Meta-tests: the rules the codebase keeps about itself.
 
-- every hook is documented and has a test named after it;
+- every hook is documented and has a test named after it, peerlearn's and those plugins add;
 - every CLI command has help and every option ``help=``;
-- network plugins import only peerlearn's public API (and the standard library).
+- network plugins and the shipped plugins import only peerlearn's public API (and the standard
+  library, and the distributions they depend on);
+- the public API is complete and says so: every name resolves, a wrong one lists the right ones.
 """
 
 import ast
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import click
 import pytest
+from peerlearn_plugins.site import hookspecs as site_hookspecs
 
 import peerlearn
 from peerlearn import hookspecs
@@ -20,11 +23,21 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 NETWORK_MODULES = sorted((ROOT / "networks" / "peerlearn_networks").glob("*.py")) + [
     ROOT / "tests" / "example_plugin" / "peerlearn_example_network.py"]
+#: The generic plugins shipped with peerlearn (the event website, the demo), module by module.
+PLUGIN_MODULES = sorted((ROOT / "plugins" / "peerlearn_plugins").rglob("*.py"))
+#: What the shipped plugins may import besides peerlearn's public API: their own dependencies.
+PLUGIN_DEPENDENCIES = {"attrs", "click", "jinja2", "markupsafe"}
+#: Every module of hook specifications: peerlearn's, and those the shipped plugins add.
+SPEC_MODULES = {"peerlearn.hookspecs": hookspecs, "peerlearn_plugins.site.hookspecs": site_hookspecs}
+
+
+def _specs():
+    return {name: value for module in SPEC_MODULES.values() for name, value in vars(module).items()
+            if name.startswith("peerlearn_") and callable(value)}
 
 
 def hook_names():
-    return sorted(name for name, value in vars(hookspecs).items()
-                  if name.startswith("peerlearn_") and callable(value))
+    return sorted(_specs())
 
 
 def test_hookspecs_are_found():
@@ -33,7 +46,7 @@ def test_hookspecs_are_found():
 
 @pytest.mark.parametrize("hook", hook_names())
 def test_every_hook_has_a_docstring(hook):
-    doc = inspect.getdoc(getattr(hookspecs, hook))
+    doc = inspect.getdoc(_specs()[hook])
     assert doc and len(doc.split()) >= 10, f"hook {hook} needs a docstring saying when it fires and what it returns"
 
 
@@ -87,7 +100,7 @@ def test_network_modules_are_found():
 
 @pytest.mark.parametrize("source, found", [
     ("from peerlearn.models import Network", ["from peerlearn.models import … (line 1)"]),
-    ("import peerlearn.store", ["import peerlearn.store (line 1)"]),
+    ("import peerlearn.registry.store", ["import peerlearn.registry.store (line 1)"]),
     ("from peerlearn import plugins", ["from peerlearn import plugins (line 1)"]),
     ("import sqlite_utils", ["import sqlite_utils (line 1)"]),
     ("from . import pes", ["relative import from . (line 1)"]),
@@ -100,3 +113,67 @@ def test_public_api_check_catches_reaching_in(source, found):
 def test_every_name_in_the_public_api_resolves():
     for name in peerlearn.__all__:
         assert getattr(peerlearn, name) is not None
+
+
+@pytest.mark.parametrize("path", PLUGIN_MODULES, ids=lambda path: "/".join(path.parts[-2:]))
+def test_shipped_plugins_import_only_the_public_api(path):
+    source = path.read_text(encoding="utf-8")
+    assert public_api_violations(source, allow=PLUGIN_DEPENDENCIES, package=True) == []
+
+
+def test_shipped_plugins_are_found():
+    assert {"site/builder.py", "site/content.py"} <= {"/".join(path.parts[-2:]) for path in PLUGIN_MODULES}
+
+
+def test_a_plugin_may_import_its_own_modules_and_dependencies_only_when_said():
+    source = "from . import content\nimport jinja2\nfrom peerlearn.models import Role\n"
+    assert public_api_violations(source, allow={"jinja2"}, package=True) == ["from peerlearn.models import … (line 3)"]
+    assert public_api_violations(source) == ["relative import from . (line 1)", "import jinja2 (line 2)",
+                                             "from peerlearn.models import … (line 3)"]
+
+
+def test_a_wrong_public_name_lists_the_right_ones():
+    with pytest.raises(AttributeError) as raised:
+        peerlearn.get_activites  # noqa: B018 - a typo, on purpose
+    message = str(raised.value)
+    assert "'get_activites'" in message and "get_activity" in message and "list_activities" in message
+
+
+def test_dir_shows_the_public_api():
+    assert set(peerlearn.__all__) <= set(dir(peerlearn))
+    assert {"hookimpl", "Network", "get_activity", "add_categories", "write_atomic"} <= set(dir(peerlearn))
+
+
+def test_the_public_api_lists_each_name_once_and_loads_nothing_heavy():
+    import subprocess
+    import sys
+
+    assert len(peerlearn.__all__) == len(set(peerlearn.__all__))
+    code = ("import sys, peerlearn; heavy = sorted(m for m in ('attrs', 'icalendar', 'sqlite_utils', 'click',"
+            " 'jinja2', 'peerlearn.models', 'peerlearn.registry') if m in sys.modules); print(heavy)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+#: The networks of peerlearn's own network plugins: the core names none of them.
+NETWORK_SLUGS = ("esf_migration", "integration_network", "mutual_learning", "pes")
+
+
+def test_the_core_names_no_network():
+    """No network's slug anywhere in peerlearn/ (code, templates, data): networks live in their plugins."""
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
+    found = []
+    for path in sorted((ROOT / "peerlearn").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            found += [f"{path.relative_to(ROOT)}:{number}: {match.group()}"
+                      for number, line in enumerate(text.splitlines(), 1) for match in pattern.finditer(line)]
+    assert found == []
+
+
+def test_the_slug_check_finds_a_slug(tmp_path):
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
+    assert pattern.search("peerlearn log --network pes") and not pattern.search("pesky types, mutual_learning_x")

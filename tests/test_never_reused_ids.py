@@ -6,10 +6,10 @@ import sqlite3
 import pytest
 from sqlite_utils.db import Database
 
-from peerlearn import table_rebuild
 from peerlearn.errors import RegistryError
-from peerlearn.migrations import migrations
-from peerlearn.store import Registry
+from peerlearn.registry import table_rebuild
+from peerlearn.registry.migrations import migrations
+from peerlearn.registry.store import Registry
 
 #: The newest migration: an upgraded registry ends at it.
 NEWEST = migrations._migrations[-1].name

@@ -4,7 +4,6 @@ import json
 
 import attrs
 import pytest
-
 from mailserver import MailServer
 from notifying import PANEL, day, ok, outbox
 
@@ -142,5 +141,5 @@ def test_peerlearn_notify_templates_broken_by_a_plugin_sends_nothing(conference,
 
 def test_the_notices_plugin_is_listed_as_a_default(env):
     plugins = {row["name"]: row for row in json.loads(ok(env, "plugins", "--json").stdout)}
-    assert plugins["peerlearn.notify.plugin"]["default"]
-    assert "peerlearn_before_commit" in plugins["peerlearn.notify.plugin"]["hooks"]
+    assert plugins["peerlearn.default_plugins.notices"]["default"]
+    assert "peerlearn_before_commit" in plugins["peerlearn.default_plugins.notices"]["hooks"]

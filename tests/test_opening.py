@@ -6,13 +6,13 @@ import re
 import shutil
 import sqlite3
 
+import faults
 import pytest
 from sqlite_utils.db import Database
 
-import faults
 from peerlearn.errors import RegistryError
-from peerlearn.migrations import migrations
-from peerlearn.store import Registry
+from peerlearn.registry.migrations import migrations
+from peerlearn.registry.store import Registry
 
 
 def names() -> list[str]:

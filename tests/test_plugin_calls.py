@@ -7,6 +7,7 @@ import textwrap
 import pluggy
 import pytest
 
+import peerlearn
 from peerlearn import ActivityKind, Network, hookimpl, plugins
 from peerlearn.errors import PluginError
 
@@ -165,3 +166,50 @@ def test_cached_calendar_events_follow_a_plugins_code_not_only_its_version(env, 
     sys.modules.pop("peerlearn_colour")
     env.register(importlib.import_module("peerlearn_colour"), name="colour")
     assert "COLOR:olive (a longer name)" in env.run("export", "ics", "--network", "pes").stdout
+
+
+class Greetings:
+    """A plugin that adds a hook of its own, as the event website adds peerlearn_site_blocks."""
+
+    class Specs:
+        @peerlearn.hookspec
+        def peerlearn_greeting(self, name):
+            """Greet ``name``: return one line, or nothing."""
+
+    @hookimpl
+    def peerlearn_addhooks(self, pluginmanager):
+        pluginmanager.add_hookspecs(self.Specs)
+
+
+class Greeter:
+    @hookimpl(optionalhook=True)
+    def peerlearn_greeting(self, name):
+        return f"Hello, {name}"
+
+
+class Rude:
+    @hookimpl(optionalhook=True)
+    def peerlearn_greeting(self, name):
+        raise RuntimeError(f"no greeting for {name}")
+
+
+def test_peerlearn_addhooks_lets_a_plugin_add_a_hook_the_others_implement(env):
+    env.register(Greeter(), name="greeter")  # before the hook exists: its implementation waits for the spec
+    with pytest.raises(LookupError, match="no loaded plugin specifies the hook 'peerlearn_greeting'"):
+        plugins.call_hook("peerlearn_greeting", name="Ana")  # no plugin has added it yet
+    env.register(Greetings(), name="greetings")
+    assert peerlearn.call_hook("peerlearn_greeting", name="Ana") == [("greeter", "Hello, Ana")]
+    env.register(Rude(), name="rude")
+    with pytest.raises(PluginError, match="plugin 'rude' in hook peerlearn_greeting: raised RuntimeError"):
+        peerlearn.call_hook("peerlearn_greeting", name="Ana")
+
+
+def test_peerlearn_addhooks_checks_the_implementations_against_the_added_spec(env):
+    class Wrong:
+        @hookimpl(optionalhook=True)
+        def peerlearn_greeting(self, name, mood):  # the spec has no "mood"
+            return "?"
+
+    env.register(Wrong(), name="wrong")
+    with pytest.raises(PluginError, match=r"(?s)plugin 'greetings' in hook peerlearn_addhooks: .*'wrong'.*mood"):
+        env.register(Greetings(), name="greetings")

@@ -50,7 +50,8 @@ def test_plugin_new_refuses_an_existing_folder_and_overwrites_nothing(env, tmp_p
     (project / "pyproject.toml").write_text("# my own work\n", encoding="utf-8")
     result = env.run("plugin", "new", "nordic", "--dir", str(tmp_path))
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {project} already exists; nothing was written (choose another name, or another --dir)\n"
+    assert result.stderr == (f"Error: --dir: {project} already exists; nothing was written"
+                             " (choose another name, or another folder)\n")
     assert files_under(project) == {"pyproject.toml": "# my own work\n"}
 
 

@@ -63,7 +63,7 @@ def test_empty_load_list_loads_no_network_but_keeps_the_core(select):
     from peerlearn.plugins import DEFAULT_PLUGINS
 
     assert sorted(names) == sorted(DEFAULT_PLUGINS)
-    assert {"peerlearn.kinds", "peerlearn.rules"} <= set(names)
+    assert {"peerlearn.default_plugins.kinds", "peerlearn.default_plugins.rules"} <= set(names)
 
 
 def test_selection_from_the_shell(tmp_path):

@@ -26,7 +26,7 @@ def test_plugins_json_lists_the_network_plugins_and_defaults(env):
     rows = json.loads(env.run("plugins", "--json").stdout)
     names = [row["name"] for row in rows]
     assert set(NETWORKS) <= set(names)
-    assert {"peerlearn.kinds", "peerlearn.rules"} <= {row["name"] for row in rows if row["default"]}
+    assert {"peerlearn.default_plugins.kinds", "peerlearn.default_plugins.rules"} <= {row["name"] for row in rows if row["default"]}
     pes = next(row for row in rows if row["name"] == "pes")
     assert pes["loaded"] and "peerlearn_networks" in pes["hooks"] and pes["version"]
 
@@ -149,7 +149,7 @@ def test_help_and_version_load_no_models_registry_or_calendar_library():
         "from peerlearn.cli import main\n"
         "sys.argv = ['peerlearn', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('attrs', 'sqlite_utils', 'icalendar', 'peerlearn.models', 'peerlearn.store')\n"
+        "heavy = ('attrs', 'sqlite_utils', 'icalendar', 'peerlearn.models', 'peerlearn.registry.store')\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
     environment = {k: v for k, v in os.environ.items() if k != "PEERLEARN_LOAD_PLUGINS"}

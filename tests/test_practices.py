@@ -29,5 +29,5 @@ def test_practices_refuse_a_bad_country_and_a_practice_needs_one(demo_env):
     before = demo_env.fingerprint()
     result = demo_env.run("outputs", "add", "1", "--kind", "good_practice", "--title", "Somewhere")
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: good practice 'Somewhere': give the country it comes from (--country)"
+    assert result.stderr.strip() == "Error: --country: good practice 'Somewhere': give the country it comes from"
     assert demo_env.fingerprint() == before

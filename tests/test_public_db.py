@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from peerlearn import public_db
+from peerlearn.reports import public_db
 
 PUBLIC_TABLES = {"countries", "networks", "activity_kinds", "members", "memberships", "activities",
                  "activity_exdates", "activity_peers", "sessions", "roles", "outputs", "attendance"}
@@ -20,7 +20,7 @@ SECRET = "s3cret-outbox-body"
 @pytest.fixture
 def exported(demo_env, tmp_path):
     """The demo with private data of every kind, and a table and a column a later version might add; exported."""
-    from peerlearn.demo import MLC_TITLE
+    from peerlearn_plugins.demo.data import MLC_TITLE
 
     with demo_env.open() as registry:
         mlc_id = registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]
@@ -168,7 +168,7 @@ def test_bad_targets_are_refused_in_one_line(exported, tmp_path):
     for args, message in (
         ((str(tmp_path / "missing" / "public.db"),), "FILE: folder"),
         ((str(env.db),), "is the registry itself"),
-        ((str(tmp_path / "p.db"), "--metadata", str(tmp_path / "p.db")), "is FILE itself"),
+        ((str(tmp_path / "p.db"), "--metadata", str(tmp_path / "p.db")), "is the database file itself"),
         ((str(tmp_path / "p.db"), "--license-url", "javascript:alert(1)"), "--license-url"),
     ):
         result = env.run("export", "public-db", *args)

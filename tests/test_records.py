@@ -1,10 +1,11 @@
 """How records are kept and shown."""
 
-from peerlearn.member_csv import _change_json, _membership_json
-from peerlearn.models import Member, Membership
-from peerlearn.records import public
 import datetime as dt
 import json
+
+from peerlearn.models import Member, Membership
+from peerlearn.registry.member_csv import _change_json, _membership_json
+from peerlearn.registry.records import public
 
 
 def test_bulk_import_change_rows_match_the_general_form():

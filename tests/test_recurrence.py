@@ -137,7 +137,7 @@ def test_a_stored_bad_rule_never_stops_feeds_build(broken, tmp_path):
         feedcheck.events((tmp_path / ("private" if name.startswith("members/") else "public") / name).read_bytes())
     assert set(feedcheck.events((tmp_path / "public" / "networks/pes.ics").read_bytes())) == {uids[0], uids[2]}
 
-    from peerlearn import publish
+    from peerlearn.feeds import publish
 
     registry = env.open()
     try:  # the library returns the warnings (the CLI prints them)
@@ -148,11 +148,11 @@ def test_a_stored_bad_rule_never_stops_feeds_build(broken, tmp_path):
 
 
 def test_a_stored_bad_rule_never_stops_serve(broken, caplog):
-    from peerlearn.server import make_server
+    from peerlearn.feeds.server import make_server
 
     env, ids = broken
     uids = _uids(env, ids)
-    caplog.set_level(logging.WARNING, logger="peerlearn.feeds")
+    caplog.set_level(logging.WARNING, logger="peerlearn.feeds.blocks")
     httpd = make_server(env.db, "127.0.0.1", 0)
     thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import textwrap
 
+import faults
 import pytest
 
-import faults
 from peerlearn.errors import RegistryError
 
 
@@ -67,7 +67,7 @@ def test_demo_force_on_a_nearly_full_disk_keeps_the_old_registry_or_replaces_it_
 
 
 def test_a_reader_holding_the_new_registry_stops_the_rename(tmp_path):
-    from peerlearn.staging import replacement
+    from peerlearn.registry.staging import replacement
 
     db = tmp_path / "registry.db"
     db.write_text("the old file\n")
@@ -87,7 +87,7 @@ def _registry_with_committed_log(db):
     """A registry whose last commit is only in its -wal (its writer died before any checkpoint)."""
     script = textwrap.dedent("""
         import os, sys
-        from peerlearn.store import Registry
+        from peerlearn.registry.store import Registry
         registry = Registry.open(sys.argv[1], actor="tester")
         registry.db.execute("PRAGMA wal_autocheckpoint = 0")
         with registry.transaction():
@@ -99,7 +99,7 @@ def _registry_with_committed_log(db):
 
 
 def test_a_failed_replacement_keeps_what_the_old_registry_held_in_its_log(tmp_path):
-    from peerlearn.staging import replacement
+    from peerlearn.registry.staging import replacement
 
     db = tmp_path / "registry.db"
     _registry_with_committed_log(db)

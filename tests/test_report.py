@@ -148,7 +148,7 @@ def test_report_refuses_bad_input_in_one_line(year_env):
 
 
 def test_chart_ids_and_their_references_are_prefixed_together():
-    from peerlearn.charts import prefix_ids
+    from peerlearn.reports.charts import prefix_ids
 
     svg = ('<svg><defs><clipPath id="p1a"><rect/></clipPath><path id="m2b"/></defs><g id="figure_1">'
            '<g clip-path="url(#p1a)"><use xlink:href="#m2b"/><use href="#m2b"/></g></g></svg>')

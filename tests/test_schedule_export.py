@@ -11,8 +11,7 @@ import uuid
 import icalendar
 import pytest
 import schedulecheck
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 
 def _ok(result):

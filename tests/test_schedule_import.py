@@ -14,8 +14,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import schedulecheck
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 FILES = Path(__file__).parent / "schedule_files"
 

@@ -3,8 +3,7 @@
 import json
 
 import pytest
-
-from peerlearn import demo
+from peerlearn_plugins.demo import data as demo
 
 
 def _ok(result):

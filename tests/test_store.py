@@ -10,8 +10,8 @@ import pytest
 from sqlite_utils.db import Database
 
 from peerlearn.errors import RegistryError
-from peerlearn.migrations import migrations
-from peerlearn.store import Registry
+from peerlearn.registry.migrations import migrations
+from peerlearn.registry.store import Registry
 
 
 def test_new_registry_uses_wal_and_latest_schema(env):
@@ -116,9 +116,9 @@ def test_two_processes_writing_at_once_both_succeed(env):
     script = textwrap.dedent(
         """
         import sys
-        from peerlearn.members import add
+        from peerlearn.registry.members import add
         from peerlearn.models import Member
-        from peerlearn.store import Registry
+        from peerlearn.registry.store import Registry
         with Registry.open(sys.argv[1], actor=sys.argv[2]) as registry:
             for i in range(40):
                 with registry.transaction():

@@ -55,10 +55,10 @@ def _today(text: str | None):
 
 
 def _add_builtin_commands() -> None:
-    from . import (activities, agenda, changes, demo, feeds, logs, members, networks, notify, participation, plugin_new,
+    from . import (activities, agenda, changes, feeds, logs, members, networks, notify, participation, plugin_new,
                    plugins, registry, roles, sessions)
 
-    for module in (registry, demo, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
+    for module in (registry, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
                    participation, changes, feeds, logs, notify):
         for command in module.COMMANDS:
             cli.add_command(command)

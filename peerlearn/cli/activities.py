@@ -23,7 +23,7 @@ def _span(option: str, start: str, end: str | None, tzname: str):
 def _rule(text: str | None) -> str | None:
     """The --rrule typed, checked as the feeds will write it (None when not given)."""
     from ..errors import ValidationError
-    from ..recurrence import normalize
+    from ..registry.recurrence import normalize
 
     if text is None:
         return None
@@ -34,7 +34,7 @@ def _rule(text: str | None) -> str | None:
 
 
 def _member_id(registry, ref):
-    from .. import members
+    from ..registry import members
 
     return members.get(registry, ref).id if ref else None
 
@@ -77,10 +77,10 @@ def _detail_options(command):
 @pass_env
 def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run, as_json, **details) -> None:
     """Schedule an activity."""
-    from .. import activities as lib
-    from .. import networks
     from ..models import Activity
-    from ..records import plain
+    from ..registry import activities as lib
+    from ..registry import networks
+    from ..registry.records import plain
 
     details["rrule"] = _rule(details.get("rrule"))
 
@@ -105,7 +105,7 @@ def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run,
 
 
 def _row(activity) -> dict:
-    from ..records import plain
+    from ..registry.records import plain
 
     data = plain(activity)
     data["when"] = (f"{activity.local_start:%Y-%m-%d}" if activity.all_day
@@ -126,7 +126,7 @@ def _row(activity) -> dict:
 @pass_env
 def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
     """List activities in time order."""
-    from .. import activities as lib
+    from ..registry import activities as lib
 
     start = parse_moment("--from", from_, tz)[0] if from_ else None
     end = parse_moment("--to", to, tz)[0] if to else None
@@ -142,9 +142,9 @@ def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
 @pass_env
 def show(env, activity, as_json) -> None:
     """Show one activity with its host, peers, participants and outputs."""
-    from .. import activities as lib
-    from .. import members, participation
-    from ..records import plain
+    from ..registry import activities as lib
+    from ..registry import members, participation
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = lib.get(registry, activity)
@@ -188,7 +188,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
         peerlearn activities edit 7 --venue "Palácio Foz" --capacity 40
         peerlearn activities edit 7 --capacity 60 --dry-run    # who would move up
     """
-    from .. import activities as lib
+    from ..agenda import schedule
 
     fields["rrule"] = _rule(fields.get("rrule"))
     values = {k: v for k, v in fields.items() if v not in (None, ())}
@@ -200,7 +200,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
             values["peer_member_ids"] = [_member_id(registry, peer) for peer in peers]
         if not values:
             raise click.UsageError("nothing to change: give at least one option")
-        return lib.edit(registry, activity, **values)
+        return schedule.edit(registry, activity, **values)
 
     updated = env.write(action, dry_run=dry_run)
     if not dry_run:
@@ -216,19 +216,20 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 @pass_env
 def reschedule(env, activity, start, end, tz, dry_run) -> None:
     """Move an activity to a new date or time."""
-    from .. import activities as lib
+    from ..agenda import schedule
+    from ..registry import activities as lib
 
     def action(registry):
         current = lib.get(registry, activity)
         tzname = tz or current.timezone
         if end:
             start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
-            return lib.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
+            return schedule.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
         start_at, date_only = parse_moment("--start", start, tzname)
         if date_only and not current.all_day:
             start_at = start_at.replace(hour=current.local_start.hour, minute=current.local_start.minute)
             start_at = parse_moment("--start", f"{start_at:%Y-%m-%d %H:%M}", tzname)[0]
-        return lib.reschedule(registry, current.id, start_at)
+        return schedule.reschedule(registry, current.id, start_at)
 
     moved = env.write(action, dry_run=dry_run)
     if not dry_run:
@@ -242,9 +243,9 @@ def _status_command(name: str, verb: str, doc: str):
     @dry_run_option
     @pass_env
     def command(env, activity, dry_run) -> None:
-        from .. import activities as lib
+        from ..agenda import schedule
 
-        changed = env.write(lambda registry: getattr(lib, name)(registry, activity), dry_run=dry_run)
+        changed = env.write(lambda registry: getattr(schedule, name)(registry, activity), dry_run=dry_run)
         if not dry_run:
             click.echo(one_line(f"{verb} activity #{changed.id}: {changed.title}."))
 
@@ -273,7 +274,7 @@ def complete(env, activity, allow_early, dry_run) -> None:
         peerlearn activities complete 7
         peerlearn activities complete 7 --allow-early --dry-run    # rehearse before the day
     """
-    from .. import activities as lib
+    from ..agenda import schedule as lib
 
     changed = env.write(lambda registry: lib.complete(registry, activity, now=env.now(), allow_early=allow_early),
                         dry_run=dry_run)
@@ -289,9 +290,9 @@ def complete(env, activity, allow_early, dry_run) -> None:
 @pass_env
 def reinstate(env, activity, status, dry_run) -> None:
     """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises)."""
-    from .. import activities as lib
+    from ..agenda import schedule
 
-    changed = env.write(lambda registry: lib.reinstate(registry, activity, status), dry_run=dry_run)
+    changed = env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run)
     if not dry_run:
         click.echo(f"Reinstated activity #{changed.id} as {changed.status} (sequence {changed.sequence}).")
 
@@ -304,8 +305,8 @@ def reinstate(env, activity, status, dry_run) -> None:
 @pass_env
 def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
     """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds)."""
-    from .. import activities as lib
-    from ..occurrences import cancel_occurrence as cancel
+    from ..registry import activities as lib
+    from ..registry.occurrences import cancel_occurrence as cancel
 
     def action(registry):
         current = lib.get(registry, activity)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import dry_run_option, echo_json, for_terminal, json_option, note, one_line, pass_env
-from .common import output_option, output_stream
+from .common import (dry_run_option, echo_json, for_terminal, json_option, note, one_line, output_option, output_stream,
+                     pass_env)
 
 
 @click.group()
@@ -32,7 +32,7 @@ def import_(env, activity, file, dry_run, as_json) -> None:
     (or line) and the field, and nothing is imported. --dry-run prints
     what would be added, changed and removed.
     """
-    from ..records import plain
+    from ..registry.records import plain
     from ..schedules import files
 
     data = file.read()
@@ -111,20 +111,25 @@ def check(env, activity, everything, pending_days, as_json) -> None:
 
     Exits with status 1 when an error is found (warnings alone exit 0).
     """
-    from .. import activities, clashes
+    from ..agenda import checks
     from ..errors import ValidationError
-    from ..records import plain
+    from ..registry import activities
+    from ..registry.records import plain
 
     if bool(activity) == everything:
         raise click.UsageError("give one ACTIVITY or --all")
     with env.registry() as registry:
+        if pending_days is not None:
+            registry.pending_days = pending_days
         if everything:
-            findings = clashes.check_registry(registry, pending_days=pending_days)
+            findings = checks.check_registry(registry)
         else:
-            findings = clashes.check_activity(registry, activities.get(registry, activity), pending_days)
+            findings = checks.check_activity(registry, activities.get(registry, activity))
     errors = sum(1 for finding in findings if finding.severity == "error")
     if as_json:
-        echo_json([plain(finding) for finding in findings])
+        echo_json([{"code": finding.code, "severity": finding.severity, "message": finding.message,
+                    **{key: value for key, value in plain(finding).items() if key not in ("message", "severity", "code")}}
+                   for finding in findings])
     else:
         for finding in findings:
             click.echo(one_line(f"{finding.severity}: [{finding.code}] {finding.message}"))
@@ -142,7 +147,9 @@ def show(env, activity, width, as_json) -> None:
     """Print an activity's timetable, parallel tracks side by side."""
     import shutil
 
-    from .. import activities, agenda as lib, timetable, tracks
+    from ..agenda import reading as lib
+    from ..agenda import timetable, tracks
+    from ..registry import activities
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
@@ -172,7 +179,9 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
         peerlearn agenda tracks 13 plenary A B C
         peerlearn agenda tracks 13 --by-name
     """
-    from .. import activities, agenda as lib, tracks
+    from ..agenda import reading as lib
+    from ..agenda import tracks
+    from ..registry import activities
 
     if names and by_name:
         raise click.UsageError("give NAMES or --by-name, not both")

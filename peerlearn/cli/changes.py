@@ -21,24 +21,28 @@ ENTITIES = ["network", "member", "membership", "activity", "participation", "out
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
 @json_option
 @click.option("--format", "format_name", metavar="FORMAT",
-              help="Export in this format: csv, jsonl, md, html, or one a plugin adds (instead of the table).")
+              help="Export in this format: csv, jsonl, md, html, or one a plugin adds (instead of the table);"
+                   " -o FILE alone picks the format of its extension.")
 @output_option
 @pass_env
 def changes(env, network, activity, since, until, entity, limit, as_json, format_name, output) -> None:
     """Show who changed what, and when, with the values before and after (--json, --format).
 
     \b
-        peerlearn changes --network pes --since 2026-01-01 --format csv -o changes.csv
+        peerlearn changes --network nordic --since 2026-01-01 --format csv -o changes.csv
     """
     import datetime as dt
 
-    from ..changelog import COLUMNS, export_rows, list_changes
-    from ..records import plain
+    from ..registry.changelog import list_changes
+    from ..registry.records import plain
+    from ..reports.changes import COLUMNS, export_rows
+    from ..reports.exports import format_for
 
     if as_json and format_name:
         raise click.UsageError("give --json or --format, not both")
+    format_name = format_for("change-log", format_name, output)
     if output and not format_name:
-        raise click.UsageError("--output needs --format")
+        raise click.UsageError("--output needs --format (or a file name with a format's extension, e.g. .csv)")
     since_at = parse_moment("--since", since, "UTC")[0] if since else None
     until_at = None
     if until:
@@ -65,7 +69,7 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
 
 def _activity_id(registry, ref: str | None) -> int | None:
     """An activity's number; a bare number is taken as it is (a deleted activity keeps its changes)."""
-    from .. import activities
+    from ..registry import activities
 
     if not ref:
         return None

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from pathlib import Path
+
+    from ..registry.store import Registry
 
 T = TypeVar("T")
+#: Read by the CLI only, and handed to the library as ``Registry.pending_days``.
+PENDING_DAYS_ENV = "PEERLEARN_PENDING_DAYS"
 
 
 class PeerlearnGroup(click.Group):
@@ -53,22 +57,46 @@ class PeerlearnGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
             raise  # a closed pipe ends quietly: see main()
         except Exception as error:  # noqa: BLE001 - every error becomes one line
-            raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False))) from error
+            raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False)),
+                                 command=getattr(ctx.obj, "command", None)) from error
 
 
-def as_click_error(error: Exception, debug: bool = False) -> click.ClickException:
-    """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug."""
+def as_click_error(error: Exception, debug: bool = False,
+                   command: click.Command | None = None) -> click.ClickException:
+    """Turn a library error into ``Error: <one line>``; re-raise the unexpected under --debug.
+
+    An error about a field names it as the ``command``'s option or argument
+    that gave it (``--base-url: …``, ``FILE: …``).
+    """
     import sqlite3
 
     from ..errors import PeerlearnError
 
     if isinstance(error, PeerlearnError):
-        return click.ClickException(one_line(str(error)))
+        text = str(error)
+        if getattr(error, "field", None):  # "field: message", perhaps after a location: the field as typed
+            text = text.replace(f"{error.field}: ", f"{option_for(command, error.field)}: ", 1)
+        return click.ClickException(one_line(text))
     if debug:
         raise error
     if isinstance(error, sqlite3.Error):
         return click.ClickException(one_line(f"database error: {error}"))
     return click.ClickException(one_line(f"unexpected {type(error).__name__}: {error} (run with --debug for details)"))
+
+
+def option_for(command: click.Command | None, field: str) -> str:
+    """How the user typed ``field``: the command's option (``--base-url``) or argument (``FILE``) of that name.
+
+    A parameter matches by its name, or by its long option spelt as the field
+    (``--format`` for ``format``); a field no parameter gave is shown as it is.
+    """
+    for param in getattr(command, "params", ()):
+        long = [opt for opt in getattr(param, "opts", ()) if opt.startswith("--")]
+        if param.name == field or f"--{field.replace('_', '-')}" in long:
+            if isinstance(param, click.Argument):
+                return param.human_readable_name
+            return long[0] if long else param.opts[0]
+    return field
 
 
 def one_line(text: str) -> str:
@@ -94,6 +122,8 @@ class Env:
         self.debug = debug
         #: the date ``--today`` (``PEERLEARN_TODAY``) gives, or None for the system's
         self.today_override = today
+        #: the command running (its options name the fields of errors); noted when it asks for the registry
+        self.command: click.Command | None = None
 
     def today(self) -> Any:
         """The date commands take as today: ``--today``, else the system's (the only place the CLI reads it)."""
@@ -113,6 +143,34 @@ class Env:
         if self.today_override is None:
             return now
         return dt.datetime.combine(self.today_override, now.time(), tzinfo=dt.timezone.utc)
+
+    @property
+    def path(self) -> "Path":
+        """The registry file: ``--db`` (or ``$PEERLEARN_DB``, which click reads), else the library's default."""
+        from pathlib import Path
+
+        from ..registry.store import default_path
+
+        return Path(self.db_path) if self.db_path else default_path()
+
+    @staticmethod
+    def pending_days() -> int | None:
+        """``$PEERLEARN_PENDING_DAYS``: within how many days of an event the checks report tbc/tbd roles."""
+        import os
+
+        from ..errors import ValidationError
+
+        text = os.environ.get(PENDING_DAYS_ENV, "").strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
+        return int(text)
+
+    def _note_command(self) -> None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.parent is not None:
+            self.command = ctx.command
 
     def report_plugin_failures(self, strict: bool, command: str | None = None) -> None:
         """Warn of plugins that failed to load; refuse to start when plugins contradict each other.
@@ -145,10 +203,12 @@ class Env:
         Where opening upgraded the schema, one line on stderr says where the
         copy of the file was kept.
         """
-        from ..store import Registry
+        from ..registry.store import Registry
 
-        registry = Registry.open(self.db_path, actor=self.actor, create=create, upgrade=upgrade,
+        self._note_command()
+        registry = Registry.open(self.path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
+        registry.pending_days = self.pending_days()
         if registry.kept_copy:
             note(f"Kept a copy of {registry.path} (schema {registry.upgraded_from}) at {registry.kept_copy}"
                  " before upgrading it.")
@@ -156,6 +216,28 @@ class Env:
             yield registry
         finally:
             registry.close()
+
+    @contextmanager
+    def new_registry(self, *, replace: bool = False) -> Iterator["Registry"]:
+        """A new registry built aside in one transaction, put in place of the registry file when complete.
+
+        For commands that build a whole registry (``peerlearn demo``); see
+        ``peerlearn.new_registry``. An existing file is refused unless
+        ``replace``. Warnings are shown, and plugins told of the changes, once
+        the new registry is in place.
+        """
+        from .. import plugins
+        from ..registry.staging import new_registry
+
+        self._note_command()
+        with new_registry(self.path, actor=self.actor, replace=replace) as registry:
+            registry.pending_days = self.pending_days()
+            with registry.transaction() as changes:
+                yield registry
+            warnings = list(registry.warnings)
+        for warning in warnings:
+            note(f"Warning: {one_line(warning)}")
+        plugins.notify_changed(changes, lambda line: note(f"Warning: {one_line(line)}"))
 
     def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False) -> T:
         """Run ``action`` in one transaction; show warnings; tell plugins after commit.
@@ -190,7 +272,20 @@ def describe_change(change: Any) -> str:
     return one_line(f"{change.action} {change.entity} {change.entity_id}{where}" + (f": {label}" if label else ""))
 
 
-pass_env = click.make_pass_decorator(Env)
+def pass_env(function: Callable) -> Callable:
+    """Pass the :class:`Env` to a command's function, noting the command (see :func:`option_for`)."""
+    import functools
+
+    @functools.wraps(function)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        env = ctx.find_object(Env)
+        if env is None:
+            raise RuntimeError("peerlearn's commands run under the peerlearn group, which makes the Env")
+        env.command = ctx.command
+        return ctx.invoke(function, env, *args, **kwargs)
+
+    return command
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
@@ -292,9 +387,13 @@ def build(model: type, option: str, **fields: Any) -> Any:
 
 
 def format_option(default: str, formats: str):
-    """``--format NAME``: any format a plugin registers for the export (checked when run)."""
-    return click.option("--format", "format_name", default=default, show_default=True, metavar="FORMAT",
-                        help=f"Output format: {formats}, or one a plugin adds.")
+    """``--format NAME``: any format a plugin registers for the export (checked when run).
+
+    Without it, ``-o FILE`` picks the format its extension names (``log.html``), else ``default``.
+    """
+    return click.option("--format", "format_name", metavar="FORMAT",
+                        help=f"Output format: {formats}, or one a plugin adds. Default: the format of -o's"
+                             f" file extension (log.html: html), else {default}.")
 
 
 output_option = click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
@@ -302,14 +401,17 @@ output_option = click.option("--output", "-o", "output", type=click.Path(dir_oka
                                   " a folder, link, device or pipe is refused).")
 
 
-def write_export(kind: str, format_name: str, records: Any, output: str | None, **context: Any) -> None:
+def write_export(kind: str, format_name: str | None, records: Any, output: str | None, *, default: str | None = None,
+                 **context: Any) -> None:
     """Export ``records`` with the format ``format_name`` to ``output`` (a file) or stdout.
 
-    An unknown format fails before anything is written; the file is
-    written as :func:`output_stream` writes it.
+    Without ``format_name``, the format of ``output``'s extension, else
+    ``default``. An unknown format fails before anything is written; the
+    file is written as :func:`output_stream` writes it.
     """
-    from ..exports import export, exporter_for
+    from ..reports.exports import export, exporter_for, format_for
 
+    format_name = format_for(kind, format_name, output, default)
     exporter_for(kind, format_name)
     try:
         with output_stream(output) as out:

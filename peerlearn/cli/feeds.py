@@ -28,58 +28,45 @@ def export() -> None:
 @click.option("--kind", help="Only activities of this kind.")
 @click.option("--status", type=click.Choice(["tentative", "confirmed", "cancelled", "completed"]),
               help="Only activities with this status (drafts never reach a feed).")
-@click.option("--from", "from_", help=f"Window start, YYYY-MM-DD[ HH:MM] in UTC (default: {WINDOW_HELP}).")
-@click.option("--to", help="Window end, YYYY-MM-DD[ HH:MM] in UTC (default: open).")
+@click.option("--from", "start", help=f"Window start, YYYY-MM-DD[ HH:MM] in UTC (default: {WINDOW_HELP}).")
+@click.option("--to", "end", help="Window end, YYYY-MM-DD[ HH:MM] in UTC (default: open).")
 @click.option("--url", default="", help="The feed's public URL, written as its SOURCE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
               help="File to write, or - for stdout.")
 @pass_env
-def export_ics(env, network, activity, member, kind, status, from_, to, url, output) -> None:
+def export_ics(env, network, activity, member, kind, status, start, end, url, output) -> None:
     """Export an iCalendar (RFC 5545) feed of a network, an activity or a member."""
     from pathlib import Path
 
-    from .. import feeds, plugins
-    from ..errors import ValidationError
+    from .. import plugins
     from ..atomic import AtomicFile
-    from ..publish import check_base_url
+    from ..errors import ValidationError
+    from ..feeds import selection
+    from ..feeds.layout import check_base_url
 
     chosen = [(scope, key) for scope, key in (("network", network), ("activity", activity), ("member", member))
               if key]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --network, --activity or --member")
     if url:
-        check_base_url(url)
+        check_base_url(url, field="url")
     if output != "-" and not Path(output).parent.exists():
         raise ValidationError(f"--output: folder {Path(output).parent} does not exist")
     exporter = plugins.exporters("calendar")["ics"]
-    query = feeds.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", from_),
-                            end=_window("--to", to))
+    query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", start),
+                                end=_window("--to", end))
 
     def warn(message: str) -> None:
         note(f"Warning: {one_line(message)}")
 
     with env.registry() as registry:
-        try:
-            feed = feeds.resolve(registry, query)
-        except ValidationError as error:
-            raise _with_flag(error) from None
+        feed = selection.resolve(registry, query)
         if output == "-":
             count = exporter.write(feed, _Utf8(None), registry=registry, url=url, warn=warn)
         else:
             with AtomicFile(Path(output)) as out:
                 count = exporter.write(feed, out, registry=registry, url=url, warn=warn)
     note(f"Exported {count} event(s): {feed.name}.")
-
-
-def _with_flag(error: Exception) -> Exception:
-    """The library names the window's fields (``to: ...``); here they are options (``--to: ...``)."""
-    from ..errors import ValidationError
-
-    text = str(error)
-    for field in ("from", "to"):
-        if text.startswith(f"{field}: "):
-            return ValidationError(f"--{text}")
-    return error
 
 
 class _Utf8:
@@ -114,7 +101,7 @@ def build(env, folder, private_dir, base_url) -> None:
     earlier build left in FOLDER are removed. Only files whose content changed
     are rewritten, each through a temporary file and a rename.
     """
-    from .. import publish
+    from ..feeds import publish
 
     with env.registry() as registry:
         report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
@@ -140,15 +127,14 @@ def serve(env, host, port, base_url, threads) -> None:
     """Serve the feeds from the registry over HTTP (waitress), logging each request."""
     import logging
 
-    from ..publish import check_base_url
-    from ..server import make_server
-    from ..store import default_path
+    from ..feeds.layout import check_base_url
+    from ..feeds.server import make_server
 
     if base_url:
-        check_base_url(base_url)
+        check_base_url(base_url, field="base_url")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = make_server(env.db_path or default_path(), host, port, base_url=base_url, threads=threads)
+    server = make_server(env.path, host, port, base_url=base_url, threads=threads)
     note(f"Serving calendar feeds on http://{host}:{server.effective_port}/ (Ctrl+C to stop)")
     try:
         server.run()

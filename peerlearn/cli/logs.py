@@ -43,10 +43,11 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
     private note is ever included. The same registry gives the same bytes.
 
     \b
-        peerlearn log --network pes --from 2026-01-01 --to 2026-12-31 --format md
-        peerlearn log --network pes --format html -o log.html
+        peerlearn log --network nordic --from 2026-01-01 --to 2026-12-31 --format md
+        peerlearn log --network nordic --format html -o log.html
     """
-    from .. import activity_log, networks
+    from ..registry import networks
+    from ..reports import activity_log
 
     with env.registry() as registry:
         found = networks.get(registry, network)
@@ -55,7 +56,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
             "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
             columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
             title=activity_log.title(found.name, first_day, last_day),
-            empty="No activities in this period.", network=found,
+            empty="No activities in this period.", network=found, default="csv",
         )
 
 
@@ -75,11 +76,12 @@ def report(env, network, year, format_name, output) -> None:
     to an annual report.
 
     \b
-        peerlearn report --network mutual_learning --year 2026 --format html -o report-2026.html
+        peerlearn report --network nordic --year 2026 --format html -o report-2026.html
     """
-    from .. import report as lib
-    from ..exports import exporter_for
+    from ..reports import yearly as lib
+    from ..reports.exports import exporter_for, format_for
 
+    format_name = format_for("report", format_name, output, "md")
     exporter_for("report", format_name)
     with env.registry() as registry:
         built = lib.build(registry, network, year)
@@ -103,8 +105,8 @@ def list_practices(env, network, country, theme, as_json) -> None:
     Record one with: peerlearn outputs add ACTIVITY --kind good_practice
     --title ... --country SE --theme ... --description ...
     """
-    from .. import participation
-    from ..records import plain
+    from ..registry import participation
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = participation.list_outputs(registry, network=network, kind="good_practice", country=country,

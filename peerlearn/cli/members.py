@@ -19,7 +19,7 @@ def members() -> None:
 
 
 def _public_row(member, memberships=()) -> dict:
-    from ..records import plain
+    from ..registry.records import plain
 
     data = plain(member)
     data.pop("feed_token", None)
@@ -30,7 +30,7 @@ def _public_row(member, memberships=()) -> dict:
 
 
 def _categories(memberships, network: str | None = None) -> str:
-    """A member's categories for a table: each network's, ``expert (mutual_learning)``; one network's alone."""
+    """A member's categories for a table: each network's, ``expert (learning)``; one network's alone."""
     if network:
         return next((m.category for m in memberships if m.network == network), "")
     named = [m for m in memberships if m.category]
@@ -60,10 +60,10 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 
     \b
     Examples:
-        peerlearn members add VDAB --country BE --network pes --category "public employment service"
-        peerlearn members add "Anila Noor" --country NL --type person --network mutual_learning --category expert
+        peerlearn members add VDAB --country BE --network jobs --category "public employment service"
+        peerlearn members add "Anila Noor" --country NL --type person --network learning --category expert
     """
-    from .. import members as lib
+    from ..registry import members as lib
     from ..models import Member
 
     if category and not join_networks:
@@ -89,7 +89,7 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 @pass_env
 def list_members(env, network, country, category, as_json) -> None:
     """List members, with their networks and their category in each."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     with env.registry() as registry:
         found = lib.list_members(registry, network=network, country=country, category=category)
@@ -107,8 +107,8 @@ def list_members(env, network, country, category, as_json) -> None:
 @pass_env
 def show(env, member, as_json) -> None:
     """Show a member (by number or exact name) and its memberships: category, role and dates in each network."""
-    from .. import members as lib
-    from ..records import plain
+    from ..registry import members as lib
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = lib.get(registry, member)
@@ -147,9 +147,9 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
     \b
     Examples:
         peerlearn members edit 12 --email new@example.de
-        peerlearn members edit 12 --network esf_migration --category "policy expert"
+        peerlearn members edit 12 --network migration --category "policy expert"
     """
-    from .. import members as lib
+    from ..registry import members as lib
     from ..errors import ValidationError
 
     values = {k: v for k, v in dict(name=name, country=country, email=email,
@@ -186,7 +186,7 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
 @pass_env
 def remove(env, member, dry_run) -> None:
     """Remove a member with its memberships and participations."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
     if not dry_run:
@@ -220,14 +220,14 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
 
     \b
     Examples:
-        peerlearn members import members.csv --network pes
+        peerlearn members import members.csv --network jobs
         peerlearn members export -o members.csv     # edit it, then:
         peerlearn members import members.csv --update --dry-run
     """
     from pathlib import Path
 
     from ..errors import Conflict
-    from ..member_csv import import_members
+    from ..registry.member_csv import import_members
 
     if update and skip_existing:
         raise click.UsageError("--update and --skip-existing exclude each other: choose one")
@@ -257,7 +257,7 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
 @pass_env
 def export(env, network, include_email, output) -> None:
     """Export members as CSV, one row per membership (the import format)."""
-    from ..member_csv import export_members
+    from ..registry.member_csv import export_members
 
     with env.registry() as registry, output_stream(output) as out:
         count = export_members(registry, out, network=network, include_email=include_email)
@@ -283,11 +283,11 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
 
     \b
     Examples:
-        peerlearn members join 12 mutual_learning --category expert --role observer --since 2026-01-01
-        peerlearn members join "Jobcentre Plus" pes --category "public employment service" \\
+        peerlearn members join 12 learning --category expert --role observer --since 2026-01-01
+        peerlearn members join "Jobcentre Plus" jobs --category "public employment service" \\
             --since 2018-01-01 --until 2019-12-31
     """
-    from .. import members as lib
+    from ..registry import members as lib
 
     since_day, until_day = parse_day("--since", since), parse_day("--until", until)
     joined = env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day,
@@ -304,7 +304,7 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
 @pass_env
 def leave(env, member, network, dry_run) -> None:
     """Take MEMBER out of NETWORK."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run)
     if not dry_run:
@@ -319,12 +319,14 @@ def leave(env, member, network, dry_run) -> None:
 @pass_env
 def feed_url(env, member, base_url, as_json) -> None:
     """Print MEMBER's private calendar feed URL (https and webcal): share it only with the member."""
-    from .. import members as lib
-    from ..publish import member_urls
+    from ..feeds.layout import feed_url as url_of
+    from ..feeds.layout import webcal as webcal_of
+    from ..registry import members as lib
 
     with env.registry() as registry:
         found = lib.get(registry, member)
-    url, webcal = member_urls(base_url, found.feed_token)
+    url = url_of(base_url, "member", found.feed_token)
+    webcal = webcal_of(url)
     if as_json:
         echo_json({"member": found.id, "url": url, "webcal": webcal})
     else:
@@ -338,7 +340,7 @@ def feed_url(env, member, base_url, as_json) -> None:
 @pass_env
 def rotate_token(env, member, dry_run) -> None:
     """Give MEMBER a new feed token: the old feed URL stops working at once."""
-    from .. import members as lib
+    from ..registry import members as lib
 
     updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)
     if not dry_run:

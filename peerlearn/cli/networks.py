@@ -17,8 +17,8 @@ def networks() -> None:
 @pass_env
 def list_networks(env, as_json: bool) -> None:
     """List every known network and where its definition comes from."""
-    from .. import networks as lib
-    from ..records import plain
+    from ..registry import networks as lib
+    from ..registry.records import plain
 
     with env.registry() as registry:
         known = lib.known(registry)
@@ -36,8 +36,8 @@ def list_networks(env, as_json: bool) -> None:
 @pass_env
 def show(env, slug: str, as_json: bool) -> None:
     """Show one network with its member and activity counts."""
-    from .. import networks as lib
-    from ..records import plain
+    from ..registry import networks as lib
+    from ..registry.records import plain
 
     with env.registry() as registry:
         network = lib.get(registry, slug)
@@ -73,8 +73,8 @@ def _network_options(command):
 @pass_env
 def add(env, slug: str, dry_run: bool, **fields) -> None:
     """Create a network by hand (networks from plugins need no adding)."""
-    from .. import networks as lib
     from ..models import Network
+    from ..registry import networks as lib
 
     values = {key: value for key, value in fields.items() if value not in (None, ())}
     if not values.get("name"):
@@ -92,7 +92,7 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
 @pass_env
 def edit(env, slug: str, dry_run: bool, **fields) -> None:
     """Change a network created by hand."""
-    from .. import networks as lib
+    from ..registry import networks as lib
 
     values = {key: value for key, value in fields.items() if value not in (None, ())}
     if not values:

@@ -8,7 +8,7 @@ from .common import note, pass_env
 
 
 @click.command(name="public-db")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--metadata", "metadata_path", type=click.Path(dir_okay=False),
               help="Where to write Datasette's metadata (default: metadata.json beside FILE).")
 @click.option("--title", default="Peer-learning activities", show_default=True,
@@ -17,7 +17,7 @@ from .common import note, pass_env
 @click.option("--license-url", default="",
               help="Where the licence's text is, e.g. https://creativecommons.org/licenses/by/4.0/.")
 @pass_env
-def public_db(env, file, metadata_path, title, license_name, license_url) -> None:
+def public_db(env, path, metadata_path, title, license_name, license_url) -> None:
     """Write a redacted SQLite copy of the registry, and Datasette's metadata for it.
 
     The copy holds what the website, feeds and logs already publish: the
@@ -35,10 +35,10 @@ def public_db(env, file, metadata_path, title, license_name, license_url) -> Non
         peerlearn export public-db site/data/activities.db --metadata site/data/metadata.json \\
             --license CC-BY-4.0 --license-url https://creativecommons.org/licenses/by/4.0/
     """
-    from .. import public_db as lib
+    from ..reports import public_db as lib
 
     with env.registry() as registry:
-        written = lib.export(registry, file, metadata_path, title=title, license=license_name,
+        written = lib.export(registry, path, metadata_path, title=title, license=license_name,
                              license_url=license_url)
     counts = ", ".join(f"{count} {table}" for table, count in written.rows.items()
                        if table in ("activities", "sessions", "outputs", "members"))

@@ -26,7 +26,7 @@ def _participation_command(name: str, status: str, doc: str):
     @dry_run_option
     @pass_env
     def command(env, activity, member_refs, dry_run, allow_early=False) -> None:
-        from .. import participation
+        from ..registry import participation
 
         def action(registry):
             return [participation.set_status(registry, activity, ref, status, now=env.now(), allow_early=allow_early)
@@ -62,7 +62,7 @@ for _name, _status, _doc in (
 @pass_env
 def invite(env, activity, member_refs, network, all_members, category, dry_run) -> None:
     """Invite members (by number or exact name), a whole network, or one category of it."""
-    from .. import participation
+    from ..registry import participation
 
     if not (member_refs or network or all_members):
         raise click.UsageError("name members, or give --network or --all-members")
@@ -87,7 +87,7 @@ def invite(env, activity, member_refs, network, all_members, category, dry_run) 
 @pass_env
 def counts(env, activity, as_json) -> None:
     """Count an activity's participants by country and status (and who is over the country quota)."""
-    from .. import participation
+    from ..registry import participation
 
     with env.registry() as registry:
         rows = participation.counts_by_country(registry, activity)
@@ -101,7 +101,7 @@ def counts(env, activity, as_json) -> None:
 @pass_env
 def list_participants(env, activity, as_json) -> None:
     """List an activity's participants and their status."""
-    from .. import participation
+    from ..registry import participation
 
     with env.registry() as registry:
         rows = participation.list_participants(registry, activity)
@@ -127,9 +127,9 @@ def outputs() -> None:
 @pass_env
 def add(env, activity, kind, title, url, date_text, country, themes, description, dry_run, as_json) -> None:
     """Record an output of an activity."""
-    from .. import activities, participation
     from ..models import Output
-    from ..records import plain
+    from ..registry import activities, participation
+    from ..registry.records import plain
 
     day = parse_day("--date", date_text)
 
@@ -156,8 +156,8 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
 @pass_env
 def list_outputs(env, activity, network, kind, as_json) -> None:
     """List outputs."""
-    from .. import participation
-    from ..records import plain
+    from ..registry import participation
+    from ..registry.records import plain
 
     with env.registry() as registry:
         found = participation.list_outputs(registry, activity_id=activity, network=network, kind=kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import dry_run_option, note
+from .common import dry_run_option, note, pass_env
 
 
 @click.group()
@@ -17,7 +17,8 @@ def plugin() -> None:
 @click.option("--dir", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder in which to create peerlearn-NAME/.")
 @dry_run_option
-def new(name: str, parent: str, dry_run: bool) -> None:
+@pass_env
+def new(env, name: str, parent: str, dry_run: bool) -> None:
     """Write a plugin project for NAME into peerlearn-NAME/.
 
     \b
@@ -28,7 +29,7 @@ def new(name: str, parent: str, dry_run: bool) -> None:
         peerlearn plugin new nordic-network
         cd peerlearn-nordic-network && pip install -e '.[test]' && python -m pytest
     """
-    from ..scaffold import names, write
+    from ..authoring.scaffold import names, write
 
     folder, paths = write(name, parent, dry_run=dry_run)
     if dry_run:

@@ -15,7 +15,7 @@ def init(env) -> None:
     An empty file given with --db becomes a registry; any other command
     refuses one.
     """
-    from .. import networks
+    from ..registry import networks
 
     stored = env.write(networks.sync_plugins, initialise_empty=True)
     with env.registry() as registry:

@@ -23,11 +23,11 @@ def release(env, activity, name, dry_run, as_json) -> None:
         peerlearn agenda release 13
         peerlearn agenda release 13 --name "final programme"
     """
-    from ..records import plain
+    from ..registry.records import plain
     from ..schedules import diff, versions
 
     def action(registry):
-        from .. import activities
+        from ..registry import activities
 
         found = activities.get(registry, activity)
         before = versions.load(registry, found, versions.LATEST) if versions.list_versions(registry, found.id) \
@@ -52,8 +52,9 @@ def release(env, activity, name, dry_run, as_json) -> None:
 @pass_env
 def versions(env, activity, as_json) -> None:
     """List the released versions of an activity's programme, with what changed in each."""
-    from .. import activities
-    from ..schedules import announce, diff, versions as lib
+    from ..registry import activities
+    from ..schedules import announce, diff
+    from ..schedules import versions as lib
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
@@ -87,9 +88,10 @@ def diff(env, activity, source, target, as_json) -> None:
         peerlearn agenda diff 13
         peerlearn agenda diff 13 v1 v2 --json
     """
-    from .. import activities
-    from ..records import plain
-    from ..schedules import diff as lib, versions
+    from ..registry import activities
+    from ..registry.records import plain
+    from ..schedules import diff as lib
+    from ..schedules import versions
 
     with env.registry() as registry:
         found = activities.get(registry, activity)

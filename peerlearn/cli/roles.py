@@ -16,7 +16,7 @@ def roles() -> None:
 
 
 def _member_id(registry, ref):
-    from .. import members
+    from ..registry import members
 
     return members.get(registry, ref).id if ref else None
 
@@ -39,15 +39,15 @@ def _member_id(registry, ref):
 def add(env, activity, session, role_kind, name, affiliation, email, member, status, speaking_minutes,
         prerecorded_minutes, note, dry_run, as_json) -> None:
     """Put a person (or a tbd placeholder) on a session (SESSION is its number or key)."""
-    from .. import agenda
+    from ..agenda.roles import add_role
     from ..models import Role
-    from ..records import public
+    from ..registry.records import public
 
     def action(registry):
         role = build(Role, f"{role_kind} role", session_id=0, role=role_kind, name=name, affiliation=affiliation,
                      email=email, member_id=_member_id(registry, member), status=status,
                      speaking_minutes=speaking_minutes, prerecorded_minutes=prerecorded_minutes, note=note)
-        return agenda.add_role(registry, activity, session, role)
+        return add_role(registry, activity, session, role)
 
     added = env.write(action, dry_run=dry_run)
     if dry_run:
@@ -67,10 +67,10 @@ def add(env, activity, session, role_kind, name, affiliation, email, member, sta
 @pass_env
 def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
     """Confirm a role (by its number), naming the person where it had none."""
-    from .. import agenda
+    from ..agenda.roles import confirm_role
 
     def action(registry):
-        return agenda.confirm_role(registry, role_id, name=name, affiliation=affiliation,
+        return confirm_role(registry, role_id, name=name, affiliation=affiliation,
                                    member_id=_member_id(registry, member))
 
     done = env.write(action, dry_run=dry_run)
@@ -95,13 +95,13 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
         peerlearn roles edit 12 --status confirmed --speaking-minutes 10
         peerlearn roles edit 12 --affiliation "OECD" --note "Trends in integration"
     """
-    from .. import agenda
-    from ..records import public
+    from ..agenda.roles import edit_role
+    from ..registry.records import public
 
     values = {name: value for name, value in fields.items() if value is not None}
     if not values:
         raise click.UsageError("nothing to change: give at least one option")
-    done = env.write(lambda registry: agenda.edit_role(registry, role_id, **values), dry_run=dry_run)
+    done = env.write(lambda registry: edit_role(registry, role_id, **values), dry_run=dry_run)
     if dry_run:
         return
     if as_json:
@@ -116,9 +116,9 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
 @pass_env
 def decline(env, role_id, dry_run) -> None:
     """Record that the person of a role (by its number) declined."""
-    from .. import agenda
+    from ..agenda.roles import decline_role
 
-    done = env.write(lambda registry: agenda.decline_role(registry, role_id), dry_run=dry_run)
+    done = env.write(lambda registry: decline_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
         click.echo(one_line(f"Role #{done.id}: {done.who} declined."))
 
@@ -129,9 +129,9 @@ def decline(env, role_id, dry_run) -> None:
 @pass_env
 def remove(env, role_id, dry_run) -> None:
     """Remove a role (by its number) entered by mistake."""
-    from .. import agenda
+    from ..agenda.roles import remove_role
 
-    done = env.write(lambda registry: agenda.remove_role(registry, role_id), dry_run=dry_run)
+    done = env.write(lambda registry: remove_role(registry, role_id), dry_run=dry_run)
     if not dry_run:
         click.echo(one_line(f"Removed role #{done.id}: {done.role} {done.who}."))
 
@@ -144,16 +144,17 @@ def remove(env, role_id, dry_run) -> None:
 @pass_env
 def list_roles(env, activity, session, status, as_json) -> None:
     """List the roles on an activity's sessions (emails stay private; cancelled sessions are marked)."""
-    from .. import activities, agenda
-    from ..records import public
+    from ..agenda.reading import get_session, roles_of, sessions_of
+    from ..registry import activities
+    from ..registry.records import public
 
     with env.registry() as registry:
         found = activities.get(registry, activity)
-        session_id = agenda.get_session(registry, found, session).id if session else None
-        by_id = {s.id: s for s in agenda.sessions_of(registry, found.id)}
+        session_id = get_session(registry, found, session).id if session else None
+        by_id = {s.id: s for s in sessions_of(registry, found.id)}
         rows = [{**public(role), "session": by_id[role.session_id].title, "who": role.who,
                  "session_status": by_id[role.session_id].status}
-                for role in agenda.roles_of(registry, found.id, session_id) if status in (None, role.status)]
+                for role in roles_of(registry, found.id, session_id) if status in (None, role.status)]
     if not as_json:
         for row in rows:
             if row["session_status"] == "cancelled":

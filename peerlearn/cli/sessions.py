@@ -41,9 +41,10 @@ def sessions() -> None:
 @pass_env
 def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
     """Add a session to an activity's agenda."""
-    from .. import activities, agenda
+    from ..agenda.sessions import add_session
     from ..models import Session
-    from ..records import plain
+    from ..registry import activities
+    from ..registry.records import plain
 
     def action(registry):
         found = activities.get(registry, activity)
@@ -52,7 +53,7 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
         session = build(Session, f"session {title!r}", activity_id=found.id, title=title, kind=kind,
                         start=start_at, end=end_at, timezone=found.timezone, track=track, room=room,
                         description=description, key=key)
-        return agenda.add_session(registry, session)
+        return add_session(registry, session)
 
     added = env.write(action, dry_run=dry_run)
     if dry_run:
@@ -77,12 +78,12 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 @pass_env
 def edit(env, activity, session, dry_run, **fields) -> None:
     """Change a session's details (SESSION is its number or key; use move for its time)."""
-    from .. import agenda
+    from ..agenda.sessions import edit_session
 
     values = {k: v for k, v in fields.items() if v is not None}
     if not values:
         raise click.UsageError("nothing to change: give at least one option")
-    updated = env.write(lambda registry: agenda.edit_session(registry, activity, session, **values), dry_run=dry_run)
+    updated = env.write(lambda registry: edit_session(registry, activity, session, **values), dry_run=dry_run)
     if not dry_run:
         click.echo(one_line(f"Updated session #{updated.id}: {updated.title}."))
 
@@ -96,13 +97,14 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 @pass_env
 def move(env, activity, session, start, end, dry_run) -> None:
     """Move a session to another time (SESSION is its number or key)."""
-    from .. import activities, agenda
+    from ..agenda.sessions import move_session
+    from ..registry import activities
 
     def action(registry):
         found = activities.get(registry, activity)
         start_at = session_time("--start", start, found.start, found.timezone)
         end_at = session_time("--end", end, start_at, found.timezone) if end else None
-        return agenda.move_session(registry, found.id, session, start_at, end_at)
+        return move_session(registry, found.id, session, start_at, end_at)
 
     moved = env.write(action, dry_run=dry_run)
     if not dry_run:
@@ -120,9 +122,9 @@ def remove(env, activity, session, dry_run) -> None:
     It leaves every feed at once. To call off a session that was announced,
     use 'cancel': it stays on record and calendars show it cancelled.
     """
-    from .. import agenda
+    from ..agenda.sessions import remove_session
 
-    removed = env.write(lambda registry: agenda.remove_session(registry, activity, session), dry_run=dry_run)
+    removed = env.write(lambda registry: remove_session(registry, activity, session), dry_run=dry_run)
     if not dry_run:
         click.echo(one_line(f"Removed session #{removed.id}: {removed.title}."))
 
@@ -137,10 +139,10 @@ def _status_command(name: str, verb: str, doc: str):
     @json_option
     @pass_env
     def command(env, activity, session, dry_run, as_json) -> None:
-        from .. import agenda
-        from ..records import plain
+        from ..agenda import sessions as lib
+        from ..registry.records import plain
 
-        change = getattr(agenda, f"{name}_session")
+        change = getattr(lib, f"{name}_session")
         done = env.write(lambda registry: change(registry, activity, session), dry_run=dry_run)
         if dry_run:
             return
@@ -182,11 +184,12 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
 @pass_env
 def list_sessions(env, activity, as_json) -> None:
     """List an activity's sessions in time order."""
-    from .. import activities, agenda
-    from ..records import plain
+    from ..agenda.reading import sessions_of
+    from ..registry import activities
+    from ..registry.records import plain
 
     with env.registry() as registry:
-        found = agenda.sessions_of(registry, activities.get(registry, activity).id)
+        found = sessions_of(registry, activities.get(registry, activity).id)
     if as_json:
         echo_json([plain(session) for session in found])
         return

@@ -4,7 +4,8 @@ A change that concerns a person (an activity or session they take part in
 is added, moved, cancelled or reinstated; their role's status changes; they
 are invited, registered, waitlisted, moved up or declined) queues one
 message for them in the outbox, inside the transaction of the change
-(:mod:`.plugin`, on the ``peerlearn_before_commit`` hook). Changes to the
+(the default plugin :mod:`peerlearn.default_plugins.notices`, on the
+``peerlearn_before_commit`` hook). Changes to the
 same person before sending fold into one digest stating old → new
 (:mod:`.affected`, :mod:`.model`, :mod:`.outbox`). Sending is a separate step
 (:mod:`.sending`): each message is rendered from Jinja templates a plugin

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from ..models import is_published
 from . import people
 from .events import Event, Events, model_from_public, place_text, span_text
 from .model import Item, Notice, fold
@@ -34,7 +35,7 @@ from .people import Before, Person
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Change
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: The entities whose changes can concern someone.
 ENTITIES = frozenset({"activity", "session", "role", "participation"})
@@ -84,7 +85,7 @@ class Plan:
         before, after = change.before or {}, change.after or {}
         activity_id = int(change.entity_id)
         if change.action == "delete":
-            if before.get("status") == "draft":
+            if not is_published(before.get("status", "")):
                 return
             event = self.events.deleted_activity(before)
             told = dict(method="CANCEL", whole=True, what=("cancelled",), changes=())
@@ -95,14 +96,14 @@ class Plan:
         if event is None:
             return
         if change.action == "create":
-            if after.get("status") == "draft":
+            if not is_published(after.get("status", "")):
                 return
             for member_id, why in _hosts(after):
                 self._tell_member(member_id, event, why=why, method="REQUEST", new=True, what=("scheduled",))
             return
         if "status" not in after and not event.published:
             return
-        was_draft, is_draft = before.get("status") == "draft", after.get("status") == "draft"
+        was_draft, is_draft = (not is_published(values.get("status", "")) for values in (before, after))
         if was_draft and is_draft:
             return
         if was_draft:
@@ -223,7 +224,7 @@ class Plan:
 
     def _deleted_session(self, session_id: int) -> dict:
         """A session this transaction deleted, as its change-log values, read from before the transaction."""
-        from ..records import public, session_from_row
+        from ..registry.records import public, session_from_row
 
         cursor = self.before.conn.execute("SELECT * FROM sessions WHERE id = ?", [session_id])
         names = [column[0] for column in cursor.description]

@@ -1,11 +1,12 @@
 """The calendar events notices tell of, built as the feeds build them.
 
 An activity's event has the activity's UID and stored SEQUENCE; a session's
-event has the UID of :func:`peerlearn.feed_events.event_of` and the SEQUENCE
-of :func:`peerlearn.feeds.session_version`, the one definition the feeds use
+event has the UID of :func:`peerlearn.feeds.events.event_of` and the SEQUENCE
+of :func:`peerlearn.feeds.blocks.session_version`, the one definition the feeds use
 too (a new version is kept here, inside the transaction, so that the feed
-built afterwards carries the same SEQUENCE). The VEVENT itself comes from
-:mod:`peerlearn.ical`, plugins' ``peerlearn_ical_event`` included, so a
+built afterwards carries the same SEQUENCE). The VEVENT itself is built as
+the feeds build it (:func:`peerlearn.feeds.blocks.activity_vevents`,
+:mod:`peerlearn.feeds.ical`), plugins' ``peerlearn_ical_event`` included, so a
 message's event is the feed's event. A deleted activity or session is built
 from the change log's "before" values, cancelled, one SEQUENCE higher.
 """
@@ -17,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..models import is_published
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Network, Session
-    from ..store import Registry
+    from ..registry.store import Registry
 
 
 @attrs.frozen
@@ -59,7 +62,7 @@ def span_text(start: dt.datetime, end: dt.datetime, tzname: str, all_day: bool =
 
 
 def place_text(activity: Activity, room: str = "") -> str:
-    from ..ical import location
+    from ..feeds.ical import location
 
     return ", ".join(part for part in (room, location(activity)) if part)
 
@@ -97,15 +100,15 @@ class Events:
 
     def network(self, slug: str) -> Network:
         if slug not in self._networks:
-            from .. import networks
+            from ..registry import networks
 
             self._networks[slug] = networks.get(self.registry, slug)
         return self._networks[slug]
 
     def activity_model(self, activity_id: int) -> Activity | None:
         if activity_id not in self._activities:
-            from .. import activities
             from ..errors import NotFound
+            from ..registry import activities
 
             try:
                 self._activities[activity_id] = activities.get(self.registry, activity_id)
@@ -115,7 +118,7 @@ class Events:
 
     def activity_before(self, activity_id: int) -> Activity | None:
         """An activity as it was before the transaction (one it deleted), or None."""
-        from ..records import activity_from_row
+        from ..registry.records import activity_from_row
 
         if self.before is None:
             return None
@@ -141,7 +144,7 @@ class Events:
 
         activity = model_from_public(Activity, before, status="cancelled", sequence=int(before["sequence"]) + 1)
         if activity.uid not in self._by_uid:
-            self._keep(self._activity_event(activity, published=before.get("status") != "draft"),
+            self._keep(self._activity_event(activity, published=is_published(before.get("status", ""))),
                        ("activity", activity))
         return self._by_uid[activity.uid]
 
@@ -153,11 +156,11 @@ class Events:
             where=place_text(activity), status=activity.status, start=_utc(activity.start),
             end=_utc(activity.end) if not activity.rrule else "9999",
             tzid="" if activity.all_day else activity.timezone,
-            published=activity.status != "draft" if published is None else published)
+            published=activity.published if published is None else published)
 
     def session(self, session_id: int) -> Event | None:
         """The event of a session that exists (None where it does not)."""
-        from ..records import session_from_row
+        from ..registry.records import session_from_row
 
         row = self.registry.one("SELECT * FROM sessions WHERE id = ?", [session_id])
         if row is None:
@@ -178,7 +181,8 @@ class Events:
         return self._session(activity, session, deleted=True)
 
     def _session(self, activity: Activity, session: Session, deleted: bool) -> Event:
-        from .. import feed_events, feeds
+        from ..feeds import blocks
+        from ..feeds import events as feed_events
 
         if deleted:
             event = feed_events.event_of(activity, session, [])
@@ -186,16 +190,16 @@ class Events:
             event = feed_events.session_event(self.registry, activity, session)
         if event.uid in self._by_uid:
             return self._by_uid[event.uid]
-        version = feeds.session_version(self.registry, activity, event)
+        version = blocks.session_version(self.registry, activity, event)
         if version.new:
-            self.registry.db.execute(feeds.KEEP_SESSION_VERSION_SQL, version.row)
+            self.registry.db.execute(blocks.KEEP_SESSION_VERSION_SQL, version.row)
         status = "cancelled" if deleted else activity.status
         self._keep(Event(
             uid=event.uid, sequence=version.sequence, entity="session", network=activity.network,
             activity_id=activity.id, session_id=session.id, title=session.title, activity_title=activity.title,
             when=span_text(session.start, session.end, activity.timezone), where=place_text(activity, session.room),
             status=status, start=_utc(session.start), end=_utc(session.end), tzid=activity.timezone,
-            published=activity.status != "draft"), ("session", activity, event, version.changed_at, deleted))
+            published=activity.published), ("session", activity, event, version.changed_at, deleted))
         return self._by_uid[event.uid]
 
     def _keep(self, event: Event, source: tuple) -> None:
@@ -207,19 +211,18 @@ class Events:
     def block(self, uid: str) -> str:
         """The serialized VEVENT of an event already built, as the feeds serialize it."""
         if uid not in self._blocks:
-            from .. import ical
+            from ..feeds import ical
 
             source = self._sources[uid]
             if source[0] == "activity":
-                from ..feed_events import programmes
+                from ..feeds.blocks import activity_vevents
 
                 activity = source[1]
                 row = self.registry.one("SELECT created_at, updated_at FROM activities WHERE id = ?", [activity.id])
-                vevent = ical.activity_event(
-                    self.network(activity.network), activity,
-                    updated_at=row["updated_at"] if row else dt.datetime.now(dt.timezone.utc).isoformat(),
-                    created_at=row["created_at"] if row else None, exdates=self._exdates(activity),
-                    programme=programmes(self.registry, [activity]).get(activity.id, ""))
+                stamps = {activity.id: (row["created_at"], row["updated_at"])} if row else {}
+                _activity, vevent = next(activity_vevents(self.registry, [activity], self.network, stamps))
+                if isinstance(vevent, Exception):
+                    raise vevent
             else:
                 _kind, activity, event, changed_at, deleted = source
                 vevent = ical.session_event(self.network(activity.network), activity, event,
@@ -228,10 +231,3 @@ class Events:
                     vevent["status"] = "CANCELLED"
             self._blocks[uid] = ical.block(vevent)
         return self._blocks[uid]
-
-    def _exdates(self, activity: Activity) -> list[dt.datetime]:
-        from ..timeutil import from_local_text
-
-        return [from_local_text(row["occurrence_local"], activity.timezone) for row in self.registry.query(
-            "SELECT occurrence_local FROM activity_exdates WHERE activity_id = ? ORDER BY occurrence_local",
-            [activity.id])]

@@ -31,7 +31,7 @@ def _address_line(name: str, display: str, email: str, **params: str) -> str:
 
 @lru_cache(maxsize=64)
 def _timezone(tzid: str, first_year: int | None) -> str:
-    from .. import ical
+    from ..feeds import ical
 
     return ical.timezone_block(tzid, first_year)
 

@@ -30,7 +30,7 @@ from .model import Item, Notice
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Network
-    from ..store import Registry
+    from ..registry.store import Registry
     from .outbox import Message as Queued
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -116,7 +116,7 @@ class Renderer:
 
     def network(self, slug: str) -> Network:
         if slug not in self._networks:
-            from .. import networks
+            from ..registry import networks
 
             self._networks[slug] = networks.get(self.registry, slug)
         return self._networks[slug]

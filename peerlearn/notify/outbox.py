@@ -25,7 +25,7 @@ from .model import Item, Notice, fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Change
-    from ..store import Registry
+    from ..registry.store import Registry
 
 OPEN = ("held", "queued")
 _BATCH = 500

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 import attrs
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: Participations whose members hear of every change to the activity.
 PARTICIPANTS = ("invited", "registered", "waitlisted")
@@ -142,8 +142,7 @@ class Before:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = sqlite3.connect(f"{self.registry.path.resolve().as_uri()}?mode=ro", uri=True,
-                                         isolation_level=None)
+            self._conn = sqlite3.connect(self.registry.reading_uri(), uri=True, isolation_level=None)
         return self._conn
 
     def close(self) -> None:
@@ -158,7 +157,8 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
 
     Recorded in the change log (without any address). Returns who it was, for people.
     """
-    from .. import agenda, members
+    from ..agenda.reading import get_role, session_activity
+    from ..registry import members
 
     action = "opt-out" if opted_out else "opt-in"
     values = ({"notices": "receives"}, {"notices": "opted out"})
@@ -168,8 +168,8 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
         registry.db.execute("UPDATE members SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found.id])
         registry.record(action, "member", found.id, before=before, after=after)
         return f"member #{found.id} {found.name}"
-    found_role = agenda.get_role(registry, role)
-    activity = agenda.session_activity(registry, found_role.session_id)
+    found_role = get_role(registry, role)
+    activity = session_activity(registry, found_role.session_id)
     registry.db.execute("UPDATE roles SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found_role.id])
     registry.record(action, "role", found_role.id, network=activity.network, before=before, after=after)
     return f"role #{found_role.id} ({found_role.role} {found_role.who})"

@@ -22,7 +22,7 @@ from .model import Item, Notice, fold
 from .outbox import Queued, queue, with_plugins
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 
 @attrs.frozen

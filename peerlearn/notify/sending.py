@@ -31,7 +31,7 @@ from . import outbox
 from .settings import SmtpSettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: After this many attempts over all runs, a message that keeps failing temporarily is marked failed.
 MAX_ATTEMPTS = 10

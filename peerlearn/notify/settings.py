@@ -38,10 +38,6 @@ class SmtpSettings:
     password: str = attrs.field(default="", repr=False)
     timeout: float = 30.0
 
-    @property
-    def sender_address(self) -> str:
-        return parseaddr(self.sender)[1]
-
 
 def missing(values: Mapping[str, str]) -> list[str]:
     """The required settings ``values`` lacks (``host``, ``from``)."""

@@ -10,6 +10,6 @@
 - :mod:`.diff` — what changed between two versions;
 - :mod:`.announce` — the Atom feed announcing each release.
 
-It sits above the agenda (:mod:`peerlearn.agenda`, :mod:`peerlearn.programme`)
+It sits above the agenda (:mod:`peerlearn.agenda.sessions`, :mod:`peerlearn.agenda.programme`)
 and uses its functions to write; the CLI and the website sit above it.
 """

@@ -23,7 +23,7 @@ from . import diff, guids, versions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Network
-    from ..store import Registry
+    from ..registry.store import Registry
 
 ATOM = "http://www.w3.org/2005/Atom"
 

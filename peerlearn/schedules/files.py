@@ -14,7 +14,7 @@ from . import reader, versions, writer
 from .importer import ImportReport, import_schedule
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Registry
+    from ..registry.store import Registry
 
 FORMATS = ("yaml", "schedule-xml", "schedule-json")
 
@@ -23,7 +23,8 @@ def export_text(registry: "Registry", activity_id: int | str, format_name: str =
                 version: str | None = None, options: writer.Options = writer.Options(),
                 include_private: bool = False) -> str:
     """An activity's programme in ``format_name``: the working programme, or the released ``version``."""
-    from .. import activities, networks, programme
+    from ..agenda import programme
+    from ..registry import activities, networks
 
     if format_name not in FORMATS:
         raise ValidationError(f"unknown programme format {format_name!r} (formats: {', '.join(FORMATS)})")
@@ -43,9 +44,9 @@ def import_data(registry: "Registry", activity_id: int | str, data: bytes,
     """Import a schedule.json, a schedule.xml or a programme YAML into an activity, recognised by content.
 
     Returns the schedule import's :class:`ImportReport`, or the programme
-    import's counts (:func:`peerlearn.programme.import_programme`).
+    import's counts (:func:`peerlearn.agenda.programme.import_programme`).
     """
-    from .. import programme
+    from ..agenda import programme
 
     if reader.detect(data) is not None:
         return import_schedule(registry, activity_id, reader.read(data, source))

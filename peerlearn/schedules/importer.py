@@ -31,15 +31,20 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import activities, agenda, role_sync, tracks
+from ..agenda import role_sync, tracks
+from ..agenda.changing import (after_change, check_inside, open_for_changes, programme_lines_of,
+                               raise_sequence_if_changed)
+from ..agenda.reading import roles_of, sessions_of
+from ..agenda.sessions import insert_session, make_key, write_session
 from ..errors import ValidationError
 from ..models import Role, Session
+from ..registry import activities
 from . import guids, writer
 from .reader import FileEvent, ScheduleError, ScheduleFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity
-    from ..store import Registry
+    from ..registry.store import Registry
 
 _COMPARED = ("title", "kind", "start", "end", "track", "room", "description", "status")
 
@@ -95,16 +100,16 @@ class ImportReport:
 def import_schedule(registry: "Registry", activity_id: int | str, schedule: ScheduleFile) -> ImportReport:
     """Bring ``activity``'s programme in line with ``schedule`` (see the module's docstring)."""
     activity = activities.get(registry, activity_id)
-    agenda._open_for_changes(activity)
-    current = agenda.sessions_of(registry, activity.id)
+    open_for_changes(activity)
+    current = sessions_of(registry, activity.id)
     known = guids.of_sessions(registry, activity, [session.id for session in current])
     by_guid = {known[session.id]: session for session in current}
     known_tracks = {session.track for session in current}
     keys = {session.key for session in current}
     held: dict[int, list[Role]] = {}
-    for role in agenda.roles_of(registry, activity.id):
+    for role in roles_of(registry, activity.id):
         held.setdefault(role.session_id, []).append(role)
-    programme_before = agenda.programme_lines_of(registry, activity)
+    programme_before = programme_lines_of(registry, activity)
     changes_before = len(registry.pending_changes or ())
     added, changed, reinstated, cancelled, people = [], [], [], [], []
     unchanged = 0
@@ -112,12 +117,12 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
         wanted = _session(activity, schedule, event)
         session = by_guid.pop(event.guid, None)
         try:
-            agenda.check_inside(activity, wanted)
+            check_inside(activity, wanted)
         except ValidationError as error:
             raise ScheduleError(f"{schedule.source}: {event.where}: field 'date': {error}") from None
         if session is None:
-            key = agenda.make_key(registry, activity.id, event.slug or event.title, keys)
-            session = agenda.insert_session(registry, activity, attrs.evolve(wanted, key=key))
+            key = make_key(registry, activity.id, event.slug or event.title, keys)
+            session = insert_session(registry, activity, attrs.evolve(wanted, key=key))
             guids.keep(registry, activity, session.id, event.guid)
             added.append(session)
         else:
@@ -125,7 +130,7 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
             if event.kind is None:
                 fields["kind"] = session.kind
             action = "reinstate" if session.status == "cancelled" else "update"
-            updated = agenda.write_session(registry, activity, session, action, **fields)
+            updated = write_session(registry, activity, session, action, **fields)
             differ = tuple(name for name in _COMPARED if getattr(updated, name) != getattr(session, name))
             if session.status == "cancelled":
                 reinstated.append(updated)
@@ -137,7 +142,7 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
         people += _sync_people(registry, activity, session, event, held.get(session.id, []))
     for session in by_guid.values():
         if session.status != "cancelled":
-            cancelled.append(agenda.write_session(registry, activity, session, "cancel", status="cancelled"))
+            cancelled.append(write_session(registry, activity, session, "cancel", status="cancelled"))
     order = schedule.tracks if schedule.from_peerlearn else schedule.rooms
     used = {event.track if schedule.from_peerlearn else event.room for event in schedule.events}
     tracks.set_explicit_order(registry, activity, [track for track in order if track in used])
@@ -146,8 +151,8 @@ def import_schedule(registry: "Registry", activity_id: int | str, schedule: Sche
                         after={"activity_id": activity.id, "source": schedule.source, "format": schedule.format,
                                "added": len(added), "changed": len(changed), "cancelled": len(cancelled),
                                "reinstated": len(reinstated)})
-        agenda.after_change(registry, activity)
-        agenda.raise_sequence_if_changed(registry, activity, programme_before)
+        after_change(registry, activity)
+        raise_sequence_if_changed(registry, activity, programme_before)
     warnings = list(schedule.warnings)
     topics = sorted({event.track for event in schedule.events if event.track})
     if topics and not schedule.from_peerlearn:

@@ -21,7 +21,7 @@ from . import guids
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity
-    from ..store import Registry
+    from ..registry.store import Registry
 
 #: The version of the snapshot's JSON layout, stored with each release.
 FORMAT = 1
@@ -83,10 +83,11 @@ def public_role(role: Role) -> Role:
 
 def working(registry: "Registry", activity: "Activity") -> Programme:
     """The working programme of ``activity``: what its sessions and roles hold now."""
-    from .. import agenda, tracks
+    from ..agenda import tracks
+    from ..agenda.reading import roles_of, sessions_of
 
-    sessions = agenda.sessions_of(registry, activity.id)
-    roles = tuple(public_role(role) for role in agenda.roles_of(registry, activity.id) if role.status != "declined")
+    sessions = sessions_of(registry, activity.id)
+    roles = tuple(public_role(role) for role in roles_of(registry, activity.id) if role.status != "declined")
     return Programme(activity.id, activity.timezone, tuple(sessions), roles,
                      guids.of_sessions(registry, activity, [session.id for session in sessions]),
                      tuple(tracks.explicit_order(registry, activity.id)))

@@ -19,7 +19,7 @@ from .snapshot import Programme, Version, from_data, to_data, working
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity
-    from ..store import Registry
+    from ..registry.store import Registry
 
 WORKING = "working"
 LATEST = "latest"
@@ -95,7 +95,7 @@ def release(registry: "Registry", activity_id: int | str, name: str | None = Non
     Refused when the activity has no programme, or when nothing the public
     sees changed since the latest release (the diff, :mod:`.diff`, is empty).
     """
-    from .. import activities
+    from ..registry import activities
     from .diff import compare
 
     activity = activities.get(registry, activity_id)

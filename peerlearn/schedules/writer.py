@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import __version__
+from ..agenda.tracks import ordered
 from ..timeutil import zone
-from ..tracks import ordered
 from . import guids, people
 from .snapshot import Programme
 
@@ -55,7 +55,9 @@ _ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 class Options:
     """How a schedule is written: the website's address (for event urls) and the language of the sessions."""
 
+    #: where the website is published (https://…): each event's url points to its session on the activity's page
     base_url: str | None = attrs.field(default=None, converter=lambda value: value.rstrip("/") if value else None)
+    #: the language of the sessions (an ISO 639 code)
     language: str = "en"
 
 

@@ -69,7 +69,7 @@ def test_thematic_event_is_a_kind_the_plugin_adds(env):
 
 
 def test_demo_conference_is_an_mlp_conference(env):
-    from peerlearn.demo import MLC_TITLE
+    from peerlearn_plugins.demo.data import MLC_TITLE
 
     assert env.run("demo", "--force").exit_code == 0
     found = json.loads(env.run("activities", "list", "--network", "mutual_learning", "--json").stdout)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 import peerlearn_plugins.site
+import pytest
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def demo_site(demo_env, tmp_path) -> Path:
 
 @pytest.fixture
 def mlc_id(demo_env) -> int:
-    from peerlearn.demo import MLC_TITLE
+    from peerlearn_plugins.demo.data import MLC_TITLE
 
     with demo_env.open() as registry:
         return registry.one("SELECT id FROM activities WHERE title = ?", [MLC_TITLE])["id"]

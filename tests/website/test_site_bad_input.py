@@ -94,9 +94,9 @@ def test_unknown_network_is_refused(site_env, tmp_path):
 
 
 def test_bad_base_url_and_feeds_are_refused(site_env, tmp_path):
-    for option, value, message in (("--base-url", "events.example.org", "--base-url 'events.example.org'"),
-                                   ("--feeds", "../feeds", "--feeds '../feeds'"),
-                                   ("--feeds", "/srv/feeds", "--feeds '/srv/feeds'")):
+    for option, value, message in (("--base-url", "events.example.org", "--base-url: 'events.example.org'"),
+                                   ("--feeds", "../feeds", "--feeds: '../feeds'"),
+                                   ("--feeds", "/srv/feeds", "--feeds: '/srv/feeds'")):
         result = site_env.run("site", "build", str(tmp_path / "out"), option, value)
         assert result.exit_code == 1, value
         assert result.stderr.startswith(f"Error: {message}") and result.stderr.count("\n") == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from peerlearn.demo import MLC_TITLE
+from peerlearn_plugins.demo.data import MLC_TITLE
 
 
 def test_site_plugin_is_found_through_its_entry_point(env):

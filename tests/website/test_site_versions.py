@@ -7,10 +7,9 @@ from pathlib import Path
 
 import feedparser
 import icalendar
-import pytest
-
 import peerlearn_plugins.site
-from peerlearn import demo
+import pytest
+from peerlearn_plugins.demo import data as demo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import schedulecheck  # noqa: E402 - the schema checks shared with tests/

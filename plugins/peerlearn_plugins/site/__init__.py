@@ -3,13 +3,23 @@
 A generic plugin (it works for any network): a page per network with its
 upcoming and past activities, a page per activity with the timetable, the
 people on each session, the outputs and the links to subscribe to the
-calendar feeds. See docs/site.md. Importing this module loads nothing
-heavy; the templates load when a site is built.
+calendar feeds. See docs/site.md. It adds a hook of its own,
+``peerlearn_site_blocks`` (:mod:`.hookspecs`), and uses only peerlearn's
+public API. Importing this module loads nothing heavy; the templates load
+when a site is built.
 """
 
 from __future__ import annotations
 
 from peerlearn import hookimpl
+
+
+@hookimpl
+def peerlearn_addhooks(pluginmanager):
+    """Add ``peerlearn_site_blocks``, for plugins to add blocks to activity pages."""
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 @hookimpl

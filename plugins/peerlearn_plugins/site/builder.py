@@ -8,14 +8,9 @@ from pathlib import Path
 
 import attrs
 
-from peerlearn.atomic import prepare_folder, write_atomic
-from peerlearn.countries import country_label
-from peerlearn.text import clean
-from peerlearn.urls import web_link
-from peerlearn.labels import kind_labels
+from peerlearn import clean_text, country_label, kind_labels, prepare_folder, web_link, write_atomic
 
 from . import content, links
-
 
 #: The pages run no script, embed nothing and submit no form: they may load only their own stylesheet.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
@@ -43,7 +38,7 @@ def environment():
     """The Jinja2 environment: the package's templates, autoescaping on, undefined names an error.
 
     Every value a page shows passes through :func:`shown`; a link is made
-    only of what :func:`peerlearn.urls.web_link` accepts.
+    only of what ``peerlearn.web_link`` accepts.
     """
     import jinja2
 
@@ -73,13 +68,13 @@ def shown(value):
     from markupsafe import Markup
 
     if isinstance(value, Markup):
-        return Markup(clean(str(value)))
-    return clean(value) if isinstance(value, str) else value
+        return Markup(clean_text(str(value)))
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def release_summary(changes) -> str:
     """``3 change(s): 1 added, 1 cancelled, 1 change(s) to people`` (or ``no changes``)."""
-    from peerlearn.schedules.announce import summary
+    from peerlearn import release_summary as summary
 
     return summary(changes)
 
@@ -104,18 +99,18 @@ def when(activity) -> str:
 def programme_files(registry, network, page: content.ActivityPage, link: links.Links) -> dict[str, bytes]:
     """The files beside an activity's page: the programme it shows as schedule.xml and schedule.json
     (the latest release, else the working programme), and the Atom feed announcing its releases."""
-    from peerlearn.schedules import announce, writer
+    from peerlearn import ScheduleOptions, release_feed, schedule_json, schedule_xml
 
     activity = page.activity
-    options = writer.Options(base_url=link.base_url)
+    options = ScheduleOptions(base_url=link.base_url)
     found = {}
     if page.programme.sessions:
         found[links.activity_file(activity.id, "schedule.xml")] = \
-            writer.to_xml(activity, network, page.programme, options).encode("utf-8")
+            schedule_xml(activity, network, page.programme, options).encode("utf-8")
         found[links.activity_file(activity.id, "schedule.json")] = \
-            writer.to_json(activity, network, page.programme, options).encode("utf-8")
+            schedule_json(activity, network, page.programme, options).encode("utf-8")
     atom = links.activity_file(activity.id, "releases.atom")
-    found[atom] = announce.feed(
+    found[atom] = release_feed(
         registry, activity, network, page=link.canonical(links.activity_page(activity.id)) or f"../{activity.id}.html",
         version_page=lambda number: link.canonical(links.version_page(activity.id, number)) or f"versions/{number}.html",
         self_url=link.canonical(atom), releases=list(page.releases))
@@ -125,15 +120,15 @@ def programme_files(registry, network, page: content.ActivityPage, link: links.L
 def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptions(), *,
                networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None) -> BuildReport:
     """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
-    from peerlearn import networks as network_lib
+    from peerlearn import get_network, list_networks
 
     out = Path(directory)
     now = now or dt.datetime.now(dt.timezone.utc)
     link = links.Links(options.base_url, options.feeds)
     if networks:
-        chosen = [network_lib.get(registry, slug) for slug in dict.fromkeys(networks)]
+        chosen = [get_network(registry, slug) for slug in dict.fromkeys(networks)]
     else:
-        chosen = [entry.network for entry in network_lib.known(registry).values()]
+        chosen = list_networks(registry)
     env = environment()
     common = {"site": options, "links": link, "generated": now}
     pages: dict[str, str] = {}
@@ -144,12 +139,12 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
         network_pages.append(page)
         target = links.network_page(network.slug)
         pages[target] = env.get_template("network.html").render(
-            page=page, depth=1, here=target, feed=link.feed("networks", network.slug, 1), **common)
+            page=page, depth=1, here=target, feed=link.feed("network", network.slug, 1), **common)
         for activity in (*page.upcoming, *page.past):
             target = links.activity_page(activity.id)
             activity_page = content.activity_page(registry, network, activity)
             pages[target] = env.get_template("activity.html").render(
-                page=activity_page, depth=1, here=target, feed=link.feed("activities", activity.id, 1), **common)
+                page=activity_page, depth=1, here=target, feed=link.feed("activity", activity.id, 1), **common)
             for release in activity_page.releases:
                 target = links.version_page(activity.id, release.version.number)
                 pages[target] = env.get_template("version.html").render(

@@ -1,6 +1,6 @@
 """What the pages show, gathered from the registry with the same queries as the feeds.
 
-The timetable reuses :func:`peerlearn.timetable.blocks`: sessions that
+The timetable reuses ``peerlearn.timetable_blocks``: sessions that
 overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
@@ -13,12 +13,10 @@ from itertools import groupby
 
 import attrs
 
-from peerlearn.models import Activity, Network, Output, Role, Session
+from peerlearn import OUTPUT_KINDS, Activity, Network, Output, PluginError, Role, Session, call_hook, output_label
 
 ROLE_LABELS = {"chair": "Chair", "moderator": "Moderator", "speaker": "Speaker", "panellist": "Panellist",
                "rapporteur": "Rapporteur"}
-OUTPUT_LABELS = {"thematic_report": "Thematic report", "final_report": "Final report", "paper": "Paper",
-                 "recording": "Recording", "slides": "Slides", "good_practice": "Good practice", "other": "Other"}
 SESSION_LABELS = {"opening": "Opening", "keynote": "Keynote", "panel": "Panel", "workshop": "Workshop",
                   "plenary": "Plenary", "qa": "Questions and answers", "break": "Break", "closing": "Closing"}
 STATUS_NOTES = {"tbc": "to be confirmed", "confirmed": ""}
@@ -108,8 +106,8 @@ def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str
     The columns keep the activity's order of tracks (``track_order``, then
     by name), whatever the sessions' times.
     """
-    from peerlearn.timetable import blocks
-    from peerlearn.tracks import ordered
+    from peerlearn import ordered_tracks as ordered
+    from peerlearn import timetable_blocks as blocks
 
     people: dict[int | None, list[Person]] = {}
     for role in public_roles(roles):
@@ -160,28 +158,49 @@ def activity_page(registry, network: Network, activity: Activity) -> ActivityPag
     """Everything an activity's page shows, plugins' blocks included.
 
     The programme is the latest released version once there is one, else
-    the working programme (:func:`peerlearn.schedules.versions.published`).
+    the working programme (``peerlearn.published_programme``).
     """
-    from peerlearn import participation, plugins
-    from peerlearn.schedules import announce, versions
+    from peerlearn import list_outputs, programme_releases, published_programme
 
-    shown = versions.published(registry, activity)
+    shown = published_programme(registry, activity)
     sessions = list(shown.sessions)
     roles = public_roles(list(shown.roles))
-    outputs = participation.list_outputs(registry, activity_id=activity.id)
+    outputs = list_outputs(registry, activity_id=activity.id)
     days = timetable(sessions, roles, shown.tracks)
-    by_kind = tuple((OUTPUT_LABELS.get(kind, kind), tuple(group))
-                    for kind, group in groupby(sorted(outputs, key=lambda o: (list(OUTPUT_LABELS).index(o.kind)
-                                                                                if o.kind in OUTPUT_LABELS else 99,
+    by_kind = tuple((output_label(kind), tuple(group))
+                    for kind, group in groupby(sorted(outputs, key=lambda o: (OUTPUT_KINDS.index(o.kind)
+                                                                                if o.kind in OUTPUT_KINDS else 99,
                                                                                 o.date or dt.date.min, o.id or 0)),
                                                key=lambda o: o.kind))
     prerecorded = tuple((item, person) for day in days for row in day.rows for cell in row.cells
                         for item in cell.items if not item.cancelled
                         for person in item.people if person.prerecorded_minutes)
-    blocks = plugins.site_blocks(network=network, activity=activity, sessions=sessions, roles=roles,
-                                 outputs=outputs)
+    blocks = site_blocks(network=network, activity=activity, sessions=sessions, roles=roles, outputs=outputs)
     return ActivityPage(network, activity, tuple(days), by_kind, prerecorded, tuple(blocks),
-                        tuple(announce.all_releases(registry, activity)), shown)
+                        tuple(programme_releases(registry, activity)), shown)
+
+
+def site_blocks(network: Network, activity: Activity, sessions: list[Session], roles: list[Role],
+                outputs: list[Output]) -> list[tuple[str, str]]:
+    """Ask every plugin for blocks of an activity's page (``peerlearn_site_blocks``): (plugin, safe HTML) pairs.
+
+    A ``markupsafe.Markup`` block is kept as HTML; a plain ``str`` is escaped
+    into a paragraph. Anything else is an error naming the plugin.
+    """
+    from markupsafe import Markup, escape
+
+    hook = "peerlearn_site_blocks"
+    found = []
+    for plugin, result in call_hook(hook, network=network, activity=activity, sessions=list(sessions),
+                                    roles=list(roles), outputs=list(outputs)):
+        if isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
+            raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a list of str")
+        for block in result:
+            if not isinstance(block, str):
+                raise PluginError(plugin, hook, f"returned a {type(block).__name__}, expected str")
+            html = block if isinstance(block, Markup) else Markup("<p>{}</p>").format(escape(block))
+            found.append((plugin, Markup(html)))
+    return found
 
 
 @attrs.frozen
@@ -193,9 +212,9 @@ class NetworkPage:
 
 def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
     """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
-    from peerlearn import activities
+    from peerlearn import list_activities
 
-    published = [a for a in activities.list_activities(registry, network=network.slug) if a.status != "draft"]
+    published = list_activities(registry, network=network.slug, published=True)
     upcoming = tuple(a for a in published if a.end > now)
     past = tuple(reversed([a for a in published if a.end <= now]))
     return NetworkPage(network, upcoming, past)

@@ -3,11 +3,12 @@
 Pages: ``index.html``, ``networks/<slug>.html``, ``activities/<id>.html``
 and ``site.css``; beside each activity's page, ``activities/<id>/`` holds its
 ``schedule.xml``, ``schedule.json``, ``releases.atom`` and a page per released
-version (``versions/<number>.html``). Feeds follow the layout the feed builder publishes:
-``<feeds>/networks/<slug>.ics`` and ``<feeds>/activities/<id>.ics``, where
-``<feeds>`` is a folder beside the pages (``feeds`` by default) or an
-absolute URL. A webcal:// link needs an absolute URL, so it is given only
-when the feeds' address is known (``--base-url`` or an absolute ``--feeds``).
+version (``versions/<number>.html``). Feeds follow peerlearn's one layout of
+feeds (``peerlearn.feed_path``): ``<feeds>/networks/<slug>.ics`` and
+``<feeds>/activities/<id>.ics``, where ``<feeds>`` is a folder beside the
+pages (``feeds`` by default) or an absolute URL. A webcal:// link needs an
+absolute URL, so it is given only when the feeds' address is known (a base
+URL, or absolute feeds).
 """
 
 from __future__ import annotations
@@ -53,28 +54,32 @@ class Links:
     feeds: str = attrs.field(default="feeds", converter=lambda v: (v or "feeds").rstrip("/"))
 
     def __attrs_post_init__(self) -> None:
-        from peerlearn.errors import ValidationError
+        from peerlearn import ValidationError, check_base_url
 
-        if self.base_url and not _ABSOLUTE.match(self.base_url):
-            raise ValidationError(f"--base-url {self.base_url!r} must start with https:// or http://")
-        if not _ABSOLUTE.match(self.feeds) and (self.feeds.startswith("/") or ".." in self.feeds.split("/")):
-            raise ValidationError(f"--feeds {self.feeds!r} must be a folder beside the pages (like feeds)"
-                                  " or an absolute https:// URL")
+        if self.base_url:
+            check_base_url(self.base_url, field="base_url")
+        if _ABSOLUTE.match(self.feeds):
+            check_base_url(self.feeds, field="feeds")
+        elif self.feeds.startswith("/") or ".." in self.feeds.split("/"):
+            raise ValidationError(f"{self.feeds!r} must be a folder beside the pages (like feeds)"
+                                  " or an absolute https:// URL", field="feeds")
 
     def page(self, target: str, depth: int) -> str:
         """A link to another page of the site, relative to a page ``depth`` folders down."""
         return "../" * depth + target
 
-    def feed(self, kind: str, key: str | int, depth: int) -> Subscribe:
-        """The links to a feed: ``kind`` is ``networks`` or ``activities``."""
-        path = f"{kind}/{key}.ics"
+    def feed(self, scope: str, key: str | int, depth: int) -> Subscribe:
+        """The links to a feed: ``scope`` is ``network`` or ``activity``."""
+        from peerlearn import feed_path, feed_url
+        from peerlearn import webcal_url as webcal
+
         if _ABSOLUTE.match(self.feeds):
-            url = f"{self.feeds}/{path}"
+            url = feed_url(self.feeds, scope, key)
         elif self.base_url:
-            url = f"{self.base_url}/{self.feeds}/{path}"
+            url = feed_url(f"{self.base_url}/{self.feeds}", scope, key)
         else:
-            return Subscribe("../" * depth + f"{self.feeds}/{path}", None)
-        return Subscribe(url, _ABSOLUTE.sub("webcal://", url))
+            return Subscribe("../" * depth + f"{self.feeds}/{feed_path(scope, key)}", None)
+        return Subscribe(url, webcal(url))
 
     def canonical(self, target: str) -> str | None:
         return f"{self.base_url}/{target}" if self.base_url else None

@@ -1,0 +1,364 @@
+"""A feed's iCalendar text, assembled from events serialized once per change.
+
+Serializing with ``icalendar`` is slow, so each event is serialized once per
+change and kept in ``ical_blocks`` under its UID with the key it was built
+from (an activity's ``updated_at`` and SEQUENCE; a session's content hash).
+Feeds are assembled by streaming those blocks, never holding all at once.
+
+Every feed carries a VTIMEZONE for each zone its events use, from the year
+of its first event in that zone on and without end (so a recurrence that
+never ends stays right); a feed with no timed event carries its own zone's
+(the network's or the activity's; UTC for a member's), so even a
+feed with no event is a valid calendar. An event that cannot be written (a
+stored recurrence rule that is not valid) is left out with a warning naming
+its activity, and everything else is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import IO, Any, Callable, Iterator
+
+import attrs
+
+from .. import plugins
+from ..errors import NotFound, ValidationError
+from ..models import Activity, Network
+from ..registry import networks
+from ..registry.records import activity_from_row
+from ..registry.store import Registry
+from ..timeutil import from_local_text, now_utc
+from . import events as feed_events
+from . import ical
+from .events import SessionEvent
+from .selection import Feed
+
+#: SQL for an activity's source key: its cached block is current while this is unchanged.
+ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
+
+
+_BATCH = 500
+
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class SessionVersion:
+    """A session event's SEQUENCE and last change (its DTSTAMP); ``new`` where it has yet to be kept."""
+
+    uid: str
+    source_key: str
+    sequence: int
+    changed_at: str
+    new: bool
+
+    @property
+    def row(self) -> tuple:
+        """The ``session_versions`` row, for :data:`KEEP_SESSION_VERSION_SQL`."""
+        return (self.uid, self.source_key, self.sequence, self.changed_at)
+
+
+#: Keeps a session's new version (parameters: ``SessionVersion.row``).
+KEEP_SESSION_VERSION_SQL = ("INSERT OR REPLACE INTO session_versions (uid, source_key, sequence, changed_at)"
+                            " VALUES (?, ?, ?, ?)")
+
+
+def session_version(registry: Registry, activity: Activity, session: SessionEvent) -> SessionVersion:
+    """The SEQUENCE and last change of a session's event: the one definition, for the feeds and for notices.
+
+    The agenda keeps no sequence of its own, so peerlearn counts one in
+    ``session_versions``, raised when the session's ``source_key`` changes:
+    a changed session gets one more than before, and never less than its
+    activity's SEQUENCE. Whoever first publishes a ``new`` version keeps it
+    (:data:`KEEP_SESSION_VERSION_SQL`), so that the feeds and the messages
+    people receive carry the same SEQUENCE for the same event.
+    """
+    row = registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?", [session.uid])
+    if row and row["source_key"] == session.source_key:
+        return SessionVersion(session.uid, session.source_key, row["sequence"], row["changed_at"], False)
+    sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
+    return SessionVersion(session.uid, session.source_key, sequence, now_utc().isoformat(), True)
+
+
+def activity_vevents(registry: Registry, activities: list[Activity], network_of: Callable[[str], Network],
+                     stamps: dict[int, tuple[str | None, str | None]]) -> Iterator[tuple[Activity, Any]]:
+    """Each activity's VEVENT as every feed and every notice carries it, in the order given.
+
+    The one construction of an activity's event from the registry: its
+    cancelled occurrences (EXDATE), the programme its description carries,
+    the plugins' ``peerlearn_ical_event``. ``stamps`` holds each activity's
+    stored ``(created_at, updated_at)`` (an activity missing from it, one
+    being deleted, is stamped now). Yields ``(activity, event)``, where
+    ``event`` is the ``ValidationError`` that stops an event from being
+    written (a stored rule that is not valid) instead of the event.
+    """
+    ids = [activity.id for activity in activities]
+    exdates: dict[int, list[str]] = {}
+    for index in range(0, len(ids), _BATCH):
+        chunk = ids[index:index + _BATCH]
+        for activity_id, local in registry.db.execute(
+                f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN"
+                f" ({', '.join('?' * len(chunk))}) ORDER BY occurrence_local", chunk):
+            exdates.setdefault(activity_id, []).append(local)
+    programmes = feed_events.programmes(registry, activities)
+    for activity in activities:
+        created_at, updated_at = stamps.get(activity.id, (None, None))
+        try:
+            event = ical.activity_event(
+                network_of(activity.network), activity, updated_at=updated_at or now_utc().isoformat(),
+                created_at=created_at,
+                exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
+                programme=programmes.get(activity.id, ""))
+        except ValidationError as error:
+            yield activity, error
+            continue
+        yield activity, event
+
+
+class BlockCache:
+    """The serialized events kept in ``ical_blocks``, emptied when what shapes them changes.
+
+    A read-only registry keeps its blocks in memory for the life of the cache.
+    An event that cannot be written is left out of every feed; ``warnings``
+    holds one line per such event (by UID), each also passed to ``warn``
+    (default: the ``peerlearn.feeds.blocks`` logger) the first time it is met.
+    """
+
+    def __init__(self, registry: Registry, *, warn: Callable[[str], None] | None = None) -> None:
+        self.registry = registry
+        self.warnings: dict[str, str] = {}
+        self._warn = warn or log.warning
+        self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
+        self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
+        self.built = 0
+        signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
+                                [attrs.astuple(n) for n in self.networks.values()]], default=str)
+        self.signature = hashlib.sha256(signature.encode()).hexdigest()
+        if self.memory is None:
+            row = registry.one("SELECT value FROM feed_settings WHERE name = 'signature'")
+            if not row or row["value"] != self.signature:
+                self._write([("DELETE FROM ical_blocks", ()),
+                             ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES ('signature', ?)",
+                              (self.signature,))])
+
+    def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
+        """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
+        conn = self.registry.db.conn
+        outer = conn.in_transaction
+        if not outer:
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                (conn.executemany if many else conn.execute)(sql, params)
+            if not outer:
+                conn.execute("COMMIT")
+        except BaseException:
+            if not outer and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
+        """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
+        self.built += len(rows)
+        if self.memory is not None:
+            self.memory.update({uid: (key, text) for uid, key, text in rows})
+            return
+        self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
+                     (KEEP_SESSION_VERSION_SQL, list(versions))], many=True)
+
+    def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
+        if self.memory is not None:
+            return {uid: self.memory[uid] for uid in uids if uid in self.memory}
+        found = {}
+        for index in range(0, len(uids), _BATCH):
+            chunk = uids[index:index + _BATCH]
+            marks = ", ".join("?" * len(chunk))
+            for uid, key, text in self.registry.db.execute(
+                    f"SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({marks})", chunk):
+                found[uid] = (key, text)
+        return found
+
+    # -- activities -------------------------------------------------------
+
+    def refresh_activities(self, feed: Feed) -> None:
+        """Serialize the feed's activities whose cached block is missing or stale."""
+        if self.memory is not None:
+            sql = f"SELECT a.id, a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where}"
+            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)
+                     if self.memory.get(row[1], ("",))[0] != row[2]]
+        else:
+            sql = (f"SELECT a.id FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
+                   f" AND (b.uid IS NULL OR b.source_key != {ACTIVITY_KEY_SQL})")
+            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)]
+        for index in range(0, len(stale), _BATCH):
+            self.put(self._activity_blocks(stale[index:index + _BATCH]))
+
+    def _activity_blocks(self, ids: list[int]) -> list[tuple[str, str, str]]:
+        marks = ", ".join("?" * len(ids))
+        rows = self.registry.query(f"SELECT * FROM activities WHERE id IN ({marks})", ids)
+        peers: dict[int, list[int]] = {}
+        for activity_id, member_id in self.registry.db.execute(
+                f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN ({marks})"
+                " ORDER BY member_id", ids):
+            peers.setdefault(activity_id, []).append(member_id)
+        built = [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
+        stamps = {row["id"]: (row["created_at"], row["updated_at"]) for row in rows}
+        blocks = []
+        for row, (activity, event) in zip(rows, activity_vevents(self.registry, built, self._network, stamps)):
+            if isinstance(event, ValidationError):
+                self._left_out(activity, event)
+                continue
+            blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
+        return blocks
+
+    def _left_out(self, activity: Activity, error: Exception) -> None:
+        """Record (and tell, once) that ``activity``'s event cannot be written and is left out."""
+        if self.memory is not None:
+            self.memory.pop(activity.uid, None)  # never an older block in its place
+        if activity.uid in self.warnings:
+            return
+        message = f"activity #{activity.id} ({activity.title}) is left out of the feeds: {error}"
+        self.warnings[activity.uid] = message
+        self._warn(message)
+
+    def _network(self, slug: str) -> Network:
+        if slug not in self.networks:
+            raise NotFound(f"unknown network {slug!r}")
+        return self.networks[slug]
+
+    def activity_blocks(self, feed: Feed) -> Iterator[str]:
+        """The feed's activity blocks, in time order, streamed from the registry.
+
+        One pass: each row says whether its cached block is current. At the
+        first that is not, every stale block of the feed is serialized and
+        kept (in batches), and the stream resumes after the last row written.
+        """
+        if self.memory is not None:
+            self.refresh_activities(feed)
+            sql = f"SELECT a.uid FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
+            for (uid,) in self.registry.db.execute(sql, feed.params):
+                if uid in self.memory:  # else left out: it cannot be written
+                    yield self.memory[uid][1]
+            return
+        sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {ACTIVITY_KEY_SQL} FROM activities a"
+               f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
+        order = " ORDER BY a.start_utc, a.id"
+        rows = self.registry.db.execute(sql + order, feed.params)
+        refreshed = False
+        while rows is not None:
+            cursor, rows = rows, None
+            for uid, start_utc, activity_id, text, current in cursor:
+                if not current:
+                    if refreshed:  # left out (it cannot be written), or changed by another process meanwhile
+                        blocks = self._activity_blocks([activity_id])
+                        if not blocks:
+                            continue
+                        text = blocks[0][2]
+                    else:
+                        cursor.close()
+                        self.refresh_activities(feed)
+                        refreshed = True
+                        rows = self.registry.db.execute(
+                            f"{sql} AND (a.start_utc > ? OR (a.start_utc = ? AND a.id >= ?)){order}",
+                            [*feed.params, start_utc, start_utc, activity_id])
+                        break
+                yield text
+
+    # -- sessions ---------------------------------------------------------
+
+    def _session_version(self, activity: Activity, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
+        """The session's SEQUENCE and last change (see :func:`session_version`); a new one is appended to
+        ``changes``, kept with the session's block."""
+        version = session_version(self.registry, activity, session)
+        if version.new:
+            changes.append(version.row)
+        return version.sequence, version.changed_at
+
+    def session_blocks(self, feed: Feed) -> list[str]:
+        """The feed's session blocks, serialized where missing or stale."""
+        if not feed.sessions:
+            return []
+        cached = self.get([session.uid for _activity, session in feed.sessions])
+        missing, versions = [], []
+        for activity, session in feed.sessions:
+            if cached.get(session.uid, ("",))[0] != session.source_key:
+                sequence, changed_at = self._session_version(activity, session, versions)
+                event = ical.session_event(self._network(activity.network), activity, session,
+                                           updated_at=changed_at, sequence=sequence)
+                missing.append((session.uid, session.source_key, ical.block(event)))
+        if missing:
+            self.put(missing, versions)
+            cached.update({uid: (key, text) for uid, key, text in missing})
+        return [cached[session.uid][1] for _activity, session in feed.sessions]
+
+
+def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
+    """Each zone the feed uses, with the first year its VTIMEZONE must cover (it has no end).
+
+    A feed none of whose events has a time of day gets its own zone, with
+    only that zone's current rules (``None``): a calendar holds at least one
+    component (RFC 5545 §3.6), even when the feed holds no event.
+    """
+    firsts: dict[str, int] = {}
+    sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)) FROM activities a"
+           f" WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
+    for tzname, first in registry.db.execute(sql, feed.params):
+        firsts[tzname] = int(first)
+    for activity, session in feed.sessions:
+        year = session.start.astimezone(activity.local_start.tzinfo).year
+        firsts[activity.timezone] = min(firsts.get(activity.timezone, year), year)
+    if not firsts:
+        return [(feed.timezone, None)]
+    return sorted(firsts.items())
+
+
+def header(feed: Feed, url: str = "") -> str:
+    return ical.calendar_header(feed.name, feed.description, url)
+
+
+def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None,
+          warn: Callable[[str], None] | None = None) -> int:
+    """Write the feed as iCalendar text to ``out``; returns the number of events.
+
+    An event that cannot be written is left out, told through ``warn`` (or
+    the cache's), and the rest is written.
+    """
+    cache = cache or BlockCache(registry, warn=warn)
+    session_texts = cache.session_blocks(feed)
+    out.write(header(feed, url))
+    for tzname, first in zones(registry, feed):
+        out.write(ical.timezone_block(tzname, first))
+    count = 0
+    for text in cache.activity_blocks(feed):
+        out.write(text)
+        count += 1
+    for text in session_texts:
+        out.write(text)
+        count += 1
+    out.write(ical.CALENDAR_END)
+    return count
+
+
+def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None,
+           warn: Callable[[str], None] | None = None) -> str:
+    """The feed as one string (a feed is small: it covers a window)."""
+    import io
+
+    buffer = io.StringIO()
+    write(registry, feed, buffer, url=url, cache=cache, warn=warn)
+    return buffer.getvalue()
+
+
+def digest(registry: Registry, feed: Feed, url: str = "", signature: str = "") -> str:
+    """A hash of everything the feed's text depends on, without serializing it."""
+    hasher = hashlib.sha256()
+    hasher.update(f"{signature}\n{header(feed, url)}\n{zones(registry, feed)!r}\n".encode())
+    sql = f"SELECT a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
+    for uid, key in registry.db.execute(sql, feed.params):
+        hasher.update(f"{uid} {key}\n".encode())
+    for _activity, session in feed.sessions:
+        hasher.update(f"{session.uid} {session.source_key}\n".encode())
+    return hasher.hexdigest()

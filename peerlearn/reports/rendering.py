@@ -1,0 +1,52 @@
+"""What every page and Markdown file peerlearn writes shares: its templates and its escaping.
+
+HTML is written by Jinja2 from ``peerlearn/reports/templates/`` with
+autoescaping on, every value shown with any control character (in a row
+stored before they were refused) replaced; Markdown escapes what would
+become markup and keeps each cell on one line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>|#"})
+
+
+def markdown_text(text: str) -> str:
+    """Text for a Markdown table cell: markup characters escaped, on one line."""
+    from ..reports.exports import plain_text  # not at import: loading the plugins must stay light
+
+    return plain_text(text).translate(_MARKDOWN_ESCAPES)
+
+
+_environment = None
+
+
+def templates():
+    """The Jinja2 environment for peerlearn's HTML templates (autoescape always on)."""
+    global _environment
+    if _environment is None:
+        import jinja2
+
+        _environment = jinja2.Environment(
+            loader=jinja2.PackageLoader("peerlearn.reports", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=_shown,
+        )
+    return _environment
+
+
+def _shown(value: Any) -> Any:
+    """A value as a page shows it: control characters replaced (see :func:`peerlearn.text.clean`)."""
+    from markupsafe import Markup
+
+    from ..text import clean
+
+    if isinstance(value, Markup):
+        return Markup(clean(str(value)))
+    return clean(value) if isinstance(value, str) else value
