@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -41,11 +40,10 @@ from ..text import escape_controls, name_key
 from ..timeutil import parse_date
 from . import networks
 from .members import new_feed_token
-from .records import feed_token_hash, member_from_row, membership_from_row, public
+from .records import member_from_row, member_row, membership_from_row, membership_row, public, public_json
 from .store import Registry, change_row, to_utc_text_precise
 from .validation import enforce
 
-_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 COLUMNS = ("id", "name", "country", "category", "email", "type", "network", "role", "since", "until")
 REQUIRED = ("name", "country")
@@ -277,19 +275,17 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         first = rows[0]
         if group[0] == "new":
             member = first.member
-            members.append((member.id, member.name, group[1], member.country, member.email, member.type,
-                            member.feed_token, feed_token_hash(member.feed_token), created))
-            changes.append((at, actor, "create", "member", str(member.id), None, None, _change_json(member)))
+            members.append({**member_row(member), "created_at": created})
+            changes.append((at, actor, "create", "member", str(member.id), None, None, public_json(member)))
             for row in rows:
                 if not row.slug:
                     continue
                 network(row.line, row.slug)
                 membership = _membership(path, row, member.id)
                 check(row, member, membership)
-                links.append((member.id, row.slug, membership.category, membership.role, _iso(membership.since),
-                              _iso(membership.until)))
+                links.append(membership_row(membership))
                 changes.append((at, actor, "join", "membership", f"{member.id}/{row.slug}", row.slug, None,
-                                _membership_json(membership)))
+                                public_json(membership)))
             counts["added"] += 1
             continue
         member_id = group[1]
@@ -309,7 +305,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             if taken.get(key, member_id) != member_id:
                 raise ValidationError(f"{path} line {first.line}: member {member.name!r} ({member.country}) already"
                                       f" exists as #{taken[key]}")
-            member_updates.append((member.name, key[0], member.country, member.email, member.type, member_id))
+            member_updates.append(member_row(member))
             change("update", "member", str(member_id), None, public(current), public(member))
         named = {row.slug: row for row in rows if row.slug}
         for slug, ms in held.items():
@@ -331,31 +327,14 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                    public(before) if before else None, public(after))
         counts["updated" if changed or memberships_changed else "unchanged"] += 1
 
-    conn = registry.db.conn
-    if member_updates:
-        conn.executemany("UPDATE members SET name = ?, name_key = ?, country = ?, email = ?, type = ? WHERE id = ?",
-                         member_updates)
-    conn.executemany(
-        "INSERT INTO members (id, name, name_key, country, email, type, feed_token, feed_token_hash,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        members,
-    )
-    conn.executemany("INSERT INTO memberships (member_id, network, category, role, since, until)"
-                     " VALUES (?, ?, ?, ?, ?, ?)", links)
-    for is_update, ms in membership_updates:
-        values = (ms.category, ms.role, _iso(ms.since), _iso(ms.until), ms.member_id, ms.network)
-        if is_update:
-            conn.execute("UPDATE memberships SET category = ?, role = ?, since = ?, until = ?"
-                         " WHERE member_id = ? AND network = ?", values)
-        else:
-            conn.execute("INSERT INTO memberships (category, role, since, until, member_id, network)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", values)
+    _update(registry, "members", ("id",), member_updates)
+    _insert(registry, "members", members)
+    _insert(registry, "memberships", links + [membership_row(ms) for is_update, ms in membership_updates
+                                              if not is_update])
+    _update(registry, "memberships", ("member_id", "network"),
+            [membership_row(ms) for is_update, ms in membership_updates if is_update])
     registry.record_many(changes)
     return ImportResult(**counts)
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def _name(registry: Registry, member_id: int) -> str:
@@ -387,20 +366,23 @@ def _same_member(path: Path, first: _Row, row: _Row) -> None:
                               " details")
 
 
-def _change_json(member: Member) -> str:
-    """What ``json.dumps(records.public(member))`` gives, built faster: imports create many."""
-    text = _json_text
-    return (f'{{"country": {text(member.country)}, '
-            f'"email": {text("(private)" if member.email else "")}, "id": {member.id}, '
-            f'"name": {text(member.name)}, "type": {text(member.type)}}}')
+def _insert(registry: Registry, table: str, rows: list[dict]) -> None:
+    """Insert rows as :mod:`records` maps them (all with the same columns) in one statement."""
+    if rows:
+        columns = list(rows[0])
+        registry.db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.values()) for row in rows])
 
 
-def _membership_json(membership: Membership) -> str:
-    """What ``json.dumps(records.public(membership))`` gives for a new membership."""
-    text = _json_text
-    return (f'{{"category": {text(membership.category)}, "member_id": {membership.member_id}, '
-            f'"network": {text(membership.network)}, "role": {text(membership.role)}, '
-            f'"since": {text(_iso(membership.since))}, "until": {text(_iso(membership.until))}}}')
+def _update(registry: Registry, table: str, keys: tuple[str, ...], rows: list[dict]) -> None:
+    """Write rows as :mod:`records` maps them over the stored rows with the same ``keys``."""
+    if rows:
+        columns = [column for column in rows[0] if column not in keys]
+        registry.db.conn.executemany(
+            f"UPDATE {table} SET {', '.join(f'{column} = ?' for column in columns)}"
+            f" WHERE {' AND '.join(f'{key} = ?' for key in keys)}",
+            [tuple(row[column] for column in (*columns, *keys)) for row in rows])
 
 
 def export_members(registry: Registry, out: IO[str], network: str | None = None, include_email: bool = False) -> int:

@@ -31,6 +31,7 @@ from .. import plugins
 from ..errors import RegistryError
 from ..models import Change
 from ..timeutil import now_utc, to_utc_text
+from .records import change_json
 
 DEFAULT_DB = "peerlearn.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -339,18 +340,14 @@ def change_row(change: Change) -> tuple:
         change.entity,
         change.entity_id,
         change.network,
-        _json_or_none(change.before),
-        _json_or_none(change.after),
+        change_json(change.before),
+        change_json(change.after),
     )
 
 
 def to_utc_text_precise(moment: dt.datetime) -> str:
     """UTC ISO 8601 with microseconds, so changes within a second keep their order."""
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _json_or_none(value: dict | None) -> str | None:
-    return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _check_header(path: Path) -> None:
