@@ -15,20 +15,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-#: peerlearn's version.
-__version__ = "0.1.0"
-
-#: Marks a function or method as an implementation of a peerlearn hook.
-hookimpl = pluggy.HookimplMarker("peerlearn")
-#: Marks a function as the specification of a hook (for plugins that add hooks; see ``peerlearn_addhooks``).
-hookspec = pluggy.HookspecMarker("peerlearn")
+from .hookmarks import hookimpl, hookspec
+from .version import __version__
 
 #: The public names by what they are for, each with the module (and name there) it is loaded from.
 SECTIONS: dict[str, dict[str, str]] = {
     "Hooks": {
-        "hookimpl": "", "hookspec": "", "__version__": "",
+        "hookimpl": "hookmarks", "hookspec": "hookmarks", "__version__": "version",
         "call_hook": "plugins:call_hook",
         "add_categories": "feeds.ical:add_categories",
     },

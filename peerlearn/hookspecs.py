@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import hookspec
+from .hookmarks import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     import click

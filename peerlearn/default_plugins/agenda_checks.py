@@ -10,7 +10,7 @@ registry it sweeps every programme in a few queries, never one per activity.
 
 from __future__ import annotations
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 
 
 @hookimpl(tryfirst=True)

@@ -8,7 +8,7 @@ told of each event left out because it cannot be written.
 
 from __future__ import annotations
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 
 
 def write_calendar(records, out, *, registry, url: str = "", **context) -> int:

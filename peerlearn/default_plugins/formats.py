@@ -23,7 +23,7 @@ import csv
 import json
 from typing import Any, Iterable, TextIO
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 from ..reports.rendering import markdown_text, templates
 
 #: What a spreadsheet reads as the start of a formula.

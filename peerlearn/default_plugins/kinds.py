@@ -1,6 +1,6 @@
 """The core's kinds of activity, contributed through the same hook as a plugin's."""
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 
 CORE_KINDS = {
     "workshop": "Workshop",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 
 
 @hookimpl

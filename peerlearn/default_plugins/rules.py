@@ -14,7 +14,7 @@ hook is called.
 
 from __future__ import annotations
 
-from .. import hookimpl
+from ..hookmarks import hookimpl
 
 
 def _who(network) -> str:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import __version__
+from ..version import __version__
 from ..agenda.tracks import ordered
 from ..timeutil import zone
 from . import guids, people
