@@ -133,7 +133,8 @@ def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
     with env.registry() as registry:
         found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
     rows = [_row(activity) for activity in found]
-    echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.")
+    echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.",
+              shrink=["network", "kind", "title", "where"])
 
 
 @activities.command()

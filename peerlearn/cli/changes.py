@@ -64,7 +64,7 @@ def changes(env, network, activity, since, until, entity, limit, as_json, format
         return
     rows = [{"id": c.id, "at": f"{c.at:%Y-%m-%d %H:%M:%S}", "actor": c.actor, "change": describe_change(c)}
             for c in found]
-    echo_table(rows, ["id", "at", "actor", "change"], empty="No changes match.")
+    echo_table(rows, ["id", "at", "actor", "change"], empty="No changes match.", shrink=["actor", "change"])
 
 
 def _activity_id(registry, ref: str | None) -> int | None:

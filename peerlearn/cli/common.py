@@ -300,25 +300,30 @@ def echo_json(data: Any) -> None:
     click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
 
 
-def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.") -> None:
-    """Print a listing: JSON for scripts with ``--json``, else a table of ``columns``."""
+def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.",
+              shrink: list[str] | None = None) -> None:
+    """Print a listing: JSON for scripts with ``--json``, else a table of ``columns`` (see :func:`echo_table`)."""
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, columns, empty=empty)
+        echo_table(rows, columns, empty=empty, shrink=shrink)
 
 
-def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.") -> None:
-    """Print rows as an aligned plain-text table (notes go to stderr)."""
+def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.",
+               shrink: list[str] | None = None) -> None:
+    """Print rows as an aligned plain-text table that fits the terminal (notes go to stderr).
+
+    Where the table is wider than ``$COLUMNS`` (or the terminal), the widest
+    of the ``shrink`` columns (default: every column) are cut short with
+    ``…``; see :mod:`.tables`.
+    """
+    from .tables import echo_lines, output_width, render
+
     rows = [{column: _cell(row.get(column)) for column in columns} for row in rows]
     if not rows:
         click.echo(empty, err=True)
         return
-    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
-    click.echo("  ".join(column.ljust(widths[column]) for column in columns).rstrip())
-    click.echo("  ".join("-" * widths[column] for column in columns))
-    for row in rows:
-        click.echo("  ".join(row[column].ljust(widths[column]) for column in columns).rstrip())
+    echo_lines(render(rows, columns, output_width(), shrink))
 
 
 def echo_record(data: dict) -> None:

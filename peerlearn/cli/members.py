@@ -98,7 +98,8 @@ def list_members(env, network, country, category, as_json) -> None:
     if not as_json:
         for row, member in zip(rows, found):
             row["category"] = _categories(held[member.id], network)
-    echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.")
+    echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.",
+              shrink=["name", "category", "networks"])
 
 
 @members.command()

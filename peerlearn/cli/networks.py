@@ -27,7 +27,8 @@ def list_networks(env, as_json: bool) -> None:
             note(f"Warning: network {entry.network.slug!r} comes from plugin {entry.network.plugin!r}, which is not"
                  " loaded; its rules are not enforced")
     rows = [{**plain(entry.network), "source": entry.source} for entry in known.values()]
-    echo_rows(rows, as_json, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.")
+    echo_rows(rows, as_json, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.",
+              shrink=["name", "source"])
 
 
 @networks.command()

@@ -195,7 +195,8 @@ def list_sessions(env, activity, as_json) -> None:
         return
     rows = [{**plain(s), "when": f"{s.local_start:%Y-%m-%d %H:%M}-{s.local_end:%H:%M}",
              "status": "CANCELLED" if s.status == "cancelled" else ""} for s in found]
-    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "status", "title"], empty="No sessions yet.")
+    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "status", "title"], empty="No sessions yet.",
+               shrink=["key", "track", "room", "title"])
 
 
 COMMANDS = [sessions]
