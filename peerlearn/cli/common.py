@@ -167,6 +167,17 @@ class Env:
             raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
         return int(text)
 
+    @staticmethod
+    def progress(label: str) -> Any:
+        """A progress bar on stderr when it is a terminal, else None: see :func:`progress_bar`.
+
+        For plugins' commands, which reach the Env as ``ctx.obj``::
+
+            with ctx.obj.progress("Building the site") as progress:
+                build(registry, folder, progress=progress)
+        """
+        return progress_bar(label)
+
     def _note_command(self) -> None:
         ctx = click.get_current_context(silent=True)
         if ctx is not None and ctx.parent is not None:
@@ -251,7 +262,7 @@ class Env:
             with registry.transaction(dry_run=dry_run) as changes:
                 result = action(registry)
             for warning in registry.warnings:
-                click.echo(f"Warning: {one_line(warning)}", err=True)
+                note(f"Warning: {one_line(warning)}")
             if dry_run:
                 click.echo(f"Dry run: nothing written; {len(changes)} change(s) would be recorded:")
                 for change in changes:
@@ -261,6 +272,104 @@ class Env:
             if not dry_run:
                 plugins.notify_changed(changes, lambda line: click.echo(f"Warning: {one_line(line)}", err=True))
         return result
+
+
+#: What long work calls as it advances: ``progress(done, total)``, ``total`` None where it is not known.
+Progress = Callable[[int, "int | None"], None]
+
+
+def stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal (not a pipe, a file, CI's log or a test runner's buffer)."""
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator["Progress | None"]:
+    """A progress bar on stderr for long work, as a ``progress(done, total)`` callback for the library.
+
+    Yields None where stderr is not a terminal, so nothing is drawn in a
+    pipe, CI or tests, and the library skips its counting; stdout is never
+    touched. The bar appears on the first call (a total that changes, as
+    work moves to a next stage, resets it) and is redrawn at most ten times
+    a second. Commands use it as ``with progress_bar("Importing") as progress:``;
+    a plugin's command reaches it through ``ctx.obj.progress(label)``.
+    """
+    if not stderr_is_terminal():
+        yield None
+        return
+    bar = _Bar(label)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+#: The progress bar on the terminal, if one is being drawn (notes wipe it first).
+_DRAWING: list["_Bar"] = []
+
+
+def _clear_bar() -> None:
+    import sys
+
+    if _DRAWING and _DRAWING[0].bar is not None:
+        _DRAWING[0].bar._last_line = None  # drawn again in full on its next step
+        _DRAWING[0].wiped = True
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+class _Bar:
+    """click's progress bar fed by ``(done, total)`` calls; see :func:`progress_bar`."""
+
+    #: seconds between two redraws
+    INTERVAL = 0.1
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.drawn = 0.0
+        #: whether a note wiped the bar since it was last drawn
+        self.wiped = False
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        import sys
+        import time
+
+        now = time.monotonic()
+        if self.bar is not None and self.bar.length != total:
+            self.close()
+        _DRAWING[:] = [self]
+        if self.bar is None:
+            items = None if total is not None else (item for item in ())  # no length: a count, not a bar
+            self.bar = click.progressbar(items, length=total, label=self.label, file=sys.stderr,
+                                         show_pos=total is None, show_percent=total is not None,
+                                         show_eta=total is not None)
+            self.bar.__enter__()
+        elif now - self.drawn < self.INTERVAL and (total is None or done < total):
+            return
+        self.drawn = now
+        self.wiped = False
+        self.bar.update(done - self.bar.pos)
+        if total is not None and done >= total:  # finished: what is printed next starts on a line of its own
+            self.close()
+
+    def close(self) -> None:
+        import sys
+
+        _DRAWING.clear()
+        if self.bar is not None and self.wiped:  # a note took its line last: leave the note the last line
+            sys.stderr.write("\033[?25h")  # the cursor click hid
+            sys.stderr.flush()
+            self.bar = None
+        if self.bar is not None:
+            self.bar.render_progress()
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def describe_change(change: Any) -> str:
@@ -344,7 +453,11 @@ def _cell(value: Any) -> str:
 
 
 def note(message: str) -> None:
-    """A message for people, on stderr so stdout stays parseable (control characters escaped)."""
+    """A message for people, on stderr so stdout stays parseable (control characters escaped).
+
+    A progress bar being drawn is wiped first, and drawn again below on its next step.
+    """
+    _clear_bar()
     click.echo(for_terminal(message), err=True)
 
 

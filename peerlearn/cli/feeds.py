@@ -103,8 +103,8 @@ def build(env, folder, private_dir, base_url) -> None:
     """
     from ..feeds import publish
 
-    with env.registry() as registry:
-        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
+    with env.registry() as registry, env.progress("Building feeds") as progress:
+        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url, progress=progress)
     for warning in report.warnings:
         note(f"Warning: {one_line(warning)}")
     click.echo(f"{report.feeds} feed(s) in {folder}" + (f" and {private_dir}" if private_dir else "")

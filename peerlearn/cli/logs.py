@@ -49,11 +49,11 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
     from ..registry import networks
     from ..reports import activity_log
 
-    with env.registry() as registry:
+    with env.registry() as registry, env.progress(f"Activity log of {network}") as progress:
         found = networks.get(registry, network)
         start, end, first_day, last_day = _period(from_, to, tz or found.timezone)
         write_export(
-            "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
+            "activity-log", format_name, activity_log.rows(registry, network, start, end, progress=progress), output,
             columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
             title=activity_log.title(found.name, first_day, last_day),
             empty="No activities in this period.", network=found, default="csv",
@@ -83,9 +83,16 @@ def report(env, network, year, format_name, output) -> None:
 
     format_name = format_for("report", format_name, output, "md")
     exporter_for("report", format_name)
-    with env.registry() as registry:
-        built = lib.build(registry, network, year)
-    write_export("report", format_name, built, output)
+    with env.progress(f"Report {year} of {network}") as progress:  # two steps: counting, then writing
+        if progress:
+            progress(0, 2)
+        with env.registry() as registry:
+            built = lib.build(registry, network, year)
+        if progress:
+            progress(1, 2)
+        write_export("report", format_name, built, output)
+        if progress:
+            progress(2, 2)
 
 
 @click.group()

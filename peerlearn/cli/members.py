@@ -234,8 +234,10 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
         raise click.UsageError("--update and --skip-existing exclude each other: choose one")
     existing = "update" if update else "skip" if skip_existing else "refuse"
     try:
-        result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
-                                                           today=env.today()), dry_run=dry_run)
+        with env.progress(f"Importing {file}") as progress:
+            result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
+                                                               today=env.today(), progress=progress),
+                               dry_run=dry_run)
     except Conflict as error:  # a member the registry holds: say how to import the file again
         raise click.ClickException(one_line(f"{error} (--update changes it, --skip-existing leaves it)")) from None
     if dry_run:

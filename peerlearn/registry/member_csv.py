@@ -30,7 +30,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 import attrs
 
@@ -51,6 +51,8 @@ COLUMNS = ("id", "name", "country", "category", "email", "type", "network", "rol
 REQUIRED = ("name", "country")
 #: What an import does with a row naming a member the registry already holds.
 EXISTING = ("refuse", "update", "skip")
+#: Rows between two calls of ``progress``.
+PROGRESS_STEP = 500
 
 
 def _records(path: Path, reader) -> Iterator[tuple[int, list[str]]]:
@@ -181,13 +183,16 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
 
 
 def import_members(registry: Registry, path: Path, default_network: str | None = None, *,
-                   existing: str = "refuse", today: dt.date | None = None) -> ImportResult:
+                   existing: str = "refuse", today: dt.date | None = None,
+                   progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
     """Import the members of a CSV file (inside a transaction), all or nothing.
 
     ``existing`` says what to do with a row naming a member the registry
     holds: ``refuse`` it (the whole file, with :class:`Conflict`), ``update``
     the member, or ``skip`` it (see the module's docstring). ``today`` is the day a
     membership without dates is checked on (the system's date by default).
+    ``progress(done, total)``, where given, is called as the file's lines are
+    read, then checked, then written (``total`` is three times the lines).
     """
     if existing not in EXISTING:
         raise ValueError(f"existing must be one of {', '.join(EXISTING)}")
@@ -214,7 +219,10 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     groups: dict[tuple, list[_Row]] = {}
     claimed: dict[tuple[str, str], tuple[tuple, int]] = {}  # a name and country -> whose, first line
+    lines = _count_lines(path) if progress else 0
     for line, cells in _rows(path):
+        if progress and not line % PROGRESS_STEP:
+            progress(line, 3 * lines)
         number, row = _parse(path, line, cells, default_network, next_id)
         key = (name_key(row.member.name), row.member.country)
         by_key = taken.get(key)
@@ -273,7 +281,9 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         changes.append(change_row(Change(at=now, actor=actor, action=action, entity=entity, entity_id=entity_id,
                                          network=net, before=before, after=after)))
 
-    for group, rows in groups.items():
+    for done, (group, rows) in enumerate(groups.items()):
+        if progress and not done % PROGRESS_STEP:
+            progress(lines + lines * done // len(groups), 3 * lines)
         first = rows[0]
         if group[0] == "new":
             member = first.member
@@ -335,11 +345,14 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     if member_updates:
         conn.executemany("UPDATE members SET name = ?, name_key = ?, country = ?, email = ?, type = ? WHERE id = ?",
                          member_updates)
-    conn.executemany(
-        "INSERT INTO members (id, name, name_key, country, email, type, feed_token, feed_token_hash,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        members,
-    )
+    for start in range(0, len(members), PROGRESS_STEP * 10):
+        if progress:
+            progress(2 * lines + lines * start // len(members), 3 * lines)
+        conn.executemany(
+            "INSERT INTO members (id, name, name_key, country, email, type, feed_token, feed_token_hash,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            members[start:start + PROGRESS_STEP * 10],
+        )
     conn.executemany("INSERT INTO memberships (member_id, network, category, role, since, until)"
                      " VALUES (?, ?, ?, ?, ?, ?)", links)
     for is_update, ms in membership_updates:
@@ -351,7 +364,18 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             conn.execute("INSERT INTO memberships (category, role, since, until, member_id, network)"
                          " VALUES (?, ?, ?, ?, ?, ?)", values)
     registry.record_many(changes)
+    if progress:
+        progress(3 * lines, 3 * lines)
     return ImportResult(**counts)
+
+
+def _count_lines(path: Path) -> int:
+    """The file's lines (each record is one line), counted quickly for progress; 0 where it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) + 1
+    except OSError:
+        return 0
 
 
 def _iso(day: dt.date | None) -> str | None:

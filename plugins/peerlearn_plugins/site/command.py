@@ -31,7 +31,7 @@ def build(env, directory, network_slugs, base_url, feeds, title) -> None:
     from .builder import SiteOptions, build_site
 
     options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
-    with env.registry() as registry:
-        report = build_site(registry, directory, options, networks=network_slugs)
+    with env.registry() as registry, env.progress("Building the site") as progress:
+        report = build_site(registry, directory, options, networks=network_slugs, progress=progress)
     click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
                f" {report.unchanged} unchanged.")
