@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
-                     pass_env)
+                     pass_env, time_window, window_options, window_zone)
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
 
@@ -119,18 +119,21 @@ def _row(activity) -> dict:
 @click.option("--kind", help="Only this kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed", "cancelled", "completed"]),
               help="Only this status.")
-@click.option("--from", "from_", help="Only those ending after this date or time.")
-@click.option("--to", help="Only those starting before this date or time.")
-@click.option("--tz", default="UTC", show_default=True, help="Timezone of --from and --to.")
+@window_options("activities")
 @json_option
 @pass_env
 def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
-    """List activities in time order."""
+    """List activities in time order.
+
+    \b
+    Examples:
+        peerlearn activities list --network learning --from 2026-01-01 --to 2026-06-30
+        peerlearn activities list --kind peer_review --status confirmed --json
+    """
     from ..registry import activities as lib
 
-    start = parse_moment("--from", from_, tz)[0] if from_ else None
-    end = parse_moment("--to", to, tz)[0] if to else None
     with env.registry() as registry:
+        start, end = time_window(from_, to, window_zone(registry, tz, network))
         found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
     rows = [_row(activity) for activity in found]
     echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.",

@@ -587,3 +587,68 @@ class StandardOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+#: How every command with a time window reads --from, --to and --tz (also in the README).
+TZ_HELP = ("Timezone in which --from and --to are read, an IANA name such as Europe/Brussels. Default: the"
+           " timezone of the network --network names, else UTC.")
+
+
+def window_options(what: str, *, from_help: str | None = None, to_help: str | None = None) -> Callable:
+    """``--from``, ``--to`` and ``--tz``, worded the same on every command that takes a time window.
+
+    ``what`` names what is chosen (``activities``, ``changes``); the
+    command receives ``from_``, ``to`` and ``tz`` and reads them with
+    :func:`time_window`.
+    """
+    options = [
+        click.option("--from", "from_", metavar="DATE[ HH:MM]",
+                     help=from_help or f"Only {what} ending after this date or time (YYYY-MM-DD [HH:MM], in --tz)."),
+        click.option("--to", "to", metavar="DATE[ HH:MM]",
+                     help=to_help or f"Only {what} starting before this date or time (in --tz); a date alone includes"
+                                          " that day."),
+        click.option("--tz", metavar="ZONE", help=TZ_HELP),
+    ]
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def window_zone(registry: "Registry", tz: str | None, network: str | None) -> str:
+    """The zone --from and --to are read in: --tz, else the named network's, else UTC (see :data:`TZ_HELP`)."""
+    if tz:
+        return tz
+    if network:
+        from ..registry import networks
+
+        return networks.get(registry, network).timezone
+    return "UTC"
+
+
+def time_window(from_: str | None, to: str | None, tzname: str) -> tuple[Any, Any]:
+    """--from and --to read in ``tzname``: (start, end), None where not given; a date alone to --to takes its day in.
+
+    An end at or before the start is refused.
+    """
+    import datetime as dt
+
+    from ..errors import ValidationError
+    from ..timeutil import localize, zone
+
+    try:
+        zone(tzname)
+    except ValueError as error:
+        raise ValidationError(f"--tz: {error}") from None
+    start = parse_moment("--from", from_, tzname)[0] if from_ else None
+    end = None
+    if to:
+        end, date_only = parse_moment("--to", to, tzname)
+        if date_only:
+            end = localize(dt.datetime.combine(end.date() + dt.timedelta(days=1), dt.time()), tzname)
+    if start and end and end <= start:
+        raise ValidationError(f"--to: {to} is before --from {from_}")
+    return start, end

@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .common import echo_rows, format_option, json_option, output_option, parse_moment, pass_env, write_export
-
-
-def _period(from_: str | None, to: str | None, tzname: str):
-    """--from and --to in ``tzname``; a date given to --to includes that whole day."""
-    import datetime as dt
-
-    from ..errors import ValidationError
-    from ..timeutil import localize
-
-    start = parse_moment("--from", from_, tzname)[0] if from_ else None
-    end = last_day = None
-    if to:
-        end, date_only = parse_moment("--to", to, tzname)
-        last_day = end.date()
-        if date_only:
-            end = localize(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()), tzname)
-    if start and end and end <= start:
-        raise ValidationError(f"--to: {to} is before --from {from_}")
-    return start, end, (start.date() if start else None), last_day
+from .common import (echo_rows, format_option, json_option, output_option, pass_env, time_window, window_options,
+                     window_zone, write_export)
 
 
 @click.command(name="log")
 @click.option("--network", required=True, help="The network whose activities to log.")
-@click.option("--from", "from_", help="Only activities ending after this date or time (YYYY-MM-DD [HH:MM]).")
-@click.option("--to", help="Only activities starting before this; a date alone includes that day.")
-@click.option("--tz", help="Timezone of --from and --to (default: the network's).")
+@window_options("activities")
 @format_option("csv", "csv, jsonl, md, html")
 @output_option
 @pass_env
@@ -46,12 +26,16 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
         peerlearn log --network nordic --from 2026-01-01 --to 2026-12-31 --format md
         peerlearn log --network nordic --format html -o log.html
     """
+    import datetime as dt
+
     from ..registry import networks
     from ..reports import activity_log
 
     with env.registry() as registry, env.progress(f"Activity log of {network}") as progress:
         found = networks.get(registry, network)
-        start, end, first_day, last_day = _period(from_, to, tz or found.timezone)
+        start, end = time_window(from_, to, window_zone(registry, tz, network))
+        first_day = start.date() if start else None
+        last_day = (end - dt.timedelta(microseconds=1)).date() if end else None
         write_export(
             "activity-log", format_name, activity_log.rows(registry, network, start, end, progress=progress), output,
             columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),

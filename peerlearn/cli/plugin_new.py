@@ -14,7 +14,7 @@ def plugin() -> None:
 
 @plugin.command()
 @click.argument("name")
-@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
+@click.option("--dir", "parent", metavar="FOLDER", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder in which to create peerlearn-NAME/.")
 @dry_run_option
 @pass_env

@@ -14,7 +14,7 @@ def note(message: str) -> None:
 
 @click.command()
 @click.option("--force", "replace", is_flag=True, help="Replace the registry file if it already exists.")
-@click.option("--publish", "publish_dir", type=click.Path(file_okay=False),
+@click.option("--publish", "publish_dir", metavar="FOLDER", type=click.Path(file_okay=False),
               help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
                    " reports and the change log (logs/), and the event website when the site plugin is loaded."
                    " Member feeds, which are private, go beside it, to <folder>-private/feeds/members/.")
