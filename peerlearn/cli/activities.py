@@ -76,7 +76,15 @@ def _detail_options(command):
 @json_option
 @pass_env
 def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run, as_json, **details) -> None:
-    """Schedule an activity."""
+    """Schedule an activity.
+
+    \b
+    Examples:
+        peerlearn activities add --network learning --kind workshop --title "Skills for the green transition" \
+            --start "2026-06-10 09:30" --end 17:00 --city Lisbon --country PT --capacity 40
+        peerlearn activities add --network jobs --kind webinar --title "Youth guarantee" --start 2026-09-15 \
+            --online-url https://meet.example.org/youth --status tentative --dry-run
+    """
     from ..models import Activity
     from ..registry import activities as lib
     from ..registry import networks
@@ -219,7 +227,13 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 @dry_run_option
 @pass_env
 def reschedule(env, activity, start, end, tz, dry_run) -> None:
-    """Move an activity to a new date or time."""
+    """Move an activity to a new date or time.
+
+    \b
+    Examples:
+        peerlearn activities reschedule 7 --start 2026-06-17    # same time, a week later
+        peerlearn activities reschedule 7 --start "2026-06-17 14:00" --end 18:00 --tz Europe/Lisbon
+    """
     from ..agenda import schedule
     from ..registry import activities as lib
 
@@ -258,9 +272,10 @@ def _status_command(name: str, verb: str, doc: str):
 
 activities.add_command(_status_command(
     "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled (reinstate brings it"
-    " back)."))
+    " back).\n\n\b\nExamples:\n    peerlearn activities cancel 7 --dry-run\n    peerlearn activities cancel 7"))
 activities.add_command(_status_command(
-    "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
+    "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen).\n\n\b\nExamples:"
+    "\n    peerlearn activities delete 7 --dry-run\n    peerlearn activities delete 7"))
 
 
 @activities.command()
@@ -293,7 +308,13 @@ def complete(env, activity, allow_early, dry_run) -> None:
 @dry_run_option
 @pass_env
 def reinstate(env, activity, status, dry_run) -> None:
-    """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises)."""
+    """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises).
+
+    \b
+    Examples:
+        peerlearn activities reinstate 7
+        peerlearn activities reinstate 7 --status tentative
+    """
     from ..agenda import schedule
 
     changed = env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run)
@@ -308,7 +329,13 @@ def reinstate(env, activity, status, dry_run) -> None:
 @dry_run_option
 @pass_env
 def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
-    """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds)."""
+    """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds).
+
+    \b
+    Examples:
+        peerlearn activities cancel-occurrence 7 "2026-12-01 10:00"
+        peerlearn activities cancel-occurrence 7 2026-12-01 --tz Europe/Lisbon --dry-run
+    """
     from ..registry import activities as lib
     from ..registry.occurrences import cancel_occurrence as cancel
 

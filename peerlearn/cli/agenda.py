@@ -31,6 +31,12 @@ def import_(env, activity, file, dry_run, as_json) -> None:
     The whole file is checked first; an error names the file, the event
     (or line) and the field, and nothing is imported. --dry-run prints
     what would be added, changed and removed.
+
+    \b
+    Examples:
+        peerlearn agenda import 13 programme.yaml --dry-run
+        peerlearn agenda import 13 schedule.json
+        cat programme.yaml | peerlearn agenda import 13 -
     """
     from ..registry.records import plain
     from ..schedules import files
@@ -79,6 +85,7 @@ def export(env, activity, format_name, version, base_url, language, output, incl
     """Write an activity's programme: a programme file (YAML), schedule.xml or schedule.json.
 
     \b
+    Examples:
         peerlearn agenda export 13 -o programme.yaml
         peerlearn agenda export 13 --format schedule-xml -o schedule.xml
         peerlearn agenda export 13 --format schedule-json --version v2
@@ -176,6 +183,9 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
     \b
     Tracks keep this order in 'agenda show' and on the website whatever the
     sessions' times; tracks it leaves out follow, by name.
+
+    \b
+    Examples:
         peerlearn agenda tracks 13 plenary A B C
         peerlearn agenda tracks 13 --by-name
     """

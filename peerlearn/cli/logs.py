@@ -23,8 +23,9 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
     private note is ever included. The same registry gives the same bytes.
 
     \b
-        peerlearn log --network nordic --from 2026-01-01 --to 2026-12-31 --format md
-        peerlearn log --network nordic --format html -o log.html
+    Examples:
+        peerlearn log --network jobs --from 2026-01-01 --to 2026-12-31 --format md
+        peerlearn log --network jobs --format html -o log.html
     """
     import datetime as dt
 
@@ -60,7 +61,8 @@ def report(env, network, year, format_name, output) -> None:
     to an annual report.
 
     \b
-        peerlearn report --network nordic --year 2026 --format html -o report-2026.html
+    Examples:
+        peerlearn report --network jobs --year 2026 --format html -o report-2026.html
     """
     from ..reports import yearly as lib
     from ..reports.exports import exporter_for, format_for

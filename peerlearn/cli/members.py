@@ -186,7 +186,13 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
 @dry_run_option
 @pass_env
 def remove(env, member, dry_run) -> None:
-    """Remove a member with its memberships and participations."""
+    """Remove a member with its memberships and participations.
+
+    \b
+    Examples:
+        peerlearn members remove 12 --dry-run
+        peerlearn members remove "Anila Noor"
+    """
     from ..registry import members as lib
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
@@ -259,7 +265,13 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
 @output_option
 @pass_env
 def export(env, network, include_email, output) -> None:
-    """Export members as CSV, one row per membership (the import format)."""
+    """Export members as CSV, one row per membership (the import format).
+
+    \b
+    Examples:
+        peerlearn members export -o members.csv
+        peerlearn members export --network jobs --include-email -o jobs-members.csv
+    """
     from ..registry.member_csv import export_members
 
     with env.registry() as registry, output_stream(output) as out:
@@ -306,7 +318,13 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
 @dry_run_option
 @pass_env
 def leave(env, member, network, dry_run) -> None:
-    """Take MEMBER out of NETWORK."""
+    """Take MEMBER out of NETWORK.
+
+    \b
+    Examples:
+        peerlearn members leave "VDAB" jobs
+        peerlearn members leave 12 learning --dry-run
+    """
     from ..registry import members as lib
 
     env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run)
@@ -342,7 +360,13 @@ def feed_url(env, member, base_url, as_json) -> None:
 @dry_run_option
 @pass_env
 def rotate_token(env, member, dry_run) -> None:
-    """Give MEMBER a new feed token: the old feed URL stops working at once."""
+    """Give MEMBER a new feed token: the old feed URL stops working at once.
+
+    \b
+    Examples:
+        peerlearn members rotate-token 12
+        peerlearn members rotate-token 12 && peerlearn feeds build public --private-dir private
+    """
     from ..registry import members as lib
 
     updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)

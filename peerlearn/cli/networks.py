@@ -73,7 +73,14 @@ def _network_options(command):
 @dry_run_option
 @pass_env
 def add(env, slug: str, dry_run: bool, **fields) -> None:
-    """Create a network by hand (networks from plugins need no adding)."""
+    """Create a network by hand (networks from plugins need no adding).
+
+    \b
+    Examples:
+        peerlearn networks add jobs --name "Jobs network" --acronym JOBS --timezone Europe/Brussels \
+            --country EU-MEMBER-STATES --country NO --category "public employment service"
+        peerlearn networks add learning --name "Learning network" --kind workshop --kind peer_review --dry-run
+    """
     from ..models import Network
     from ..registry import networks as lib
 
@@ -92,7 +99,13 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
 @dry_run_option
 @pass_env
 def edit(env, slug: str, dry_run: bool, **fields) -> None:
-    """Change a network created by hand."""
+    """Change a network created by hand.
+
+    \b
+    Examples:
+        peerlearn networks edit jobs --url https://jobs.example.org
+        peerlearn networks edit jobs --category "public employment service" --category expert --dry-run
+    """
     from ..registry import networks as lib
 
     values = {key: value for key, value in fields.items() if value not in (None, ())}

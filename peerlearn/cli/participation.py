@@ -42,14 +42,19 @@ def _participation_command(name: str, status: str, doc: str):
     return command
 
 
-for _name, _status, _doc in (
+for _name, _status, _doc, _examples in (
     ("register", "registered",
-     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted."),
-    ("attend", "attended", "Mark members as having attended an activity, once it has started (see --allow-early)."),
+     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted.",
+     ['peerlearn participants register 7 "VDAB" 12', "peerlearn participants register 7 15 --dry-run"]),
+    ("attend", "attended", "Mark members as having attended an activity, once it has started (see --allow-early).",
+     ['peerlearn participants attend 7 "VDAB" 12 15',
+      "peerlearn participants attend 7 12 --allow-early --dry-run    # rehearse before the day"]),
     ("decline", "declined",
-     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits."),
+     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits.",
+     ['peerlearn participants decline 7 "VDAB"', "peerlearn participants decline 7 12 15 --dry-run"]),
 ):
-    participants.add_command(_participation_command(_name, _status, _doc))
+    participants.add_command(_participation_command(
+        _name, _status, _doc + "\n\n\b\nExamples:\n" + "\n".join(f"    {line}" for line in _examples)))
 
 
 @participants.command()
@@ -61,7 +66,14 @@ for _name, _status, _doc in (
 @dry_run_option
 @pass_env
 def invite(env, activity, member_refs, network, all_members, category, dry_run) -> None:
-    """Invite members (by number or exact name), a whole network, or one category of it."""
+    """Invite members (by number or exact name), a whole network, or one category of it.
+
+    \b
+    Examples:
+        peerlearn participants invite 7 --all-members
+        peerlearn participants invite 7 --network jobs --category "public employment service"
+        peerlearn participants invite 7 "VDAB" 12 --dry-run
+    """
     from ..registry import participation
 
     if not (member_refs or network or all_members):
@@ -126,7 +138,14 @@ def outputs() -> None:
 @json_option
 @pass_env
 def add(env, activity, kind, title, url, date_text, country, themes, description, dry_run, as_json) -> None:
-    """Record an output of an activity."""
+    """Record an output of an activity.
+
+    \b
+    Examples:
+        peerlearn outputs add 7 --kind final_report --title "Final report" \
+            --url https://learning.example.org/report.pdf --date 2026-07-15
+        peerlearn outputs add 7 --kind good_practice --title "One-stop shops" --country SE --theme youth
+    """
     from ..models import Output
     from ..registry import activities, participation
     from ..registry.records import plain

@@ -25,7 +25,9 @@ def new(env, name: str, parent: str, dry_run: bool) -> None:
     The project holds a pyproject.toml with the entry point, a module with
     one example network and its rule, passing tests and a README. It never
     overwrites: an existing folder is refused.
+
     \b
+    Examples:
         peerlearn plugin new nordic-network
         cd peerlearn-nordic-network && pip install -e '.[test]' && python -m pytest
     """

@@ -20,6 +20,9 @@ def release(env, activity, name, dry_run, as_json) -> None:
     The website then shows this version, with a page of what changed since
     the previous one, and the activity's release feed (Atom) announces it.
     Refused when nothing changed since the latest release.
+
+    \b
+    Examples:
         peerlearn agenda release 13
         peerlearn agenda release 13 --name "final programme"
     """
@@ -85,6 +88,9 @@ def diff(env, activity, source, target, as_json) -> None:
     'working' (the working programme). Without TO, up to the working
     programme; without FROM either, from the latest release (what the next
     release would announce; everything, before the first).
+
+    \b
+    Examples:
         peerlearn agenda diff 13
         peerlearn agenda diff 13 v1 v2 --json
     """

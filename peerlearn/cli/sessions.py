@@ -40,7 +40,14 @@ def sessions() -> None:
 @json_option
 @pass_env
 def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
-    """Add a session to an activity's agenda."""
+    """Add a session to an activity's agenda.
+
+    \b
+    Examples:
+        peerlearn sessions add 13 --title "Opening panel" --kind panel --start "2026-06-10 09:30" --end 10:30
+        peerlearn sessions add 13 --title "Workshop A" --kind workshop --start "2026-06-10 11:00" --end 12:30 \
+            --track A --room "Room 2"
+    """
     from ..agenda.sessions import add_session
     from ..models import Session
     from ..registry import activities
@@ -77,7 +84,13 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 @dry_run_option
 @pass_env
 def edit(env, activity, session, dry_run, **fields) -> None:
-    """Change a session's details (SESSION is its number or key; use move for its time)."""
+    """Change a session's details (SESSION is its number or key; use move for its time).
+
+    \b
+    Examples:
+        peerlearn sessions edit 13 workshop-2 --room "Room 3"
+        peerlearn sessions edit 13 7 --title "Skills and jobs" --track B --dry-run
+    """
     from ..agenda.sessions import edit_session
 
     values = {k: v for k, v in fields.items() if v is not None}
@@ -96,7 +109,13 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 @dry_run_option
 @pass_env
 def move(env, activity, session, start, end, dry_run) -> None:
-    """Move a session to another time (SESSION is its number or key)."""
+    """Move a session to another time (SESSION is its number or key).
+
+    \b
+    Examples:
+        peerlearn sessions move 13 workshop-2 --start 14:00 --end 15:30
+        peerlearn sessions move 13 7 --start "2026-06-11 09:30" --end 11:00 --dry-run
+    """
     from ..agenda.sessions import move_session
     from ..registry import activities
 
@@ -121,6 +140,11 @@ def remove(env, activity, session, dry_run) -> None:
 
     It leaves every feed at once. To call off a session that was announced,
     use 'cancel': it stays on record and calendars show it cancelled.
+
+    \b
+    Examples:
+        peerlearn sessions remove 13 workshop-2 --dry-run
+        peerlearn sessions remove 13 7
     """
     from ..agenda.sessions import remove_session
 
@@ -164,6 +188,7 @@ sessions.add_command(_status_command("cancel", "Cancelled", """Cancel a session 
     checks leave it out. Use 'remove' only for a session entered by mistake.
 
     \b
+    Examples:
         peerlearn sessions cancel 13 workshop-2
         peerlearn sessions cancel 13 7 --dry-run
     """))
@@ -174,6 +199,7 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
     room or a confirmed person taken meanwhile refuses it.
 
     \b
+    Examples:
         peerlearn sessions reinstate 13 workshop-2
     """))
 

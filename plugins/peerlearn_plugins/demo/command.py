@@ -30,6 +30,12 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
     the target and moved into place only when complete and checked
     (written back from its log, PRAGMA integrity_check, flushed to disk),
     so a failure, a full disk or a kill leaves an existing file as it was.
+
+    \b
+    Examples:
+        peerlearn demo
+        peerlearn --db demo.db demo --force --publish public
+        peerlearn --today 2027-03-01 demo --force
     """
     from .data import build_demo
 
