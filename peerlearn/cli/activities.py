@@ -6,6 +6,7 @@ import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
                      pass_env, time_window, window_options, window_zone)
+from .completion import complete_activity, complete_kind, complete_network
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
 
@@ -63,8 +64,9 @@ def _detail_options(command):
 
 
 @activities.command()
-@click.option("--network", required=True, help="The network that runs it.")
-@click.option("--kind", required=True, help="workshop, peer_review, site_visit, conference, webinar, …")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network that runs it.")
+@click.option("--kind", required=True, shell_complete=complete_kind,
+              help="workshop, peer_review, site_visit, conference, webinar, …")
 @click.option("--title", required=True, help="Title.")
 @click.option("--start", required=True, help="Start. " + TIME_HELP)
 @click.option("--end", help="End, or just HH:MM on the start day. Defaults to the end of a whole-day start.")
@@ -123,8 +125,8 @@ def _row(activity) -> dict:
 
 
 @activities.command(name="list")
-@click.option("--network", help="Only this network's activities.")
-@click.option("--kind", help="Only this kind.")
+@click.option("--network", shell_complete=complete_network, help="Only this network's activities.")
+@click.option("--kind", shell_complete=complete_kind, help="Only this kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed", "cancelled", "completed"]),
               help="Only this status.")
 @window_options("activities")
@@ -149,7 +151,7 @@ def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def show(env, activity, as_json) -> None:
@@ -178,9 +180,9 @@ def show(env, activity, as_json) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--title", help="New title.")
-@click.option("--kind", help="New kind.")
+@click.option("--kind", shell_complete=complete_kind, help="New kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed"]),
               help="New status: a draft becomes tentative or confirmed, and never goes back to draft"
                    " (use cancel, complete and reinstate for the rest).")
@@ -220,7 +222,7 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--start", required=True, help="New start. " + TIME_HELP)
 @click.option("--end", help="New end; by default the activity keeps its length.")
 @click.option("--tz", help="Timezone of the times typed (default: the activity's).")
@@ -257,7 +259,7 @@ def reschedule(env, activity, start, end, tz, dry_run) -> None:
 
 def _status_command(name: str, verb: str, doc: str):
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @dry_run_option
     @pass_env
     def command(env, activity, dry_run) -> None:
@@ -279,7 +281,7 @@ activities.add_command(_status_command(
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--allow-early", is_flag=True,
               help="Allow it before the activity starts, with a warning: to rehearse the steps after an event"
                    " (or see --today in 'peerlearn --help').")
@@ -302,7 +304,7 @@ def complete(env, activity, allow_early, dry_run) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--status", type=click.Choice(["confirmed", "tentative"]), default="confirmed", show_default=True,
               help="What the activity becomes again.")
 @dry_run_option
@@ -323,7 +325,7 @@ def reinstate(env, activity, status, dry_run) -> None:
 
 
 @activities.command(name="cancel-occurrence")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("start")
 @click.option("--tz", help="IANA timezone of START (default: the activity's).")
 @dry_run_option

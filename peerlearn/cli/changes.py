@@ -6,19 +6,21 @@ import click
 
 from .common import (describe_change, echo_json, echo_table, json_option, note, output_option, pass_env, time_window,
                      window_options, window_zone, write_export)
+from .completion import complete_activity, complete_network
 
 #: Every kind of record the change log names.
 ENTITIES = ["network", "member", "membership", "activity", "participation", "output", "session", "role", "programme"]
 
 
 @click.command()
-@click.option("--network", help="Only changes to this network's records.")
+@click.option("--network", shell_complete=complete_network, help="Only changes to this network's records.")
 @window_options("changes", from_help="Only changes at or after this date or time (YYYY-MM-DD [HH:MM], in --tz).",
                 to_help="Only changes before this date or time (in --tz); a date alone includes that day.")
 @click.option("--since", hidden=True, help="Deprecated: --from.")
 @click.option("--until", hidden=True, help="Deprecated: --to.")
-@click.option("--activity", help="Only changes to this activity and what belongs to it (sessions, roles,"
-                                 " participations, outputs, its programme).")
+@click.option("--activity", shell_complete=complete_activity,
+              help="Only changes to this activity and what belongs to it (sessions, roles,"
+                   " participations, outputs, its programme).")
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only changes to this kind of record.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
 @json_option

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import note, one_line, pass_env, time_window, window_options, window_zone
+from .completion import complete_activity, complete_kind, complete_network
 
 WINDOW_HELP = "the last 6 months and everything ahead"
 
@@ -15,11 +16,12 @@ def export() -> None:
 
 
 @export.command(name="ics")
-@click.option("--network", help="A network's feed: its activities.")
-@click.option("--activity", help="One activity's feed: the activity and each of its sessions.")
+@click.option("--network", shell_complete=complete_network, help="A network's feed: its activities.")
+@click.option("--activity", shell_complete=complete_activity,
+              help="One activity's feed: the activity and each of its sessions.")
 @click.option("--member", help="A member's feed (number or exact name): what it is invited to or registered for, "
                                "and the sessions where it holds a role.")
-@click.option("--kind", help="Only activities of this kind.")
+@click.option("--kind", shell_complete=complete_kind, help="Only activities of this kind.")
 @click.option("--status", type=click.Choice(["tentative", "confirmed", "cancelled", "completed"]),
               help="Only activities with this status (drafts never reach a feed).")
 @window_options("activities", from_help="Only activities ending after this date or time (YYYY-MM-DD [HH:MM], in"

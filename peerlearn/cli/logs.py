@@ -6,10 +6,11 @@ import click
 
 from .common import (echo_rows, format_option, json_option, output_option, pass_env, time_window, window_options,
                      window_zone, write_export)
+from .completion import complete_network
 
 
 @click.command(name="log")
-@click.option("--network", required=True, help="The network whose activities to log.")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network whose activities to log.")
 @window_options("activities")
 @format_option("csv", "csv, jsonl, md, html")
 @output_option
@@ -46,7 +47,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
 
 
 @click.command()
-@click.option("--network", required=True, help="The network to report on.")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network to report on.")
 @click.option("--year", required=True, type=int, help="The year (activities that start in it, in local time).")
 @format_option("md", "md, html")
 @output_option
@@ -87,7 +88,7 @@ def practices() -> None:
 
 
 @practices.command(name="list")
-@click.option("--network", help="Only good practices from this network's activities.")
+@click.option("--network", shell_complete=complete_network, help="Only good practices from this network's activities.")
 @click.option("--country", help="Only those from this country (ISO code).")
 @click.option("--theme", help="Only those with this theme (any case).")
 @json_option

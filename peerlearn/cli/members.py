@@ -6,6 +6,7 @@ import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
                      pass_env)
+from .completion import complete_network
 from .common import output_option, output_stream
 
 #: The roles of a membership (``peerlearn.models.MEMBERSHIP_ROLES``; spelt here so that --help loads no model).
@@ -50,7 +51,8 @@ CATEGORY_HELP = ("The member's category in the network(s) it joins, e.g. 'ESF ma
 @click.option("--email", default="", help="Contact email (private: never published).")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), default="organisation",
               show_default=True, help="An organisation or a person.")
-@click.option("--network", "join_networks", multiple=True, help="Join this network too (repeatable).")
+@click.option("--network", "join_networks", multiple=True, shell_complete=complete_network,
+              help="Join this network too (repeatable).")
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @dry_run_option
 @json_option
@@ -82,7 +84,7 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 
 
 @members.command(name="list")
-@click.option("--network", help="Only members of this network.")
+@click.option("--network", shell_complete=complete_network, help="Only members of this network.")
 @click.option("--country", help="Only members from this country.")
 @click.option("--category", help="Only members of this category (in --network, where given).")
 @json_option
@@ -137,7 +139,7 @@ def _membership_text(membership: dict) -> str:
 @click.option("--name", help="New name.")
 @click.option("--country", help="New country code.")
 @click.option("--category", help="New category in --network (which may be left out for a member of one network).")
-@click.option("--network", help="The network whose --category changes.")
+@click.option("--network", shell_complete=complete_network, help="The network whose --category changes.")
 @click.option("--email", help="New contact email.")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), help="Organisation or person.")
 @dry_run_option
@@ -202,7 +204,7 @@ def remove(env, member, dry_run) -> None:
 
 @members.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--network", help="Network for rows that name none.")
+@click.option("--network", shell_complete=complete_network, help="Network for rows that name none.")
 @click.option("--update", is_flag=True,
               help="Change the members the file names that the registry holds (found by id, or by name and"
                    " country); add the others.")
@@ -260,7 +262,7 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
 
 
 @members.command()
-@click.option("--network", help="Only members of this network.")
+@click.option("--network", shell_complete=complete_network, help="Only members of this network.")
 @click.option("--include-email", is_flag=True, help="Include contact emails (private data: handle with care).")
 @output_option
 @pass_env
@@ -281,7 +283,7 @@ def export(env, network, include_email, output) -> None:
 
 @members.command()
 @click.argument("member")
-@click.argument("network")
+@click.argument("network", shell_complete=complete_network)
 @click.option("--category", help=CATEGORY_HELP)
 @click.option("--role", type=click.Choice(ROLES), help=ROLE_HELP + " [default: member]")
 @click.option("--since", help="First day of the membership (YYYY-MM-DD).")
@@ -314,7 +316,7 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
 
 @members.command()
 @click.argument("member")
-@click.argument("network")
+@click.argument("network", shell_complete=complete_network)
 @dry_run_option
 @pass_env
 def leave(env, member, network, dry_run) -> None:

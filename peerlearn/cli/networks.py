@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, pass_env
+from .completion import complete_kind, complete_network
 
 
 @click.group()
@@ -32,7 +33,7 @@ def list_networks(env, as_json: bool) -> None:
 
 
 @networks.command()
-@click.argument("slug")
+@click.argument("slug", shell_complete=complete_network)
 @json_option
 @pass_env
 def show(env, slug: str, as_json: bool) -> None:
@@ -61,7 +62,8 @@ def _network_options(command):
         click.option("--country", "countries", multiple=True,
                      help="An ISO country code it admits members from, or EU-MEMBER-STATES for the EU's Member"
                           " States on each membership's dates (repeatable; none means any)."),
-        click.option("--kind", "kinds", multiple=True, help="A kind of activity it runs (repeatable; none means any)."),
+        click.option("--kind", "kinds", multiple=True, shell_complete=complete_kind,
+                     help="A kind of activity it runs (repeatable; none means any)."),
     ]):
         command = option(command)
     return command
@@ -94,7 +96,7 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
 
 
 @networks.command()
-@click.argument("slug")
+@click.argument("slug", shell_complete=complete_network)
 @_network_options
 @dry_run_option
 @pass_env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, parse_day, pass_env
+from .completion import complete_activity, complete_network
 
 #: The kinds of output (``peerlearn.models.OUTPUT_KINDS``; spelt here so that --help loads no model).
 OUTPUT_KINDS = ["thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other"]
@@ -21,7 +22,7 @@ ALLOW_EARLY_HELP = ("Allow it before the activity starts, with a warning: to reh
 
 def _participation_command(name: str, status: str, doc: str):
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @click.argument("member_refs", nargs=-1, required=True, metavar="MEMBER...")
     @dry_run_option
     @pass_env
@@ -58,9 +59,9 @@ for _name, _status, _doc, _examples in (
 
 
 @participants.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("member_refs", nargs=-1, metavar="[MEMBER]...")
-@click.option("--network", help="Invite every current member of this network.")
+@click.option("--network", shell_complete=complete_network, help="Invite every current member of this network.")
 @click.option("--all-members", is_flag=True, help="Invite every current member of the activity's own network.")
 @click.option("--category", help="With --network or --all-members: only members of this category in that network.")
 @dry_run_option
@@ -94,7 +95,7 @@ def invite(env, activity, member_refs, network, all_members, category, dry_run) 
 
 
 @participants.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def counts(env, activity, as_json) -> None:
@@ -108,7 +109,7 @@ def counts(env, activity, as_json) -> None:
 
 
 @participants.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def list_participants(env, activity, as_json) -> None:
@@ -126,7 +127,7 @@ def outputs() -> None:
 
 
 @outputs.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--kind", required=True, type=click.Choice(OUTPUT_KINDS), help="What it is.")
 @click.option("--title", required=True, help="Title.")
 @click.option("--url", default="", help="Where it is published.")
@@ -168,8 +169,8 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
 
 
 @outputs.command(name="list")
-@click.option("--activity", help="Only this activity's outputs.")
-@click.option("--network", help="Only this network's outputs.")
+@click.option("--activity", shell_complete=complete_activity, help="Only this activity's outputs.")
+@click.option("--network", shell_complete=complete_network, help="Only this network's outputs.")
 @click.option("--kind", type=click.Choice(OUTPUT_KINDS), help="Only this kind of output.")
 @json_option
 @pass_env

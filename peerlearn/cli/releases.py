@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from .common import dry_run_option, echo_json, echo_rows, json_option, note, pass_env
+from .completion import complete_activity
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--name", help="The version's name (default: v1, v2… by number).")
 @dry_run_option
 @json_option
@@ -50,7 +51,7 @@ def release(env, activity, name, dry_run, as_json) -> None:
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def versions(env, activity, as_json) -> None:
@@ -75,7 +76,7 @@ def versions(env, activity, as_json) -> None:
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("source", metavar="[FROM]", required=False)
 @click.argument("target", metavar="[TO]", required=False)
 @json_option

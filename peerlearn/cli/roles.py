@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, one_line, pass_env
+from .completion import complete_activity
 
 ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
 STATUSES = ["confirmed", "tbc", "tbd", "declined"]
@@ -22,7 +23,7 @@ def _member_id(registry, ref):
 
 
 @roles.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--role", "role_kind", type=click.Choice(ROLE_KINDS), required=True, help="What the person does.")
 @click.option("--name", default="", help="The person's name (leave out for a tbd role with no one yet).")
@@ -162,7 +163,7 @@ def remove(env, role_id, dry_run) -> None:
 
 
 @roles.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--session", help="Only this session's roles (number or key).")
 @click.option("--status", type=click.Choice(STATUSES), help="Only roles with this status.")
 @json_option

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_table, json_option, one_line, pass_env
+from .completion import complete_activity
 
 KINDS = ["opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing"]
 TIME_HELP = "HH:MM on the activity's first day, or 'YYYY-MM-DD HH:MM', in the activity's timezone."
@@ -27,7 +28,7 @@ def sessions() -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--title", required=True, help="Title.")
 @click.option("--kind", type=click.Choice(KINDS), default="plenary", show_default=True, help="Kind of session.")
 @click.option("--start", required=True, help="Start: " + TIME_HELP)
@@ -73,7 +74,7 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--title", help="New title.")
 @click.option("--kind", type=click.Choice(KINDS), help="New kind.")
@@ -102,7 +103,7 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--start", required=True, help="New start: " + TIME_HELP)
 @click.option("--end", help="New end; by default the session keeps its length.")
@@ -131,7 +132,7 @@ def move(env, activity, session, start, end, dry_run) -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @dry_run_option
 @pass_env
@@ -157,7 +158,7 @@ def _status_command(name: str, verb: str, doc: str):
     """``sessions cancel`` and ``sessions reinstate``: the same arguments, options and output."""
 
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @click.argument("session")
     @dry_run_option
     @json_option
@@ -205,7 +206,7 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
 
 
 @sessions.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def list_sessions(env, activity, as_json) -> None:
