@@ -650,5 +650,5 @@ def time_window(from_: str | None, to: str | None, tzname: str) -> tuple[Any, An
         if date_only:
             end = localize(dt.datetime.combine(end.date() + dt.timedelta(days=1), dt.time()), tzname)
     if start and end and end <= start:
-        raise ValidationError(f"--to: {to} is before --from {from_}")
+        raise ValidationError("--to: the window ends before it starts")
     return start, end

@@ -11,10 +11,12 @@ Importing this module loads nothing heavy.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
-from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from click.shell_completion import CompletionItem
 
 
 @contextmanager
@@ -41,12 +43,15 @@ def _registry(ctx: click.Context) -> Iterator[Any]:
         registry.close()
 
 
-def _matching(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
+def _matching(pairs: list[tuple[str, str | None]], incomplete: str) -> list["CompletionItem"]:
+    """The (value, help) pairs whose value starts with what was typed (in any case), as click's items."""
+    from click.shell_completion import CompletionItem
+
     typed = incomplete.casefold()
-    return [item for item in items if str(item.value).casefold().startswith(typed)]
+    return [CompletionItem(value, help=help_text) for value, help_text in pairs if value.casefold().startswith(typed)]
 
 
-def complete_network(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_network(ctx: click.Context, param: click.Parameter, incomplete: str) -> list["CompletionItem"]:
     """Network slugs, each with the network's name as its help."""
     try:
         with _registry(ctx) as registry:
@@ -57,10 +62,10 @@ def complete_network(ctx: click.Context, param: click.Parameter, incomplete: str
             found = sorted(networks.definitions(registry), key=lambda network: network.slug)
     except Exception:  # noqa: BLE001 - completion never fails
         return []
-    return _matching([CompletionItem(network.slug, help=network.name) for network in found], incomplete)
+    return _matching([(network.slug, network.name) for network in found], incomplete)
 
 
-def complete_kind(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_kind(ctx: click.Context, param: click.Parameter, incomplete: str) -> list["CompletionItem"]:
     """Kinds of activity: those the plugins declare (with their labels) and those the networks name."""
     items: dict[str, str] = {}
     try:
@@ -77,10 +82,10 @@ def complete_kind(ctx: click.Context, param: click.Parameter, incomplete: str) -
                         items.setdefault(name, "")
     except Exception:  # noqa: BLE001 - completion never fails
         pass
-    return _matching([CompletionItem(name, help=label or None) for name, label in sorted(items.items())], incomplete)
+    return _matching([(name, label or None) for name, label in sorted(items.items())], incomplete)
 
 
-def complete_activity(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_activity(ctx: click.Context, param: click.Parameter, incomplete: str) -> list["CompletionItem"]:
     """Activity numbers, each with its date and title as help (the network's, where --network is given)."""
     network = ctx.params.get("network") if isinstance(ctx.params.get("network"), str) else None
     try:
@@ -92,5 +97,5 @@ def complete_activity(ctx: click.Context, param: click.Parameter, incomplete: st
             found = activities.list_activities(registry, network=network)
     except Exception:  # noqa: BLE001 - completion never fails
         return []
-    return _matching([CompletionItem(str(activity.id), help=f"{activity.local_start:%Y-%m-%d} {activity.title}")
-                      for activity in found], incomplete)
+    return _matching([(str(activity.id), f"{activity.local_start:%Y-%m-%d} {activity.title}") for activity in found],
+                     incomplete)
