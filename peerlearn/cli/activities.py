@@ -143,7 +143,7 @@ def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
     from ..registry import activities as lib
 
     with env.registry() as registry:
-        start, end = time_window(from_, to, window_zone(registry, tz, network))
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
     rows = [_row(activity) for activity in found]
     echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.",

@@ -51,7 +51,7 @@ def changes(env, network, activity, from_, to, tz, since, until, entity, limit, 
     from_ = _deprecated("--since", since, "--from", from_)
     to = _deprecated("--until", until, "--to", to)
     with env.registry() as registry:
-        since_at, until_at = time_window(from_, to, window_zone(registry, tz, network))
+        since_at, until_at = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         activity_id = _activity_id(registry, activity)
         if format_name:
             rows = export_rows(registry, network=network, since=since_at, until=until_at, entity=entity, limit=limit,

@@ -618,11 +618,15 @@ def window_options(what: str, *, from_help: str | None = None, to_help: str | No
     return decorate
 
 
-def window_zone(registry: "Registry", tz: str | None, network: str | None) -> str:
-    """The zone --from and --to are read in: --tz, else the named network's, else UTC (see :data:`TZ_HELP`)."""
+def window_zone(registry: "Registry", tz: str | None, network: str | None, needed: bool = True) -> str:
+    """The zone --from and --to are read in: --tz, else the named network's, else UTC (see :data:`TZ_HELP`).
+
+    Where no window is given (not ``needed``), the network is not looked up
+    for a zone nothing will be read in.
+    """
     if tz:
         return tz
-    if network:
+    if network and needed:
         from ..registry import networks
 
         return networks.get(registry, network).timezone

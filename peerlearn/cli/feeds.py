@@ -61,7 +61,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, tz, url,
         note(f"Warning: {one_line(message)}")
 
     with env.registry() as registry:
-        start, end = time_window(from_, to, window_zone(registry, tz, network))
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=start, end=end)
         feed = selection.resolve(registry, query)
         if output == "-":

@@ -35,7 +35,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
 
     with env.registry() as registry, env.progress(f"Activity log of {network}") as progress:
         found = networks.get(registry, network)
-        start, end = time_window(from_, to, window_zone(registry, tz, network))
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         first_day = start.date() if start else None
         last_day = (end - dt.timedelta(microseconds=1)).date() if end else None
         write_export(
