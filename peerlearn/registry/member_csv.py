@@ -111,6 +111,15 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
             ) from None
 
 
+def _count_lines(path: Path) -> int:
+    """The file's lines (each record is one line), counted quickly for progress; 0 where it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) + 1
+    except OSError:
+        return 0
+
+
 def _at(path: Path, line: int, error: PeerlearnError) -> PeerlearnError:
     """``error`` (of the same class) with the file and line in front of its message."""
     located = type(error).__new__(type(error))
@@ -192,7 +201,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     the member, or ``skip`` it (see the module's docstring). ``today`` is the day a
     membership without dates is checked on (the system's date by default).
     ``progress(done, total)``, where given, is called as the file's lines are
-    read, then checked, then written (``total`` is three times the lines).
+    read, then checked (``total`` is twice the lines).
     """
     if existing not in EXISTING:
         raise ValueError(f"existing must be one of {', '.join(EXISTING)}")
@@ -222,7 +231,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     lines = _count_lines(path) if progress else 0
     for line, cells in _rows(path):
         if progress and not line % PROGRESS_STEP:
-            progress(line, 3 * lines)
+            progress(line, 2 * lines)
         number, row = _parse(path, line, cells, default_network, next_id)
         key = (name_key(row.member.name), row.member.country)
         by_key = taken.get(key)
@@ -283,7 +292,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
 
     for done, (group, rows) in enumerate(groups.items()):
         if progress and not done % PROGRESS_STEP:
-            progress(lines + lines * done // len(groups), 3 * lines)
+            progress(lines + lines * done // len(groups), 2 * lines)
         first = rows[0]
         if group[0] == "new":
             member = first.member
@@ -341,18 +350,17 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                    public(before) if before else None, public(after))
         counts["updated" if changed or memberships_changed else "unchanged"] += 1
 
+    if progress:
+        progress(2 * lines, 2 * lines)
     conn = registry.db.conn
     if member_updates:
         conn.executemany("UPDATE members SET name = ?, name_key = ?, country = ?, email = ?, type = ? WHERE id = ?",
                          member_updates)
-    for start in range(0, len(members), PROGRESS_STEP * 10):
-        if progress:
-            progress(2 * lines + lines * start // len(members), 3 * lines)
-        conn.executemany(
-            "INSERT INTO members (id, name, name_key, country, email, type, feed_token, feed_token_hash,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            members[start:start + PROGRESS_STEP * 10],
-        )
+    conn.executemany(
+        "INSERT INTO members (id, name, name_key, country, email, type, feed_token, feed_token_hash,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        members,
+    )
     conn.executemany("INSERT INTO memberships (member_id, network, category, role, since, until)"
                      " VALUES (?, ?, ?, ?, ?, ?)", links)
     for is_update, ms in membership_updates:
@@ -364,18 +372,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             conn.execute("INSERT INTO memberships (category, role, since, until, member_id, network)"
                          " VALUES (?, ?, ?, ?, ?, ?)", values)
     registry.record_many(changes)
-    if progress:
-        progress(3 * lines, 3 * lines)
     return ImportResult(**counts)
-
-
-def _count_lines(path: Path) -> int:
-    """The file's lines (each record is one line), counted quickly for progress; 0 where it cannot be read."""
-    try:
-        with path.open("rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) + 1
-    except OSError:
-        return 0
 
 
 def _iso(day: dt.date | None) -> str | None:
