@@ -350,8 +350,6 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                    public(before) if before else None, public(after))
         counts["updated" if changed or memberships_changed else "unchanged"] += 1
 
-    if progress:
-        progress(2 * lines, 2 * lines)
     conn = registry.db.conn
     if member_updates:
         conn.executemany("UPDATE members SET name = ?, name_key = ?, country = ?, email = ?, type = ? WHERE id = ?",
@@ -372,6 +370,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
             conn.execute("INSERT INTO memberships (category, role, since, until, member_id, network)"
                          " VALUES (?, ?, ?, ?, ?, ?)", values)
     registry.record_many(changes)
+    if progress:
+        progress(2 * lines, 2 * lines)
     return ImportResult(**counts)
 
 
