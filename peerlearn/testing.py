@@ -123,6 +123,7 @@ def peerlearn_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PEERLEARN_LOAD_PLUGINS", "")
     monkeypatch.delenv("PEERLEARN_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("PEERLEARN_STRICT_PLUGINS", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables keep whole cells unless a test sets a width
     plugins.reset()
     environment = PeerlearnEnv(tmp_path / "registry.db", monkeypatch)
     yield environment

@@ -177,3 +177,128 @@ def test_the_slug_check_finds_a_slug(tmp_path):
 
     pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
     assert pattern.search("peerlearn log --network pes") and not pattern.search("pesky types, mutual_learning_x")
+
+
+#: The names of commands that write files or the registry by what they are.
+WRITING_NAMES = {"import", "export", "build", "publish", "init", "migrate", "demo", "new", "send"}
+#: What the function of a command that writes calls: a write transaction, a new registry, the registry for writing.
+WRITING_CALLS = ("env.write(", ".new_registry(", "create=True")
+
+
+def writes(path: tuple[str, ...], command: click.Command) -> bool:
+    """Whether a command writes, imports, exports or builds, and so owes its help an ``Examples:`` block.
+
+    A command is one when it has ``--dry-run`` or ``-o/--output``, when it or
+    its group is named for it (``import``, ``export``, ``build``…), or when
+    its function opens a write transaction (``env.write``), builds a registry
+    or opens one for writing.
+    """
+    options = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    if options & {"--dry-run", "--output"} or WRITING_NAMES & set(path[1:]):
+        return True
+    try:
+        source = inspect.getsource(inspect.unwrap(command.callback))
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in WRITING_CALLS)
+
+
+def _writing_commands():
+    return [(path, command) for path, command in _leaf_commands() if writes(path, command)]
+
+
+def _leaf_commands():
+    from peerlearn import plugins
+    from peerlearn.cli import cli
+
+    plugins.reset()
+    ctx = click.Context(cli)
+    cli.list_commands(ctx)  # adds the shipped plugins' commands (site, demo)
+    return [(path, command) for path, command in _commands(cli) if not isinstance(command, click.Group)]
+
+
+@pytest.fixture
+def shipped_plugins(monkeypatch):
+    monkeypatch.setenv("PEERLEARN_LOAD_PLUGINS", "site,demo")
+
+
+def test_the_writing_commands_are_found(shipped_plugins):
+    found = {" ".join(path[1:]) for path, _ in _writing_commands()}
+    assert {"init", "demo", "members import", "members export", "feeds build", "site build", "export ics",
+            "export public-db", "log", "report", "changes", "activities add", "activities cancel", "notify send",
+            "agenda import", "agenda export", "migrate"} <= found
+    assert not {"activities list", "members show", "serve", "agenda check", "networks list", "info"} & found
+
+
+def test_every_writing_command_has_examples(shipped_plugins):
+    """Every write, import, export and build command shows an ``Examples:`` block (click's ``\\b``) in its help."""
+    import re
+
+    missing = []
+    for path, command in _writing_commands():
+        help_text = command.help or ""
+        block = re.search(r"\x08\s*\n\s*Examples:\n((?:[ ]{4,}\S.*\n?)+)", help_text)
+        if not block or " ".join(path) not in block.group(1):
+            missing.append(" ".join(path))
+    assert missing == []
+
+
+def test_examples_name_no_shipped_network():
+    """Examples use made-up slugs (jobs, learning, migration), never a network peerlearn ships."""
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(NETWORK_SLUGS)})\b")
+    found = []
+    for path, command in _leaf_commands():
+        found += [f"{' '.join(path)}: {match.group()}" for match in pattern.finditer(command.help or "")]
+    assert found == []
+
+
+#: The top-level options an example may give before the command (those taking a value).
+GLOBAL_VALUE_OPTIONS = {"--db", "--actor", "--today"}
+
+
+def _example_commands(help_text: str) -> list[list[str]]:
+    """Each ``peerlearn …`` command line of an ``Examples:`` block, as words (continuations joined, comments cut)."""
+    import re
+    import shlex
+
+    found = []
+    for block in re.findall(r"Examples:\n((?:[ ]{4,}\S.*\n?)+)", help_text):
+        text = re.sub(r"\\\n\s*", " ", block)
+        for line in text.splitlines():
+            for part in re.split(r"&&|\||;", shlex.join(shlex.split(line, comments=True)) if "#" in line else line):
+                words = shlex.split(part)
+                if words and words[0] == "peerlearn":
+                    found.append(words[1:])
+    return found
+
+
+def test_every_example_is_a_command_line_peerlearn_accepts(shipped_plugins, tmp_path, monkeypatch):
+    """Each example names a real command with options it has and values they accept (files aside)."""
+    from peerlearn.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    problems, checked = [], 0
+    ctx = click.Context(cli)
+    for path, command in _leaf_commands():
+        for words in _example_commands(command.help or ""):
+            while words and words[0].startswith("--"):
+                words = words[2:] if words[0] in GLOBAL_VALUE_OPTIONS else words[1:]
+            group, name = cli, []
+            while isinstance(group, click.Group) and words:
+                group = group.get_command(ctx, words[0])
+                name.append(words.pop(0))
+            if group is None or isinstance(group, click.Group):
+                problems.append(f"{' '.join(path)}: no command {' '.join(name)}")
+                continue
+            try:
+                group.make_context(" ".join(name), list(words), parent=ctx)
+            except click.BadParameter as error:
+                if not any(text in str(error) for text in ("does not exist", "No such file")):  # a file it reads
+                    problems.append(f"{' '.join(path)}: {' '.join(words)}: {error.format_message()}")
+            except click.UsageError as error:
+                problems.append(f"{' '.join(path)}: {' '.join(words)}: {error.format_message()}")
+            checked += 1
+    assert problems == []
+    assert checked > 80

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
-                     pass_env)
+                     pass_env, time_window, window_options, window_zone)
+from .completion import complete_activity, complete_kind, complete_network
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
 
@@ -63,8 +64,9 @@ def _detail_options(command):
 
 
 @activities.command()
-@click.option("--network", required=True, help="The network that runs it.")
-@click.option("--kind", required=True, help="workshop, peer_review, site_visit, conference, webinar, …")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network that runs it.")
+@click.option("--kind", required=True, shell_complete=complete_kind,
+              help="workshop, peer_review, site_visit, conference, webinar, …")
 @click.option("--title", required=True, help="Title.")
 @click.option("--start", required=True, help="Start. " + TIME_HELP)
 @click.option("--end", help="End, or just HH:MM on the start day. Defaults to the end of a whole-day start.")
@@ -76,7 +78,15 @@ def _detail_options(command):
 @json_option
 @pass_env
 def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run, as_json, **details) -> None:
-    """Schedule an activity."""
+    """Schedule an activity.
+
+    \b
+    Examples:
+        peerlearn activities add --network learning --kind workshop --title "Skills for the green transition" \
+            --start "2026-06-10 09:30" --end 17:00 --city Lisbon --country PT --capacity 40
+        peerlearn activities add --network jobs --kind webinar --title "Youth guarantee" --start 2026-09-15 \
+            --online-url https://meet.example.org/youth --status tentative --dry-run
+    """
     from ..models import Activity
     from ..registry import activities as lib
     from ..registry import networks
@@ -115,29 +125,33 @@ def _row(activity) -> dict:
 
 
 @activities.command(name="list")
-@click.option("--network", help="Only this network's activities.")
-@click.option("--kind", help="Only this kind.")
+@click.option("--network", shell_complete=complete_network, help="Only this network's activities.")
+@click.option("--kind", shell_complete=complete_kind, help="Only this kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed", "cancelled", "completed"]),
               help="Only this status.")
-@click.option("--from", "from_", help="Only those ending after this date or time.")
-@click.option("--to", help="Only those starting before this date or time.")
-@click.option("--tz", default="UTC", show_default=True, help="Timezone of --from and --to.")
+@window_options("activities")
 @json_option
 @pass_env
 def list_activities(env, network, kind, status, from_, to, tz, as_json) -> None:
-    """List activities in time order."""
+    """List activities in time order.
+
+    \b
+    Examples:
+        peerlearn activities list --network learning --from 2026-01-01 --to 2026-06-30
+        peerlearn activities list --kind peer_review --status confirmed --json
+    """
     from ..registry import activities as lib
 
-    start = parse_moment("--from", from_, tz)[0] if from_ else None
-    end = parse_moment("--to", to, tz)[0] if to else None
     with env.registry() as registry:
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         found = lib.list_activities(registry, network=network, kind=kind, status=status, start=start, end=end)
     rows = [_row(activity) for activity in found]
-    echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.")
+    echo_rows(rows, as_json, ["id", "when", "network", "kind", "status", "title", "where"], empty="No activities match.",
+              shrink=["network", "kind", "title", "where"])
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def show(env, activity, as_json) -> None:
@@ -166,9 +180,9 @@ def show(env, activity, as_json) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--title", help="New title.")
-@click.option("--kind", help="New kind.")
+@click.option("--kind", shell_complete=complete_kind, help="New kind.")
 @click.option("--status", type=click.Choice(["draft", "tentative", "confirmed"]),
               help="New status: a draft becomes tentative or confirmed, and never goes back to draft"
                    " (use cancel, complete and reinstate for the rest).")
@@ -208,14 +222,20 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--start", required=True, help="New start. " + TIME_HELP)
 @click.option("--end", help="New end; by default the activity keeps its length.")
 @click.option("--tz", help="Timezone of the times typed (default: the activity's).")
 @dry_run_option
 @pass_env
 def reschedule(env, activity, start, end, tz, dry_run) -> None:
-    """Move an activity to a new date or time."""
+    """Move an activity to a new date or time.
+
+    \b
+    Examples:
+        peerlearn activities reschedule 7 --start 2026-06-17    # same time, a week later
+        peerlearn activities reschedule 7 --start "2026-06-17 14:00" --end 18:00 --tz Europe/Lisbon
+    """
     from ..agenda import schedule
     from ..registry import activities as lib
 
@@ -239,7 +259,7 @@ def reschedule(env, activity, start, end, tz, dry_run) -> None:
 
 def _status_command(name: str, verb: str, doc: str):
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @dry_run_option
     @pass_env
     def command(env, activity, dry_run) -> None:
@@ -254,13 +274,14 @@ def _status_command(name: str, verb: str, doc: str):
 
 activities.add_command(_status_command(
     "cancel", "Cancelled", "Cancel an activity; it stays on record and in feeds as cancelled (reinstate brings it"
-    " back)."))
+    " back).\n\n\b\nExamples:\n    peerlearn activities cancel 7 --dry-run\n    peerlearn activities cancel 7"))
 activities.add_command(_status_command(
-    "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen)."))
+    "delete", "Deleted", "Delete an activity entered by mistake (cancel one that will not happen).\n\n\b\nExamples:"
+    "\n    peerlearn activities delete 7 --dry-run\n    peerlearn activities delete 7"))
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--allow-early", is_flag=True,
               help="Allow it before the activity starts, with a warning: to rehearse the steps after an event"
                    " (or see --today in 'peerlearn --help').")
@@ -283,13 +304,19 @@ def complete(env, activity, allow_early, dry_run) -> None:
 
 
 @activities.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--status", type=click.Choice(["confirmed", "tentative"]), default="confirmed", show_default=True,
               help="What the activity becomes again.")
 @dry_run_option
 @pass_env
 def reinstate(env, activity, status, dry_run) -> None:
-    """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises)."""
+    """Bring back a cancelled activity: calendars that showed it cancelled show it again (SEQUENCE rises).
+
+    \b
+    Examples:
+        peerlearn activities reinstate 7
+        peerlearn activities reinstate 7 --status tentative
+    """
     from ..agenda import schedule
 
     changed = env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run)
@@ -298,13 +325,19 @@ def reinstate(env, activity, status, dry_run) -> None:
 
 
 @activities.command(name="cancel-occurrence")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("start")
 @click.option("--tz", help="IANA timezone of START (default: the activity's).")
 @dry_run_option
 @pass_env
 def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
-    """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds)."""
+    """Cancel one occurrence of a recurring ACTIVITY, the one starting at START (an EXDATE in feeds).
+
+    \b
+    Examples:
+        peerlearn activities cancel-occurrence 7 "2026-12-01 10:00"
+        peerlearn activities cancel-occurrence 7 2026-12-01 --tz Europe/Lisbon --dry-run
+    """
     from ..registry import activities as lib
     from ..registry.occurrences import cancel_occurrence as cancel
 

@@ -6,6 +6,7 @@ import click
 
 from .common import (dry_run_option, echo_json, for_terminal, json_option, note, one_line, output_option, output_stream,
                      pass_env)
+from .completion import complete_activity
 
 
 @click.group()
@@ -14,7 +15,7 @@ def agenda() -> None:
 
 
 @agenda.command(name="import")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("file", type=click.File("rb"))
 @dry_run_option
 @json_option
@@ -31,6 +32,12 @@ def import_(env, activity, file, dry_run, as_json) -> None:
     The whole file is checked first; an error names the file, the event
     (or line) and the field, and nothing is imported. --dry-run prints
     what would be added, changed and removed.
+
+    \b
+    Examples:
+        peerlearn agenda import 13 programme.yaml --dry-run
+        peerlearn agenda import 13 schedule.json
+        cat programme.yaml | peerlearn agenda import 13 -
     """
     from ..registry.records import plain
     from ..schedules import files
@@ -63,7 +70,7 @@ FORMATS = ["yaml", "schedule-xml", "schedule-json"]
 
 
 @agenda.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--format", "format_name", type=click.Choice(FORMATS), default="yaml", show_default=True,
               help="yaml: peerlearn's programme file; schedule-xml / schedule-json: the frab/pentabarf schedule"
                    " that conference apps read.")
@@ -79,6 +86,7 @@ def export(env, activity, format_name, version, base_url, language, output, incl
     """Write an activity's programme: a programme file (YAML), schedule.xml or schedule.json.
 
     \b
+    Examples:
         peerlearn agenda export 13 -o programme.yaml
         peerlearn agenda export 13 --format schedule-xml -o schedule.xml
         peerlearn agenda export 13 --format schedule-json --version v2
@@ -99,7 +107,7 @@ def export(env, activity, format_name, version, base_url, language, output, incl
 
 
 @agenda.command()
-@click.argument("activity", required=False)
+@click.argument("activity", required=False, shell_complete=complete_activity)
 @click.option("--all", "everything", is_flag=True, help="Check every activity in the registry.")
 @click.option("--pending-days", type=click.IntRange(min=0),
               help="Report roles still tbc or tbd when the event is this many days away or fewer"
@@ -139,7 +147,7 @@ def check(env, activity, everything, pending_days, as_json) -> None:
 
 
 @agenda.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--width", type=click.IntRange(min=40), help="Width of the grid (default: the terminal's).")
 @json_option
 @pass_env
@@ -164,7 +172,7 @@ def show(env, activity, width, as_json) -> None:
 
 
 @agenda.command(name="tracks")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("names", nargs=-1)
 @click.option("--by-name", is_flag=True, help="Forget the explicit order: tracks read by name.")
 @dry_run_option
@@ -176,6 +184,9 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
     \b
     Tracks keep this order in 'agenda show' and on the website whatever the
     sessions' times; tracks it leaves out follow, by name.
+
+    \b
+    Examples:
         peerlearn agenda tracks 13 plenary A B C
         peerlearn agenda tracks 13 --by-name
     """

@@ -167,6 +167,17 @@ class Env:
             raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
         return int(text)
 
+    @staticmethod
+    def progress(label: str) -> Any:
+        """A progress bar on stderr when it is a terminal, else None: see :func:`progress_bar`.
+
+        For plugins' commands, which reach the Env as ``ctx.obj``::
+
+            with ctx.obj.progress("Building the site") as progress:
+                build(registry, folder, progress=progress)
+        """
+        return progress_bar(label)
+
     def _note_command(self) -> None:
         ctx = click.get_current_context(silent=True)
         if ctx is not None and ctx.parent is not None:
@@ -251,7 +262,7 @@ class Env:
             with registry.transaction(dry_run=dry_run) as changes:
                 result = action(registry)
             for warning in registry.warnings:
-                click.echo(f"Warning: {one_line(warning)}", err=True)
+                note(f"Warning: {one_line(warning)}")
             if dry_run:
                 click.echo(f"Dry run: nothing written; {len(changes)} change(s) would be recorded:")
                 for change in changes:
@@ -261,6 +272,104 @@ class Env:
             if not dry_run:
                 plugins.notify_changed(changes, lambda line: click.echo(f"Warning: {one_line(line)}", err=True))
         return result
+
+
+#: What long work calls as it advances: ``progress(done, total)``, ``total`` None where it is not known.
+Progress = Callable[[int, "int | None"], None]
+
+
+def stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal (not a pipe, a file, CI's log or a test runner's buffer)."""
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator["Progress | None"]:
+    """A progress bar on stderr for long work, as a ``progress(done, total)`` callback for the library.
+
+    Yields None where stderr is not a terminal, so nothing is drawn in a
+    pipe, CI or tests, and the library skips its counting; stdout is never
+    touched. The bar appears on the first call (a total that changes, as
+    work moves to a next stage, resets it) and is redrawn at most ten times
+    a second. Commands use it as ``with progress_bar("Importing") as progress:``;
+    a plugin's command reaches it through ``ctx.obj.progress(label)``.
+    """
+    if not stderr_is_terminal():
+        yield None
+        return
+    bar = _Bar(label)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+#: The progress bar on the terminal, if one is being drawn (notes wipe it first).
+_DRAWING: list["_Bar"] = []
+
+
+def _clear_bar() -> None:
+    import sys
+
+    if _DRAWING and _DRAWING[0].bar is not None:
+        _DRAWING[0].bar._last_line = None  # drawn again in full on its next step
+        _DRAWING[0].wiped = True
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+class _Bar:
+    """click's progress bar fed by ``(done, total)`` calls; see :func:`progress_bar`."""
+
+    #: seconds between two redraws
+    INTERVAL = 0.1
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.drawn = 0.0
+        #: whether a note wiped the bar since it was last drawn
+        self.wiped = False
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        import sys
+        import time
+
+        now = time.monotonic()
+        if self.bar is not None and self.bar.length != total:
+            self.close()
+        _DRAWING[:] = [self]
+        if self.bar is None:
+            items = None if total is not None else (item for item in ())  # no length: a count, not a bar
+            self.bar = click.progressbar(items, length=total, label=self.label, file=sys.stderr,
+                                         show_pos=total is None, show_percent=total is not None,
+                                         show_eta=total is not None)
+            self.bar.__enter__()
+        elif now - self.drawn < self.INTERVAL and (total is None or done < total):
+            return
+        self.drawn = now
+        self.wiped = False
+        self.bar.update(done - self.bar.pos)
+        if total is not None and done >= total:  # finished: what is printed next starts on a line of its own
+            self.close()
+
+    def close(self) -> None:
+        import sys
+
+        _DRAWING.clear()
+        if self.bar is not None and self.wiped:  # a note took its line last: leave the note the last line
+            sys.stderr.write("\033[?25h")  # the cursor click hid
+            sys.stderr.flush()
+            self.bar = None
+        if self.bar is not None:
+            self.bar.render_progress()
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def describe_change(change: Any) -> str:
@@ -300,25 +409,30 @@ def echo_json(data: Any) -> None:
     click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
 
 
-def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.") -> None:
-    """Print a listing: JSON for scripts with ``--json``, else a table of ``columns``."""
+def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.",
+              shrink: list[str] | None = None) -> None:
+    """Print a listing: JSON for scripts with ``--json``, else a table of ``columns`` (see :func:`echo_table`)."""
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, columns, empty=empty)
+        echo_table(rows, columns, empty=empty, shrink=shrink)
 
 
-def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.") -> None:
-    """Print rows as an aligned plain-text table (notes go to stderr)."""
+def echo_table(rows: Iterable[dict], columns: list[str], empty: str = "Nothing to show.",
+               shrink: list[str] | None = None) -> None:
+    """Print rows as an aligned plain-text table that fits the terminal (notes go to stderr).
+
+    Where the table is wider than ``$COLUMNS`` (or the terminal), the widest
+    of the ``shrink`` columns (default: every column) are cut short with
+    ``…``; see :mod:`.tables`.
+    """
+    from .tables import echo_lines, output_width, render
+
     rows = [{column: _cell(row.get(column)) for column in columns} for row in rows]
     if not rows:
         click.echo(empty, err=True)
         return
-    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
-    click.echo("  ".join(column.ljust(widths[column]) for column in columns).rstrip())
-    click.echo("  ".join("-" * widths[column] for column in columns))
-    for row in rows:
-        click.echo("  ".join(row[column].ljust(widths[column]) for column in columns).rstrip())
+    echo_lines(render(rows, columns, output_width(), shrink))
 
 
 def echo_record(data: dict) -> None:
@@ -339,7 +453,11 @@ def _cell(value: Any) -> str:
 
 
 def note(message: str) -> None:
-    """A message for people, on stderr so stdout stays parseable (control characters escaped)."""
+    """A message for people, on stderr so stdout stays parseable (control characters escaped).
+
+    A progress bar being drawn is wiped first, and drawn again below on its next step.
+    """
+    _clear_bar()
     click.echo(for_terminal(message), err=True)
 
 
@@ -469,3 +587,72 @@ class StandardOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+#: How every command with a time window reads --from, --to and --tz (also in the README).
+TZ_HELP = ("Timezone in which --from and --to are read, an IANA name such as Europe/Brussels. Default: the"
+           " timezone of the network --network names, else UTC.")
+
+
+def window_options(what: str, *, from_help: str | None = None, to_help: str | None = None) -> Callable:
+    """``--from``, ``--to`` and ``--tz``, worded the same on every command that takes a time window.
+
+    ``what`` names what is chosen (``activities``, ``changes``); the
+    command receives ``from_``, ``to`` and ``tz`` and reads them with
+    :func:`time_window`.
+    """
+    options = [
+        click.option("--from", "from_", metavar="DATE[ HH:MM]",
+                     help=from_help or f"Only {what} ending after this date or time (YYYY-MM-DD [HH:MM], in --tz)."),
+        click.option("--to", "to", metavar="DATE[ HH:MM]",
+                     help=to_help or f"Only {what} starting before this date or time (in --tz); a date alone includes"
+                                          " that day."),
+        click.option("--tz", metavar="ZONE", help=TZ_HELP),
+    ]
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def window_zone(registry: "Registry", tz: str | None, network: str | None, needed: bool = True) -> str:
+    """The zone --from and --to are read in: --tz, else the named network's, else UTC (see :data:`TZ_HELP`).
+
+    Where no window is given (not ``needed``), the network is not looked up
+    for a zone nothing will be read in.
+    """
+    if tz:
+        return tz
+    if network and needed:
+        from ..registry import networks
+
+        return networks.get(registry, network).timezone
+    return "UTC"
+
+
+def time_window(from_: str | None, to: str | None, tzname: str) -> tuple[Any, Any]:
+    """--from and --to read in ``tzname``: (start, end), None where not given; a date alone to --to takes its day in.
+
+    An end at or before the start is refused.
+    """
+    import datetime as dt
+
+    from ..errors import ValidationError
+    from ..timeutil import localize, zone
+
+    try:
+        zone(tzname)
+    except ValueError as error:
+        raise ValidationError(f"--tz: {error}") from None
+    start = parse_moment("--from", from_, tzname)[0] if from_ else None
+    end = None
+    if to:
+        end, date_only = parse_moment("--to", to, tzname)
+        if date_only:
+            end = localize(dt.datetime.combine(end.date() + dt.timedelta(days=1), dt.time()), tzname)
+    if start and end and end <= start:
+        raise ValidationError("--to: the window ends before it starts")
+    return start, end

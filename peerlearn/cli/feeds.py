@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .common import note, one_line, pass_env
+from .common import note, one_line, pass_env, time_window, window_options, window_zone
+from .completion import complete_activity, complete_kind, complete_network
 
 WINDOW_HELP = "the last 6 months and everything ahead"
-
-
-def _window(option: str, text: str | None):
-    from .common import parse_moment
-
-    return parse_moment(option, text, "UTC")[0] if text else None
 
 
 @click.group()
@@ -21,21 +16,29 @@ def export() -> None:
 
 
 @export.command(name="ics")
-@click.option("--network", help="A network's feed: its activities.")
-@click.option("--activity", help="One activity's feed: the activity and each of its sessions.")
+@click.option("--network", shell_complete=complete_network, help="A network's feed: its activities.")
+@click.option("--activity", shell_complete=complete_activity,
+              help="One activity's feed: the activity and each of its sessions.")
 @click.option("--member", help="A member's feed (number or exact name): what it is invited to or registered for, "
                                "and the sessions where it holds a role.")
-@click.option("--kind", help="Only activities of this kind.")
+@click.option("--kind", shell_complete=complete_kind, help="Only activities of this kind.")
 @click.option("--status", type=click.Choice(["tentative", "confirmed", "cancelled", "completed"]),
               help="Only activities with this status (drafts never reach a feed).")
-@click.option("--from", "start", help=f"Window start, YYYY-MM-DD[ HH:MM] in UTC (default: {WINDOW_HELP}).")
-@click.option("--to", "end", help="Window end, YYYY-MM-DD[ HH:MM] in UTC (default: open).")
+@window_options("activities", from_help="Only activities ending after this date or time (YYYY-MM-DD [HH:MM], in"
+                                        f" --tz; default: {WINDOW_HELP}).")
 @click.option("--url", default="", help="The feed's public URL, written as its SOURCE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
               help="File to write, or - for stdout.")
 @pass_env
-def export_ics(env, network, activity, member, kind, status, start, end, url, output) -> None:
-    """Export an iCalendar (RFC 5545) feed of a network, an activity or a member."""
+def export_ics(env, network, activity, member, kind, status, from_, to, tz, url, output) -> None:
+    """Export an iCalendar (RFC 5545) feed of a network, an activity or a member.
+
+    \b
+    Examples:
+        peerlearn export ics --network learning -o learning.ics
+        peerlearn export ics --activity 7 --from 2026-06-01 --to 2026-06-30
+        peerlearn export ics --member "VDAB" --url https://events.example.org/feeds/members/TOKEN.ics
+    """
     from pathlib import Path
 
     from .. import plugins
@@ -53,13 +56,13 @@ def export_ics(env, network, activity, member, kind, status, start, end, url, ou
     if output != "-" and not Path(output).parent.exists():
         raise ValidationError(f"--output: folder {Path(output).parent} does not exist")
     exporter = plugins.exporters("calendar")["ics"]
-    query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=_window("--from", start),
-                                end=_window("--to", end))
 
     def warn(message: str) -> None:
         note(f"Warning: {one_line(message)}")
 
     with env.registry() as registry:
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
+        query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=start, end=end)
         feed = selection.resolve(registry, query)
         if output == "-":
             count = exporter.write(feed, _Utf8(None), registry=registry, url=url, warn=warn)
@@ -85,8 +88,8 @@ def feeds() -> None:
 
 
 @feeds.command()
-@click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--private-dir", type=click.Path(file_okay=False),
+@click.argument("folder", metavar="FOLDER", type=click.Path(file_okay=False))
+@click.option("--private-dir", metavar="FOLDER", type=click.Path(file_okay=False),
               help="Folder for the member feeds (members/<token>.ics), outside FOLDER; serve it without directory"
                    " listings. Without it, member feeds are not written.")
 @click.option("--base-url", default="", help="Public http(s) address of FOLDER, for the index and feed URLs.")
@@ -100,11 +103,16 @@ def build(env, folder, private_dir, base_url) -> None:
     is written (peerlearn serve still answers them), and member feeds an
     earlier build left in FOLDER are removed. Only files whose content changed
     are rewritten, each through a temporary file and a rename.
+
+    \b
+    Examples:
+        peerlearn feeds build public --private-dir private --base-url https://events.example.org
+        peerlearn feeds build public     # network and activity feeds only
     """
     from ..feeds import publish
 
-    with env.registry() as registry:
-        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url)
+    with env.registry() as registry, env.progress("Building feeds") as progress:
+        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url, progress=progress)
     for warning in report.warnings:
         note(f"Warning: {one_line(warning)}")
     click.echo(f"{report.feeds} feed(s) in {folder}" + (f" and {private_dir}" if private_dir else "")

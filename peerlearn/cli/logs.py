@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .common import echo_rows, format_option, json_option, output_option, parse_moment, pass_env, write_export
-
-
-def _period(from_: str | None, to: str | None, tzname: str):
-    """--from and --to in ``tzname``; a date given to --to includes that whole day."""
-    import datetime as dt
-
-    from ..errors import ValidationError
-    from ..timeutil import localize
-
-    start = parse_moment("--from", from_, tzname)[0] if from_ else None
-    end = last_day = None
-    if to:
-        end, date_only = parse_moment("--to", to, tzname)
-        last_day = end.date()
-        if date_only:
-            end = localize(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()), tzname)
-    if start and end and end <= start:
-        raise ValidationError(f"--to: {to} is before --from {from_}")
-    return start, end, (start.date() if start else None), last_day
+from .common import (echo_rows, format_option, json_option, output_option, pass_env, time_window, window_options,
+                     window_zone, write_export)
+from .completion import complete_network
 
 
 @click.command(name="log")
-@click.option("--network", required=True, help="The network whose activities to log.")
-@click.option("--from", "from_", help="Only activities ending after this date or time (YYYY-MM-DD [HH:MM]).")
-@click.option("--to", help="Only activities starting before this; a date alone includes that day.")
-@click.option("--tz", help="Timezone of --from and --to (default: the network's).")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network whose activities to log.")
+@window_options("activities")
 @format_option("csv", "csv, jsonl, md, html")
 @output_option
 @pass_env
@@ -43,17 +24,22 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
     private note is ever included. The same registry gives the same bytes.
 
     \b
-        peerlearn log --network nordic --from 2026-01-01 --to 2026-12-31 --format md
-        peerlearn log --network nordic --format html -o log.html
+    Examples:
+        peerlearn log --network jobs --from 2026-01-01 --to 2026-12-31 --format md
+        peerlearn log --network jobs --format html -o log.html
     """
+    import datetime as dt
+
     from ..registry import networks
     from ..reports import activity_log
 
-    with env.registry() as registry:
+    with env.registry() as registry, env.progress(f"Activity log of {network}") as progress:
         found = networks.get(registry, network)
-        start, end, first_day, last_day = _period(from_, to, tz or found.timezone)
+        start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
+        first_day = start.date() if start else None
+        last_day = (end - dt.timedelta(microseconds=1)).date() if end else None
         write_export(
-            "activity-log", format_name, activity_log.rows(registry, network, start, end), output,
+            "activity-log", format_name, activity_log.rows(registry, network, start, end, progress=progress), output,
             columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
             title=activity_log.title(found.name, first_day, last_day),
             empty="No activities in this period.", network=found, default="csv",
@@ -61,7 +47,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
 
 
 @click.command()
-@click.option("--network", required=True, help="The network to report on.")
+@click.option("--network", required=True, shell_complete=complete_network, help="The network to report on.")
 @click.option("--year", required=True, type=int, help="The year (activities that start in it, in local time).")
 @format_option("md", "md, html")
 @output_option
@@ -76,16 +62,24 @@ def report(env, network, year, format_name, output) -> None:
     to an annual report.
 
     \b
-        peerlearn report --network nordic --year 2026 --format html -o report-2026.html
+    Examples:
+        peerlearn report --network jobs --year 2026 --format html -o report-2026.html
     """
     from ..reports import yearly as lib
     from ..reports.exports import exporter_for, format_for
 
     format_name = format_for("report", format_name, output, "md")
     exporter_for("report", format_name)
-    with env.registry() as registry:
-        built = lib.build(registry, network, year)
-    write_export("report", format_name, built, output)
+    with env.progress(f"Report {year} of {network}") as progress:  # two steps: counting, then writing
+        if progress:
+            progress(0, 2)
+        with env.registry() as registry:
+            built = lib.build(registry, network, year)
+        if progress:
+            progress(1, 2)
+        write_export("report", format_name, built, output)
+        if progress:
+            progress(2, 2)
 
 
 @click.group()
@@ -94,7 +88,7 @@ def practices() -> None:
 
 
 @practices.command(name="list")
-@click.option("--network", help="Only good practices from this network's activities.")
+@click.option("--network", shell_complete=complete_network, help="Only good practices from this network's activities.")
 @click.option("--country", help="Only those from this country (ISO code).")
 @click.option("--theme", help="Only those with this theme (any case).")
 @json_option

@@ -6,6 +6,7 @@ import click
 
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
                      pass_env)
+from .completion import complete_network
 from .common import output_option, output_stream
 
 #: The roles of a membership (``peerlearn.models.MEMBERSHIP_ROLES``; spelt here so that --help loads no model).
@@ -50,7 +51,8 @@ CATEGORY_HELP = ("The member's category in the network(s) it joins, e.g. 'ESF ma
 @click.option("--email", default="", help="Contact email (private: never published).")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), default="organisation",
               show_default=True, help="An organisation or a person.")
-@click.option("--network", "join_networks", multiple=True, help="Join this network too (repeatable).")
+@click.option("--network", "join_networks", multiple=True, shell_complete=complete_network,
+              help="Join this network too (repeatable).")
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True, help=ROLE_HELP)
 @dry_run_option
 @json_option
@@ -82,7 +84,7 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
 
 
 @members.command(name="list")
-@click.option("--network", help="Only members of this network.")
+@click.option("--network", shell_complete=complete_network, help="Only members of this network.")
 @click.option("--country", help="Only members from this country.")
 @click.option("--category", help="Only members of this category (in --network, where given).")
 @json_option
@@ -98,7 +100,8 @@ def list_members(env, network, country, category, as_json) -> None:
     if not as_json:
         for row, member in zip(rows, found):
             row["category"] = _categories(held[member.id], network)
-    echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.")
+    echo_rows(rows, as_json, ["id", "name", "country", "category", "networks"], empty="No members match.",
+              shrink=["name", "category", "networks"])
 
 
 @members.command()
@@ -136,7 +139,7 @@ def _membership_text(membership: dict) -> str:
 @click.option("--name", help="New name.")
 @click.option("--country", help="New country code.")
 @click.option("--category", help="New category in --network (which may be left out for a member of one network).")
-@click.option("--network", help="The network whose --category changes.")
+@click.option("--network", shell_complete=complete_network, help="The network whose --category changes.")
 @click.option("--email", help="New contact email.")
 @click.option("--type", "member_type", type=click.Choice(["organisation", "person"]), help="Organisation or person.")
 @dry_run_option
@@ -185,7 +188,13 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
 @dry_run_option
 @pass_env
 def remove(env, member, dry_run) -> None:
-    """Remove a member with its memberships and participations."""
+    """Remove a member with its memberships and participations.
+
+    \b
+    Examples:
+        peerlearn members remove 12 --dry-run
+        peerlearn members remove "Anila Noor"
+    """
     from ..registry import members as lib
 
     removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
@@ -195,7 +204,7 @@ def remove(env, member, dry_run) -> None:
 
 @members.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--network", help="Network for rows that name none.")
+@click.option("--network", shell_complete=complete_network, help="Network for rows that name none.")
 @click.option("--update", is_flag=True,
               help="Change the members the file names that the registry holds (found by id, or by name and"
                    " country); add the others.")
@@ -233,8 +242,10 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
         raise click.UsageError("--update and --skip-existing exclude each other: choose one")
     existing = "update" if update else "skip" if skip_existing else "refuse"
     try:
-        result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
-                                                           today=env.today()), dry_run=dry_run)
+        with env.progress(f"Importing {file}") as progress:
+            result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
+                                                               today=env.today(), progress=progress),
+                               dry_run=dry_run)
     except Conflict as error:  # a member the registry holds: say how to import the file again
         raise click.ClickException(one_line(f"{error} (--update changes it, --skip-existing leaves it)")) from None
     if dry_run:
@@ -251,12 +262,18 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
 
 
 @members.command()
-@click.option("--network", help="Only members of this network.")
+@click.option("--network", shell_complete=complete_network, help="Only members of this network.")
 @click.option("--include-email", is_flag=True, help="Include contact emails (private data: handle with care).")
 @output_option
 @pass_env
 def export(env, network, include_email, output) -> None:
-    """Export members as CSV, one row per membership (the import format)."""
+    """Export members as CSV, one row per membership (the import format).
+
+    \b
+    Examples:
+        peerlearn members export -o members.csv
+        peerlearn members export --network jobs --include-email -o jobs-members.csv
+    """
     from ..registry.member_csv import export_members
 
     with env.registry() as registry, output_stream(output) as out:
@@ -266,7 +283,7 @@ def export(env, network, include_email, output) -> None:
 
 @members.command()
 @click.argument("member")
-@click.argument("network")
+@click.argument("network", shell_complete=complete_network)
 @click.option("--category", help=CATEGORY_HELP)
 @click.option("--role", type=click.Choice(ROLES), help=ROLE_HELP + " [default: member]")
 @click.option("--since", help="First day of the membership (YYYY-MM-DD).")
@@ -299,11 +316,17 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
 
 @members.command()
 @click.argument("member")
-@click.argument("network")
+@click.argument("network", shell_complete=complete_network)
 @dry_run_option
 @pass_env
 def leave(env, member, network, dry_run) -> None:
-    """Take MEMBER out of NETWORK."""
+    """Take MEMBER out of NETWORK.
+
+    \b
+    Examples:
+        peerlearn members leave "VDAB" jobs
+        peerlearn members leave 12 learning --dry-run
+    """
     from ..registry import members as lib
 
     env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run)
@@ -339,7 +362,13 @@ def feed_url(env, member, base_url, as_json) -> None:
 @dry_run_option
 @pass_env
 def rotate_token(env, member, dry_run) -> None:
-    """Give MEMBER a new feed token: the old feed URL stops working at once."""
+    """Give MEMBER a new feed token: the old feed URL stops working at once.
+
+    \b
+    Examples:
+        peerlearn members rotate-token 12
+        peerlearn members rotate-token 12 && peerlearn feeds build public --private-dir private
+    """
     from ..registry import members as lib
 
     updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, pass_env
+from .completion import complete_kind, complete_network
 
 
 @click.group()
@@ -27,11 +28,12 @@ def list_networks(env, as_json: bool) -> None:
             note(f"Warning: network {entry.network.slug!r} comes from plugin {entry.network.plugin!r}, which is not"
                  " loaded; its rules are not enforced")
     rows = [{**plain(entry.network), "source": entry.source} for entry in known.values()]
-    echo_rows(rows, as_json, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.")
+    echo_rows(rows, as_json, ["slug", "acronym", "name", "timezone", "source"], empty="No networks yet.",
+              shrink=["name", "source"])
 
 
 @networks.command()
-@click.argument("slug")
+@click.argument("slug", shell_complete=complete_network)
 @json_option
 @pass_env
 def show(env, slug: str, as_json: bool) -> None:
@@ -60,7 +62,8 @@ def _network_options(command):
         click.option("--country", "countries", multiple=True,
                      help="An ISO country code it admits members from, or EU-MEMBER-STATES for the EU's Member"
                           " States on each membership's dates (repeatable; none means any)."),
-        click.option("--kind", "kinds", multiple=True, help="A kind of activity it runs (repeatable; none means any)."),
+        click.option("--kind", "kinds", multiple=True, shell_complete=complete_kind,
+                     help="A kind of activity it runs (repeatable; none means any)."),
     ]):
         command = option(command)
     return command
@@ -72,7 +75,14 @@ def _network_options(command):
 @dry_run_option
 @pass_env
 def add(env, slug: str, dry_run: bool, **fields) -> None:
-    """Create a network by hand (networks from plugins need no adding)."""
+    """Create a network by hand (networks from plugins need no adding).
+
+    \b
+    Examples:
+        peerlearn networks add jobs --name "Jobs network" --acronym JOBS --timezone Europe/Brussels \
+            --country EU-MEMBER-STATES --country NO --category "public employment service"
+        peerlearn networks add learning --name "Learning network" --kind workshop --kind peer_review --dry-run
+    """
     from ..models import Network
     from ..registry import networks as lib
 
@@ -86,12 +96,18 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
 
 
 @networks.command()
-@click.argument("slug")
+@click.argument("slug", shell_complete=complete_network)
 @_network_options
 @dry_run_option
 @pass_env
 def edit(env, slug: str, dry_run: bool, **fields) -> None:
-    """Change a network created by hand."""
+    """Change a network created by hand.
+
+    \b
+    Examples:
+        peerlearn networks edit jobs --url https://jobs.example.org
+        peerlearn networks edit jobs --category "public employment service" --category expert --dry-run
+    """
     from ..registry import networks as lib
 
     values = {key: value for key, value in fields.items() if value not in (None, ())}

@@ -179,6 +179,12 @@ def send(env, config_path, limit, retries, retry_delay, resend, as_json) -> None
     The server and the sender come from PEERLEARN_SMTP_HOST, PEERLEARN_SMTP_PORT, PEERLEARN_SMTP_SECURITY
     (none, starttls or tls), PEERLEARN_SMTP_USER, PEERLEARN_SMTP_PASSWORD and PEERLEARN_MAIL_FROM, or a
     --config file; never from an option. Safe to run again, or from cron: a message is never sent twice.
+
+    \b
+    Examples:
+        peerlearn notify send --config notify.toml
+        peerlearn notify send --config notify.toml --limit 50 --retries 5
+        peerlearn notify send --config notify.toml --resend 31
     """
     from ..notify.sending import send as send_outbox
 
@@ -222,6 +228,11 @@ def remind(env, pending, days, dry_run, as_json) -> None:
     """Queue reminders: to each person on a role still tbc, and a summary of tbd slots to the secretariat.
 
     A person already reminded today is not reminded again; one who opted out is not sent anything.
+
+    \b
+    Examples:
+        peerlearn notify remind --pending --dry-run
+        peerlearn notify remind --pending --days 7
     """
     import datetime as dt
 
@@ -269,7 +280,13 @@ def _opt(env, member, role_id, opted_out: bool, dry_run: bool) -> None:
 @dry_run_option
 @pass_env
 def opt_out(env, member, role_id, dry_run) -> None:
-    """Send a member, or the person on a role, no notices or reminders (they stay held in the outbox)."""
+    """Send a member, or the person on a role, no notices or reminders (they stay held in the outbox).
+
+    \b
+    Examples:
+        peerlearn notify opt-out --member "VDAB"
+        peerlearn notify opt-out --role 12 --dry-run
+    """
     _opt(env, member, role_id, True, dry_run)
 
 
@@ -279,7 +296,13 @@ def opt_out(env, member, role_id, dry_run) -> None:
 @dry_run_option
 @pass_env
 def opt_in(env, member, role_id, dry_run) -> None:
-    """Send a member, or the person on a role, notices again after an opt-out."""
+    """Send a member, or the person on a role, notices again after an opt-out.
+
+    \b
+    Examples:
+        peerlearn notify opt-in --member "VDAB"
+        peerlearn notify opt-in --role 12
+    """
     _opt(env, member, role_id, False, dry_run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, parse_day, pass_env
+from .completion import complete_activity, complete_network
 
 #: The kinds of output (``peerlearn.models.OUTPUT_KINDS``; spelt here so that --help loads no model).
 OUTPUT_KINDS = ["thematic_report", "final_report", "paper", "recording", "slides", "good_practice", "other"]
@@ -21,7 +22,7 @@ ALLOW_EARLY_HELP = ("Allow it before the activity starts, with a warning: to reh
 
 def _participation_command(name: str, status: str, doc: str):
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @click.argument("member_refs", nargs=-1, required=True, metavar="MEMBER...")
     @dry_run_option
     @pass_env
@@ -42,26 +43,38 @@ def _participation_command(name: str, status: str, doc: str):
     return command
 
 
-for _name, _status, _doc in (
+for _name, _status, _doc, _examples in (
     ("register", "registered",
-     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted."),
-    ("attend", "attended", "Mark members as having attended an activity, once it has started (see --allow-early)."),
+     "Register members for an activity; beyond its capacity or per-country quota they are waitlisted.",
+     ['peerlearn participants register 7 "VDAB" 12', "peerlearn participants register 7 15 --dry-run"]),
+    ("attend", "attended", "Mark members as having attended an activity, once it has started (see --allow-early).",
+     ['peerlearn participants attend 7 "VDAB" 12 15',
+      "peerlearn participants attend 7 12 --allow-early --dry-run    # rehearse before the day"]),
     ("decline", "declined",
-     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits."),
+     "Record that members declined an activity; a freed place goes to the first waitlisted member who fits.",
+     ['peerlearn participants decline 7 "VDAB"', "peerlearn participants decline 7 12 15 --dry-run"]),
 ):
-    participants.add_command(_participation_command(_name, _status, _doc))
+    participants.add_command(_participation_command(
+        _name, _status, _doc + "\n\n\b\nExamples:\n" + "\n".join(f"    {line}" for line in _examples)))
 
 
 @participants.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("member_refs", nargs=-1, metavar="[MEMBER]...")
-@click.option("--network", help="Invite every current member of this network.")
+@click.option("--network", shell_complete=complete_network, help="Invite every current member of this network.")
 @click.option("--all-members", is_flag=True, help="Invite every current member of the activity's own network.")
 @click.option("--category", help="With --network or --all-members: only members of this category in that network.")
 @dry_run_option
 @pass_env
 def invite(env, activity, member_refs, network, all_members, category, dry_run) -> None:
-    """Invite members (by number or exact name), a whole network, or one category of it."""
+    """Invite members (by number or exact name), a whole network, or one category of it.
+
+    \b
+    Examples:
+        peerlearn participants invite 7 --all-members
+        peerlearn participants invite 7 --network jobs --category "public employment service"
+        peerlearn participants invite 7 "VDAB" 12 --dry-run
+    """
     from ..registry import participation
 
     if not (member_refs or network or all_members):
@@ -82,7 +95,7 @@ def invite(env, activity, member_refs, network, all_members, category, dry_run) 
 
 
 @participants.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def counts(env, activity, as_json) -> None:
@@ -96,7 +109,7 @@ def counts(env, activity, as_json) -> None:
 
 
 @participants.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def list_participants(env, activity, as_json) -> None:
@@ -114,7 +127,7 @@ def outputs() -> None:
 
 
 @outputs.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--kind", required=True, type=click.Choice(OUTPUT_KINDS), help="What it is.")
 @click.option("--title", required=True, help="Title.")
 @click.option("--url", default="", help="Where it is published.")
@@ -126,7 +139,14 @@ def outputs() -> None:
 @json_option
 @pass_env
 def add(env, activity, kind, title, url, date_text, country, themes, description, dry_run, as_json) -> None:
-    """Record an output of an activity."""
+    """Record an output of an activity.
+
+    \b
+    Examples:
+        peerlearn outputs add 7 --kind final_report --title "Final report" \
+            --url https://learning.example.org/report.pdf --date 2026-07-15
+        peerlearn outputs add 7 --kind good_practice --title "One-stop shops" --country SE --theme youth
+    """
     from ..models import Output
     from ..registry import activities, participation
     from ..registry.records import plain
@@ -149,8 +169,8 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
 
 
 @outputs.command(name="list")
-@click.option("--activity", help="Only this activity's outputs.")
-@click.option("--network", help="Only this network's outputs.")
+@click.option("--activity", shell_complete=complete_activity, help="Only this activity's outputs.")
+@click.option("--network", shell_complete=complete_network, help="Only this network's outputs.")
 @click.option("--kind", type=click.Choice(OUTPUT_KINDS), help="Only this kind of output.")
 @json_option
 @pass_env

@@ -14,7 +14,7 @@ def plugin() -> None:
 
 @plugin.command()
 @click.argument("name")
-@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".", show_default=True,
+@click.option("--dir", "parent", metavar="FOLDER", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder in which to create peerlearn-NAME/.")
 @dry_run_option
 @pass_env
@@ -25,7 +25,9 @@ def new(env, name: str, parent: str, dry_run: bool) -> None:
     The project holds a pyproject.toml with the entry point, a module with
     one example network and its rule, passing tests and a README. It never
     overwrites: an existing folder is refused.
+
     \b
+    Examples:
         peerlearn plugin new nordic-network
         cd peerlearn-nordic-network && pip install -e '.[test]' && python -m pytest
     """

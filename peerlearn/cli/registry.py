@@ -14,6 +14,11 @@ def init(env) -> None:
 
     An empty file given with --db becomes a registry; any other command
     refuses one.
+
+    \b
+    Examples:
+        peerlearn init
+        peerlearn --db registry.db init
     """
     from ..registry import networks
 
@@ -30,6 +35,11 @@ def migrate(env) -> None:
     Commands that write upgrade an older registry the same way; commands
     that only read refuse it until it is upgraded. The copy is written
     beside the registry as NAME.SCHEMA.bak, and its path is printed.
+
+    \b
+    Examples:
+        peerlearn migrate
+        peerlearn --db registry.db migrate
     """
     with env.registry(upgrade=True) as registry:
         upgraded = registry.upgraded_from is not None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from .common import dry_run_option, echo_json, echo_rows, json_option, note, pass_env
+from .completion import complete_activity
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--name", help="The version's name (default: v1, v2… by number).")
 @dry_run_option
 @json_option
@@ -20,6 +21,9 @@ def release(env, activity, name, dry_run, as_json) -> None:
     The website then shows this version, with a page of what changed since
     the previous one, and the activity's release feed (Atom) announces it.
     Refused when nothing changed since the latest release.
+
+    \b
+    Examples:
         peerlearn agenda release 13
         peerlearn agenda release 13 --name "final programme"
     """
@@ -47,7 +51,7 @@ def release(env, activity, name, dry_run, as_json) -> None:
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def versions(env, activity, as_json) -> None:
@@ -72,7 +76,7 @@ def versions(env, activity, as_json) -> None:
 
 
 @click.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("source", metavar="[FROM]", required=False)
 @click.argument("target", metavar="[TO]", required=False)
 @json_option
@@ -85,6 +89,9 @@ def diff(env, activity, source, target, as_json) -> None:
     'working' (the working programme). Without TO, up to the working
     programme; without FROM either, from the latest release (what the next
     release would announce; everything, before the first).
+
+    \b
+    Examples:
         peerlearn agenda diff 13
         peerlearn agenda diff 13 v1 v2 --json
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, one_line, pass_env
+from .completion import complete_activity
 
 ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
 STATUSES = ["confirmed", "tbc", "tbd", "declined"]
@@ -22,7 +23,7 @@ def _member_id(registry, ref):
 
 
 @roles.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--role", "role_kind", type=click.Choice(ROLE_KINDS), required=True, help="What the person does.")
 @click.option("--name", default="", help="The person's name (leave out for a tbd role with no one yet).")
@@ -38,7 +39,13 @@ def _member_id(registry, ref):
 @pass_env
 def add(env, activity, session, role_kind, name, affiliation, email, member, status, speaking_minutes,
         prerecorded_minutes, note, dry_run, as_json) -> None:
-    """Put a person (or a tbd placeholder) on a session (SESSION is its number or key)."""
+    """Put a person (or a tbd placeholder) on a session (SESSION is its number or key).
+
+    \b
+    Examples:
+        peerlearn roles add 13 opening --role chair --name "Maria Costa" --affiliation "DG EMPL" --status confirmed
+        peerlearn roles add 13 workshop-2 --role speaker --status tbd --speaking-minutes 15
+    """
     from ..agenda.roles import add_role
     from ..models import Role
     from ..registry.records import public
@@ -66,7 +73,13 @@ def add(env, activity, session, role_kind, name, affiliation, email, member, sta
 @dry_run_option
 @pass_env
 def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
-    """Confirm a role (by its number), naming the person where it had none."""
+    """Confirm a role (by its number), naming the person where it had none.
+
+    \b
+    Examples:
+        peerlearn roles confirm 12
+        peerlearn roles confirm 12 --name "Jan Novak" --affiliation "MPSV"
+    """
     from ..agenda.roles import confirm_role
 
     def action(registry):
@@ -92,6 +105,7 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
     """Change a role (by its number) in place: it keeps its number and its person.
 
     \b
+    Examples:
         peerlearn roles edit 12 --status confirmed --speaking-minutes 10
         peerlearn roles edit 12 --affiliation "OECD" --note "Trends in integration"
     """
@@ -115,7 +129,13 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
 @dry_run_option
 @pass_env
 def decline(env, role_id, dry_run) -> None:
-    """Record that the person of a role (by its number) declined."""
+    """Record that the person of a role (by its number) declined.
+
+    \b
+    Examples:
+        peerlearn roles decline 12
+        peerlearn roles decline 12 --dry-run
+    """
     from ..agenda.roles import decline_role
 
     done = env.write(lambda registry: decline_role(registry, role_id), dry_run=dry_run)
@@ -128,7 +148,13 @@ def decline(env, role_id, dry_run) -> None:
 @dry_run_option
 @pass_env
 def remove(env, role_id, dry_run) -> None:
-    """Remove a role (by its number) entered by mistake."""
+    """Remove a role (by its number) entered by mistake.
+
+    \b
+    Examples:
+        peerlearn roles remove 12 --dry-run
+        peerlearn roles remove 12
+    """
     from ..agenda.roles import remove_role
 
     done = env.write(lambda registry: remove_role(registry, role_id), dry_run=dry_run)
@@ -137,7 +163,7 @@ def remove(env, role_id, dry_run) -> None:
 
 
 @roles.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--session", help="Only this session's roles (number or key).")
 @click.option("--status", type=click.Choice(STATUSES), help="Only roles with this status.")
 @json_option

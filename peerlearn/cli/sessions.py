@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .common import build, dry_run_option, echo_json, echo_table, json_option, one_line, pass_env
+from .completion import complete_activity
 
 KINDS = ["opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing"]
 TIME_HELP = "HH:MM on the activity's first day, or 'YYYY-MM-DD HH:MM', in the activity's timezone."
@@ -27,7 +28,7 @@ def sessions() -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.option("--title", required=True, help="Title.")
 @click.option("--kind", type=click.Choice(KINDS), default="plenary", show_default=True, help="Kind of session.")
 @click.option("--start", required=True, help="Start: " + TIME_HELP)
@@ -40,7 +41,14 @@ def sessions() -> None:
 @json_option
 @pass_env
 def add(env, activity, title, kind, start, end, track, room, description, key, dry_run, as_json) -> None:
-    """Add a session to an activity's agenda."""
+    """Add a session to an activity's agenda.
+
+    \b
+    Examples:
+        peerlearn sessions add 13 --title "Opening panel" --kind panel --start "2026-06-10 09:30" --end 10:30
+        peerlearn sessions add 13 --title "Workshop A" --kind workshop --start "2026-06-10 11:00" --end 12:30 \
+            --track A --room "Room 2"
+    """
     from ..agenda.sessions import add_session
     from ..models import Session
     from ..registry import activities
@@ -66,7 +74,7 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--title", help="New title.")
 @click.option("--kind", type=click.Choice(KINDS), help="New kind.")
@@ -77,7 +85,13 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
 @dry_run_option
 @pass_env
 def edit(env, activity, session, dry_run, **fields) -> None:
-    """Change a session's details (SESSION is its number or key; use move for its time)."""
+    """Change a session's details (SESSION is its number or key; use move for its time).
+
+    \b
+    Examples:
+        peerlearn sessions edit 13 workshop-2 --room "Room 3"
+        peerlearn sessions edit 13 7 --title "Skills and jobs" --track B --dry-run
+    """
     from ..agenda.sessions import edit_session
 
     values = {k: v for k, v in fields.items() if v is not None}
@@ -89,14 +103,20 @@ def edit(env, activity, session, dry_run, **fields) -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @click.option("--start", required=True, help="New start: " + TIME_HELP)
 @click.option("--end", help="New end; by default the session keeps its length.")
 @dry_run_option
 @pass_env
 def move(env, activity, session, start, end, dry_run) -> None:
-    """Move a session to another time (SESSION is its number or key)."""
+    """Move a session to another time (SESSION is its number or key).
+
+    \b
+    Examples:
+        peerlearn sessions move 13 workshop-2 --start 14:00 --end 15:30
+        peerlearn sessions move 13 7 --start "2026-06-11 09:30" --end 11:00 --dry-run
+    """
     from ..agenda.sessions import move_session
     from ..registry import activities
 
@@ -112,7 +132,7 @@ def move(env, activity, session, start, end, dry_run) -> None:
 
 
 @sessions.command()
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @click.argument("session")
 @dry_run_option
 @pass_env
@@ -121,6 +141,11 @@ def remove(env, activity, session, dry_run) -> None:
 
     It leaves every feed at once. To call off a session that was announced,
     use 'cancel': it stays on record and calendars show it cancelled.
+
+    \b
+    Examples:
+        peerlearn sessions remove 13 workshop-2 --dry-run
+        peerlearn sessions remove 13 7
     """
     from ..agenda.sessions import remove_session
 
@@ -133,7 +158,7 @@ def _status_command(name: str, verb: str, doc: str):
     """``sessions cancel`` and ``sessions reinstate``: the same arguments, options and output."""
 
     @click.command(name=name, help=doc)
-    @click.argument("activity")
+    @click.argument("activity", shell_complete=complete_activity)
     @click.argument("session")
     @dry_run_option
     @json_option
@@ -164,6 +189,7 @@ sessions.add_command(_status_command("cancel", "Cancelled", """Cancel a session 
     checks leave it out. Use 'remove' only for a session entered by mistake.
 
     \b
+    Examples:
         peerlearn sessions cancel 13 workshop-2
         peerlearn sessions cancel 13 7 --dry-run
     """))
@@ -174,12 +200,13 @@ sessions.add_command(_status_command("reinstate", "Reinstated", """Reinstate a c
     room or a confirmed person taken meanwhile refuses it.
 
     \b
+    Examples:
         peerlearn sessions reinstate 13 workshop-2
     """))
 
 
 @sessions.command(name="list")
-@click.argument("activity")
+@click.argument("activity", shell_complete=complete_activity)
 @json_option
 @pass_env
 def list_sessions(env, activity, as_json) -> None:
@@ -195,7 +222,8 @@ def list_sessions(env, activity, as_json) -> None:
         return
     rows = [{**plain(s), "when": f"{s.local_start:%Y-%m-%d %H:%M}-{s.local_end:%H:%M}",
              "status": "CANCELLED" if s.status == "cancelled" else ""} for s in found]
-    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "status", "title"], empty="No sessions yet.")
+    echo_table(rows, ["id", "key", "when", "kind", "track", "room", "status", "title"], empty="No sessions yet.",
+               shrink=["key", "track", "room", "title"])
 
 
 COMMANDS = [sessions]

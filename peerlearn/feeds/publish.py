@@ -32,6 +32,7 @@ import hashlib
 import html
 import json
 from pathlib import Path
+from typing import Callable
 
 import attrs
 
@@ -105,10 +106,11 @@ def check_apart(public: Path, private: Path) -> None:
 
 
 def build(registry: Registry, folder: str | Path, *, private_folder: str | Path | None = None, base_url: str = "",
-          now: dt.datetime | None = None) -> BuildReport:
+          now: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None) -> BuildReport:
     """Write every network and activity feed and the index into ``folder``, member feeds into ``private_folder``.
 
     Without ``private_folder`` no member feed is written (``left_out`` counts them).
+    ``progress(done, total)``, where given, is called after each feed.
     """
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
@@ -121,7 +123,10 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     def url_of(scope: str, name: str) -> str:
         return f"{base}/{feed_path(scope, name)}" if base and scope != "member" else ""
 
-    for entry in feed_index.entries(registry, cache, url_of=url_of, now=now):
+    total = _feed_count(registry) if progress else None
+    for done, entry in enumerate(feed_index.entries(registry, cache, url_of=url_of, now=now)):
+        if progress:
+            progress(done, total)
         path = feed_path(entry.scope, entry.name)
         url = url_of(entry.scope, entry.name)
         target = private if entry.private else public
@@ -143,6 +148,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
             written.append(path)
         else:
             unchanged += 1
+    if progress:
+        progress(total, total)
     removed = []
     for target in filter(None, (public, private)):
         for path in target.stale():
@@ -162,6 +169,11 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     return BuildReport(tuple(written), tuple(removed), unchanged, len(public.new) + len(private.new if private else ()),
                        private=len(private.new) if private else 0, left_out=left_out,
                        warnings=tuple(cache.warnings.values()))
+
+
+def _feed_count(registry: Registry) -> int:
+    """How many feeds a build goes through (for progress): one per network, published activity and member."""
+    return sum(len(selection.subjects(registry, scope)) for scope in ("network", "activity", "member"))
 
 
 def _remove_if_empty(folder: Path) -> None:

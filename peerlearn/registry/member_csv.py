@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 import attrs
 
@@ -49,6 +49,8 @@ COLUMNS = ("id", "name", "country", "category", "email", "type", "network", "rol
 REQUIRED = ("name", "country")
 #: What an import does with a row naming a member the registry already holds.
 EXISTING = ("refuse", "update", "skip")
+#: Rows between two calls of ``progress``.
+PROGRESS_STEP = 500
 
 
 def _records(path: Path, reader) -> Iterator[tuple[int, list[str]]]:
@@ -105,6 +107,15 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
                 f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start});"
                 " save it as UTF-8 and try again"
             ) from None
+
+
+def _count_lines(path: Path) -> int:
+    """The file's lines (each record is one line), counted quickly for progress; 0 where it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) + 1
+    except OSError:
+        return 0
 
 
 def _at(path: Path, line: int, error: PeerlearnError) -> PeerlearnError:
@@ -179,13 +190,16 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
 
 
 def import_members(registry: Registry, path: Path, default_network: str | None = None, *,
-                   existing: str = "refuse", today: dt.date | None = None) -> ImportResult:
+                   existing: str = "refuse", today: dt.date | None = None,
+                   progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
     """Import the members of a CSV file (inside a transaction), all or nothing.
 
     ``existing`` says what to do with a row naming a member the registry
     holds: ``refuse`` it (the whole file, with :class:`Conflict`), ``update``
     the member, or ``skip`` it (see the module's docstring). ``today`` is the day a
     membership without dates is checked on (the system's date by default).
+    ``progress(done, total)``, where given, is called as the file's lines are
+    read, then checked (``total`` is twice the lines).
     """
     if existing not in EXISTING:
         raise ValueError(f"existing must be one of {', '.join(EXISTING)}")
@@ -212,7 +226,10 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     groups: dict[tuple, list[_Row]] = {}
     claimed: dict[tuple[str, str], tuple[tuple, int]] = {}  # a name and country -> whose, first line
+    lines = _count_lines(path) if progress else 0
     for line, cells in _rows(path):
+        if progress and not line % PROGRESS_STEP:
+            progress(line, 2 * lines)
         number, row = _parse(path, line, cells, default_network, next_id)
         key = (name_key(row.member.name), row.member.country)
         by_key = taken.get(key)
@@ -271,7 +288,9 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         changes.append(change_row(Change(at=now, actor=actor, action=action, entity=entity, entity_id=entity_id,
                                          network=net, before=before, after=after)))
 
-    for group, rows in groups.items():
+    for done, (group, rows) in enumerate(groups.items()):
+        if progress and not done % PROGRESS_STEP:
+            progress(lines + lines * done // len(groups), 2 * lines)
         first = rows[0]
         if group[0] == "new":
             member = first.member
@@ -334,6 +353,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
     _update(registry, "memberships", ("member_id", "network"),
             [membership_row(ms) for is_update, ms in membership_updates if is_update])
     registry.record_many(changes)
+    if progress:
+        progress(2 * lines, 2 * lines)
     return ImportResult(**counts)
 
 

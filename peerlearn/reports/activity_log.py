@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from typing import Iterator
+from typing import Callable, Iterator
 
 import attrs
 
@@ -123,10 +123,17 @@ ORDER BY a.start_utc, a.id
 
 
 def rows(registry: Registry, network: str, start: dt.datetime | None = None,
-         end: dt.datetime | None = None) -> Iterator[LogRow]:
-    """The log's rows for activities of ``network`` overlapping [start, end), in time order."""
+         end: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None,
+         ) -> Iterator[LogRow]:
+    """The log's rows for activities of ``network`` overlapping [start, end), in time order.
+
+    ``progress(done, total)``, where given, is called as rows are read.
+    """
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
+    total = registry.db.execute("SELECT count(*) FROM activities a WHERE a.network = ? AND a.end_utc > ?"
+                                " AND a.start_utc < ?", [network, low, high]).fetchone()[0] if progress else None
+    done = 0
     cursor = registry.db.conn.execute(_ACTIVITIES_SQL, [network, low, high])
     try:
         while True:
@@ -136,6 +143,9 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
             speakers = speakers_by_activity(registry, [values[0] for values in batch])
             for values in batch:
                 yield _row(values, speakers.get(values[0], []))
+            done += len(batch)
+            if progress:
+                progress(done, total)
     finally:
         cursor.close()
 

@@ -14,7 +14,7 @@ def note(message: str) -> None:
 
 @click.command()
 @click.option("--force", "replace", is_flag=True, help="Replace the registry file if it already exists.")
-@click.option("--publish", "publish_dir", type=click.Path(file_okay=False),
+@click.option("--publish", "publish_dir", metavar="FOLDER", type=click.Path(file_okay=False),
               help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
                    " reports and the change log (logs/), and the event website when the site plugin is loaded."
                    " Member feeds, which are private, go beside it, to <folder>-private/feeds/members/.")
@@ -30,6 +30,12 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
     the target and moved into place only when complete and checked
     (written back from its log, PRAGMA integrity_check, flushed to disk),
     so a failure, a full disk or a kill leaves an existing file as it was.
+
+    \b
+    Examples:
+        peerlearn demo
+        peerlearn --db demo.db demo --force --publish public
+        peerlearn --today 2027-03-01 demo --force
     """
     from .data import build_demo
 

@@ -1,4 +1,4 @@
-"""The event website: ``peerlearn site build DIR`` writes static HTML pages.
+"""The event website: ``peerlearn site build FOLDER`` writes static HTML pages.
 
 A generic plugin (it works for any network): a page per network with its
 upcoming and past activities, a page per activity with the timetable, the

@@ -118,8 +118,13 @@ def programme_files(registry, network, page: content.ActivityPage, link: links.L
 
 
 def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptions(), *,
-               networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None) -> BuildReport:
-    """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept."""
+               networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None,
+               progress=None) -> BuildReport:
+    """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept.
+
+    ``progress(done, total)``, where given, is called as activity pages are
+    made, then as files are written (``total`` is twice the activities).
+    """
     from peerlearn import get_network, list_networks
 
     out = Path(directory)
@@ -133,14 +138,17 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     common = {"site": options, "links": link, "generated": now}
     pages: dict[str, str] = {}
     files: dict[str, bytes] = {}
-    network_pages = []
-    for network in chosen:
-        page = content.network_page(registry, network, now)
-        network_pages.append(page)
+    network_pages = [content.network_page(registry, network, now) for network in chosen]
+    total = 2 * sum(len(page.upcoming) + len(page.past) for page in network_pages)
+    done = 0
+    for network, page in zip(chosen, network_pages):
         target = links.network_page(network.slug)
         pages[target] = env.get_template("network.html").render(
             page=page, depth=1, here=target, feed=link.feed("network", network.slug, 1), **common)
         for activity in (*page.upcoming, *page.past):
+            if progress:
+                progress(done, total)
+            done += 1
             target = links.activity_page(activity.id)
             activity_page = content.activity_page(registry, network, activity)
             pages[target] = env.get_template("activity.html").render(
@@ -157,6 +165,12 @@ def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptio
     outputs["site.css"] = stylesheet
     outputs.update(files)
     prepare_folder(out, parents=True)
-    written = sum(write_atomic(out / name, data) for name, data in sorted(outputs.items()))
+    written = 0
+    for number, (name, data) in enumerate(sorted(outputs.items())):
+        if progress:
+            progress(done + done * number // len(outputs), total)
+        written += write_atomic(out / name, data)
+    if progress:
+        progress(total, total)
     return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
                        files=tuple(sorted(outputs)))

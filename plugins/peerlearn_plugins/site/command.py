@@ -11,7 +11,7 @@ def site() -> None:
 
 
 @site.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("folder", metavar="FOLDER", type=click.Path(file_okay=False))
 @click.option("--network", "network_slugs", multiple=True,
               help="Build the pages of this network only (repeatable; default: every network).")
 @click.option("--base-url",
@@ -22,16 +22,21 @@ def site() -> None:
                    " absolute https:// URL.")
 @click.option("--title", default="peerlearn events", show_default=True, help="The site's name, on every page.")
 @click.pass_obj
-def build(env, directory, network_slugs, base_url, feeds, title) -> None:
-    """Write the website into DIRECTORY (created if needed).
+def build(env, folder, network_slugs, base_url, feeds, title) -> None:
+    """Write the website into FOLDER (created if needed).
 
     Pages are written atomically, unchanged pages are left untouched, and
-    other files in DIRECTORY are never deleted. The pages are in English.
+    other files in FOLDER are never deleted. The pages are in English.
+
+    \b
+    Examples:
+        peerlearn site build public
+        peerlearn site build public --network learning --base-url https://events.example.org
     """
     from .builder import SiteOptions, build_site
 
     options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
-    with env.registry() as registry:
-        report = build_site(registry, directory, options, networks=network_slugs)
-    click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
+    with env.registry() as registry, env.progress("Building the site") as progress:
+        report = build_site(registry, folder, options, networks=network_slugs, progress=progress)
+    click.echo(f"Built {report.pages} page(s) in {folder}: {report.written} written,"
                f" {report.unchanged} unchanged.")
