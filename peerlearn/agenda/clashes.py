@@ -93,7 +93,7 @@ def sweep(rows: Iterable[tuple]) -> Iterator[tuple[tuple, tuple]]:
 
 def _sorted(registry: Registry, sql: str, params: list) -> list[tuple]:
     """Rows of ``sql`` sorted in Python (faster than SQLite's temporary B-tree for a sweep)."""
-    rows = registry.db.conn.execute(sql, params).fetchall()
+    rows = registry.conn.execute(sql, params).fetchall()
     rows.sort()
     return rows
 

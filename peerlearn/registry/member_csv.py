@@ -193,9 +193,9 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         raise ValueError(f"existing must be one of {', '.join(EXISTING)}")
     path = Path(path)
     today = today or dt.date.today()
-    taken = {(row[0], row[1]): row[2] for row in registry.db.execute("SELECT name_key, country, id FROM members")}
+    taken = {(row[0], row[1]): row[2] for row in registry.conn.execute("SELECT name_key, country, id FROM members")}
     matching = existing != "refuse"
-    ids = {row[0] for row in registry.db.execute("SELECT id FROM members")} if matching else set()
+    ids = {row[0] for row in registry.conn.execute("SELECT id FROM members")} if matching else set()
     network_cache: dict[str, object] = {}
     if default_network:
         network_cache[default_network] = networks.ensure(registry, default_network)
@@ -209,8 +209,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         return network_cache[slug]
 
     # Read and group every row first: rows naming one member are one member with several memberships.
-    next_id = (registry.db.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
-    sequence = registry.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
+    next_id = (registry.conn.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
+    sequence = registry.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
     next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     groups: dict[tuple, list[_Row]] = {}
     claimed: dict[tuple[str, str], tuple[tuple, int]] = {}  # a name and country -> whose, first line
@@ -331,7 +331,7 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
                    public(before) if before else None, public(after))
         counts["updated" if changed or memberships_changed else "unchanged"] += 1
 
-    conn = registry.db.conn
+    conn = registry.conn
     if member_updates:
         conn.executemany("UPDATE members SET name = ?, name_key = ?, country = ?, email = ?, type = ? WHERE id = ?",
                          member_updates)
@@ -421,7 +421,7 @@ def export_members(registry: Registry, out: IO[str], network: str | None = None,
     if network:
         networks.get(registry, network)
     count = 0
-    for row in registry.db.query(sql, [network] if network else []):
+    for row in registry.rows(sql, [network] if network else []):
         writer.writerow([_safe_cell(escape_controls("" if row.get(column) is None else str(row[column])))
                          for column in columns])
         count += 1

@@ -115,7 +115,7 @@ def _check_destination(path: Path) -> None:
 
 def _seal(registry: Registry, path: Path) -> None:
     """Move every committed page into the staging file itself, and check the result."""
-    conn = registry.db.conn
+    conn = registry.conn
     try:
         busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:

@@ -127,7 +127,7 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
     """The log's rows for activities of ``network`` overlapping [start, end), in time order."""
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
-    cursor = registry.db.conn.execute(_ACTIVITIES_SQL, [network, low, high])
+    cursor = registry.conn.execute(_ACTIVITIES_SQL, [network, low, high])
     try:
         while True:
             batch = cursor.fetchmany(BATCH)

@@ -104,8 +104,8 @@ def _select_year(registry: Registry, network: str, year: int, tzname: str) -> No
     """
     first = localize(dt.datetime(year, 1, 1), tzname) - dt.timedelta(days=1)
     last = localize(dt.datetime(year + 1, 1, 1), tzname) + dt.timedelta(days=1)
-    registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
-    registry.db.execute(
+    registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+    registry.conn.execute(
         f"CREATE TABLE {YEAR_TABLE} AS SELECT id, kind, title, status, start_utc, start_local, city, country,"
         " online_url, host_member_id FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
         " AND start_local >= ? AND start_local < ?",
@@ -122,14 +122,14 @@ def build(registry: Registry, network: str, year: int) -> Report:
     try:
         return _count(registry, found, year)
     finally:
-        registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+        registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
 
 
 def _count(registry: Registry, found, year: int) -> Report:
     network = found.slug
 
     def query(sql: str) -> list[tuple]:
-        return registry.db.execute(sql).fetchall()
+        return registry.conn.execute(sql).fetchall()
 
     by_kind = [KindCount(*row) for row in query(
         "SELECT kind, count(*), sum(status = 'completed'), sum(status = 'cancelled'),"
@@ -180,7 +180,7 @@ def _count(registry: Registry, found, year: int) -> Report:
         else:
             outputs.append(entry)
     cancellations = _cancellations(query)
-    as_of = registry.db.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
+    as_of = registry.conn.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
     return Report(
         network=network,
         network_name=found.name,
