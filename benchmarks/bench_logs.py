@@ -48,7 +48,7 @@ def build(path: Path, activities: int, per_activity: int = 10, members: int = 50
 
     rng = random.Random(20250101)
     registry = Registry.open(path, actor="bench")
-    conn = registry.db.conn
+    conn = registry.conn
     now = "2025-12-31T00:00:00+00:00"
     conn.execute("BEGIN")
     conn.execute("INSERT INTO networks (slug, name, timezone) VALUES (?, ?, ?)",

@@ -22,7 +22,7 @@ import contextvars
 import functools
 import inspect
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import PeerlearnError, PluginError
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
@@ -434,12 +434,41 @@ def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
                     registry=registry, scope="activity")
 
 
-def agenda_sweep(registry: Any) -> list[tuple[str, Problem]]:
-    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs."""
+def agenda_sweep(registry: Any) -> Iterator[tuple[str, Problem]]:
+    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs.
+
+    A plugin may return its problems as an iterator (peerlearn's own checks
+    do): they are passed on one at a time, as it produces them, so that a
+    whole registry's findings need never be in memory at once. An exception
+    raised while producing them is a :class:`PluginError` naming the plugin.
+    """
+    from .models import Problem
+
     hook = "peerlearn_agenda_checks"
     caller = _subset(hook, lambda impl: "scope" not in impl.argnames)
-    return _checked(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
-                    scope="registry")
+    for plugin, result in _call(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
+                                scope="registry"):
+        if not result:
+            continue
+        if isinstance(result, (str, Problem)):
+            result = [result]
+        if isinstance(result, bytes) or not isinstance(result, Iterable):
+            raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a list of object")
+        items = iter(result)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except PeerlearnError:
+                raise
+            except Exception as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
+                raise PluginError(plugin, hook, f"raised {type(error).__name__}: {error}") from error
+            if isinstance(item, str):
+                item = Problem(item)
+            if not isinstance(item, Problem):
+                raise PluginError(plugin, hook, f"returned a {type(item).__name__}, expected Problem or str")
+            yield plugin, item
 
 
 def unscoped_agenda_checks() -> bool:

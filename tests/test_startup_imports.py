@@ -77,6 +77,6 @@ def test_the_html_report_still_draws_its_charts_with_matplotlib(demo_db, tmp_pat
 def test_a_command_that_writes_loads_sqlite_utils_only_then(demo_db, tmp_path):
     db = tmp_path / "copy.db"
     db.write_bytes(demo_db.read_bytes())
-    status, heavy = loaded(db, "networks", "edit", "pes", "--description", "Public employment services")
+    status, heavy = loaded(db, "members", "add", "Somebody", "--country", "BE")
     assert status == 0
     assert "sqlite_utils" in heavy
