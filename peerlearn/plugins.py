@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 from importlib.metadata import entry_points
+from types import FunctionType, MethodType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
@@ -72,13 +73,49 @@ class HookSpecs:
         self._pm.add_hookspecs(module_or_class)
 
 
+class _Manager(pluggy.PluginManager):
+    """pluggy's manager, quicker to look through a module for hooks.
+
+    pluggy asks :meth:`parse_hookimpl_opts` about every name in a plugin,
+    reading each with ``inspect.getattr_static``; in a module, a name that is
+    not a function marked ``@hookimpl`` (the imports, the constants, the
+    helpers: most of them) is passed over here from the module's own
+    namespace, with the same outcome, before pluggy looks. Start-up of every
+    command pays for this once per plugin.
+    """
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if isinstance(plugin, ModuleType):
+            value = vars(plugin).get(name)
+            if isinstance(value, FunctionType) and self.project_name + "_impl" not in value.__dict__:
+                return None
+            if not isinstance(value, (FunctionType, MethodType, classmethod, staticmethod)):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
+class _Versions(dict):
+    """Plugins' versions by name, each read from its distribution only when asked for.
+
+    Reading a version parses the distribution's metadata (an email-format
+    file): something ``peerlearn plugins`` and the feeds' cache need, not
+    every command's start-up.
+    """
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = super().get(name, default)
+        if value is not None and not isinstance(value, str):
+            value = self[name] = value.version
+        return value
+
+
 class _Loaded:
     def __init__(self) -> None:
-        self.pm = pluggy.PluginManager("peerlearn")
+        self.pm = _Manager("peerlearn")
         self.pm.add_hookspecs(hookspecs)
         self.pm.hook.peerlearn_addhooks.call_historic(kwargs={"pluginmanager": HookSpecs(self.pm)})
         self.failures: list[LoadFailure] = []
-        self.versions: dict[str, str | None] = {}
+        self.versions: dict[str, Any] = _Versions()
         self.defaults: set[str] = set()
 
 
@@ -119,8 +156,7 @@ def _load() -> _Loaded:
         except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
             loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
             continue
-        dist = getattr(entry_point, "dist", None)
-        loaded.versions[name] = dist.version if dist else None
+        loaded.versions[name] = getattr(entry_point, "dist", None)  # its version is read when asked for
     _drop_unknown_hooks(loaded)
     if loaded.failures and strict():
         first = loaded.failures[0]
