@@ -124,3 +124,31 @@ def test_findings_are_handed_out_one_at_a_time(tmp_path):
         first = next(findings)
         assert first.code and first.message
         assert len([first, *findings]) == len(list(clashes.core_checks(registry)))
+
+
+class FailingSweep:
+    """A plugin whose whole-registry check fails after its first problem."""
+
+    @staticmethod
+    def peerlearn_agenda_checks(registry, scope):
+        def problems():
+            yield "first problem"
+            raise ZeroDivisionError("mid-sweep")
+
+        return problems() if scope == "registry" else None
+
+
+def test_a_plugin_failing_while_its_problems_stream_is_named(env, tmp_path):
+    from peerlearn import hookimpl
+    from peerlearn.errors import PluginError
+
+    plugin = FailingSweep()
+    plugin.peerlearn_agenda_checks = hookimpl(FailingSweep.peerlearn_agenda_checks)
+    env.register(plugin, name="failing-sweep")
+    with Registry.open(tmp_path / "r.db", actor="tester") as registry:
+        build(registry, 2)
+        found = []
+        with pytest.raises(PluginError, match="failing-sweep.*ZeroDivisionError: mid-sweep"):
+            for finding in checks.check_registry(registry):
+                found.append(finding)
+        assert any(f.code == "plugin:failing-sweep" and f.message == "first problem" for f in found)
