@@ -85,7 +85,7 @@ def report(env, network, year, format_name, output) -> None:
     exporter_for("report", format_name)
     with env.registry() as registry:
         built = lib.build(registry, network, year)
-    write_export("report", format_name, built, output)
+        write_export("report", format_name, built, output)  # its long lists are read as they are written
 
 
 @click.group()
