@@ -77,14 +77,18 @@ class _Manager(pluggy.PluginManager):
     """pluggy's manager, quicker to look through a module for hooks.
 
     pluggy asks :meth:`parse_hookimpl_opts` about every name in a plugin,
-    reading each with ``inspect.getattr_static``; in a module, a name that is
-    not a function marked ``@hookimpl`` (the imports, the constants, the
-    helpers: most of them) is passed over here from the module's own
-    namespace, with the same outcome, before pluggy looks. Start-up of every
-    command pays for this once per plugin.
+    reading each with ``inspect.getattr_static``, and peerlearn asks again
+    about every name of its :class:`_Attributed` view of the plugin. A name
+    that cannot be a hook is passed over here first, with the same outcome:
+    in a module, one that is not a function marked ``@hookimpl`` (the
+    imports, the constants, the helpers: most of them), from the module's
+    own namespace; in the view, one that is not among the hook functions it
+    holds. Start-up of every command pays for this once per plugin.
     """
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if isinstance(plugin, _Attributed) and name not in plugin.__dict__:
+            return None  # what it holds are the plugin's hook functions; its class's own names are no hooks
         if isinstance(plugin, ModuleType):
             value = vars(plugin).get(name)
             if isinstance(value, FunctionType) and self.project_name + "_impl" not in value.__dict__:
