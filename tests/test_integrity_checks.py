@@ -243,3 +243,15 @@ def test_a_migration_refuses_a_damaged_registry_before_copying_it(env):
     assert line.startswith(f"Error: {env.db} is damaged (PRAGMA integrity_check before upgrading its schema")
     assert not list(env.db.parent.glob("*.bak"))
     assert [row[0] for row in sqlite3.connect(env.db).execute("SELECT name FROM _sqlite_migrations")] == names()[:-1]
+
+
+def test_a_killed_build_s_write_marker_goes_with_its_staging_file(tmp_path):
+    from peerlearn.registry.staging import remove_leftovers
+
+    path = tmp_path / "r.db"
+    staging = tmp_path / ".r.db.abcd1234.building"
+    staging.write_bytes(b"")
+    marker = tmp_path / ".r.db.abcd1234.building-writing-0123456789ab"
+    marker.write_text("host\nboot\n1\n")
+    assert remove_leftovers(path) == [staging]
+    assert not staging.exists() and not marker.exists()
