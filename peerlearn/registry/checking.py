@@ -87,17 +87,24 @@ def check(path: str | Path) -> CheckResult:
     except sqlite3.DatabaseError as error:
         raise _not_usable(path, error) from None
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        lines = [row[0] for row in conn.execute(f"PRAGMA integrity_check({LISTED})")]
-        foreign = conn.execute("PRAGMA foreign_key_check")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            applied = migrations.applied_names(conn)
+        except sqlite3.DatabaseError as error:  # not even its schema can be read
+            raise _not_usable(path, error) from None
+        try:
+            lines = [row[0] for row in conn.execute(f"PRAGMA integrity_check({LISTED})")]
+        except sqlite3.DatabaseError as error:  # so damaged that the check itself stops
+            lines = [f"the check stopped: {error}"]
         problems, count = [], 0
-        for table, rowid, parent, _ in foreign:
+        try:
+            for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+                count += 1
+                if len(problems) < LISTED:
+                    problems.append(ForeignKeyProblem(table=table, rowid=rowid, parent=parent))
+        except sqlite3.DatabaseError as error:
             count += 1
-            if len(problems) < LISTED:
-                problems.append(ForeignKeyProblem(table=table, rowid=rowid, parent=parent))
-        applied = migrations.applied_names(conn)
-    except sqlite3.DatabaseError as error:
-        raise _not_usable(path, error) from None
+            problems.append(ForeignKeyProblem(table=f"the check stopped: {error}", rowid=None, parent=""))
     finally:
         conn.close()
     known = names()

@@ -118,7 +118,12 @@ def clear_stale_markers(path: Path) -> None:
 
 def refuse_damaged(conn: sqlite3.Connection, path: Path, when: str) -> None:
     """Run ``PRAGMA integrity_check``; refuse the registry in one line when it fails."""
-    problems = [row[0] for row in conn.execute("PRAGMA integrity_check(10)")]
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check(10)")]
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as error:  # so damaged that the check itself stops
+        problems = [str(error)]
     if problems != ["ok"]:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise RegistryError(f"{path} is damaged (PRAGMA integrity_check {when}: {problems[0]}{more});"

@@ -125,6 +125,7 @@ class Registry:
         elif not _writable_folder(path):
             raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} is read-only")
         readonly_reason = _readonly_reason(path) if exists else None
+        interrupted = integrity.interrupted_write(path) if exists else None  # before SQLite rolls a journal back
         conn: sqlite3.Connection | None = None
         try:
             conn = _connect(path, readonly=readonly_reason is not None)
@@ -132,12 +133,17 @@ class Registry:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it on the connections it opens
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite's first read: is it SQLite?
-            interrupted = integrity.interrupted_write(path)
-            check = conn.execute("PRAGMA quick_check").fetchone()[0] if interrupted else "ok"
         except sqlite3.DatabaseError as error:
             if conn is not None:
                 conn.close()
             raise _not_usable(path, error) from None
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchone()[0] if interrupted else "ok"
+        except sqlite3.OperationalError as error:  # busy, locked: not a verdict on the file
+            conn.close()
+            raise _not_usable(path, error) from None
+        except sqlite3.DatabaseError as error:  # so damaged that the check itself stops
+            check = str(error)
         if check != "ok":
             conn.close()
             raise RegistryError(f"{path} is damaged (PRAGMA quick_check after {interrupted}: {check});"
