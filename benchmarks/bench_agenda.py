@@ -5,6 +5,13 @@ registry with bulk inserts (a few seconds), then times the whole-registry
 check, a one-activity check and the CLI command, and prints the figures.
 Clashes are found by sorting and sweeping, so the time grows with the rows,
 not with the pairs.
+
+``python benchmarks/bench_agenda.py --table [--sizes 10000,100000]`` prints
+instead the rows :func:`measures` gives ``benchmarks/run.py``: the whole
+command ``agenda check --all --json`` at that many roles (ten sessions of two
+roles per activity), its peak memory, against a plain script reading every
+role with its session's times (what any check must at least read), run side
+by side.
 """
 
 from __future__ import annotations
@@ -17,12 +24,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 ACTIVITIES, SESSIONS_EACH, ROLES_EACH = 5_000, 10, 2
 PEOPLE = 30_000
 
 
-def build(path: Path) -> None:
+def build(path: Path, activities_count: int = ACTIVITIES) -> None:
     from peerlearn.registry import networks
     from peerlearn.registry.store import Registry
     from peerlearn.timeutil import to_local_text, to_utc_text
@@ -37,7 +45,7 @@ def build(path: Path) -> None:
         networks.sync_plugins(registry)
         activities, sessions, roles = [], [], []
         session_id = 0
-        for activity_id in range(1, ACTIVITIES + 1):
+        for activity_id in range(1, activities_count + 1):
             begin = start0 + dt.timedelta(days=rng.randrange(0, 730), hours=rng.randrange(0, 3))
             end = begin + dt.timedelta(hours=8)
             activities.append((activity_id, f"bench-{activity_id}@peerlearn", slugs[activity_id % 4], "workshop",
@@ -58,7 +66,7 @@ def build(path: Path) -> None:
                     status = rng.choice(["confirmed", "tbc", "tbd"])
                     roles.append((session_id, "chair" if position == 0 else "speaker", status, name, name.casefold(),
                                   rng.choice([5, 10, 15]), position))
-        db = registry.db.conn
+        db = registry.conn
         db.executemany(
             "INSERT INTO activities (id, uid, network, kind, title, status, start_utc, end_utc, start_local,"
             " end_local, timezone, city, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", activities)
@@ -68,7 +76,7 @@ def build(path: Path) -> None:
         db.executemany(
             "INSERT INTO roles (session_id, role, status, name, person_key, speaking_minutes, position)"
             " VALUES (?,?,?,?,?,?,?)", roles)
-    registry.db.execute("ANALYZE")
+    registry.conn.execute("ANALYZE")
     registry.close()
 
 
@@ -89,10 +97,70 @@ def timed(label: str, function, repeat: int = 3):
     return result
 
 
+READ_ROLES = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute("SELECT r.person_key, r.member_id, s.start_utc, s.end_utc, s.id, s.activity_id, r.status"
+                    " FROM roles r JOIN sessions s ON s.id = r.session_id").fetchall()
+print(len(rows))
+"""
+
+
+#: runs its arguments as a child and prints the child's wall seconds and peak resident memory (KB): a process of
+#: its own, so that the peak is that child's alone
+TIMED_CHILD = """
+import resource, subprocess, sys, time
+began = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(time.perf_counter() - began, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _child(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of a fresh process running ``args``."""
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment["PEERLEARN_LOAD_PLUGINS"] = ""  # peerlearn's own checks only: what is measured
+    out = subprocess.run([sys.executable, "-c", TIMED_CHILD, *args], capture_output=True, text=True, check=True,
+                         env=environment).stdout.split()
+    return float(out[0]), int(out[1]) / 1024
+
+
+def measures(sizes: list[int], workdir: Path, runs: int = 3) -> Iterator[dict]:
+    """Yield one row per size (roles) for ``benchmarks/run.py``: ``agenda check --all`` against reading the roles."""
+    import statistics
+
+    for size in sorted(sizes):
+        db = workdir / f"agenda-{size}.db"
+        if not db.exists():
+            build(db, max(1, size // (SESSIONS_EACH * ROLES_EACH)))
+        mine, reference, peak = [], [], 0.0
+        for _ in range(runs):
+            reference.append(_child([sys.executable, "-c", READ_ROLES, str(db)])[0])
+            seconds, peak_mb = _child([sys.executable, "-m", "peerlearn", "--db", str(db), "agenda", "check", "--all",
+                                    "--json"])
+            mine.append(seconds)
+            peak = max(peak, peak_mb)
+        yield {"measure": "agenda check --all --json (roles)", "size": size, "peerlearn": statistics.median(mine),
+               "reference": statistics.median(reference),
+               "reference_name": "a script reading every role with its session's times", "target": 4.0,
+               "peak_mb": peak}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="Registry file to build (default: a temporary one).")
+    parser.add_argument("--table", action="store_true", help="Print the rows benchmarks/run.py gathers.")
+    parser.add_argument("--sizes", default="10000,100000", help="With --table: roles, comma-separated.")
     args = parser.parse_args()
+    if args.table:
+        with tempfile.TemporaryDirectory() as folder:
+            for row in measures([int(size) for size in args.sizes.split(",")], Path(folder)):
+                print(f"{row['measure']} at {row['size']:,}: {row['peerlearn']:.2f} s against {row['reference']:.2f} s"
+                      f" ({row['peerlearn'] / row['reference']:.2f}x, target {row['target']}x);"
+                      f" peak {row['peak_mb']:.0f} MB", flush=True)
+        return
     path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
     if path.exists():
         path.unlink()

@@ -11,6 +11,9 @@ a second run). Two sizes show that memory stays flat as the rows grow::
 
     python benchmarks/bench_logs.py                  # 10,000 and 50,000 activities
     python benchmarks/bench_logs.py --sizes 50000    # one size
+
+:func:`measures` gives ``benchmarks/run.py`` the Markdown log and report
+against the CSV log of the same registry, with their peak memory.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 NETWORK = "bench"
 YEAR = 2025
@@ -48,7 +52,7 @@ def build(path: Path, activities: int, per_activity: int = 10, members: int = 50
 
     rng = random.Random(20250101)
     registry = Registry.open(path, actor="bench")
-    conn = registry.db.conn
+    conn = registry.conn
     now = "2025-12-31T00:00:00+00:00"
     conn.execute("BEGIN")
     conn.execute("INSERT INTO networks (slug, name, timezone) VALUES (?, ?, ?)",
@@ -139,7 +143,8 @@ def measure(db: str, args: list[str], out: str, trace: bool) -> dict:
 def child(db: str, args: list[str], out: str, trace: bool) -> dict:
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from bench_logs import measure;"
             " print(json.dumps(measure(sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5] == '1')))")
-    environment = {**os.environ, "PEERLEARN_LOAD_PLUGINS": "", "PEERLEARN_ACTOR": "bench"}
+    environment = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                   "PEERLEARN_LOAD_PLUGINS": "", "PEERLEARN_ACTOR": "bench"}
     result = subprocess.run(
         [sys.executable, "-c", code, str(Path(__file__).parent), db, json.dumps(args), out, "1" if trace else "0"],
         capture_output=True, text=True, env=environment, check=False,
@@ -147,6 +152,34 @@ def child(db: str, args: list[str], out: str, trace: bool) -> dict:
     if result.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measures(sizes: list[int], workdir: Path, runs: int = 3) -> Iterator[dict]:
+    """Yield rows for ``benchmarks/run.py``: ``log`` and ``report`` as Markdown against ``log`` as CSV.
+
+    CSV is the reference: the plainest format of the same rows, read from the
+    same registry in the same run. Peak memory is the command's own
+    (``VmHWM``), to show it stays flat as the registry grows.
+    """
+    import statistics
+
+    wanted = {"log md": ("log csv", 1.2), "report md": ("log csv", 1.2)}
+    for size in sorted(sizes):
+        db = workdir / f"bench-{size}.db"
+        if not db.exists():
+            build(db, size)
+        figures: dict[str, list[dict]] = {}
+        for _ in range(runs):
+            for label, args in COMMANDS:
+                if label in wanted or label in {reference for reference, _ in wanted.values()}:
+                    out = str(workdir / f"out-{size}-{label.replace(' ', '.')}")
+                    figures.setdefault(label, []).append(child(str(db), args, out, trace=False))
+        for label, (reference, target) in wanted.items():
+            yield {"measure": f"{label} ({size * 10:,} participations)", "size": size,
+                   "peerlearn": statistics.median(run["seconds"] for run in figures[label]),
+                   "reference": statistics.median(run["seconds"] for run in figures[reference]),
+                   "reference_name": f"{reference} of the same registry", "target": target,
+                   "peak_mb": max(run["maxrss_mb"] for run in figures[label])}
 
 
 def main() -> None:

@@ -158,7 +158,9 @@ def peerlearn_agenda_checks(
 
     Return problems as for :func:`peerlearn_validate_member`: a warning is
     shown, an error refuses a change (``agenda check`` reports both). Name
-    the sessions and people involved in the message.
+    the sessions and people involved in the message. An iterator (a
+    generator) will do as well as a list: with ``"registry"`` its problems
+    are printed as they come, so a large registry's need not all be held.
     """
 
 

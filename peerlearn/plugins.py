@@ -22,15 +22,16 @@ import contextvars
 import functools
 import inspect
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 from importlib.metadata import entry_points
+from types import FunctionType, MethodType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import PeerlearnError, PluginError
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
@@ -72,13 +73,53 @@ class HookSpecs:
         self._pm.add_hookspecs(module_or_class)
 
 
+class _Manager(pluggy.PluginManager):
+    """pluggy's manager, quicker to look through a module for hooks.
+
+    pluggy asks :meth:`parse_hookimpl_opts` about every name in a plugin,
+    reading each with ``inspect.getattr_static``, and peerlearn asks again
+    about every name of its :class:`_Attributed` view of the plugin. A name
+    that cannot be a hook is passed over here first, with the same outcome:
+    in a module, one that is not a function marked ``@hookimpl`` (the
+    imports, the constants, the helpers: most of them), from the module's
+    own namespace; in the view, one that is not among the hook functions it
+    holds. Start-up of every command pays for this once per plugin.
+    """
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if isinstance(plugin, _Attributed) and name not in plugin.__dict__:
+            return None  # what it holds are the plugin's hook functions; its class's own names are no hooks
+        if isinstance(plugin, ModuleType):
+            value = vars(plugin).get(name)
+            if isinstance(value, FunctionType) and self.project_name + "_impl" not in value.__dict__:
+                return None
+            if not isinstance(value, (FunctionType, MethodType, classmethod, staticmethod)):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
+class _Versions(dict):
+    """Plugins' versions by name, each read from its distribution only when asked for.
+
+    Reading a version parses the distribution's metadata (an email-format
+    file): something ``peerlearn plugins`` and the feeds' cache need, not
+    every command's start-up.
+    """
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = super().get(name, default)
+        if value is not None and not isinstance(value, str):
+            value = self[name] = value.version
+        return value
+
+
 class _Loaded:
     def __init__(self) -> None:
-        self.pm = pluggy.PluginManager("peerlearn")
+        self.pm = _Manager("peerlearn")
         self.pm.add_hookspecs(hookspecs)
         self.pm.hook.peerlearn_addhooks.call_historic(kwargs={"pluginmanager": HookSpecs(self.pm)})
         self.failures: list[LoadFailure] = []
-        self.versions: dict[str, str | None] = {}
+        self.versions: dict[str, Any] = _Versions()
         self.defaults: set[str] = set()
 
 
@@ -119,8 +160,7 @@ def _load() -> _Loaded:
         except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
             loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
             continue
-        dist = getattr(entry_point, "dist", None)
-        loaded.versions[name] = dist.version if dist else None
+        loaded.versions[name] = getattr(entry_point, "dist", None)  # its version is read when asked for
     _drop_unknown_hooks(loaded)
     if loaded.failures and strict():
         first = loaded.failures[0]
@@ -434,12 +474,41 @@ def agenda_checks(network: Network, activity: Activity, sessions: list[Session],
                     registry=registry, scope="activity")
 
 
-def agenda_sweep(registry: Any) -> list[tuple[str, Problem]]:
-    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs."""
+def agenda_sweep(registry: Any) -> Iterator[tuple[str, Problem]]:
+    """Ask the plugins that name ``scope`` to check every programme at once; (plugin name, problem) pairs.
+
+    A plugin may return its problems as an iterator (peerlearn's own checks
+    do): they are passed on one at a time, as it produces them, so that a
+    whole registry's findings need never be in memory at once. An exception
+    raised while producing them is a :class:`PluginError` naming the plugin.
+    """
+    from .models import Problem
+
     hook = "peerlearn_agenda_checks"
     caller = _subset(hook, lambda impl: "scope" not in impl.argnames)
-    return _checked(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
-                    scope="registry")
+    for plugin, result in _call(hook, caller, network=None, activity=None, sessions=[], roles=[], registry=registry,
+                                scope="registry"):
+        if not result:
+            continue
+        if isinstance(result, (str, Problem)):
+            result = [result]
+        if isinstance(result, bytes) or not isinstance(result, Iterable):
+            raise PluginError(plugin, hook, f"returned {type(result).__name__}, expected a list of object")
+        items = iter(result)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except PeerlearnError:
+                raise
+            except Exception as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
+                raise PluginError(plugin, hook, f"raised {type(error).__name__}: {error}") from error
+            if isinstance(item, str):
+                item = Problem(item)
+            if not isinstance(item, Problem):
+                raise PluginError(plugin, hook, f"returned a {type(item).__name__}, expected Problem or str")
+            yield plugin, item
 
 
 def unscoped_agenda_checks() -> bool:

@@ -53,6 +53,7 @@ READS = {
     "agenda tracks": [["{activity}"]],
     "agenda versions": [["{activity}", "--json"]],
     "changes": [[], ["--format", "html", "--activity", "{activity}"]],
+    "check": [[], ["--json"]],
     "export ics": [["--activity", "{activity}"], ["--network", "mutual_learning"], ["--member", "1"]],
     "export public-db": [["{out}/public.db", "--metadata", "{out}/metadata.json"]],
     "feeds build": [["{out}/feeds", "--private-dir", "{out}/private"]],

@@ -107,7 +107,7 @@ def programme_lines_of(registry: Registry, activity: Activity) -> list[str]:
 def raise_sequence_if_changed(registry: Registry, activity: Activity, before: list[str]) -> None:
     """Raise the activity's SEQUENCE (and its last change) when its programme lines differ from ``before``."""
     if programme_lines_of(registry, activity) != before:
-        registry.db.execute("UPDATE activities SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
+        registry.conn.execute("UPDATE activities SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
                             [now_text(), activity.id])
 
 
@@ -115,7 +115,7 @@ def insert_row(registry: Registry, table: str, row: dict[str, Any]) -> int:
     """Insert one row (its columns as they are); its new id."""
     columns = ", ".join(f"[{name}]" for name in row)
     marks = ", ".join("?" for _ in row)
-    return registry.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+    return registry.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
 def now_text() -> str:

@@ -11,6 +11,8 @@ becomes a :class:`~peerlearn.agenda.clashes.Finding`; a plugin's plain
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .. import plugins
 from ..models import Activity, Problem
 from ..registry import activities, networks
@@ -40,13 +42,17 @@ def check_activity(registry: Registry, activity: Activity, *, unscoped_only: boo
                                                          unscoped_only=unscoped_only)]
 
 
-def check_registry(registry: Registry) -> list[Finding]:
-    """Every check of every programme: one sweep per plugin that takes a scope, then the others per activity."""
-    findings = [_finding(plugin, problem, None) for plugin, problem in plugins.agenda_sweep(registry)]
+def check_registry(registry: Registry) -> Iterator[Finding]:
+    """Every check of every programme: one sweep per plugin that takes a scope, then the others per activity.
+
+    Findings come one at a time, as the checks produce them (print them as
+    they come: a whole registry's need never be held at once).
+    """
+    for plugin, problem in plugins.agenda_sweep(registry):
+        yield _finding(plugin, problem, None)
     if plugins.unscoped_agenda_checks():
-        ids = [row["activity_id"] for row in registry.query(
+        ids = [row[0] for row in registry.conn.execute(
             "SELECT DISTINCT s.activity_id FROM sessions s JOIN activities a ON a.id = s.activity_id"
             " WHERE a.status != 'cancelled' AND s.status != 'cancelled' ORDER BY s.activity_id")]
         for activity_id in ids:
-            findings.extend(check_activity(registry, activities.get(registry, activity_id), unscoped_only=True))
-    return findings
+            yield from check_activity(registry, activities.get(registry, activity_id), unscoped_only=True)

@@ -1,9 +1,15 @@
 """Checks of programmes: who is double-booked, which room is taken twice, what is late.
 
-Overlaps are found by sorting intervals (by person, by room, by track) and
-sweeping them once, keeping only those still running: the cost grows with
-the number of sessions and the clashes found, never with every pair. Each
-:class:`Finding` names the sessions and people involved. Cancelled sessions,
+Overlaps are found by sweeping intervals in time order (by person, by room,
+by track), keeping only those still running: the cost grows with the number
+of sessions and the clashes found, never with every pair. For people, SQLite
+first finds who has any overlap at all (a window over each person's roles in
+time order), so that only their roles come into Python; for rooms and tracks
+it pairs each session with those of its activity starting while it runs
+(through the index on activity and start), so only clashes leave it.
+Every check is a generator: findings are produced, and can be printed, one
+at a time, so memory does not grow with the registry. Each :class:`Finding`
+names the sessions and people involved. Cancelled sessions,
 like cancelled activities, are left out of every check: they take no room,
 no track and no one's time.
 
@@ -91,11 +97,19 @@ def sweep(rows: Iterable[tuple]) -> Iterator[tuple[tuple, tuple]]:
         running.append(row)
 
 
-def _sorted(registry: Registry, sql: str, params: list) -> list[tuple]:
-    """Rows of ``sql`` sorted in Python (faster than SQLite's temporary B-tree for a sweep)."""
-    rows = registry.db.conn.execute(sql, params).fetchall()
-    rows.sort()
-    return rows
+#: findings are built this many clashes at a time (their sessions read in one query)
+CHUNK = 500
+
+
+def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
@@ -114,8 +128,14 @@ def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
-    """Role intervals keyed by person: once by name, and once by member where the role names one."""
-    base = ("SELECT {key}, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role, r.id"
+    """Role intervals keyed by person (once by name, once by member where the role names one), sorted.
+
+    Only the roles of people with an overlap somewhere: SQLite compares each
+    role with the latest end among the person's earlier roles (a window in
+    time order), so the roles of everyone else never leave it.
+    """
+    base = ("SELECT {key} AS who, s.start_utc AS st, s.end_utc AS en, s.id, s.activity_id, r.status, r.name,"
+            " r.role, r.id AS rid"
             " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
             " WHERE r.status != 'declined' AND a.status != 'cancelled' AND s.status != 'cancelled' AND {present}")
     scope = (" AND {column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
@@ -129,33 +149,41 @@ def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
         by_name += scope.format(column="person_key")
         by_member += scope.format(column="member_id")
         params = window + window
-    return _sorted(registry, f"{by_name} UNION ALL {by_member}", params)
+    sql = (f"WITH live AS ({by_name} UNION ALL {by_member}),"
+           " overlapping AS (SELECT DISTINCT who FROM (SELECT who, st, max(en) OVER (PARTITION BY who ORDER BY st, rid"
+           " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end FROM live) WHERE earlier_end > st)"
+           " SELECT * FROM live WHERE who IN (SELECT who FROM overlapping)")
+    rows = registry.conn.execute(sql, params).fetchall()
+    rows.sort()
+    return rows
 
 
-def person_clashes(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def person_clashes(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
     home = activity.id if activity else None
-    pairs, seen = [], set()
-    for first, second in sweep(_person_rows(registry, activity)):
-        if home is not None and home not in (first[4], second[4]):
-            continue
-        pair = tuple(sorted((first[8], second[8])))
-        if pair not in seen:
-            seen.add(pair)
-            pairs.append((first, second))
-    details = _details(registry, (row[3] for pair in pairs for row in pair))
-    findings = []
-    for first, second in pairs:
-        one, two = details[first[3]], details[second[3]]
-        confirmed = first[5] == second[5] == "confirmed"
-        state = "confirmed" if confirmed else f"{first[5]}/{second[5]}"
-        findings.append(_finding(
-            "person-clash", "error" if confirmed else "warning",
-            f"{first[6]} ({state}) is in two sessions at once: {_label(one, home)} as {first[7]}"
-            f" and {_label(two, home)} as {second[7]}",
-            tuple(sorted({first[4], second[4]})), (first[3], second[3]), (one["title"], two["title"]),
-            tuple(dict.fromkeys((first[6], second[6]))),
-        ))
-    return findings
+
+    def pairs() -> Iterator[tuple[tuple, tuple]]:
+        seen = set()
+        for first, second in sweep(_person_rows(registry, activity)):
+            if home is not None and home not in (first[4], second[4]):
+                continue
+            pair = tuple(sorted((first[8], second[8])))
+            if pair not in seen:
+                seen.add(pair)
+                yield first, second
+
+    for chunk in _chunks(pairs()):
+        details = _details(registry, (row[3] for pair in chunk for row in pair))
+        for first, second in chunk:
+            one, two = details[first[3]], details[second[3]]
+            confirmed = first[5] == second[5] == "confirmed"
+            state = "confirmed" if confirmed else f"{first[5]}/{second[5]}"
+            yield _finding(
+                "person-clash", "error" if confirmed else "warning",
+                f"{first[6]} ({state}) is in two sessions at once: {_label(one, home)} as {first[7]}"
+                f" and {_label(two, home)} as {second[7]}",
+                tuple(sorted({first[4], second[4]})), (first[3], second[3]), (one["title"], two["title"]),
+                tuple(dict.fromkeys((first[6], second[6]))),
+            )
 
 
 # -- rooms, tracks, times ---------------------------------------------------
@@ -168,49 +196,69 @@ def _in_activity(sql: str, params: list, activity: Activity | None) -> tuple[str
     return sql + " AND s.activity_id = ?", [*params, activity.id]
 
 
-def _place_rows(registry: Registry, activity: Activity | None, place: str, where: str = "") -> list[tuple]:
-    sql = (f"SELECT s.activity_id || '/' || {place}, s.start_utc, s.end_utc, s.id, s.activity_id"
-           f" FROM sessions s JOIN activities a ON a.id = s.activity_id"
-           f" WHERE a.status != 'cancelled' AND s.status != 'cancelled' {where}")
-    return _sorted(registry, *_in_activity(sql, [], activity))
+#: pairs of sessions of one activity at once (the second starting while the first runs): in the same room, or
+#: else in the same track; found through the index on (activity, start), so only the pairs leave SQLite
+_PLACE_PAIRS = """
+SELECT s1.activity_id, s1.id, s2.id, s1.room != '' AND lower(s1.room) = lower(s2.room) AS same_room
+  FROM activities a JOIN sessions s1 ON s1.activity_id = a.id
+  JOIN sessions s2 ON s2.activity_id = s1.activity_id AND s2.start_utc >= s1.start_utc AND s2.start_utc < s1.end_utc
+       AND (s2.start_utc, s2.end_utc, s2.id) > (s1.start_utc, s1.end_utc, s1.id)
+ WHERE a.status != 'cancelled' AND s1.status != 'cancelled' AND s2.status != 'cancelled'
+   AND ((s1.room != '' AND lower(s1.room) = lower(s2.room)) OR s1.track = s2.track) {scope}
+ ORDER BY s1.activity_id, s1.start_utc, s1.end_utc, s1.id, s2.start_utc, s2.end_utc, s2.id
+"""
 
 
-def room_and_track_overlaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def _place_pairs(registry: Registry, activity: Activity | None) -> Iterator[list[tuple[int, int, bool]]]:
+    """The pairs of :data:`_PLACE_PAIRS`, one activity's at a time: (first, second, same room)."""
+    sql = _PLACE_PAIRS.format(scope="AND s1.activity_id = ?" if activity else "")
+    group: list[tuple[int, int, bool]] = []
+    current = None
+    for activity_id, first, second, same_room in registry.conn.execute(sql, [activity.id] if activity else []):
+        if activity_id != current and group:
+            yield group
+            group = []
+        current = activity_id
+        group.append((first, second, bool(same_room)))
+    if group:
+        yield group
+
+
+def room_and_track_overlaps(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
+    """Rooms holding two sessions at once, then tracks with two sessions at once (not already a room's), by activity."""
     home = activity.id if activity else None
-    rooms = [(a[3], b[3]) for a, b in sweep(_place_rows(registry, activity, "lower(s.room)", "AND s.room != ''"))]
-    taken = set(rooms)
-    tracks = [(a[3], b[3]) for a, b in sweep(_place_rows(registry, activity, "s.track")) if (a[3], b[3]) not in taken]
-    details = _details(registry, (sid for pair in rooms + tracks for sid in pair))
-    findings = []
-    for one, two in ((details[a], details[b]) for a, b in rooms):
-        findings.append(_finding(
-            "room-clash", "error",
-            f"room {one['room']!r} holds two sessions at once: {_label(one, home)} and {_label(two, home)}",
-            (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"])))
-    for one, two in ((details[a], details[b]) for a, b in tracks):
-        track = f"track {one['track']!r}" if one["track"] else "the main track (no track)"
-        findings.append(_finding(
-            "track-overlap", "warning",
-            f"{track} has two sessions at once: {_label(one, home)} and {_label(two, home)}"
-            " (put parallel sessions in different tracks)",
-            (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"])))
-    return findings
+    for pairs in _place_pairs(registry, activity):
+        details = _details(registry, (sid for first, second, _ in pairs for sid in (first, second)))
+        for first, second, same_room in sorted(pairs, key=lambda pair: not pair[2]):  # rooms first, in order
+            one, two = details[first], details[second]
+            if same_room:
+                yield _finding(
+                    "room-clash", "error",
+                    f"room {one['room']!r} holds two sessions at once: {_label(one, home)} and {_label(two, home)}",
+                    (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"]))
+            else:
+                track = f"track {one['track']!r}" if one["track"] else "the main track (no track)"
+                yield _finding(
+                    "track-overlap", "warning",
+                    f"{track} has two sessions at once: {_label(one, home)} and {_label(two, home)}"
+                    " (put parallel sessions in different tracks)",
+                    (one["activity_id"],), (one["sid"], two["sid"]), (one["title"], two["title"]))
 
 
-def outside(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def outside(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
     sql = (f"SELECT {_SESSION_COLUMNS}, a.start_local AS a_start, a.end_local AS a_end"
            " FROM sessions s JOIN activities a ON a.id = s.activity_id"
            " WHERE (s.start_utc < a.start_utc OR s.end_utc > a.end_utc)")
     sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    return [_finding(
+    return (_finding(
         "outside", "error",
         f"session {_label(row, home)} lies outside its activity ({row['a_start'][:16].replace('T', ' ')}"
         f" to {row['a_end'][:16].replace('T', ' ')})",
-        (row["activity_id"],), (row["sid"],), (row["title"],)) for row in registry.query(sql, params)]
+        (row["activity_id"],), (row["sid"],), (row["title"],)) for row in registry.rows(sql, params))
 
 
-def panel_overruns(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def panel_overruns(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
     sql = ("SELECT * FROM (SELECT s.id, CAST(round((julianday(s.end_utc) - julianday(s.start_utc)) * 1440) AS INTEGER)"
            " AS slot, (SELECT sum(r.speaking_minutes) FROM roles r WHERE r.session_id = s.id"
            " AND r.status != 'declined') AS speaking FROM sessions s JOIN activities a ON a.id = s.activity_id"
@@ -220,23 +268,23 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> list
     home = activity.id if activity else None
     if activity is not None:
         params.append(activity.id)
-    over = registry.query(sql.format(scope="AND s.activity_id = ?" if activity else ""), params)
-    details = _details(registry, (row["id"] for row in over))
-    findings = []
-    for row in over:
-        people = [r["name"] or "tbd" for r in registry.query(
-            "SELECT name FROM roles WHERE session_id = ? AND status != 'declined' ORDER BY position, id", [row["id"]])]
-        detail = details[row["id"]]
-        findings.append(_finding(
-            "panel-overrun", "warning",
-            f"panel {_label(detail, home)} has {row['speaking']} minutes of speaking in a {row['slot']}-minute slot"
-            f" ({', '.join(people)})",
-            (detail["activity_id"],), (row["id"],), (detail["title"],), tuple(people)))
-    return findings
+    over = registry.conn.execute(sql.format(scope="AND s.activity_id = ?" if activity else ""), params)
+    for chunk in _chunks(dict(zip(("id", "slot", "speaking"), row)) for row in over):
+        details = _details(registry, (row["id"] for row in chunk))
+        for row in chunk:
+            people = [r[0] or "tbd" for r in registry.conn.execute(
+                "SELECT name FROM roles WHERE session_id = ? AND status != 'declined' ORDER BY position, id",
+                [row["id"]])]
+            detail = details[row["id"]]
+            yield _finding(
+                "panel-overrun", "warning",
+                f"panel {_label(detail, home)} has {row['speaking']} minutes of speaking in a {row['slot']}-minute"
+                f" slot ({', '.join(people)})",
+                (detail["activity_id"],), (row["id"],), (detail["title"],), tuple(people))
 
 
 def pending_roles(registry: Registry, activity: Activity | None = None, days: int | None = None,
-                  now: dt.datetime | None = None) -> list[Finding]:
+                  now: dt.datetime | None = None) -> Iterator[Finding]:
     now = now or dt.datetime.now(dt.timezone.utc)
     if days is None:
         days = DEFAULT_PENDING_DAYS if registry.pending_days is None else registry.pending_days
@@ -246,27 +294,25 @@ def pending_roles(registry: Registry, activity: Activity | None = None, days: in
            " AND a.start_utc <= ? AND a.end_utc > ?")
     sql, params = _in_activity(sql, [to_utc_text(now + dt.timedelta(days=days)), to_utc_text(now)], activity)
     home = activity.id if activity else None
-    findings = []
-    for row in registry.query(sql + " ORDER BY s.start_utc, s.id, r.id", params):
+    for row in registry.rows(sql + " ORDER BY s.start_utc, s.id, r.id", params):
         who = row["name"] or "no one yet"
-        findings.append(_finding(
+        yield _finding(
             "pending", "warning",
             f"{row['role']} role #{row['rid']} in {_label(row, home)} is still {row['status']} ({who})"
             f" and the event is within {days} days",
-            (row["activity_id"],), (row["sid"],), (row["title"],), (row["name"],) if row["name"] else ()))
-    return findings
+            (row["activity_id"],), (row["sid"],), (row["title"],), (row["name"],) if row["name"] else ())
 
 
-def workshops_without_chair(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def workshops_without_chair(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
     sql = (f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN activities a ON a.id = s.activity_id"
            " WHERE s.kind = 'workshop' AND a.status != 'cancelled' AND s.status != 'cancelled'"
            " AND NOT EXISTS (SELECT 1 FROM roles r"
            " WHERE r.session_id = s.id AND r.role IN ('chair', 'moderator') AND r.status != 'declined')")
     sql, params = _in_activity(sql, [], activity)
     home = activity.id if activity else None
-    return [_finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
-                    (row["activity_id"],), (row["sid"],), (row["title"],))
-            for row in registry.query(sql + " ORDER BY s.start_utc, s.id", params)]
+    return (_finding("no-chair", "warning", f"workshop {_label(row, home)} has no chair or moderator",
+                     (row["activity_id"],), (row["sid"],), (row["title"],))
+            for row in registry.rows(sql + " ORDER BY s.start_utc, s.id", params))
 
 
 # -- travel between site visits ---------------------------------------------
@@ -299,7 +345,7 @@ def _last_day(row: dict) -> dt.date:
     return (end - dt.timedelta(days=1)).date() if row["all_day"] else end.date()
 
 
-def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Finding]:
+def travel_gaps(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
     """Consecutive visits of one person in different cities with less than a free day between."""
     if activity is not None and activity.kind not in VISIT_KINDS:
         return []
@@ -310,7 +356,7 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
     sql = _VISITORS.format(kinds=", ".join("?" for _ in VISIT_KINDS), scope=scope)
     trips: dict[tuple[int, int], tuple[dict, dict, list[str]]] = {}
     previous = None
-    for row in registry.query(sql, params):
+    for row in registry.rows(sql, params):
         if previous is not None and previous["person_key"] == row["person_key"] \
                 and previous["city"].casefold() != row["city"].casefold() \
                 and (activity is None or activity.id in (previous["activity_id"], row["activity_id"])) \
@@ -319,32 +365,31 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> list[Fi
             if row["name"] not in people:
                 people.append(row["name"])
         previous = row
-    return [_finding(
+    return (_finding(
         "travel", "warning",
         f"{', '.join(people)} {'goes' if len(people) == 1 else 'go'} from {first['title']!r}"
         f" (#{first['activity_id']}, {first['city']}, until {_last_day(first)}) to {second['title']!r}"
         f" (#{second['activity_id']}, {second['city']}, from {second['start_local'][:10]})"
         " without a travel day between",
         (first["activity_id"], second["activity_id"]), (), (), tuple(people))
-        for first, second, people in trips.values()]
+        for first, second, people in trips.values())
 
 
 # -- all together -------------------------------------------------------------
 
 
 def core_checks(registry: Registry, activity: Activity | None = None,
-                pending_days: int | None = None, now: dt.datetime | None = None) -> list[Finding]:
+                pending_days: int | None = None, now: dt.datetime | None = None) -> Iterator[Finding]:
     """peerlearn's own checks, for one activity or (``None``) the whole registry in one sweep of each.
 
-    They reach the programme checks through the default plugin
+    Findings come one at a time, each check's after the one before. They
+    reach the programme checks through the default plugin
     :mod:`peerlearn.default_plugins.agenda_checks`, as any plugin's do.
     """
-    return [
-        *outside(registry, activity),
-        *person_clashes(registry, activity),
-        *room_and_track_overlaps(registry, activity),
-        *panel_overruns(registry, activity),
-        *workshops_without_chair(registry, activity),
-        *travel_gaps(registry, activity),
-        *pending_roles(registry, activity, pending_days, now),
-    ]
+    yield from outside(registry, activity)
+    yield from person_clashes(registry, activity)
+    yield from room_and_track_overlaps(registry, activity)
+    yield from panel_overruns(registry, activity)
+    yield from workshops_without_chair(registry, activity)
+    yield from travel_gaps(registry, activity)
+    yield from pending_roles(registry, activity, pending_days, now)

@@ -60,7 +60,7 @@ def session_activity(registry: Registry, session_id: int) -> Activity:
 def summary(registry: Registry, activity: Activity) -> dict:
     """Counts of an activity's programme (sessions, cancelled ones, tracks, roles by status)."""
     sessions = sessions_of(registry, activity.id)
-    statuses = dict(registry.db.execute(
+    statuses = dict(registry.conn.execute(
         "SELECT r.status, count(*) FROM roles r JOIN sessions s ON s.id = r.session_id WHERE s.activity_id = ?"
         " GROUP BY r.status", [activity.id]).fetchall())
     return {"sessions": len(sessions), "cancelled": len(sessions) - len(taking_place(sessions)),

@@ -40,7 +40,7 @@ def insert_role(registry: Registry, activity: Activity, role: Role, position: in
     row = role_row(role)
     row.pop("id")
     if position is None:
-        position = registry.db.execute("SELECT coalesce(max(position), 0) + 1 FROM roles WHERE session_id = ?",
+        position = registry.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM roles WHERE session_id = ?",
                                        [role.session_id]).fetchone()[0]
     row["position"] = position
     role = attrs.evolve(role, id=insert_row(registry, "roles", row))
@@ -85,7 +85,7 @@ def write_role(registry: Registry, activity: Activity, current: Role, updated: R
     open_for_changes(activity)
     updated = _with_member(registry, attrs.evolve(updated, id=current.id, session_id=current.session_id))
     if position is not None:
-        registry.db.execute("UPDATE roles SET position = ? WHERE id = ? AND position != ?",
+        registry.conn.execute("UPDATE roles SET position = ? WHERE id = ? AND position != ?",
                             [position, current.id, position])
     if updated == current:
         return current
@@ -107,7 +107,7 @@ def decline_role(registry: Registry, role_id: int | str) -> Role:
 
 def delete_role(registry: Registry, activity: Activity, role: Role) -> None:
     """Delete a role, recording it (no checks run)."""
-    registry.db.execute("DELETE FROM roles WHERE id = ?", [role.id])
+    registry.conn.execute("DELETE FROM roles WHERE id = ?", [role.id])
     registry.record("delete", "role", role.id, network=activity.network, before=public(role))
 
 

@@ -171,7 +171,7 @@ def delete_session(registry: Registry, activity: Activity, session: Session) -> 
     """Delete a session and its roles, recording each (no checks run)."""
     for role in roles_of(registry, activity.id, session.id):
         registry.record("delete", "role", role.id, network=activity.network, before=public(role))
-    registry.db.execute("DELETE FROM sessions WHERE id = ?", [session.id])
+    registry.conn.execute("DELETE FROM sessions WHERE id = ?", [session.id])
     registry.record("delete", "session", session.id, network=activity.network, before=public(session))
 
 

@@ -37,7 +37,7 @@ def speakers_by_activity(registry: Registry, activity_ids: Iterable[int]) -> dic
     )
     found: dict[int, list[dict]] = {}
     seen: set[tuple[int, str]] = set()
-    for activity_id, name, affiliation in registry.db.execute(sql, [*ids, *SPEAKING_ROLES]):
+    for activity_id, name, affiliation in registry.conn.execute(sql, [*ids, *SPEAKING_ROLES]):
         key = (activity_id, name_key(name))
         if key in seen:
             continue

@@ -36,8 +36,8 @@ def set_explicit_order(registry: "Registry", activity: "Activity", names: Sequen
     before = explicit_order(registry, activity.id)
     if names == before:
         return False
-    registry.db.execute("DELETE FROM activity_tracks WHERE activity_id = ?", [activity.id])
-    registry.db.conn.executemany("INSERT INTO activity_tracks (activity_id, name, position) VALUES (?, ?, ?)",
+    registry.conn.execute("DELETE FROM activity_tracks WHERE activity_id = ?", [activity.id])
+    registry.conn.executemany("INSERT INTO activity_tracks (activity_id, name, position) VALUES (?, ?, ?)",
                             [(activity.id, name, index) for index, name in enumerate(names, start=1)])
     registry.record("order-tracks", "programme", activity.id, network=activity.network,
                     before={"activity_id": activity.id, "tracks": before},

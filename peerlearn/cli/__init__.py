@@ -65,6 +65,9 @@ def _add_builtin_commands() -> None:
     from .open_data import public_db
 
     feeds.export.add_command(public_db)
+    from .check import check
+
+    cli.add_command(check)
 
 
 _add_builtin_commands()

@@ -126,24 +126,47 @@ def check(env, activity, everything, pending_days, as_json) -> None:
 
     if bool(activity) == everything:
         raise click.UsageError("give one ACTIVITY or --all")
+    counts = {"error": 0, "warning": 0}
     with env.registry() as registry:
         if pending_days is not None:
             registry.pending_days = pending_days
         if everything:
-            findings = checks.check_registry(registry)
+            findings = checks.check_registry(registry)  # printed as they come: never all in memory
         else:
             findings = checks.check_activity(registry, activities.get(registry, activity))
-    errors = sum(1 for finding in findings if finding.severity == "error")
-    if as_json:
-        echo_json([{"code": finding.code, "severity": finding.severity, "message": finding.message,
-                    **{key: value for key, value in plain(finding).items() if key not in ("message", "severity", "code")}}
-                   for finding in findings])
-    else:
-        for finding in findings:
-            click.echo(one_line(f"{finding.severity}: [{finding.code}] {finding.message}"))
-        note(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s).")
+        if as_json:
+            _echo_json_list({"code": finding.code, "severity": finding.severity, "message": finding.message,
+                             **{key: value for key, value in plain(finding).items()
+                                if key not in ("message", "severity", "code")}}
+                            for finding in _counted(findings, counts))
+        else:
+            for finding in _counted(findings, counts):
+                click.echo(one_line(f"{finding.severity}: [{finding.code}] {finding.message}"))
+    errors, total = counts["error"], counts["error"] + counts["warning"]
+    if not as_json:
+        note(f"{total} finding(s): {errors} error(s), {total - errors} warning(s).")
     if errors:
         raise ValidationError(f"the programme has {errors} error(s)")
+
+
+def _counted(findings, counts: dict[str, int]):
+    for finding in findings:
+        counts["error" if finding.severity == "error" else "warning"] += 1
+        yield finding
+
+
+def _echo_json_list(items) -> None:
+    """Print a JSON list item by item, as :func:`echo_json` prints it whole (the same text)."""
+    import json
+
+    from ..text import json_safe
+
+    opened = False
+    for item in items:
+        text = json.dumps(item, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")
+        click.echo(json_safe(("[\n  " if not opened else ",\n  ") + text), nl=False)
+        opened = True
+    click.echo("\n]" if opened else "[]")
 
 
 @agenda.command()

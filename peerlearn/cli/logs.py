@@ -75,9 +75,9 @@ def report(env, network, year, format_name, output) -> None:
             progress(0, 2)
         with env.registry() as registry:
             built = lib.build(registry, network, year)
-        if progress:
-            progress(1, 2)
-        write_export("report", format_name, built, output)
+            if progress:
+                progress(1, 2)
+            write_export("report", format_name, built, output)  # its long lists are read as they are written
         if progress:
             progress(2, 2)
 

@@ -44,8 +44,8 @@ def show(env, slug: str, as_json: bool) -> None:
     with env.registry() as registry:
         network = lib.get(registry, slug)
         counts = {
-            "members": registry.db.execute("SELECT count(*) FROM memberships WHERE network = ?", [slug]).fetchone()[0],
-            "activities": registry.db.execute("SELECT count(*) FROM activities WHERE network = ?", [slug]).fetchone()[0],
+            "members": registry.conn.execute("SELECT count(*) FROM memberships WHERE network = ?", [slug]).fetchone()[0],
+            "activities": registry.conn.execute("SELECT count(*) FROM activities WHERE network = ?", [slug]).fetchone()[0],
         }
     data = {**plain(network), **counts}
     echo_json(data) if as_json else echo_record(data)

@@ -19,7 +19,6 @@ which writes control characters as escapes (``\\x1b``).
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any, Iterable, TextIO
 
@@ -43,6 +42,8 @@ def safe_cell(value: Any) -> Any:
 
 def write_csv(records: Iterable[Any], out: TextIO, *, columns, **context: Any) -> None:
     """CSV with a header row; lists and dicts as text; formulas neutralised."""
+    import csv  # here: every command loads this plugin, few write CSV
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_cell(column.heading) for column in columns])
     for record in records:

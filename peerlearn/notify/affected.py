@@ -53,7 +53,7 @@ class Plan:
 
     def __init__(self, registry: Registry, before: Before, now: str) -> None:
         self.registry = registry
-        self.conn = registry.db.conn
+        self.conn = registry.conn
         self.before = before
         self.events = Events(registry, before)
         #: UTC text of now: events that have ended concern no one

@@ -192,7 +192,7 @@ class Events:
             return self._by_uid[event.uid]
         version = blocks.session_version(self.registry, activity, event)
         if version.new:
-            self.registry.db.execute(blocks.KEEP_SESSION_VERSION_SQL, version.row)
+            self.registry.conn.execute(blocks.KEEP_SESSION_VERSION_SQL, version.row)
         status = "cancelled" if deleted else activity.status
         self._keep(Event(
             uid=event.uid, sequence=version.sequence, entity="session", network=activity.network,

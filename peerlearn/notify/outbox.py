@@ -104,7 +104,7 @@ def queue(registry: Registry, notices: Iterable[Notice], block: Callable[[str], 
     if not notices:
         return Queued()
     now = now or _now()
-    conn = registry.db.conn
+    conn = registry.conn
     open_rows = _open_rows(registry, {notice.person for notice in notices})
     written: list[tuple[int, Notice]] = []
     updates, deletes, kept = [], [], {}
@@ -246,7 +246,7 @@ def list_messages(registry: Registry, statuses: Iterable[str] | None = None) -> 
 
 
 def counts(registry: Registry) -> dict[str, int]:
-    return dict(registry.db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+    return dict(registry.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
 
 
 def event_block(registry: Registry, uid: str, sequence: int) -> str | None:
@@ -264,11 +264,11 @@ def recover(registry: Registry, now: str) -> tuple[list[int], int]:
     Returns the ids interrupted and how many were skipped.
     """
     with registry.transaction():
-        interrupted = [row[0] for row in registry.db.execute("SELECT id FROM outbox WHERE status = 'sending'")]
-        registry.db.execute(
+        interrupted = [row[0] for row in registry.conn.execute("SELECT id FROM outbox WHERE status = 'sending'")]
+        registry.conn.execute(
             "UPDATE outbox SET status = 'interrupted', updated_at = ?, reason = 'the run sending it was stopped"
             " while handing it over: it may have been delivered' WHERE status = 'sending'", [now])
-        skipped = registry.db.execute("UPDATE outbox SET status = 'skipped', updated_at = ? WHERE status = 'held'",
+        skipped = registry.conn.execute("UPDATE outbox SET status = 'skipped', updated_at = ? WHERE status = 'held'",
                                       [now]).rowcount
     return interrupted, skipped
 
@@ -286,7 +286,7 @@ def assign_message_ids(registry: Registry, ids: dict[int, str]) -> None:
     """Give messages their Message-ID once, before their first attempt (it never changes after)."""
     if ids:
         with registry.transaction():
-            registry.db.conn.executemany("UPDATE outbox SET message_id = ? WHERE id = ? AND message_id IS NULL",
+            registry.conn.executemany("UPDATE outbox SET message_id = ? WHERE id = ? AND message_id IS NULL",
                                          [(value, key) for key, value in ids.items()])
 
 
@@ -299,7 +299,7 @@ def claim(registry: Registry, message_id: int, now: str, *, settle_first: tuple 
     with registry.transaction():
         if settle_first is not None:
             _settle(registry, *settle_first)
-        return registry.db.execute(
+        return registry.conn.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?"
             " WHERE id = ? AND status IN ('queued', 'interrupted')", [now, message_id]).rowcount == 1
 
@@ -313,7 +313,7 @@ def settle(registry: Registry, message_id: int, status: str, now: str, reason: s
 
 def _settle(registry: Registry, message_id: int, status: str, now: str, reason: str = "",
             next_attempt_at: str | None = None) -> None:
-    registry.db.execute(
+    registry.conn.execute(
         "UPDATE outbox SET status = ?, reason = ?, next_attempt_at = ?, updated_at = ?,"
         " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
         [status, reason, next_attempt_at, now, status, now, message_id])
@@ -322,5 +322,5 @@ def _settle(registry: Registry, message_id: int, status: str, now: str, reason: 
 def release(registry: Registry, message_id: int, now: str) -> None:
     """Put back a claimed message that was never handed over (the run stopped first): no attempt counted."""
     with registry.transaction():
-        registry.db.execute("UPDATE outbox SET status = 'queued', attempts = attempts - 1, updated_at = ?"
+        registry.conn.execute("UPDATE outbox SET status = 'queued', attempts = attempts - 1, updated_at = ?"
                             " WHERE id = ? AND status = 'sending'", [now, message_id])

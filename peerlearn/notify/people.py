@@ -165,11 +165,11 @@ def set_opt_out(registry: Registry, *, member: str | int | None = None, role: st
     before, after = values if opted_out else values[::-1]
     if member is not None:
         found = members.get(registry, member)
-        registry.db.execute("UPDATE members SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found.id])
+        registry.conn.execute("UPDATE members SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found.id])
         registry.record(action, "member", found.id, before=before, after=after)
         return f"member #{found.id} {found.name}"
     found_role = get_role(registry, role)
     activity = session_activity(registry, found_role.session_id)
-    registry.db.execute("UPDATE roles SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found_role.id])
+    registry.conn.execute("UPDATE roles SET notify_opt_out = ? WHERE id = ?", [int(opted_out), found_role.id])
     registry.record(action, "role", found_role.id, network=activity.network, before=before, after=after)
     return f"role #{found_role.id} ({found_role.role} {found_role.who})"

@@ -40,7 +40,7 @@ def remind_pending(registry: Registry, *, days: int, now: dt.datetime) -> Remind
     """Queue reminders of tbc roles and summaries of tbd slots for sessions within ``days`` days of ``now``."""
     from ..timeutil import to_utc_text
 
-    conn = registry.db.conn
+    conn = registry.conn
     events = Events(registry)
     rows = people.rows(conn, people.ROLE_SQL + " JOIN sessions s ON s.id = r.session_id"
                         " JOIN activities a ON a.id = s.activity_id WHERE r.status IN ('tbc', 'tbd')"

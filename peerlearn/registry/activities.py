@@ -152,7 +152,7 @@ def list_activities(
     if rows:
         peer_sql = (f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN"
                     f" (SELECT id FROM activities{condition}) ORDER BY member_id")
-        for activity_id, member_id in registry.db.execute(peer_sql, params):
+        for activity_id, member_id in registry.conn.execute(peer_sql, params):
             peers.setdefault(activity_id, []).append(member_id)
     return [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
 
@@ -160,7 +160,7 @@ def list_activities(
 def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: dt.datetime) -> list[str]:
     """The query plan of a network-and-period listing (for benchmarks)."""
     sql = "EXPLAIN QUERY PLAN SELECT * FROM activities WHERE network = ? AND end_utc > ? AND start_utc < ? ORDER BY start_utc, id"
-    return [row[3] for row in registry.db.execute(sql, [network, to_utc_text(start), to_utc_text(end)])]
+    return [row[3] for row in registry.conn.execute(sql, [network, to_utc_text(start), to_utc_text(end)])]
 
 
 def _validate(registry: Registry, activity: Activity, sessions: list | None = None) -> None:
@@ -178,8 +178,8 @@ def _validate(registry: Registry, activity: Activity, sessions: list | None = No
 
 
 def _write_peers(registry: Registry, activity: Activity) -> None:
-    registry.db.execute("DELETE FROM activity_peers WHERE activity_id = ?", [activity.id])
-    registry.db.conn.executemany(
+    registry.conn.execute("DELETE FROM activity_peers WHERE activity_id = ?", [activity.id])
+    registry.conn.executemany(
         "INSERT INTO activity_peers (activity_id, member_id) VALUES (?, ?)",
         [(activity.id, member_id) for member_id in activity.peer_member_ids],
     )
@@ -269,5 +269,5 @@ def delete_record(registry: Registry, activity: Activity) -> None:
     Its sessions and their roles are deleted first, each recorded, by
     :func:`peerlearn.agenda.schedule.delete`.
     """
-    registry.db.execute("DELETE FROM activities WHERE id = ?", [activity.id])
+    registry.conn.execute("DELETE FROM activities WHERE id = ?", [activity.id])
     registry.record("delete", "activity", activity.id, network=activity.network, before=public(activity))

@@ -205,9 +205,9 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         raise ValueError(f"existing must be one of {', '.join(EXISTING)}")
     path = Path(path)
     today = today or dt.date.today()
-    taken = {(row[0], row[1]): row[2] for row in registry.db.execute("SELECT name_key, country, id FROM members")}
+    taken = {(row[0], row[1]): row[2] for row in registry.conn.execute("SELECT name_key, country, id FROM members")}
     matching = existing != "refuse"
-    ids = {row[0] for row in registry.db.execute("SELECT id FROM members")} if matching else set()
+    ids = {row[0] for row in registry.conn.execute("SELECT id FROM members")} if matching else set()
     network_cache: dict[str, object] = {}
     if default_network:
         network_cache[default_network] = networks.ensure(registry, default_network)
@@ -221,8 +221,8 @@ def import_members(registry: Registry, path: Path, default_network: str | None =
         return network_cache[slug]
 
     # Read and group every row first: rows naming one member are one member with several memberships.
-    next_id = (registry.db.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
-    sequence = registry.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
+    next_id = (registry.conn.execute("SELECT max(id) FROM members").fetchone()[0] or 0) + 1
+    sequence = registry.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'members'").fetchone()
     next_id = max(next_id, (sequence[0] if sequence else 0) + 1)
     groups: dict[tuple, list[_Row]] = {}
     claimed: dict[tuple[str, str], tuple[tuple, int]] = {}  # a name and country -> whose, first line
@@ -391,7 +391,7 @@ def _insert(registry: Registry, table: str, rows: list[dict]) -> None:
     """Insert rows as :mod:`records` maps them (all with the same columns) in one statement."""
     if rows:
         columns = list(rows[0])
-        registry.db.conn.executemany(
+        registry.conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [tuple(row.values()) for row in rows])
 
@@ -400,7 +400,7 @@ def _update(registry: Registry, table: str, keys: tuple[str, ...], rows: list[di
     """Write rows as :mod:`records` maps them over the stored rows with the same ``keys``."""
     if rows:
         columns = [column for column in rows[0] if column not in keys]
-        registry.db.conn.executemany(
+        registry.conn.executemany(
             f"UPDATE {table} SET {', '.join(f'{column} = ?' for column in columns)}"
             f" WHERE {' AND '.join(f'{key} = ?' for key in keys)}",
             [tuple(row[column] for column in (*columns, *keys)) for row in rows])
@@ -424,7 +424,7 @@ def export_members(registry: Registry, out: IO[str], network: str | None = None,
     if network:
         networks.get(registry, network)
     count = 0
-    for row in registry.db.query(sql, [network] if network else []):
+    for row in registry.rows(sql, [network] if network else []):
         writer.writerow([_safe_cell(escape_controls("" if row.get(column) is None else str(row[column])))
                          for column in columns])
         count += 1

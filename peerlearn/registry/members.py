@@ -40,7 +40,7 @@ def by_feed_token(registry: Registry, token: str) -> int | None:
     """
     given = token.encode("utf-8")
     found = None
-    for member_id, stored in registry.db.execute(
+    for member_id, stored in registry.conn.execute(
             "SELECT id, feed_token FROM members WHERE feed_token_hash = ?"
             " UNION ALL SELECT id, feed_token FROM members WHERE feed_token_hash IS NULL",
             [feed_token_hash(token)]):
@@ -180,7 +180,7 @@ def remove(registry: Registry, ref: str | int) -> Member:
     for membership in memberships(registry, member.id):
         registry.record("leave", "membership", f"{member.id}/{membership.network}", network=membership.network,
                         before=public(membership))
-    registry.db.execute("DELETE FROM members WHERE id = ?", [member.id])
+    registry.conn.execute("DELETE FROM members WHERE id = ?", [member.id])
     registry.record("delete", "member", member.id, before=public(member))
     return member
 
@@ -261,6 +261,6 @@ def leave(registry: Registry, ref: str | int, network: str) -> Membership:
         networks.get(registry, network)
         raise NotFound(f"member {member.name!r} is not in network {network!r}")
     membership = membership_from_row(row)
-    registry.db.execute("DELETE FROM memberships WHERE member_id = ? AND network = ?", [member.id, network])
+    registry.conn.execute("DELETE FROM memberships WHERE member_id = ? AND network = ?", [member.id, network])
     registry.record("leave", "membership", f"{member.id}/{network}", network=network, before=public(membership))
     return membership

@@ -8,15 +8,82 @@ shipped: add a new one. A plugin that needs tables owns its own set.
 
 from __future__ import annotations
 
-from sqlite_utils.db import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-migrations = Migrations("peerlearn")
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlite_utils.db import Database
+    from sqlite_utils.migrations import Migrations
+
+#: sqlite-utils' record of applied migrations: one row per migration, in the order applied
+MIGRATIONS_TABLE = "_sqlite_migrations"
+
+
+class MigrationSet:
+    """peerlearn's migrations in order, handed to sqlite-utils' ``Migrations`` only when one must run.
+
+    Registering is ``@migrations()`` as with sqlite-utils. Opening a registry
+    only needs to know which migrations it has (:meth:`applied_names`, one
+    query of sqlite-utils' own table), so a command that reads never imports
+    sqlite-utils, whose import costs more than the rest of a start-up.
+    """
+
+    class _Migration(NamedTuple):
+        name: str
+        fn: Callable
+        transactional: bool = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._migrations: list[MigrationSet._Migration] = []
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable:
+        def register(function: Callable) -> Callable:
+            self._migrations.append(self._Migration(name or function.__name__, function, transactional))
+            return function
+
+        return register
+
+    def names(self) -> list[str]:
+        return [migration.name for migration in self._migrations]
+
+    def applied_names(self, conn: sqlite3.Connection) -> list[str]:
+        """The names of the migrations applied to the database on ``conn``, in the order they were applied.
+
+        Read from sqlite-utils' own record (``Migrations.applied`` reads the
+        same rows in the same order).
+        """
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        [MIGRATIONS_TABLE]).fetchone() is None:
+            return []
+        return [row[0] for row in conn.execute(
+            f"SELECT name FROM [{MIGRATIONS_TABLE}] WHERE migration_set = ? ORDER BY rowid", [self.name])]
+
+    def migrations(self) -> Migrations:
+        """sqlite-utils' ``Migrations`` holding every migration registered here."""
+        from sqlite_utils.migrations import Migrations
+
+        built = Migrations(self.name)
+        for migration in self._migrations:
+            built(name=migration.name, transactional=migration.transactional)(migration.fn)
+        return built
+
+    def applied(self, db: Database) -> list[Any]:
+        return self.migrations().applied(db)
+
+    def pending(self, db: Database) -> list[Any]:
+        return self.migrations().pending(db)
+
+    def apply(self, db: Database, **options: Any) -> None:
+        self.migrations().apply(db, **options)
+
+
+migrations = MigrationSet("peerlearn")
 
 
 def names() -> list[str]:
     """Every migration this peerlearn knows, in order (a registry holding another was written by a newer one)."""
-    return [migration.name for migration in migrations._migrations]
+    return migrations.names()
 
 
 @migrations()
@@ -473,3 +540,4 @@ def m014_membership_facts(db: Database) -> None:
         drop_column(conn, "members", "category", native=sqlite3.sqlite_version_info >= (3, 35, 0))
 
     without_foreign_keys(conn, work)
+

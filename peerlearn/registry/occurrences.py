@@ -36,9 +36,9 @@ def cancel_occurrence(registry: Registry, activity_id: int | str, moment: dt.dat
     if registry.one("SELECT 1 AS x FROM activity_exdates WHERE activity_id = ? AND occurrence_local = ?",
                     [activity.id, local]):
         raise ValidationError(f"the occurrence of activity #{activity.id} at {local} is already cancelled")
-    registry.db.execute("INSERT INTO activity_exdates (activity_id, occurrence_local) VALUES (?, ?)",
+    registry.conn.execute("INSERT INTO activity_exdates (activity_id, occurrence_local) VALUES (?, ?)",
                         [activity.id, local])
-    registry.db.execute("UPDATE activities SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
+    registry.conn.execute("UPDATE activities SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
                         [dt.datetime.now(dt.timezone.utc).isoformat(), activity.id])
     registry.record("cancel-occurrence", "activity", activity.id, network=activity.network,
                     before={"sequence": activity.sequence},

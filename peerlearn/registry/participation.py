@@ -83,11 +83,11 @@ def _no_room(registry: Registry, activity, member) -> str | None:
     """Why ``member`` cannot have a place (capacity, then the country quota), or None where it can."""
     taken_sql = "SELECT count(*) FROM participations WHERE activity_id = ? AND status IN ('registered', 'attended')"
     if activity.capacity is not None:
-        taken = registry.db.execute(taken_sql, [activity.id]).fetchone()[0]
+        taken = registry.conn.execute(taken_sql, [activity.id]).fetchone()[0]
         if taken >= activity.capacity:
             return f"activity #{activity.id} is full ({activity.capacity} places)"
     if activity.country_quota is not None:
-        taken = registry.db.execute(
+        taken = registry.conn.execute(
             taken_sql.replace("FROM participations", "FROM participations JOIN members m ON m.id = member_id")
             + " AND m.country = ?", [activity.id, member.country]).fetchone()[0]
         if taken >= activity.country_quota:

@@ -31,6 +31,7 @@ from typing import Iterator
 
 from ..atomic import describe, locked_temporary, remove_if_abandoned
 from ..errors import RegistryError
+from . import integrity
 from .store import Registry
 
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -115,7 +116,7 @@ def _check_destination(path: Path) -> None:
 
 def _seal(registry: Registry, path: Path) -> None:
     """Move every committed page into the staging file itself, and check the result."""
-    conn = registry.db.conn
+    conn = registry.conn
     try:
         busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
@@ -181,3 +182,5 @@ def _remove(staging: Path) -> None:
 def _remove_sidecars(path: Path) -> None:
     for suffix in SIDECARS:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for marker in integrity.markers(path):  # a build killed in its transaction left its write marker
+        marker.unlink(missing_ok=True)

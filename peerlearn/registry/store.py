@@ -1,12 +1,15 @@
 """The registry: one SQLite file, opened safely, written one transaction a command.
 
-``Registry.open`` refuses a file that is not SQLite or fails
-``PRAGMA quick_check`` (it never overwrites one), an empty file (unless
-asked to initialise it) and a schema newer than this peerlearn; it sets a
-busy timeout and, when opened for writing, turns on WAL and migrates an
-older schema forward after keeping a copy of the file. Opened for reading
-it writes nothing, and a registry whose folder cannot hold the WAL's files
-opens read-only. ``Registry.transaction`` begins
+``Registry.open`` refuses a file that is not SQLite (it never overwrites
+one), an empty file (unless asked to initialise it) and a schema newer than
+this peerlearn; it sets a busy timeout and, when opened for writing, turns on
+WAL and migrates an older schema forward after checking the file's integrity
+and keeping a copy of it. Opening costs the same at any size: the full
+``PRAGMA quick_check`` runs only where a write may have been cut short (a
+write marker left by a process that is gone, or a hot rollback journal: see
+:mod:`.integrity`), and ``peerlearn check`` runs the full checks on request.
+Opened for reading it writes nothing, and a registry whose folder cannot hold
+the WAL's files opens read-only. ``Registry.transaction`` begins
 ``IMMEDIATE`` so two processes writing at once wait for each other instead
 of failing or losing an update; every change made inside it is appended to
 the change log in the same transaction, and plugins hear of it only after
@@ -23,15 +26,17 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import Any, Iterator, Sequence
-
-from sqlite_utils.db import Database
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .. import plugins
 from ..errors import RegistryError
 from ..models import Change
 from ..timeutil import now_utc, to_utc_text
 from .records import change_json
+from . import integrity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlite_utils.db import Database
 
 DEFAULT_DB = "peerlearn.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -54,8 +59,10 @@ def default_actor() -> str:
 class Registry:
     """An open registry. Use :meth:`open`; close it when done (or use ``with``)."""
 
-    def __init__(self, db: Database, path: Path, actor: str, readonly: bool) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path, actor: str, readonly: bool) -> None:
+        #: the connection (autocommit: :meth:`transaction` begins and ends transactions itself)
+        self.conn = conn
+        self._db: Database | None = None
         self.path = path
         self.actor = actor
         self.readonly = readonly
@@ -72,6 +79,22 @@ class Registry:
         #: within how many days of an event the agenda's checks report roles still tbc or tbd (their
         #: own default where None); the CLI sets it from ``$PEERLEARN_PENDING_DAYS``
         self.pending_days: int | None = None
+        #: why opening ran the full quick_check (None where the registry was closed cleanly)
+        self.checked_because: str | None = None
+
+    @property
+    def db(self) -> "Database":
+        """The registry as an ``sqlite_utils.Database`` on the same connection, for its table helpers.
+
+        Built on first use: importing sqlite-utils costs more than the rest
+        of a start-up (it imports numpy where numpy is installed), so
+        commands that only read use :attr:`conn` and :meth:`query` instead.
+        """
+        if self._db is None:
+            from sqlite_utils.db import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     # -- opening ----------------------------------------------------------
 
@@ -103,21 +126,39 @@ class Registry:
         elif not _writable_folder(path):
             raise RegistryError(f"cannot create a registry at {path}: folder {path.parent} is read-only")
         readonly_reason = _readonly_reason(path) if exists else None
+        interrupted = integrity.interrupted_write(path) if exists else None  # before SQLite rolls a journal back
+        conn: sqlite3.Connection | None = None
         try:
             conn = _connect(path, readonly=readonly_reason is not None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it on the connections it opens
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite's first read: is it SQLite?
         except sqlite3.DatabaseError as error:
+            if conn is not None:
+                conn.close()
             raise _not_usable(path, error) from None
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchone()[0] if interrupted else "ok"
+        except sqlite3.OperationalError as error:  # busy, locked: not a verdict on the file
+            conn.close()
+            raise _not_usable(path, error) from None
+        except sqlite3.DatabaseError as error:  # so damaged that the check itself stops
+            check = str(error)
         if check != "ok":
             conn.close()
-            raise RegistryError(f"{path} is damaged (PRAGMA quick_check: {check}); refusing to open it")
-        registry = cls(Database(conn, execute_plugins=False), path, actor or default_actor(),
-                       readonly_reason is not None)
+            raise RegistryError(f"{path} is damaged (PRAGMA quick_check after {interrupted}: {check});"
+                                " refusing to open it")
+        registry = cls(conn, path, actor or default_actor(), readonly_reason is not None)
         registry.readonly_reason = readonly_reason
+        registry.checked_because = interrupted
         try:
             registry._prepare(fresh=not exists, upgrade=create if upgrade is None else upgrade)
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            if isinstance(error, sqlite3.OperationalError):
+                raise
+            raise _not_usable(path, error) from None
         except BaseException:
             conn.close()
             raise
@@ -127,14 +168,15 @@ class Registry:
         """Check the schema; where ``upgrade``, turn on WAL and migrate forward (keeping a copy first)."""
         from .migrations import migrations, names
 
-        applied = [migration.name for migration in migrations.applied(self.db)]
-        if not fresh and not applied and self.db.table_names():
+        applied = migrations.applied_names(self.conn)
+        if not fresh and not applied and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone():
             raise RegistryError(f"{self.path} is an SQLite database but not a peerlearn registry; refusing to change it")
         unknown = [name for name in applied if name not in names()]
         if unknown:
             raise RegistryError(f"{self.path} was written by a newer peerlearn; upgrade peerlearn to open it"
                                 f" (its schema has {', '.join(unknown)})")
-        pending = [migration.name for migration in migrations.pending(self.db)]
+        pending = [name for name in names() if name not in applied]
         if pending and applied and self.readonly:
             raise RegistryError(f"{self.readonly_reason} and needs its schema upgraded; open it writable once")
         if pending and applied and not upgrade:
@@ -143,15 +185,19 @@ class Registry:
         if self.readonly or (applied and not upgrade):
             return
         try:
-            if self.db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.conn.execute("PRAGMA journal_mode = WAL")
+            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
         if pending:
             if applied:
+                if self.checked_because is None:  # a migration rewrites tables: never on a damaged file
+                    integrity.refuse_damaged(self.conn, self.path, "before upgrading its schema")
                 self.upgraded_from = applied[-1]
-                self.kept_copy = _keep_copy(self.db.conn, self.path, applied[-1])
+                self.kept_copy = _keep_copy(self.conn, self.path, applied[-1])
             self._migrate(pending, self.kept_copy)
+        if self.checked_because is not None:
+            integrity.clear_stale_markers(self.path)
 
     def _migrate(self, pending: list[str], copy: Path | None) -> None:
         """Apply ``pending`` migrations one at a time, each in its own transaction; a failure names itself."""
@@ -168,7 +214,7 @@ class Registry:
                 raise _migration_error(self.path, name, error, copy) from None
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> "Registry":
         return self
@@ -180,8 +226,8 @@ class Registry:
     def schema_version(self) -> str:
         from .migrations import migrations
 
-        applied = migrations.applied(self.db)
-        return applied[-1].name if applied else "none"
+        applied = migrations.applied_names(self.conn)
+        return applied[-1] if applied else "none"
 
     # -- writing ----------------------------------------------------------
 
@@ -197,10 +243,12 @@ class Registry:
             raise RuntimeError("transactions do not nest")
         if self.readonly:
             raise RegistryError(f"{self.readonly_reason}; nothing was changed")
-        conn = self.db.conn
+        conn = self.conn
+        marker = integrity.mark_writing(self.path)
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
+            integrity.clear_marker(marker)
             raise _write_error(self.path, error) from None
         self.pending_changes = changes = PendingChanges()
         try:
@@ -220,6 +268,7 @@ class Registry:
             raise
         finally:
             self.pending_changes = None
+            integrity.clear_marker(marker)
 
     def record(
         self,
@@ -244,7 +293,7 @@ class Registry:
             before=before,
             after=after,
         )
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             change_row(change),
@@ -259,13 +308,13 @@ class Registry:
             raise RuntimeError("changes are recorded only inside Registry.transaction()")
         if not rows:
             return
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT INTO changes (at, actor, action, entity, entity_id, network, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         # One statement under the write lock: the rows got consecutive ids ending at the largest.
-        last_id = self.db.conn.execute("SELECT max(id) FROM changes").fetchone()[0]
+        last_id = self.conn.execute("SELECT max(id) FROM changes").fetchone()[0]
         self.pending_changes.extend_rows(rows, first_id=last_id - len(rows) + 1)
 
     # -- reading ----------------------------------------------------------
@@ -275,7 +324,17 @@ class Registry:
         return reading_uri(self.path, readonly=self.readonly)
 
     def query(self, sql: str, params: Any = ()) -> list[dict]:
-        return list(self.db.query(sql, params))
+        """The rows ``sql`` selects, each a dict of column name to value."""
+        return list(self.rows(sql, params))
+
+    def rows(self, sql: str, params: Any = ()) -> Iterator[dict]:
+        """The rows ``sql`` selects, as dicts, one at a time (for reading more rows than memory should hold).
+
+        The statement runs now; its rows are fetched as they are iterated.
+        """
+        cursor = self.conn.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return (dict(zip(columns, row)) for row in cursor)
 
     def one(self, sql: str, params: Any = ()) -> dict | None:
         rows = self.query(sql, params)
@@ -284,7 +343,7 @@ class Registry:
     def counts(self) -> dict[str, int]:
         tables = ("networks", "members", "memberships", "activities", "sessions", "roles", "participations", "outputs",
                   "changes")
-        return {name: self.db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+        return {name: self.conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
 
 
 class PendingChanges(Sequence[Change]):

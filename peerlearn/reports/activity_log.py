@@ -67,16 +67,28 @@ def _dates(record: LogRow) -> str:
     return first if not last or last == first else f"{first} to {last}"
 
 
+_country_labels: dict[str, str] = {}
+
+
+def _country(code: str) -> str:
+    """:func:`country_label`, remembered: a log names the same few countries hundreds of thousands of times."""
+    try:
+        return _country_labels[code]
+    except KeyError:
+        label = _country_labels[code] = country_label(code)
+        return label
+
+
 def _place(record: LogRow) -> str:
-    return ", ".join(filter(None, (record.get("where"), country_label(record.get("country") or ""))))
+    return ", ".join(filter(None, (record.get("where"), _country(record.get("country") or ""))))
 
 
 def _participants(record: LogRow) -> str:
     """``8 attended: Belgium (BE) 1, Germany (DE) 2; 3 registered``."""
     parts = []
     if record.get("attended"):
-        counts = ", ".join(f"{country_label(country)} {count}"
-                           for country, count in (record.get("attended_by_country") or {}).items())
+        counts = ", ".join([f"{_country(country)} {count}"
+                            for country, count in (record.get("attended_by_country") or {}).items()])
         parts.append(f"{record['attended']} attended" + (f": {counts}" if counts else ""))
     if record.get("registered"):
         parts.append(f"{record['registered']} registered")
@@ -131,10 +143,10 @@ def rows(registry: Registry, network: str, start: dt.datetime | None = None,
     """
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
-    total = registry.db.execute("SELECT count(*) FROM activities a WHERE a.network = ? AND a.end_utc > ?"
-                                " AND a.start_utc < ?", [network, low, high]).fetchone()[0] if progress else None
+    total = registry.conn.execute("SELECT count(*) FROM activities a WHERE a.network = ? AND a.end_utc > ?"
+                                  " AND a.start_utc < ?", [network, low, high]).fetchone()[0] if progress else None
     done = 0
-    cursor = registry.db.conn.execute(_ACTIVITIES_SQL, [network, low, high])
+    cursor = registry.conn.execute(_ACTIVITIES_SQL, [network, low, high])
     try:
         while True:
             batch = cursor.fetchmany(BATCH)

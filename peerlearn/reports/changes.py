@@ -80,7 +80,7 @@ def export_rows(registry: Registry, *, network: str | None = None, since: dt.dat
     sql = "SELECT id, at, actor, action, entity, entity_id, network, before, after FROM changes" + where
     if limit:
         sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT {int(limit)})"
-    cursor = registry.db.conn.execute(sql + " ORDER BY id", params)
+    cursor = registry.conn.execute(sql + " ORDER BY id", params)
     try:
         for id_, at, actor, action, entity_name, entity_id, network_slug, before, after in cursor:
             yield ChangeRow(id=id_, at=at, actor=redact(actor), action=action, entity=entity_name,

@@ -1,7 +1,9 @@
 """The yearly report of a network: what took place, who came, what it produced.
 
 Every figure is counted by SQL over the activities that start in the year
-(in their own local time), so the report costs the same memory for ten
+(in their own local time), and the lists that grow with the year (outputs,
+good practices, cancellations) are read from the registry as they are
+written (:class:`Rows`), so the report costs the same memory for ten
 activities or fifty thousand. It holds no member's email or private data:
 members appear only as organisations hosting activities and as counts by
 country. Nothing in it depends on when it was made; its date is that of the
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any, Callable, Iterator
 
 import attrs
 
@@ -81,36 +84,73 @@ class Report:
     host_countries: list[tuple[str, int]]
     #: the members that hosted (``Host``: name, country, activities)
     host_members: list[Host]
-    #: outputs of the year's activities other than good practices
-    outputs: list[dict]
-    #: the good practices the year's activities produced
-    good_practices: list[dict]
-    #: cancelled activities and cancelled sessions (``activity`` names a session's activity, else None)
-    cancellations: list[dict]
+    #: outputs of the year's activities other than good practices: dicts read from the registry as they are
+    #: iterated (``for``, ``len``, truth and indexing work as on a list), so write the report before closing it
+    outputs: Rows
+    #: the good practices the year's activities produced (dicts, read as iterated, as ``outputs``)
+    good_practices: Rows
+    #: cancelled activities and cancelled sessions (``activity`` names a session's activity, else None), in time
+    #: order (dicts, read as iterated, as ``outputs``)
+    cancellations: Rows
 
     @property
     def empty(self) -> bool:
         return self.totals["total"] == 0
 
 
+class Rows:
+    """A list of the report read from the registry each time it is iterated, one row at a time.
+
+    It reads as a list does (``for``, ``len``, truth, ``==`` with a list,
+    indexing), but holds none of its rows: the report's long lists cost no
+    memory. The registry it was built from must stay open while the report
+    is written.
+    """
+
+    def __init__(self, registry: Registry, sql: str, order: str, params: list, make: Callable[[tuple], dict]) -> None:
+        self._registry, self._sql, self._order, self._params, self._make = registry, sql, order, params, make
+
+    def __iter__(self) -> Iterator[dict]:
+        make = self._make
+        rows = self._registry.conn.execute(f"SELECT * FROM ({self._sql}) ORDER BY {self._order}", self._params)
+        return (make(row) for row in rows)
+
+    def __len__(self) -> int:
+        return self._registry.conn.execute(f"SELECT count(*) FROM ({self._sql})", self._params).fetchone()[0]
+
+    def __bool__(self) -> bool:
+        return self._registry.conn.execute(f"SELECT EXISTS ({self._sql})", self._params).fetchone()[0] == 1
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == (list(other) if isinstance(other, Rows) else other)
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
+
+
 YEAR_TABLE = "temp.report_year"
 
 
-def _select_year(registry: Registry, network: str, year: int, tzname: str) -> None:
-    """Copy the year's activities (those starting in it, in their own local time) to a temporary table.
+#: the year's activities (those starting in it, in their own local time): the UTC bounds, a day wider than the
+#: year, let the index find them; the local bounds decide
+_YEAR_SQL = ("SELECT id, kind, title, status, start_utc, start_local, city, country, online_url, host_member_id"
+             " FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
+             " AND start_local >= ? AND start_local < ?")
 
-    The UTC bounds, a day wider than the year, let the index find them; the
-    local bounds decide. Every figure is then counted from this small table.
-    """
+
+def _year_params(network: str, year: int, tzname: str) -> list:
     first = localize(dt.datetime(year, 1, 1), tzname) - dt.timedelta(days=1)
     last = localize(dt.datetime(year + 1, 1, 1), tzname) + dt.timedelta(days=1)
-    registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
-    registry.db.execute(
-        f"CREATE TABLE {YEAR_TABLE} AS SELECT id, kind, title, status, start_utc, start_local, city, country,"
-        " online_url, host_member_id FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
-        " AND start_local >= ? AND start_local < ?",
-        [network, to_utc_text(first), to_utc_text(last), f"{year:04d}-01-01", f"{year + 1:04d}-01-01"],
-    )
+    return [network, to_utc_text(first), to_utc_text(last), f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
+
+
+def _select_year(registry: Registry, network: str, year: int, tzname: str) -> None:
+    """Copy the year's activities to a temporary table: every figure is then counted from this small table."""
+    registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+    registry.conn.execute(f"CREATE TABLE {YEAR_TABLE} AS {_YEAR_SQL}", _year_params(network, year, tzname))
 
 
 def build(registry: Registry, network: str, year: int) -> Report:
@@ -120,16 +160,16 @@ def build(registry: Registry, network: str, year: int) -> Report:
     found = networks.get(registry, network)
     _select_year(registry, network, year, found.timezone)
     try:
-        return _count(registry, found, year)
+        return _count(registry, found, year, _year_params(network, year, found.timezone))
     finally:
-        registry.db.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+        registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
 
 
-def _count(registry: Registry, found, year: int) -> Report:
+def _count(registry: Registry, found, year: int, params: list) -> Report:
     network = found.slug
 
     def query(sql: str) -> list[tuple]:
-        return registry.db.execute(sql).fetchall()
+        return registry.conn.execute(sql).fetchall()
 
     by_kind = [KindCount(*row) for row in query(
         "SELECT kind, count(*), sum(status = 'completed'), sum(status = 'cancelled'),"
@@ -166,21 +206,15 @@ def _count(registry: Registry, found, year: int) -> Report:
     host_members = [Host(*row) for row in query(
         "SELECT m.name, m.country, count(*) FROM report_year y JOIN members m ON m.id = y.host_member_id"
         " WHERE y.status != 'cancelled' GROUP BY m.id ORDER BY count(*) DESC, m.name_key, m.id")]
-    outputs, practices = [], []
-    for kind, title, url, date, country, themes, description, activity_title, activity_date in query(
-        "SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
-        " substr(y.start_local, 1, 10) FROM outputs o JOIN report_year y ON y.id = o.activity_id"
-        " ORDER BY coalesce(o.date, substr(y.start_local, 1, 10)), o.id"
-    ):
-        entry = {"kind": kind, "title": title, "url": url, "date": date or "", "activity": activity_title,
-                 "activity_date": activity_date}
-        if kind == "good_practice":
-            practices.append({**entry, "country": country or "", "themes": json.loads(themes or "[]"),
-                              "description": description})
-        else:
-            outputs.append(entry)
-    cancellations = _cancellations(query)
-    as_of = registry.db.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
+    outputs_sql = (f"SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
+                   f" substr(y.start_local, 1, 10) AS day, o.id FROM outputs o JOIN ({_YEAR_SQL}) y"
+                   " ON y.id = o.activity_id WHERE (o.kind = 'good_practice') = {practice}")
+    by_date = "coalesce(date, day), id"
+    outputs = Rows(registry, outputs_sql.format(practice=0), by_date, params, _output)
+    practices = Rows(registry, outputs_sql.format(practice=1), by_date, params, _good_practice)
+    cancellations = Rows(registry, _CANCELLATIONS_SQL.format(year=_YEAR_SQL), "start_utc, activity_id, session_id",
+                         params + params, _cancellation)
+    as_of = registry.conn.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
     return Report(
         network=network,
         network_name=found.name,
@@ -201,27 +235,39 @@ def _count(registry: Registry, found, year: int) -> Report:
     )
 
 
-def _cancellations(query) -> list[dict]:
-    """The year's cancelled activities, and the cancelled sessions of those that took place, in time order.
+def _output(row: tuple) -> dict:
+    kind, title, url, date, _country, _themes, _description, activity_title, activity_date, _id = row
+    return {"kind": kind, "title": title, "url": url, "date": date or "", "activity": activity_title,
+            "activity_date": activity_date}
 
-    A session's entry says whose session it is (``activity``) and its room;
-    the sessions of a cancelled activity are not listed one by one.
-    """
-    found = []
-    for start, date, kind, title, city, online, activity_id in query(
-            "SELECT start_utc, substr(start_local, 1, 10), kind, title, city, online_url != '', id"
-            " FROM report_year y WHERE status = 'cancelled'"):
-        found.append(((start, activity_id, 0), {"date": date, "kind": kind, "title": title,
-                                                "where": city or ("online" if online else ""), "activity": None}))
-    for start, date, kind, title, room, activity, city, online, activity_id, session_id in query(
-            "SELECT s.start_utc, substr(s.start_local, 1, 10), s.kind, s.title, s.room, y.title, y.city,"
-            " y.online_url != '', y.id, s.id FROM sessions s JOIN report_year y ON y.id = s.activity_id"
-            " WHERE s.status = 'cancelled' AND y.status != 'cancelled'"):
-        where = ", ".join(part for part in (room, city or ("online" if online else "")) if part)
-        found.append(((start, activity_id, session_id), {
-            "date": date, "kind": kind, "title": f"{title} (session of {activity})", "where": where,
-            "activity": activity}))
-    return [entry for _key, entry in sorted(found, key=lambda pair: pair[0])]
+
+def _good_practice(row: tuple) -> dict:
+    return {**_output(row), "country": row[4] or "", "themes": json.loads(row[5] or "[]"), "description": row[6]}
+
+
+#: The year's cancelled activities, and the cancelled sessions of those that took place, in time order. A
+#: session's entry says whose session it is (``activity``) and its room; the sessions of a cancelled activity
+#: are not listed one by one.
+_CANCELLATIONS_SQL = """
+SELECT start_utc, activity_id, session_id, date, kind, title, room, activity, city, online FROM (
+    SELECT y.start_utc, y.id AS activity_id, 0 AS session_id, substr(y.start_local, 1, 10) AS date, y.kind, y.title,
+           '' AS room, NULL AS activity, y.city, y.online_url != '' AS online
+      FROM ({year}) y WHERE y.status = 'cancelled'
+    UNION ALL
+    SELECT s.start_utc, y.id, s.id, substr(s.start_local, 1, 10), s.kind, s.title, s.room, y.title, y.city,
+           y.online_url != ''
+      FROM sessions s JOIN ({year}) y ON y.id = s.activity_id WHERE s.status = 'cancelled' AND y.status != 'cancelled'
+)
+"""
+
+
+def _cancellation(row: tuple) -> dict:
+    _start, _activity_id, session_id, date, kind, title, room, activity, city, online = row
+    place = city or ("online" if online else "")
+    if not session_id:
+        return {"date": date, "kind": kind, "title": title, "where": place, "activity": None}
+    return {"date": date, "kind": kind, "title": f"{title} (session of {activity})",
+            "where": ", ".join(part for part in (room, place) if part), "activity": activity}
 
 
 def month_label(month: str) -> str:

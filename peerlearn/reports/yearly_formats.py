@@ -8,7 +8,7 @@ nothing else beside it, prints cleanly, runs no script and fetches nothing.
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import Any, Iterable, TextIO
 
 from ..countries import country_label
 from ..urls import web_link
@@ -17,9 +17,16 @@ from .rendering import markdown_text, templates
 from .yearly import Report, month_label
 
 
-def _table(out: TextIO, headings: list[str], rows: list[list[Any]]) -> None:
-    """A Markdown table; columns holding numbers are right-aligned."""
-    numeric = [bool(rows) and all(isinstance(row[i], int) for row in rows) for i in range(len(headings))]
+def _table(out: TextIO, headings: list[str], rows: Iterable[list[Any]], numeric: list[bool] | None = None) -> None:
+    """A Markdown table; columns holding numbers are right-aligned.
+
+    Where ``numeric`` says which columns hold numbers, ``rows`` are read
+    once, as they come (the report's long lists); else they are looked at
+    first to tell.
+    """
+    if numeric is None:
+        rows = list(rows)
+        numeric = [bool(rows) and all(isinstance(row[i], int) for row in rows) for i in range(len(headings))]
     out.write("| " + " | ".join(markdown_text(heading) for heading in headings) + " |\n")
     out.write("|" + "|".join(" ---: " if right else " --- " for right in numeric) + "|\n")
     for row in rows:
@@ -67,20 +74,21 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
     out.write("## Outputs\n\n")
     if report.outputs:
         _table(out, ["date", "kind", "title", "activity", "url"],
-               [[o["date"], output_label(o["kind"]), o["title"], o["activity"], o["url"]] for o in report.outputs])
+               ([o["date"], output_label(o["kind"]), o["title"], o["activity"], o["url"]] for o in report.outputs),
+               numeric=[False] * 5)
     else:
         out.write("No outputs are recorded.\n\n")
     out.write("## Good practices\n\n")
     if report.good_practices:
         _table(out, ["country", "title", "themes", "description", "activity", "url"],
-               [[country(p["country"]), p["title"], ", ".join(p["themes"]), p["description"], p["activity"], p["url"]]
-                for p in report.good_practices])
+               ([country(p["country"]), p["title"], ", ".join(p["themes"]), p["description"], p["activity"], p["url"]]
+                for p in report.good_practices), numeric=[False] * 6)
     else:
         out.write("No good practices are recorded.\n\n")
     out.write("## Cancellations\n\n")
     if report.cancellations:
         _table(out, ["date", "kind", "title", "where"],
-               [[c["date"], kind(c["kind"]), c["title"], c["where"]] for c in report.cancellations])
+               ([c["date"], kind(c["kind"]), c["title"], c["where"]] for c in report.cancellations), numeric=[False] * 4)
     else:
         out.write("No activity or session was cancelled.\n\n")
 

@@ -46,5 +46,5 @@ def keep(registry: "Registry", activity: "Activity", session_id: int, guid: str)
     """Remember that a session was imported with ``guid`` (nothing is kept for a derived one)."""
     if guid == derived(activity, session_id):
         return
-    registry.db.execute("INSERT OR REPLACE INTO session_guids (session_id, activity_id, guid) VALUES (?, ?, ?)",
+    registry.conn.execute("INSERT OR REPLACE INTO session_guids (session_id, activity_id, guid) VALUES (?, ?, ?)",
                         [session_id, activity.id, guid])

@@ -1,0 +1,82 @@
+"""Commands pay at start-up only for what they use: the common read commands import no heavy library.
+
+Each command runs in a fresh interpreter, with every installed plugin loaded
+as a user has them, and reports the modules it imported. sqlite-utils (which
+imports numpy wherever numpy is installed) is for the commands that write;
+matplotlib and numpy only for a command that draws a chart; jinja2 only for
+one that renders a template.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("numpy", "matplotlib", "PIL", "jinja2", "sqlite_utils", "icalendar", "yaml", "waitress", "dateutil")
+
+PROBE = (
+    "import sys\n"
+    "from peerlearn.cli import main\n"
+    "sys.argv = ['peerlearn', *sys.argv[1:]]\n"
+    "try:\n    main()\nexcept SystemExit as exit:\n    status = exit.code\n"
+    f"print('LOADED', status, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+)
+
+
+def loaded(db, *args: str) -> tuple[int, list[str]]:
+    """Run ``peerlearn --db DB ARGS`` in a fresh interpreter: its exit status and the heavy modules it imported."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("PEERLEARN_LOAD_PLUGINS", "PEERLEARN_DB")}
+    out = subprocess.run([sys.executable, "-c", PROBE, "--db", str(db), *args], capture_output=True, text=True,
+                         check=True, env=environment).stdout
+    _, status, modules = out.splitlines()[-1].split(" ", 2)
+    return int(status or 0), eval(modules)  # noqa: S307 - a list of names this test printed
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("startup") / "demo.db"
+    environment = {k: v for k, v in os.environ.items() if k != "PEERLEARN_DB"}
+    environment["PEERLEARN_LOAD_PLUGINS"] = "esf_migration,integration_network,mutual_learning,pes,demo"
+    subprocess.run([sys.executable, "-m", "peerlearn", "--db", str(db), "demo"], capture_output=True, check=True,
+                   env=environment)
+    return db
+
+
+READ_COMMANDS = [
+    ("networks", "list"),
+    ("networks", "show", "pes"),
+    ("activities", "list"),
+    ("activities", "list", "--json"),
+    ("members", "list"),
+    ("activities", "show", "13"),
+    ("agenda", "show", "13"),
+    ("agenda", "check", "--all"),
+    ("changes", "--limit", "10"),
+    ("log", "--network", "pes", "--format", "md"),
+    ("report", "--network", "pes", "--year", "2026", "--format", "md"),
+    ("check",),
+]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_common_read_commands_import_no_heavy_library(demo_db, args):
+    status, heavy = loaded(demo_db, *args)
+    assert status == 0
+    assert heavy == []
+
+
+def test_the_html_report_still_draws_its_charts_with_matplotlib(demo_db, tmp_path):
+    """The probe sees a heavy import where there is one: the HTML report's charts need matplotlib."""
+    status, heavy = loaded(demo_db, "report", "--network", "pes", "--year", "2026", "-o", str(tmp_path / "r.html"))
+    assert status == 0
+    assert {"matplotlib", "numpy", "jinja2"} <= set(heavy)
+    assert "<svg" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_command_that_writes_loads_sqlite_utils_only_then(demo_db, tmp_path):
+    db = tmp_path / "copy.db"
+    db.write_bytes(demo_db.read_bytes())
+    status, heavy = loaded(db, "members", "add", "Somebody", "--country", "BE")
+    assert status == 0
+    assert "sqlite_utils" in heavy
