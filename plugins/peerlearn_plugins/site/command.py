@@ -26,12 +26,28 @@ def build(env, directory, network_slugs, base_url, feeds, title) -> None:
     """Write the website into DIRECTORY (created if needed).
 
     Pages are written atomically, unchanged pages are left untouched, and
-    other files in DIRECTORY are never deleted. The pages are in English.
+    other files in DIRECTORY are never deleted; pages this command wrote
+    before and no longer writes (a deleted activity's) are removed. A
+    rebuild renders only the pages that what changed in the registry since
+    the last build touches. The pages are in English. 'peerlearn publish'
+    builds the site together with the feeds, logs and reports.
+
+    \b
+    Examples:
+        peerlearn site build public
+        peerlearn site build public --base-url https://events.example.org
     """
+    from pathlib import Path
+
+    from peerlearn import Publication, file_batch, prepare_folder
+
     from .builder import SiteOptions, build_site
 
     options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
-    with env.registry() as registry:
-        report = build_site(registry, directory, options, networks=network_slugs)
+    with env.registry() as registry, file_batch():
+        prepare_folder(directory, parents=True)
+        publication = Publication(Path(directory), base_url=base_url or "", now=env.now(), today=env.today())
+        report = build_site(registry, publication, options, networks=network_slugs)
+        publication.finish()
     click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
                f" {report.unchanged} unchanged.")

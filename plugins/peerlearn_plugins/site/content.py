@@ -218,3 +218,20 @@ def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
     upcoming = tuple(a for a in published if a.end > now)
     past = tuple(reversed([a for a in published if a.end <= now]))
     return NetworkPage(network, upcoming, past)
+
+
+@attrs.frozen
+class Upcoming:
+    """An activity on the index page's "coming next" list, with its network."""
+
+    network: Network
+    activity: Activity
+
+
+def next_activities(pages: list[NetworkPage], count: int) -> tuple[Upcoming, ...]:
+    """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
+    import heapq
+
+    found = ((activity.start, page.network.slug, activity.id, Upcoming(page.network, activity))
+             for page in pages for activity in page.upcoming)
+    return tuple(item[-1] for item in heapq.nsmallest(count, found, key=lambda item: item[:3]))

@@ -1,0 +1,108 @@
+"""What changed since a given point of the change log, for builds that redo only what changed.
+
+A build that keeps the number of the last change it saw (``peerlearn
+publish`` keeps it in its folder's manifest) asks :func:`changes_since` at its
+next run: the change log is append-only and numbered, so the changes after
+that number are exactly what happened in between. Each change is traced to
+the activity it concerns: an activity or its programme directly, a session
+or an output through its ``activity_id``, a role through its session (a
+deleted session through the log itself), a participation through its
+``<activity>/<member>`` key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from .store import Registry
+
+#: Each change after ``:since`` with the activity it concerns (NULL where it concerns none).
+_SQL = """
+SELECT c.entity, c.network,
+    CASE
+        WHEN c.entity IN ('activity', 'programme') THEN CAST(c.entity_id AS INTEGER)
+        WHEN c.entity = 'participation' THEN CAST(substr(c.entity_id, 1, instr(c.entity_id, '/') - 1) AS INTEGER)
+        WHEN c.entity IN ('session', 'output') THEN json_extract(coalesce(c.after, c.before), '$.activity_id')
+        WHEN c.entity = 'role' THEN coalesce(
+            (SELECT s.activity_id FROM sessions s
+             WHERE s.id = json_extract(coalesce(c.after, c.before), '$.session_id')),
+            (SELECT json_extract(coalesce(l.after, l.before), '$.activity_id') FROM changes l
+             WHERE l.entity = 'session'
+             AND l.entity_id = CAST(json_extract(coalesce(c.after, c.before), '$.session_id') AS TEXT)
+             ORDER BY l.id DESC LIMIT 1))
+    END AS activity
+FROM changes c WHERE c.id > :since
+"""
+
+
+@attrs.frozen
+class ChangesSince:
+    """The changes after one number of the change log, summed up."""
+
+    #: the number of the last change now (0 for an empty log): keep it for the next call
+    last: int
+    #: how many changes there were
+    count: int = 0
+    #: the activities they concern (an activity's programme, sessions, roles, participations and outputs included)
+    activities: frozenset[int] = frozenset()
+    #: the networks the change log names for them
+    networks: frozenset[str] = frozenset()
+    #: the kinds of record changed that belong to no activity (``network``, ``member``, ``membership``…)
+    other: frozenset[str] = frozenset()
+    #: whether a change names no network (a member's, say): it may concern any network
+    unscoped: bool = False
+
+    @property
+    def none(self) -> bool:
+        return self.count == 0
+
+
+def last_change(registry: Registry) -> int:
+    """The number of the last change in the change log (0 where it is empty)."""
+    row = registry.db.execute("SELECT max(id) FROM changes").fetchone()
+    return row[0] or 0
+
+
+def changes_since(registry: Registry, number: int) -> ChangesSince:
+    """What changed after change ``number`` (see :class:`ChangesSince`); cheap when nothing did.
+
+    A ``number`` past the end of the log (a registry replaced by an older
+    copy) cannot be traced: it reads as a change of everything (``other``
+    holds ``registry``).
+    """
+    last = last_change(registry)
+    if number == last:
+        return ChangesSince(last)
+    if number > last:
+        return ChangesSince(last, count=1, other=frozenset({"registry"}), unscoped=True)
+    activities, networks, other = set(), set(), set()
+    count, unscoped = 0, False
+    for entity, network, activity in registry.db.execute(_SQL, {"since": number}):
+        count += 1
+        if network:
+            networks.add(network)
+        else:
+            unscoped = True
+        if activity is not None:
+            activities.add(int(activity))
+        else:
+            other.add(entity)
+    return ChangesSince(last, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped)
+
+
+def ended_between(registry: Registry, earlier: dt.datetime, later: dt.datetime) -> list[tuple[int, str]]:
+    """The published activities ending in ``(earlier, later]`` (either order), as (id, network) pairs.
+
+    What moved from "upcoming" to "past" between two builds, though nothing
+    in the registry changed.
+    """
+    from ..timeutil import to_utc_text
+    from .activities import published_sql
+
+    low, high = sorted((earlier, later))
+    if low == high:
+        return []
+    sql = f"SELECT id, network FROM activities WHERE {published_sql()} AND end_utc > ? AND end_utc <= ? ORDER BY id"
+    return [(row[0], row[1]) for row in registry.db.execute(sql, [to_utc_text(low), to_utc_text(high)])]
