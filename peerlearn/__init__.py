@@ -107,6 +107,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "publish": "publishing.publish",
         "PublishReport": "publishing.publish",
         "Publication": "publishing.folder",
+        "open_publication": "publishing.folder",
         "changes_since": "registry.since",
         "last_change": "registry.since",
         "ChangesSince": "registry.since",
@@ -145,7 +146,7 @@ if TYPE_CHECKING:  # pragma: no cover
                          ROLE_STATUSES, SESSION_KINDS, Activity, ActivityKind, Change, Exporter, Member, Membership,
                          Network, Output, Participation, Problem, Role, Session)
     from .plugins import call_hook, hook_signature
-    from .publishing.folder import Publication
+    from .publishing.folder import Publication, open_publication
     from .publishing.publish import PublishReport, publish
     from .registry.since import ChangesSince, changes_since, ended_between, last_change
     from .registry.activities import add as add_activity

@@ -233,3 +233,37 @@ def test_demo_publish_with_a_base_url_offers_webcal_links(env, tmp_path):
     assert (tmp_path / "public-private" / "feeds" / "members").is_dir()
     bad = env.run("demo", "--force", "--publish", str(public), "--base-url", "ftp://x")
     assert bad.exit_code == 2 and "http(s)" in bad.stderr
+
+
+def test_a_second_publication_into_the_same_folder_is_refused_while_one_runs(site_demo, tmp_path):
+    import fcntl
+    import os
+
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    before = tree(public)
+    handle = os.open(public / ".peerlearn-publishing", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a publication under way holds it
+        result = publish(site_demo, public)
+    finally:
+        os.close(handle)
+        (public / ".peerlearn-publishing").unlink()
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another publication into" in lines[0]
+    assert tree(public) == before
+
+
+def test_what_a_killed_publication_left_is_cleared_by_the_next(site_demo, tmp_path):
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    (public / ".peerlearn-publishing").write_bytes(b"")  # its marker, no longer locked by anyone
+    leftover = public / "activities" / ".1.html.abcd1234.tmp"
+    leftover.write_text("half a page")
+    assert publish(site_demo, public).exit_code == 0
+    assert not leftover.exists() and not (public / ".peerlearn-publishing").exists()
+    # without a killed publication's marker the folder is not walked: a stray file there is not ours to judge
+    leftover.write_text("half a page")
+    assert publish(site_demo, public).exit_code == 0
+    assert leftover.exists()

@@ -30,7 +30,6 @@ from typing import Iterator
 import attrs
 
 from .. import __version__, plugins
-from ..atomic import batch, prepare_folder
 from ..errors import OutputError, RegistryError
 from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
@@ -40,7 +39,7 @@ from ..registry.store import Registry
 from ..reports import activity_log, yearly
 from ..reports import changes as change_log
 from ..reports.exports import export
-from .folder import Counts, Publication
+from .folder import Counts, Publication, open_publication
 
 FEEDS = "feeds"
 LOGS = "logs"
@@ -83,19 +82,14 @@ def publish(registry: Registry, folder: str | Path, *, base_url: str = "", netwo
     now = now or dt.datetime.now(dt.timezone.utc)
     today = today or now.date()
     slugs = _networks(registry, networks)
-    with batch(), reading(registry):
-        prepare_folder(folder)
-        if private_folder is not None:
-            prepare_folder(private_folder)
-        publication = Publication(folder, base_url=base, networks=tuple(networks), now=now, today=today,
-                                  feeds=FEEDS)
+    private = (Path(private_folder),) if private_folder is not None else ()
+    with open_publication(folder, also=private, base_url=base, networks=tuple(networks), now=now, today=today,
+                          feeds=FEEDS) as publication, reading(registry):
         publish_logs(registry, publication, slugs)
         plugins.publish(registry, publication)
         feeds = feeds_publish.build(registry, folder / FEEDS, base_url=f"{base}/{FEEDS}" if base else "",
-                                    private_folder=Path(private_folder) / FEEDS if private_folder else None,
-                                    now=now)
+                                    private_folder=private[0] / FEEDS if private else None, now=now)
         publication.note("feeds", Counts(len(feeds.written), feeds.unchanged, len(feeds.removed)))
-        publication.finish()
     return PublishReport(folder, publication.summary(), private=feeds.private, left_out=feeds.left_out,
                          warnings=feeds.warnings)
 

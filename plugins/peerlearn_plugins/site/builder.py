@@ -172,7 +172,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
                 renderer.activity(network, activity)
     if dirty is None or dirty.index:
         renderer.index(network_pages)
-    if dirty is None:
+    if dirty is None or dirty.stylesheet:
         stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
         renderer.write("site.css", stylesheet, page=False)
     if dirty is not None and not dirty.index and not dirty.activities:
@@ -190,6 +190,7 @@ class _Dirty:
     activities: set
     networks: set
     index: bool = False
+    stylesheet: bool = False
 
 
 @attrs.define
@@ -212,20 +213,19 @@ def _networks_of(registry, activity_ids: set) -> set:
 
 
 def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
-    """Keep the files of the last build that nothing changed, unrendered."""
-    for name in publication.previous(PART):
-        if _touched(name, dirty):
-            continue
-        if not (publication.root / name).is_file():
-            dirty.index = True  # a page deleted by hand: render what links it again
-            owner = _activity_of(name)
-            if owner is not None:
-                dirty.activities.add(owner)
-            elif name.startswith("networks/"):
-                dirty.networks.add(name[len("networks/"):-len(".html")])
-            continue
-        publication.keep(PART, name)
-        counts.unchanged += 1
+    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing."""
+    untouched = [name for name in publication.previous(PART) if not _touched(name, dirty)]
+    missing = publication.keep_many(PART, untouched)
+    counts.unchanged += len(untouched) - len(missing)
+    for name in missing:  # deleted by hand: render it, and what links to it, again
+        dirty.index = True
+        owner = _activity_of(name)
+        if owner is not None:
+            dirty.activities.add(owner)
+        elif name.startswith("networks/"):
+            dirty.networks.add(name[len("networks/"):-len(".html")])
+        elif name == "site.css":
+            dirty.stylesheet = True
 
 
 def _activity_of(name: str) -> int | None:

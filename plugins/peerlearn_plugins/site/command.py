@@ -39,15 +39,13 @@ def build(env, directory, network_slugs, base_url, feeds, title) -> None:
     """
     from pathlib import Path
 
-    from peerlearn import Publication, file_batch, prepare_folder
+    from peerlearn import open_publication
 
     from .builder import SiteOptions, build_site
 
     options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
-    with env.registry() as registry, file_batch():
-        prepare_folder(directory, parents=True)
-        publication = Publication(Path(directory), base_url=base_url or "", now=env.now(), today=env.today())
+    with env.registry() as registry, open_publication(Path(directory), parents=True, base_url=base_url or "",
+                                                      now=env.now(), today=env.today()) as publication:
         report = build_site(registry, publication, options, networks=network_slugs)
-        publication.finish()
     click.echo(f"Built {report.pages} page(s) in {directory}: {report.written} written,"
                f" {report.unchanged} unchanged.")
