@@ -135,7 +135,9 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str])
     year = publication.today.year
     signature = _signature(year, slugs)
     state = publication.state(part)
-    changed = changes_since(registry, state.get("change", 0)) if state.get("signature") == signature else None
+    changed = None
+    if state.get("signature") == signature and isinstance(state.get("change"), int):
+        changed = changes_since(registry, state["change"], state.get("change_at", ""))
     previous = set(publication.previous(part))
     for slug in slugs:
         names = [f"{LOGS}/{slug}-log.csv", f"{LOGS}/{slug}-log.html", f"{LOGS}/{slug}-report-{year}.html"]
@@ -166,7 +168,8 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str])
         with publication.open(part, name) as out:
             export("change-log", "csv", (row for row in rows if chosen is None or row.network in chosen), out,
                    columns=change_log.COLUMNS, title="Change log", empty="No changes yet.")
-    publication.set_state(part, {"signature": signature, "change": last_change(registry)})
+    number, at = last_change(registry)
+    publication.set_state(part, {"signature": signature, "change": number, "change_at": at})
 
 
 def _signature(year: int, slugs: list[str]) -> str:

@@ -43,6 +43,8 @@ class ChangesSince:
 
     #: the number of the last change now (0 for an empty log): keep it for the next call
     last: int
+    #: when that change was made (``""`` for an empty log): keep it too, to know the log is the same one
+    last_at: str = ""
     #: how many changes there were
     count: int = 0
     #: the activities they concern (an activity's programme, sessions, roles, participations and outputs included)
@@ -59,24 +61,30 @@ class ChangesSince:
         return self.count == 0
 
 
-def last_change(registry: Registry) -> int:
-    """The number of the last change in the change log (0 where it is empty)."""
-    row = registry.db.execute("SELECT max(id) FROM changes").fetchone()
-    return row[0] or 0
+def last_change(registry: Registry) -> tuple[int, str]:
+    """The number of the last change in the change log and when it was made (``(0, "")`` where it is empty)."""
+    row = registry.db.execute("SELECT id, at FROM changes ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, "")
 
 
-def changes_since(registry: Registry, number: int) -> ChangesSince:
+def changes_since(registry: Registry, number: int, at: str | None = None) -> ChangesSince:
     """What changed after change ``number`` (see :class:`ChangesSince`); cheap when nothing did.
 
-    A ``number`` past the end of the log (a registry replaced by an older
-    copy) cannot be traced: it reads as a change of everything (``other``
-    holds ``registry``).
+    ``at`` is when change ``number`` was made, as an earlier call's
+    ``last_at`` gave it: where the log's change ``number`` is not that one
+    (the registry was replaced, by an older copy or a new demo), nothing can
+    be traced and everything counts as changed (``other`` holds
+    ``registry``).
     """
-    last = last_change(registry)
+    last, last_at = last_change(registry)
+    if at is not None and number:
+        row = registry.db.execute("SELECT at FROM changes WHERE id = ?", [number]).fetchone()
+        if row is None or row[0] != at:
+            return ChangesSince(last, last_at, count=1, other=frozenset({"registry"}), unscoped=True)
     if number == last:
-        return ChangesSince(last)
+        return ChangesSince(last, last_at)
     if number > last:
-        return ChangesSince(last, count=1, other=frozenset({"registry"}), unscoped=True)
+        return ChangesSince(last, last_at, count=1, other=frozenset({"registry"}), unscoped=True)
     activities, networks, other = set(), set(), set()
     count, unscoped = 0, False
     for entity, network, activity in registry.db.execute(_SQL, {"since": number}):
@@ -89,7 +97,7 @@ def changes_since(registry: Registry, number: int) -> ChangesSince:
             activities.add(int(activity))
         else:
             other.add(entity)
-    return ChangesSince(last, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped)
+    return ChangesSince(last, last_at, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped)
 
 
 def ended_between(registry: Registry, earlier: dt.datetime, later: dt.datetime) -> list[tuple[int, str]]:

@@ -108,3 +108,15 @@ def test_a_changed_option_rebuilds_every_page(demo_env, tmp_path):
     assert titled.exit_code == 0
     pages = [path for path in out.rglob("*.html")]
     assert pages and all("Our events" in path.read_text("utf-8") for path in pages)
+
+
+def test_a_registry_replaced_by_another_with_as_many_changes_is_built_afresh(demo_env, tmp_path):
+    """``demo --force`` on another day writes a log as long as the last one: the build must not take it for it."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    out, fresh = tmp_path / "site", tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    assert demo_env.run("--today", later, "demo", "--force").exit_code == 0
+    assert demo_env.run("--today", later, "site", "build", str(out)).exit_code == 0
+    assert demo_env.run("--today", later, "site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)

@@ -148,7 +148,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     state = publication.state(PART)
     dirty = None  # None: everything; else what to render again
     if state.get("signature") == signature and isinstance(state.get("change"), int) and state.get("now"):
-        changed = changes_since(registry, state["change"])
+        changed = changes_since(registry, state["change"], state.get("change_at", ""))
         if not changed.other & {"network", "registry"}:
             ended = ended_between(registry, dt.datetime.fromisoformat(state["now"]), now)
             dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
@@ -164,12 +164,13 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         if dirty is not None and not dirty.index:
             break
         page = content.network_page(registry, network, now)
-        network_pages.append(page)
+        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))  # what the index needs
         if dirty is None or network.slug in dirty.networks:
             renderer.network(page)
         for activity in (*page.upcoming, *page.past):
             if dirty is None or activity.id in dirty.activities:
                 renderer.activity(network, activity)
+        del page
     if dirty is None or dirty.index:
         renderer.index(network_pages)
     if dirty is None or dirty.stylesheet:
@@ -178,7 +179,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     if dirty is not None and not dirty.index and not dirty.activities:
         publication.set_state(PART, state)  # nothing changed, nothing ended: the last build's moment still holds
     else:
-        publication.set_state(PART, {"signature": signature, "change": last_change(registry),
+        number, at = last_change(registry)
+        publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
                                      "now": now.isoformat()})
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 

@@ -221,6 +221,20 @@ def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
 
 
 @attrs.frozen
+class NetworkSummary:
+    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming."""
+
+    network: Network
+    upcoming_count: int
+    past_count: int
+    upcoming: tuple[Activity, ...]
+
+    @classmethod
+    def of(cls, page: NetworkPage, first: int) -> "NetworkSummary":
+        return cls(page.network, len(page.upcoming), len(page.past), page.upcoming[:first])
+
+
+@attrs.frozen
 class Upcoming:
     """An activity on the index page's "coming next" list, with its network."""
 
@@ -228,7 +242,7 @@ class Upcoming:
     activity: Activity
 
 
-def next_activities(pages: list[NetworkPage], count: int) -> tuple[Upcoming, ...]:
+def next_activities(pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
     """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
     import heapq
 
