@@ -231,8 +231,11 @@ def test_demo_publish_with_a_base_url_offers_webcal_links(env, tmp_path):
     for page in pages:
         assert any(href.startswith("webcal://events.example.org/feeds/") for href in Links(page.read_text()).hrefs), page
     assert (tmp_path / "public-private" / "feeds" / "members").is_dir()
+    before = env.fingerprint()
     bad = env.run("demo", "--force", "--publish", str(public), "--base-url", "ftp://x")
-    assert bad.exit_code == 2 and "http(s)" in bad.stderr
+    lines = bad.stderr.strip().splitlines()
+    assert bad.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: --base-url:") and "http(s)" in lines[0]
+    assert env.fingerprint() == before
 
 
 def test_a_second_publication_into_the_same_folder_is_refused_while_one_runs(site_demo, tmp_path):

@@ -44,13 +44,10 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None, base_url: s
     env = ctx.obj  # the peerlearn CLI's options: the registry file, the actor, the day taken as today
     if base_url and not publish_dir:
         raise click.UsageError("--base-url needs --publish")
-    if base_url:
-        from peerlearn import ValidationError, check_base_url
+    if base_url:  # before the registry is replaced: "Error: --base-url: ..." and nothing changed
+        from peerlearn import check_base_url
 
-        try:
-            check_base_url(base_url, field="base_url")
-        except ValidationError as error:
-            raise click.BadParameter(str(error).removeprefix("base_url: "), param_hint="'--base-url'") from None
+        check_base_url(base_url, field="--base-url")
     path = env.path
     with env.new_registry(replace=replace) as registry:
         summary, conference = build_demo(registry, env.today())
