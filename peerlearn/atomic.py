@@ -134,7 +134,7 @@ def remove_if_abandoned(path: Path) -> bool:
     renamed: they are never taken for leftovers.
     """
     current = _batch.get()
-    if current is not None and Path(path) in current.waiting:
+    if current is not None and current.is_waiting(path):
         return False
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -169,30 +169,39 @@ def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
 
 
 class Batch:
-    """Files written and removed under :func:`batch`: they land together in :meth:`commit`, or not at all."""
+    """Files written and removed under :func:`batch`: they land together in :meth:`commit`, or not at all.
+
+    Paths are kept as strings: a batch may hold tens of thousands of them.
+    """
 
     def __init__(self) -> None:
         #: destination -> its waiting temporary file, in the order written
-        self.staged: dict[Path, Path] = {}
-        self.removals: list[Path] = []
+        self.staged: dict[str, str] = {}
+        #: the temporary files waiting to be renamed
+        self.waiting: set[str] = set()
+        self.removals: dict[str, None] = {}
         self.created: list[Path] = []
 
-    @property
-    def waiting(self) -> set[Path]:
-        """The temporary files waiting to be renamed."""
-        return set(self.staged.values())
+    def is_waiting(self, temporary: Path | str) -> bool:
+        return os.fspath(temporary) in self.waiting
 
-    def stage(self, temporary: Path, path: Path) -> None:
+    def stage(self, temporary: Path | str, path: Path | str) -> None:
+        path, temporary = os.fspath(path), os.fspath(temporary)
         self.unstage(path)
-        self.staged[path] = Path(temporary)
-        if path in self.removals:
-            self.removals.remove(path)
+        self.staged[path] = temporary
+        self.waiting.add(temporary)
+        self.removals.pop(path, None)
 
-    def unstage(self, path: Path) -> None:
+    def unstage(self, path: Path | str) -> None:
         """Forget what waits for ``path`` (a later write found the file already right)."""
-        earlier = self.staged.pop(path, None)
+        earlier = self.staged.pop(os.fspath(path), None)
         if earlier is not None:
-            earlier.unlink(missing_ok=True)
+            self.waiting.discard(earlier)
+            Path(earlier).unlink(missing_ok=True)
+
+    def remove(self, path: Path | str) -> None:
+        self.unstage(path)
+        self.removals[os.fspath(path)] = None
 
     def make_folder(self, folder: Path) -> None:
         """Create ``folder`` and its missing parents, noting each so that a rollback removes it."""
@@ -211,17 +220,19 @@ class Batch:
                 os.replace(temporary, path)
             except OSError as error:
                 raise write_error(path, error) from None
+            self.waiting.discard(temporary)
         self.staged.clear()
         for path in self.removals:
             try:
-                path.unlink(missing_ok=True)
+                Path(path).unlink(missing_ok=True)
             except OSError as error:
                 raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
 
     def rollback(self) -> None:
         for temporary in self.staged.values():
-            temporary.unlink(missing_ok=True)
+            Path(temporary).unlink(missing_ok=True)
         self.staged.clear()
+        self.waiting.clear()
         for folder in reversed(self.created):
             try:
                 folder.rmdir()
@@ -265,8 +276,7 @@ def remove_file(path: Path) -> None:
     """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits."""
     current = _batch.get()
     if current is not None:
-        current.unstage(path)
-        current.removals.append(path)
+        current.remove(path)
         return
     try:
         path.unlink(missing_ok=True)
