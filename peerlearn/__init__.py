@@ -112,6 +112,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "last_change": "registry.since",
         "ChangesSince": "registry.since",
         "ended_between": "registry.since",
+        "upcoming_activities": "registry.upcoming:upcoming",
     },
 }
 
@@ -149,6 +150,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .publishing.folder import Publication, open_publication
     from .publishing.publish import PublishReport, publish
     from .registry.since import ChangesSince, changes_since, ended_between, last_change
+    from .registry.upcoming import upcoming as upcoming_activities
     from .registry.activities import add as add_activity
     from .registry.activities import get as get_activity
     from .registry.activities import list_activities

@@ -159,18 +159,23 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     if dirty is not None:
         _keep_untouched(publication, dirty, counts)
     renderer = _Renderer(registry, publication, options, now, counts)
-    network_pages = []
+    network_pages = []  # what the index shows of each network: counts and the first activities ahead
     for network in chosen:
         if dirty is not None and not dirty.index:
             break
+        if dirty is not None and network.slug not in dirty.networks:
+            network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
+            continue
         page = content.network_page(registry, network, now)
-        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))  # what the index needs
-        if dirty is None or network.slug in dirty.networks:
-            renderer.network(page)
-        for activity in (*page.upcoming, *page.past):
-            if dirty is None or activity.id in dirty.activities:
+        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))
+        renderer.network(page)
+        if dirty is None:
+            for activity in (*page.upcoming, *page.past):
                 renderer.activity(network, activity)
         del page
+    if dirty is not None:
+        for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
+            renderer.activity(*activity)
     if dirty is None or dirty.index:
         renderer.index(network_pages)
     if dirty is None or dirty.stylesheet:
@@ -200,6 +205,21 @@ class _Counts:
     pages: int = 0
     written: int = 0
     unchanged: int = 0
+
+
+def _published(registry, activity_ids: set, networks: dict) -> list:
+    """(network, activity) for each of ``activity_ids`` that still exists, is published and is in ``networks``."""
+    from peerlearn import NotFound, get_activity
+
+    found = []
+    for activity_id in sorted(activity_ids):
+        try:
+            activity = get_activity(registry, str(activity_id))
+        except NotFound:
+            continue
+        if activity.published and activity.network in networks:
+            found.append((networks[activity.network], activity))
+    return found
 
 
 def _networks_of(registry, activity_ids: set) -> set:

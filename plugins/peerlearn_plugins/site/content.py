@@ -231,7 +231,16 @@ class NetworkSummary:
 
     @classmethod
     def of(cls, page: NetworkPage, first: int) -> "NetworkSummary":
-        return cls(page.network, len(page.upcoming), len(page.past), page.upcoming[:first])
+        ahead = sorted(page.upcoming, key=lambda activity: (activity.start, activity.id))
+        return cls(page.network, len(page.upcoming), len(page.past), tuple(ahead[:first]))
+
+    @classmethod
+    def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
+        """The same, counted by the registry, without reading every activity of the network."""
+        from peerlearn import upcoming_activities
+
+        found = upcoming_activities(registry, network.slug, now, first)
+        return cls(network, found.upcoming, found.past, found.first)
 
 
 @attrs.frozen
