@@ -38,6 +38,7 @@ def replaced_commands(db: Path, folder: Path, private: Path) -> float:
     year = dt.date.today().year
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
     total = run(db, "feeds", "build", str(folder / "feeds"), "--private-dir", str(private / "feeds"))[0]
     for slug in slugs:
         total += run(db, "log", "--network", slug, "--format", "csv", "-o", str(logs / f"{slug}-log.csv"))[0]
