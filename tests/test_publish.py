@@ -270,3 +270,15 @@ def test_what_a_killed_publication_left_is_cleared_by_the_next(site_demo, tmp_pa
     leftover.write_text("half a page")
     assert publish(site_demo, public).exit_code == 0
     assert leftover.exists()
+
+
+def test_a_plugin_cannot_publish_into_the_feeds_folder(site_demo, tmp_path):
+    class Intruder:
+        @hookimpl
+        def peerlearn_publish(self, registry, publication):
+            publication.write("intruder", "feeds/networks/pes.ics", b"not a calendar")
+
+    site_demo.register(Intruder(), name="intruder")
+    result = publish(site_demo, tmp_path / "public")
+    assert result.exit_code == 1 and "holds the calendar feeds" in result.stderr
+    assert not (tmp_path / "public").exists()

@@ -197,6 +197,9 @@ class Publication:
 
     def _claim(self, part: str, name: str) -> None:
         self._claim_part(part)
+        if self.feeds and (name == self.feeds or name.startswith(f"{self.feeds}/")):
+            raise OutputError(f"{name}: the folder {self.feeds}/ holds the calendar feeds, which are built apart;"
+                              f" {part!r} must publish elsewhere")
         owner = self._files.get(name)
         if owner is not None and owner != part:
             raise OutputError(f"{name} is published by {owner!r} and {part!r}: one of them must choose another name")
