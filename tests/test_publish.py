@@ -282,3 +282,28 @@ def test_a_plugin_cannot_publish_into_the_feeds_folder(site_demo, tmp_path):
     result = publish(site_demo, tmp_path / "public")
     assert result.exit_code == 1 and "holds the calendar feeds" in result.stderr
     assert not (tmp_path / "public").exists()
+
+
+def test_last_years_report_stays_published_and_follows_its_changes(site_demo, tmp_path):
+    public = tmp_path / "public"
+    with site_demo.open() as registry:
+        row = registry.one("SELECT id, network, substr(start_local, 1, 4) AS year FROM activities"
+                           " WHERE status = 'completed' ORDER BY id LIMIT 1")
+    year = int(row["year"])
+    assert site_demo.run("--today", f"{year}-06-01", "publish", str(public)).exit_code == 0
+    # a year on: that year's report is last year's now, and stays
+    next_year = f"{year + 1}-03-01"
+    later = site_demo.run("--today", next_year, "publish", str(public))
+    assert later.exit_code == 0, later.output
+    for published in (year, year + 1):
+        assert (public / "logs" / f"pes-report-{published}.html").exists()
+    report = public / "logs" / f"{row['network']}-report-{year}.html"
+    before = report.read_bytes()
+    added = site_demo.run("outputs", "add", str(row["id"]), "--kind", "final_report", "--title", "A late final report",
+                          "--url", "https://example.org/late.pdf", "--date", f"{year}-12-01")
+    assert added.exit_code == 0, added.output
+    assert site_demo.run("--today", next_year, "publish", str(public)).exit_code == 0
+    assert report.read_bytes() != before
+    assert site_demo.run("report", "--network", row["network"], "--year", str(year), "--format", "html",
+                         "-o", str(tmp_path / "by-hand.html")).exit_code == 0
+    assert report.read_bytes() == (tmp_path / "by-hand.html").read_bytes()

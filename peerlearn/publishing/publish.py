@@ -126,43 +126,41 @@ def reading(registry: Registry) -> Iterator[None]:
 
 
 def publish_logs(registry: Registry, publication: Publication, slugs: list[str]) -> None:
-    """Each network's activity log (csv, html) and yearly report (html), and the change log (csv).
+    """Each network's activity log (csv, html) and yearly reports (html), and the change log (csv).
 
-    A network with no change since the last publication into the folder
-    (same year, same plugins) keeps its files as they are, unrendered.
+    The reports are this year's and those of every year published into the
+    folder before: last year's report stays published, kept up to date. A
+    file that nothing has changed since the last publication into the folder
+    (the same plugins) is kept as it is, unrendered.
     """
     part = "logs"
     year = publication.today.year
-    signature = _signature(year, slugs)
+    signature = _signature(slugs)
     state = publication.state(part)
     changed = None
     if state.get("signature") == signature and isinstance(state.get("change"), int):
         changed = changes_since(registry, state["change"], state.get("change_at", ""))
-    previous = set(publication.previous(part))
     for slug in slugs:
-        names = [f"{LOGS}/{slug}-log.csv", f"{LOGS}/{slug}-log.html", f"{LOGS}/{slug}-report-{year}.html"]
-        untouched = (changed is not None and not changed.unscoped and "registry" not in changed.other
-                     and slug not in changed.networks)
-        if untouched and all(name in previous for name in names):
-            try:
-                for name in names:
-                    publication.keep(part, name)
-                continue
-            except OutputError:  # a file gone missing: write them all again
-                pass
         network = registry_networks.get(registry, slug)
-        for format_name, name in (("csv", names[0]), ("html", names[1])):
-            with publication.open(part, name) as out:
-                export("activity-log", format_name, activity_log.rows(registry, slug), out,
-                       columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
-                       title=activity_log.title(network.name, None, None), empty="No activities yet.",
-                       network=network)
-        with publication.open(part, names[2]) as out:
-            export("report", "html", yearly.build(registry, slug, year), out)
+        logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
+        everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})
+        if everything or slug in changed.networks or not _kept(publication, part, [name for _f, name in logs]):
+            for format_name, name in logs:
+                with publication.open(part, name) as out:
+                    export("activity-log", format_name, activity_log.rows(registry, slug), out,
+                           columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
+                           title=activity_log.title(network.name, None, None), empty="No activities yet.",
+                           network=network)
+        # this year's report, and those of the years published before (kept up to date, never dropped); a report
+        # counts the activities starting in its year, so other years' changes leave it as it is
+        for report_year in sorted({year} | _report_years(publication.previous(part), slug)):
+            report = f"{LOGS}/{slug}-report-{report_year}.html"
+            if (everything or (slug in changed.networks and report_year in changed.years)
+                    or not _kept(publication, part, [report])):
+                with publication.open(part, report) as out:
+                    export("report", "html", yearly.build(registry, slug, report_year), out)
     name = f"{LOGS}/changes.csv"
-    if changed is not None and changed.none and name in previous:
-        publication.keep(part, name)
-    else:
+    if changed is None or not changed.none or not _kept(publication, part, [name]):
         chosen = set(slugs) if publication.networks else None
         rows = change_log.export_rows(registry)
         with publication.open(part, name) as out:
@@ -172,8 +170,25 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str])
     publication.set_state(part, {"signature": signature, "change": number, "change_at": at})
 
 
-def _signature(year: int, slugs: list[str]) -> str:
-    """What the logs are made with besides the registry: the year, the networks, peerlearn and its plugins."""
+def _kept(publication: Publication, part: str, names: list[str]) -> bool:
+    """Keep ``names`` as the last publication left them, where it wrote them all and they are all there."""
+    previous = set(publication.previous(part))
+    return all(name in previous for name in names) and not publication.keep_many(part, names)
+
+
+def _report_years(names: list[str], slug: str) -> set[int]:
+    """The years of ``slug``'s reports among ``names`` (``logs/<slug>-report-<year>.html``)."""
+    prefix, suffix = f"{LOGS}/{slug}-report-", ".html"
+    found = set()
+    for name in names:
+        middle = name[len(prefix):-len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else ""
+        if len(middle) == 4 and middle.isdigit():
+            found.add(int(middle))
+    return found
+
+
+def _signature(slugs: list[str]) -> str:
+    """What the logs are made with besides the registry: the networks, peerlearn and its plugins."""
     described = [(info.name, info.version) for info in plugins.describe()]
-    text = json.dumps([__version__, year, slugs, described], default=str)
+    text = json.dumps([__version__, slugs, described], default=str)
     return hashlib.sha256(text.encode()).hexdigest()

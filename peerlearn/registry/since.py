@@ -35,6 +35,12 @@ SELECT c.entity, c.network,
     END AS activity
 FROM changes c WHERE c.id > :since
 """
+#: The local years an activity's changes after ``:since`` moved it from and to.
+_YEARS_SQL = """
+SELECT DISTINCT CAST(substr(json_extract(value, '$.start'), 1, 4) AS INTEGER) FROM (
+    SELECT before AS value FROM changes WHERE id > :since AND entity = 'activity' AND before IS NOT NULL
+    UNION ALL SELECT after FROM changes WHERE id > :since AND entity = 'activity' AND after IS NOT NULL)
+"""
 
 
 @attrs.frozen
@@ -55,6 +61,8 @@ class ChangesSince:
     other: frozenset[str] = frozenset()
     #: whether a change names no network (a member's, say): it may concern any network
     unscoped: bool = False
+    #: the years (in local time) the activities concerned start in, before and after their changes
+    years: frozenset[int] = frozenset()
 
     @property
     def none(self) -> bool:
@@ -97,7 +105,14 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
             activities.add(int(activity))
         else:
             other.add(entity)
-    return ChangesSince(last, last_at, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped)
+    years = {row[0] for row in registry.db.execute(_YEARS_SQL, {"since": number}) if row[0]}
+    for chunk in range(0, len(activities), 500):
+        ids = sorted(activities)[chunk:chunk + 500]
+        years |= {row[0] for row in registry.db.execute(
+            f"SELECT DISTINCT CAST(substr(start_local, 1, 4) AS INTEGER) FROM activities"
+            f" WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+    return ChangesSince(last, last_at, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped,
+                        frozenset(years))
 
 
 def ended_between(registry: Registry, earlier: dt.datetime, later: dt.datetime) -> list[tuple[int, str]]:
