@@ -111,7 +111,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "changes_since": "registry.since",
         "last_change": "registry.since",
         "ChangesSince": "registry.since",
-        "ended_between": "registry.since",
+        "ends_around": "registry.since",
+        "activities_crossed": "registry.since:crossed",
         "upcoming_activities": "registry.upcoming:upcoming",
     },
 }
@@ -149,7 +150,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .plugins import call_hook, hook_signature
     from .publishing.folder import Publication, open_publication
     from .publishing.publish import PublishReport, publish
-    from .registry.since import ChangesSince, changes_since, ended_between, last_change
+    from .registry.since import ChangesSince, changes_since, ends_around, last_change
+    from .registry.since import crossed as activities_crossed
     from .registry.upcoming import upcoming as upcoming_activities
     from .registry.activities import add as add_activity
     from .registry.activities import get as get_activity

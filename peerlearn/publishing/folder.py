@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
@@ -132,8 +133,9 @@ class Publication:
 
         A file that has gone missing since is not kept: the part must write it.
         """
-        if not self.path(name).is_file():
-            raise OutputError(f"{self.root / name} was published before but is missing; publish it again")
+        target = self.path(name)
+        if target.is_symlink() or not target.is_file():
+            raise OutputError(f"{target} was published before but is missing or not a file; publish it again")
         self._claim(part, name)
         self.counts.setdefault(part, Counts()).unchanged += 1
 
@@ -146,7 +148,11 @@ class Publication:
         root = os.fspath(self.root) + os.sep
         files, missing, kept = self._files, [], 0
         for name in names:
-            if not os.path.isfile(root + name):
+            try:
+                regular = stat.S_ISREG(os.lstat(root + name).st_mode)
+            except OSError:
+                regular = False
+            if not regular:  # gone, or made a link or a pipe since: written again (and refused if not a file)
                 missing.append(name)
                 continue
             owner = files.get(name)

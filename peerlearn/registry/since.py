@@ -115,17 +115,38 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
                         frozenset(years))
 
 
-def ended_between(registry: Registry, earlier: dt.datetime, later: dt.datetime) -> list[tuple[int, str]]:
-    """The published activities ending in ``(earlier, later]`` (either order), as (id, network) pairs.
+def ends_around(registry: Registry, now: dt.datetime) -> tuple[str, str]:
+    """Where ``now`` sits among the ends of published activities: the last end at or before it, the first after.
 
-    What moved from "upcoming" to "past" between two builds, though nothing
-    in the registry changed.
+    As UTC text (``""`` where there is none). Keep it with a build: while
+    the clock stays between the two, no activity has become past (or,
+    moved back, upcoming again), and two builds made between the same two
+    ends keep the same pair (unlike the moment itself).
     """
     from ..timeutil import to_utc_text
     from .activities import published_sql
 
-    low, high = sorted((earlier, later))
-    if low == high:
+    moment = to_utc_text(now)
+    low = registry.db.execute(f"SELECT max(end_utc) FROM activities WHERE {published_sql()} AND end_utc <= ?",
+                              [moment]).fetchone()[0]
+    high = registry.db.execute(f"SELECT min(end_utc) FROM activities WHERE {published_sql()} AND end_utc > ?",
+                               [moment]).fetchone()[0]
+    return low or "", high or ""
+
+
+def crossed(registry: Registry, around: tuple[str, str], now: dt.datetime) -> list[tuple[int, str]]:
+    """The published activities whose end the clock has crossed since ``around`` (:func:`ends_around` then).
+
+    (id, network) pairs: those that have become past, or, where the clock
+    went back, upcoming again. Empty while ``now`` stays between the two ends.
+    """
+    from ..timeutil import to_utc_text
+    from .activities import published_sql
+
+    low, high = around
+    moment = to_utc_text(now)
+    if low <= moment and (not high or moment < high):
         return []
+    first, last = (low, moment) if moment >= low else (moment, low)
     sql = f"SELECT id, network FROM activities WHERE {published_sql()} AND end_utc > ? AND end_utc <= ? ORDER BY id"
-    return [(row[0], row[1]) for row in registry.db.execute(sql, [to_utc_text(low), to_utc_text(high)])]
+    return [(row[0], row[1]) for row in registry.db.execute(sql, [first, last])]

@@ -130,13 +130,13 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
 
     Each page is written as soon as it is rendered. What changed since the
     last build into the same folder is learnt from the registry (the change
-    log after the last change that build saw, and the activities that ended
-    in between): only the pages it touches are rendered again, and the rest
-    are kept as they are. Anything else that shapes the pages (the options,
+    log after the last change that build saw, and the activities whose end
+    the clock has crossed since): only the pages it touches are rendered
+    again, and the rest are kept as they are. Anything else that shapes the pages (the options,
     the networks chosen, the plugins, the templates) changing makes a full
     build. Either way only files whose bytes change are rewritten.
     """
-    from peerlearn import changes_since, ended_between, get_network, last_change, list_networks
+    from peerlearn import activities_crossed, changes_since, ends_around, get_network, last_change, list_networks
 
     now = publication.now
     if networks:
@@ -147,10 +147,12 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     signature = _signature(options, sorted(slugs))
     state = publication.state(PART)
     dirty = None  # None: everything; else what to render again
-    if state.get("signature") == signature and isinstance(state.get("change"), int) and state.get("now"):
+    around = state.get("around")
+    if (state.get("signature") == signature and isinstance(state.get("change"), int) and isinstance(around, list)
+            and len(around) == 2):
         changed = changes_since(registry, state["change"], state.get("change_at", ""))
         if not changed.other & {"network", "registry"}:
-            ended = ended_between(registry, dt.datetime.fromisoformat(state["now"]), now)
+            ended = activities_crossed(registry, tuple(around), now)
             dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
             dirty.networks |= {network for _id, network in ended if network in slugs}
             dirty.networks |= _networks_of(registry, dirty.activities) & slugs
@@ -181,12 +183,10 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     if dirty is None or dirty.stylesheet:
         stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
         renderer.write("site.css", stylesheet, page=False)
-    if dirty is not None and not dirty.index and not dirty.activities:
-        publication.set_state(PART, state)  # nothing changed, nothing ended: the last build's moment still holds
-    else:
-        number, at = last_change(registry)
-        publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
-                                     "now": now.isoformat()})
+    # where the clock stands among the activities' ends, rather than the moment itself: the same between two ends
+    number, at = last_change(registry)
+    publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
+                                 "around": list(ends_around(registry, now))})
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
