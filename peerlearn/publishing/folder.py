@@ -262,18 +262,26 @@ def _held(folder: Path, *, parents: bool) -> Iterator[Path]:
     existed = folder.is_dir()
     prepare_folder(folder, parents=parents, sweep=False)
     marker = folder / MARKER
-    try:
-        killed = marker.exists()
-        handle = os.open(marker, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    except OSError as error:
-        _remove_if_new(folder, existed)
-        raise OutputError(f"cannot publish into {folder}: {error.strerror or error}") from None
-    try:
+    killed = marker.exists()
+    while True:
+        try:
+            handle = os.open(marker, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as error:
+            _remove_if_new(folder, existed)
+            raise OutputError(f"cannot publish into {folder}: {error.strerror or error}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(handle)
             raise OutputError(f"another publication into {folder} is under way; try again when it has"
                               " finished") from None
+        try:
+            if os.stat(marker).st_ino == os.fstat(handle).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(handle)  # the marker of a publication that has just finished: take a new one
+    try:
         if killed or not (folder / MANIFEST).exists():
             remove_leftovers(folder)  # what a killed publication (or an older build) left
         try:
