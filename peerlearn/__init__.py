@@ -23,6 +23,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     "Hooks": {
         "hookimpl": "hookmarks", "hookspec": "hookmarks", "__version__": "version",
         "call_hook": "plugins:call_hook",
+        "hook_signature": "plugins:hook_signature",
         "add_categories": "feeds.ical:add_categories",
     },
     "Models": {
@@ -92,6 +93,20 @@ SECTIONS: dict[str, dict[str, str]] = {
         "clean_text": "text:clean",
         "write_atomic": "atomic",
         "prepare_folder": "atomic",
+        "remove_file": "atomic",
+        "file_batch": "atomic:batch",
+    },
+    "Publishing": {
+        "publish": "publishing.publish",
+        "PublishReport": "publishing.publish",
+        "Publication": "publishing.folder",
+        "open_publication": "publishing.folder",
+        "changes_since": "registry.since",
+        "last_change": "registry.since",
+        "ChangesSince": "registry.since",
+        "ends_around": "registry.since",
+        "activities_crossed": "registry.since:crossed",
+        "upcoming_activities": "registry.upcoming:upcoming",
     },
 }
 
@@ -113,7 +128,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .agenda.schedule import complete as complete_activity
     from .agenda.timetable import blocks as timetable_blocks
     from .agenda.tracks import ordered as ordered_tracks
-    from .atomic import prepare_folder, write_atomic
+    from .atomic import batch as file_batch
+    from .atomic import prepare_folder, remove_file, write_atomic
     from .countries import (EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, EU_MEMBER_STATES_GROUP, EU_MEMBERSHIP,
                             ISO_3166_ALPHA2, country_label, country_name, eu_member_states)
     from .errors import NotFound, PeerlearnError, PluginError, ValidationError
@@ -124,7 +140,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import (ACTIVITY_STATUSES, MEMBERSHIP_ROLES, OUTPUT_KINDS, PARTICIPATION_STATUSES, ROLE_KINDS,
                          ROLE_STATUSES, SESSION_KINDS, Activity, ActivityKind, Change, Exporter, Member, Membership,
                          Network, Output, Participation, Problem, Role, Session)
-    from .plugins import call_hook
+    from .plugins import call_hook, hook_signature
+    from .publishing.folder import Publication, open_publication
+    from .publishing.publish import PublishReport, publish
+    from .registry.since import ChangesSince, changes_since, ends_around, last_change
+    from .registry.since import crossed as activities_crossed
+    from .registry.upcoming import upcoming as upcoming_activities
     from .registry.activities import add as add_activity
     from .registry.activities import get as get_activity
     from .registry.activities import list_activities

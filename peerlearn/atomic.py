@@ -11,6 +11,14 @@ through; a build folder must be a real folder, not a link to one. An
 ``OSError`` while writing becomes :class:`~peerlearn.errors.OutputError`
 naming the path and the cause, and the old file stays as it was.
 
+Inside :func:`batch`, nothing lands until the whole batch succeeds: each
+changed file waits as its temporary file, each removal (:func:`remove_file`)
+is noted, and only when the ``with`` block ends without an error are the
+temporary files renamed into place and the removals made; on an error every
+temporary file (and every folder the batch created) is removed, so the
+folders are exactly as before. ``peerlearn publish`` writes a whole
+publication this way.
+
 A temporary file is named ``.<name>.<random>.tmp`` and is locked
 (``flock``) by the process writing it for as long as it exists. A process
 killed mid-write loses its lock, so :func:`prepare_folder`, which every
@@ -20,6 +28,8 @@ progress and removes them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import filecmp
 import glob
 import os
@@ -27,6 +37,7 @@ import re
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from .errors import OutputError
 
@@ -64,13 +75,14 @@ def check_destination(path: Path) -> bool:
     return True
 
 
-def prepare_folder(path: Path | str, *, parents: bool = False) -> Path:
+def prepare_folder(path: Path | str, *, parents: bool = False, sweep: bool = True) -> Path:
     """Make ``path`` ready to build into: a real folder, created if missing, cleared of leftovers.
 
     Refuses a path that exists and is not a folder (a file, a symbolic
     link, a device…), and, unless ``parents``, one whose parent folder is
     missing. Temporary files left by a killed build anywhere under it are
-    removed.
+    removed, unless ``sweep`` is false (a caller that knows no build was
+    killed there spares itself walking a large tree).
     """
     path = Path(path)
     try:
@@ -79,7 +91,7 @@ def prepare_folder(path: Path | str, *, parents: bool = False) -> Path:
         if not parents and not path.parent.is_dir():
             raise OutputError(f"cannot build in {path}: folder {path.parent} does not exist") from None
         try:
-            path.mkdir(parents=parents)
+            _make_folder(path) if parents else _make_folder_here(path)
         except OSError as error:
             raise write_error(path, error) from None
         return path
@@ -87,7 +99,8 @@ def prepare_folder(path: Path | str, *, parents: bool = False) -> Path:
         raise write_error(path, error) from None
     if not stat.S_ISDIR(mode):
         raise OutputError(f"cannot build in {path}: it is {describe(mode)}, not a folder")
-    remove_leftovers(path)
+    if sweep:
+        remove_leftovers(path)
     return path
 
 
@@ -115,7 +128,14 @@ def remove_leftovers_of(path: Path) -> list[Path]:
 
 
 def remove_if_abandoned(path: Path) -> bool:
-    """Remove the temporary file ``path`` where no process holds its lock; True where it did."""
+    """Remove the temporary file ``path`` where no process holds its lock; True where it did.
+
+    The temporary files of the batch under way (:func:`batch`) wait to be
+    renamed: they are never taken for leftovers.
+    """
+    current = _batch.get()
+    if current is not None and current.is_waiting(path):
+        return False
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -148,6 +168,139 @@ def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
         os.close(handle)  # another build took it for a leftover between its creation and the lock: again
 
 
+class Batch:
+    """Files written and removed under :func:`batch`: they land together in :meth:`commit`, or not at all.
+
+    Paths are kept as strings: a batch may hold tens of thousands of them.
+    """
+
+    def __init__(self) -> None:
+        #: destination -> its waiting temporary file, in the order written
+        self.staged: dict[str, str] = {}
+        #: the temporary files waiting to be renamed
+        self.waiting: set[str] = set()
+        self.removals: dict[str, None] = {}
+        self.created: list[Path] = []
+
+    def is_waiting(self, temporary: Path | str) -> bool:
+        return os.fspath(temporary) in self.waiting
+
+    def stage(self, temporary: Path | str, path: Path | str) -> None:
+        path, temporary = os.fspath(path), os.fspath(temporary)
+        self.unstage(path)
+        self.staged[path] = temporary
+        self.waiting.add(temporary)
+        self.removals.pop(path, None)
+
+    def unstage(self, path: Path | str) -> None:
+        """Forget what waits for ``path`` (a later write found the file already right)."""
+        earlier = self.staged.pop(os.fspath(path), None)
+        if earlier is not None:
+            self.waiting.discard(earlier)
+            Path(earlier).unlink(missing_ok=True)
+
+    def remove(self, path: Path | str) -> None:
+        self.unstage(path)
+        self.removals[os.fspath(path)] = None
+
+    def make_folder(self, folder: Path) -> None:
+        """Create ``folder`` and its missing parents, noting each so that a rollback removes it."""
+        missing = []
+        for candidate in (folder, *folder.parents):
+            if candidate.is_dir():
+                break
+            missing.append(candidate)
+        for candidate in reversed(missing):
+            candidate.mkdir(exist_ok=True)
+            self.created.append(candidate)
+
+    def commit(self) -> None:
+        for path, temporary in self.staged.items():
+            try:
+                os.replace(temporary, path)
+            except OSError as error:
+                raise write_error(path, error) from None
+            self.waiting.discard(temporary)
+        self.staged.clear()
+        for path in self.removals:
+            try:
+                Path(path).unlink(missing_ok=True)
+            except OSError as error:
+                raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+
+    def rollback(self) -> None:
+        for temporary in self.staged.values():
+            Path(temporary).unlink(missing_ok=True)
+        self.staged.clear()
+        self.waiting.clear()
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+_batch: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("peerlearn_atomic_batch", default=None)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[Batch]:
+    """Write files (:func:`write_atomic`, :class:`AtomicFile`) and remove them (:func:`remove_file`) all at once.
+
+    Until the block ends, what is written waits beside its destination as a
+    temporary file and the folders keep their old files; a reader of a
+    destination sees its old bytes. On success everything is renamed into
+    place; on an exception nothing is, the temporary files and the folders
+    the batch created are removed, and the exception goes on. Batches do
+    not nest.
+    """
+    if _batch.get() is not None:
+        raise RuntimeError("file batches do not nest")
+    current = Batch()
+    token = _batch.set(current)
+    try:
+        yield current
+    except BaseException:
+        _batch.reset(token)
+        current.rollback()
+        raise
+    _batch.reset(token)
+    try:
+        current.commit()
+    except BaseException:
+        current.rollback()
+        raise
+
+
+def remove_file(path: Path) -> None:
+    """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits."""
+    current = _batch.get()
+    if current is not None:
+        current.remove(path)
+        return
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+
+
+def _make_folder_here(folder: Path) -> None:
+    """Create ``folder`` (its parent exists), noted by the batch under way."""
+    current = _batch.get()
+    if current is not None:
+        current.make_folder(folder)
+    else:
+        folder.mkdir()
+
+
+def _make_folder(folder: Path) -> None:
+    current = _batch.get()
+    if current is not None:
+        current.make_folder(folder)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -158,10 +311,13 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
+    current = _batch.get()
     try:
         if check_destination(path) and _same_bytes(path, data):
+            if current is not None:
+                current.unstage(path)
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
         handle, temporary = locked_temporary(path)
     except OSError as error:
         raise write_error(path, error) from None
@@ -170,7 +326,10 @@ def write_atomic(path: Path, data: bytes) -> bool:
             out.write(data)
             out.flush()
             os.fchmod(out.fileno(), 0o644)
-            os.replace(temporary, path)
+            if current is not None:
+                current.stage(Path(temporary), path)
+            else:
+                os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise write_error(path, error) from None
@@ -198,7 +357,7 @@ class AtomicFile:
         try:
             check_destination(self.path)
             if self.create_folder:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(self.path.parent)
             handle, self.temporary = locked_temporary(self.path)
         except OSError as error:
             raise write_error(self.path, error) from None
@@ -207,18 +366,27 @@ class AtomicFile:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         temporary = Path(self.temporary)
+        current = _batch.get()
+        staged = False
         try:
             if exc_type is None:
                 self.file.flush()
                 if os.path.isfile(self.path) and filecmp.cmp(temporary, self.path, shallow=False):
+                    if current is not None:
+                        current.unstage(self.path)
                     return
                 os.fchmod(self.file.fileno(), 0o644)
-                os.replace(temporary, self.path)  # while still holding the lock
+                if current is not None:  # renamed when the batch commits
+                    current.stage(temporary, self.path)
+                    staged = True
+                else:
+                    os.replace(temporary, self.path)  # while still holding the lock
                 self.changed = True
         except OSError as error:
             raise write_error(self.path, error) from None
         finally:
-            temporary.unlink(missing_ok=True)
+            if not staged:
+                temporary.unlink(missing_ok=True)
             _close_quietly(self.file)
 
 

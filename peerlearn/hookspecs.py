@@ -216,6 +216,32 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     """
 
 
+# -- Publishing: while ``peerlearn publish`` writes its folder --------------
+
+
+@hookspec
+def peerlearn_publish(registry: Any, publication: Any) -> None:
+    """Add files to a publication: the folder ``peerlearn publish`` writes.
+
+    Called once for every plugin per ``peerlearn publish`` (the event
+    website's pages are added this way), after the activity logs and
+    reports and before the calendar feeds, inside the publication's one read
+    transaction of ``registry``. ``publication`` is a
+    :class:`peerlearn.Publication`: what to publish (``base_url``,
+    ``networks``, ``now``, ``today``, and ``feeds``, the feeds' folder inside
+    it) and how to write: ``publication.write(part, name, data)`` or ``with
+    publication.open(part, name) as out:`` for a file ``name`` relative to the
+    folder, where ``part`` is a short name of your own (a plugin's slug).
+    Only a file whose bytes change is rewritten; a file your part wrote last
+    time and neither writes nor ``keep()``s this time is removed, and no other
+    file in the folder is ever touched. ``publication.state(part)`` and
+    ``set_state(part, dict)`` keep what you need to know next time to redo
+    only what changed (e.g. ``peerlearn.changes_since``). Nothing lands
+    until the whole publication succeeds: raise to fail it, and the folder
+    stays as it was. Return nothing.
+    """
+
+
 # -- Notification: after the transaction has committed ----------------------
 
 

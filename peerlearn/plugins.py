@@ -556,8 +556,19 @@ def ical_signature() -> str:
     plugin (an editable install, a plugin under development) refreshes the
     cached events at once.
     """
+    return hook_signature("peerlearn_ical_event")
+
+
+def hook_signature(hook_name: str) -> str:
+    """The plugins implementing ``hook_name``, by name, version and a digest of their code.
+
+    For a plugin's cache or incremental build, to tell when what a hook
+    returns may have changed although the registry has not.
+    """
     state = _state()
-    hook = state.pm.hook.peerlearn_ical_event
+    hook = getattr(state.pm.hook, hook_name, None)
+    if hook is None:
+        return ""
     return ",".join(sorted(f"{impl.plugin_name}=={state.versions.get(impl.plugin_name)}#{_code_digest(impl.function)}"
                            for impl in hook.get_hookimpls()))
 
@@ -590,6 +601,11 @@ _digests: dict[tuple, str] = {}
 def register_commands(cli: click.Group) -> None:
     """Let plugins add CLI commands."""
     _call("peerlearn_commands", cli=cli)
+
+
+def publish(registry: Any, publication: Any) -> None:
+    """Let plugins add files to a publication (``peerlearn_publish``)."""
+    _call("peerlearn_publish", registry=registry, publication=publication)
 
 
 def notify_changed(changes: Iterable[Change], warn: Callable[[str], None]) -> None:

@@ -36,7 +36,9 @@ import faults
 import feedcheck
 import yaml
 
-LEFTOVER = re.compile(r"(^|/)\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?$")
+#: What a killed command leaves, never an output: temporary and staging files, and the marker of a publication
+#: under way (``.peerlearn-publishing``), which has the next publication clear the folder and then goes.
+LEFTOVER = re.compile(r"(^|/)(\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?|\.peerlearn-publishing)$")
 
 
 @dataclass

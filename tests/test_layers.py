@@ -8,6 +8,7 @@ The layers, from the top (see ``docs/architecture.md``):
     authoring                     the plugin scaffold, the hook and API references
     the public API                peerlearn/__init__.py: the names plugins use, loaded lazily
     default_plugins               the core's own plugins
+    publishing                    peerlearn publish: the features (and plugins' pages) in one folder
     notify                        notices by email (it builds the feeds' events)
     feeds | reports | schedules   three features side by side, none importing another
     agenda                        sessions, roles and their checks
@@ -36,6 +37,7 @@ LAYERS = [
     ("authoring", ["peerlearn.authoring"], False),
     ("public API", ["peerlearn"], False),
     ("default plugins", ["peerlearn.default_plugins"], False),
+    ("publishing", ["peerlearn.publishing"], False),
     ("notices", ["peerlearn.notify"], False),
     ("features", ["peerlearn.feeds", "peerlearn.reports", "peerlearn.schedules"], False),
     ("agenda", ["peerlearn.agenda"], False),

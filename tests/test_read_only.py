@@ -72,6 +72,7 @@ READS = {
     "participants list": [["{activity}"]],
     "plugins": [["--json"]],
     "practices list": [[]],
+    "publish": [["{out}/public", "--private-dir", "{out}/private", "--base-url", "https://events.example.org"]],
     "report": [["--network", "mutual_learning", "--year", "{year}", "--format", "html"]],
     "roles list": [["{activity}"]],
     "sessions list": [["{activity}"]],

@@ -56,10 +56,10 @@ def _today(text: str | None):
 
 def _add_builtin_commands() -> None:
     from . import (activities, agenda, changes, feeds, logs, members, networks, notify, participation, plugin_new,
-                   plugins, registry, roles, sessions)
+                   plugins, publish, registry, roles, sessions)
 
     for module in (registry, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
-                   participation, changes, feeds, logs, notify):
+                   participation, changes, feeds, logs, notify, publish):
         for command in module.COMMANDS:
             cli.add_command(command)
     from .open_data import public_db

@@ -36,7 +36,7 @@ from typing import Callable
 
 import attrs
 
-from ..atomic import AtomicFile, prepare_folder, write_atomic
+from ..atomic import AtomicFile, prepare_folder, remove_file, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
 from . import blocks
@@ -155,7 +155,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
         for path in target.stale():
             file = target.root / path
             if file.exists():
-                file.unlink()
+                remove_file(file)  # inside a publication's batch, when it commits
                 removed.append(path)
     _remove_if_empty(public.root / FOLDERS["member"])  # left by a build that put member feeds in public
     for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):

@@ -63,7 +63,26 @@ def test_the_crawler_finds_a_broken_link(demo_site, parse):
 
 
 def test_feed_links_point_into_the_feeds_folder(demo_site, parse):
+    found = 0
     for path in demo_site.rglob("*.html"):
+        up = "../" * (len(path.relative_to(demo_site).parts) - 1)
         for link in parse(path).all("a"):
             if link["href"].endswith(".ics"):
-                assert link["href"].startswith("../feeds/networks/") or link["href"].startswith("../feeds/activities/")
+                found += 1
+                assert link["href"].startswith((f"{up}feeds/networks/", f"{up}feeds/activities/")), (path, link)
+    assert found
+
+
+def test_a_published_folder_has_every_page_and_feed_its_links_name(demo_env, tmp_path, parse):
+    """After ``peerlearn publish`` (no base URL: relative links) the crawl follows the feed links too."""
+    import peerlearn_plugins.site
+
+    demo_env.register(peerlearn_plugins.site, name="site")
+    public = tmp_path / "public"
+    result = demo_env.run("publish", str(public), "--private-dir", str(tmp_path / "private"))
+    assert result.exit_code == 0, result.output
+    reached, broken = crawl(public.resolve(), parse, skip_prefixes=())
+    assert broken == []
+    pages = {path.resolve() for path in public.rglob("*.html")
+             if not path.relative_to(public).parts[0] in ("feeds", "logs")}
+    assert pages <= reached

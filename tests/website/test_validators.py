@@ -1,8 +1,10 @@
 """Every published page passes the Nu Html Checker and axe-core, and fits a 390 px phone.
 
-The demo is published as a secretariat publishes it: the feeds (with their
-index page), the website, each network's HTML activity log and yearly
-reports (a year with activities, and an empty one), and the change log as
+The demo is published as a secretariat publishes it, with ``peerlearn
+publish`` and a base URL: the feeds (with their index page), the website
+(its index with what comes next and how to subscribe), each network's HTML
+activity log and yearly report; beside it the site built without a base URL,
+the reports of the other years and an empty one, and the change log as
 HTML. Then:
 
 - the Nu Html Checker (the W3C's validator) reads every page: 0 errors;
@@ -55,15 +57,17 @@ def published(demo_env, mlc_id, tmp_path) -> dict[str, Path]:
     run("sessions", "cancel", str(mlc_id), "workshop-2")
     run("outputs", "add", str(mlc_id), "--kind", "final_report", "--title", "<b>Conference</b> report & notes",
         "--url", LONG_URL, "--date", "2026-01-20")
-    run("feeds", "build", str(out / "feeds"), "--private-dir", str(tmp_path / "private"))
-    run("site", "build", str(out))
+    # published as a secretariat publishes: feeds, site (its index with what comes next and how to
+    # subscribe, webcal links), logs and this year's reports in one command
+    run("publish", str(out), "--base-url", "https://events.example.org", "--private-dir", str(tmp_path / "private"))
+    # and a site without a base URL (relative feed links, no webcal) beside it
+    run("site", "build", str(out / "plain"))
     with demo_env.open() as registry:
         slugs = [row["slug"] for row in registry.query("SELECT slug FROM networks ORDER BY slug")]
         years = [int(row["year"]) for row in registry.query(
             "SELECT DISTINCT substr(start_local, 1, 4) AS year FROM activities ORDER BY 1")]
         cancelled = registry.one("SELECT id FROM activities WHERE status = 'cancelled' ORDER BY id")["id"]
     logs = out / "logs"
-    logs.mkdir()
     for slug in slugs:
         run("log", "--network", slug, "--format", "html", "-o", str(logs / f"{slug}-log.html"))
         for year in years:
@@ -75,6 +79,7 @@ def published(demo_env, mlc_id, tmp_path) -> dict[str, Path]:
     return {
         "root": out,
         "index": out / "index.html",
+        "index without base URL": out / "plain" / "index.html",
         "network": out / "networks" / f"{busiest}.html",
         "conference": out / "activities" / f"{mlc_id}.html",
         "cancelled activity": out / "activities" / f"{cancelled}.html",
@@ -84,6 +89,21 @@ def published(demo_env, mlc_id, tmp_path) -> dict[str, Path]:
         "change log": logs / "changes.html",
         "feeds index": out / "feeds" / "index.html",
     }
+
+
+def test_the_published_index_says_what_comes_next_and_how_to_subscribe(published, parse):
+    index = parse(published["index"].read_text("utf-8"))
+    headings = [text for _level, text in index.headings]
+    assert "Coming next" in headings and "Subscribe" in headings
+    assert any(text.startswith("How to subscribe in Outlook, Google Calendar, Apple Calendar and Thunderbird")
+               for text in headings)
+    upcoming = [a["href"] for a in index.all("a") if (a.get("href") or "").startswith("activities/")]
+    assert 1 <= len(upcoming) <= 10
+    assert any((a.get("href") or "").startswith("webcal://events.example.org/feeds/networks/") for a in index.all("a"))
+    assert "8 to 24 hours" in index.text
+    plain = parse(published["index without base URL"].read_text("utf-8"))
+    assert not any((a.get("href") or "").startswith("webcal:") for a in plain.all("a"))
+    assert any((a.get("href") or "").startswith("feeds/networks/") for a in plain.all("a"))
 
 
 def test_every_published_page_passes_the_nu_html_checker(published):

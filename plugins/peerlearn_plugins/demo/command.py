@@ -15,11 +15,14 @@ def note(message: str) -> None:
 @click.command()
 @click.option("--force", "replace", is_flag=True, help="Replace the registry file if it already exists.")
 @click.option("--publish", "publish_dir", metavar="FOLDER", type=click.Path(file_okay=False),
-              help="Also publish the demo into this folder: calendar feeds (feeds/), activity logs, yearly"
-                   " reports and the change log (logs/), and the event website when the site plugin is loaded."
-                   " Member feeds, which are private, go beside it, to <folder>-private/feeds/members/.")
+              help="Also publish the demo into this folder, as 'peerlearn publish' does: calendar feeds (feeds/),"
+                   " activity logs, yearly reports and the change log (logs/), and the event website when the site"
+                   " plugin is loaded. Member feeds, which are private, go beside it, to"
+                   " <folder>-private/feeds/members/.")
+@click.option("--base-url", default="", help="With --publish: the public https:// address of the folder, so that"
+                                             " pages offer webcal:// and https:// subscribe links.")
 @click.pass_context
-def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
+def demo(ctx: click.Context, replace: bool, publish_dir: str | None, base_url: str) -> None:
     """Build a demo registry from the seed documents and show what to try next.
 
     The demo holds the four networks, a few dozen members from many
@@ -35,11 +38,18 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
     Examples:
         peerlearn demo
         peerlearn --db demo.db demo --force --publish public
+        peerlearn demo --force --publish public --base-url https://events.example.org
         peerlearn --today 2027-03-01 demo --force
     """
     from .data import build_demo
 
     env = ctx.obj  # the peerlearn CLI's options: the registry file, the actor, the day taken as today
+    if base_url and not publish_dir:
+        raise click.UsageError("--base-url needs --publish")
+    if base_url:  # before the registry is replaced: "Error: --base-url: ..." and nothing changed
+        from peerlearn import check_base_url
+
+        check_base_url(base_url, field="--base-url")
     path = env.path
     with env.new_registry(replace=replace) as registry:
         summary, conference = build_demo(registry, env.today())
@@ -47,7 +57,7 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
     for key, value in summary.items():
         click.echo(f"  {value:>4} {key}")
     if publish_dir:
-        _publish(ctx, env, path, Path(publish_dir))
+        _publish(env, Path(publish_dir), base_url)
     note("")
     note("Try next:")
     for line in (
@@ -62,34 +72,18 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None) -> None:
         note("  peerlearn " + (f"--db {path} " if env.db_path else "") + line)
 
 
-def _publish(ctx: click.Context, env: Env, registry_path: Path, folder: Path) -> None:
-    """Publish the demo by running the same commands a secretariat would."""
-    from peerlearn import Registry, list_networks
+def _publish(env, folder: Path, base_url: str) -> None:
+    """Publish the demo as 'peerlearn publish FOLDER --private-dir FOLDER-private' does."""
+    from peerlearn import publish
 
-    root = ctx.find_root().command
-
-    def run(*args: str) -> None:
-        today = ["--today", env.today().isoformat()] if env.today_override else []
-        root.main(args=["--db", str(registry_path), *today, *args], prog_name="peerlearn", standalone_mode=False)
-
-    logs = folder / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     # member feeds are named by their secret tokens: outside the published folder, in the same layout
     private = folder.resolve().with_name(f"{folder.resolve().name}-private")
-    private.mkdir(exist_ok=True)
-    run("feeds", "build", str(folder / "feeds"), "--private-dir", str(private / "feeds"))
-    with Registry.open(registry_path, create=False) as registry:
-        slugs = sorted(network.slug for network in list_networks(registry))
+    with env.registry() as registry:
+        report = publish(registry, folder, base_url=base_url, private_folder=private, now=env.now(),
+                         today=env.today())
     year = env.today().year
-    for slug in slugs:
-        run("log", "--network", slug, "--format", "csv", "-o", str(logs / f"{slug}-log.csv"))
-        run("log", "--network", slug, "--format", "html", "-o", str(logs / f"{slug}-log.html"))
-        run("report", "--network", slug, "--year", str(year), "--format", "html",
-            "-o", str(logs / f"{slug}-report-{year}.html"))
-    run("changes", "--format", "csv", "-o", str(logs / "changes.csv"))
     published = [f"feeds in {folder / 'feeds'}", f"member feeds (private) in {private / 'feeds' / 'members'}",
-                 f"logs and {year} reports in {logs}"]
-    if "site" in root.list_commands(ctx.find_root()):
-        run("site", "build", str(folder))
+                 f"logs and {year} reports in {folder / 'logs'}"]
+    if "site" in report.parts:
         published.append(f"the event website at {folder / 'index.html'}")
-    click.echo("Published " + "; ".join(published) + ".")
+    click.echo("Published " + "; ".join(published) + f" ({report.total('written')} file(s) written).")

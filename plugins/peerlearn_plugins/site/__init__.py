@@ -5,8 +5,9 @@ upcoming and past activities, a page per activity with the timetable, the
 people on each session, the outputs and the links to subscribe to the
 calendar feeds. See docs/site.md. It adds a hook of its own,
 ``peerlearn_site_blocks`` (:mod:`.hookspecs`), and uses only peerlearn's
-public API. Importing this module loads nothing heavy; the templates load
-when a site is built.
+public API. ``peerlearn publish`` builds it through ``peerlearn_publish``.
+Importing this module loads nothing heavy; the templates load when a site is
+built.
 """
 
 from __future__ import annotations
@@ -27,3 +28,12 @@ def peerlearn_commands(cli):
     from .command import site
 
     cli.add_command(site)
+
+
+@hookimpl
+def peerlearn_publish(registry, publication):
+    """The website is part of every publication: its pages beside the feeds, with subscribe links."""
+    from .builder import SiteOptions, build_site
+
+    options = SiteOptions(base_url=publication.base_url or None, feeds=publication.feeds)
+    build_site(registry, publication, options, networks=publication.networks)

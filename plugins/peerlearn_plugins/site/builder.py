@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from peerlearn import clean_text, country_label, kind_labels, prepare_folder, web_link, write_atomic
+from peerlearn import clean_text, country_label, kind_labels, web_link
 
 from . import content, links
 
@@ -28,10 +28,11 @@ class SiteOptions:
 
 @attrs.frozen
 class BuildReport:
+    """What a build did: pages rendered, and files written or left unchanged (kept or rendered to the same bytes)."""
+
     pages: int
     written: int
     unchanged: int
-    files: tuple[str, ...]
 
 
 def environment():
@@ -117,60 +118,227 @@ def programme_files(registry, network, page: content.ActivityPage, link: links.L
     return found
 
 
-def build_site(registry, directory: str | Path, options: SiteOptions = SiteOptions(), *,
-               networks: tuple[str, ...] | list[str] = (), now: dt.datetime | None = None,
-               progress=None) -> BuildReport:
-    """Write the site for ``networks`` (default: all) into ``directory``; other files there are kept.
+#: The part of a publication the site writes (``peerlearn.Publication``).
+PART = "site"
+#: How many upcoming activities the index page shows.
+UPCOMING_ON_INDEX = 10
 
-    ``progress(done, total)``, where given, is called as activity pages are
-    made, then as files are written (``total`` is twice the activities).
+
+def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
+               networks: tuple[str, ...] | list[str] = (), progress=None) -> BuildReport:
+    """Write the site for ``networks`` (default: all) into ``publication`` (a ``peerlearn.Publication``).
+
+    Each page is written as soon as it is rendered. What changed since the
+    last build into the same folder is learnt from the registry (the change
+    log after the last change that build saw, and the activities whose end
+    the clock has crossed since): only the pages it touches are rendered
+    again, and the rest are kept as they are. Anything else that shapes the pages (the options,
+    the networks chosen, the plugins, the templates) changing makes a full
+    build. Either way only files whose bytes change are rewritten.
+    ``progress(done, None)``, where given, is called as each activity's
+    pages are rendered.
     """
-    from peerlearn import get_network, list_networks
+    from peerlearn import activities_crossed, changes_since, ends_around, get_network, last_change, list_networks
 
-    out = Path(directory)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    link = links.Links(options.base_url, options.feeds)
+    now = publication.now
     if networks:
         chosen = [get_network(registry, slug) for slug in dict.fromkeys(networks)]
     else:
         chosen = list_networks(registry)
-    env = environment()
-    common = {"site": options, "links": link, "generated": now}
-    pages: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    network_pages = [content.network_page(registry, network, now) for network in chosen]
-    total = 2 * sum(len(page.upcoming) + len(page.past) for page in network_pages)
-    done = 0
-    for network, page in zip(chosen, network_pages):
-        target = links.network_page(network.slug)
-        pages[target] = env.get_template("network.html").render(
-            page=page, depth=1, here=target, feed=link.feed("network", network.slug, 1), **common)
-        for activity in (*page.upcoming, *page.past):
-            if progress:
-                progress(done, total)
-            done += 1
-            target = links.activity_page(activity.id)
-            activity_page = content.activity_page(registry, network, activity)
-            pages[target] = env.get_template("activity.html").render(
-                page=activity_page, depth=1, here=target, feed=link.feed("activity", activity.id, 1), **common)
-            for release in activity_page.releases:
-                target = links.version_page(activity.id, release.version.number)
-                pages[target] = env.get_template("version.html").render(
-                    page=activity_page, release=release, depth=3, here=target, **common)
-            files.update(programme_files(registry, network, activity_page, link))
-    pages["index.html"] = env.get_template("index.html").render(networks=network_pages, depth=0,
-                                                                here="index.html", **common)
-    stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
-    outputs = {name: html.encode("utf-8") for name, html in pages.items()}
-    outputs["site.css"] = stylesheet
-    outputs.update(files)
-    prepare_folder(out, parents=True)
-    written = 0
-    for number, (name, data) in enumerate(sorted(outputs.items())):
-        if progress:
-            progress(done + done * number // len(outputs), total)
-        written += write_atomic(out / name, data)
-    if progress:
-        progress(total, total)
-    return BuildReport(pages=len(pages), written=written, unchanged=len(outputs) - written,
-                       files=tuple(sorted(outputs)))
+    slugs = {network.slug for network in chosen}
+    signature = _signature(options, sorted(slugs))
+    state = publication.state(PART)
+    dirty = None  # None: everything; else what to render again
+    around = state.get("around")
+    if (state.get("signature") == signature and isinstance(state.get("change"), int) and isinstance(around, list)
+            and len(around) == 2):
+        changed = changes_since(registry, state["change"], state.get("change_at", ""))
+        if not changed.other & {"network", "registry"}:
+            ended = activities_crossed(registry, tuple(around), now)
+            dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
+            dirty.networks |= {network for _id, network in ended if network in slugs}
+            dirty.networks |= _networks_of(registry, dirty.activities) & slugs
+            dirty.index = bool(dirty.networks or dirty.activities)
+    counts = _Counts()
+    if dirty is not None:
+        _keep_untouched(publication, dirty, counts)
+    renderer = _Renderer(registry, publication, options, now, counts, progress)
+    network_pages = []  # what the index shows of each network: counts and the first activities ahead
+    for network in chosen:
+        if dirty is not None and not dirty.index:
+            break
+        if dirty is not None and network.slug not in dirty.networks:
+            network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
+            continue
+        page = content.network_page(registry, network, now)
+        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))
+        renderer.network(page)
+        if dirty is None:
+            for activity in (*page.upcoming, *page.past):
+                renderer.activity(network, activity)
+        del page
+    if dirty is not None:
+        for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
+            renderer.activity(*activity)
+    if dirty is None or dirty.index:
+        renderer.index(network_pages)
+    if dirty is None or dirty.stylesheet:
+        stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
+        renderer.write("site.css", stylesheet, page=False)
+    # where the clock stands among the activities' ends, rather than the moment itself: the same between two ends
+    number, at = last_change(registry)
+    publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
+                                 "around": list(ends_around(registry, now))})
+    return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
+
+
+@attrs.define
+class _Dirty:
+    """What a build renders again: these activities' files, these networks' pages, perhaps the index."""
+
+    activities: set
+    networks: set
+    index: bool = False
+    stylesheet: bool = False
+
+
+@attrs.define
+class _Counts:
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+
+
+def _published(registry, activity_ids: set, networks: dict) -> list:
+    """(network, activity) for each of ``activity_ids`` that still exists, is published and is in ``networks``."""
+    from peerlearn import NotFound, get_activity
+
+    found = []
+    for activity_id in sorted(activity_ids):
+        try:
+            activity = get_activity(registry, str(activity_id))
+        except NotFound:
+            continue
+        if activity.published and activity.network in networks:
+            found.append((networks[activity.network], activity))
+    return found
+
+
+def _networks_of(registry, activity_ids: set) -> set:
+    from peerlearn import NotFound, get_activity
+
+    found = set()
+    for activity_id in activity_ids:
+        try:
+            found.add(get_activity(registry, str(activity_id)).network)
+        except NotFound:  # deleted: the change log named its network
+            pass
+    return found
+
+
+def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
+    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing."""
+    untouched = [name for name in publication.previous(PART) if not _touched(name, dirty)]
+    missing = publication.keep_many(PART, untouched)
+    counts.unchanged += len(untouched) - len(missing)
+    for name in missing:  # deleted by hand: render it, and what links to it, again
+        dirty.index = True
+        owner = _activity_of(name)
+        if owner is not None:
+            dirty.activities.add(owner)
+        elif name.startswith("networks/"):
+            dirty.networks.add(name[len("networks/"):-len(".html")])
+        elif name == "site.css":
+            dirty.stylesheet = True
+
+
+def _activity_of(name: str) -> int | None:
+    if not name.startswith("activities/"):
+        return None
+    head = name[len("activities/"):].split("/", 1)[0].removesuffix(".html")
+    return int(head) if head.isdigit() else None
+
+
+def _touched(name: str, dirty: _Dirty) -> bool:
+    if name == "index.html":
+        return dirty.index
+    if name.startswith("networks/"):
+        return name[len("networks/"):-len(".html")] in dirty.networks
+    owner = _activity_of(name)
+    return owner is not None and owner in dirty.activities
+
+
+class _Renderer:
+    """Renders pages and writes each at once (nothing is held once written)."""
+
+    def __init__(self, registry, publication, options: SiteOptions, now: dt.datetime, counts: _Counts,
+                 progress=None) -> None:
+        self.registry = registry
+        self.progress = progress
+        self.activities = 0
+        self.publication = publication
+        self.counts = counts
+        self.link = links.Links(options.base_url, options.feeds)
+        self._env = None
+        self.common = {"site": options, "links": self.link, "generated": now}
+        self.now = now
+
+    @property
+    def env(self):
+        if self._env is None:
+            self._env = environment()
+        return self._env
+
+    def write(self, name: str, data: bytes, *, page: bool = True) -> None:
+        changed = self.publication.write(PART, name, data)
+        self.counts.pages += page
+        self.counts.written += changed
+        self.counts.unchanged += not changed
+
+    def render(self, template: str, name: str, **values) -> None:
+        self.write(name, self.env.get_template(template).render(here=name, **values, **self.common).encode("utf-8"))
+
+    def network(self, page: content.NetworkPage) -> None:
+        slug = page.network.slug
+        self.render("network.html", links.network_page(slug), page=page, depth=1,
+                    feed=self.link.feed("network", slug, 1))
+
+    def activity(self, network, activity) -> None:
+        if self.progress:
+            self.activities += 1
+            self.progress(self.activities, None)
+        target = links.activity_page(activity.id)
+        activity_page = content.activity_page(self.registry, network, activity)
+        self.render("activity.html", target, page=activity_page, depth=1,
+                    feed=self.link.feed("activity", activity.id, 1))
+        for release in activity_page.releases:
+            self.render("version.html", links.version_page(activity.id, release.version.number),
+                        page=activity_page, release=release, depth=3)
+        for name, data in programme_files(self.registry, network, activity_page, self.link).items():
+            self.write(name, data, page=False)
+
+    def index(self, network_pages: list) -> None:
+        upcoming = content.next_activities(network_pages, UPCOMING_ON_INDEX)
+        feeds = [(page.network, self.link.feed("network", page.network.slug, 0)) for page in network_pages]
+        self.render("index.html", "index.html", networks=network_pages, upcoming=upcoming, feeds=feeds,
+                    depth=0)
+
+
+def _signature(options: SiteOptions, slugs: list[str]) -> str:
+    """Everything besides the registry that shapes the pages: a change makes a full build."""
+    import hashlib
+    import json
+
+    from peerlearn import __version__
+
+    site = package_files("peerlearn_plugins.site")
+    digest = hashlib.sha256()
+    for folder in ("templates", "static"):
+        for item in sorted(site.joinpath(folder).iterdir(), key=lambda item: item.name):
+            digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    from peerlearn import hook_signature
+
+    plugin_code = [hook_signature(hook) for hook in ("peerlearn_site_blocks", "peerlearn_activity_kinds")]
+    text = json.dumps([__version__, attrs.asdict(options), slugs, UPCOMING_ON_INDEX, plugin_code,
+                       digest.hexdigest()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

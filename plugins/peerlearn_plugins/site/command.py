@@ -26,17 +26,28 @@ def build(env, folder, network_slugs, base_url, feeds, title) -> None:
     """Write the website into FOLDER (created if needed).
 
     Pages are written atomically, unchanged pages are left untouched, and
-    other files in FOLDER are never deleted. The pages are in English.
+    other files in FOLDER are never deleted; pages this command wrote
+    before and no longer writes (a deleted activity's) are removed. A
+    rebuild renders only the pages that what changed in the registry since
+    the last build touches. The pages are in English. 'peerlearn publish'
+    builds the site together with the feeds, logs and reports.
 
     \b
     Examples:
         peerlearn site build public
         peerlearn site build public --network learning --base-url https://events.example.org
+        peerlearn site build public --base-url https://events.example.org
     """
+    from pathlib import Path
+
+    from peerlearn import open_publication
+
     from .builder import SiteOptions, build_site
 
     options = SiteOptions(base_url=base_url, feeds=feeds, title=title)
-    with env.registry() as registry, env.progress("Building the site") as progress:
-        report = build_site(registry, folder, options, networks=network_slugs, progress=progress)
+    with env.registry() as registry, open_publication(Path(folder), parents=True, base_url=base_url or "",
+                                                      now=env.now(), today=env.today()) as publication, \
+            env.progress("Building the site") as progress:
+        report = build_site(registry, publication, options, networks=network_slugs, progress=progress)
     click.echo(f"Built {report.pages} page(s) in {folder}: {report.written} written,"
                f" {report.unchanged} unchanged.")

@@ -218,3 +218,43 @@ def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
     upcoming = tuple(a for a in published if a.end > now)
     past = tuple(reversed([a for a in published if a.end <= now]))
     return NetworkPage(network, upcoming, past)
+
+
+@attrs.frozen
+class NetworkSummary:
+    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming."""
+
+    network: Network
+    upcoming_count: int
+    past_count: int
+    upcoming: tuple[Activity, ...]
+
+    @classmethod
+    def of(cls, page: NetworkPage, first: int) -> "NetworkSummary":
+        ahead = sorted(page.upcoming, key=lambda activity: (activity.start, activity.id))
+        return cls(page.network, len(page.upcoming), len(page.past), tuple(ahead[:first]))
+
+    @classmethod
+    def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
+        """The same, counted by the registry, without reading every activity of the network."""
+        from peerlearn import upcoming_activities
+
+        found = upcoming_activities(registry, network.slug, now, first)
+        return cls(network, found.upcoming, found.past, found.first)
+
+
+@attrs.frozen
+class Upcoming:
+    """An activity on the index page's "coming next" list, with its network."""
+
+    network: Network
+    activity: Activity
+
+
+def next_activities(pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
+    """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
+    import heapq
+
+    found = ((activity.start, page.network.slug, activity.id, Upcoming(page.network, activity))
+             for page in pages for activity in page.upcoming)
+    return tuple(item[-1] for item in heapq.nsmallest(count, found, key=lambda item: item[:3]))

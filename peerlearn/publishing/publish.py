@@ -1,0 +1,194 @@
+"""``peerlearn publish``: the feeds, the logs and reports, and what plugins add, in one folder, all or nothing.
+
+The folder's layout::
+
+    DIR/feeds/networks/<slug>.ics, feeds/activities/<id>.ics, feeds/index.html   public calendar feeds
+    DIR/logs/<slug>-log.csv, <slug>-log.html      each network's activity log
+    DIR/logs/<slug>-report-<year>.html            each network's yearly report (the year of today)
+    DIR/logs/changes.csv                          the change log (private data removed)
+    DIR/index.html, networks/, activities/ …      what plugins add (the event website)
+    PRIVATE/feeds/members/<token>.ics             member feeds: only with a private folder, never in DIR
+
+The registry is read in one transaction, so every file shows the same
+moment of it. Every file is written through :func:`peerlearn.atomic.batch`:
+nothing lands until all of it has been written, and an error anywhere (a
+plugin that raises, a disk that refuses) leaves both folders as they were.
+Only files whose bytes change are rewritten; the logs and reports of a
+network nothing has changed for since the last publication are not even
+rendered again (the folder's manifest keeps the last change seen).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterator
+
+import attrs
+
+from .. import __version__, plugins
+from ..errors import OutputError, RegistryError
+from ..feeds import publish as feeds_publish
+from ..feeds.layout import check_base_url
+from ..registry import networks as registry_networks
+from ..registry.since import changes_since, last_change
+from ..registry.store import Registry
+from ..reports import activity_log, yearly
+from ..reports import changes as change_log
+from ..reports.exports import export
+from .folder import Counts, Publication, open_publication
+
+FEEDS = "feeds"
+LOGS = "logs"
+
+
+@attrs.frozen
+class PublishReport:
+    """What a publication did: files written, unchanged and removed by part (``feeds``, ``logs``, ``site``…)."""
+
+    #: the folder published
+    folder: Path
+    #: by part (``feeds``, ``logs``, ``site``, a plugin's): ``{"written": n, "unchanged": n, "removed": n}``
+    parts: dict[str, dict[str, int]]
+    #: member feeds published into the private folder
+    private: int = 0
+    #: member feeds not written, for want of a private folder
+    left_out: int = 0
+    #: one line per event left out of the feeds because it cannot be written
+    warnings: tuple[str, ...] = ()
+
+    def total(self, what: str) -> int:
+        """Files ``written``, ``unchanged`` or ``removed``, all parts together."""
+        return sum(counts[what] for counts in self.parts.values())
+
+
+def publish(registry: Registry, folder: str | Path, *, base_url: str = "", networks: tuple[str, ...] = (),
+            private_folder: str | Path | None = None, now: dt.datetime | None = None,
+            today: dt.date | None = None) -> PublishReport:
+    """Publish into ``folder`` (created if missing; its parent must exist); member feeds into ``private_folder``.
+
+    ``networks`` narrows the logs, the reports and what plugins publish (the
+    website) to those networks; the calendar feeds are always every
+    network's, since a member's feed spans its networks. ``now`` and ``today``
+    (default: the clock) decide what is upcoming and the reports' year.
+    """
+    base = check_base_url(base_url, field="base_url") if base_url else ""
+    folder = Path(folder)
+    if private_folder is not None:
+        feeds_publish.check_apart(folder, Path(private_folder))
+    now = now or dt.datetime.now(dt.timezone.utc)
+    today = today or now.date()
+    slugs = _networks(registry, networks)
+    private = (Path(private_folder),) if private_folder is not None else ()
+    with open_publication(folder, also=private, base_url=base, networks=tuple(networks), now=now, today=today,
+                          feeds=FEEDS) as publication, reading(registry):
+        publish_logs(registry, publication, slugs)
+        plugins.publish(registry, publication)
+        feeds = feeds_publish.build(registry, folder / FEEDS, base_url=f"{base}/{FEEDS}" if base else "",
+                                    private_folder=private[0] / FEEDS if private else None, now=now)
+        publication.note("feeds", Counts(len(feeds.written), feeds.unchanged, len(feeds.removed)))
+    return PublishReport(folder, publication.summary(), private=feeds.private, left_out=feeds.left_out,
+                         warnings=feeds.warnings)
+
+
+def _networks(registry: Registry, chosen: tuple[str, ...]) -> list[str]:
+    """The slugs to publish the logs of: ``chosen`` (each checked), else every network."""
+    if chosen:
+        return [registry_networks.get(registry, slug).slug for slug in dict.fromkeys(chosen)]
+    return sorted(network.slug for network in registry_networks.definitions(registry))
+
+
+@contextlib.contextmanager
+def reading(registry: Registry) -> Iterator[None]:
+    """One transaction around the whole publication, so every file shows the same registry.
+
+    It changes no record; the feeds' block cache, which it may fill, is kept
+    when it ends well (a read-only registry keeps that cache in memory).
+    """
+    import sqlite3
+
+    conn = registry.db.conn
+    try:
+        conn.execute("BEGIN" if registry.readonly else "BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise RegistryError(f"cannot read {registry.path}: {error}") from None
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+
+
+def publish_logs(registry: Registry, publication: Publication, slugs: list[str]) -> None:
+    """Each network's activity log (csv, html) and yearly reports (html), and the change log (csv).
+
+    The reports are this year's and those of every year published into the
+    folder before: last year's report stays published, kept up to date. A
+    file that nothing has changed since the last publication into the folder
+    (the same plugins) is kept as it is, unrendered.
+    """
+    part = "logs"
+    year = publication.today.year
+    signature = _signature(slugs)
+    state = publication.state(part)
+    changed = None
+    if state.get("signature") == signature and isinstance(state.get("change"), int):
+        changed = changes_since(registry, state["change"], state.get("change_at", ""))
+    for slug in slugs:
+        network = registry_networks.get(registry, slug)
+        logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
+        everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})
+        if everything or slug in changed.networks or not _kept(publication, part, [name for _f, name in logs]):
+            for format_name, name in logs:
+                with publication.open(part, name) as out:
+                    export("activity-log", format_name, activity_log.rows(registry, slug), out,
+                           columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
+                           title=activity_log.title(network.name, None, None), empty="No activities yet.",
+                           network=network)
+        # this year's report, and those of the years published before (kept up to date, never dropped); a report
+        # counts the activities starting in its year, so other years' changes leave it as it is
+        for report_year in sorted({year} | _report_years(publication.previous(part), slug)):
+            report = f"{LOGS}/{slug}-report-{report_year}.html"
+            if (everything or (slug in changed.networks and report_year in changed.years)
+                    or not _kept(publication, part, [report])):
+                with publication.open(part, report) as out:
+                    export("report", "html", yearly.build(registry, slug, report_year), out)
+    name = f"{LOGS}/changes.csv"
+    if changed is None or not changed.none or not _kept(publication, part, [name]):
+        chosen = set(slugs) if publication.networks else None
+        rows = change_log.export_rows(registry)
+        with publication.open(part, name) as out:
+            export("change-log", "csv", (row for row in rows if chosen is None or row.network in chosen), out,
+                   columns=change_log.COLUMNS, title="Change log", empty="No changes yet.")
+    number, at = last_change(registry)
+    publication.set_state(part, {"signature": signature, "change": number, "change_at": at})
+
+
+def _kept(publication: Publication, part: str, names: list[str]) -> bool:
+    """Keep ``names`` as the last publication left them, where it wrote them all and they are all there."""
+    previous = set(publication.previous(part))
+    return all(name in previous for name in names) and not publication.keep_many(part, names)
+
+
+def _report_years(names: list[str], slug: str) -> set[int]:
+    """The years of ``slug``'s reports among ``names`` (``logs/<slug>-report-<year>.html``)."""
+    prefix, suffix = f"{LOGS}/{slug}-report-", ".html"
+    found = set()
+    for name in names:
+        middle = name[len(prefix):-len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else ""
+        if len(middle) == 4 and middle.isdigit():
+            found.add(int(middle))
+    return found
+
+
+def _signature(slugs: list[str]) -> str:
+    """What the logs are made with besides the registry: the networks, peerlearn and its plugins."""
+    described = [(info.name, info.version) for info in plugins.describe()]
+    text = json.dumps([__version__, slugs, described], default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

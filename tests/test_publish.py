@@ -1,0 +1,309 @@
+"""``peerlearn publish``: everything public in one folder, incremental, all or nothing.
+
+The output is read by independent consumers: icalendar for the feeds,
+Python's csv module for the logs, an HTML parser for the pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import icalendar
+import peerlearn_plugins.site
+import pytest
+
+import faults
+from peerlearn import hookimpl
+
+BASE = "https://events.example.org"
+
+
+class Links(HTMLParser):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs).get("href") or "")
+
+
+@pytest.fixture
+def site_demo(demo_env):
+    demo_env.register(peerlearn_plugins.site, name="site")
+    return demo_env
+
+
+def publish(env, folder: Path, *args: str):
+    result = env.run("publish", str(folder), *args)
+    return result
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return faults.tree(folder)
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {str(path.relative_to(folder)): path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()}
+
+
+def test_publish_writes_feeds_logs_reports_the_change_log_and_the_site(site_demo, tmp_path):
+    public, private = tmp_path / "public", tmp_path / "private"
+    result = publish(site_demo, public, "--base-url", BASE, "--private-dir", str(private), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary["parts"]) == {"feeds", "logs", "site"}
+    assert all(counts["written"] > 0 for counts in summary["parts"].values())
+    with site_demo.open() as registry:
+        slugs = [row["slug"] for row in registry.query("SELECT slug FROM networks ORDER BY slug")]
+        tokens = [row["feed_token"] for row in registry.query("SELECT feed_token FROM members")]
+        titles = {row["title"] for row in registry.query("SELECT title FROM activities WHERE status != 'draft'")}
+    for slug in slugs:
+        calendar = icalendar.Calendar.from_ical((public / "feeds" / "networks" / f"{slug}.ics").read_bytes())
+        assert all(str(event["UID"]) for event in calendar.walk("VEVENT"))
+        rows = list(csv.DictReader(io.StringIO((public / "logs" / f"{slug}-log.csv").read_text("utf-8"))))
+        assert {row["title"] for row in rows} <= titles
+        assert "<main" in (public / "logs" / f"{slug}-log.html").read_text("utf-8")
+        reports = list((public / "logs").glob(f"{slug}-report-*.html"))
+        assert len(reports) == 1, reports
+    changes = list(csv.DictReader(io.StringIO((public / "logs" / "changes.csv").read_text("utf-8"))))
+    assert len(changes) > 100 and {"id", "entity", "action"} <= set(changes[0])
+    # member feeds only in the private folder; nothing public names a token
+    assert len(list((private / "feeds" / "members").glob("*.ics"))) == len(tokens)
+    assert not (public / "feeds" / "members").exists()
+    public_text = b"".join(tree(public).values())
+    assert not [token for token in tokens if token.encode() in public_text]
+    # pages offer webcal and https subscribe links
+    index = (public / "index.html").read_text("utf-8")
+    hrefs = Links(index).hrefs
+    assert any(href.startswith("webcal://events.example.org/feeds/networks/") for href in hrefs)
+    assert "Coming next" in index and "Google Calendar" in index
+
+
+def test_publish_again_rewrites_nothing_and_after_one_change_only_what_changed(site_demo, tmp_path):
+    public = tmp_path / "public"
+    assert publish(site_demo, public, "--base-url", BASE).exit_code == 0
+    before, times = tree(public), mtimes(public)
+    again = publish(site_demo, public, "--base-url", BASE, "--json")
+    assert again.exit_code == 0, again.output
+    parts = json.loads(again.stdout)["parts"]
+    assert sum(counts["written"] + counts["removed"] for counts in parts.values()) == 0
+    assert tree(public) == before and mtimes(public) == times
+
+    with site_demo.open() as registry:
+        activity = registry.one("SELECT id, title, network FROM activities WHERE status = 'confirmed'"
+                                " ORDER BY start_utc DESC LIMIT 1")
+    assert site_demo.run("activities", "edit", str(activity["id"]), "--title", "A renamed workshop").exit_code == 0
+    changed = publish(site_demo, public, "--base-url", BASE, "--json")
+    assert changed.exit_code == 0, changed.output
+    after = tree(public)
+    moved = {name for name, stamp in mtimes(public).items() if times.get(name) != stamp}
+    assert moved == {name for name in after if before.get(name) != after[name]}
+    assert f"activities/{activity['id']}.html" in moved
+    assert f"feeds/activities/{activity['id']}.ics" in moved
+    assert f"logs/{activity['network']}-log.csv" in moved
+    assert not any(name.startswith("logs/") and activity["network"] not in name and name != "logs/changes.csv"
+                   for name in moved)
+    assert len(moved) < len(after) / 4
+    # the incremental result is what a fresh publication gives, byte for byte
+    fresh = tmp_path / "fresh"
+    assert publish(site_demo, fresh, "--base-url", BASE).exit_code == 0
+    manifest = ".peerlearn-publish.json"
+    assert {k: v for k, v in tree(fresh).items() if k != manifest} == \
+           {k: v for k, v in tree(public).items() if k != manifest}
+
+
+def test_publish_keeps_files_of_other_origin_and_removes_only_its_own(site_demo, tmp_path):
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "robots.txt").write_text("User-agent: *\n")
+    (public / "logs").mkdir()
+    (public / "logs" / "notes.txt").write_text("ours\n")
+    assert publish(site_demo, public).exit_code == 0
+    with site_demo.open() as registry:
+        gone = registry.one("SELECT id FROM activities WHERE status = 'confirmed' ORDER BY id DESC LIMIT 1")["id"]
+    assert (public / "activities" / f"{gone}.html").exists()
+    deleted = site_demo.run("activities", "delete", str(gone))
+    assert deleted.exit_code == 0, deleted.output
+    result = publish(site_demo, public, "--json")
+    assert result.exit_code == 0, result.output
+    assert not (public / "activities" / f"{gone}.html").exists()
+    assert not (public / "feeds" / "activities" / f"{gone}.ics").exists()
+    assert json.loads(result.stdout)["parts"]["site"]["removed"] >= 1
+    assert (public / "robots.txt").read_text() == "User-agent: *\n"
+    assert (public / "logs" / "notes.txt").read_text() == "ours\n"
+
+
+@pytest.mark.parametrize("url", ["ftp://events.example.org", "events.example.org", "webcal://x.example.org"])
+def test_publish_refuses_a_base_url_that_is_not_http(site_demo, tmp_path, url):
+    result = publish(site_demo, tmp_path / "public", "--base-url", url)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --base-url:") and "http(s)" in lines[0]
+    assert not (tmp_path / "public").exists()
+
+
+def test_publish_refuses_a_private_dir_inside_the_folder(site_demo, tmp_path):
+    public = tmp_path / "public"
+    for private in (public / "members", public):
+        result = publish(site_demo, public, "--private-dir", str(private))
+        assert result.exit_code == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "inside the public folder" in lines[0]
+    assert not public.exists()
+
+
+def test_peerlearn_publish_lets_a_plugin_add_files_and_a_failing_one_changes_nothing(site_demo, tmp_path):
+    public, private = tmp_path / "public", tmp_path / "private"
+
+    class Sitemap:
+        @hookimpl
+        def peerlearn_publish(self, registry, publication):
+            names = sorted(publication.previous("site"))
+            publication.write("sitemap", "sitemap.txt", "".join(f"{BASE}/{n}\n" for n in names).encode())
+
+    site_demo.register(Sitemap(), name="sitemap")
+    assert publish(site_demo, public, "--base-url", BASE, "--private-dir", str(private)).exit_code == 0
+    assert publish(site_demo, public, "--base-url", BASE, "--private-dir", str(private)).exit_code == 0
+    assert f"{BASE}/index.html\n" in (public / "sitemap.txt").read_text()
+    site_demo.run("activities", "edit", "1", "--title", "Changed before a failed publication")
+    before, private_before = tree(public), tree(private)
+
+    class Broken:
+        @hookimpl
+        def peerlearn_publish(self, registry, publication):
+            publication.write("broken", "half.txt", b"never published\n")
+            raise RuntimeError("the disk of the sitemap is on fire")
+
+    site_demo.register(Broken(), name="broken")
+    result = publish(site_demo, public, "--base-url", BASE, "--private-dir", str(private))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "broken" in lines[0] and "on fire" in lines[0]
+    assert tree(public) == before and tree(private) == private_before
+    assert faults.leftovers(public) == []
+    from peerlearn import plugins
+
+    plugins.unregister("broken")
+    plugins.unregister("sitemap")  # publishing works again, and drops what the sitemap published
+    assert publish(site_demo, public, "--private-dir", str(private)).exit_code == 0
+    assert (public / "sitemap.txt").exists()  # a part that did not run keeps its files
+
+
+def test_publish_into_a_read_only_folder_mid_way_changes_nothing(site_demo, tmp_path):
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    assert site_demo.run("activities", "edit", "1", "--title", "Changed before a failed publication").exit_code == 0
+    before = tree(public)
+    # the logs are written first, the site's pages next: the pages' folder refuses
+    with faults.read_only_folder(public / "activities"):
+        result = publish(site_demo, public)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "cannot write" in lines[0] and "activities" in lines[0]
+    assert tree(public) == before
+    assert faults.leftovers(public) == []
+
+
+def test_publish_network_narrows_the_site_logs_and_reports(site_demo, tmp_path):
+    public = tmp_path / "public"
+    result = publish(site_demo, public, "--network", "pes")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (public / "networks").iterdir()) == ["pes.html"]
+    assert {path.name.split("-")[0] for path in (public / "logs").glob("*-log.csv")} == {"pes"}
+    assert (public / "feeds" / "networks" / "mutual_learning.ics").exists()  # feeds are every network's
+    unknown = publish(site_demo, public, "--network", "nowhere")
+    assert unknown.exit_code == 1 and "nowhere" in unknown.stderr
+
+
+def test_demo_publish_with_a_base_url_offers_webcal_links(env, tmp_path):
+    env.register(peerlearn_plugins.site, name="site")
+    public = tmp_path / "public"
+    result = env.run("demo", "--publish", str(public), "--base-url", BASE)
+    assert result.exit_code == 0, result.output
+    assert "the event website at" in result.stdout
+    pages = [public / "index.html", *sorted((public / "activities").glob("*.html"))[:3]]
+    for page in pages:
+        assert any(href.startswith("webcal://events.example.org/feeds/") for href in Links(page.read_text()).hrefs), page
+    assert (tmp_path / "public-private" / "feeds" / "members").is_dir()
+    before = env.fingerprint()
+    bad = env.run("demo", "--force", "--publish", str(public), "--base-url", "ftp://x")
+    lines = bad.stderr.strip().splitlines()
+    assert bad.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: --base-url:") and "http(s)" in lines[0]
+    assert env.fingerprint() == before
+
+
+def test_a_second_publication_into_the_same_folder_is_refused_while_one_runs(site_demo, tmp_path):
+    import fcntl
+    import os
+
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    before = tree(public)
+    handle = os.open(public / ".peerlearn-publishing", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a publication under way holds it
+        result = publish(site_demo, public)
+    finally:
+        os.close(handle)
+        (public / ".peerlearn-publishing").unlink()
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another publication into" in lines[0]
+    assert tree(public) == before
+
+
+def test_what_a_killed_publication_left_is_cleared_by_the_next(site_demo, tmp_path):
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    (public / ".peerlearn-publishing").write_bytes(b"")  # its marker, no longer locked by anyone
+    leftover = public / "activities" / ".1.html.abcd1234.tmp"
+    leftover.write_text("half a page")
+    assert publish(site_demo, public).exit_code == 0
+    assert not leftover.exists() and not (public / ".peerlearn-publishing").exists()
+    # without a killed publication's marker the folder is not walked: a stray file there is not ours to judge
+    leftover.write_text("half a page")
+    assert publish(site_demo, public).exit_code == 0
+    assert leftover.exists()
+
+
+def test_a_plugin_cannot_publish_into_the_feeds_folder(site_demo, tmp_path):
+    class Intruder:
+        @hookimpl
+        def peerlearn_publish(self, registry, publication):
+            publication.write("intruder", "feeds/networks/pes.ics", b"not a calendar")
+
+    site_demo.register(Intruder(), name="intruder")
+    result = publish(site_demo, tmp_path / "public")
+    assert result.exit_code == 1 and "holds the calendar feeds" in result.stderr
+    assert not (tmp_path / "public").exists()
+
+
+def test_last_years_report_stays_published_and_follows_its_changes(site_demo, tmp_path):
+    public = tmp_path / "public"
+    with site_demo.open() as registry:
+        row = registry.one("SELECT id, network, substr(start_local, 1, 4) AS year FROM activities"
+                           " WHERE status = 'completed' ORDER BY id LIMIT 1")
+    year = int(row["year"])
+    assert site_demo.run("--today", f"{year}-06-01", "publish", str(public)).exit_code == 0
+    # a year on: that year's report is last year's now, and stays
+    next_year = f"{year + 1}-03-01"
+    later = site_demo.run("--today", next_year, "publish", str(public))
+    assert later.exit_code == 0, later.output
+    for published in (year, year + 1):
+        assert (public / "logs" / f"pes-report-{published}.html").exists()
+    report = public / "logs" / f"{row['network']}-report-{year}.html"
+    before = report.read_bytes()
+    added = site_demo.run("outputs", "add", str(row["id"]), "--kind", "final_report", "--title", "A late final report",
+                          "--url", "https://example.org/late.pdf", "--date", f"{year}-12-01")
+    assert added.exit_code == 0, added.output
+    assert site_demo.run("--today", next_year, "publish", str(public)).exit_code == 0
+    assert report.read_bytes() != before
+    assert site_demo.run("report", "--network", row["network"], "--year", str(year), "--format", "html",
+                         "-o", str(tmp_path / "by-hand.html")).exit_code == 0
+    assert report.read_bytes() == (tmp_path / "by-hand.html").read_bytes()
