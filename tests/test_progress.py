@@ -78,6 +78,7 @@ def test_a_large_import_shows_a_bar_on_a_terminal_and_nothing_in_a_pipe(env, tmp
 @pytest.mark.parametrize("args, label", [
     (("feeds", "build", "FOLDER"), "Building feeds"),
     (("site", "build", "FOLDER"), "Building the site"),
+    (("publish", "FOLDER"), "Publishing"),
     (("log", "--network", "pes", "--format", "csv"), "Activity log of pes"),
     (("report", "--network", "pes", "--year", "YEAR", "--format", "md"), "Report"),
 ], ids=lambda value: " ".join(value[:2]) if isinstance(value, tuple) else "")

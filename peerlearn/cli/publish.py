@@ -41,9 +41,9 @@ def publish(env, folder, base_url, network_slugs, private_dir, as_json) -> None:
     """
     from ..publishing.publish import publish as run
 
-    with env.registry() as registry:
+    with env.registry() as registry, env.progress("Publishing") as progress:
         report = run(registry, folder, base_url=base_url, networks=network_slugs, private_folder=private_dir,
-                     now=env.now(), today=env.today())
+                     now=env.now(), today=env.today(), progress=progress)
     for warning in report.warnings:
         note(f"Warning: {one_line(warning)}")
     if as_json:

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import attrs
 
@@ -67,13 +67,16 @@ class PublishReport:
 
 def publish(registry: Registry, folder: str | Path, *, base_url: str = "", networks: tuple[str, ...] = (),
             private_folder: str | Path | None = None, now: dt.datetime | None = None,
-            today: dt.date | None = None) -> PublishReport:
+            today: dt.date | None = None, progress: Callable[[int, int | None], None] | None = None,
+            ) -> PublishReport:
     """Publish into ``folder`` (created if missing; its parent must exist); member feeds into ``private_folder``.
 
     ``networks`` narrows the logs, the reports and what plugins publish (the
     website) to those networks; the calendar feeds are always every
     network's, since a member's feed spans its networks. ``now`` and ``today``
     (default: the clock) decide what is upcoming and the reports' year.
+    ``progress(done, total)``, where given, is called as each network's logs
+    and then the plugins' files are done, then as the feeds are built.
     """
     base = check_base_url(base_url, field="base_url") if base_url else ""
     folder = Path(folder)
@@ -85,10 +88,14 @@ def publish(registry: Registry, folder: str | Path, *, base_url: str = "", netwo
     private = (Path(private_folder),) if private_folder is not None else ()
     with open_publication(folder, also=private, base_url=base, networks=tuple(networks), now=now, today=today,
                           feeds=FEEDS) as publication, reading(registry):
-        publish_logs(registry, publication, slugs)
+        steps = len(slugs) + 1
+        publish_logs(registry, publication, slugs, progress=(lambda done: progress(done, steps)) if progress else None)
         plugins.publish(registry, publication)
+        if progress:
+            progress(steps, steps)
         feeds = feeds_publish.build(registry, folder / FEEDS, base_url=f"{base}/{FEEDS}" if base else "",
-                                    private_folder=private[0] / FEEDS if private else None, now=now)
+                                    private_folder=private[0] / FEEDS if private else None, now=now,
+                                    progress=progress)
         publication.note("feeds", Counts(len(feeds.written), feeds.unchanged, len(feeds.removed)))
     return PublishReport(folder, publication.summary(), private=feeds.private, left_out=feeds.left_out,
                          warnings=feeds.warnings)
@@ -125,7 +132,8 @@ def reading(registry: Registry) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def publish_logs(registry: Registry, publication: Publication, slugs: list[str]) -> None:
+def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
+                 progress: Callable[[int], None] | None = None) -> None:
     """Each network's activity log (csv, html) and yearly reports (html), and the change log (csv).
 
     The reports are this year's and those of every year published into the
@@ -140,7 +148,9 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str])
     changed = None
     if state.get("signature") == signature and isinstance(state.get("change"), int):
         changed = changes_since(registry, state["change"], state.get("change_at", ""))
-    for slug in slugs:
+    for number, slug in enumerate(slugs):
+        if progress:
+            progress(number)
         network = registry_networks.get(registry, slug)
         logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
         everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})

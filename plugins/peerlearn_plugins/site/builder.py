@@ -135,10 +135,11 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     again, and the rest are kept as they are. Anything else that shapes the pages (the options,
     the networks chosen, the plugins, the templates) changing makes a full
     build. Either way only files whose bytes change are rewritten.
-    ``progress(done, None)``, where given, is called as each activity's
+    ``progress(done, total)``, where given, is called as each activity's
     pages are rendered.
     """
-    from peerlearn import activities_crossed, changes_since, ends_around, get_network, last_change, list_networks
+    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, last_change, list_networks,
+                           upcoming_activities)
 
     now = publication.now
     if networks:
@@ -162,7 +163,12 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     counts = _Counts()
     if dirty is not None:
         _keep_untouched(publication, dirty, counts)
-    renderer = _Renderer(registry, publication, options, now, counts, progress)
+    total = 0
+    if progress:  # the activities to render: a full build's counted by the registry, else those changed
+        total = len(dirty.activities) if dirty is not None else sum(
+            found.upcoming + found.past for found in (upcoming_activities(registry, network.slug, now, 0)
+                                                       for network in chosen))
+    renderer = _Renderer(registry, publication, options, now, counts, progress, total)
     network_pages = []  # what the index shows of each network: counts and the first activities ahead
     for network in chosen:
         if dirty is not None and not dirty.index:
@@ -185,6 +191,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     if dirty is None or dirty.stylesheet:
         stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
         renderer.write("site.css", stylesheet, page=False)
+    if progress:
+        progress(total, total)
     # where the clock stands among the activities' ends, rather than the moment itself: the same between two ends
     number, at = last_change(registry)
     publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
@@ -272,9 +280,10 @@ class _Renderer:
     """Renders pages and writes each at once (nothing is held once written)."""
 
     def __init__(self, registry, publication, options: SiteOptions, now: dt.datetime, counts: _Counts,
-                 progress=None) -> None:
+                 progress=None, total: int = 0) -> None:
         self.registry = registry
         self.progress = progress
+        self.total = total
         self.activities = 0
         self.publication = publication
         self.counts = counts
@@ -305,8 +314,8 @@ class _Renderer:
 
     def activity(self, network, activity) -> None:
         if self.progress:
+            self.progress(min(self.activities, self.total), self.total)
             self.activities += 1
-            self.progress(self.activities, None)
         target = links.activity_page(activity.id)
         activity_page = content.activity_page(self.registry, network, activity)
         self.render("activity.html", target, page=activity_page, depth=1,
