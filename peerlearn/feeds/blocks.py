@@ -16,6 +16,7 @@ its activity, and everything else is written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -40,6 +41,8 @@ ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
 
 
 _BATCH = 500
+#: Blocks kept per transaction in a whole build (:meth:`BlockCache.batch`).
+BATCH_BLOCKS = 5000
 
 
 log = logging.getLogger(__name__)
@@ -134,6 +137,7 @@ class BlockCache:
         self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0
+        self._batch: int | None = None
         signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
                                 [attrs.astuple(n) for n in self.networks.values()]], default=str)
         self.signature = hashlib.sha256(signature.encode()).hexdigest()
@@ -160,6 +164,31 @@ class BlockCache:
                 conn.execute("ROLLBACK")
             raise
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Keep the blocks built meanwhile in a few transactions, not one per feed (a whole build).
+
+        A transaction is committed every :data:`BATCH_BLOCKS` blocks (so that
+        other writers never wait long) and at the end; on an exception, what
+        the open one holds is rolled back (the cache only costs time).
+        """
+        conn = self.registry.db.conn
+        if self.memory is not None or conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._batch = 0
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._batch = None
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
     def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
         """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
         self.built += len(rows)
@@ -168,6 +197,13 @@ class BlockCache:
             return
         self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
                      (KEEP_SESSION_VERSION_SQL, list(versions))], many=True)
+        if self._batch is not None:
+            self._batch += len(rows)
+            if self._batch >= BATCH_BLOCKS:
+                conn = self.registry.db.conn
+                conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                self._batch = 0
 
     def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
         if self.memory is not None:
