@@ -185,7 +185,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
         else:
             run.some(found)
         removed = run.remove_stale()
-    if public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
+    whole = found is None or found.everything
+    if whole or public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
         index = run.index()
         for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):
             if write_atomic(public.root / name, data):
@@ -199,7 +200,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     written_feeds = sum(1 for path in run.written if path.endswith(".ics"))
     return BuildReport(tuple(run.written), tuple(removed), feeds - written_feeds, feeds,
                        private=private.feeds if private else 0, left_out=run.left_out,
-                       warnings=tuple(cache.warnings.values()), whole=found is None or found.everything)
+                       warnings=tuple(cache.warnings.values()), whole=whole)
 
 
 class _Run:
