@@ -108,11 +108,13 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     else:
         member = members.get(registry, query.key)
         statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-        # the same selection as member_pairs_sql(), written so that each part uses its index
+        # the same selection as member_pairs_sql(): one UNION of the three ways an activity concerns a member,
+        # each through its own index, so that the plan reads the member's rows only, with or without ANALYZE
         where.append(
-            "a.network IN (SELECT network FROM memberships WHERE member_id = ?) AND ("
-            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses}))"
-            " OR a.host_member_id = ? OR a.id IN (SELECT activity_id FROM activity_peers WHERE member_id = ?))"
+            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses})"
+            " UNION SELECT id FROM activities WHERE host_member_id = ?"
+            " UNION SELECT activity_id FROM activity_peers WHERE member_id = ?)"
+            " AND a.network IN (SELECT network FROM memberships WHERE member_id = ?)"
         )
         params += [member.id] * 4
         name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
