@@ -204,3 +204,17 @@ def test_unchanged_base_url_plugins_and_folders_are_part_of_the_stamp(demo_env, 
         assert publish.build(registry, public, now=START).whole  # no private folder this time
     finally:
         registry.close()
+
+
+def test_full_on_the_command_line_builds_every_feed(demo_env, tmp_path):
+    out, private = tmp_path / "site", tmp_path / "private"
+    args = ("feeds", "build", str(out), "--private-dir", str(private))
+    assert demo_env.run(*args).exit_code == 0
+    feed = next(out.glob("activities/*.ics"))
+    feed.write_bytes(feed.read_bytes().replace(b"BEGIN:VEVENT", b"BEGIN:VEVENT\r\nX-EDITED:by hand", 1))
+    edited = feed.read_bytes()
+    result = demo_env.run(*args)  # nothing changed in the registry: the file is not looked at
+    assert result.exit_code == 0 and "0 file(s) written" in result.stdout and feed.read_bytes() == edited
+    result = demo_env.run(*args, "--full")
+    assert result.exit_code == 0 and "1 file(s) written" in result.stdout, result.output
+    assert b"X-EDITED" not in feed.read_bytes()
