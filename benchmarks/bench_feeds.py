@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import gc
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from registry_factory import ZONE  # noqa: E402
-from run import child, median_child, peerlearn, table  # noqa: E402
+from run import child, peerlearn, table  # noqa: E402
 
 BASE_URL = "https://feeds.example.org"
 START_UP = "start-up (peerlearn networks list)"
@@ -151,6 +152,20 @@ def _timed(function) -> float:
     return time.perf_counter() - began
 
 
+def interleaved(command: list[str], reference: list[str], runs: int = 5, before=None) -> tuple[float, float, float]:
+    """Medians of ``command`` and ``reference`` run in turn (so that both meet the same load), and the
+    command's highest peak memory; ``before(n)`` runs untimed before the n-th run of the command."""
+    times, references, peaks = [], [], []
+    for number in range(runs):
+        references.append(child(reference)[0])
+        if before is not None:
+            before(number)
+        elapsed, peak = child(command)
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), statistics.median(references), max(peaks)
+
+
 def measures(sizes: list[int], workdir: Path):
     """Yield the feed rows of ``benchmarks/run.py``'s table for each size."""
     import registry_factory
@@ -174,7 +189,6 @@ def measures(sizes: list[int], workdir: Path):
             return peerlearn("--db", db, "feeds", "build", folder / public, "--private-dir", folder / private,
                              "--base-url", BASE_URL)
 
-        start_up, _ = median_child(peerlearn("--db", db, "networks", "list"), runs=5)
         cold, cold_peak = child(build("public", "private"))
         warm, warm_peak = child(build("warm", "warm-private"))
         data = _files(folder / "warm", folder / "warm-private")
@@ -204,7 +218,7 @@ def measures(sizes: list[int], workdir: Path):
         yield {**common, "measure": "feeds build, warm, empty folders", "peerlearn": warm,
                "reference": plain_write, "reference_name": "writing the same files' bytes", "target": 3.0,
                "peak_mb": warm_peak}
-        noop, noop_peak = median_child(build("public", "private"), runs=5)
+        noop, start_up, noop_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"))
         yield {**common, "measure": "feeds build, nothing changed", "peerlearn": noop, "reference": start_up,
                "reference_name": START_UP, "target": 1.5, "peak_mb": noop_peak}
 
@@ -224,7 +238,8 @@ def measures(sizes: list[int], workdir: Path):
             finally:
                 registry.close()
 
-        one, one_peak = median_child(build("public", "private"), runs=5, before=reschedule)
+        one, start_up, one_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"),
+                                              before=reschedule)
         yield {**common, "measure": "feeds build, one activity rescheduled", "peerlearn": one,
                "reference": start_up, "reference_name": START_UP, "target": 1.5, "peak_mb": one_peak}
 

@@ -11,6 +11,7 @@ whatever CATEGORIES they add are merged into the event's one list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Iterable
 
 from .. import plugins
@@ -208,9 +209,7 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
     Written line by line with icalendar's own escaping and folding (a feed
     build writes thousands of headers; a whole Calendar object each is slow).
     """
-    import icalendar
-
-    refresh = icalendar.vDuration(REFRESH).to_ical().decode()
+    refresh = _refresh()
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_text(name)}"]
     if description:
@@ -219,6 +218,13 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
         lines.append(f"SOURCE;VALUE=URI:{url}")
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
     return "".join(_folded(line) + "\r\n" for line in lines)
+
+
+@functools.lru_cache(maxsize=1)
+def _refresh() -> str:
+    import icalendar
+
+    return icalendar.vDuration(REFRESH).to_ical().decode()
 
 
 def _folded(line: str) -> str:

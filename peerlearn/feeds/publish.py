@@ -40,7 +40,7 @@ from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
 from ..timeutil import now_utc, to_utc_text
-from . import blocks, selection, tracking, vtimezone
+from . import blocks, selection, tracking, vtimezone, whole
 from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
@@ -216,10 +216,12 @@ class _Run:
     def url_of(self, scope: str, name: str) -> str:
         return f"{self.base}/{feed_path(scope, name)}" if self.base and scope != "member" else ""
 
-    def write(self, target: _Folder, scope: str, key: str, name: str) -> None:
+    def write(self, target: _Folder, scope: str, key: str, name: str,
+              feed: selection.Feed | None = None) -> None:
         path = feed_path(scope, name)
-        feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
-                                 known=self.cache.networks)
+        if feed is None:
+            feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
+                                     known=self.cache.networks)
         out_file = AtomicFile(target.root / path)
         with out_file as out:
             blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
@@ -241,13 +243,17 @@ class _Run:
         self.write(self.private, "member", str(member_id), token)
 
     def everything(self) -> None:
-        for slug in selection.subjects(self.registry, "network"):
-            self.network(slug)
-        for activity_id, title in self.registry.db.execute(
-                f"SELECT id, title FROM activities WHERE {published_sql()} ORDER BY id"):
-            self.activity(activity_id, title)
-        for member_id, token in self.registry.db.execute("SELECT id, feed_token FROM members ORDER BY id"):
-            self.member(member_id, token)
+        """Every feed, put together in a few passes over the registry (:mod:`peerlearn.feeds.whole`)."""
+        for subject in whole.feeds(self.registry, self.cache.networks, now=self.now):
+            if subject.scope == "member":
+                if self.private is None:
+                    continue
+                target = self.private
+                target.new[target.key(feed_path("member", subject.name))] = ""
+            else:
+                target = self.public
+                target.new[feed_path(subject.scope, subject.name)] = subject.title
+            self.write(target, subject.scope, "", subject.name, subject.feed)
         self._count_left_out()
 
     def some(self, found: tracking.Affected) -> None:
