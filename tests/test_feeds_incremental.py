@@ -12,6 +12,7 @@ not change must keep its modification time (it was not rewritten).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pytest
@@ -218,3 +219,36 @@ def test_full_on_the_command_line_builds_every_feed(demo_env, tmp_path):
     result = demo_env.run(*args, "--full")
     assert result.exit_code == 0 and "1 file(s) written" in result.stdout, result.output
     assert b"X-EDITED" not in feed.read_bytes()
+
+
+def test_a_build_cut_short_leaves_a_mark_and_the_next_removes_its_temporary_files(demo_env, tmp_path):
+    """Only a build that was killed leaves its mark; the next then clears what it left, and only then walks
+    the folder (an unchanged rebuild of a big folder never lists it)."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    assert not (public / ".peerlearn-feeds-building").exists()
+    leftover = public / "activities" / ".13.ics.abcd1234.tmp"  # as a killed build leaves it, unlocked
+    leftover.write_text("half a feed")
+    assert not build(demo_env, public, private, START).whole
+    assert leftover.exists()  # no mark: nothing was cut short, nothing is looked for
+    (public / ".peerlearn-feeds-building").touch()
+    assert not build(demo_env, public, private, START).whole
+    assert not leftover.exists() and not (public / ".peerlearn-feeds-building").exists()
+
+
+def test_an_unchanged_title_leaves_the_manifest_and_the_index_alone(demo_env, tmp_path):
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    manifest, index = public / ".peerlearn-feeds.json", public / "index.json"
+    before = (manifest.stat().st_mtime_ns, index.stat().st_mtime_ns)
+    activity = next(found for found in json.loads(demo_env.run("activities", "list", "--json").stdout)
+                    if found["status"] == "confirmed" and not found.get("rrule"))
+    moved = demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-02-03 10:00")
+    assert moved.exit_code == 0, moved.output
+    report = build(demo_env, public, private, START)
+    assert f"activities/{activity['id']}.ics" in report.written
+    assert (manifest.stat().st_mtime_ns, index.stat().st_mtime_ns) == before
+    assert demo_env.run("activities", "edit", str(activity["id"]), "--title", "A new title").exit_code == 0
+    report = build(demo_env, public, private, START)
+    assert "index.json" in report.written and "A new title" in index.read_text()
+    assert json.loads(manifest.read_text())["feeds"][f"activities/{activity['id']}.ics"] == "A new title"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import attrs
 
-from ..atomic import AtomicFile, prepare_folder, write_atomic
+from ..atomic import AtomicFile, prepare_folder, remove_leftovers, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
@@ -48,6 +48,8 @@ MANIFEST = ".peerlearn-feeds.json"
 MANIFEST_VERSION = 2
 #: What the last build was made from (:class:`peerlearn.feeds.tracking.Stamp`) and how many feeds it left.
 STAMP = ".peerlearn-feeds-stamp.json"
+#: Present while a build writes into the folder: found at the start of the next, the last one was cut short.
+BUILDING = ".peerlearn-feeds-building"
 #: Raise when a build lays out its files differently for the same registry, so the next build is a whole one.
 BUILD_FORMAT = "2"
 PLACEHOLDER = (b"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private feeds</title>"
@@ -104,6 +106,18 @@ class _Folder:
         if self._new is None:
             self._new = dict(self.old)
         return self._new
+
+    def begin(self) -> None:
+        """Mark the folder as being built; where the mark of a build that never ended is found, remove the
+        temporary files it left (walking a folder of 100,000 feeds on every build would cost more than a
+        rebuild)."""
+        mark = self.root / BUILDING
+        if mark.exists():
+            remove_leftovers(self.root)
+        mark.touch()
+
+    def end(self) -> None:
+        (self.root / BUILDING).unlink(missing_ok=True)
 
     def start_afresh(self) -> None:
         """Forget the last build: its stamp first (a build cut short must not pass for it), then its list."""
@@ -163,14 +177,28 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
-    public = _Folder(prepare_folder(folder), hashed=False)
-    private = _Folder(prepare_folder(private_folder), hashed=True) if private_folder is not None else None
+    public = _Folder(prepare_folder(folder, leftovers=False), hashed=False)
+    private = None
+    if private_folder is not None:
+        private = _Folder(prepare_folder(private_folder, leftovers=False), hashed=True)
+    folders = [target for target in (public, private) if target is not None]
+    for target in folders:
+        target.begin()
+    try:
+        return _build(registry, public, private, base, now, full)
+    finally:  # an exception leaves no temporary file behind (AtomicFile): only a killed build leaves the mark
+        for target in folders:
+            target.end()
+
+
+def _build(registry: Registry, public: _Folder, private: _Folder | None, base: str, now: dt.datetime | None,
+           full: bool) -> BuildReport:
+    folders = [target for target in (public, private) if target is not None]
     cache = blocks.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     now = now or now_utc()
     shape = hashlib.sha256(json.dumps([BUILD_FORMAT, cache.signature, vtimezone.data_version(), base,
                                        private is not None]).encode()).hexdigest()
     stamp = tracking.Stamp(shape, tracking.last_change(registry), to_utc_text(now - selection.WINDOW_PAST))
-    folders = [target for target in (public, private) if target is not None]
     previous = public.stamp
     if full or previous is None or previous.shape != shape or previous.change > stamp.change \
             or any(target.stamp != previous for target in folders):
@@ -187,6 +215,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
         removed = run.remove_stale()
     whole = found is None or found.everything
     if whole or public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
+        # (an unchanged rebuild never reads the manifest: the index follows it only where it moved)
         index = run.index()
         for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):
             if write_atomic(public.root / name, data):
@@ -267,10 +296,14 @@ class _Run:
                 f"SELECT id, title FROM activities WHERE id IN ({', '.join('?' * len(chunk))}) AND {published_sql()}",
                 chunk).fetchall())
         for activity_id in sorted(found.activities):
-            if activity_id in published:
+            path = feed_path("activity", activity_id)
+            if activity_id not in published:  # deleted (a draft never reached a feed)
+                if found.index:
+                    self.public.new.pop(path, None)
+            elif found.index:  # the list of feeds, and the index, may move: read and keep them
                 self.activity(activity_id, published[activity_id])
-            else:  # deleted, or back to a draft
-                self.public.new.pop(feed_path("activity", activity_id), None)
+            else:  # neither a title nor the list moved: the manifest stays as it is, unread
+                self.write(self.public, "activity", str(activity_id), str(activity_id))
         if self.private is not None:
             if found.member_set:
                 tokens = dict(self.registry.db.execute("SELECT id, feed_token FROM members").fetchall())

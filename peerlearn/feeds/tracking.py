@@ -71,11 +71,14 @@ class Affected:
     networks: set[str] = attrs.Factory(set)
     #: members were added, deleted or given a new token: the set of member feeds moved
     member_set: bool = False
+    #: an activity came, went, or changed its title or status: the list of public feeds (the index) may move
+    index: bool = False
     #: something no rule here covers: build everything
     everything: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.activities or self.members or self.networks or self.member_set or self.everything)
+        return bool(self.activities or self.members or self.networks or self.member_set or self.index
+                    or self.everything)
 
 
 def last_change(registry: Registry) -> int:
@@ -104,6 +107,9 @@ def affected(registry: Registry, since: int, old_window: str, new_window: str) -
             found.networks.add(network)  # the network feed shows the activity, its programme
         if entity in ("activity", "programme"):
             found.activities.add(int(entity_id))
+            if action in ("create", "delete") or any(snapshots[0].get(field) != snapshots[1].get(field)
+                                                      for field in ("title", "status")):
+                found.index = True
             for snapshot in snapshots:
                 if snapshot.get("host_member_id"):
                     found.members.add(int(snapshot["host_member_id"]))
