@@ -8,12 +8,14 @@ size, with peerlearn's time and the time of a reference measured in the same
 run; the ratio of the two is held against the measure's target. Nothing here
 depends on the machine's speed but the ratios; nothing is asserted (the test
 suite never times anything). ``--only`` keeps the modules (``feeds``) or the
-measures (a word of their name) that match.
+measures (a word of their name) that match; it is passed on in
+``PEERLEARN_BENCH_ONLY``, so that a module can skip the work of the measures
+left out.
 
 The helpers below are shared by the benchmark modules: :func:`child` runs a
 command in a fresh process and returns its wall time and its own peak memory
-(``wait4``'s resource usage of that one child), :func:`median_child` the
-median of a few such runs.
+(``wait4``'s resource usage of that one child, taken by a small interpreter
+that starts it), :func:`median_child` the median of a few such runs.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -34,19 +35,32 @@ HERE = Path(__file__).resolve().parent
 COLUMNS = ("measure", "size", "peerlearn", "reference", "ratio", "target", "pass/fail", "peak memory")
 
 
+#: Runs its arguments as a command and prints its wall time, peak memory (KB) and exit code. Started from a
+#: small interpreter, the command's peak is its own: a child started straight from a benchmark that holds
+#: hundreds of MB is charged, until it execs, with the pages it shares with it.
+_MEASURE = """
+import os, subprocess, sys, time
+began = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+error = process.stderr.read()
+_pid, status, usage = os.wait4(process.pid, 0)
+elapsed = time.perf_counter() - began
+sys.stderr.buffer.write(error[-2000:])
+print(elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def child(args: list[str], *, env: dict | None = None, cwd: str | Path | None = None) -> tuple[float, float]:
     """Run ``args`` in a fresh process: (wall seconds, its peak resident memory in MB). Fails on a non-zero exit."""
-    began = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.stderr:
-        process.stderr.close()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, args))} failed ({process.returncode}): {error.strip()[-500:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    result = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, args)], capture_output=True, text=True,
+                            env=env, cwd=cwd)
+    try:
+        elapsed, peak, code = result.stdout.split()
+    except ValueError:
+        raise RuntimeError(f"cannot measure {' '.join(map(str, args))}: {result.stderr.strip()[-500:]}") from None
+    if int(code) != 0:
+        raise RuntimeError(f"{' '.join(map(str, args))} failed ({code}): {result.stderr.strip()[-500:]}")
+    return float(elapsed), int(peak) / 1024
 
 
 def median_child(args: list[str], runs: int = 3, *, before: Callable[[int], None] | None = None,
@@ -130,6 +144,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size]
     os.environ.pop("PEERLEARN_LOAD_PLUGINS", None)
+    # a benchmark may skip the work of measures --only leaves out (bench_feeds does)
+    os.environ["PEERLEARN_BENCH_ONLY"] = args.only or ""
     work = args.keep or Path(tempfile.mkdtemp(prefix="peerlearn-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     rows = []

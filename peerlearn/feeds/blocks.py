@@ -17,6 +17,7 @@ its activity, and everything else is written.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -138,6 +139,7 @@ class BlockCache:
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0
         self._batch: int | None = None
+        self._zones: dict[str, str] = {}
         signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
                                 [attrs.astuple(n) for n in self.networks.values()]], default=str)
         self.signature = hashlib.sha256(signature.encode()).hexdigest()
@@ -147,6 +149,30 @@ class BlockCache:
                 self._write([("DELETE FROM ical_blocks", ()),
                              ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES ('signature', ?)",
                               (self.signature,))])
+
+    def timezone(self, tzname: str, first: int | None) -> str:
+        """A zone's VTIMEZONE (:func:`ical.timezone_block`), kept in ``feed_settings`` between runs.
+
+        Working one out probes zoneinfo (about 0.1 s a zone), more than a
+        whole rebuild may take; the text is kept under a key naming the zone
+        data and the code that wrote it, so new data or new code work it out
+        again.
+        """
+        key = f"vtimezone/{_zone_source()}/{tzname}/{first}"
+        if key in self._zones:
+            return self._zones[key]
+        row = None if self.memory is not None else self.registry.one(
+            "SELECT value FROM feed_settings WHERE name = ?", [key])
+        if row is not None:
+            text = row["value"]
+        else:
+            text = ical.timezone_block(tzname, first)
+            if self.memory is None:
+                self._write([("DELETE FROM feed_settings WHERE name LIKE 'vtimezone/%' AND name NOT LIKE ?",
+                              (f"vtimezone/{_zone_source()}/%",)),
+                             ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES (?, ?)", (key, text))])
+        self._zones[key] = text
+        return text
 
     def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
         """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
@@ -331,6 +357,17 @@ class BlockCache:
         return [cached[session.uid][1] for _activity, session in feed.sessions]
 
 
+@functools.lru_cache(maxsize=1)
+def _zone_source() -> str:
+    """What a VTIMEZONE's text comes from: the zone data and the code of :mod:`peerlearn.feeds.vtimezone`."""
+    from pathlib import Path
+
+    from . import vtimezone
+
+    code = Path(vtimezone.__file__).read_bytes()
+    return hashlib.sha256(code + vtimezone.data_version().encode()).hexdigest()[:16]
+
+
 def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
     """Each zone the feed uses, with the first year its VTIMEZONE must cover (it has no end).
 
@@ -366,7 +403,7 @@ def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache:
     session_texts = cache.session_blocks(feed)
     out.write(header(feed, url))
     for tzname, first in zones(registry, feed):
-        out.write(ical.timezone_block(tzname, first))
+        out.write(cache.timezone(tzname, first))
     count = 0
     for text in cache.activity_blocks(feed):
         out.write(text)

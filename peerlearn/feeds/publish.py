@@ -288,8 +288,8 @@ class _Run:
     def some(self, found: tracking.Affected) -> None:
         """Only the feeds that ``found`` reaches; the lists of feeds move where feeds came or went."""
         known = set(selection.subjects(self.registry, "network"))
-        for slug in sorted(found.networks & known):
-            self.network(slug)
+        for slug in sorted(found.networks & known):  # (the list of networks moves only in a whole build)
+            self.write(self.public, "network", slug, slug)
         published = {}
         for chunk in _chunks(sorted(found.activities)):
             published.update(self.registry.db.execute(
@@ -316,8 +316,8 @@ class _Run:
                         f"SELECT id, feed_token FROM members WHERE id IN ({', '.join('?' * len(chunk))})",
                         chunk).fetchall())
             for member_id in sorted(found.members):
-                if member_id in tokens:
-                    self.member(member_id, tokens[member_id])
+                if member_id in tokens:  # the list of member feeds moved only with member_set (above)
+                    self.write(self.private, "member", str(member_id), tokens[member_id])
         self._count_left_out()
 
     def _count_left_out(self) -> None:
