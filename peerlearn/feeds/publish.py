@@ -209,6 +209,7 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
         if found is None or found.everything:
             for target in folders:
                 target.start_afresh()
+                remove_leftovers(target.root)  # a whole build lists its folders anyway
             run.everything()
         else:
             run.some(found)
