@@ -252,3 +252,19 @@ def test_an_unchanged_title_leaves_the_manifest_and_the_index_alone(demo_env, tm
     report = build(demo_env, public, private, START)
     assert "index.json" in report.written and "A new title" in index.read_text()
     assert json.loads(manifest.read_text())["feeds"][f"activities/{activity['id']}.ics"] == "A new title"
+
+
+def test_progress_is_told_of_every_feed_built(demo_env, tmp_path):
+    public, private = tmp_path / "site", tmp_path / "private"
+    calls = []
+    registry = demo_env.open()
+    try:
+        report = publish.build(registry, public, private_folder=private, now=START,
+                               progress=lambda done, total: calls.append((done, total)))
+        assert calls[-1] == (report.feeds, report.feeds) and calls[0] == (1, report.feeds)
+        assert [done for done, _total in calls[:-1]] == list(range(1, report.feeds + 1))
+        calls.clear()
+        publish.build(registry, public, private_folder=private, now=START, progress=lambda *call: calls.append(call))
+        assert calls == [(0, 0)]  # nothing changed: nothing built
+    finally:
+        registry.close()

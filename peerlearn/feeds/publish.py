@@ -32,6 +32,7 @@ import hashlib
 import html
 import json
 from pathlib import Path
+from typing import Callable
 
 import attrs
 
@@ -164,7 +165,8 @@ def check_apart(public: Path, private: Path) -> None:
 
 
 def build(registry: Registry, folder: str | Path, *, private_folder: str | Path | None = None, base_url: str = "",
-          now: dt.datetime | None = None, full: bool = False) -> BuildReport:
+          now: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None,
+          full: bool = False) -> BuildReport:
     """Write every network and activity feed and the index into ``folder``, member feeds into ``private_folder``.
 
     Without ``private_folder`` no member feed is written (``left_out`` counts
@@ -173,6 +175,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     the changes recorded since reach are built again (see
     :mod:`peerlearn.feeds.tracking`); ``full`` builds every feed all the same.
     Either way a file is rewritten only where its bytes change.
+    ``progress(done, total)``, where given, is called after each feed built
+    (``total`` is None where a rebuild does not know it beforehand).
     """
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
@@ -185,14 +189,14 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     for target in folders:
         target.begin()
     try:
-        return _build(registry, public, private, base, now, full)
+        return _build(registry, public, private, base, now, full, progress)
     finally:  # an exception leaves no temporary file behind (AtomicFile): only a killed build leaves the mark
         for target in folders:
             target.end()
 
 
 def _build(registry: Registry, public: _Folder, private: _Folder | None, base: str, now: dt.datetime | None,
-           full: bool) -> BuildReport:
+           full: bool, progress: Callable[[int, int | None], None] | None) -> BuildReport:
     folders = [target for target in (public, private) if target is not None]
     cache = blocks.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
     now = now or now_utc()
@@ -203,7 +207,7 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
     if full or previous is None or previous.shape != shape or previous.change > stamp.change \
             or any(target.stamp != previous for target in folders):
         previous = None
-    run = _Run(registry, cache, base, now, public, private)
+    run = _Run(registry, cache, base, now, public, private, progress)
     with cache.batch():
         found = tracking.affected(registry, previous.change, previous.window, stamp.window) if previous else None
         if found is None or found.everything:
@@ -213,6 +217,8 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
             run.everything()
         else:
             run.some(found)
+        if progress:
+            progress(run.done, run.done)
         removed = run.remove_stale()
     whole = found is None or found.everything
     if whole or public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
@@ -237,11 +243,13 @@ class _Run:
     """The feeds one build writes."""
 
     def __init__(self, registry: Registry, cache: blocks.BlockCache, base: str, now: dt.datetime,
-                 public: _Folder, private: _Folder | None) -> None:
+                 public: _Folder, private: _Folder | None,
+                 progress: Callable[[int, int | None], None] | None = None) -> None:
         self.registry, self.cache, self.base, self.now = registry, cache, base, now
         self.public, self.private = public, private
         self.written: list[str] = []
         self.left_out = 0
+        self.progress, self.done, self.total = progress, 0, None
 
     def url_of(self, scope: str, name: str) -> str:
         return f"{self.base}/{feed_path(scope, name)}" if self.base and scope != "member" else ""
@@ -257,6 +265,9 @@ class _Run:
             blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
         if out_file.changed:
             self.written.append(path)
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
 
     def network(self, slug: str) -> None:
         self.public.new[feed_path("network", slug)] = self.cache.networks[slug].name
@@ -274,6 +285,9 @@ class _Run:
 
     def everything(self) -> None:
         """Every feed, put together in a few passes over the registry (:mod:`peerlearn.feeds.whole`)."""
+        if self.progress:
+            scopes = ("network", "activity", "member") if self.private is not None else ("network", "activity")
+            self.total = sum(len(selection.subjects(self.registry, scope)) for scope in scopes)
         for subject in whole.feeds(self.registry, self.cache.networks, now=self.now):
             if subject.scope == "member":
                 if self.private is None:
