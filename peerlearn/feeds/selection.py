@@ -117,8 +117,9 @@ def member_feed(query: FeedQuery, where: list[str], params: list, member_id: int
                 sessions: list[tuple[Activity, SessionEvent]]) -> Feed:
     """The private feed of one member; ``sessions`` those where it holds a role, in the agenda's order."""
     statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-    # the same selection as member_pairs_sql(): one UNION of the three ways an activity concerns a member,
-    # each through its own index, so that the plan reads the member's rows only, with or without ANALYZE
+    # one UNION of the three ways an activity concerns a member (tracking.concerned_members reads the same
+    # ways from the activity's side), each through its own index, so that the plan reads the member's rows
+    # only, with or without ANALYZE
     condition = (
         f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses})"
         " UNION SELECT id FROM activities WHERE host_member_id = ?"
@@ -147,14 +148,6 @@ def in_window(end_utc: str, rrule: str, start_utc: str) -> bool:
     """Whether an activity ending at ``end_utc`` with the rule ``rrule`` is in the window from ``start_utc``
     (times as stored, UTC text): the window of :func:`window_conditions`, for a row already read."""
     return end_utc > start_utc or bool(rrule)
-
-
-def member_pairs_sql() -> str:
-    """``(member_id, activity_id)`` of every activity that puts itself in a member's feed, before the window."""
-    statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-    return (f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses})"
-            " UNION SELECT host_member_id, id FROM activities WHERE host_member_id IS NOT NULL"
-            " UNION SELECT member_id, activity_id FROM activity_peers")
 
 
 def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:
