@@ -1,17 +1,23 @@
-"""Calendar feed benchmark: run by hand, prints figures (no assertion).
+"""Calendar feed benchmark: ``feeds build`` at a given registry size, each figure against a reference run beside it.
 
-    python benchmarks/bench_feeds.py [--activities 10000] [--sessions-per 5] [--members 2000]
+    python benchmarks/bench_feeds.py [--sizes 1000,10000]      # or through benchmarks/run.py
 
-On a registry of N activities (with 5 sessions each) and M members it measures,
-each against a plain script in the same run:
+On a registry of N activities from ``registry_factory`` (5 sessions each,
+N/5 members, 10 participations each) it measures, each in fresh processes
+through the real CLI:
 
-1. cold network-feed export (nothing cached) vs a plain icalendar script that
-   builds and serializes the same events from in-memory objects (target <= 1.2x);
-2. warm export (blocks cached) vs a plain script writing the same bytes (<= 3x);
-3. ``feeds build`` for every network, activity and member feed, then the rebuild
-   after changing one activity (target: rebuild <= 10% of the build, and only
-   the files that changed rewritten);
-4. peak memory of a warm export at N/4 and N activities (should stay flat).
+1. the cold build (nothing cached, empty folders) against a plain icalendar
+   script building and serializing each distinct event once, plus the warm
+   build (target <= 1.3);
+2. the warm build (blocks cached) into empty folders against a plain script
+   writing the same files' bytes (target <= 3);
+3. the rebuild with nothing changed against the start-up of a command that
+   opens the registry, ``peerlearn networks list`` (target <= 1.5);
+4. the rebuild after one activity is rescheduled, against the same start-up
+   (target <= 1.5).
+
+Each row carries the peak memory of the peerlearn process. Nothing is
+asserted: ``benchmarks/run.py`` prints the table with every benchmark's rows.
 """
 
 from __future__ import annotations
@@ -20,92 +26,21 @@ import argparse
 import datetime as dt
 import gc
 import os
-import random
-import secrets
-import shutil
+import statistics
 import sys
-import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-NETWORKS = ("esf_migration", "integration_network", "mutual_learning", "pes")
-KINDS = {"esf_migration": "workshop", "integration_network": "study_visit", "mutual_learning": "peer_review",
-         "pes": "event"}
-ZONE = "Europe/Brussels"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from registry_factory import ZONE  # noqa: E402
+from run import child, peerlearn, table  # noqa: E402
 
-def make_registry(path: Path, activities: int, sessions_per: int, members: int, seed: int = 5):
-    from peerlearn.models import Activity
-    from peerlearn.registry import networks
-    from peerlearn.registry.records import activity_row
-    from peerlearn.registry.store import Registry
-    from peerlearn.timeutil import localize, to_local_text, to_utc_text
-
-    rng = random.Random(seed)
-    registry = Registry.open(path, actor="bench")
-    with registry.transaction():
-        networks.sync_plugins(registry)
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
-    db = registry.db
-    with registry.transaction():
-        db["members"].insert_all(({
-            "id": i, "name": f"Member {i}", "name_key": f"member {i}", "country": "BE",
-            "email": f"m{i}@example.org", "type": "organisation", "feed_token": secrets.token_urlsafe(16),
-            "created_at": now} for i in range(1, members + 1)), batch_size=1000)
-        db["memberships"].insert_all(({"member_id": i, "network": NETWORKS[i % 4], "role": "member"}
-                                      for i in range(1, members + 1)), batch_size=1000)
-        today = dt.date.today()
-        rows = []
-        for i in range(1, activities + 1):
-            network = NETWORKS[i % 4]
-            day = today + dt.timedelta(days=rng.randrange(-150, 400))
-            all_day = i % 10 == 0
-            if all_day:
-                start = localize(dt.datetime.combine(day, dt.time()), ZONE)
-                end = localize(dt.datetime.combine(day + dt.timedelta(days=2), dt.time()), ZONE)
-            else:
-                start = localize(dt.datetime.combine(day, dt.time(9, 30)), ZONE)
-                end = start + dt.timedelta(hours=7, minutes=30)
-            activity = Activity(
-                network=network, kind=KINDS[network], title=f"Activity {i}: mutual learning, peer review; day {i}",
-                start=start, end=end, timezone=ZONE, all_day=all_day, city="Brussels", country="BE",
-                venue="Conference centre", description=f"Programme of activity {i}.\nSecond line.",
-                status="cancelled" if i % 50 == 0 else "confirmed", themes=["integration of migrants"],
-                uid=f"bench-{i}@peerlearn", id=i,
-            )
-            row = activity_row(activity)
-            row.update(created_at=now, updated_at=now)
-            rows.append(row)
-        db["activities"].insert_all(rows, batch_size=1000)
-
-        def sessions():  # the agenda's own tables (migration m003_agenda)
-            number = 0
-            for row in rows:
-                start = dt.datetime.fromisoformat(row["start_utc"].replace("Z", "+00:00"))
-                for j in range(sessions_per):
-                    number += 1
-                    begin = start + dt.timedelta(hours=j)
-                    finish = begin + dt.timedelta(minutes=50)
-                    yield {"id": number, "activity_id": row["id"], "key": f"s{j + 1}", "title": f"Session {j + 1}",
-                           "kind": "workshop", "start_utc": to_utc_text(begin), "end_utc": to_utc_text(finish),
-                           "start_local": to_local_text(begin, ZONE), "end_local": to_local_text(finish, ZONE),
-                           "timezone": ZONE, "track": "ABC"[j % 3], "room": f"Room {j}", "created_at": now,
-                           "updated_at": now}
-
-        db["sessions"].insert_all(sessions(), batch_size=2000)
-        total_sessions = activities * sessions_per
-        db["roles"].insert_all(({"session_id": s, "member_id": rng.randrange(1, members + 1), "name": f"Speaker {s}",
-                                 "person_key": f"speaker {s}", "role": "speaker", "status": "confirmed",
-                                 "position": 1} for s in range(1, total_sessions + 1, 10)), batch_size=2000)
-        by_network: dict[str, list[int]] = {}
-        for row in rows:
-            by_network.setdefault(row["network"], []).append(row["id"])
-        db["participations"].insert_all(({
-            "activity_id": activity_id, "member_id": member, "status": "registered", "updated_at": now}
-            for member in range(1, members + 1)
-            for activity_id in rng.sample(by_network[NETWORKS[member % 4]], min(20, len(by_network[NETWORKS[member % 4]])))), batch_size=5000)
-    return registry
+BASE_URL = "https://feeds.example.org"
+START_UP = "start-up (peerlearn networks list)"
+#: The measures of whole builds (skipped, but for the cold build the rebuilds start from, when --only names
+#: another measure).
+WHOLE = ("feeds build, cold (nothing cached)", "feeds build, warm, empty folders")
 
 
 def plain_programmes(registry) -> dict[str, str]:
@@ -171,190 +106,180 @@ def plain_events(activities, network_objects, programmes):
     return blocks
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def plain_sessions(registry, network_objects) -> list[tuple]:
+    """Every session in the window as (activity, session row), read into memory (not timed)."""
+    from peerlearn.registry.records import activity_from_row
+
+    window = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=183)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    activities = {row["id"]: activity_from_row(row) for row in registry.query(
+        "SELECT * FROM activities WHERE end_utc > ?", [window])}
+    return [(activities[row["activity_id"]], row) for row in registry.query(
+        "SELECT * FROM sessions WHERE end_utc > ? ORDER BY id", [window]) if row["activity_id"] in activities]
 
 
-def _fold(line: str) -> bytes:
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return data + b"\r\n"
-    parts, start, limit = [], 0, 75
-    while start < len(data):
-        end = min(start + limit, len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a character
-            end -= 1
-        parts.append(data[start:end])
-        start, limit = end, 74
-    return b"\r\n ".join(parts) + b"\r\n"
+def plain_session_events(sessions, network_objects) -> list[bytes]:
+    """The sessions' VEVENTs, as a plain icalendar script writes them (each once)."""
+    import icalendar
+
+    blocks = []
+    for activity, row in sessions:
+        network = network_objects[activity.network]
+        stamp = dt.datetime.fromisoformat(row["updated_at"]).astimezone(dt.timezone.utc).replace(microsecond=0)
+        zone = activity.local_start.tzinfo
+        event = icalendar.Event()
+        event.add("uid", f"session-{row['id']}.{activity.uid}")
+        event.add("dtstamp", stamp)
+        event.add("last-modified", stamp)
+        event.add("sequence", 0)
+        event.add("summary", f"{row['title']} ({activity.title})")
+        event.add("dtstart", dt.datetime.fromisoformat(row["start_utc"].replace("Z", "+00:00")).astimezone(zone))
+        event.add("dtend", dt.datetime.fromisoformat(row["end_utc"].replace("Z", "+00:00")).astimezone(zone))
+        event.add("status", "CANCELLED" if activity.status == "cancelled" else "CONFIRMED")
+        event.add("location", ", ".join((row["room"], activity.venue, activity.city, activity.country)))
+        event.add("related-to", activity.uid, parameters={"RELTYPE": "PARENT"})
+        event.add("categories", [row["kind"], network.acronym, row["track"]])
+        event.add("class", "PUBLIC")
+        blocks.append(event.to_ical())
+    return blocks
 
 
-def plain_text(activities, network_objects, path: Path, programmes) -> int:
-    """The same events written as RFC 5545 text directly, without icalendar (the issue's "text itself")."""
-    stamp = "19700101T000000Z"
-    with path.open("wb") as out:
-        out.write(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nMETHOD:PUBLISH\r\n")
-        for activity, updated_at in activities:
-            network = network_objects[activity.network]
-            stamp = dt.datetime.fromisoformat(updated_at).astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            if activity.all_day:
-                when = (f"DTSTART;VALUE=DATE:{activity.local_start:%Y%m%d}", f"DTEND;VALUE=DATE:{activity.local_end:%Y%m%d}")
-            else:
-                when = (f"DTSTART;TZID={activity.timezone}:{activity.local_start:%Y%m%dT%H%M%S}",
-                        f"DTEND;TZID={activity.timezone}:{activity.local_end:%Y%m%dT%H%M%S}")
-            lines = ["BEGIN:VEVENT", f"SUMMARY:{_escape(activity.title)}", *when, f"DTSTAMP:{stamp}",
-                     f"UID:{activity.uid}", f"SEQUENCE:{activity.sequence}",
-                     "CATEGORIES:" + ",".join(_escape(c) for c in (activity.kind, network.acronym, *activity.themes)),
-                     "CLASS:PUBLIC", f"CREATED:{stamp}", "DESCRIPTION:" + _escape("\n\n".join(
-                         part for part in (activity.description, programmes.get(activity.uid)) if part)),
-                     f"LAST-MODIFIED:{stamp}",
-                     f"LOCATION:{_escape(', '.join((activity.venue, activity.city, activity.country)))}",
-                     f"STATUS:{'CANCELLED' if activity.status == 'cancelled' else 'CONFIRMED'}", "TRANSP:OPAQUE",
-                     "END:VEVENT"]
-            for line in lines:
-                out.write(_fold(line))
-        out.write(b"END:VCALENDAR\r\n")
-    return path.stat().st_size
+def _files(*roots: Path) -> dict[Path, bytes]:
+    return {path.relative_to(root.parent): path.read_bytes() for root in roots for path in root.rglob("*")
+            if path.is_file()}
 
 
-def timed(function, repeat=1):
-    best = None
-    for _ in range(repeat):
-        gc.collect()
-        began = time.perf_counter()
-        result = function()
-        elapsed = time.perf_counter() - began
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
+def _timed(function) -> float:
+    gc.collect()
+    began = time.perf_counter()
+    function()
+    return time.perf_counter() - began
 
 
-def export_networks(registry, folder: Path) -> int:
-    from peerlearn.atomic import AtomicFile
-    from peerlearn.feeds import blocks, selection
+def interleaved(command: list[str], reference: list[str], runs: int = 5, before=None) -> tuple[float, float, float]:
+    """Medians of ``command`` and ``reference`` run in turn (so that both meet the same load), and the
+    command's highest peak memory; ``before(n)`` runs untimed before the n-th run of the command."""
+    times, references, peaks = [], [], []
+    for number in range(runs):
+        references.append(child(reference)[0])
+        if before is not None:
+            before(number)
+        elapsed, peak = child(command)
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), statistics.median(references), max(peaks)
 
-    cache = blocks.BlockCache(registry)
-    count = 0
-    for slug in NETWORKS:
-        feed = selection.resolve(registry, selection.FeedQuery("network", slug))
-        with AtomicFile(folder / f"{slug}.ics") as out:
-            count += blocks.write(registry, feed, out, cache=cache)
-    return count
+
+def _whole_builds(folder: Path, build, db: Path, common: dict, cold: float, cold_peak: float):
+    """The rows of the whole builds: cold (just run) and warm, each against its plain script."""
+    from peerlearn.registry import networks
+    from peerlearn.registry.records import activity_from_row
+    from peerlearn.registry.store import Registry
+
+    warm, warm_peak = child(build("warm", "warm-private"))
+    data = _files(folder / "warm", folder / "warm-private")
+    copy = folder / "copy"
+
+    def write_copy():
+        for path, payload in data.items():
+            target = copy / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(payload)
+
+    plain_write = _timed(write_copy)
+    registry = Registry.open(db)
+    network_objects = {slug: known.network for slug, known in networks.known(registry).items()}
+    window = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=183)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    objects = [(activity_from_row(row), row["updated_at"]) for row in registry.query(
+        "SELECT * FROM activities WHERE end_utc > ? ORDER BY start_utc, id", [window])]
+    programmes = plain_programmes(registry)
+    sessions = plain_sessions(registry, network_objects)
+    registry.close()
+    plain_ical = _timed(lambda: (plain_events(objects, network_objects, programmes),
+                                 plain_session_events(sessions, network_objects)))
+    del objects, sessions, programmes, data
+    yield {**common, "measure": "feeds build, cold (nothing cached)", "peerlearn": cold,
+           "reference": plain_ical + warm, "reference_name": "icalendar, each event once + warm build",
+           "target": 1.3, "peak_mb": cold_peak}
+    yield {**common, "measure": "feeds build, warm, empty folders", "peerlearn": warm,
+           "reference": plain_write, "reference_name": "writing the same files' bytes", "target": 3.0,
+           "peak_mb": warm_peak}
+
+
+def measures(sizes: list[int], workdir: Path):
+    """Yield the feed rows of ``benchmarks/run.py``'s table for each size."""
+    import registry_factory
+
+    from peerlearn.agenda import schedule
+    from peerlearn.registry.store import Registry
+    from peerlearn.timeutil import localize
+
+    for size in sizes:
+        folder = workdir / f"feeds-{size}"
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / "registry.db"
+        if db.exists():
+            db.unlink()
+        # the issue's shape: 5 sessions per activity up to 10,000 activities; at 100,000, one each
+        registry_factory.make(db, size, sessions_per=5 if size <= 10_000 else 1).close()
+        common = {"size": size}
+        only = os.environ.get("PEERLEARN_BENCH_ONLY", "")
+        whole = not only or only in "feeds" or any(only in name for name in WHOLE)
+
+        def build(public: str, private: str) -> list[str]:
+            return peerlearn("--db", db, "feeds", "build", folder / public, "--private-dir", folder / private,
+                             "--base-url", BASE_URL)
+
+        cold, cold_peak = child(build("public", "private"))  # (also what the rebuilds below start from)
+        if whole:
+            yield from _whole_builds(folder, build, db, common, cold, cold_peak)
+        else:
+            del cold, cold_peak
+
+        noop, start_up, noop_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"))
+        yield {**common, "measure": "feeds build, nothing changed", "peerlearn": noop, "reference": start_up,
+               "reference_name": START_UP, "target": 1.5, "peak_mb": noop_peak}
+
+        registry = Registry.open(db)
+        ahead = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        targets = [row[0] for row in registry.db.execute(
+            "SELECT id FROM activities WHERE status = 'confirmed' AND all_day = 0 AND start_utc > ? ORDER BY id"
+            " LIMIT 5", [ahead])]
+        registry.close()
+
+        def reschedule(number: int) -> None:
+            registry = Registry.open(db)
+            try:
+                with registry.transaction():
+                    schedule.reschedule(registry, targets[number], localize(
+                        dt.datetime(2027, 5, 11 + number, 9, 30), ZONE))
+            finally:
+                registry.close()
+
+        one, start_up, one_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"),
+                                              before=reschedule)
+        yield {**common, "measure": "feeds build, one activity changed (rescheduled)", "peerlearn": one,
+               "reference": start_up, "reference_name": START_UP, "target": 1.5, "peak_mb": one_peak}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activities", type=int, default=10_000)
-    parser.add_argument("--sessions-per", type=int, default=5)
-    parser.add_argument("--members", type=int, default=2_000)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--keep", type=Path, help="Work in this folder and keep it.")
     args = parser.parse_args()
     os.environ.pop("PEERLEARN_LOAD_PLUGINS", None)
+    import shutil
+    import tempfile
 
-    import icalendar  # noqa: F401 - imported before any timing, for both sides
-
-    from peerlearn.feeds import blocks, publish, selection  # noqa: F401 - loaded before any timing
-    from peerlearn.registry import activities as activity_lib
-    from peerlearn.registry import networks
-    from peerlearn.registry.records import activity_from_row
-    from peerlearn.timeutil import localize
-
-    work = Path(tempfile.mkdtemp(prefix="bench-feeds-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-feeds-"))
     try:
-        began = time.perf_counter()
-        registry = make_registry(work / "registry.db", args.activities, args.sessions_per, args.members)
-        print(f"registry: {args.activities} activities, {args.activities * args.sessions_per} sessions,"
-              f" {args.members} members (built in {time.perf_counter() - began:.1f} s)")
-
-        # 1. cold export vs plain icalendar
-        out = work / "export"
-        out.mkdir()
-        def cold_export():
-            registry.db.execute("DELETE FROM ical_blocks")
-            began = time.perf_counter()
-            count = export_networks(registry, out)
-            return time.perf_counter() - began, count
-
-        network_objects = {slug: known.network for slug, known in networks.known(registry).items()}
-        rows = registry.query("SELECT * FROM activities ORDER BY start_utc, id")
-        objects = [(activity_from_row(row), row["updated_at"]) for row in rows
-                   if row["end_utc"] > (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=183)).strftime(
-                       "%Y-%m-%dT%H:%M:%SZ")]
-        programmes = plain_programmes(registry)
-        colds, plains = [], []
-        for _ in range(3):  # interleaved, best of 3 each: the machine is shared
-            colds.append(cold_export())
-            plains.append(timed(lambda: plain_events(objects, network_objects, programmes)))
-        cold, count = min(colds)
-        plain, blocks = min(plains, key=lambda pair: pair[0])
-        cached = {row["uid"]: row["block"] for row in registry.query("SELECT uid, block FROM ical_blocks")}
-        same = sum(cached.get(activity.uid, "").encode() == block for (activity, _), block in zip(objects, blocks))
-        if os.environ.get("BENCH_DIFF"):
-            for (activity, _), block in zip(objects, blocks):
-                if cached.get(activity.uid, "").encode() != block:
-                    print(cached.get(activity.uid), block.decode())
-                    break
-        print(f"1. cold export of the 4 network feeds (best of 3, interleaved): {count} events in {cold:.2f} s"
-              f" ({count / cold:,.0f} events/s); plain icalendar script: {plain:.2f} s"
-              f" -> ratio {cold / plain:.2f} (target <= 1.2); identical blocks: {same}/{len(blocks)}")
-
-        # 2. warm export vs writing the same bytes
-        warm, _ = timed(lambda: export_networks(registry, out), repeat=5)
-        data = {path.name: path.read_bytes() for path in out.glob("*.ics")}
-
-        def write_bytes():
-            for name, payload in data.items():
-                (work / f"plain-{name}").write_bytes(payload)
-
-        plain_write, _ = timed(write_bytes, repeat=5)
-        direct, direct_size = timed(lambda: plain_text(objects, network_objects, work / "direct.ics", programmes), repeat=3)
-        size = sum(len(payload) for payload in data.values())
-        print(f"2. warm export (blocks cached): {warm * 1000:.0f} ms for {size / 1e6:.1f} MB;"
-              f" a plain script writing the RFC 5545 text directly: {direct * 1000:.0f} ms"
-              f" ({direct_size / 1e6:.1f} MB) -> ratio {warm / direct:.2f} (target <= 3);"
-              f" copying the finished bytes alone: {plain_write * 1000:.1f} ms -> ratio {warm / plain_write:.1f}")
-
-        # 3. feeds build, then rebuild after one change
-        registry.db.execute("DELETE FROM ical_blocks")
-        site = work / "site"
-        full, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
-                                                      base_url="https://feeds.example.org"))
-        print(f"3. feeds build (cold cache): {report.feeds} feeds, {len(report.written)} files in {full:.1f} s")
-        warm_site = work / "site-warm"
-        warm_full, _ = timed(lambda: publish.build(registry, warm_site, private_folder=work / "site-warm-private",
-                                                           base_url="https://feeds.example.org"))
-        print(f"   feeds build into an empty folder with blocks cached: {warm_full:.1f} s")
-        noop, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
-                                                      base_url="https://feeds.example.org"))
-        print(f"   rebuild with nothing changed: {noop:.2f} s, {len(report.written)} files written")
-        target = registry.one("SELECT id FROM activities WHERE status = 'confirmed' AND start_utc > ? LIMIT 1",
-                              [dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")])["id"]
-        holders = 1 + 1 + registry.db.execute(
-            "SELECT count(*) FROM participations WHERE activity_id = ?", [target]).fetchone()[0]
-        with registry.transaction():
-            activity_lib.reschedule(registry, target, localize(dt.datetime(2027, 5, 11, 9, 30), ZONE))
-        rebuild, report = timed(lambda: publish.build(registry, site, private_folder=work / "site-private",
-                                                      base_url="https://feeds.example.org"))
-        print(f"   rebuild after rescheduling activity #{target}: {rebuild:.2f} s = {rebuild / full:.1%} of the"
-              f" cold build, {rebuild / warm_full:.1%} of the warm build (target <= 10%);"
-              f" files rewritten: {len(report.written)} ({', '.join(sorted(report.written)[:3])}, ...);"
-              f" feeds holding it: {holders} (network, activity, members)")
-
-        # 4. memory
-        peaks = []
-        registry.close()
-        for limit in (args.activities // 4, args.activities):
-            smaller = work / f"mem-{limit}.db"
-            registry = make_registry(smaller, limit, 1, 10)
-            export_networks(registry, out)
-            gc.collect()
-            tracemalloc.start()
-            export_networks(registry, out)
-            peaks.append((limit, tracemalloc.get_traced_memory()[1]))
-            tracemalloc.stop()
-            registry.close()
-        print("4. peak memory of a warm export of the 4 network feeds: "
-              + ", ".join(f"{limit} activities: {peak / 1e6:.2f} MB" for limit, peak in peaks))
+        rows = []
+        for row in measures([int(size) for size in args.sizes.split(",")], work):
+            row["ratio"] = row["peerlearn"] / row["reference"]
+            rows.append(row)
+        print(table(rows))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -75,14 +75,14 @@ def check_destination(path: Path) -> bool:
     return True
 
 
-def prepare_folder(path: Path | str, *, parents: bool = False, sweep: bool = True) -> Path:
+def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool = True) -> Path:
     """Make ``path`` ready to build into: a real folder, created if missing, cleared of leftovers.
 
     Refuses a path that exists and is not a folder (a file, a symbolic
     link, a device…), and, unless ``parents``, one whose parent folder is
     missing. Temporary files left by a killed build anywhere under it are
-    removed, unless ``sweep`` is false (a caller that knows no build was
-    killed there spares itself walking a large tree).
+    removed, unless ``leftovers`` is False (a caller that knows whether a
+    build was cut short, and calls :func:`remove_leftovers` itself then).
     """
     path = Path(path)
     try:
@@ -99,7 +99,7 @@ def prepare_folder(path: Path | str, *, parents: bool = False, sweep: bool = Tru
         raise write_error(path, error) from None
     if not stat.S_ISDIR(mode):
         raise OutputError(f"cannot build in {path}: it is {describe(mode)}, not a folder")
-    if sweep:
+    if leftovers:
         remove_leftovers(path)
     return path
 

@@ -275,9 +275,21 @@ class Lab:
         return problems
 
 
+#: Files of a build that say when it ran (the feeds build's stamp holds its window's start): whole, never compared.
+MOMENT_FILES = re.compile(r"(^|/)\.peerlearn-feeds-stamp\.json$")
+#: The mark a feeds build keeps while it writes (a killed build leaves it; the next one clears up and removes it).
+BUILDING_MARK = re.compile(r"(^|/)\.peerlearn-feeds-building$")
+
+
 def outputs(folder: Path) -> dict[str, bytes]:
-    """The output files under ``folder`` (temporary files left by a killed build aside)."""
-    return {path: data for path, data in faults.tree(folder).items() if not LEFTOVER.search(path)}
+    """The output files under ``folder`` (temporary files left by a killed build, its mark, and moments, aside)."""
+    found = {}
+    for path, data in faults.tree(folder).items():
+        if MOMENT_FILES.search(path):
+            json.loads(data)  # whole, whatever moment it holds
+        elif not LEFTOVER.search(path) and not BUILDING_MARK.search(path):
+            found[path] = data
+    return found
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -60,7 +60,7 @@ def test_build_writes_every_feed_and_a_public_index(demo_env, tmp_path):
     assert "SOURCE;VALUE=URI:https://feeds.example.org/networks/pes.ics" in public
     assert not any(token in public for token in member_tokens.values())  # member feeds are never named
     manifest = (private_of(out) / ".peerlearn-feeds.json").read_text()
-    assert len(json.loads(manifest)) == len(member_tokens)
+    assert len(json.loads(manifest)["feeds"]) == len(member_tokens)
     assert not any(token in manifest for token in member_tokens.values())  # named by a hash of their path
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -75,8 +75,8 @@ def test_rebuild_rewrites_only_the_feeds_an_activity_change_touches(demo_env, tm
     demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-03-04 09:30")
     build(demo_env, out)
     after = snapshot(out)
-    changed = {path for path in after if after[path] != before.get(path)} - {".peerlearn-feeds.json",
-                                                                             "private:.peerlearn-feeds.json"}
+    changed = {path for path in after if after[path] != before.get(path)} - {".peerlearn-feeds-stamp.json",
+                                                                             "private:.peerlearn-feeds-stamp.json"}
     holders = {path for path, (_mtime, data) in after.items() if activity["uid"].encode() in data}
     assert changed == holders and "networks/mutual_learning.ics" in changed and "activities/13.ics" in changed
     assert any(path.startswith("private:members/") for path in changed)
@@ -125,7 +125,8 @@ def test_an_interrupted_build_leaves_every_published_file_whole(demo_env, tmp_pa
     for path, (_mtime, data) in now.items():
         if path.endswith(".ics"):
             feedcheck.check(data)  # every feed is whole, old or new
-    assert set(now) == set(before)
+    stamps = {".peerlearn-feeds-stamp.json", "private:.peerlearn-feeds-stamp.json"}
+    assert set(now) == set(before) - stamps  # the stamps went first: the next build is a whole one, not a rebuild
 
 
 def test_bad_input_to_build_and_feed_url(demo_env, tmp_path):
@@ -154,7 +155,9 @@ def test_bad_input_to_build_and_feed_url(demo_env, tmp_path):
 
 
 def _contents(folder):
-    return {path: data for path, (_mtime, data) in snapshot(folder).items()}
+    """The files' bytes, the build's stamp aside (it holds the moment of the build)."""
+    return {path: data for path, (_mtime, data) in snapshot(folder).items()
+            if not path.endswith(".peerlearn-feeds-stamp.json")}
 
 
 def test_an_incremental_build_always_equals_a_fresh_one(demo_env, tmp_path):

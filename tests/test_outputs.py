@@ -146,6 +146,8 @@ def test_next_build_removes_what_a_killed_build_left_but_not_what_a_running_one_
             path.write_text("half a file")
         if build[0] == "site":  # a killed site build leaves its marker, which has the next one walk the folder
             (out / ".peerlearn-publishing").write_bytes(b"")
+        if build[0] == "feeds":  # a killed feeds build leaves its mark too (without it, nothing is looked for)
+            (out / ".peerlearn-feeds-building").touch()
         running = out / ".index.json.r_nn1ng0.tmp"
         kept = out / ".notes.tmp"
         kept.write_text("the user's own file\n")

@@ -93,8 +93,11 @@ def feeds() -> None:
               help="Folder for the member feeds (members/<token>.ics), outside FOLDER; serve it without directory"
                    " listings. Without it, member feeds are not written.")
 @click.option("--base-url", default="", help="Public http(s) address of FOLDER, for the index and feed URLs.")
+@click.option("--full", is_flag=True,
+              help="Build every feed, not only those the changes since the last build reach (e.g. after rows were"
+                   " written into the registry with SQL by hand).")
 @pass_env
-def build(env, folder, private_dir, base_url) -> None:
+def build(env, folder, private_dir, base_url, full) -> None:
     """Write every network and activity feed and an index into FOLDER.
 
     Member feeds are private: each is named by its member's secret token, so
@@ -102,17 +105,21 @@ def build(env, folder, private_dir, base_url) -> None:
     inside the other); nothing in FOLDER names them. Without --private-dir no member feed
     is written (peerlearn serve still answers them), and member feeds an
     earlier build left in FOLDER are removed. Only files whose content changed
-    are rewritten, each through a temporary file and a rename.
+    are rewritten, each through a temporary file and a rename. A rebuild reads
+    the changes recorded since the last build and builds only the feeds they
+    reach (--full builds them all).
 
     \b
     Examples:
         peerlearn feeds build public --private-dir private --base-url https://events.example.org
         peerlearn feeds build public     # network and activity feeds only
+        peerlearn feeds build public --private-dir private --full
     """
     from ..feeds import publish
 
     with env.registry() as registry, env.progress("Building feeds") as progress:
-        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url, progress=progress)
+        report = publish.build(registry, folder, private_folder=private_dir, base_url=base_url, full=full,
+                               progress=progress)
     for warning in report.warnings:
         note(f"Warning: {one_line(warning)}")
     click.echo(f"{report.feeds} feed(s) in {folder}" + (f" and {private_dir}" if private_dir else "")

@@ -3,7 +3,7 @@
 What a feed selects (:mod:`.selection`), the sessions it shows beside
 activities (:mod:`.events`), VEVENTs and VTIMEZONEs (:mod:`.ical`,
 :mod:`.vtimezone`), the cache of serialized events and the assembly of a feed
-(:mod:`.blocks`), the digests of a build (:mod:`.index`), the static build
+(:mod:`.blocks`), what changed since the last build (:mod:`.tracking`), the static build
 (:mod:`.publish`), the HTTP server (:mod:`.server`) and the URL layout they
 share (:mod:`.layout`).
 """

@@ -16,6 +16,8 @@ its activity, and everything else is written.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -40,6 +42,8 @@ ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
 
 
 _BATCH = 500
+#: Blocks kept per transaction in a whole build (:meth:`BlockCache.batch`).
+BATCH_BLOCKS = 5000
 
 
 log = logging.getLogger(__name__)
@@ -134,6 +138,8 @@ class BlockCache:
         self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0
+        self._batch: int | None = None
+        self._zones: dict[str, str] = {}
         signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
                                 [attrs.astuple(n) for n in self.networks.values()]], default=str)
         self.signature = hashlib.sha256(signature.encode()).hexdigest()
@@ -143,6 +149,30 @@ class BlockCache:
                 self._write([("DELETE FROM ical_blocks", ()),
                              ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES ('signature', ?)",
                               (self.signature,))])
+
+    def timezone(self, tzname: str, first: int | None) -> str:
+        """A zone's VTIMEZONE (:func:`ical.timezone_block`), kept in ``feed_settings`` between runs.
+
+        Working one out probes zoneinfo (about 0.1 s a zone), more than a
+        whole rebuild may take; the text is kept under a key naming the zone
+        data and the code that wrote it, so new data or new code work it out
+        again.
+        """
+        key = f"vtimezone/{_zone_source()}/{tzname}/{first}"
+        if key in self._zones:
+            return self._zones[key]
+        row = None if self.memory is not None else self.registry.one(
+            "SELECT value FROM feed_settings WHERE name = ?", [key])
+        if row is not None:
+            text = row["value"]
+        else:
+            text = ical.timezone_block(tzname, first)
+            if self.memory is None:
+                self._write([("DELETE FROM feed_settings WHERE name LIKE 'vtimezone/%' AND name NOT LIKE ?",
+                              (f"vtimezone/{_zone_source()}/%",)),
+                             ("INSERT OR REPLACE INTO feed_settings (name, value) VALUES (?, ?)", (key, text))])
+        self._zones[key] = text
+        return text
 
     def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
         """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
@@ -160,6 +190,31 @@ class BlockCache:
                 conn.execute("ROLLBACK")
             raise
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Keep the blocks built meanwhile in a few transactions, not one per feed (a whole build).
+
+        A transaction is committed every :data:`BATCH_BLOCKS` blocks (so that
+        other writers never wait long) and at the end; on an exception, what
+        the open one holds is rolled back (the cache only costs time).
+        """
+        conn = self.registry.db.conn
+        if self.memory is not None or conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._batch = 0
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._batch = None
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
     def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
         """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
         self.built += len(rows)
@@ -168,6 +223,13 @@ class BlockCache:
             return
         self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
                      (KEEP_SESSION_VERSION_SQL, list(versions))], many=True)
+        if self._batch is not None:
+            self._batch += len(rows)
+            if self._batch >= BATCH_BLOCKS:
+                conn = self.registry.db.conn
+                conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                self._batch = 0
 
     def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
         if self.memory is not None:
@@ -295,6 +357,17 @@ class BlockCache:
         return [cached[session.uid][1] for _activity, session in feed.sessions]
 
 
+@functools.lru_cache(maxsize=1)
+def _zone_source() -> str:
+    """What a VTIMEZONE's text comes from: the zone data and the code of :mod:`peerlearn.feeds.vtimezone`."""
+    from pathlib import Path
+
+    from . import vtimezone
+
+    code = Path(vtimezone.__file__).read_bytes()
+    return hashlib.sha256(code + vtimezone.data_version().encode()).hexdigest()[:16]
+
+
 def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
     """Each zone the feed uses, with the first year its VTIMEZONE must cover (it has no end).
 
@@ -330,7 +403,7 @@ def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache:
     session_texts = cache.session_blocks(feed)
     out.write(header(feed, url))
     for tzname, first in zones(registry, feed):
-        out.write(ical.timezone_block(tzname, first))
+        out.write(cache.timezone(tzname, first))
     count = 0
     for text in cache.activity_blocks(feed):
         out.write(text)

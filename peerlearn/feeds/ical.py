@@ -11,10 +11,8 @@ whatever CATEGORIES they add are merged into the event's one list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Iterable
-
-import icalendar
-from icalendar.parser import Contentline
 
 from .. import plugins
 from ..errors import ValidationError
@@ -24,6 +22,8 @@ from ..urls import web_link
 from . import vtimezone
 
 if TYPE_CHECKING:  # pragma: no cover
+    import icalendar
+
     from ..models import Activity, Network
     from .events import SessionEvent
 
@@ -51,6 +51,8 @@ def location(activity: Activity) -> str:
 def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
                    exdates: Iterable[dt.datetime] = (), programme: str = "") -> icalendar.Event:
     """The VEVENT of an activity (before plugins); ``programme`` follows its description."""
+    import icalendar  # here, not at import: a build with nothing to serialize never loads it
+
     event = icalendar.Event()
     event.add("uid", activity.uid)
     stamp = _stamp(updated_at)
@@ -91,6 +93,8 @@ def activity_event(network: Network, activity: Activity, *, updated_at: str | No
 def session_event(network: Network, activity: Activity, session: SessionEvent, *,
                   updated_at: str | None, sequence: int) -> icalendar.Event:
     """The VEVENT of one session of ``activity``, related to the activity's event."""
+    import icalendar  # here, not at import: a build with nothing to serialize never loads it
+
     event = icalendar.Event()
     event.add("uid", session.uid)
     stamp = _stamp(updated_at)
@@ -144,6 +148,8 @@ def make_safe(event: icalendar.Event) -> None:
 
 def _safe_value(name: str, item):
     """``item`` itself where it is safe; else a cleaned copy, or None for a link to leave out."""
+    import icalendar
+
     if name == "URL":
         return item if web_link(str(item)) else None
     if isinstance(item, icalendar.vText):
@@ -203,7 +209,7 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
     Written line by line with icalendar's own escaping and folding (a feed
     build writes thousands of headers; a whole Calendar object each is slow).
     """
-    refresh = icalendar.vDuration(REFRESH).to_ical().decode()
+    refresh = _refresh()
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_text(name)}"]
     if description:
@@ -214,13 +220,24 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
     return "".join(_folded(line) + "\r\n" for line in lines)
 
 
+@functools.lru_cache(maxsize=1)
+def _refresh() -> str:
+    import icalendar
+
+    return icalendar.vDuration(REFRESH).to_ical().decode()
+
+
 def _folded(line: str) -> str:
     if len(line) <= 75 // 4 or len(line.encode("utf-8")) <= 75:
         return line
+    from icalendar.parser import Contentline
+
     return Contentline(line).to_ical().decode("utf-8")
 
 
 def _text(value: str) -> str:
+    import icalendar
+
     return icalendar.vText(clean(value)).to_ical().decode("utf-8")
 
 

@@ -36,15 +36,23 @@ from typing import Callable
 
 import attrs
 
-from ..atomic import AtomicFile, prepare_folder, remove_file, write_atomic
+from ..atomic import AtomicFile, prepare_folder, remove_file, remove_leftovers, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
-from . import blocks
-from . import index as feed_index
-from . import selection
+from ..registry.activities import published_sql
+from ..timeutil import now_utc, to_utc_text
+from . import blocks, selection, tracking, vtimezone, whole
 from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
+#: The form of the manifest: ``{"version": 2, "feeds": {path or its hash: title}}``.
+MANIFEST_VERSION = 2
+#: What the last build was made from (:class:`peerlearn.feeds.tracking.Stamp`) and how many feeds it left.
+STAMP = ".peerlearn-feeds-stamp.json"
+#: Present while a build writes into the folder: found at the start of the next, the last one was cut short.
+BUILDING = ".peerlearn-feeds-building"
+#: Raise when a build lays out its files differently for the same registry, so the next build is a whole one.
+BUILD_FORMAT = "2"
 PLACEHOLDER = (b"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private feeds</title>"
                b"<meta name=\"robots\" content=\"noindex\"></head>\n<body><p>Nothing to list here.</p></body></html>\n")
 
@@ -64,30 +72,81 @@ class BuildReport:
     left_out: int = 0
     #: one line per event left out of every feed because it cannot be written (e.g. a bad stored rule)
     warnings: tuple[str, ...] = ()
+    #: whether every feed was built (no earlier build of the same shape to start from), else only the changed ones
+    whole: bool = True
 
 
 class _Folder:
-    """One output folder: its manifest as it was and as it becomes."""
+    """One output folder: its manifest and stamp as they were, and as they become.
+
+    The manifest lists the feeds the folder holds (public ones with their
+    title, for the index); it is read only when a build changes that list.
+    """
 
     def __init__(self, root: Path, *, hashed: bool) -> None:
         self.root = root
         self.hashed = hashed
-        self.old = _read_manifest(root)
-        self.new: dict[str, str] = {}
+        stamp = _read_json(root / STAMP)
+        self.stamp = tracking.Stamp.from_dict(stamp.get("stamp")) if isinstance(stamp, dict) else None
+        self.count = stamp.get("feeds") if isinstance(stamp, dict) and isinstance(stamp.get("feeds"), int) else 0
+        self._old: dict[str, str] | None = None
+        self._new: dict[str, str] | None = None
+
+    @property
+    def old(self) -> dict[str, str]:
+        if self._old is None:
+            data = _read_json(self.root / MANIFEST)
+            if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION:
+                data = data.get("feeds")
+            self._old = {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+        return self._old
+
+    @property
+    def new(self) -> dict[str, str]:
+        """The feeds this build leaves (a copy of the old list, once asked for)."""
+        if self._new is None:
+            self._new = dict(self.old)
+        return self._new
+
+    def begin(self) -> None:
+        """Mark the folder as being built; where the mark of a build that never ended is found, remove the
+        temporary files it left (walking a folder of 100,000 feeds on every build would cost more than a
+        rebuild)."""
+        mark = self.root / BUILDING
+        if mark.exists():
+            remove_leftovers(self.root)
+        mark.touch()
+
+    def end(self) -> None:
+        (self.root / BUILDING).unlink(missing_ok=True)
+
+    def start_afresh(self) -> None:
+        """Forget the last build: its stamp first (a build cut short must not pass for it), then its list."""
+        (self.root / STAMP).unlink(missing_ok=True)
+        self.stamp = None
+        self._new = {}
+
+    @property
+    def feeds(self) -> int:
+        return len(self._new) if self._new is not None else self.count
 
     def key(self, path: str) -> str:
         return "sha256:" + hashlib.sha256(path.encode()).hexdigest() if self.hashed else path
 
     def stale(self) -> list[str]:
-        """Feeds of the last build that this one did not write, by path."""
+        """Feeds of the last build that this one did not keep, by path."""
         if self.hashed:
             found = (f"members/{file.name}" for file in sorted((self.root / "members").glob("*.ics")))
             return [path for path in found if self.key(path) in self.old and self.key(path) not in self.new]
         # only feeds' paths: a damaged manifest never removes anything else
         return [path for path in sorted(self.old.keys() - self.new.keys()) if parse_feed_path(path)]
 
-    def save(self) -> None:
-        write_atomic(self.root / MANIFEST, json.dumps(self.new, indent=0, sort_keys=True).encode())
+    def save(self, stamp: tracking.Stamp) -> None:
+        """Write the list (where it moved), then the stamp: a stamp always describes the files beside it."""
+        if self._new is not None and (self._new != self._old or not (self.root / MANIFEST).exists()):
+            write_atomic(self.root / MANIFEST, json.dumps({"version": MANIFEST_VERSION, "feeds": self._new},
+                                                          indent=0, sort_keys=True, ensure_ascii=False).encode())
+        write_atomic(self.root / STAMP, json.dumps({"stamp": stamp.as_dict(), "feeds": self.feeds}).encode())
 
 
 def check_apart(public: Path, private: Path) -> None:
@@ -106,69 +165,213 @@ def check_apart(public: Path, private: Path) -> None:
 
 
 def build(registry: Registry, folder: str | Path, *, private_folder: str | Path | None = None, base_url: str = "",
-          now: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None) -> BuildReport:
+          now: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None,
+          full: bool = False) -> BuildReport:
     """Write every network and activity feed and the index into ``folder``, member feeds into ``private_folder``.
 
-    Without ``private_folder`` no member feed is written (``left_out`` counts them).
-    ``progress(done, total)``, where given, is called after each feed.
+    Without ``private_folder`` no member feed is written (``left_out`` counts
+    them). When the folders hold an earlier build of the same shape (same
+    plugins, VTIMEZONE data, ``base_url`` and folders), only the feeds that
+    the changes recorded since reach are built again (see
+    :mod:`peerlearn.feeds.tracking`); ``full`` builds every feed all the same.
+    Either way a file is rewritten only where its bytes change.
+    ``progress(done, total)``, where given, is called after each feed built
+    (``total`` is None where a rebuild does not know it beforehand).
     """
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
-    public = _Folder(prepare_folder(folder), hashed=False)
-    private = _Folder(prepare_folder(private_folder), hashed=True) if private_folder is not None else None
+    public = _Folder(prepare_folder(folder, leftovers=False), hashed=False)
+    private = None
+    if private_folder is not None:
+        private = _Folder(prepare_folder(private_folder, leftovers=False), hashed=True)
+    folders = [target for target in (public, private) if target is not None]
+    for target in folders:
+        target.begin()
+    try:
+        return _build(registry, public, private, base, now, full, progress)
+    finally:  # an exception leaves no temporary file behind (AtomicFile): only a killed build leaves the mark
+        for target in folders:
+            target.end()
+
+
+def _build(registry: Registry, public: _Folder, private: _Folder | None, base: str, now: dt.datetime | None,
+           full: bool, progress: Callable[[int, int | None], None] | None) -> BuildReport:
+    folders = [target for target in (public, private) if target is not None]
     cache = blocks.BlockCache(registry, warn=lambda message: None)  # returned in the report instead
-    written, index, unchanged, left_out = [], [], 0, 0
-
-    def url_of(scope: str, name: str) -> str:
-        return f"{base}/{feed_path(scope, name)}" if base and scope != "member" else ""
-
-    total = _feed_count(registry) if progress else None
-    for done, entry in enumerate(feed_index.entries(registry, cache, url_of=url_of, now=now)):
-        if progress:
-            progress(done, total)
-        path = feed_path(entry.scope, entry.name)
-        url = url_of(entry.scope, entry.name)
-        target = private if entry.private else public
-        if target is None:
-            left_out += 1
-            continue
-        target.new[target.key(path)] = entry.digest
-        if not entry.private:
-            index.append({"scope": entry.scope, "name": entry.title, "path": path,
-                          **({"url": url, "webcal": webcal(url)} if url else {})})
-        if target.old.get(target.key(path)) == entry.digest and (target.root / path).exists():
-            unchanged += 1
-            continue
-        feed = selection.resolve(registry, selection.FeedQuery(entry.scope, entry.key), now=now, known=cache.networks)
-        out_file = AtomicFile(target.root / path)
-        with out_file as out:
-            blocks.write(registry, feed, out, url=url, cache=cache)
-        if out_file.changed:
-            written.append(path)
+    now = now or now_utc()
+    shape = hashlib.sha256(json.dumps([BUILD_FORMAT, cache.signature, vtimezone.data_version(), base,
+                                       private is not None]).encode()).hexdigest()
+    stamp = tracking.Stamp(shape, tracking.last_change(registry), to_utc_text(now - selection.WINDOW_PAST))
+    previous = public.stamp
+    if full or previous is None or previous.shape != shape or previous.change > stamp.change \
+            or any(target.stamp != previous for target in folders):
+        previous = None
+    run = _Run(registry, cache, base, now, public, private, progress)
+    with cache.batch():
+        found = tracking.affected(registry, previous.change, previous.window, stamp.window) if previous else None
+        if found is None or found.everything:
+            for target in folders:
+                target.start_afresh()
+                remove_leftovers(target.root)  # a whole build lists its folders anyway
+            run.everything()
         else:
-            unchanged += 1
-    if progress:
-        progress(total, total)
-    removed = []
-    for target in filter(None, (public, private)):
-        for path in target.stale():
-            file = target.root / path
-            if file.exists():
-                remove_file(file)  # inside a publication's batch, when it commits
-                removed.append(path)
-    _remove_if_empty(public.root / FOLDERS["member"])  # left by a build that put member feeds in public
-    for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):
-        if write_atomic(public.root / name, data):
-            written.append(name)
-    public.save()
+            run.some(found)
+        if progress:
+            progress(run.done, run.done)
+        removed = run.remove_stale()
+    whole = found is None or found.everything
+    if whole or public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
+        # (an unchanged rebuild never reads the manifest: the index follows it only where it moved)
+        index = run.index()
+        for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):
+            if write_atomic(public.root / name, data):
+                run.written.append(name)
     if private:
         for placeholder in (private.root / "index.html", private.root / FOLDERS["member"] / "index.html"):
             write_atomic(placeholder, PLACEHOLDER)
-        private.save()
-    return BuildReport(tuple(written), tuple(removed), unchanged, len(public.new) + len(private.new if private else ()),
-                       private=len(private.new) if private else 0, left_out=left_out,
-                       warnings=tuple(cache.warnings.values()))
+    for target in folders:
+        target.save(stamp)
+    feeds = sum(target.feeds for target in folders)
+    written_feeds = sum(1 for path in run.written if path.endswith(".ics"))
+    return BuildReport(tuple(run.written), tuple(removed), feeds - written_feeds, feeds,
+                       private=private.feeds if private else 0, left_out=run.left_out,
+                       warnings=tuple(cache.warnings.values()), whole=whole)
+
+
+class _Run:
+    """The feeds one build writes."""
+
+    def __init__(self, registry: Registry, cache: blocks.BlockCache, base: str, now: dt.datetime,
+                 public: _Folder, private: _Folder | None,
+                 progress: Callable[[int, int | None], None] | None = None) -> None:
+        self.registry, self.cache, self.base, self.now = registry, cache, base, now
+        self.public, self.private = public, private
+        self.written: list[str] = []
+        self.left_out = 0
+        self.progress, self.done, self.total = progress, 0, None
+
+    def url_of(self, scope: str, name: str) -> str:
+        return f"{self.base}/{feed_path(scope, name)}" if self.base and scope != "member" else ""
+
+    def write(self, target: _Folder, scope: str, key: str, name: str,
+              feed: selection.Feed | None = None) -> None:
+        path = feed_path(scope, name)
+        if feed is None:
+            feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
+                                     known=self.cache.networks)
+        out_file = AtomicFile(target.root / path)
+        with out_file as out:
+            blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
+        if out_file.changed:
+            self.written.append(path)
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def network(self, slug: str) -> None:
+        self.public.new[feed_path("network", slug)] = self.cache.networks[slug].name
+        self.write(self.public, "network", slug, slug)
+
+    def activity(self, activity_id: int, title: str) -> None:
+        self.public.new[feed_path("activity", activity_id)] = title
+        self.write(self.public, "activity", str(activity_id), str(activity_id))
+
+    def member(self, member_id: int, token: str) -> None:
+        if self.private is None:
+            return
+        self.private.new[self.private.key(feed_path("member", token))] = ""
+        self.write(self.private, "member", str(member_id), token)
+
+    def everything(self) -> None:
+        """Every feed, put together in a few passes over the registry (:mod:`peerlearn.feeds.whole`)."""
+        if self.progress:
+            scopes = ("network", "activity", "member") if self.private is not None else ("network", "activity")
+            self.total = sum(len(selection.subjects(self.registry, scope)) for scope in scopes)
+        for subject in whole.feeds(self.registry, self.cache.networks, now=self.now):
+            if subject.scope == "member":
+                if self.private is None:
+                    continue
+                target = self.private
+                target.new[target.key(feed_path("member", subject.name))] = ""
+            else:
+                target = self.public
+                target.new[feed_path(subject.scope, subject.name)] = subject.title
+            self.write(target, subject.scope, "", subject.name, subject.feed)
+        self._count_left_out()
+
+    def some(self, found: tracking.Affected) -> None:
+        """Only the feeds that ``found`` reaches; the lists of feeds move where feeds came or went."""
+        known = set(selection.subjects(self.registry, "network"))
+        for slug in sorted(found.networks & known):  # (the list of networks moves only in a whole build)
+            self.write(self.public, "network", slug, slug)
+        published = {}
+        for chunk in _chunks(sorted(found.activities)):
+            published.update(self.registry.db.execute(
+                f"SELECT id, title FROM activities WHERE id IN ({', '.join('?' * len(chunk))}) AND {published_sql()}",
+                chunk).fetchall())
+        for activity_id in sorted(found.activities):
+            path = feed_path("activity", activity_id)
+            if activity_id not in published:  # deleted (a draft never reached a feed)
+                if found.index:
+                    self.public.new.pop(path, None)
+            elif found.index:  # the list of feeds, and the index, may move: read and keep them
+                self.activity(activity_id, published[activity_id])
+            else:  # neither a title nor the list moved: the manifest stays as it is, unread
+                self.write(self.public, "activity", str(activity_id), str(activity_id))
+        if self.private is not None:
+            if found.member_set:
+                tokens = dict(self.registry.db.execute("SELECT id, feed_token FROM members").fetchall())
+                self.private.new.clear()
+                self.private.new.update({self.private.key(feed_path("member", token)): "" for token in tokens.values()})
+            else:
+                tokens = {}
+                for chunk in _chunks(sorted(found.members)):
+                    tokens.update(self.registry.db.execute(
+                        f"SELECT id, feed_token FROM members WHERE id IN ({', '.join('?' * len(chunk))})",
+                        chunk).fetchall())
+            for member_id in sorted(found.members):
+                if member_id in tokens:  # the list of member feeds moved only with member_set (above)
+                    self.write(self.private, "member", str(member_id), tokens[member_id])
+        self._count_left_out()
+
+    def _count_left_out(self) -> None:
+        if self.private is None:
+            self.left_out = self.registry.db.execute("SELECT count(*) FROM members").fetchone()[0]
+
+    def remove_stale(self) -> list[str]:
+        """Remove the feeds of the last build that this one did not keep (only where the lists moved)."""
+        removed = []
+        for target in filter(None, (self.public, self.private)):
+            if target._new is None:
+                continue
+            for path in target.stale():
+                file = target.root / path
+                if file.exists():
+                    remove_file(file)  # inside a publication's batch, when it commits
+                    removed.append(path)
+        if self.public._new is not None:
+            _remove_if_empty(self.public.root / FOLDERS["member"])  # left by a build that put member feeds in public
+        return removed
+
+    def index(self) -> list[dict]:
+        """The public feeds, networks by slug then activities by number, as the index lists them."""
+        entries = []
+        order = {scope: number for number, scope in enumerate(FOLDERS)}
+        found = [(parse_feed_path(path), path, title) for path, title in self.public.new.items()]
+        for (scope, name), path, title in sorted(
+                ((parsed, path, title) for parsed, path, title in found if parsed and parsed[0] != "member"),
+                key=lambda item: (order[item[0][0]], int(item[0][1]) if item[0][0] == "activity" else 0,
+                                  item[0][1])):
+            url = self.url_of(scope, name)
+            entries.append({"scope": scope, "name": title, "path": path,
+                            **({"url": url, "webcal": webcal(url)} if url else {})})
+        return entries
+
+
+def _chunks(values: list, size: int = 500):
+    for index in range(0, len(values), size):
+        yield values[index:index + size]
 
 
 def _feed_count(registry: Registry) -> int:
@@ -183,12 +386,11 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-def _read_manifest(folder: Path) -> dict[str, str]:
+def _read_json(path: Path) -> object:
     try:
-        data = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return json.loads(path.read_text("utf-8"))
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        return None
 
 
 def _index_json(entries: list[dict]) -> bytes:

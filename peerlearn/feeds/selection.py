@@ -87,38 +87,53 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
     if query.status:
         where.append("a.status = ?")
         params.append(query.status)
-    sessions: list[tuple[Activity, SessionEvent]] = []
-    private = False
     if query.scope == "network":
         network = (known or {}).get(query.key) or networks.get(registry, query.key)
-        where.append("a.network = ?")
-        params.append(network.slug)
-        name, description, tzname = network.name, network.description, network.timezone
-    elif query.scope == "activity":
+        return Feed(query, network.name, network.description, " AND ".join([*where, "a.network = ?"]),
+                    (*params, network.slug), (), False, network.timezone)
+    if query.scope == "activity":
         activity = activities.get(registry, query.key)
         if not activity.published:
             raise NotFound(f"unknown activity {query.key!r} in feeds (it is a draft)")
-        where.append("a.id = ?")
-        params.append(activity.id)
         network = (known or {}).get(activity.network) or networks.get(registry, activity.network)
-        name, description, tzname = activity.title, network.name, activity.timezone
-        if _matches(activity, query, start):
-            sessions = [(activity, session) for session in feed_events.session_events(registry, activity)
-                        if session.end > start and (query.end is None or session.start < query.end)]
-    else:
-        member = members.get(registry, query.key)
-        statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-        # the same selection as member_pairs_sql(), written so that each part uses its index
-        where.append(
-            "a.network IN (SELECT network FROM memberships WHERE member_id = ?) AND ("
-            f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses}))"
-            " OR a.host_member_id = ? OR a.id IN (SELECT activity_id FROM activity_peers WHERE member_id = ?))"
-        )
-        params += [member.id] * 4
-        name, description = f"{member.name}: peer-learning activities", "Private feed: do not share its address."
-        sessions = _member_sessions(registry, member.id, query, start)
-        private, tzname = True, "UTC"  # a member may belong to networks in several zones
-    return Feed(query, name, description, " AND ".join(where), tuple(params), tuple(sessions), private, tzname)
+        events = feed_events.session_events(registry, activity) if _matches(activity, query, start) else []
+        return activity_feed(query, where, params, activity, network, events, start)
+    member = members.get(registry, query.key)
+    return member_feed(query, where, params, member.id, member.name,
+                       _member_sessions(registry, member.id, query, start))
+
+
+def activity_feed(query: FeedQuery, where: list[str], params: list, activity: Activity, network: Network,
+                  events: list[SessionEvent], start: dt.datetime) -> Feed:
+    """The feed of one activity: ``where``/``params`` from :func:`window_conditions` and the filters,
+    ``events`` its sessions in the agenda's order (none where the activity is outside the window)."""
+    sessions = [(activity, session) for session in events
+                if session.end > start and (query.end is None or session.start < query.end)]
+    return Feed(query, activity.title, network.name, " AND ".join([*where, "a.id = ?"]), (*params, activity.id),
+                tuple(sessions), False, activity.timezone)
+
+
+def member_feed(query: FeedQuery, where: list[str], params: list, member_id: int, member_name: str,
+                sessions: list[tuple[Activity, SessionEvent]]) -> Feed:
+    """The private feed of one member; ``sessions`` those where it holds a role, in the agenda's order."""
+    statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
+    # one UNION of the three ways an activity concerns a member (tracking.concerned_members reads the same
+    # ways from the activity's side), each through its own index, so that the plan reads the member's rows
+    # only, with or without ANALYZE
+    condition = (
+        f"a.id IN (SELECT activity_id FROM participations WHERE member_id = ? AND status IN ({statuses})"
+        " UNION SELECT id FROM activities WHERE host_member_id = ?"
+        " UNION SELECT activity_id FROM activity_peers WHERE member_id = ?)"
+        " AND a.network IN (SELECT network FROM memberships WHERE member_id = ?)"
+    )
+    # a member may belong to networks in several zones: UTC is its feed's own
+    return Feed(query, f"{member_name}: peer-learning activities", "Private feed: do not share its address.",
+                " AND ".join([*where, condition]), (*params, *[member_id] * 4), tuple(sessions), True, "UTC")
+
+
+def matches_by_default(activity: Activity, start: dt.datetime) -> bool:
+    """Whether a feed with no filter shows ``activity`` (and its sessions): published and in the window."""
+    return _matches(activity, FeedQuery("activity", activity.id), start)
 
 
 def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
@@ -133,14 +148,6 @@ def in_window(end_utc: str, rrule: str, start_utc: str) -> bool:
     """Whether an activity ending at ``end_utc`` with the rule ``rrule`` is in the window from ``start_utc``
     (times as stored, UTC text): the window of :func:`window_conditions`, for a row already read."""
     return end_utc > start_utc or bool(rrule)
-
-
-def member_pairs_sql() -> str:
-    """``(member_id, activity_id)`` of every activity that puts itself in a member's feed, before the window."""
-    statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-    return (f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses})"
-            " UNION SELECT host_member_id, id FROM activities WHERE host_member_id IS NOT NULL"
-            " UNION SELECT member_id, activity_id FROM activity_peers")
 
 
 def _matches(activity: Activity, query: FeedQuery, start: dt.datetime) -> bool:

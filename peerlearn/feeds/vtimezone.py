@@ -232,3 +232,32 @@ def vtimezone(tzname: str, first_year: int | None = None) -> str:
         lines += _observance(rule.first, rule.rrule)
     lines.append("END:VTIMEZONE")
     return "".join(f"{line}\r\n" for line in lines)
+
+
+def data_version() -> str:
+    """Which zoneinfo data the VTIMEZONEs are read from: the system's and the ``tzdata`` package's versions.
+
+    A feeds build keeps it in its stamp, so that new zone data rebuilds every
+    feed (the first line of ``tzdata.zi`` names the IANA release; where a
+    system has none, the size and time of each folder of zone files stand in).
+    """
+    import os
+    import zoneinfo
+
+    parts = []
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(os.path.join(folder, "tzdata.zi"), encoding="utf-8", errors="replace") as handle:
+                parts.append(f"{folder}:{handle.readline().strip()}")
+        except OSError:
+            try:
+                info = os.stat(folder)
+            except OSError:
+                continue
+            parts.append(f"{folder}:{info.st_mtime_ns}")
+    try:
+        import tzdata  # the package zoneinfo falls back on where the system has no zone files
+        parts.append(f"tzdata:{tzdata.IANA_VERSION}")
+    except ImportError:
+        pass
+    return ";".join(parts)

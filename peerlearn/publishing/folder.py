@@ -260,7 +260,7 @@ def _held(folder: Path, *, parents: bool) -> Iterator[Path]:
     import fcntl
 
     existed = folder.is_dir()
-    prepare_folder(folder, parents=parents, sweep=False)
+    prepare_folder(folder, parents=parents, leftovers=False)
     marker = folder / MARKER
     killed = marker.exists()
     while True:

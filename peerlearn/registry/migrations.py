@@ -541,3 +541,20 @@ def m014_membership_facts(db: Database) -> None:
 
     without_foreign_keys(conn, work)
 
+
+@migrations()
+def m015_member_feed_indexes(db: Database) -> None:
+    """Indexes the feeds need to stay linear in the registry, whatever ``ANALYZE`` recorded.
+
+    ``activity_peers(member_id)``: a member feed finds the activities where
+    the member is a peer without reading every peer row. ``activities(end_utc)``
+    and ``sessions(end_utc)``: a feeds build finds what left its window (or
+    came back into it) since the last build without reading every activity.
+    """
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS activity_peers_by_member ON activity_peers(member_id, activity_id);
+        CREATE INDEX IF NOT EXISTS activities_by_end ON activities(end_utc);
+        CREATE INDEX IF NOT EXISTS sessions_by_end ON sessions(end_utc);
+        """
+    )

@@ -1,0 +1,270 @@
+"""``feeds build`` after random changes: the rebuild equals a fresh build byte for byte, and touches nothing else.
+
+Seeded random sequences of what a secretariat does (activities added,
+rescheduled, cancelled, reinstated, retitled, deleted; sessions added, moved,
+cancelled, removed; roles added, declined, confirmed; participants invited
+and declining; members joining, leaving, renamed, added, removed, given a new
+token) and of the clock moving on, each followed by an incremental build and
+a fresh one into empty folders, compared file by file; a file whose bytes did
+not change must keep its modification time (it was not rewritten).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pytest
+
+from peerlearn.feeds import publish
+
+BASE = "https://feeds.example.org"
+START = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone.utc)
+
+
+def files(root):
+    """Every feed and index file under ``root``: (mtime, bytes) by relative path (stamps and manifests aside)."""
+    return {path.relative_to(root).as_posix(): (path.stat().st_mtime_ns, path.read_bytes())
+            for path in root.rglob("*") if path.is_file() and not path.name.startswith(".peerlearn-feeds")}
+
+
+def build(env, public, private, now, **options):
+    registry = env.open()
+    try:
+        return publish.build(registry, public, private_folder=private, base_url=BASE, now=now, **options)
+    finally:
+        registry.close()
+
+
+class Secretariat:
+    """Random changes through the CLI, drawn from what the registry holds now."""
+
+    def __init__(self, env, rng: random.Random):
+        self.env, self.rng = env, rng
+        self.applied: list[str] = []
+
+    def rows(self, sql, params=()):
+        registry = self.env.open()
+        try:
+            return [tuple(row) for row in registry.db.execute(sql, params).fetchall()]
+        finally:
+            registry.close()
+
+    def pick(self, sql, params=()):
+        found = self.rows(sql, params)
+        return self.rng.choice(found) if found else None
+
+    def run(self, *args):
+        result = self.env.run(*map(str, args))
+        if result.exit_code == 0:
+            self.applied.append(" ".join(map(str, args)))
+        return result
+
+    def day(self):
+        return (START + dt.timedelta(days=self.rng.randrange(-240, 400))).strftime("%Y-%m-%d")
+
+    def step(self):
+        rng = self.rng
+        action = rng.choice([
+            "add", "add", "reschedule", "cancel", "reinstate", "retitle", "delete", "host", "session", "session",
+            "move-session", "cancel-session", "remove-session", "role", "decline-role", "confirm-role", "invite",
+            "decline", "join", "leave", "rename", "rotate", "new-member", "remove-member"])
+        activity = self.pick("SELECT id, network FROM activities WHERE status != 'draft'")
+        member = self.pick("SELECT id FROM members")
+        if action == "add":
+            network = self.pick("SELECT slug FROM networks")[0]
+            extra = ["--host", member[0]] if member and rng.random() < 0.3 else []
+            hour = rng.randrange(8, 16)
+            return self.run("activities", "add", "--network", network, "--kind", "workshop", "--title",
+                            f"Workshop {rng.randrange(10 ** 6)}", "--start", f"{self.day()} {hour:02}:00",
+                            "--end", f"{hour + 2:02}:30", *extra)
+        if activity is None:
+            return None
+        act = activity[0]
+        if action == "reschedule":
+            return self.run("activities", "reschedule", act, "--start", f"{self.day()} 10:00")
+        if action == "cancel":
+            return self.run("activities", "cancel", act)
+        if action == "reinstate":
+            cancelled = self.pick("SELECT id FROM activities WHERE status = 'cancelled'")
+            return cancelled and self.run("activities", "reinstate", cancelled[0])
+        if action == "retitle":
+            return self.run("activities", "edit", act, "--title", f"Renamed {rng.randrange(10 ** 6)}")
+        if action == "delete":
+            return self.run("activities", "delete", act)
+        if action == "host" and member:
+            return self.run("activities", "edit", act, "--host", member[0])
+        if action == "session":
+            first = self.rows("SELECT start_local FROM activities WHERE id = ?", [act])[0][0][:10]
+            hour = rng.randrange(9, 15)
+            return self.run("sessions", "add", act, "--title", f"Session {rng.randrange(10 ** 6)}", "--kind",
+                            "workshop", "--start", f"{first} {hour:02}:00", "--end", f"{first} {hour:02}:45",
+                            "--track", rng.choice("AB"))
+        session = self.pick("SELECT id, activity_id, start_local FROM sessions")
+        if action == "move-session" and session:
+            hour = rng.randrange(9, 15)
+            return self.run("sessions", "move", session[1], session[0], "--start", f"{session[2][:10]} {hour:02}:15",
+                            "--end", f"{session[2][:10]} {hour:02}:55")
+        if action == "cancel-session" and session:
+            return self.run("sessions", "cancel", session[1], session[0])
+        if action == "remove-session" and session:
+            return self.run("sessions", "remove", session[1], session[0])
+        if action == "role" and session and member:
+            return self.run("roles", "add", session[1], session[0], "--role", "speaker", "--member", member[0],
+                            "--status", rng.choice(["confirmed", "tbc"]))
+        role = self.pick("SELECT id FROM roles")
+        if action == "decline-role" and role:
+            return self.run("roles", "decline", role[0])
+        if action == "confirm-role" and role:
+            return self.run("roles", "confirm", role[0], "--name", f"Person {rng.randrange(1000)}")
+        if member is None:
+            return None
+        if action == "invite":
+            return self.run("participants", "invite", act, member[0])
+        if action == "decline":
+            taking = self.pick("SELECT activity_id, member_id FROM participations WHERE status != 'attended'")
+            return taking and self.run("participants", "decline", *taking)
+        if action == "join":
+            return self.run("members", "join", member[0], activity[1])
+        if action == "leave":
+            held = self.pick("SELECT member_id, network FROM memberships")
+            return held and self.run("members", "leave", *held)
+        if action == "rename":
+            return self.run("members", "edit", member[0], "--name", f"Body {rng.randrange(10 ** 6)}")
+        if action == "rotate":
+            return self.run("members", "rotate-token", member[0])
+        if action == "new-member":
+            return self.run("members", "add", "--name", f"New body {rng.randrange(10 ** 6)}", "--country", "BE")
+        if action == "remove-member":
+            return self.run("members", "remove", member[0])
+        return None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_random_changes_rebuild_as_a_fresh_build_would(demo_env, tmp_path, seed):
+    rng = random.Random(seed)
+    secretariat = Secretariat(demo_env, rng)
+    public, private = tmp_path / "site", tmp_path / "private"
+    now = START
+    report = build(demo_env, public, private, now)
+    assert report.whole
+    incremental = 0
+    for number in range(20):
+        if rng.random() < 0.25:
+            now += dt.timedelta(days=rng.randrange(1, 90))  # activities and sessions leave the window
+        else:
+            secretariat.step()
+        before = {**files(public), **{f"private:{k}": v for k, v in files(private).items()}}
+        report = build(demo_env, public, private, now)
+        incremental += not report.whole
+        after = {**files(public), **{f"private:{k}": v for k, v in files(private).items()}}
+        fresh_public, fresh_private = tmp_path / f"fresh{number}", tmp_path / f"fresh{number}-private"
+        build(demo_env, fresh_public, fresh_private, now)
+        fresh = {**files(fresh_public), **{f"private:{k}": v for k, v in files(fresh_private).items()}}
+        context = f"seed {seed}, step {number}, after: {secretariat.applied[-3:]}"
+        assert {path: data for path, (_mtime, data) in after.items()} == \
+               {path: data for path, (_mtime, data) in fresh.items()}, context
+        untouched = [path for path in after if path in before and before[path][1] == after[path][1]]
+        assert [path for path in untouched if before[path][0] != after[path][0]] == [], context
+        written = {path for path in after if before.get(path, (0, None))[1] != after[path][1]}
+        assert written == {f"private:{path}" if path.startswith("members/") else path for path in report.written}, \
+            context
+    assert incremental >= 14  # the rebuilds were incremental, not whole builds
+    assert len(secretariat.applied) >= 4
+
+
+def test_a_change_made_around_the_change_log_waits_for_a_whole_build(demo_env, tmp_path):
+    """Rows written with SQL by hand leave no change: only ``full`` (or a lost stamp) picks them up."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    registry = demo_env.open()
+    try:
+        with registry.transaction():
+            registry.db.execute("UPDATE activities SET title = 'Edited by hand', sequence = sequence + 1"
+                                " WHERE id = (SELECT min(id) FROM activities WHERE status = 'confirmed')")
+    finally:
+        registry.close()
+    assert not build(demo_env, public, private, START).written
+    report = build(demo_env, public, private, START, full=True)
+    assert report.whole and report.written
+    assert any(b"Edited by hand" in data for _mtime, data in files(public).values())
+    (public / ".peerlearn-feeds-stamp.json").unlink()
+    assert build(demo_env, public, private, START).whole
+
+
+def test_unchanged_base_url_plugins_and_folders_are_part_of_the_stamp(demo_env, tmp_path):
+    public, private = tmp_path / "site", tmp_path / "private"
+    assert build(demo_env, public, private, START).whole
+    assert not build(demo_env, public, private, START).whole
+    registry = demo_env.open()
+    try:
+        report = publish.build(registry, public, private_folder=private, base_url="https://other.example.org",
+                               now=START)
+        assert report.whole and b"other.example.org" in (public / "index.json").read_bytes()
+        assert publish.build(registry, public, now=START).whole  # no private folder this time
+    finally:
+        registry.close()
+
+
+def test_full_on_the_command_line_builds_every_feed(demo_env, tmp_path):
+    out, private = tmp_path / "site", tmp_path / "private"
+    args = ("feeds", "build", str(out), "--private-dir", str(private))
+    assert demo_env.run(*args).exit_code == 0
+    feed = next(out.glob("activities/*.ics"))
+    feed.write_bytes(feed.read_bytes().replace(b"BEGIN:VEVENT", b"BEGIN:VEVENT\r\nX-EDITED:by hand", 1))
+    edited = feed.read_bytes()
+    result = demo_env.run(*args)  # nothing changed in the registry: the file is not looked at
+    assert result.exit_code == 0 and "0 file(s) written" in result.stdout and feed.read_bytes() == edited
+    result = demo_env.run(*args, "--full")
+    assert result.exit_code == 0 and "1 file(s) written" in result.stdout, result.output
+    assert b"X-EDITED" not in feed.read_bytes()
+
+
+def test_a_build_cut_short_leaves_a_mark_and_the_next_removes_its_temporary_files(demo_env, tmp_path):
+    """Only a build that was killed leaves its mark; the next then clears what it left, and only then walks
+    the folder (an unchanged rebuild of a big folder never lists it)."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    assert not (public / ".peerlearn-feeds-building").exists()
+    leftover = public / "activities" / ".13.ics.abcd1234.tmp"  # as a killed build leaves it, unlocked
+    leftover.write_text("half a feed")
+    assert not build(demo_env, public, private, START).whole
+    assert leftover.exists()  # no mark: nothing was cut short, nothing is looked for
+    (public / ".peerlearn-feeds-building").touch()
+    assert not build(demo_env, public, private, START).whole
+    assert not leftover.exists() and not (public / ".peerlearn-feeds-building").exists()
+
+
+def test_an_unchanged_title_leaves_the_manifest_and_the_index_alone(demo_env, tmp_path):
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    manifest, index = public / ".peerlearn-feeds.json", public / "index.json"
+    before = (manifest.stat().st_mtime_ns, index.stat().st_mtime_ns)
+    activity = next(found for found in json.loads(demo_env.run("activities", "list", "--json").stdout)
+                    if found["status"] == "confirmed" and not found.get("rrule"))
+    moved = demo_env.run("activities", "reschedule", str(activity["id"]), "--start", "2031-02-03 10:00")
+    assert moved.exit_code == 0, moved.output
+    report = build(demo_env, public, private, START)
+    assert f"activities/{activity['id']}.ics" in report.written
+    assert (manifest.stat().st_mtime_ns, index.stat().st_mtime_ns) == before
+    assert demo_env.run("activities", "edit", str(activity["id"]), "--title", "A new title").exit_code == 0
+    report = build(demo_env, public, private, START)
+    assert "index.json" in report.written and "A new title" in index.read_text()
+    assert json.loads(manifest.read_text())["feeds"][f"activities/{activity['id']}.ics"] == "A new title"
+
+
+def test_progress_is_told_of_every_feed_built(demo_env, tmp_path):
+    public, private = tmp_path / "site", tmp_path / "private"
+    calls = []
+    registry = demo_env.open()
+    try:
+        report = publish.build(registry, public, private_folder=private, now=START,
+                               progress=lambda done, total: calls.append((done, total)))
+        assert calls[-1] == (report.feeds, report.feeds) and calls[0] == (1, report.feeds)
+        assert [done for done, _total in calls[:-1]] == list(range(1, report.feeds + 1))
+        calls.clear()
+        publish.build(registry, public, private_folder=private, now=START, progress=lambda *call: calls.append(call))
+        assert calls == [(0, 0)]  # nothing changed: nothing built
+    finally:
+        registry.close()
