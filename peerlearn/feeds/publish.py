@@ -230,6 +230,10 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
     if private:
         for placeholder in (private.root / "index.html", private.root / FOLDERS["member"] / "index.html"):
             write_atomic(placeholder, PLACEHOLDER)
+    if previous is not None and not found and previous.change == stamp.change:
+        # nothing changed and nothing left the window since: the old stamp still says all (and a rebuild
+        # later looks from its window on), so the folder stays byte for byte as it was
+        stamp = previous
     for target in folders:
         target.save(stamp)
     feeds = sum(target.feeds for target in folders)

@@ -29,7 +29,8 @@ from typing import Callable, Iterator
 
 import attrs
 
-from .. import __version__, plugins
+from .. import plugins
+from ..version import __version__
 from ..errors import OutputError, RegistryError
 from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
