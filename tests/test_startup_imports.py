@@ -21,14 +21,14 @@ PROBE = (
     "from peerlearn.cli import main\n"
     "sys.argv = ['peerlearn', *sys.argv[1:]]\n"
     "try:\n    main()\nexcept SystemExit as exit:\n    status = exit.code\n"
-    "print('COMMANDS', sorted(m for m in sys.modules if m.startswith('peerlearn.cli.')))\n"
+    "print('COMMANDS', sorted(m for m in sys.modules if m.startswith(('peerlearn.cli.', 'peerlearn.models.'))))\n"
     f"print('LOADED', status, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
 )
 
 
 def probe(db, *args: str) -> tuple[int, list[str], list[str]]:
     """Run ``peerlearn --db DB ARGS`` in a fresh interpreter: its exit status, the heavy modules and the
-    modules of ``peerlearn.cli`` it imported."""
+    modules of ``peerlearn.cli`` and ``peerlearn.models`` it imported."""
     environment = {k: v for k, v in os.environ.items() if k not in ("PEERLEARN_LOAD_PLUGINS", "PEERLEARN_DB")}
     out = subprocess.run([sys.executable, "-c", PROBE, "--db", str(db), *args], capture_output=True, text=True,
                          check=True, env=environment).stdout
@@ -99,6 +99,19 @@ def test_networks_list_imports_neither_notify_nor_agenda(demo_db):
     assert status == 0
     assert "peerlearn.cli.networks" in cli_modules
     assert not {"peerlearn.cli.notify", "peerlearn.cli.agenda", "peerlearn.cli.activities"} & set(cli_modules)
+
+
+def test_a_read_command_defines_only_the_model_classes_it_uses(demo_db):
+    """Each attrs class costs about a millisecond to build: networks list builds networks, not sessions."""
+    status, _heavy, modules = probe(demo_db, "networks", "list")
+    assert status == 0
+    assert "peerlearn.models.network" in modules
+    assert not {"peerlearn.models.activities", "peerlearn.models.agenda", "peerlearn.models.members",
+                "peerlearn.models.changes"} & set(modules)
+    status, _heavy, modules = probe(demo_db, "activities", "list")
+    assert status == 0
+    assert "peerlearn.models.activities" in modules
+    assert not {"peerlearn.models.agenda", "peerlearn.models.members", "peerlearn.models.changes"} & set(modules)
 
 
 def test_the_html_report_still_draws_its_charts_with_matplotlib(demo_db, tmp_path):

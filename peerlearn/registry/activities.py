@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import plugins
 from ..errors import NotFound, ValidationError
-from ..models import UNPUBLISHED_STATUSES, Activity
+from ..models import UNPUBLISHED_STATUSES
 from ..timeutil import to_utc_text
 from . import networks, recurrence
 from .records import activity_from_row, activity_row, public
 from .store import Registry
 from .validation import enforce
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Activity
 
 #: Fields whose change a calendar must see: changing one raises SEQUENCE.
 CALENDAR_FIELDS = frozenset(
