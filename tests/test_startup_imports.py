@@ -107,11 +107,12 @@ def test_a_read_command_defines_only_the_model_classes_it_uses(demo_db):
     assert status == 0
     assert "peerlearn.models.network" in modules
     assert not {"peerlearn.models.activities", "peerlearn.models.agenda", "peerlearn.models.members",
-                "peerlearn.models.changes"} & set(modules)
+                "peerlearn.models.changes", "peerlearn.models.plugin_types"} & set(modules)
     status, _heavy, modules = probe(demo_db, "activities", "list")
     assert status == 0
     assert "peerlearn.models.activities" in modules
-    assert not {"peerlearn.models.agenda", "peerlearn.models.members", "peerlearn.models.changes"} & set(modules)
+    assert not {"peerlearn.models.agenda", "peerlearn.models.members", "peerlearn.models.changes",
+                "peerlearn.models.plugin_types"} & set(modules)
 
 
 def test_the_html_report_still_draws_its_charts_with_matplotlib(demo_db, tmp_path):

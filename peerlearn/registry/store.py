@@ -28,9 +28,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from .. import plugins
+from .. import models, plugins
 from ..errors import RegistryError
-from .. import models
 from ..timeutil import now_utc, to_utc_text
 from .records import change_json
 from . import integrity
