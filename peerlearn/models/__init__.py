@@ -57,7 +57,8 @@ CLASSES = {
     "Network": "network",
     "ActivityKind": "plugin_types", "Problem": "plugin_types", "Exporter": "plugin_types",
     "Member": "members", "Membership": "members",
-    "Activity": "activities", "Participation": "activities", "Output": "activities",
+    "Activity": "activities",
+    "Participation": "participation", "Output": "participation",
     "Change": "changes",
     "Session": "agenda", "Role": "agenda",
 }
