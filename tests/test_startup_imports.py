@@ -1,4 +1,5 @@
-"""Commands pay at start-up only for what they use: the common read commands import no heavy library.
+"""Commands pay at start-up only for what they use: the common read commands import no heavy library, and
+no other command's module.
 
 Each command runs in a fresh interpreter, with every installed plugin loaded
 as a user has them, and reports the modules it imported. sqlite-utils (which
@@ -20,17 +21,27 @@ PROBE = (
     "from peerlearn.cli import main\n"
     "sys.argv = ['peerlearn', *sys.argv[1:]]\n"
     "try:\n    main()\nexcept SystemExit as exit:\n    status = exit.code\n"
+    "print('COMMANDS', sorted(m for m in sys.modules if m.startswith(('peerlearn.cli.', 'peerlearn.models.'))))\n"
     f"print('LOADED', status, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
 )
 
 
-def loaded(db, *args: str) -> tuple[int, list[str]]:
-    """Run ``peerlearn --db DB ARGS`` in a fresh interpreter: its exit status and the heavy modules it imported."""
+def probe(db, *args: str) -> tuple[int, list[str], list[str]]:
+    """Run ``peerlearn --db DB ARGS`` in a fresh interpreter: its exit status, the heavy modules and the
+    modules of ``peerlearn.cli`` and ``peerlearn.models`` it imported."""
     environment = {k: v for k, v in os.environ.items() if k not in ("PEERLEARN_LOAD_PLUGINS", "PEERLEARN_DB")}
     out = subprocess.run([sys.executable, "-c", PROBE, "--db", str(db), *args], capture_output=True, text=True,
                          check=True, env=environment).stdout
-    _, status, modules = out.splitlines()[-1].split(" ", 2)
-    return int(status or 0), eval(modules)  # noqa: S307 - a list of names this test printed
+    *_, commands_line, loaded_line = out.splitlines()
+    _, status, modules = loaded_line.split(" ", 2)
+    cli_modules = eval(commands_line.split(" ", 1)[1])  # noqa: S307 - a list of names this test printed
+    return int(status or 0), eval(modules), cli_modules  # noqa: S307 - a list of names this test printed
+
+
+def loaded(db, *args: str) -> tuple[int, list[str]]:
+    """Run ``peerlearn --db DB ARGS`` in a fresh interpreter: its exit status and the heavy modules it imported."""
+    status, heavy, _cli_modules = probe(db, *args)
+    return status, heavy
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +75,44 @@ def test_common_read_commands_import_no_heavy_library(demo_db, args):
     status, heavy = loaded(demo_db, *args)
     assert status == 0
     assert heavy == []
+
+
+def _command_modules() -> dict[str, str]:
+    """Each built-in command's module (``peerlearn.cli.networks``), by command name."""
+    from peerlearn.cli import BUILTIN_COMMANDS
+
+    return {name: f"peerlearn.cli.{target.partition(':')[0]}" for name, (target, _summary) in BUILTIN_COMMANDS.items()}
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_a_read_command_imports_no_other_command_module(demo_db, args):
+    status, _heavy, cli_modules = probe(demo_db, *args)
+    assert status == 0
+    own = _command_modules()[args[0]]
+    others = set(_command_modules().values()) - {own}
+    assert own in cli_modules
+    assert not others & set(cli_modules), f"{' '.join(args)} imported {sorted(others & set(cli_modules))}"
+
+
+def test_networks_list_imports_neither_notify_nor_agenda(demo_db):
+    status, _heavy, cli_modules = probe(demo_db, "networks", "list")
+    assert status == 0
+    assert "peerlearn.cli.networks" in cli_modules
+    assert not {"peerlearn.cli.notify", "peerlearn.cli.agenda", "peerlearn.cli.activities"} & set(cli_modules)
+
+
+def test_a_read_command_defines_only_the_model_classes_it_uses(demo_db):
+    """Each attrs class costs about a millisecond to build: networks list builds networks, not sessions."""
+    status, _heavy, modules = probe(demo_db, "networks", "list")
+    assert status == 0
+    assert "peerlearn.models.network" in modules
+    assert not {"peerlearn.models.activities", "peerlearn.models.agenda", "peerlearn.models.members",
+                "peerlearn.models.changes", "peerlearn.models.plugin_types"} & set(modules)
+    status, _heavy, modules = probe(demo_db, "activities", "list")
+    assert status == 0
+    assert "peerlearn.models.activities" in modules
+    assert not {"peerlearn.models.agenda", "peerlearn.models.members", "peerlearn.models.changes",
+                "peerlearn.models.plugin_types"} & set(modules)
 
 
 def test_the_html_report_still_draws_its_charts_with_matplotlib(demo_db, tmp_path):

@@ -2,8 +2,10 @@
 
 Commands parse, call the library and print. Library errors become
 ``Error: …`` with exit status 1; usage errors exit 2; no traceback unless
-``--debug``. Plugins' commands are added the first time the group lists or
-looks up a command, so ``peerlearn --version`` loads no plugin.
+``--debug``. A built-in command's module is imported when the command is
+looked up (``peerlearn networks list`` imports no other command's module;
+see :mod:`.lazy`), and plugins' commands are added the first time the group
+lists or looks up a command, so ``peerlearn --version`` loads no plugin.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import click
 
 from .. import __version__
 from .common import Env, PeerlearnGroup
+from .lazy import LazyCommands
 
 
 @click.group(cls=PeerlearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,23 +57,43 @@ def _today(text: str | None):
         raise click.BadParameter(str(error), param_hint="'--today' / PEERLEARN_TODAY") from None
 
 
-def _add_builtin_commands() -> None:
-    from . import (activities, agenda, changes, feeds, logs, members, networks, notify, participation, plugin_new,
-                   plugins, publish, registry, roles, sessions)
+#: The built-in commands: each one's module (in this package) and attribute, and the first paragraph of its
+#: help, which ``peerlearn --help`` lists without importing the module (a test keeps it the same as the help).
+BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("registry:init", "Create the registry (or upgrade its schema) and store the plugins' networks."),
+    "migrate": ("registry:migrate",
+                "Upgrade the registry's schema to this peerlearn's, keeping a copy of the file first."),
+    "info": ("registry:info", "Show the registry's path, schema version, counts and loaded plugins."),
+    "plugins": ("plugins:plugins_command", "List the loaded plugins, their versions and the hooks they implement."),
+    "plugin": ("plugin_new:plugin", "Write plugins: start a new plugin project."),
+    "networks": ("networks:networks", "Networks: those plugins contribute and those created by hand."),
+    "members": ("members:members", "Members: the organisations and people that belong to networks."),
+    "activities": ("activities:activities", "Activities: workshops, peer reviews, site visits, conferences…"),
+    "sessions": ("sessions:sessions",
+                 "Sessions: the agenda of an activity (panels, workshops in parallel tracks, breaks…)."),
+    "roles": ("roles:roles", "Roles: people on sessions, with a status (confirmed, tbc, tbd, declined)."),
+    "agenda": ("agenda:agenda",
+               "Agendas: programme files and conference schedules, releases, clash checks, the timetable."),
+    "participants": ("participation:participants",
+                     "Participants: invite members, register them, mark who attended."),
+    "outputs": ("participation:outputs",
+                "Outputs: the reports, papers, recordings and slides activities produce."),
+    "changes": ("changes:changes",
+                "Show who changed what, and when, with the values before and after (--json, --format)."),
+    "export": ("feeds:export",
+               "Export records: a calendar feed (export ics), open data for Datasette (export public-db)."),
+    "feeds": ("feeds:feeds", "Calendar feeds members subscribe to: build them as static files."),
+    "serve": ("feeds:serve", "Serve the feeds from the registry over HTTP (waitress), logging each request."),
+    "log": ("logs:log", "Export the activity log: one row per activity of a network in a period."),
+    "report": ("logs:report", "Write the yearly report of a network: totals, participation, hosts, outputs."),
+    "practices": ("logs:practices", "Good practices: outputs of activities that others can learn from."),
+    "notify": ("notify:notify", "Notices to people: what changed for them, by email their calendar applies."),
+    "publish": ("publish:publish",
+                "Publish everything public into FOLDER: feeds, website, activity logs, reports, change log."),
+    "check": ("check:check", "Check the registry whole: its pages and indexes, its foreign keys, its schema."),
+}
 
-    for module in (registry, plugins, plugin_new, networks, members, activities, sessions, roles, agenda,
-                   participation, changes, feeds, logs, notify, publish):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    from .open_data import public_db
-
-    feeds.export.add_command(public_db)
-    from .check import check
-
-    cli.add_command(check)
-
-
-_add_builtin_commands()
+cli.commands = LazyCommands(BUILTIN_COMMANDS)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ PENDING_DAYS_ENV = "PEERLEARN_PENDING_DAYS"
 
 
 class PeerlearnGroup(click.Group):
-    """A click group that adds plugins' commands lazily and turns errors into one line."""
+    """A click group that loads its commands lazily (built-in and plugins' alike) and turns errors into one line."""
 
     _plugin_generation: int | None = None
     _plugin_commands: frozenset[str] = frozenset()
@@ -50,6 +50,28 @@ class PeerlearnGroup(click.Group):
             self._add_plugin_commands(ctx)
             command = super().get_command(ctx, cmd_name)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing of the commands, a built-in command's line written without importing its module.
+
+        The same rows as click writes (see :mod:`.lazy`): a command not loaded
+        yet is shown by the first paragraph of its help, cut as click cuts it.
+        """
+        from gettext import gettext as _
+
+        from .lazy import LazyCommands
+
+        lazy = self.commands if isinstance(self.commands, LazyCommands) else None
+        entries: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            summary = lazy.summary(name) if lazy is not None else None
+            command = click.Command(name, help=summary) if summary is not None else self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                entries.append((name, command))
+        if entries:
+            limit = formatter.width - 6 - max(len(name) for name, _command in entries)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in entries])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -6,6 +6,7 @@ import click
 
 from .common import note, one_line, pass_env, time_window, window_options, window_zone
 from .completion import complete_activity, complete_kind, complete_network
+from .open_data import public_db
 
 WINDOW_HELP = "the last 6 months and everything ahead"
 
@@ -158,5 +159,7 @@ def serve(env, host, port, base_url, threads) -> None:
     finally:
         server.close()
 
+
+export.add_command(public_db)
 
 COMMANDS = [export, feeds, serve]

@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import plugins
 from ..errors import NotFound, ValidationError
-from ..models import UNPUBLISHED_STATUSES, Activity
+from ..models import UNPUBLISHED_STATUSES
 from ..timeutil import to_utc_text
-from . import networks, recurrence
+from . import networks
 from .records import activity_from_row, activity_row, public
 from .store import Registry
 from .validation import enforce
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Activity
 
 #: Fields whose change a calendar must see: changing one raises SEQUENCE.
 CALENDAR_FIELDS = frozenset(
@@ -187,6 +190,8 @@ def _write_peers(registry: Registry, activity: Activity) -> None:
 
 def add(registry: Registry, activity: Activity) -> Activity:
     """Schedule a new activity."""
+    from . import recurrence  # rules are checked on writes only
+
     activity = attrs.evolve(activity, id=None, uid=activity.uid or f"{uuid.uuid4()}@{UID_DOMAIN}", sequence=0,
                             rrule=recurrence.normalize(activity.rrule))
     _validate(registry, activity)
@@ -209,6 +214,8 @@ def changed(registry: Registry, current: Activity, changes: dict[str, Any], *, a
     is kept, with a warning naming who is over it (the last to register);
     they keep their places. Store the result with :func:`store`.
     """
+    from . import recurrence  # rules are checked on writes only
+
     if "network" in changes and changes["network"] != current.network:
         raise ValidationError("an activity cannot move to another network; add it there instead")
     if "rrule" in changes:

@@ -9,16 +9,18 @@ networks are reported as ``plugin absent`` and their rules are not enforced.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from .. import plugins
 from ..countries import EU_MEMBER_STATES_GROUP, admitted_countries, membership_span
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import Membership, Network
 from .records import network_from_row, network_row, public
 from .store import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Membership, Network
 
 
 class KnownNetwork(NamedTuple):

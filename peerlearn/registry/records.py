@@ -10,13 +10,16 @@ import datetime as dt
 import functools
 import json
 from json.encoder import encode_basestring  # the C function json.dumps uses for text when ensure_ascii=False
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import text
-from ..models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
+from .. import models
 from ..timeutil import from_local_text, to_local_text, to_utc_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Activity, Change, Member, Membership, Network, Output, Participation, Role, Session
 
 #: Fields never written to the change log, a public feed or a log.
 PRIVATE_FIELDS = frozenset({"email", "feed_token"})
@@ -150,7 +153,7 @@ def network_row(network: Network) -> dict:
 
 
 def network_from_row(row: dict) -> Network:
-    return _build(Network, row, **{name: _list(row[name]) for name in _NETWORK_LISTS})
+    return _build(models.Network, row, **{name: _list(row[name]) for name in _NETWORK_LISTS})
 
 
 # -- members --------------------------------------------------------------
@@ -174,7 +177,7 @@ def member_row(member: Member) -> dict:
 
 
 def member_from_row(row: dict) -> Member:
-    return _build(Member, row)
+    return _build(models.Member, row)
 
 
 def membership_row(membership: Membership) -> dict:
@@ -182,7 +185,7 @@ def membership_row(membership: Membership) -> dict:
 
 
 def membership_from_row(row: dict) -> Membership:
-    return _build(Membership, row, since=_date(row["since"]), until=_date(row["until"]))
+    return _build(models.Membership, row, since=_date(row["since"]), until=_date(row["until"]))
 
 
 # -- activities -----------------------------------------------------------
@@ -198,7 +201,7 @@ def activity_row(activity: Activity) -> dict:
 
 
 def activity_from_row(row: dict, peers: tuple[int, ...] = ()) -> Activity:
-    return _build(Activity, row, **_span(row), all_day=bool(row["all_day"]), themes=_list(row["themes"]),
+    return _build(models.Activity, row, **_span(row), all_day=bool(row["all_day"]), themes=_list(row["themes"]),
                   peer_member_ids=peers)
 
 
@@ -206,7 +209,7 @@ def activity_from_row(row: dict, peers: tuple[int, ...] = ()) -> Activity:
 
 
 def participation_from_row(row: dict) -> Participation:
-    return _build(Participation, row)
+    return _build(models.Participation, row)
 
 
 def output_row(output: Output) -> dict:
@@ -214,7 +217,7 @@ def output_row(output: Output) -> dict:
 
 
 def output_from_row(row: dict) -> Output:
-    return _build(Output, row, date=_date(row["date"]), themes=_list(row["themes"]))
+    return _build(models.Output, row, date=_date(row["date"]), themes=_list(row["themes"]))
 
 
 # -- agenda: sessions and roles -------------------------------------------
@@ -225,7 +228,7 @@ def session_row(session: Session) -> dict:
 
 
 def session_from_row(row: dict) -> Session:
-    return _build(Session, row, **_span(row))
+    return _build(models.Session, row, **_span(row))
 
 
 def role_row(role: Role) -> dict:
@@ -233,12 +236,12 @@ def role_row(role: Role) -> dict:
 
 
 def role_from_row(row: dict) -> Role:
-    return _build(Role, row)
+    return _build(models.Role, row)
 
 
 def change_from_row(row: dict) -> Change:
     return _build(
-        Change, row,
+        models.Change, row,
         at=dt.datetime.fromisoformat(row["at"].replace("Z", "+00:00")),
         before=json.loads(row["before"]) if row["before"] else None,
         after=json.loads(row["after"]) if row["after"] else None,

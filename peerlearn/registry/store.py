@@ -28,15 +28,16 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from .. import plugins
+from .. import models, plugins
 from ..errors import RegistryError
-from ..models import Change
 from ..timeutil import now_utc, to_utc_text
 from .records import change_json
 from . import integrity
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlite_utils.db import Database
+
+    from ..models import Change
 
 DEFAULT_DB = "peerlearn.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -283,7 +284,7 @@ class Registry:
         """Append one row to the change log (inside the current transaction)."""
         if self.pending_changes is None:
             raise RuntimeError("changes are recorded only inside Registry.transaction()")
-        change = Change(
+        change = models.Change(
             at=now_utc(),
             actor=self.actor,
             action=action,
@@ -298,7 +299,7 @@ class Registry:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             change_row(change),
         )
-        change = Change(**{**_fields(change), "id": cursor.lastrowid})
+        change = models.Change(**{**_fields(change), "id": cursor.lastrowid})
         self.pending_changes.append(change)
         return change
 
@@ -346,7 +347,7 @@ class Registry:
         return {name: self.conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
 
 
-class PendingChanges(Sequence[Change]):
+class PendingChanges(Sequence["Change"]):
     """The changes a transaction records, in order: what ``--dry-run`` lists and plugins are told.
 
     Rows appended in bulk (:meth:`Registry.record_many`) become
@@ -376,10 +377,10 @@ class PendingChanges(Sequence[Change]):
 
     @staticmethod
     def _change(entry: Change | tuple[int, tuple]) -> Change:
-        if isinstance(entry, Change):
+        if isinstance(entry, models.Change):
             return entry
         change_id, (at, actor, action, entity, entity_id, network, before, after) = entry
-        return Change(at=dt.datetime.fromisoformat(at.replace("Z", "+00:00")), actor=actor, action=action,
+        return models.Change(at=dt.datetime.fromisoformat(at.replace("Z", "+00:00")), actor=actor, action=action,
                       entity=entity, entity_id=entity_id, network=network,
                       before=json.loads(before) if before else None, after=json.loads(after) if after else None,
                       id=change_id)

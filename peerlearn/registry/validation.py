@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import ValidationError
-from ..models import Problem
-from .store import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Problem
+    from .store import Registry
 
 
 def enforce(registry: Registry, problems: list[Problem], subject: str) -> None:
