@@ -165,3 +165,23 @@ def test_copy_is_never_overwritten(env):
     assert first.read_bytes() == b"an earlier copy"
     assert env.db.with_name(f"{env.db.name}.{names()[0]}-2.bak").exists()
     shutil.rmtree(env.db.parent / "nothing", ignore_errors=True)
+
+
+def test_commands_started_together_on_an_older_registry_upgrade_it_once(tmp_path):
+    """Three processes find the same migrations pending: one upgrades, the others wait and find it done."""
+    import subprocess
+    import sys
+
+    for attempt in range(4):
+        db = tmp_path / f"r{attempt}.db"
+        _old_registry(db)
+        runs = [subprocess.Popen([sys.executable, "-m", "peerlearn", "--db", str(db), "migrate"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        results = [(run.wait(), run.stderr.read()) for run in runs]
+        for run in runs:
+            run.stdout.close()
+            run.stderr.close()
+        assert [status for status, _ in results] == [0, 0, 0], results
+        assert [row[0] for row in sqlite3.connect(db).execute("SELECT name FROM _sqlite_migrations")] == names()
+        assert len(list(tmp_path.glob(f"r{attempt}.db*.bak"))) == 1  # one copy kept, by the one that upgraded
+        assert not (tmp_path / f"r{attempt}.db-upgrading").exists()

@@ -191,12 +191,17 @@ class Registry:
         except sqlite3.OperationalError as error:
             raise _write_error(self.path, error) from None
         if pending:
-            if applied:
-                if self.checked_because is None:  # a migration rewrites tables: never on a damaged file
-                    integrity.refuse_damaged(self.conn, self.path, "before upgrading its schema")
-                self.upgraded_from = applied[-1]
-                self.kept_copy = _keep_copy(self.conn, self.path, applied[-1])
-            self._migrate(pending, self.kept_copy)
+            with _upgrade_lock(self.path):
+                # another process may have upgraded the file while this one waited: decide again
+                applied = migrations.applied_names(self.conn)
+                pending = [name for name in names() if name not in applied]
+                if pending and applied:
+                    if self.checked_because is None:  # a migration rewrites tables: never on a damaged file
+                        integrity.refuse_damaged(self.conn, self.path, "before upgrading its schema")
+                    self.upgraded_from = applied[-1]
+                    self.kept_copy = _keep_copy(self.conn, self.path, applied[-1])
+                if pending:
+                    self._migrate(pending, self.kept_copy)
         if self.checked_because is not None:
             integrity.clear_stale_markers(self.path)
 
@@ -471,6 +476,32 @@ def reading_uri(path: Path, *, readonly: bool) -> str:
     """
     flags = "mode=ro&immutable=1" if readonly and not Path(f"{path}-wal").exists() else "mode=ro"
     return f"{Path(path).resolve().as_uri()}?{flags}"
+
+
+@contextlib.contextmanager
+def _upgrade_lock(path: Path) -> Iterator[None]:
+    """Hold ``<registry>-upgrading`` locked while the schema is upgraded, so that one process upgrades at a time.
+
+    Two commands started together on a registry with pending migrations
+    would otherwise both copy it and both apply the same migration. The lock
+    is a file of its own (closing a descriptor of the registry itself would
+    drop SQLite's locks on it). It is removed once the upgrade is done: a
+    process that waited on the removed file then finds nothing pending, as
+    does one that makes a new file, since the upgrade is done by then.
+    """
+    import fcntl
+
+    lock_path = path.with_name(path.name + "-upgrading")
+    try:
+        handle = open(lock_path, "a+b")
+    except OSError as error:
+        raise _write_error(path, error) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            lock_path.unlink(missing_ok=True)
 
 
 def _keep_copy(conn: sqlite3.Connection, path: Path, schema: str) -> Path:
