@@ -103,7 +103,7 @@ def activity_vevents(registry: Registry, activities: list[Activity], network_of:
     exdates: dict[int, list[str]] = {}
     for index in range(0, len(ids), _BATCH):
         chunk = ids[index:index + _BATCH]
-        for activity_id, local in registry.db.execute(
+        for activity_id, local in registry.conn.execute(
                 f"SELECT activity_id, occurrence_local FROM activity_exdates WHERE activity_id IN"
                 f" ({', '.join('?' * len(chunk))}) ORDER BY occurrence_local", chunk):
             exdates.setdefault(activity_id, []).append(local)
@@ -176,7 +176,7 @@ class BlockCache:
 
     def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
         """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
-        conn = self.registry.db.conn
+        conn = self.registry.conn
         outer = conn.in_transaction
         if not outer:
             conn.execute("BEGIN IMMEDIATE")
@@ -198,7 +198,7 @@ class BlockCache:
         other writers never wait long) and at the end; on an exception, what
         the open one holds is rolled back (the cache only costs time).
         """
-        conn = self.registry.db.conn
+        conn = self.registry.conn
         if self.memory is not None or conn.in_transaction:
             yield
             return
@@ -226,7 +226,7 @@ class BlockCache:
         if self._batch is not None:
             self._batch += len(rows)
             if self._batch >= BATCH_BLOCKS:
-                conn = self.registry.db.conn
+                conn = self.registry.conn
                 conn.execute("COMMIT")
                 conn.execute("BEGIN IMMEDIATE")
                 self._batch = 0
@@ -238,7 +238,7 @@ class BlockCache:
         for index in range(0, len(uids), _BATCH):
             chunk = uids[index:index + _BATCH]
             marks = ", ".join("?" * len(chunk))
-            for uid, key, text in self.registry.db.execute(
+            for uid, key, text in self.registry.conn.execute(
                     f"SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({marks})", chunk):
                 found[uid] = (key, text)
         return found
@@ -249,12 +249,12 @@ class BlockCache:
         """Serialize the feed's activities whose cached block is missing or stale."""
         if self.memory is not None:
             sql = f"SELECT a.id, a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where}"
-            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)
+            stale = [row[0] for row in self.registry.conn.execute(sql, feed.params)
                      if self.memory.get(row[1], ("",))[0] != row[2]]
         else:
             sql = (f"SELECT a.id FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
                    f" AND (b.uid IS NULL OR b.source_key != {ACTIVITY_KEY_SQL})")
-            stale = [row[0] for row in self.registry.db.execute(sql, feed.params)]
+            stale = [row[0] for row in self.registry.conn.execute(sql, feed.params)]
         for index in range(0, len(stale), _BATCH):
             self.put(self._activity_blocks(stale[index:index + _BATCH]))
 
@@ -262,7 +262,7 @@ class BlockCache:
         marks = ", ".join("?" * len(ids))
         rows = self.registry.query(f"SELECT * FROM activities WHERE id IN ({marks})", ids)
         peers: dict[int, list[int]] = {}
-        for activity_id, member_id in self.registry.db.execute(
+        for activity_id, member_id in self.registry.conn.execute(
                 f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN ({marks})"
                 " ORDER BY member_id", ids):
             peers.setdefault(activity_id, []).append(member_id)
@@ -301,14 +301,14 @@ class BlockCache:
         if self.memory is not None:
             self.refresh_activities(feed)
             sql = f"SELECT a.uid FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
-            for (uid,) in self.registry.db.execute(sql, feed.params):
+            for (uid,) in self.registry.conn.execute(sql, feed.params):
                 if uid in self.memory:  # else left out: it cannot be written
                     yield self.memory[uid][1]
             return
         sql = (f"SELECT a.uid, a.start_utc, a.id, b.block, b.source_key IS {ACTIVITY_KEY_SQL} FROM activities a"
                f" LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}")
         order = " ORDER BY a.start_utc, a.id"
-        rows = self.registry.db.execute(sql + order, feed.params)
+        rows = self.registry.conn.execute(sql + order, feed.params)
         refreshed = False
         while rows is not None:
             cursor, rows = rows, None
@@ -323,7 +323,7 @@ class BlockCache:
                         cursor.close()
                         self.refresh_activities(feed)
                         refreshed = True
-                        rows = self.registry.db.execute(
+                        rows = self.registry.conn.execute(
                             f"{sql} AND (a.start_utc > ? OR (a.start_utc = ? AND a.id >= ?)){order}",
                             [*feed.params, start_utc, start_utc, activity_id])
                         break
@@ -378,7 +378,7 @@ def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
     firsts: dict[str, int] = {}
     sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)) FROM activities a"
            f" WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
-    for tzname, first in registry.db.execute(sql, feed.params):
+    for tzname, first in registry.conn.execute(sql, feed.params):
         firsts[tzname] = int(first)
     for activity, session in feed.sessions:
         year = session.start.astimezone(activity.local_start.tzinfo).year
@@ -430,7 +430,7 @@ def digest(registry: Registry, feed: Feed, url: str = "", signature: str = "") -
     hasher = hashlib.sha256()
     hasher.update(f"{signature}\n{header(feed, url)}\n{zones(registry, feed)!r}\n".encode())
     sql = f"SELECT a.uid, {ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where} ORDER BY a.start_utc, a.id"
-    for uid, key in registry.db.execute(sql, feed.params):
+    for uid, key in registry.conn.execute(sql, feed.params):
         hasher.update(f"{uid} {key}\n".encode())
     for _activity, session in feed.sessions:
         hasher.update(f"{session.uid} {session.source_key}\n".encode())

@@ -126,7 +126,7 @@ def session_event(registry: Registry, activity: Activity, session: Session,
 def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]]:
     """Every session with its people lines and whether it runs in parallel, by activity (for digests)."""
     people = _people(registry, "1", [])
-    rows = registry.db.query("SELECT * FROM sessions ORDER BY activity_id, id")
+    rows = registry.rows("SELECT * FROM sessions ORDER BY activity_id, id")
     for _activity_id, group in itertools.groupby(map(session_from_row, rows), key=lambda s: s.activity_id):
         sessions = list(group)
         parallel = parallel_ids(sessions)
@@ -136,7 +136,7 @@ def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:
     """``(member_id, session_id)`` of every role a member holds that is not declined."""
-    yield from registry.db.execute(
+    yield from registry.conn.execute(
         "SELECT DISTINCT member_id, session_id FROM roles WHERE member_id IS NOT NULL AND status != ?",
         [HIDDEN_ROLE_STATUS])
 
@@ -178,7 +178,7 @@ def programmes(registry: Registry, activities: list[Activity]) -> dict[int, str]
     ids = list(by_id)
     for index in range(0, len(ids), 500):
         chunk = ids[index:index + 500]
-        for activity_id, *row in registry.db.execute(
+        for activity_id, *row in registry.conn.execute(
                 "SELECT activity_id, start_local, end_local, title, room, status FROM sessions"
                 f" WHERE activity_id IN ({', '.join('?' for _ in chunk)}) ORDER BY activity_id, start_utc, track, id",
                 chunk):
@@ -199,7 +199,7 @@ def _people(registry: Registry, where: str, params: list) -> dict[int, list[str]
     reach a feed; declined roles, and tbd roles with no one yet, are left out.
     """
     people: dict[int, list[str]] = {}
-    rows = registry.db.execute(
+    rows = registry.conn.execute(
         "SELECT r.session_id, r.role, r.name, r.status FROM roles r JOIN sessions s ON s.id = r.session_id"
         f" WHERE {where} AND r.status != ? AND r.name != '' ORDER BY r.session_id, r.position, r.id",
         [*params, HIDDEN_ROLE_STATUS])

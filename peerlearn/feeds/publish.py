@@ -311,7 +311,7 @@ class _Run:
             self.write(self.public, "network", slug, slug)
         published = {}
         for chunk in _chunks(sorted(found.activities)):
-            published.update(self.registry.db.execute(
+            published.update(self.registry.conn.execute(
                 f"SELECT id, title FROM activities WHERE id IN ({', '.join('?' * len(chunk))}) AND {published_sql()}",
                 chunk).fetchall())
         for activity_id in sorted(found.activities):
@@ -325,13 +325,13 @@ class _Run:
                 self.write(self.public, "activity", str(activity_id), str(activity_id))
         if self.private is not None:
             if found.member_set:
-                tokens = dict(self.registry.db.execute("SELECT id, feed_token FROM members").fetchall())
+                tokens = dict(self.registry.conn.execute("SELECT id, feed_token FROM members").fetchall())
                 self.private.new.clear()
                 self.private.new.update({self.private.key(feed_path("member", token)): "" for token in tokens.values()})
             else:
                 tokens = {}
                 for chunk in _chunks(sorted(found.members)):
-                    tokens.update(self.registry.db.execute(
+                    tokens.update(self.registry.conn.execute(
                         f"SELECT id, feed_token FROM members WHERE id IN ({', '.join('?' * len(chunk))})",
                         chunk).fetchall())
             for member_id in sorted(found.members):
@@ -341,7 +341,7 @@ class _Run:
 
     def _count_left_out(self) -> None:
         if self.private is None:
-            self.left_out = self.registry.db.execute("SELECT count(*) FROM members").fetchone()[0]
+            self.left_out = self.registry.conn.execute("SELECT count(*) FROM members").fetchone()[0]
 
     def remove_stale(self) -> list[str]:
         """Remove the feeds of the last build that this one did not keep (only where the lists moved)."""

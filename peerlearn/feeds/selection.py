@@ -179,6 +179,6 @@ def subjects(registry: Registry, scope: str) -> Iterable[str]:
     if scope == "network":
         return [row["slug"] for row in registry.query("SELECT slug FROM networks ORDER BY slug")]
     if scope == "activity":
-        return [str(row[0]) for row in registry.db.execute(
+        return [str(row[0]) for row in registry.conn.execute(
             f"SELECT id FROM activities WHERE {published_sql()} ORDER BY id")]
-    return [str(row[0]) for row in registry.db.execute("SELECT id FROM members ORDER BY id")]
+    return [str(row[0]) for row in registry.conn.execute("SELECT id FROM members ORDER BY id")]

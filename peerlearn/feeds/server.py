@@ -78,7 +78,7 @@ class FeedApp:
         """This thread's connection to the registry file ``identity`` (device, inode), opened if needed."""
         local = self._local
         registry = getattr(local, "registry", None)
-        if registry is not None and (local.identity != identity or registry.db.conn.in_transaction):
+        if registry is not None and (local.identity != identity or registry.conn.in_transaction):
             self.discard()  # the file was replaced, or a transaction was left open
             registry = None
         if registry is None:

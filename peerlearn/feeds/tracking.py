@@ -82,7 +82,7 @@ class Affected:
 
 
 def last_change(registry: Registry) -> int:
-    return registry.db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+    return registry.conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
 
 
 def _json(text: str | None) -> dict:
@@ -97,7 +97,7 @@ def affected(registry: Registry, since: int, old_window: str, new_window: str) -
     """The feeds that the changes after ``since``, and the window moving from ``old_window``, reach."""
     found = Affected()
     sessions: set[int] = set()
-    rows = registry.db.execute(
+    rows = registry.conn.execute(
         "SELECT action, entity, entity_id, network, before, after FROM changes WHERE id > ? ORDER BY id", [since])
     for action, entity, entity_id, network, before, after in rows:
         if entity in UNSEEN:
@@ -149,7 +149,7 @@ def networks_of(registry: Registry, activity_ids: set[int]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(sorted(activity_ids)):
         marks = ", ".join("?" * len(chunk))
-        found.update(row[0] for row in registry.db.execute(
+        found.update(row[0] for row in registry.conn.execute(
             f"SELECT DISTINCT network FROM activities WHERE id IN ({marks})", chunk))
     return found
 
@@ -169,14 +169,14 @@ def _activities_of_sessions(registry: Registry, sessions: set[int]) -> set[int]:
     found: set[int] = set()
     for chunk in _chunks(sorted(sessions)):
         marks = ", ".join("?" * len(chunk))
-        found.update(row[0] for row in registry.db.execute(
+        found.update(row[0] for row in registry.conn.execute(
             f"SELECT DISTINCT activity_id FROM sessions WHERE id IN ({marks})", chunk))
     return found
 
 
 def _former_participants(registry: Registry, activity_id: int) -> set[int]:
     """Members who ever took part in a deleted activity (its participations left with it)."""
-    return {int(entity_id.partition("/")[2]) for (entity_id,) in registry.db.execute(
+    return {int(entity_id.partition("/")[2]) for (entity_id,) in registry.conn.execute(
         "SELECT entity_id FROM changes WHERE entity = 'participation' AND entity_id LIKE ?", [f"{activity_id}/%"])}
 
 
@@ -185,9 +185,9 @@ def _crossing_window(registry: Registry, old: str, new: str) -> set[int]:
     if old == new:
         return set()
     low, high = sorted((old, new))
-    found = {row[0] for row in registry.db.execute(
+    found = {row[0] for row in registry.conn.execute(
         "SELECT id FROM activities WHERE end_utc > ? AND end_utc <= ? AND rrule = ''", [low, high])}
-    found.update(row[0] for row in registry.db.execute(
+    found.update(row[0] for row in registry.conn.execute(
         "SELECT DISTINCT activity_id FROM sessions WHERE end_utc > ? AND end_utc <= ?", [low, high]))
     return found
 
@@ -198,7 +198,7 @@ def concerned_members(registry: Registry, activity_ids: set[int]) -> set[int]:
     statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
     for chunk in _chunks(sorted(activity_ids)):
         marks = ", ".join("?" * len(chunk))
-        found.update(row[0] for row in registry.db.execute(
+        found.update(row[0] for row in registry.conn.execute(
             f"SELECT member_id FROM participations WHERE activity_id IN ({marks}) AND status IN ({statuses})"
             f" UNION SELECT host_member_id FROM activities WHERE id IN ({marks}) AND host_member_id IS NOT NULL"
             f" UNION SELECT member_id FROM activity_peers WHERE activity_id IN ({marks})"

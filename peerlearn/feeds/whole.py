@@ -51,12 +51,12 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime)
         holders.setdefault(session_id, []).append(member_id)
     held: dict[int, list[tuple[Activity, SessionEvent]]] = {}
     peers: dict[int, list[int]] = {}
-    for activity_id, member_id in registry.db.execute(
+    for activity_id, member_id in registry.conn.execute(
             "SELECT activity_id, member_id FROM activity_peers ORDER BY activity_id, member_id"):
         peers.setdefault(activity_id, []).append(member_id)
     sessions = feed_events.all_sessions(registry)
     pending = next(sessions, None)
-    for row in registry.db.query(f"SELECT * FROM activities WHERE {published_sql()} ORDER BY id"):
+    for row in registry.rows(f"SELECT * FROM activities WHERE {published_sql()} ORDER BY id"):
         while pending is not None and pending[0].activity_id < row["id"]:
             pending = next(sessions, None)
         activity = activity_from_row(row, tuple(peers.pop(row["id"], ())))
@@ -76,7 +76,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime)
         network = networks.get(activity.network) or network_records.get(registry, activity.network)
         feed = selection.activity_feed(query, where, params, activity, network, events, start)
         yield Subject("activity", str(activity.id), activity.title, feed)
-    for member_id, name, token in registry.db.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
+    for member_id, name, token in registry.conn.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
         where, params = selection.window_conditions(start)
         mine = sorted(held.pop(member_id, ()), key=lambda pair: feed_events.order(pair[1]))
         feed = selection.member_feed(selection.FeedQuery("member", member_id), where, params, member_id, name, mine)

@@ -118,7 +118,7 @@ def reading(registry: Registry) -> Iterator[None]:
     """
     import sqlite3
 
-    conn = registry.db.conn
+    conn = registry.conn
     try:
         conn.execute("BEGIN" if registry.readonly else "BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
