@@ -202,18 +202,12 @@ class BlockCache:
         if self.memory is not None or conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
-        self._batch = 0
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            self._batch = None
-        if conn.in_transaction:
-            conn.execute("COMMIT")
+        with self.registry.snapshot():
+            self._batch = 0
+            try:
+                yield
+            finally:
+                self._batch = None
 
     def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
         """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""

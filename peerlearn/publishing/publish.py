@@ -20,18 +20,16 @@ rendered again (the folder's manifest keeps the last change seen).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import attrs
 
 from .. import plugins
 from ..version import __version__
-from ..errors import OutputError, RegistryError
 from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
 from ..registry import networks as registry_networks
@@ -109,28 +107,13 @@ def _networks(registry: Registry, chosen: tuple[str, ...]) -> list[str]:
     return sorted(network.slug for network in registry_networks.definitions(registry))
 
 
-@contextlib.contextmanager
-def reading(registry: Registry) -> Iterator[None]:
+def reading(registry: Registry):
     """One transaction around the whole publication, so every file shows the same registry.
 
     It changes no record; the feeds' block cache, which it may fill, is kept
     when it ends well (a read-only registry keeps that cache in memory).
     """
-    import sqlite3
-
-    conn = registry.conn
-    try:
-        conn.execute("BEGIN" if registry.readonly else "BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        raise RegistryError(f"cannot read {registry.path}: {error}") from None
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    if conn.in_transaction:
-        conn.execute("COMMIT")
+    return registry.snapshot()
 
 
 def publish_logs(registry: Registry, publication: Publication, slugs: list[str],

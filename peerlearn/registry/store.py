@@ -276,6 +276,28 @@ class Registry:
             self.pending_changes = None
             integrity.clear_marker(marker)
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One transaction that records no change: every read inside sees the same registry.
+
+        Taken for writing (``BEGIN IMMEDIATE``) unless the registry is
+        read-only, so that caches filled meanwhile (the feeds' blocks) are
+        kept when it ends well; on an exception it is rolled back.
+        """
+        conn = self.conn
+        try:
+            conn.execute("BEGIN" if self.readonly else "BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise RegistryError(f"cannot read {self.path}: {error}") from None
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
     def record(
         self,
         action: str,
