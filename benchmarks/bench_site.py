@@ -35,10 +35,10 @@ def make_registry(path: Path, activities: int) -> None:
     """A registry of ``activities`` activities across the four networks (3 sessions each, 200 members)."""
     sys.path.insert(0, str(HERE))
     try:
-        from bench_feeds import make_registry as generate
+        from registry_factory import make
     finally:
         sys.path.remove(str(HERE))
-    generate(path, activities, 3, 200).close()
+    make(path, activities, sessions_per=3, members=200).close()
 
 
 def environment() -> dict[str, str]:
