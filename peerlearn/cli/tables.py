@@ -44,6 +44,9 @@ def char_width(character: str) -> int:
 
 
 def text_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (printable ASCII, the common case, one column a character)."""
+    if text.isascii():
+        return len(text)
     return sum(char_width(character) for character in text)
 
 
