@@ -33,9 +33,9 @@ import contextvars
 import filecmp
 import glob
 import os
+import random
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -46,8 +46,15 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: leftovers are then never removed
     fcntl = None
 
-#: ``.<name>.<8 random characters>.tmp``, as :func:`tempfile.mkstemp` names them here.
+#: ``.<name>.<8 random characters>.tmp``, as :func:`locked_temporary` names them (and :func:`tempfile.mkstemp`).
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+#: How a temporary file is opened: created here or not at all, never through a symbolic link, kept from children.
+_CREATE = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))
+_names = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_names.seed)  # a forked child never draws its parent's names
 
 
 def describe(mode: int) -> str:
@@ -154,18 +161,48 @@ def remove_if_abandoned(path: Path) -> bool:
 
 
 def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
-    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name)."""
+    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name).
+
+    Named and opened as :func:`tempfile.mkstemp` would (``O_EXCL``, mode
+    0600, an absolute name), without its per-call set-up: a build creates
+    one for each of thousands of files. ``FileNotFoundError`` where the
+    folder of ``path`` is missing.
+    """
+    folder = os.path.abspath(path.parent)
+    prefix = f".{path.name}."
     while True:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+        name = os.path.join(folder, prefix + "".join(_names.choices(_NAME_CHARACTERS, k=8)) + suffix)
+        try:
+            handle = os.open(name, _CREATE, 0o600)
+        except FileExistsError:
+            continue
         if fcntl is None:  # pragma: no cover
             return handle, name
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
             if os.stat(name).st_ino == os.fstat(handle).st_ino:
                 return handle, name
         except FileNotFoundError:
             pass
+        except BaseException:
+            os.close(handle)
+            raise
         os.close(handle)  # another build took it for a leftover between its creation and the lock: again
+
+
+def _temporary_beside(path: Path, create_folder: bool = True) -> tuple[int, str]:
+    """:func:`locked_temporary` for ``path``, creating its folder (noted by the batch under way) where missing.
+
+    The folder is looked at only when the temporary file cannot be created:
+    a build writing thousands of files into a few folders asks once per folder.
+    """
+    try:
+        return locked_temporary(path)
+    except FileNotFoundError:
+        if not create_folder or os.path.isdir(path.parent):
+            raise
+    _make_folder(path.parent)
+    return locked_temporary(path)
 
 
 class Batch:
@@ -317,26 +354,35 @@ def write_atomic(path: Path, data: bytes) -> bool:
             if current is not None:
                 current.unstage(path)
             return False
-        _make_folder(path.parent)
-        handle, temporary = locked_temporary(path)
+        handle, temporary = _temporary_beside(path)
     except OSError as error:
         raise write_error(path, error) from None
+    staged = False
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fchmod(out.fileno(), 0o644)
-            if current is not None:
-                current.stage(Path(temporary), path)
-            else:
-                os.replace(temporary, path)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+        os.fchmod(handle, 0o644)
+        if current is not None:
+            current.stage(temporary, path)
+            staged = True
+        else:
+            os.replace(temporary, path)  # while still holding the lock
+            staged = True
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise write_error(path, error) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        if not staged:
+            _unlink_quietly(temporary)
+        os.close(handle)
     return True
+
+
+def _unlink_quietly(name: str) -> None:
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass
 
 
 class AtomicFile:
@@ -356,9 +402,7 @@ class AtomicFile:
     def __enter__(self) -> "_CheckedWriter":
         try:
             check_destination(self.path)
-            if self.create_folder:
-                _make_folder(self.path.parent)
-            handle, self.temporary = locked_temporary(self.path)
+            handle, self.temporary = _temporary_beside(self.path, self.create_folder)
         except OSError as error:
             raise write_error(self.path, error) from None
         self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")

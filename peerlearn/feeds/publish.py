@@ -264,10 +264,15 @@ class _Run:
         if feed is None:
             feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
                                      known=self.cache.networks)
-        out_file = AtomicFile(target.root / path)
-        with out_file as out:
-            blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
-        if out_file.changed:
+        if scope == "network":  # a network's feed may be large: streamed to its temporary file
+            out_file = AtomicFile(target.root / path)
+            with out_file as out:
+                blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
+            changed = out_file.changed
+        else:  # small (one activity, or one member's): compared with the old file before any temporary file
+            text = blocks.render(self.registry, feed, url=self.url_of(scope, name), cache=self.cache)
+            changed = write_atomic(target.root / path, text.encode("utf-8"))
+        if changed:
             self.written.append(path)
         self.done += 1
         if self.progress:
