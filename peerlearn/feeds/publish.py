@@ -259,7 +259,7 @@ class _Run:
         return f"{self.base}/{feed_path(scope, name)}" if self.base and scope != "member" else ""
 
     def write(self, target: _Folder, scope: str, key: str, name: str,
-              feed: selection.Feed | None = None) -> None:
+              feed: selection.Feed | None = None, known: blocks.Known | None = None) -> None:
         path = feed_path(scope, name)
         if feed is None:
             feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
@@ -270,7 +270,7 @@ class _Run:
                 blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
             changed = out_file.changed
         else:  # small (one activity, or one member's): compared with the old file before any temporary file
-            text = blocks.render(self.registry, feed, url=self.url_of(scope, name), cache=self.cache)
+            text = blocks.render(self.registry, feed, url=self.url_of(scope, name), cache=self.cache, known=known)
             changed = write_atomic(target.root / path, text.encode("utf-8"))
         if changed:
             self.written.append(path)
@@ -297,7 +297,8 @@ class _Run:
         if self.progress:
             scopes = ("network", "activity", "member") if self.private is not None else ("network", "activity")
             self.total = sum(len(selection.subjects(self.registry, scope)) for scope in scopes)
-        for subject in whole.feeds(self.registry, self.cache.networks, now=self.now):
+        for subject in whole.feeds(self.registry, self.cache.networks, now=self.now,
+                                   preload=self.cache.memory is None):
             if subject.scope == "member":
                 if self.private is None:
                     continue
@@ -306,7 +307,7 @@ class _Run:
             else:
                 target = self.public
                 target.new[feed_path(subject.scope, subject.name)] = subject.title
-            self.write(target, subject.scope, "", subject.name, subject.feed)
+            self.write(target, subject.scope, "", subject.name, subject.feed, subject.known)
         self._count_left_out()
 
     def some(self, found: tracking.Affected) -> None:
