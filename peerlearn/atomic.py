@@ -180,10 +180,8 @@ def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
             return handle, name
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            if os.stat(name).st_ino == os.fstat(handle).st_ino:
+            if os.fstat(handle).st_nlink:  # not removed (as a leftover) before the lock was taken
                 return handle, name
-        except FileNotFoundError:
-            pass
         except BaseException:
             os.close(handle)
             raise

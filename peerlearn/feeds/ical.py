@@ -314,6 +314,7 @@ def _folded(line: str) -> str:
     return Contentline(line).to_ical().decode("utf-8")
 
 
+@functools.lru_cache(maxsize=256)  # a feed's description is its network's name, or the same for every member
 def _text(value: str) -> str:
     import icalendar
 
