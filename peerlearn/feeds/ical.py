@@ -200,8 +200,9 @@ def block(event: icalendar.Event) -> str:
     ``to_ical`` spends much of its time on what most properties do not
     need: a parameter list for each (most have none) and folding lines
     character by character (most are short). Here a property without
-    parameters is written as ``NAME:VALUE`` and a line is folded by
-    :func:`fold` (icalendar's own rule, checked against it on first use);
+    parameters is written as ``NAME:VALUE``, a parameter list is written by
+    icalendar once for every property carrying the same, and a line is
+    folded by :func:`fold` (icalendar's own rule, checked against it on first use);
     everything else is icalendar's: the property's value, its parameters,
     the order of the properties.
     """
@@ -212,7 +213,15 @@ def block(event: icalendar.Event) -> str:
     for name, value in event.property_items():
         params = getattr(value, "params", None)
         if params:
-            line = Contentline.from_parts(name, params, value)
+            written = _parameters(params)
+            if written is None:
+                line = Contentline.from_parts(name, params, value)
+            else:
+                text = value.to_ical()
+                text = text.decode("utf-8") if isinstance(text, bytes) else text
+                line = f"{name};{written}:{text}" if written else f"{name}:{text}"
+                if "\n" in line:  # icalendar refuses an unescaped line break in a content line
+                    line = Contentline(line)
         else:
             if not hasattr(value, "to_ical"):
                 import icalendar
@@ -224,6 +233,26 @@ def block(event: icalendar.Event) -> str:
                 line = Contentline(line)
         lines.append(folding(line))
     return "\r\n".join(lines) + "\r\n"
+
+
+#: Parameter lists as written (``TZID=Europe/Brussels``), by their items: a feed's events share a few.
+_PARAMETERS: dict[tuple, str] = {}
+
+
+def _parameters(params) -> str | None:
+    """``params`` as icalendar writes them (sorted), kept by their items; None where they cannot be kept."""
+    try:
+        key = tuple(params.items())
+        return _PARAMETERS[key]
+    except TypeError:  # a value that is not hashable (a list): written by icalendar each time
+        return None
+    except KeyError:
+        pass
+    written = params.to_ical(sorted=True)
+    written = written.decode("utf-8") if isinstance(written, bytes) else written
+    if len(_PARAMETERS) < 1024:
+        _PARAMETERS[key] = written
+    return written
 
 
 #: Longest line, in UTF-8 bytes, that icalendar's folding leaves whole.
