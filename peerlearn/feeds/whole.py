@@ -63,7 +63,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
     for activity_id, member_id in registry.conn.execute(
             "SELECT activity_id, member_id FROM activity_peers ORDER BY activity_id, member_id"):
         peers.setdefault(activity_id, []).append(member_id)
-    sessions = feed_events.all_sessions(registry)
+    sessions = feed_events.session_rows_by_activity(registry)
     pending = next(sessions, None)
     cached = _session_blocks(registry) if preload else iter(())
     block_row = next(cached, None)
@@ -75,15 +75,28 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
         f" WHERE {published_sql('a')} ORDER BY a.id", params[-1:]) if preload else registry.rows(
         f"SELECT * FROM activities WHERE {published_sql()} ORDER BY id")
     for row in rows:
-        while pending is not None and pending[0].activity_id < row["id"]:
+        while pending is not None and pending[0] < row["id"]:
+            pending = next(sessions, None)
+        stored: list[dict] = []
+        if pending is not None and pending[0] == row["id"]:
+            _activity_id, stored, people = pending
             pending = next(sessions, None)
         activity = activity_from_row(row, tuple(peers.pop(row["id"], ())))
         shown = selection.matches_by_default(activity, start)
+        found: dict[str, tuple[str, str]] = {}
+        if preload:
+            while block_row is not None and block_row[0] < row["id"]:
+                block_row = next(cached, None)
+            while block_row is not None and block_row[0] == row["id"]:
+                found[block_row[1]] = block_row[2:]
+                block_row = next(cached, None)
         events = []
-        while pending is not None and pending[0].activity_id == row["id"]:
-            if shown:
-                events.append(feed_events.event_of(activity, *pending))
-            pending = next(sessions, None)
+        if shown and stored:
+            # read as stored where every session's kept block says that is what the model reads (see
+            # events.stored_events); else through the model
+            events = feed_events.stored_events(activity, stored, people) if found else []
+            if not events or any(found.get(event.uid, ("",))[0] != event.source_key for event in events):
+                events = feed_events.checked_events(activity, stored, people)
         events.sort(key=feed_events.order)
         for event in events:
             if event.end > start:
@@ -94,12 +107,6 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
         feed = selection.activity_feed(query, list(where), list(params), activity, network, events, start)
         known = None
         if preload:
-            found = {}
-            while block_row is not None and block_row[0] < row["id"]:
-                block_row = next(cached, None)
-            while block_row is not None and block_row[0] == row["id"]:
-                found[block_row[1]] = block_row[2:]
-                block_row = next(cached, None)
             own = ()
             if row["known_shown"]:
                 year = None if row["all_day"] else int(row["start_local"][:4])
