@@ -19,11 +19,17 @@ temporary file (and every folder the batch created) is removed, so the
 folders are exactly as before. ``peerlearn publish`` writes a whole
 publication this way.
 
+A build that fills a folder not there yet (or empty) with thousands of
+files may use :class:`NewFolder`: the files are written once each into a
+temporary folder beside it, renamed into place whole (when the batch
+commits, inside :func:`batch`), so a reader sees no file of it, then all.
+
 A temporary file is named ``.<name>.<random>.tmp`` and is locked
 (``flock``) by the process writing it for as long as it exists. A process
 killed mid-write loses its lock, so :func:`prepare_folder`, which every
 build calls first, can tell such leftovers from another build's work in
-progress and removes them.
+progress and removes them. A temporary folder is named and locked alike,
+and removed whole.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import glob
 import os
 import random
 import re
+import shutil
 import stat
 from pathlib import Path
 from typing import Iterator
@@ -116,10 +123,11 @@ def remove_leftovers(folder: Path) -> list[Path]:
     removed = []
     if fcntl is None:  # pragma: no cover
         return removed
-    for parent, _folders, names in os.walk(folder):
-        for name in names:
+    for parent, folders, names in os.walk(folder):
+        for name in [*names, *folders]:
             if TEMPORARY.match(name) and remove_if_abandoned(Path(parent, name)):
                 removed.append(Path(parent, name))
+        folders[:] = [name for name in folders if not TEMPORARY.match(name)]  # a temporary folder is whole
     return removed
 
 
@@ -135,7 +143,7 @@ def remove_leftovers_of(path: Path) -> list[Path]:
 
 
 def remove_if_abandoned(path: Path) -> bool:
-    """Remove the temporary file ``path`` where no process holds its lock; True where it did.
+    """Remove the temporary file (or folder) ``path`` where no process holds its lock; True where it did.
 
     The temporary files of the batch under way (:func:`batch`) wait to be
     renamed: they are never taken for leftovers.
@@ -148,16 +156,28 @@ def remove_if_abandoned(path: Path) -> bool:
     except OSError:
         return False
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        mode = os.fstat(handle).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             return False
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False  # a living process is writing it
-        path.unlink(missing_ok=True)
+        _remove_temporary(os.fspath(path))
         return True
     finally:
         os.close(handle)
+
+
+def _remove_temporary(name: str) -> None:
+    """Remove a temporary file, or a temporary folder with all it holds (never through a symbolic link)."""
+    try:
+        if stat.S_ISDIR(os.lstat(name).st_mode):
+            shutil.rmtree(name, ignore_errors=True)
+        else:
+            os.unlink(name)
+    except FileNotFoundError:
+        pass
 
 
 def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
@@ -232,7 +252,7 @@ class Batch:
         earlier = self.staged.pop(os.fspath(path), None)
         if earlier is not None:
             self.waiting.discard(earlier)
-            Path(earlier).unlink(missing_ok=True)
+            _remove_temporary(earlier)
 
     def remove(self, path: Path | str) -> None:
         self.unstage(path)
@@ -265,7 +285,7 @@ class Batch:
 
     def rollback(self) -> None:
         for temporary in self.staged.values():
-            Path(temporary).unlink(missing_ok=True)
+            _remove_temporary(temporary)
         self.staged.clear()
         self.waiting.clear()
         for folder in reversed(self.created):
@@ -430,6 +450,106 @@ class AtomicFile:
             if not staged:
                 temporary.unlink(missing_ok=True)
             _close_quietly(self.file)
+
+
+class NewFolder:
+    """Fill the folder ``path``, missing or empty, so that it appears with all its files at once.
+
+    Each file (:meth:`write`) is created once, in a temporary folder beside
+    ``path`` named and locked as a temporary file is: no temporary file and
+    no rename of its own, which is most of the cost of writing thousands of
+    small files through :func:`write_atomic`. When the ``with`` block ends
+    without an error the temporary folder is renamed onto ``path`` (inside
+    :func:`batch`, when the batch commits); on an error it is removed and
+    ``path`` is as it was. :meth:`applies` says whether ``path`` is missing
+    or empty and no batch is under way (a folder with files keeps being
+    written file by file, so that a file whose bytes do not change is not
+    rewritten).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.temporary: str | None = None
+        self._handle: int | None = None
+        self.written = 0
+
+    @staticmethod
+    def applies(path: Path) -> bool:
+        """Whether ``path`` is missing or an empty folder, outside a :func:`batch` (where other files the
+        batch writes into the folder would wait in it, and it could no longer be renamed onto)."""
+        if _batch.get() is not None:
+            return False
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        if not stat.S_ISDIR(mode):
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+
+    def __enter__(self) -> "NewFolder":
+        folder = os.path.abspath(self.path.parent)
+        while True:
+            name = os.path.join(folder, f".{self.path.name}." + "".join(_names.choices(_NAME_CHARACTERS, k=8))
+                                + ".tmp")
+            try:
+                os.mkdir(name)
+                handle = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise write_error(self.path, error) from None
+            if fcntl is None:  # pragma: no cover
+                break
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                if os.fstat(handle).st_nlink:  # not taken for a leftover before the lock
+                    break
+            except BaseException:
+                os.close(handle)
+                raise
+            os.close(handle)
+        self.temporary, self._handle = name, handle
+        return self
+
+    def write(self, name: str, data: bytes) -> None:
+        """Write the file ``name`` (a plain name) of the folder."""
+        try:
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                             dir_fd=self._handle)
+        except OSError as error:
+            raise write_error(self.path / name, error) from None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+            os.fchmod(handle, 0o644)
+        except OSError as error:
+            raise write_error(self.path / name, error) from None
+        finally:
+            os.close(handle)
+        self.written += 1
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        current = _batch.get()
+        placed = False
+        try:
+            if exc_type is None:
+                try:
+                    if current is not None:  # renamed when the batch commits
+                        current.stage(self.temporary, self.path)
+                    else:
+                        os.replace(self.temporary, self.path)  # while still holding the lock
+                except OSError as error:
+                    raise write_error(self.path, error) from None
+                placed = True
+        finally:
+            if not placed:
+                _remove_temporary(self.temporary)
+            os.close(self._handle)
 
 
 def _close_quietly(file) -> None:
