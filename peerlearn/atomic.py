@@ -1,9 +1,10 @@
 """Writing files so that a reader never sees one half-written, and only where they belong.
 
 Everything peerlearn publishes (feeds, exports, the website) is written to a
-temporary file beside its destination and renamed over it only when
-complete; a file that already holds the same bytes is left alone, so web
-servers' ETag and Last-Modified stay stable.
+temporary file beside its destination (or, for a new folder filled at once,
+into a temporary folder beside it) and renamed over it only when complete;
+a file that already holds the same bytes is left alone, so web servers'
+ETag and Last-Modified stay stable.
 
 A destination that exists and is not a regular file (a folder, a symbolic
 link, a FIFO, a device, a socket) is refused, never replaced or written
