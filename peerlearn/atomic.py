@@ -1,9 +1,10 @@
 """Writing files so that a reader never sees one half-written, and only where they belong.
 
 Everything peerlearn publishes (feeds, exports, the website) is written to a
-temporary file beside its destination and renamed over it only when
-complete; a file that already holds the same bytes is left alone, so web
-servers' ETag and Last-Modified stay stable.
+temporary file beside its destination (or, for a new folder filled at once,
+into a temporary folder beside it) and renamed over it only when complete;
+a file that already holds the same bytes is left alone, so web servers'
+ETag and Last-Modified stay stable.
 
 A destination that exists and is not a regular file (a folder, a symbolic
 link, a FIFO, a device, a socket) is refused, never replaced or written
@@ -19,11 +20,17 @@ temporary file (and every folder the batch created) is removed, so the
 folders are exactly as before. ``peerlearn publish`` writes a whole
 publication this way.
 
+A build that fills a folder not there yet (or empty) with thousands of
+files may use :class:`NewFolder`: the files are written once each into a
+temporary folder beside it, renamed into place whole (when the batch
+commits, inside :func:`batch`), so a reader sees no file of it, then all.
+
 A temporary file is named ``.<name>.<random>.tmp`` and is locked
 (``flock``) by the process writing it for as long as it exists. A process
 killed mid-write loses its lock, so :func:`prepare_folder`, which every
 build calls first, can tell such leftovers from another build's work in
-progress and removes them.
+progress and removes them. A temporary folder is named and locked alike,
+and removed whole.
 """
 
 from __future__ import annotations
@@ -33,9 +40,10 @@ import contextvars
 import filecmp
 import glob
 import os
+import random
 import re
+import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -46,8 +54,15 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: leftovers are then never removed
     fcntl = None
 
-#: ``.<name>.<8 random characters>.tmp``, as :func:`tempfile.mkstemp` names them here.
+#: ``.<name>.<8 random characters>.tmp``, as :func:`locked_temporary` names them (and :func:`tempfile.mkstemp`).
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+#: How a temporary file is opened: created here or not at all, never through a symbolic link, kept from children.
+_CREATE = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_BINARY", 0))
+_names = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_names.seed)  # a forked child never draws its parent's names
 
 
 def describe(mode: int) -> str:
@@ -109,10 +124,11 @@ def remove_leftovers(folder: Path) -> list[Path]:
     removed = []
     if fcntl is None:  # pragma: no cover
         return removed
-    for parent, _folders, names in os.walk(folder):
-        for name in names:
+    for parent, folders, names in os.walk(folder):
+        for name in [*names, *folders]:
             if TEMPORARY.match(name) and remove_if_abandoned(Path(parent, name)):
                 removed.append(Path(parent, name))
+        folders[:] = [name for name in folders if not TEMPORARY.match(name)]  # a temporary folder is whole
     return removed
 
 
@@ -128,7 +144,7 @@ def remove_leftovers_of(path: Path) -> list[Path]:
 
 
 def remove_if_abandoned(path: Path) -> bool:
-    """Remove the temporary file ``path`` where no process holds its lock; True where it did.
+    """Remove the temporary file (or folder) ``path`` where no process holds its lock; True where it did.
 
     The temporary files of the batch under way (:func:`batch`) wait to be
     renamed: they are never taken for leftovers.
@@ -141,31 +157,71 @@ def remove_if_abandoned(path: Path) -> bool:
     except OSError:
         return False
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        mode = os.fstat(handle).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             return False
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False  # a living process is writing it
-        path.unlink(missing_ok=True)
+        _remove_temporary(os.fspath(path))
         return True
     finally:
         os.close(handle)
 
 
+def _remove_temporary(name: str) -> None:
+    """Remove a temporary file, or a temporary folder with all it holds (never through a symbolic link)."""
+    try:
+        if stat.S_ISDIR(os.lstat(name).st_mode):
+            shutil.rmtree(name, ignore_errors=True)
+        else:
+            os.unlink(name)
+    except FileNotFoundError:
+        pass
+
+
 def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
-    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name)."""
+    """Create a temporary file beside ``path`` and lock it for as long as it is open: (descriptor, name).
+
+    Named and opened as :func:`tempfile.mkstemp` would (``O_EXCL``, mode
+    0600, an absolute name), without its per-call set-up: a build creates
+    one for each of thousands of files. ``FileNotFoundError`` where the
+    folder of ``path`` is missing.
+    """
+    folder = os.path.abspath(path.parent)
+    prefix = f".{path.name}."
     while True:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+        name = os.path.join(folder, prefix + "".join(_names.choices(_NAME_CHARACTERS, k=8)) + suffix)
+        try:
+            handle = os.open(name, _CREATE, 0o600)
+        except FileExistsError:
+            continue
         if fcntl is None:  # pragma: no cover
             return handle, name
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            if os.stat(name).st_ino == os.fstat(handle).st_ino:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if os.fstat(handle).st_nlink:  # not removed (as a leftover) before the lock was taken
                 return handle, name
-        except FileNotFoundError:
-            pass
+        except BaseException:
+            os.close(handle)
+            raise
         os.close(handle)  # another build took it for a leftover between its creation and the lock: again
+
+
+def _temporary_beside(path: Path, create_folder: bool = True) -> tuple[int, str]:
+    """:func:`locked_temporary` for ``path``, creating its folder (noted by the batch under way) where missing.
+
+    The folder is looked at only when the temporary file cannot be created:
+    a build writing thousands of files into a few folders asks once per folder.
+    """
+    try:
+        return locked_temporary(path)
+    except FileNotFoundError:
+        if not create_folder or os.path.isdir(path.parent):
+            raise
+    _make_folder(path.parent)
+    return locked_temporary(path)
 
 
 class Batch:
@@ -197,7 +253,7 @@ class Batch:
         earlier = self.staged.pop(os.fspath(path), None)
         if earlier is not None:
             self.waiting.discard(earlier)
-            Path(earlier).unlink(missing_ok=True)
+            _remove_temporary(earlier)
 
     def remove(self, path: Path | str) -> None:
         self.unstage(path)
@@ -230,7 +286,7 @@ class Batch:
 
     def rollback(self) -> None:
         for temporary in self.staged.values():
-            Path(temporary).unlink(missing_ok=True)
+            _remove_temporary(temporary)
         self.staged.clear()
         self.waiting.clear()
         for folder in reversed(self.created):
@@ -317,26 +373,35 @@ def write_atomic(path: Path, data: bytes) -> bool:
             if current is not None:
                 current.unstage(path)
             return False
-        _make_folder(path.parent)
-        handle, temporary = locked_temporary(path)
+        handle, temporary = _temporary_beside(path)
     except OSError as error:
         raise write_error(path, error) from None
+    staged = False
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fchmod(out.fileno(), 0o644)
-            if current is not None:
-                current.stage(Path(temporary), path)
-            else:
-                os.replace(temporary, path)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+        os.fchmod(handle, 0o644)
+        if current is not None:
+            current.stage(temporary, path)
+            staged = True
+        else:
+            os.replace(temporary, path)  # while still holding the lock
+            staged = True
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise write_error(path, error) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        if not staged:
+            _unlink_quietly(temporary)
+        os.close(handle)
     return True
+
+
+def _unlink_quietly(name: str) -> None:
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass
 
 
 class AtomicFile:
@@ -356,9 +421,7 @@ class AtomicFile:
     def __enter__(self) -> "_CheckedWriter":
         try:
             check_destination(self.path)
-            if self.create_folder:
-                _make_folder(self.path.parent)
-            handle, self.temporary = locked_temporary(self.path)
+            handle, self.temporary = _temporary_beside(self.path, self.create_folder)
         except OSError as error:
             raise write_error(self.path, error) from None
         self.file = os.fdopen(handle, "w", encoding="utf-8", newline="")
@@ -388,6 +451,106 @@ class AtomicFile:
             if not staged:
                 temporary.unlink(missing_ok=True)
             _close_quietly(self.file)
+
+
+class NewFolder:
+    """Fill the folder ``path``, missing or empty, so that it appears with all its files at once.
+
+    Each file (:meth:`write`) is created once, in a temporary folder beside
+    ``path`` named and locked as a temporary file is: no temporary file and
+    no rename of its own, which is most of the cost of writing thousands of
+    small files through :func:`write_atomic`. When the ``with`` block ends
+    without an error the temporary folder is renamed onto ``path`` (inside
+    :func:`batch`, when the batch commits); on an error it is removed and
+    ``path`` is as it was. :meth:`applies` says whether ``path`` is missing
+    or empty and no batch is under way (a folder with files keeps being
+    written file by file, so that a file whose bytes do not change is not
+    rewritten).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.temporary: str | None = None
+        self._handle: int | None = None
+        self.written = 0
+
+    @staticmethod
+    def applies(path: Path) -> bool:
+        """Whether ``path`` is missing or an empty folder, outside a :func:`batch` (where other files the
+        batch writes into the folder would wait in it, and it could no longer be renamed onto)."""
+        if _batch.get() is not None:
+            return False
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        if not stat.S_ISDIR(mode):
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+
+    def __enter__(self) -> "NewFolder":
+        folder = os.path.abspath(self.path.parent)
+        while True:
+            name = os.path.join(folder, f".{self.path.name}." + "".join(_names.choices(_NAME_CHARACTERS, k=8))
+                                + ".tmp")
+            try:
+                os.mkdir(name)
+                handle = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise write_error(self.path, error) from None
+            if fcntl is None:  # pragma: no cover
+                break
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                if os.fstat(handle).st_nlink:  # not taken for a leftover before the lock
+                    break
+            except BaseException:
+                os.close(handle)
+                raise
+            os.close(handle)
+        self.temporary, self._handle = name, handle
+        return self
+
+    def write(self, name: str, data: bytes) -> None:
+        """Write the file ``name`` (a plain name) of the folder."""
+        try:
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                             dir_fd=self._handle)
+        except OSError as error:
+            raise write_error(self.path / name, error) from None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+            os.fchmod(handle, 0o644)
+        except OSError as error:
+            raise write_error(self.path / name, error) from None
+        finally:
+            os.close(handle)
+        self.written += 1
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        current = _batch.get()
+        placed = False
+        try:
+            if exc_type is None:
+                try:
+                    if current is not None:  # renamed when the batch commits
+                        current.stage(self.temporary, self.path)
+                    else:
+                        os.replace(self.temporary, self.path)  # while still holding the lock
+                except OSError as error:
+                    raise write_error(self.path, error) from None
+                placed = True
+        finally:
+            if not placed:
+                _remove_temporary(self.temporary)
+            os.close(self._handle)
 
 
 def _close_quietly(file) -> None:

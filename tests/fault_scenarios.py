@@ -36,9 +36,10 @@ import faults
 import feedcheck
 import yaml
 
-#: What a killed command leaves, never an output: temporary and staging files, and the marker of a publication
-#: under way (``.peerlearn-publishing``), which has the next publication clear the folder and then goes.
-LEFTOVER = re.compile(r"(^|/)(\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?|\.peerlearn-publishing)$")
+#: What a killed command leaves, never an output: temporary and staging files (and the files of a temporary
+#: folder, ``atomic.NewFolder``), and the marker of a publication under way (``.peerlearn-publishing``), which
+#: has the next publication clear the folder and then goes.
+LEFTOVER = re.compile(r"(^|/)(\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?(/|$)|\.peerlearn-publishing$)")
 
 
 @dataclass

@@ -80,10 +80,16 @@ def session_version(registry: Registry, activity: Activity, session: SessionEven
     (:data:`KEEP_SESSION_VERSION_SQL`), so that the feeds and the messages
     people receive carry the same SEQUENCE for the same event.
     """
-    row = registry.one("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?", [session.uid])
-    if row and row["source_key"] == session.source_key:
-        return SessionVersion(session.uid, session.source_key, row["sequence"], row["changed_at"], False)
-    sequence = max(row["sequence"] + 1 if row else 0, activity.sequence)
+    row = registry.conn.execute("SELECT source_key, sequence, changed_at FROM session_versions WHERE uid = ?",
+                                [session.uid]).fetchone()
+    return _version(activity, session, row)
+
+
+def _version(activity: Activity, session: SessionEvent, row: tuple | None) -> SessionVersion:
+    """:func:`session_version` from the session's ``(source_key, sequence, changed_at)`` kept, if any."""
+    if row and row[0] == session.source_key:
+        return SessionVersion(session.uid, session.source_key, row[1], row[2], False)
+    sequence = max(row[1] + 1 if row else 0, activity.sequence)
     return SessionVersion(session.uid, session.source_key, sequence, now_utc().isoformat(), True)
 
 
@@ -120,6 +126,21 @@ def activity_vevents(registry: Registry, activities: list[Activity], network_of:
             yield activity, error
             continue
         yield activity, event
+
+
+@attrs.frozen
+class Known:
+    """What a whole build has already read of one feed, so that writing it asks the registry nothing more.
+
+    ``activities``: the feed's activities in the feed's order, each as
+    ``(block, timezone, first year)`` (the block as cached, None where it is
+    missing or stale; the year None for a whole-day activity); ``sessions``:
+    the cached ``(source_key, block)`` of the feed's sessions found, by UID.
+    Only for a registry that keeps its blocks in ``ical_blocks``.
+    """
+
+    activities: tuple[tuple[str | None, str, int | None], ...]
+    sessions: dict[str, tuple[str, str]]
 
 
 class BlockCache:
@@ -325,26 +346,40 @@ class BlockCache:
 
     # -- sessions ---------------------------------------------------------
 
-    def _session_version(self, activity: Activity, session: SessionEvent, changes: list[tuple]) -> tuple[int, str]:
-        """The session's SEQUENCE and last change (see :func:`session_version`); a new one is appended to
-        ``changes``, kept with the session's block."""
-        version = session_version(self.registry, activity, session)
-        if version.new:
-            changes.append(version.row)
-        return version.sequence, version.changed_at
+    def _kept_versions(self, uids: list[str]) -> dict[str, tuple]:
+        """The ``session_versions`` rows of ``uids``, in a few queries (see :func:`session_version`)."""
+        found = {}
+        for index in range(0, len(uids), _BATCH):
+            chunk = uids[index:index + _BATCH]
+            for uid, *row in self.registry.conn.execute(
+                    "SELECT uid, source_key, sequence, changed_at FROM session_versions"
+                    f" WHERE uid IN ({', '.join('?' * len(chunk))})", chunk):
+                found[uid] = tuple(row)
+        return found
 
-    def session_blocks(self, feed: Feed) -> list[str]:
-        """The feed's session blocks, serialized where missing or stale."""
+    def session_blocks(self, feed: Feed, known: Known | None = None) -> list[str]:
+        """The feed's session blocks, serialized where missing or stale.
+
+        Each serialized session's SEQUENCE and last change is
+        :func:`session_version`'s; a new one is kept with its block.
+        """
         if not feed.sessions:
             return []
-        cached = self.get([session.uid for _activity, session in feed.sessions])
+        if known is not None:
+            cached = dict(known.sessions)
+        else:
+            cached = self.get([session.uid for _activity, session in feed.sessions])
+        stale = [(activity, session) for activity, session in feed.sessions
+                 if cached.get(session.uid, ("",))[0] != session.source_key]
+        kept = self._kept_versions([session.uid for _activity, session in stale]) if stale else {}
         missing, versions = [], []
-        for activity, session in feed.sessions:
-            if cached.get(session.uid, ("",))[0] != session.source_key:
-                sequence, changed_at = self._session_version(activity, session, versions)
-                event = ical.session_event(self._network(activity.network), activity, session,
-                                           updated_at=changed_at, sequence=sequence)
-                missing.append((session.uid, session.source_key, ical.block(event)))
+        for activity, session in stale:
+            version = _version(activity, session, kept.get(session.uid))
+            if version.new:
+                versions.append(version.row)
+            event = ical.session_event(self._network(activity.network), activity, session,
+                                       updated_at=version.changed_at, sequence=version.sequence)
+            missing.append((session.uid, session.source_key, ical.block(event)))
         if missing:
             self.put(missing, versions)
             cached.update({uid: (key, text) for uid, key, text in missing})
@@ -362,7 +397,7 @@ def _zone_source() -> str:
     return hashlib.sha256(code + vtimezone.data_version().encode()).hexdigest()[:16]
 
 
-def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
+def zones(registry: Registry, feed: Feed, known: Known | None = None) -> list[tuple[str, int | None]]:
     """Each zone the feed uses, with the first year its VTIMEZONE must cover (it has no end).
 
     A feed none of whose events has a time of day gets its own zone, with
@@ -370,10 +405,15 @@ def zones(registry: Registry, feed: Feed) -> list[tuple[str, int | None]]:
     component (RFC 5545 §3.6), even when the feed holds no event.
     """
     firsts: dict[str, int] = {}
-    sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)) FROM activities a"
-           f" WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
-    for tzname, first in registry.conn.execute(sql, feed.params):
-        firsts[tzname] = int(first)
+    if known is not None:
+        for _block, tzname, year in known.activities:
+            if year is not None:
+                firsts[tzname] = min(firsts.get(tzname, year), year)
+    else:
+        sql = (f"SELECT a.timezone, min(substr(a.start_local, 1, 4)) FROM activities a"
+               f" WHERE {feed.where} AND a.all_day = 0 GROUP BY a.timezone")
+        for tzname, first in registry.conn.execute(sql, feed.params):
+            firsts[tzname] = int(first)
     for activity, session in feed.sessions:
         year = session.start.astimezone(activity.local_start.tzinfo).year
         firsts[activity.timezone] = min(firsts.get(activity.timezone, year), year)
@@ -387,19 +427,26 @@ def header(feed: Feed, url: str = "") -> str:
 
 
 def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache: BlockCache | None = None,
-          warn: Callable[[str], None] | None = None) -> int:
+          warn: Callable[[str], None] | None = None, known: Known | None = None) -> int:
     """Write the feed as iCalendar text to ``out``; returns the number of events.
 
     An event that cannot be written is left out, told through ``warn`` (or
-    the cache's), and the rest is written.
+    the cache's), and the rest is written. ``known``: what a whole build
+    already read of the feed (ignored where the blocks are kept in memory).
     """
     cache = cache or BlockCache(registry, warn=warn)
-    session_texts = cache.session_blocks(feed)
+    if cache.memory is not None:
+        known = None
+    session_texts = cache.session_blocks(feed, known)
     out.write(header(feed, url))
-    for tzname, first in zones(registry, feed):
+    for tzname, first in zones(registry, feed, known):
         out.write(cache.timezone(tzname, first))
     count = 0
-    for text in cache.activity_blocks(feed):
+    if known is not None and all(block is not None for block, _tzname, _year in known.activities):
+        texts = [block for block, _tzname, _year in known.activities]
+    else:  # one missing or stale: serialized (with the rest of the feed's) and kept
+        texts = cache.activity_blocks(feed)
+    for text in texts:
         out.write(text)
         count += 1
     for text in session_texts:
@@ -410,12 +457,12 @@ def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache:
 
 
 def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None,
-           warn: Callable[[str], None] | None = None) -> str:
+           warn: Callable[[str], None] | None = None, known: Known | None = None) -> str:
     """The feed as one string (a feed is small: it covers a window)."""
     import io
 
     buffer = io.StringIO()
-    write(registry, feed, buffer, url=url, cache=cache, warn=warn)
+    write(registry, feed, buffer, url=url, cache=cache, warn=warn, known=known)
     return buffer.getvalue()
 
 

@@ -31,6 +31,7 @@ import attrs
 from ..agenda import timetable
 from ..agenda.reading import sessions_of
 from ..registry.records import session_from_row
+from ..timeutil import from_local_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Session
@@ -132,6 +133,58 @@ def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]
         parallel = parallel_ids(sessions)
         for session in sessions:
             yield session, people.get(session.id, []), session.id in parallel
+
+
+def session_rows_by_activity(registry: Registry) -> Iterator[tuple[int, list[dict], dict[int, list[str]]]]:
+    """Each activity's session rows as stored, by activity, with the people lines of every session (for a
+    whole build: :func:`stored_events`, else :func:`checked_events`)."""
+    people = _people(registry, "1", [])
+    rows = registry.rows("SELECT * FROM sessions ORDER BY activity_id, id")
+    for activity_id, group in itertools.groupby(rows, key=lambda row: row["activity_id"]):
+        yield activity_id, list(group), people
+
+
+def checked_events(activity: Activity, rows: list[dict], people: dict[int, list[str]]) -> list[SessionEvent]:
+    """The events of ``activity``'s sessions from their rows, each read (and checked) as a model."""
+    sessions = [session_from_row(row) for row in rows]
+    parallel = parallel_ids(sessions)
+    return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
+
+
+@attrs.define(slots=True)
+class _Stored:
+    """A session row as stored, with its times read: what :func:`event_of` reads of a session."""
+
+    id: int
+    activity_id: int
+    title: str
+    kind: str
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    track: str
+    room: str
+    description: str
+    status: str
+
+
+def stored_events(activity: Activity, rows: list[dict], people: dict[int, list[str]]) -> list[SessionEvent]:
+    """The events of ``activity``'s sessions built from their rows as stored, without the model's reading.
+
+    Much cheaper than :func:`checked_events`, and the same wherever the
+    stored text is what the model reads back (it is, but for rows written
+    around peerlearn). A caller takes these events only where each one's
+    ``source_key`` is the one kept with its cached block: the key hashes
+    every value its event is built from, and the kept one was made from
+    values read through the model, so an equal key means these values are
+    what the model reads.
+    """
+    sessions = [_Stored(row["id"], row["activity_id"], row["title"], row["kind"],
+                        from_local_text(row["start_local"], row["timezone"]),
+                        from_local_text(row["end_local"], row["timezone"]), row["timezone"], row["track"],
+                        row["room"], row["description"], row["status"]) for row in rows]
+    parallel = parallel_ids(sessions)
+    return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 
 
 def session_roles_by_member(registry: Registry) -> Iterator[tuple[int, int]]:

@@ -27,6 +27,7 @@ stands in for a directory listing on web servers that would show one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -36,7 +37,7 @@ from typing import Callable
 
 import attrs
 
-from ..atomic import AtomicFile, prepare_folder, remove_file, remove_leftovers, write_atomic
+from ..atomic import AtomicFile, NewFolder, prepare_folder, remove_file, remove_leftovers, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
@@ -259,15 +260,27 @@ class _Run:
         return f"{self.base}/{feed_path(scope, name)}" if self.base and scope != "member" else ""
 
     def write(self, target: _Folder, scope: str, key: str, name: str,
-              feed: selection.Feed | None = None) -> None:
+              feed: selection.Feed | None = None, known: blocks.Known | None = None,
+              fresh: NewFolder | None = None) -> None:
+        """Write one feed: into ``fresh``, where its folder is being filled whole, else through its own
+        temporary file (left alone where its bytes do not change)."""
         path = feed_path(scope, name)
         if feed is None:
             feed = selection.resolve(self.registry, selection.FeedQuery(scope, key), now=self.now,
                                      known=self.cache.networks)
-        out_file = AtomicFile(target.root / path)
-        with out_file as out:
-            blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
-        if out_file.changed:
+        if fresh is not None:
+            text = blocks.render(self.registry, feed, url=self.url_of(scope, name), cache=self.cache, known=known)
+            fresh.write(f"{name}.ics", text.encode("utf-8"))
+            changed = True
+        elif scope == "network":  # a network's feed may be large: streamed to its temporary file
+            out_file = AtomicFile(target.root / path)
+            with out_file as out:
+                blocks.write(self.registry, feed, out, url=self.url_of(scope, name), cache=self.cache)
+            changed = out_file.changed
+        else:  # small (one activity, or one member's): compared with the old file before any temporary file
+            text = blocks.render(self.registry, feed, url=self.url_of(scope, name), cache=self.cache, known=known)
+            changed = write_atomic(target.root / path, text.encode("utf-8"))
+        if changed:
             self.written.append(path)
         self.done += 1
         if self.progress:
@@ -292,16 +305,26 @@ class _Run:
         if self.progress:
             scopes = ("network", "activity", "member") if self.private is not None else ("network", "activity")
             self.total = sum(len(selection.subjects(self.registry, scope)) for scope in scopes)
-        for subject in whole.feeds(self.registry, self.cache.networks, now=self.now):
-            if subject.scope == "member":
-                if self.private is None:
-                    continue
-                target = self.private
-                target.new[target.key(feed_path("member", subject.name))] = ""
-            else:
-                target = self.public
-                target.new[feed_path(subject.scope, subject.name)] = subject.title
-            self.write(target, subject.scope, "", subject.name, subject.feed)
+        # a folder of activity or member feeds that is missing or empty is filled whole (NewFolder): each feed
+        # written once, the folder renamed into place at the end
+        fresh: dict[str, NewFolder | None] = {}
+        with contextlib.ExitStack() as folders:
+            for subject in whole.feeds(self.registry, self.cache.networks, now=self.now,
+                                       preload=self.cache.memory is None):
+                if subject.scope == "member":
+                    if self.private is None:
+                        continue
+                    target = self.private
+                    target.new[target.key(feed_path("member", subject.name))] = ""
+                else:
+                    target = self.public
+                    target.new[feed_path(subject.scope, subject.name)] = subject.title
+                if subject.scope not in fresh:
+                    folder = target.root / FOLDERS[subject.scope]
+                    fresh[subject.scope] = (folders.enter_context(NewFolder(folder))
+                                            if subject.scope != "network" and NewFolder.applies(folder) else None)
+                self.write(target, subject.scope, "", subject.name, subject.feed, subject.known,
+                           fresh[subject.scope])
         self._count_left_out()
 
     def some(self, found: tracking.Affected) -> None:
