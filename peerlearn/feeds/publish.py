@@ -41,7 +41,7 @@ from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
 from ..timeutil import now_utc, to_utc_text
-from . import blocks, selection, tracking, vtimezone, whole
+from . import blocks, selection, splice, tracking, vtimezone, whole
 from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
@@ -308,7 +308,7 @@ class _Run:
         """Only the feeds that ``found`` reaches; the lists of feeds move where feeds came or went."""
         known = set(selection.subjects(self.registry, "network"))
         for slug in sorted(found.networks & known):  # (the list of networks moves only in a whole build)
-            self.write(self.public, "network", slug, slug)
+            self.spliced_network(slug)
         published = {}
         for chunk in _chunks(sorted(found.activities)):
             published.update(self.registry.conn.execute(
@@ -338,6 +338,22 @@ class _Run:
                 if member_id in tokens:  # the list of member feeds moved only with member_set (above)
                     self.write(self.private, "member", str(member_id), tokens[member_id])
         self._count_left_out()
+
+    def spliced_network(self, slug: str) -> None:
+        """A network's feed, its unchanged events copied from its old file (:mod:`peerlearn.feeds.splice`)."""
+        path = feed_path("network", slug)
+        feed = selection.resolve(self.registry, selection.FeedQuery("network", slug), now=self.now,
+                                 known=self.cache.networks)
+        changed = splice.write(self.registry, feed, self.public.root / path, splice.spans_path(self.public.root, slug),
+                               url=self.url_of("network", slug), cache=self.cache)
+        if changed is None:
+            self.write(self.public, "network", slug, slug, feed)
+            return
+        if changed:
+            self.written.append(path)
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
 
     def _count_left_out(self) -> None:
         if self.private is None:
