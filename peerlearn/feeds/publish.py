@@ -308,7 +308,7 @@ class _Run:
         """Only the feeds that ``found`` reaches; the lists of feeds move where feeds came or went."""
         known = set(selection.subjects(self.registry, "network"))
         for slug in sorted(found.networks & known):  # (the list of networks moves only in a whole build)
-            self.spliced_network(slug)
+            self.spliced_network(slug, found.activities)
         published = {}
         for chunk in _chunks(sorted(found.activities)):
             published.update(self.registry.conn.execute(
@@ -339,13 +339,13 @@ class _Run:
                     self.write(self.private, "member", str(member_id), tokens[member_id])
         self._count_left_out()
 
-    def spliced_network(self, slug: str) -> None:
+    def spliced_network(self, slug: str, changed: set[int]) -> None:
         """A network's feed, its unchanged events copied from its old file (:mod:`peerlearn.feeds.splice`)."""
         path = feed_path("network", slug)
         feed = selection.resolve(self.registry, selection.FeedQuery("network", slug), now=self.now,
                                  known=self.cache.networks)
         changed = splice.write(self.registry, feed, self.public.root / path, splice.spans_path(self.public.root, slug),
-                               url=self.url_of("network", slug), cache=self.cache)
+                               url=self.url_of("network", slug), cache=self.cache, changed=changed)
         if changed is None:
             self.write(self.public, "network", slug, slug, feed)
             return

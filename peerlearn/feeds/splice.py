@@ -50,63 +50,122 @@ def spans_path(root: Path, name: str) -> Path:
     return root / f".peerlearn-feeds-spans-{name}.json"
 
 
-def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str,
-          cache: blocks.BlockCache) -> bool | None:
+#: Each event of a feed as its spans record it: number, start (the feed's order), source key, and the zone and
+#: local year its VTIMEZONE must cover ("" for a whole-day event); the uid last, to fetch its block.
+_ROWS_SQL = ("SELECT a.id, a.start_utc, " + blocks.ACTIVITY_KEY_SQL + ", CASE WHEN a.all_day = 0 THEN"
+             " a.timezone || ' ' || substr(a.start_local, 1, 4) ELSE '' END, a.uid FROM activities a WHERE {where}")
+
+
+def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, cache: blocks.BlockCache,
+          changed: Iterable[int] | None = None) -> bool | None:
     """Write ``feed`` (one without sessions) to ``path``, copying what is unchanged from its old file.
 
-    Returns whether the file changed, or None where the feed has sessions (the
-    caller writes it as any other). Spans are kept for a feed of at least
-    :data:`SPLICE_EVENTS` events (and removed from a smaller one).
+    ``changed`` holds every activity whose event may have come, gone, moved
+    or changed in the feed since it was last written (the rebuild's
+    :class:`peerlearn.feeds.tracking.Affected`): the others are taken from
+    the spans as they are, in their order, without reading the registry.
+    Without ``changed`` (or without spans that describe the file) the feed
+    is written whole. Returns whether the file changed, or None where the
+    feed has sessions (the caller writes it as any other). Spans are kept
+    for a feed of at least :data:`SPLICE_EVENTS` events.
     """
     if feed.sessions:
         return None
     source = [__version__, cache.signature]
-    zones = "".join(cache.timezone(tzname, first) for tzname, first in blocks.zones(registry, feed))
-    head_key = hashlib.sha256(json.dumps([feed.name, feed.description, url, zones]).encode()).hexdigest()
-    sql = (f"SELECT a.uid, {blocks.ACTIVITY_KEY_SQL} FROM activities a WHERE {feed.where}"
-           " ORDER BY a.start_utc, a.id")
-    rows = registry.conn.execute(sql, feed.params).fetchall()
-    old = _read(spans, path, source)
-    plan = _Plan(old, rows, head_key) if old is not None else None
+    old = _read(spans, path, source) if changed is not None else None
+    plan = _Plan.spliced(registry, feed, old, set(changed)) if old is not None else None
+    if plan is None:
+        return _write_whole(registry, feed, path, spans, url=url, cache=cache, source=source)
+    zones = _zone_text(cache, plan.zones(feed))
+    head_key = _head_key(feed, url, zones)
+    texts = _texts(registry, feed, cache, plan.needed, plan.keys)
+    head = None if old["head"][0] == head_key else blocks.header(feed, url) + zones
+    segments = plan.segments(head, old["head"][1], texts)
+    if _same(segments, path, old["size"]):
+        return False
     out_file = AtomicFile(path)
-    if plan is not None and plan.worth_it():
-        texts = _texts(registry, feed, cache, plan.needed, dict(rows))
-        head = None if plan.head_copied else blocks.header(feed, url) + zones
-        segments = plan.segments(head, texts)
-        if _same(segments, path, old["size"]):
-            return False
-        events = plan.events(texts)
-        head_size = plan.head_size(head)
-        with out_file as out:
-            out.flush()
-            _write_segments(segments, out.fileno(), path)
-            status = os.fstat(out.fileno())
-    else:  # written whole, its spans taken as it goes
-        head = blocks.header(feed, url) + zones
-        head_size = len(head.encode("utf-8"))
-        events = []
-        keys = dict(rows)
-        with out_file as out:
-            out.write(head)
-            for index in range(0, len(rows), _CHUNK):
-                chunk = [uid for uid, _key in rows[index:index + _CHUNK]]
-                texts = _texts(registry, feed, cache, chunk, keys)
-                for uid in chunk:
-                    if uid in texts:  # else left out: it cannot be written
-                        out.write(texts[uid])
-                        events.append([uid, keys[uid], len(texts[uid].encode("utf-8"))])
-            out.write(ical.CALENDAR_END)
-            out.flush()
-            status = os.fstat(out.fileno())
-    if not out_file.changed:  # the old file holds these bytes already: the spans describe it
+    with out_file as out:
+        out.flush()
+        _write_segments(segments, out.fileno(), path)
+        status = os.fstat(out.fileno())
+    if not out_file.changed:  # (the old file holds these bytes already: the spans describe it)
         status = os.stat(path)
-    if len(events) >= SPLICE_EVENTS:
-        data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head": [head_key, head_size],
-                "events": events}
-        write_atomic(spans, json.dumps(data, separators=(",", ":")).encode())
+    head_size = old["head"][1] if head is None else len(head.encode("utf-8"))
+    if all(uid in texts for uid in plan.needed):
+        _keep(spans, source, status, head_key, head_size, plan.written(texts))
+    else:  # an event left out (it cannot be written) is missing from the file, not from the feed's zones
+        remove_file(spans)
+    return out_file.changed
+
+
+def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, cache: blocks.BlockCache,
+                 source: list) -> bool:
+    """Write the feed from the registry's rows and the block cache, and take its spans as it goes."""
+    rows = registry.conn.execute(_ROWS_SQL.format(where=feed.where) + " ORDER BY a.start_utc, a.id",
+                                 feed.params).fetchall()
+    zones = blocks.zones(registry, feed)
+    head = blocks.header(feed, url) + _zone_text(cache, zones)
+    keys = {row[4]: row[2] for row in rows}
+    events = []
+    out_file = AtomicFile(path)
+    with out_file as out:
+        out.write(head)
+        for index in range(0, len(rows), _CHUNK):
+            chunk = rows[index:index + _CHUNK]
+            texts = _texts(registry, feed, cache, [row[4] for row in chunk], keys)
+            for activity_id, start, key, zone, uid in chunk:
+                if uid in texts:  # else left out: it cannot be written
+                    out.write(texts[uid])
+                    events.append((activity_id, start, key, zone, len(texts[uid].encode("utf-8"))))
+        out.write(ical.CALENDAR_END)
+        out.flush()
+        status = os.fstat(out.fileno())
+    if not out_file.changed:
+        status = os.stat(path)
+    if len(events) == len(rows) and _zones(events, feed) == zones:  # (else the spans could not follow it)
+        _keep(spans, source, status, _head_key(feed, url, _zone_text(cache, zones)), len(head.encode("utf-8")),
+              events)
     elif spans.exists():
         remove_file(spans)
     return out_file.changed
+
+
+def _zone_text(cache: blocks.BlockCache, zones: list[tuple[str, int | None]]) -> str:
+    return "".join(cache.timezone(tzname, first) for tzname, first in zones)
+
+
+def _head_key(feed: Feed, url: str, zones: str) -> str:
+    """What the head of the file (the calendar's properties, its VTIMEZONEs) is made from."""
+    return hashlib.sha256(json.dumps([feed.name, feed.description, url, zones]).encode()).hexdigest()
+
+
+def _zones(events: Iterable[tuple], feed: Feed) -> list[tuple[str, int | None]]:
+    """The zones of the feed's events, as :func:`peerlearn.feeds.blocks.zones` finds them in the registry."""
+    firsts: dict[str, str] = {}
+    for event in events:
+        zone = event[3]
+        if zone:
+            tzname, _, year = zone.rpartition(" ")
+            if tzname not in firsts or year < firsts[tzname]:
+                firsts[tzname] = year
+    if not firsts:
+        return [(feed.timezone, None)]
+    return sorted((tzname, int(year)) for tzname, year in firsts.items())
+
+
+def _keep(spans: Path, source: list, status: os.stat_result, head_key: str, head_size: int,
+          events: list[tuple]) -> None:
+    """Write the spans of the file of ``status`` (with the publication, inside its batch)."""
+    if len(events) < SPLICE_EVENTS:
+        if spans.exists():
+            remove_file(spans)
+        return
+    zones: dict[str, int] = {}
+    rows = [[activity_id, start, key, zones.setdefault(zone, len(zones)), size]
+            for activity_id, start, key, zone, size in events]
+    data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head": [head_key, head_size],
+            "zones": list(zones), "events": rows}
+    write_atomic(spans, json.dumps(data, separators=(",", ":")).encode())
 
 
 def _stat_key(status: os.stat_result) -> list[int]:
@@ -121,52 +180,74 @@ def _read(spans: Path, path: Path, source: list) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("version") != SPANS_VERSION \
-            or data.get("file") != _stat_key(status) or data.get("source") != json.loads(json.dumps(source)):
+            or data.get("file") != _stat_key(status) or data.get("source") != source:
         return None
     try:
-        head_key, head_size = data["head"]
-        events = [(str(uid), str(key), int(size)) for uid, key, size in data["events"]]
-    except (KeyError, TypeError, ValueError):
+        head_key, head_size = str(data["head"][0]), int(data["head"][1])
+        zones = [str(zone) for zone in data["zones"]]
+        events = [(activity_id, start, key, zones[zone], size) for activity_id, start, key, zone, size in data["events"]]
+        total = head_size + sum(event[4] for event in events) + len(ical.CALENDAR_END)
+    except (KeyError, IndexError, TypeError, ValueError):
         return None
-    end = len(ical.CALENDAR_END)
-    if head_size + sum(size for _uid, _key, size in events) + end != status.st_size:
+    if total != status.st_size:
         return None
-    return {"head": (str(head_key), int(head_size)), "events": events, "size": status.st_size}
+    return {"head": (head_key, head_size), "events": events, "size": status.st_size}
 
 
 class _Plan:
     """The new file as pieces: the old file's head, copied stretches of old events, and new events' blocks."""
 
-    def __init__(self, old: dict | None, rows: list[tuple[str, str]], head_key: str) -> None:
-        self.old = old
-        self.rows = rows
-        self.head_copied = old is not None and old["head"][0] == head_key
-        places: dict[str, tuple[str, int, int]] = {}
-        if old is not None:
-            offset = old["head"][1]
-            for uid, key, size in old["events"]:
-                places[uid] = (key, offset, size)
-                offset += size
-        #: for each row: (offset, size) in the old file, or None where its block is needed
-        self.places = [None] * len(rows)
-        self.needed: list[str] = []
-        for index, (uid, key) in enumerate(rows):
-            found = places.get(uid)
-            if found is not None and found[0] == key:
-                self.places[index] = found[1:]
+    def __init__(self, events: list[tuple], places: list[tuple[int, int] | None], keys: dict[str, str]) -> None:
+        #: each event of the new file, in order: (id, start, key, zone, uid or None)
+        self.events = events
+        #: for each event: where its bytes are in the old file, or None where its block is needed
+        self.places = places
+        #: the source keys of the events whose blocks are needed, by uid
+        self.keys = keys
+
+    @property
+    def needed(self) -> list[str]:
+        return list(self.keys)
+
+    @classmethod
+    def spliced(cls, registry: Registry, feed: Feed, old: dict, changed: set[int]) -> "_Plan | None":
+        """The old events but the ``changed`` ones, and these as they are now; None where copying would not
+        pay (most events changed)."""
+        if len(changed) > max(len(old["events"]) // 4, 8):
+            return None
+        now = []
+        ids = sorted(changed)
+        for index in range(0, len(ids), _CHUNK):
+            chunk = ids[index:index + _CHUNK]
+            now += registry.conn.execute(
+                _ROWS_SQL.format(where=f"{feed.where} AND a.id IN ({', '.join('?' * len(chunk))})"),
+                [*feed.params, *chunk]).fetchall()
+        merged: list[tuple[tuple, tuple[int, int] | None]] = []
+        was: dict[int, tuple[tuple, int]] = {}
+        offset = old["head"][1]
+        for event in old["events"]:
+            if event[0] in changed:
+                was[event[0]] = (event, offset)
             else:
-                self.needed.append(uid)
+                merged.append(((*event[:4], None), (offset, event[4])))
+            offset += event[4]
+        keys = {}
+        for activity_id, start, key, zone, uid in now:
+            before = was.get(activity_id)
+            if before is not None and before[0][1:4] == (start, key, zone):  # as it was: its bytes are too
+                merged.append(((activity_id, start, key, zone, uid), (before[1], before[0][4])))
+            else:
+                merged.append(((activity_id, start, key, zone, uid), None))
+                keys[uid] = key
+        merged.sort(key=lambda item: (item[0][1], item[0][0]))
+        return cls([event for event, _place in merged], [place for _event, place in merged], keys)
 
-    def worth_it(self) -> bool:
-        """Copying pays while most events stay as they were."""
-        return len(self.needed) * 4 <= len(self.rows)
+    def zones(self, feed: Feed) -> list[tuple[str, int | None]]:
+        return _zones(self.events, feed)
 
-    def head_size(self, head: str | None) -> int:
-        return self.old["head"][1] if head is None else len(head.encode("utf-8"))
-
-    def segments(self, head: str | None, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
+    def segments(self, head: str | None, old_head: int, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
         """The new file, in order: ``(offset, size)`` ranges of the old file (merged where they follow each
-        other) and bytes to write."""
+        other) and bytes to write; ``head`` None where the old file's head (of ``old_head`` bytes) is kept."""
         found: list[tuple[int, int] | bytes] = []
 
         def copy(offset: int, size: int) -> None:
@@ -182,25 +263,25 @@ class _Plan:
                 found.append(data)
 
         if head is None:
-            copy(0, self.old["head"][1])
+            copy(0, old_head)
         else:
             add(head.encode("utf-8"))
-        for (uid, _key), place in zip(self.rows, self.places):
+        for event, place in zip(self.events, self.places):
             if place is not None:
                 copy(*place)
-            elif uid in texts:  # else left out: it cannot be written
-                add(texts[uid].encode("utf-8"))
+            elif event[4] in texts:  # else left out: it cannot be written
+                add(texts[event[4]].encode("utf-8"))
         add(ical.CALENDAR_END.encode("utf-8"))
         return found
 
-    def events(self, texts: dict[str, str]) -> list[list]:
-        """Each event written, in order: ``[uid, key, size]``."""
+    def written(self, texts: dict[str, str]) -> list[tuple]:
+        """Each event the new file holds, in order: (id, start, key, zone, size)."""
         found = []
-        for (uid, key), place in zip(self.rows, self.places):
+        for event, place in zip(self.events, self.places):
             if place is not None:
-                found.append([uid, key, place[1]])
-            elif uid in texts:
-                found.append([uid, key, len(texts[uid].encode("utf-8"))])
+                found.append((*event[:4], place[1]))
+            elif event[4] in texts:
+                found.append((*event[:4], len(texts[event[4]].encode("utf-8"))))
         return found
 
 
