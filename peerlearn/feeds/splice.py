@@ -23,11 +23,15 @@ written at all.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import os
 from pathlib import Path
 from typing import Iterable
+
+import attrs
 
 from ..atomic import AtomicFile, remove_file, write_atomic
 from ..registry.store import Registry
@@ -54,6 +58,49 @@ def spans_path(root: Path, name: str) -> Path:
 #: local year its VTIMEZONE must cover ("" for a whole-day event); the uid last, to fetch its block.
 _ROWS_SQL = ("SELECT a.id, a.start_utc, " + blocks.ACTIVITY_KEY_SQL + ", CASE WHEN a.all_day = 0 THEN"
              " a.timezone || ' ' || substr(a.start_local, 1, 4) ELSE '' END, a.uid FROM activities a WHERE {where}")
+_COLUMNS = ("ids", "starts", "keys", "zones", "sizes")
+
+
+@attrs.define
+class Spans:
+    """Where each event of a feed's file is, one list per column (cheap to read, change and write whole)."""
+
+    #: what the head (calendar properties and VTIMEZONEs) was made from, and its length in bytes
+    head_key: str
+    head_size: int
+    #: the zones' names with the first year they cover (``"Europe/Brussels 2026"``), as ``zones`` numbers them
+    zone_names: list[str] = attrs.Factory(list)
+    #: for each event, in the file's order: its activity, start (UTC text), source key, zone (a number in
+    #: ``zone_names``, -1 for a whole-day event) and length in bytes
+    ids: list[int] = attrs.Factory(list)
+    starts: list[str] = attrs.Factory(list)
+    keys: list[str] = attrs.Factory(list)
+    zones: list[int] = attrs.Factory(list)
+    sizes: list[int] = attrs.Factory(list)
+
+    def zone_number(self, zone: str) -> int:
+        if not zone:
+            return -1
+        try:
+            return self.zone_names.index(zone)
+        except ValueError:
+            self.zone_names.append(zone)
+            return len(self.zone_names) - 1
+
+    def zone_list(self, feed: Feed) -> list[tuple[str, int | None]]:
+        """The feed's zones as :func:`peerlearn.feeds.blocks.zones` finds them: each with its earliest year."""
+        firsts: dict[str, str] = {}
+        for number in set(self.zones):
+            if number >= 0:
+                tzname, _, year = self.zone_names[number].rpartition(" ")
+                if tzname not in firsts or year < firsts[tzname]:
+                    firsts[tzname] = year
+        if not firsts:
+            return [(feed.timezone, None)]
+        return sorted((tzname, int(year)) for tzname, year in firsts.items())
+
+    def total(self) -> int:
+        return self.head_size + sum(self.sizes) + len(ical.CALENDAR_END.encode())
 
 
 def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, cache: blocks.BlockCache,
@@ -76,12 +123,13 @@ def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, 
     plan = _Plan.spliced(registry, feed, old, set(changed)) if old is not None else None
     if plan is None:
         return _write_whole(registry, feed, path, spans, url=url, cache=cache, source=source)
-    zones = _zone_text(cache, plan.zones(feed))
-    head_key = _head_key(feed, url, zones)
-    texts = _texts(registry, feed, cache, plan.needed, plan.keys)
-    head = None if old["head"][0] == head_key else blocks.header(feed, url) + zones
-    segments = plan.segments(head, old["head"][1], texts)
-    if _same(segments, path, old["size"]):
+    new = plan.new
+    zones = _zone_text(cache, new.zone_list(feed))
+    new.head_key = _head_key(feed, url, zones)
+    texts = _texts(registry, feed, cache, list(plan.needed), plan.needed)
+    head = None if old.head_key == new.head_key else blocks.header(feed, url) + zones
+    segments = plan.segments(head, texts)
+    if _same(segments, path, old.total()):
         return False
     out_file = AtomicFile(path)
     with out_file as out:
@@ -90,9 +138,8 @@ def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, 
         status = os.fstat(out.fileno())
     if not out_file.changed:  # (the old file holds these bytes already: the spans describe it)
         status = os.stat(path)
-    head_size = old["head"][1] if head is None else len(head.encode("utf-8"))
-    if all(uid in texts for uid in plan.needed):
-        _keep(spans, source, status, head_key, head_size, plan.written(texts))
+    if len(texts) == len(plan.needed):
+        _keep(spans, source, status, new)
     else:  # an event left out (it cannot be written) is missing from the file, not from the feed's zones
         remove_file(spans)
     return out_file.changed
@@ -104,9 +151,10 @@ def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url
     rows = registry.conn.execute(_ROWS_SQL.format(where=feed.where) + " ORDER BY a.start_utc, a.id",
                                  feed.params).fetchall()
     zones = blocks.zones(registry, feed)
-    head = blocks.header(feed, url) + _zone_text(cache, zones)
+    text = _zone_text(cache, zones)
+    head = blocks.header(feed, url) + text
+    new = Spans(_head_key(feed, url, text), len(head.encode("utf-8")))
     keys = {row[4]: row[2] for row in rows}
-    events = []
     out_file = AtomicFile(path)
     with out_file as out:
         out.write(head)
@@ -116,15 +164,18 @@ def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url
             for activity_id, start, key, zone, uid in chunk:
                 if uid in texts:  # else left out: it cannot be written
                     out.write(texts[uid])
-                    events.append((activity_id, start, key, zone, len(texts[uid].encode("utf-8"))))
+                    new.ids.append(activity_id)
+                    new.starts.append(start)
+                    new.keys.append(key)
+                    new.zones.append(new.zone_number(zone))
+                    new.sizes.append(len(texts[uid].encode("utf-8")))
         out.write(ical.CALENDAR_END)
         out.flush()
         status = os.fstat(out.fileno())
     if not out_file.changed:
         status = os.stat(path)
-    if len(events) == len(rows) and _zones(events, feed) == zones:  # (else the spans could not follow it)
-        _keep(spans, source, status, _head_key(feed, url, _zone_text(cache, zones)), len(head.encode("utf-8")),
-              events)
+    if len(new.ids) == len(rows) and new.zone_list(feed) == zones:  # (else the spans could not follow it)
+        _keep(spans, source, status, new)
     elif spans.exists():
         remove_file(spans)
     return out_file.changed
@@ -139,32 +190,15 @@ def _head_key(feed: Feed, url: str, zones: str) -> str:
     return hashlib.sha256(json.dumps([feed.name, feed.description, url, zones]).encode()).hexdigest()
 
 
-def _zones(events: Iterable[tuple], feed: Feed) -> list[tuple[str, int | None]]:
-    """The zones of the feed's events, as :func:`peerlearn.feeds.blocks.zones` finds them in the registry."""
-    firsts: dict[str, str] = {}
-    for event in events:
-        zone = event[3]
-        if zone:
-            tzname, _, year = zone.rpartition(" ")
-            if tzname not in firsts or year < firsts[tzname]:
-                firsts[tzname] = year
-    if not firsts:
-        return [(feed.timezone, None)]
-    return sorted((tzname, int(year)) for tzname, year in firsts.items())
-
-
-def _keep(spans: Path, source: list, status: os.stat_result, head_key: str, head_size: int,
-          events: list[tuple]) -> None:
+def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None:
     """Write the spans of the file of ``status`` (with the publication, inside its batch)."""
-    if len(events) < SPLICE_EVENTS:
+    if len(new.ids) < SPLICE_EVENTS:
         if spans.exists():
             remove_file(spans)
         return
-    zones: dict[str, int] = {}
-    rows = [[activity_id, start, key, zones.setdefault(zone, len(zones)), size]
-            for activity_id, start, key, zone, size in events]
-    data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head": [head_key, head_size],
-            "zones": list(zones), "events": rows}
+    data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head_key": new.head_key,
+            "head_size": new.head_size, "zone_names": new.zone_names,
+            **{column: getattr(new, column) for column in _COLUMNS}}  # (attrs.asdict would copy every list)
     write_atomic(spans, json.dumps(data, separators=(",", ":")).encode())
 
 
@@ -172,7 +206,7 @@ def _stat_key(status: os.stat_result) -> list[int]:
     return [status.st_size, status.st_mtime_ns, status.st_ino]
 
 
-def _read(spans: Path, path: Path, source: list) -> dict | None:
+def _read(spans: Path, path: Path, source: list) -> Spans | None:
     """The spans of ``path``, where they describe it as it is now and were made from ``source``."""
     try:
         data = json.loads(spans.read_bytes())
@@ -183,37 +217,39 @@ def _read(spans: Path, path: Path, source: list) -> dict | None:
             or data.get("file") != _stat_key(status) or data.get("source") != source:
         return None
     try:
-        head_key, head_size = str(data["head"][0]), int(data["head"][1])
-        zones = [str(zone) for zone in data["zones"]]
-        events = [(activity_id, start, key, zones[zone], size) for activity_id, start, key, zone, size in data["events"]]
-        total = head_size + sum(event[4] for event in events) + len(ical.CALENDAR_END)
-    except (KeyError, IndexError, TypeError, ValueError):
+        found = Spans(data["head_key"], data["head_size"], data["zone_names"],
+                      *(data[column] for column in _COLUMNS))
+    except (KeyError, TypeError):
         return None
-    if total != status.st_size:
+    kinds = {"ids": int, "starts": str, "keys": str, "zones": int, "sizes": int}
+    if not isinstance(found.head_key, str) or type(found.head_size) is not int \
+            or any(not isinstance(getattr(found, column), list) or set(map(type, getattr(found, column))) - {kind}
+                   for column, kind in kinds.items()) \
+            or len({len(getattr(found, column)) for column in _COLUMNS}) != 1 \
+            or not isinstance(found.zone_names, list) or set(map(type, found.zone_names)) - {str} \
+            or any(number >= len(found.zone_names) for number in set(found.zones)) \
+            or found.total() != status.st_size:
         return None
-    return {"head": (head_key, head_size), "events": events, "size": status.st_size}
+    return found
 
 
 class _Plan:
     """The new file as pieces: the old file's head, copied stretches of old events, and new events' blocks."""
 
-    def __init__(self, events: list[tuple], places: list[tuple[int, int] | None], keys: dict[str, str]) -> None:
-        #: each event of the new file, in order: (id, start, key, zone, uid or None)
-        self.events = events
-        #: for each event: where its bytes are in the old file, or None where its block is needed
-        self.places = places
+    def __init__(self, old: Spans, new: Spans, sources: list[int], needed: dict[str, str],
+                 uids: list[str]) -> None:
+        self.old, self.new = old, new
+        #: for each event of the new file: its place in the old one, or ``-1 - n``: the n-th of ``uids``
+        self.sources = sources
         #: the source keys of the events whose blocks are needed, by uid
-        self.keys = keys
-
-    @property
-    def needed(self) -> list[str]:
-        return list(self.keys)
+        self.needed = needed
+        self.uids = uids
 
     @classmethod
-    def spliced(cls, registry: Registry, feed: Feed, old: dict, changed: set[int]) -> "_Plan | None":
+    def spliced(cls, registry: Registry, feed: Feed, old: Spans, changed: set[int]) -> "_Plan | None":
         """The old events but the ``changed`` ones, and these as they are now; None where copying would not
         pay (most events changed)."""
-        if len(changed) > max(len(old["events"]) // 4, 8):
+        if len(changed) > max(len(old.ids) // 4, 8):
             return None
         now = []
         ids = sorted(changed)
@@ -222,67 +258,82 @@ class _Plan:
             now += registry.conn.execute(
                 _ROWS_SQL.format(where=f"{feed.where} AND a.id IN ({', '.join('?' * len(chunk))})"),
                 [*feed.params, *chunk]).fetchall()
-        merged: list[tuple[tuple, tuple[int, int] | None]] = []
-        was: dict[int, tuple[tuple, int]] = {}
-        offset = old["head"][1]
-        for event in old["events"]:
-            if event[0] in changed:
-                was[event[0]] = (event, offset)
+        places = dict(zip(old.ids, range(len(old.ids))))
+        new = Spans(old.head_key, old.head_size, list(old.zone_names),
+                    *(list(getattr(old, column)) for column in _COLUMNS))
+        sources = list(range(len(old.ids)))
+        columns = [new.ids, new.starts, new.keys, new.zones, new.sizes, sources]
+        for place in sorted((places[number] for number in changed if number in places), reverse=True):
+            for column in columns:
+                del column[place]
+        needed: dict[str, str] = {}
+        uids: list[str] = []
+        for activity_id, start, key, zone, uid in sorted(now, key=lambda row: (row[1], row[0])):
+            at = bisect.bisect_left(new.starts, start)
+            while at < len(new.starts) and new.starts[at] == start and new.ids[at] < activity_id:
+                at += 1
+            number = new.zone_number(zone)
+            before = places.get(activity_id)
+            if before is not None and (old.starts[before], old.keys[before], old.zones[before]) == (start, key, number):
+                source, size = before, old.sizes[before]  # as it was: its bytes are too
             else:
-                merged.append(((*event[:4], None), (offset, event[4])))
-            offset += event[4]
-        keys = {}
-        for activity_id, start, key, zone, uid in now:
-            before = was.get(activity_id)
-            if before is not None and before[0][1:4] == (start, key, zone):  # as it was: its bytes are too
-                merged.append(((activity_id, start, key, zone, uid), (before[1], before[0][4])))
-            else:
-                merged.append(((activity_id, start, key, zone, uid), None))
-                keys[uid] = key
-        merged.sort(key=lambda item: (item[0][1], item[0][0]))
-        return cls([event for event, _place in merged], [place for _event, place in merged], keys)
+                source, size = -1 - len(uids), 0
+                uids.append(uid)
+                needed[uid] = key
+            for column, value in zip(columns, (activity_id, start, key, number, size, source)):
+                column.insert(at, value)
+        return cls(old, new, sources, needed, uids)
 
-    def zones(self, feed: Feed) -> list[tuple[str, int | None]]:
-        return _zones(self.events, feed)
+    def segments(self, head: str | None, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
+        """The new file, in order: ``(offset, size)`` ranges of the old file (one per stretch of events that
+        follow each other there) and bytes to write; ``head`` None where the old file's head is kept. Sets
+        the sizes of the new blocks, and leaves out of ``new`` the events that cannot be written."""
+        offsets = list(itertools.accumulate(self.old.sizes, initial=self.old.head_size))
+        found: list[tuple[int, int] | bytes] = [(0, self.old.head_size) if head is None else head.encode("utf-8")]
+        left_out = []
+        run = -1  # the start of the stretch of old events being copied, or -1
+        end = 0
+        for index, source in enumerate(self.sources):
+            if source >= 0:
+                if run >= 0 and offsets[source] == end:
+                    end = offsets[source + 1]
+                    continue
+                if run >= 0:
+                    found.append((run, end - run))
+                run, end = offsets[source], offsets[source + 1]
+                continue
+            if run >= 0:
+                found.append((run, end - run))
+                run = -1
+            text = texts.get(self.uids[-1 - source])
+            if text is None:  # left out: it cannot be written
+                left_out.append(index)
+                continue
+            data = text.encode("utf-8")
+            self.new.sizes[index] = len(data)
+            found.append(data)
+        if run >= 0:
+            found.append((run, end - run))
+        found.append(ical.CALENDAR_END.encode("utf-8"))
+        for index in reversed(left_out):
+            for column in _COLUMNS:
+                del getattr(self.new, column)[index]
+        if head is not None:
+            self.new.head_size = len(found[0])
+        return _merged(found)
 
-    def segments(self, head: str | None, old_head: int, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
-        """The new file, in order: ``(offset, size)`` ranges of the old file (merged where they follow each
-        other) and bytes to write; ``head`` None where the old file's head (of ``old_head`` bytes) is kept."""
-        found: list[tuple[int, int] | bytes] = []
 
-        def copy(offset: int, size: int) -> None:
-            if found and isinstance(found[-1], tuple) and sum(found[-1]) == offset:
-                found[-1] = (found[-1][0], found[-1][1] + size)
-            else:
-                found.append((offset, size))
-
-        def add(data: bytes) -> None:
-            if found and isinstance(found[-1], bytes):
-                found[-1] += data
-            else:
-                found.append(data)
-
-        if head is None:
-            copy(0, old_head)
+def _merged(pieces: list[tuple[int, int] | bytes]) -> list[tuple[int, int] | bytes]:
+    """``pieces`` with ranges that follow each other joined, and bytes that follow each other joined."""
+    found: list[tuple[int, int] | bytes] = []
+    for piece in pieces:
+        if found and isinstance(piece, tuple) and isinstance(found[-1], tuple) and sum(found[-1]) == piece[0]:
+            found[-1] = (found[-1][0], found[-1][1] + piece[1])
+        elif found and isinstance(piece, bytes) and isinstance(found[-1], bytes):
+            found[-1] += piece
         else:
-            add(head.encode("utf-8"))
-        for event, place in zip(self.events, self.places):
-            if place is not None:
-                copy(*place)
-            elif event[4] in texts:  # else left out: it cannot be written
-                add(texts[event[4]].encode("utf-8"))
-        add(ical.CALENDAR_END.encode("utf-8"))
-        return found
-
-    def written(self, texts: dict[str, str]) -> list[tuple]:
-        """Each event the new file holds, in order: (id, start, key, zone, size)."""
-        found = []
-        for event, place in zip(self.events, self.places):
-            if place is not None:
-                found.append((*event[:4], place[1]))
-            elif event[4] in texts:
-                found.append((*event[:4], len(texts[event[4]].encode("utf-8"))))
-        return found
+            found.append(piece)
+    return found
 
 
 def _texts(registry: Registry, feed: Feed, cache: blocks.BlockCache, uids: list[str],
