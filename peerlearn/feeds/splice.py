@@ -131,7 +131,7 @@ def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, 
     segments = plan.segments(head, texts)
     if _same(segments, path, old.total()):
         return False
-    out_file = AtomicFile(path)
+    out_file = AtomicFile(path, differs=True)  # (just compared)
     with out_file as out:
         out.flush()
         _write_segments(segments, out.fileno(), path)
