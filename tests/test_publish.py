@@ -308,3 +308,40 @@ def test_last_years_report_stays_published_and_follows_its_changes(site_demo, tm
     assert site_demo.run("report", "--network", row["network"], "--year", str(year), "--format", "html",
                          "-o", str(tmp_path / "by-hand.html")).exit_code == 0
     assert report.read_bytes() == (tmp_path / "by-hand.html").read_bytes()
+
+
+def test_the_change_log_grows_by_the_rows_of_the_changes_since(site_demo, tmp_path, monkeypatch):
+    """The change log is append-only: a publication copies what it wrote before and writes only the new rows,
+    and the file is byte for byte what a fresh publication writes; a file changed since is written afresh."""
+    from peerlearn.feeds import splice
+
+    copied = []
+    original = splice.copy_range
+    monkeypatch.setattr(splice, "copy_range", lambda *args: (copied.append(args[3]), original(*args))[1])
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    log = public / "logs" / "changes.csv"
+    first = log.read_bytes()
+    with site_demo.open() as registry:
+        activity, member = registry.one("SELECT id FROM activities WHERE status = 'confirmed' LIMIT 1")["id"], \
+            registry.one("SELECT min(id) AS id FROM members")["id"]
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed, with \"quotes\"").exit_code == 0
+    assert site_demo.run("members", "edit", str(member), "--name", "Renamed body").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0
+    assert copied == [len(first)]  # the old rows were copied, not written again
+    with site_demo.open() as registry:
+        count = registry.one("SELECT count(*) AS n FROM changes")["n"]
+    rows = list(csv.reader(io.StringIO(log.read_text("utf-8"))))
+    assert len(rows) == count + 1 and rows[-2][4] == "activity" and rows[-1][4] == "member"
+    fresh = tmp_path / "fresh"
+    assert publish(site_demo, fresh).exit_code == 0
+    assert log.read_bytes() == (fresh / "logs" / "changes.csv").read_bytes()
+    # edited by hand since: it no longer holds what was written, so it is written afresh
+    log.write_bytes(log.read_bytes() + b"edited by hand\n")
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed again").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0 and len(copied) == 1
+    fresh = tmp_path / "fresh-again"
+    assert publish(site_demo, fresh).exit_code == 0
+    assert log.read_bytes() == (fresh / "logs" / "changes.csv").read_bytes() and b"by hand" not in log.read_bytes()
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed once more").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0 and len(copied) == 2

@@ -390,7 +390,7 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
     try:
         for piece in segments:
             if isinstance(piece, tuple):
-                _copy(source, handle, *piece)
+                copy_range(source, handle, *piece)
             else:
                 _write_all(handle, piece)
     finally:
@@ -398,16 +398,16 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
             os.close(source)
 
 
-def _copy(source: int, target: int, offset: int, size: int) -> None:
+def copy_range(source: int, target: int, offset: int, size: int) -> None:
     """Copy ``size`` bytes from ``offset`` of ``source`` to where ``target`` stands."""
-    copy_range = getattr(os, "copy_file_range", None)
+    kernel_copy = getattr(os, "copy_file_range", None)
     while size > 0:
         done = 0
-        if copy_range is not None:
+        if kernel_copy is not None:
             try:
-                done = copy_range(source, target, size, offset)
+                done = kernel_copy(source, target, size, offset)
             except OSError:  # not between these files (another file system, an old kernel): read and write
-                copy_range = None
+                kernel_copy = None
         if not done:
             data = os.pread(source, min(size, _COPY), offset)
             if not data:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -35,9 +37,6 @@ from ..feeds.layout import check_base_url
 from ..registry import networks as registry_networks
 from ..registry.since import changes_since, last_change
 from ..registry.store import Registry
-from ..reports import activity_log, yearly
-from ..reports import changes as change_log
-from ..reports.exports import export
 from .folder import Counts, Publication, open_publication
 
 FEEDS = "feeds"
@@ -135,10 +134,13 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
     for number, slug in enumerate(slugs):
         if progress:
             progress(number)
-        network = registry_networks.get(registry, slug)
         logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
         everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})
         if everything or slug in changed.networks or not _kept(publication, part, [name for _f, name in logs]):
+            from ..reports import activity_log
+            from ..reports.exports import export
+
+            network = registry_networks.get(registry, slug)
             for format_name, name in logs:
                 with publication.open(part, name) as out:
                     export("activity-log", format_name, activity_log.rows(registry, slug), out,
@@ -151,17 +153,69 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
             report = f"{LOGS}/{slug}-report-{report_year}.html"
             if (everything or (slug in changed.networks and report_year in changed.years)
                     or not _kept(publication, part, [report])):
+                from ..reports import yearly
+                from ..reports.exports import export
+
                 with publication.open(part, report) as out:
                     export("report", "html", yearly.build(registry, slug, report_year), out)
     name = f"{LOGS}/changes.csv"
+    size = state.get("changes_size") if changed is not None else None
     if changed is None or not changed.none or not _kept(publication, part, [name]):
-        chosen = set(slugs) if publication.networks else None
-        rows = change_log.export_rows(registry)
-        with publication.open(part, name) as out:
-            export("change-log", "csv", (row for row in rows if chosen is None or row.network in chosen), out,
-                   columns=change_log.COLUMNS, title="Change log", empty="No changes yet.")
+        size = _change_log(registry, publication, part, name, slugs, changed, state)
     number, at = last_change(registry)
-    publication.set_state(part, {"signature": signature, "change": number, "change_at": at})
+    publication.set_state(part, {"signature": signature, "change": number, "change_at": at,
+                                 **({"changes_size": size} if isinstance(size, int) else {})})
+
+
+def _change_log(registry: Registry, publication: Publication, part: str, name: str, slugs: list[str],
+                changed, state: dict) -> int | None:
+    """Write the change log (csv) for ``slugs``; return its size in bytes.
+
+    The change log is append-only and each of its rows is written on its own,
+    so where the file holds what the last publication wrote (its size says
+    so) and the core's CSV writes it, only the rows of the changes since are
+    written after a copy of its bytes: the same bytes as written afresh.
+    """
+    from ..feeds.splice import copy_range
+    from ..reports import changes as change_log
+    from ..reports.exports import export, exporter_for
+
+    chosen = set(slugs) if publication.networks else None
+    target = publication.path(name)
+    since = state.get("change") if changed is not None and not changed.other & {"registry"} else None
+    old_size = state.get("changes_size")
+    write = exporter_for("change-log", "csv").write
+    streamed = (getattr(write, "__module__", ""), getattr(write, "__qualname__", "")) == \
+        ("peerlearn.default_plugins.formats", "write_csv")  # one row at a time: appending gives the same bytes
+    try:
+        appending = (streamed and isinstance(since, int) and isinstance(old_size, int)
+                     and name in publication.previous(part) and os.lstat(target).st_size == old_size)
+    except OSError:
+        appending = False
+
+    def rows(after: int | None):
+        return (row for row in change_log.export_rows(registry, after=after) if chosen is None or row.network in chosen)
+
+    def render(records) -> str:
+        buffer = io.StringIO()
+        export("change-log", "csv", records, buffer, columns=change_log.COLUMNS, title="Change log",
+               empty="No changes yet.")
+        return buffer.getvalue()
+
+    with publication.open(part, name) as out:
+        if appending:
+            heading, text = render(()), render(rows(since))
+            appending = text.startswith(heading)
+        if appending:
+            out.flush()
+            with open(target, "rb") as old:
+                copy_range(old.fileno(), out.fileno(), 0, old_size)
+            out.write(text[len(heading):])
+        else:
+            export("change-log", "csv", rows(None), out, columns=change_log.COLUMNS, title="Change log",
+                   empty="No changes yet.")  # (as render() does, streamed)
+        out.flush()
+        return os.fstat(out.fileno()).st_size
 
 
 def _kept(publication: Publication, part: str, names: list[str]) -> bool:
