@@ -41,7 +41,7 @@ from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
 from ..timeutil import now_utc, to_utc_text
-from . import blocks, selection, splice, tracking, vtimezone, whole
+from . import blocks, selection, tracking, vtimezone, whole
 from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
@@ -341,6 +341,8 @@ class _Run:
 
     def spliced_network(self, slug: str, changed: set[int]) -> None:
         """A network's feed, its unchanged events copied from its old file (:mod:`peerlearn.feeds.splice`)."""
+        from . import splice  # (only where something changed)
+
         path = feed_path("network", slug)
         feed = selection.resolve(self.registry, selection.FeedQuery("network", slug), now=self.now,
                                  known=self.cache.networks)

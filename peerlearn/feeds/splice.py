@@ -31,8 +31,6 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-import attrs
-
 from ..atomic import AtomicFile, remove_file, write_atomic
 from ..registry.store import Registry
 from ..version import __version__
@@ -61,22 +59,29 @@ _ROWS_SQL = ("SELECT a.id, a.start_utc, " + blocks.ACTIVITY_KEY_SQL + ", CASE WH
 _COLUMNS = ("ids", "starts", "keys", "zones", "sizes")
 
 
-@attrs.define
 class Spans:
-    """Where each event of a feed's file is, one list per column (cheap to read, change and write whole)."""
+    """Where each event of a feed's file is, one list per column (cheap to read, change and write whole).
 
-    #: what the head (calendar properties and VTIMEZONEs) was made from, and its length in bytes
-    head_key: str
-    head_size: int
-    #: the zones' names with the first year they cover (``"Europe/Brussels 2026"``), as ``zones`` numbers them
-    zone_names: list[str] = attrs.Factory(list)
-    #: for each event, in the file's order: its activity, start (UTC text), source key, zone (a number in
-    #: ``zone_names``, -1 for a whole-day event) and length in bytes
-    ids: list[int] = attrs.Factory(list)
-    starts: list[str] = attrs.Factory(list)
-    keys: list[str] = attrs.Factory(list)
-    zones: list[int] = attrs.Factory(list)
-    sizes: list[int] = attrs.Factory(list)
+    For each event, in the file's order: its activity (``ids``), start (UTC
+    text, ``starts``), source key (``keys``), zone (``zones``: a number in
+    ``zone_names``, whose names carry the first year they cover, as
+    ``"Europe/Brussels 2026"``; -1 for a whole-day event) and length in bytes
+    (``sizes``); ``head_key`` says what the head (the calendar's properties
+    and VTIMEZONEs, ``head_size`` bytes) was made from.
+    """
+
+    __slots__ = ("head_key", "head_size", "zone_names", *_COLUMNS)
+
+    def __init__(self, head_key: str, head_size: int, zone_names: list[str] | None = None,
+                 ids: list[int] | None = None, starts: list[str] | None = None, keys: list[str] | None = None,
+                 zones: list[int] | None = None, sizes: list[int] | None = None) -> None:
+        self.head_key, self.head_size = head_key, head_size
+        self.zone_names = [] if zone_names is None else zone_names
+        self.ids = [] if ids is None else ids
+        self.starts = [] if starts is None else starts
+        self.keys = [] if keys is None else keys
+        self.zones = [] if zones is None else zones
+        self.sizes = [] if sizes is None else sizes
 
     def zone_number(self, zone: str) -> int:
         if not zone:
@@ -198,7 +203,7 @@ def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None
         return
     data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head_key": new.head_key,
             "head_size": new.head_size, "zone_names": new.zone_names,
-            **{column: getattr(new, column) for column in _COLUMNS}}  # (attrs.asdict would copy every list)
+            **{column: getattr(new, column) for column in _COLUMNS}}
     write_atomic(spans, json.dumps(data, separators=(",", ":")).encode())
 
 
