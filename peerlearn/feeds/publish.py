@@ -144,8 +144,7 @@ class _Folder:
     def save(self, stamp: tracking.Stamp) -> None:
         """Write the list (where it moved), then the stamp: a stamp always describes the files beside it."""
         if self._new is not None and (self._new != self._old or not (self.root / MANIFEST).exists()):
-            write_atomic(self.root / MANIFEST, json.dumps({"version": MANIFEST_VERSION, "feeds": self._new},
-                                                          indent=0, sort_keys=True, ensure_ascii=False).encode())
+            write_atomic(self.root / MANIFEST, _manifest_json(self._new))
         write_atomic(self.root / STAMP, json.dumps({"stamp": stamp.as_dict(), "feeds": self.feeds}).encode())
 
 
@@ -416,7 +415,25 @@ def _read_json(path: Path) -> object:
 
 
 def _index_json(entries: list[dict]) -> bytes:
-    return (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """``json.dumps({"feeds": entries}, indent=2, ensure_ascii=False)`` and a newline, each entry (a flat
+    dict) written by json's C encoder."""
+    if not entries:
+        return (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    items = ",\n".join("    {\n      " + _flat_json(entry, ",\n      ")[1:-1] + "\n    }" for entry in entries)
+    return ('{\n  "feeds": [\n' + items + "\n  ]\n}\n").encode("utf-8")
+
+
+def _manifest_json(feeds: dict[str, str]) -> bytes:
+    """``json.dumps({"version": MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True, ensure_ascii=False)``,
+    written by json's C encoder (the indenting encoder is pure Python: seconds for 100,000 feeds)."""
+    listed = _flat_json(feeds, ",\n", sort_keys=True)
+    listed = "{\n" + listed[1:-1] + "\n}" if feeds else listed
+    return f'{{\n"feeds": {listed},\n"version": {MANIFEST_VERSION}\n}}'.encode()
+
+
+def _flat_json(mapping: dict, separator: str, *, sort_keys: bool = False) -> str:
+    """A flat dict (text and numbers) as json.dumps writes it, its items apart by ``separator``."""
+    return json.dumps(mapping, ensure_ascii=False, sort_keys=sort_keys, separators=(separator, ": "))
 
 
 def _index_html(entries: list[dict]) -> bytes:
