@@ -321,7 +321,7 @@ def test_a_network_feed_spliced_again_and_again_is_what_a_fresh_build_writes(dem
     public, private = tmp_path / "site", tmp_path / "private"
     build(demo_env, public, private, START)
     feed = public / "networks" / "esf_migration.ics"
-    spans = public / ".peerlearn-feeds-spans-esf_migration.json"
+    spans = public / ".peerlearn-feeds-spans-esf_migration"
     assert not spans.exists()  # a whole build keeps none: the first change writes the feed whole, with them
     order = uids(feed.read_bytes())
     movable = [activity_of(demo_env, uid) for uid in order]
@@ -371,7 +371,7 @@ def test_spans_that_no_longer_describe_the_feed_are_not_used(demo_env, tmp_path,
     build(demo_env, public, private, START)
     assert not spliced and b"X-EDITED" not in feed.read_bytes()  # written whole: the edit is gone
     compare_with_fresh(demo_env, public, private, tmp_path, START, "after a hand edit")
-    spans = public / f".peerlearn-feeds-spans-{feed.stem}.json"
+    spans = public / f".peerlearn-feeds-spans-{feed.stem}"
     spans.write_text("{not json")
     assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Thrice").exit_code == 0
     build(demo_env, public, private, START)

@@ -2,32 +2,35 @@
 
 A network's feed holds every event of the network in the window: tens of
 megabytes at 100,000 activities, where one change moves one event. Beside
-such a feed a build keeps its *spans* (``.peerlearn-feeds-spans-<slug>.json``
-in the folder): what the file's head was made from and, for each event in
-the order written, its UID, source key (as in ``ical_blocks``) and length in
-bytes, with the size, modification time and inode of the file they
-describe. The next build of the feed reads the events' order and keys from
-the registry, copies each event whose key is unchanged from the old file
-(``os.copy_file_range``, or read and write where the kernel cannot), and
-writes only the events that changed, fetched from the block cache.
+such a feed a build keeps its *spans* (``.peerlearn-feeds-spans-<slug>``
+in the folder): for each event in the order written, its activity, start,
+source key (as in ``ical_blocks``), zone and length in bytes; what the
+file's head (calendar properties, VTIMEZONEs) was made from; and the size,
+modification time and inode of the file they describe.
 
-The bytes are those of a fresh build: an event's block depends only on its
-source key and on what shapes every block (the cache's signature, kept with
-the spans: another signature, another peerlearn or spans that do not
-describe the file as it is now, and the feed is written whole, its spans
-taken afresh). The new file still goes through a temporary file renamed
-over the old one (:class:`peerlearn.atomic.AtomicFile`, inside a
-publication's batch), and where its bytes equal the old ones nothing is
-written at all.
+A rebuild knows which activities the changes since reach
+(:class:`peerlearn.feeds.tracking.Affected`). It reads only those rows from
+the registry, takes every other event from the spans, in its order, and
+writes the new file from ranges of the old one (``os.copy_file_range``, or
+read and write where the kernel cannot) and the blocks of the events that
+changed, from the block cache. The bytes are those of a fresh build: an
+event's block depends only on its source key and on what shapes every block
+(the cache's signature, kept with the spans). Spans that do not describe
+the file as it is now (another build rewrote it, another peerlearn or
+signature) are not used: the feed is then written whole, its spans taken as
+it goes. The new file still goes through a temporary file renamed over the
+old one (:class:`peerlearn.atomic.AtomicFile`, inside a publication's
+batch), and where its bytes equal the old ones nothing is written at all.
 """
-
 from __future__ import annotations
 
+import array
 import bisect
 import hashlib
 import itertools
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -40,7 +43,7 @@ from .selection import Feed
 #: Feeds of fewer events are written whole, without spans: copying pieces of them saves nothing.
 SPLICE_EVENTS = 1000
 #: The spans' own format: another number is read as no spans.
-SPANS_VERSION = 1
+SPANS_VERSION = 2
 #: Rows of the block cache asked for at once.
 _CHUNK = 500
 #: Bytes copied at once where the kernel cannot copy between files.
@@ -49,7 +52,7 @@ _COPY = 1 << 20
 
 def spans_path(root: Path, name: str) -> Path:
     """Where the spans of the network feed ``name`` are kept, in the feeds' folder ``root``."""
-    return root / f".peerlearn-feeds-spans-{name}.json"
+    return root / f".peerlearn-feeds-spans-{name}"
 
 
 #: Each event of a feed as its spans record it: number, start (the feed's order), source key, and the zone and
@@ -196,15 +199,26 @@ def _head_key(feed: Feed, url: str, zones: str) -> str:
 
 
 def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None:
-    """Write the spans of the file of ``status`` (with the publication, inside its batch)."""
-    if len(new.ids) < SPLICE_EVENTS:
+    """Write the spans of the file of ``status`` (with the publication, inside its batch).
+
+    A line of JSON (what the file and its head were made from, the zones'
+    names, how many events), then the numbers as machine integers (ids and
+    sizes of 8 bytes, zones of 4) and the starts and keys as lines, apart
+    by a NUL: read and written without a loop over the events.
+    """
+    count = len(new.ids)
+    starts, keys = "\n".join(new.starts), "\n".join(new.keys)
+    if count < SPLICE_EVENTS or starts.count("\n") != count - 1 or keys.count("\n") != count - 1 \
+            or "\0" in starts or "\0" in keys:
         if spans.exists():
             remove_file(spans)
         return
-    data = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "head_key": new.head_key,
-            "head_size": new.head_size, "zone_names": new.zone_names,
-            **{column: getattr(new, column) for column in _COLUMNS}}
-    write_atomic(spans, json.dumps(data, separators=(",", ":")).encode())
+    header = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
+              "head": [new.head_key, new.head_size], "zone_names": new.zone_names, "count": count}
+    data = b"".join([json.dumps(header).encode(), b"\n", array.array("q", new.ids).tobytes(),
+                     array.array("q", new.sizes).tobytes(), array.array("i", new.zones).tobytes(),
+                     starts.encode(), b"\0", keys.encode()])
+    write_atomic(spans, data)
 
 
 def _stat_key(status: os.stat_result) -> list[int]:
@@ -214,26 +228,37 @@ def _stat_key(status: os.stat_result) -> list[int]:
 def _read(spans: Path, path: Path, source: list) -> Spans | None:
     """The spans of ``path``, where they describe it as it is now and were made from ``source``."""
     try:
-        data = json.loads(spans.read_bytes())
+        data = spans.read_bytes()
         status = os.stat(path)
+        end = data.index(b"\n")
+        header = json.loads(data[:end])
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("version") != SPANS_VERSION \
-            or data.get("file") != _stat_key(status) or data.get("source") != source:
+    if not isinstance(header, dict) or header.get("version") != SPANS_VERSION \
+            or header.get("file") != _stat_key(status) or header.get("source") != source \
+            or header.get("order") != sys.byteorder:
         return None
     try:
-        found = Spans(data["head_key"], data["head_size"], data["zone_names"],
-                      *(data[column] for column in _COLUMNS))
-    except (KeyError, TypeError):
+        (head_key, head_size), zone_names, count = header["head"], header["zone_names"], header["count"]
+        numbers = []
+        at = end + 1
+        for code, size in (("q", 8), ("q", 8), ("i", 4)):
+            column = array.array(code)
+            if column.itemsize != size:
+                return None
+            column.frombytes(data[at:at + size * count])
+            numbers.append(column.tolist())
+            at += size * count
+        starts, keys = data[at:].decode().split("\0")
+        found = Spans(head_key, head_size, zone_names, numbers[0], starts.split("\n"), keys.split("\n"), numbers[2],
+                      numbers[1])
+    except (KeyError, TypeError, ValueError):
         return None
-    kinds = {"ids": int, "starts": str, "keys": str, "zones": int, "sizes": int}
-    if not isinstance(found.head_key, str) or type(found.head_size) is not int \
-            or any(not isinstance(getattr(found, column), list) or set(map(type, getattr(found, column))) - {kind}
-                   for column, kind in kinds.items()) \
-            or len({len(getattr(found, column)) for column in _COLUMNS}) != 1 \
-            or not isinstance(found.zone_names, list) or set(map(type, found.zone_names)) - {str} \
-            or any(number >= len(found.zone_names) for number in set(found.zones)) \
-            or found.total() != status.st_size:
+    if not isinstance(head_key, str) or type(head_size) is not int or type(count) is not int \
+            or not isinstance(zone_names, list) or set(map(type, zone_names)) - {str} \
+            or {len(getattr(found, column)) for column in _COLUMNS} != {count} \
+            or any(not -1 <= number < len(zone_names) for number in set(found.zones)) \
+            or min(found.sizes, default=0) < 0 or found.total() != status.st_size:
         return None
     return found
 
