@@ -22,6 +22,7 @@ it goes. The new file still goes through a temporary file renamed over the
 old one (:class:`peerlearn.atomic.AtomicFile`, inside a publication's
 batch), and where its bytes equal the old ones nothing is written at all.
 """
+
 from __future__ import annotations
 
 import array
