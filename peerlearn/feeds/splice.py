@@ -257,7 +257,7 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
         return None
     if not isinstance(head_key, str) or type(head_size) is not int or type(count) is not int \
             or not isinstance(zone_names, list) or set(map(type, zone_names)) - {str} \
-            or {len(getattr(found, column)) for column in _COLUMNS} != {count} \
+            or {len(getattr(found, column)) for column in _COLUMNS} != {count} or len(set(found.ids)) != count \
             or any(not -1 <= number < len(zone_names) for number in set(found.zones)) \
             or min(found.sizes, default=0) < 0 or found.total() != status.st_size:
         return None
