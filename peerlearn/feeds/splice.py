@@ -214,12 +214,12 @@ def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None
         if spans.exists():
             remove_file(spans)
         return
+    body = b"".join([array.array("q", new.ids).tobytes(), array.array("q", new.sizes).tobytes(),
+                     array.array("i", new.zones).tobytes(), starts.encode(), b"\0", keys.encode()])
     header = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
-              "head": [new.head_key, new.head_size], "zone_names": new.zone_names, "count": count}
-    data = b"".join([json.dumps(header).encode(), b"\n", array.array("q", new.ids).tobytes(),
-                     array.array("q", new.sizes).tobytes(), array.array("i", new.zones).tobytes(),
-                     starts.encode(), b"\0", keys.encode()])
-    write_atomic(spans, data)
+              "head": [new.head_key, new.head_size], "zone_names": new.zone_names, "count": count,
+              "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}
+    write_atomic(spans, json.dumps(header).encode() + b"\n" + body)
 
 
 def _stat_key(status: os.stat_result) -> list[int]:
@@ -237,7 +237,8 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
         return None
     if not isinstance(header, dict) or header.get("version") != SPANS_VERSION \
             or header.get("file") != _stat_key(status) or header.get("source") != source \
-            or header.get("order") != sys.byteorder:
+            or header.get("order") != sys.byteorder \
+            or header.get("digest") != hashlib.blake2b(memoryview(data)[end + 1:], digest_size=16).hexdigest():
         return None
     try:
         (head_key, head_size), zone_names, count = header["head"], header["zone_names"], header["count"]
