@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import AtomicFile, remove_file, write_atomic
+from ..atomic import AtomicFile, remove_file, write_atomic, write_error
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -142,8 +142,11 @@ def write(registry: Registry, feed: Feed, path: Path, spans: Path, *, url: str, 
         return False
     out_file = AtomicFile(path, differs=True)  # (just compared)
     with out_file as out:
-        out.flush()
-        _write_segments(segments, out.fileno(), path)
+        flush(out, path)
+        try:
+            _write_segments(segments, out.fileno(), path)
+        except OSError as error:  # (a full disk): named as AtomicFile names its own
+            raise write_error(path, error) from None
         status = os.fstat(out.fileno())
     if not out_file.changed:  # (the old file holds these bytes already: the spans describe it)
         status = os.stat(path)
@@ -179,7 +182,7 @@ def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url
                     new.zones.append(new.zone_number(zone))
                     new.sizes.append(len(texts[uid].encode("utf-8")))
         out.write(ical.CALENDAR_END)
-        out.flush()
+        flush(out, path)
         status = os.fstat(out.fileno())
     if not out_file.changed:
         status = os.stat(path)
@@ -428,6 +431,14 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
     finally:
         if source is not None:
             os.close(source)
+
+
+def flush(out, path: Path) -> None:
+    """Flush the text stream ``out`` into ``path``; a refusal (a full disk) names ``path``, as writes do."""
+    try:
+        out.flush()
+    except OSError as error:
+        raise write_error(path, error) from None
 
 
 def copy_range(source: int, target: int, offset: int, size: int) -> None:
