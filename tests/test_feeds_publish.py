@@ -1,5 +1,6 @@
 """``peerlearn feeds build``: static feeds, rewritten only where they changed; member feeds kept apart."""
 
+import html
 import json
 import re
 
@@ -312,6 +313,17 @@ def test_the_index_and_the_manifest_are_what_json_dumps_writes(count):
                 **({"url": text(), "webcal": text()} if rng.random() < 0.5 else {})} for _ in range(count)]
     assert feeds_publish._index_json(entries) == \
         (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    def listed(page: bytes) -> list[tuple[str, ...]]:  # read back with the standard library's parser
+        items = re.findall(r'<li>(.*?): <a href="(.*?)">(.*?)</a> \(<a href="(.*?)">\.ics</a>\)</li>',
+                           page.decode("utf-8"), re.S)
+        return [tuple(html.unescape(value) for value in item) for item in items]
+
+    expected = [(entry["scope"], entry.get("webcal") or entry["path"], entry["name"], entry["path"])
+                for entry in entries]
+    assert listed(feeds_publish._index_html(entries)) == expected
+    for entry in entries:
+        entry["name"] += "\0"  # the separator the escaping uses, in a value: each is then escaped on its own
+    assert listed(feeds_publish._index_html(entries)) == [(*item[:2], item[2] + "\0", item[3]) for item in expected]
     feeds = {text(): text() for _ in range(count)}
     assert feeds_publish._manifest_json(feeds) == json.dumps(
         {"version": feeds_publish.MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True,

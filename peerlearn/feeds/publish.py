@@ -417,10 +417,13 @@ def _read_json(path: Path) -> object:
 def _index_json(entries: list[dict]) -> bytes:
     """``json.dumps({"feeds": entries}, indent=2, ensure_ascii=False)`` and a newline, each entry (a flat
     dict) written by json's C encoder."""
-    if not entries:
+    if not entries or not all(entries):
         return (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    items = ",\n".join("    {\n      " + _flat_json(entry, ",\n      ")[1:-1] + "\n    }" for entry in entries)
-    return ('{\n  "feeds": [\n' + items + "\n  ]\n}\n").encode("utf-8")
+    # one call: the list's items and each entry's items apart by the same separator, then the boundaries between
+    # entries (a newline never occurs inside a JSON string, so "},\n      {" is always one) indented as entries
+    items = json.dumps(entries, ensure_ascii=False, separators=(",\n      ", ": "))[2:-2]
+    items = items.replace("},\n      {", "\n    },\n    {\n      ")
+    return ('{\n  "feeds": [\n    {\n      ' + items + "\n    }\n  ]\n}\n").encode("utf-8")
 
 
 def _manifest_json(feeds: dict[str, str]) -> bytes:
@@ -437,10 +440,17 @@ def _flat_json(mapping: dict, separator: str, *, sort_keys: bool = False) -> str
 
 
 def _index_html(entries: list[dict]) -> bytes:
+    # every value escaped in one call, apart by a character escaping leaves alone (each on its own where a value
+    # holds it)
+    values = [value for entry in entries
+              for value in (entry["scope"], entry.get("webcal") or entry["path"], entry["name"], entry["path"])]
+    escaped = html.escape("\0".join(values)).split("\0") if values else []
+    if len(escaped) != len(values):
+        escaped = [html.escape(value) for value in values]
     items = "\n".join(
-        f'<li>{html.escape(entry["scope"])}: <a href="{html.escape(entry.get("webcal") or entry["path"])}">'
-        f'{html.escape(entry["name"])}</a> (<a href="{html.escape(entry["path"])}">.ics</a>)</li>'
-        for entry in entries
+        f'<li>{escaped[at]}: <a href="{escaped[at + 1]}">{escaped[at + 2]}</a>'
+        f' (<a href="{escaped[at + 3]}">.ics</a>)</li>'
+        for at in range(0, len(escaped), 4)
     )
     page = (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
