@@ -132,6 +132,7 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
     changed = None
     if state.get("signature") == signature and isinstance(state.get("change"), int):
         changed = changes_since(registry, state["change"], state.get("change_at", ""))
+    previous = set(publication.previous(part))  # (read once: the manifest lists every file of the folder)
     drawn = state.get("charts") if isinstance(state.get("charts"), dict) else {}
     charts: dict[str, dict] = {}
     for number, slug in enumerate(slugs):
@@ -139,25 +140,26 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
             progress(number)
         logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
         everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})
-        if everything or slug in changed.networks or not _kept(publication, part, [name for _f, name in logs]):
+        if (everything or slug in changed.networks
+                or not _kept(publication, part, previous, [name for _f, name in logs])):
             network = registry_networks.get(registry, slug)
             for format_name, name in logs:
                 _log(registry, publication, part, name, network, format_name, signature,
-                     None if everything else changed)
+                     None if everything else changed, name in previous)
         # this year's report, and those of the years published before (kept up to date, never dropped); a report
         # counts the activities starting in its year, so other years' changes leave it as it is
-        for report_year in sorted({year} | _report_years(publication.previous(part), slug)):
+        for report_year in sorted({year} | _report_years(previous, slug)):
             report = f"{LOGS}/{slug}-report-{report_year}.html"
             if (everything or (slug in changed.networks and report_year in changed.years)
-                    or not _kept(publication, part, [report])):
+                    or not _kept(publication, part, previous, [report])):
                 charts[report] = _report(registry, publication, part, report, slug, report_year,
                                          drawn.get(report) if changed is not None else None)
             elif report in drawn:
                 charts[report] = drawn[report]
     name = f"{LOGS}/changes.csv"
     size = state.get("changes_size") if changed is not None else None
-    if changed is None or not changed.none or not _kept(publication, part, [name]):
-        size = _change_log(registry, publication, part, name, slugs, changed, state)
+    if changed is None or not changed.none or not _kept(publication, part, previous, [name]):
+        size = _change_log(registry, publication, part, name, slugs, changed, state, name in previous)
     number, at = last_change(registry)
     publication.set_state(part, {"signature": signature, "change": number, "change_at": at,
                                  **({"changes_size": size} if isinstance(size, int) else {}),
@@ -165,7 +167,7 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
 
 
 def _log(registry: Registry, publication: Publication, part: str, name: str, network, format_name: str,
-         signature: str, changed) -> None:
+         signature: str, changed, published: bool) -> None:
     """Write ``network``'s activity log ``name`` in ``format_name``.
 
     A log of many rows (:data:`peerlearn.publishing.rows.SPLICE_ROWS`) keeps
@@ -193,7 +195,7 @@ def _log(registry: Registry, publication: Publication, part: str, name: str, net
         return
     source = log_rows.source_of(signature, format_name)
     old = None
-    if changed is not None and name in publication.previous(part):
+    if changed is not None and published:
         old = log_rows.read(target, source)
     ids = sorted(changed.activities) if changed is not None else []
     if old is not None and len(ids) > max(len(old.ids) // 4, 8):
@@ -274,7 +276,7 @@ def _report(registry: Registry, publication: Publication, part: str, name: str, 
 
 
 def _change_log(registry: Registry, publication: Publication, part: str, name: str, slugs: list[str],
-                changed, state: dict) -> int | None:
+                changed, state: dict, published: bool) -> int | None:
     """Write the change log (csv) for ``slugs``; return its size in bytes.
 
     The change log is append-only and each of its rows is written on its own,
@@ -295,7 +297,7 @@ def _change_log(registry: Registry, publication: Publication, part: str, name: s
         ("peerlearn.default_plugins.formats", "write_csv")  # one row at a time: appending gives the same bytes
     try:
         appending = (streamed and isinstance(since, int) and isinstance(old_size, int)
-                     and name in publication.previous(part) and os.lstat(target).st_size == old_size)
+                     and published and os.lstat(target).st_size == old_size)
     except OSError:
         appending = False
 
@@ -327,13 +329,12 @@ def _change_log(registry: Registry, publication: Publication, part: str, name: s
         return os.fstat(out.fileno()).st_size
 
 
-def _kept(publication: Publication, part: str, names: list[str]) -> bool:
+def _kept(publication: Publication, part: str, previous: set[str], names: list[str]) -> bool:
     """Keep ``names`` as the last publication left them, where it wrote them all and they are all there."""
-    previous = set(publication.previous(part))
     return all(name in previous for name in names) and not publication.keep_many(part, names)
 
 
-def _report_years(names: list[str], slug: str) -> set[int]:
+def _report_years(names: set[str], slug: str) -> set[int]:
     """The years of ``slug``'s reports among ``names`` (``logs/<slug>-report-<year>.html``)."""
     prefix, suffix = f"{LOGS}/{slug}-report-", ".html"
     found = set()
