@@ -15,7 +15,11 @@ nothing lands until all of it has been written, and an error anywhere (a
 plugin that raises, a disk that refuses) leaves both folders as they were.
 Only files whose bytes change are rewritten; the logs and reports of a
 network nothing has changed for since the last publication are not even
-rendered again (the folder's manifest keeps the last change seen).
+rendered again (the folder's manifest keeps the last change seen). Where a
+few activities changed, a long log renders their rows only and copies the
+others (:mod:`peerlearn.publishing.rows`), a report reuses the charts whose
+figures did not move, and the change log gets its new rows after a copy of
+its old ones: the same bytes as a fresh publication.
 """
 
 from __future__ import annotations
