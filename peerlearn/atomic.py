@@ -413,10 +413,12 @@ class AtomicFile:
     ``OSError`` while writing becomes an ``OutputError`` naming ``path``.
     """
 
-    def __init__(self, path: Path, *, create_folder: bool = True) -> None:
+    def __init__(self, path: Path, *, create_folder: bool = True, differs: bool = False) -> None:
         self.path = path
         self.changed = False
         self.create_folder = create_folder
+        #: the caller knows the new bytes differ from the old file's: they are not compared again
+        self.differs = differs
 
     def __enter__(self) -> "_CheckedWriter":
         try:
@@ -434,7 +436,7 @@ class AtomicFile:
         try:
             if exc_type is None:
                 self.file.flush()
-                if os.path.isfile(self.path) and filecmp.cmp(temporary, self.path, shallow=False):
+                if not self.differs and os.path.isfile(self.path) and filecmp.cmp(temporary, self.path, shallow=False):
                     if current is not None:
                         current.unstage(self.path)
                     return

@@ -268,3 +268,156 @@ def test_progress_is_told_of_every_feed_built(demo_env, tmp_path):
         assert calls == [(0, 0)]  # nothing changed: nothing built
     finally:
         registry.close()
+
+
+# -- a network feed rebuilt from its spans (peerlearn.feeds.splice) ----------------------------------------
+
+
+@pytest.fixture
+def spliced(monkeypatch):
+    """Every network feed keeps spans (the demo's are small), and each spliced write is counted."""
+    from peerlearn.feeds import splice
+
+    monkeypatch.setattr(splice, "SPLICE_EVENTS", 1)
+    writes = []
+    original = splice._write_segments
+    monkeypatch.setattr(splice, "_write_segments", lambda segments, handle, old: (
+        writes.append(sum(isinstance(piece, tuple) for piece in segments)), original(segments, handle, old))[1])
+    return writes
+
+
+def uids(feed: bytes) -> list[str]:
+    """The UIDs of a feed's events in file order, read with vobject (an independent parser)."""
+    import vobject
+
+    return [event.uid.value for event in vobject.readOne(feed.decode("utf-8")).vevent_list]
+
+
+def compare_with_fresh(env, public, private, tmp_path, now, name):
+    fresh_public, fresh_private = tmp_path / f"fresh-{name}", tmp_path / f"fresh-{name}-private"
+    build(env, fresh_public, fresh_private, now)
+    assert {path: data for path, (_m, data) in files(public).items()} == \
+           {path: data for path, (_m, data) in files(fresh_public).items()}, name
+    assert {path: data for path, (_m, data) in files(private).items()} == \
+           {path: data for path, (_m, data) in files(fresh_private).items()}, name
+
+
+def network_with_most_events(public):
+    return max(public.glob("networks/*.ics"), key=lambda path: path.read_bytes().count(b"BEGIN:VEVENT"))
+
+
+def activity_of(env, uid):
+    return next(found for found in json.loads(env.run("activities", "list", "--json").stdout)
+                if found["uid"] == uid)
+
+
+def test_a_network_feed_spliced_again_and_again_is_what_a_fresh_build_writes(demo_env, tmp_path, spliced):
+    """Changes in a row to one network's events: its first and last event retitled, an event moved to the end
+    then to the start, one retitled in the middle, one deleted, one added; each rebuild after the first copies
+    the unchanged events from the old file, and equals a fresh build byte for byte."""
+    for day in range(10, 16):
+        assert demo_env.run("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title",
+                            f"Workshop {day}", "--start", f"2026-09-{day} 09:00", "--end", "12:00").exit_code == 0
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    feed = public / "networks" / "esf_migration.ics"
+    spans = public / ".peerlearn-feeds-spans-esf_migration"
+    assert not spans.exists()  # a whole build keeps none: the first change writes the feed whole, with them
+    order = uids(feed.read_bytes())
+    movable = [activity_of(demo_env, uid) for uid in order]
+    movable = [found for found in movable if found["status"] == "confirmed" and not found["rrule"]]
+    assert len(order) >= 8 and len(movable) >= 4
+    moved, deleted = movable[0], movable[1]
+    steps = [
+        ("retitle the first", ("activities", "edit", activity_of(demo_env, order[0])["id"], "--title", "First")),
+        ("retitle the last", ("activities", "edit", activity_of(demo_env, order[-1])["id"], "--title", "Last")),
+        ("move one to the end", ("activities", "reschedule", moved["id"], "--start", "2031-03-03 10:00")),
+        ("move it to the start", ("activities", "reschedule", moved["id"], "--start", "2025-12-20 10:00")),
+        ("retitle one in the middle", ("activities", "edit", activity_of(demo_env, order[len(order) // 2])["id"],
+                                       "--title", "Middle, retitled")),
+        ("delete one", ("activities", "delete", deleted["id"])),
+        ("add one", ("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title", "Added",
+                     "--start", "2027-01-12 09:00", "--end", "12:00")),
+    ]
+    for number, (name, args) in enumerate(steps):
+        result = demo_env.run(*map(str, args))
+        assert result.exit_code == 0, (name, result.output)
+        before = feed.read_bytes()
+        report = build(demo_env, public, private, START)
+        assert not report.whole and "networks/esf_migration.ics" in report.written, name
+        assert feed.read_bytes() != before
+        compare_with_fresh(demo_env, public, private, tmp_path, START, f"{number}-{name}")
+        assert spans.exists()
+        if number:  # the first change took the spans: every later one copies from the old file
+            assert len(spliced) == number and spliced[-1] >= 1, name
+        if name == "move one to the end":
+            assert uids(feed.read_bytes())[-1] == moved["uid"]
+    now = uids(feed.read_bytes())
+    assert now.index(moved["uid"]) < now.index(order[1]) and deleted["uid"] not in now and len(now) == len(order)
+
+
+def test_spans_that_no_longer_describe_the_feed_are_not_used(demo_env, tmp_path, spliced):
+    """A feed changed behind the build's back (by hand, by a whole build) is written whole, not spliced."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    feed = network_with_most_events(public)
+    order = uids(feed.read_bytes())
+    middle = activity_of(demo_env, order[len(order) // 2])
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Once").exit_code == 0
+    build(demo_env, public, private, START)  # the feed's spans are taken
+    assert not spliced
+    feed.write_bytes(feed.read_bytes().replace(b"BEGIN:VEVENT", b"BEGIN:VEVENT\r\nX-EDITED:by hand", 1))
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Twice").exit_code == 0
+    build(demo_env, public, private, START)
+    assert not spliced and b"X-EDITED" not in feed.read_bytes()  # written whole: the edit is gone
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "after a hand edit")
+    spans = public / f".peerlearn-feeds-spans-{feed.stem}"
+    spans.write_text("{not json")
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Thrice").exit_code == 0
+    build(demo_env, public, private, START)
+    assert not spliced
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "after damaged spans")
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Four times").exit_code == 0
+    build(demo_env, public, private, START)
+    assert len(spliced) == 1  # the spans were taken again
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "spliced again")
+    spans.write_bytes(spans.read_bytes()[:-10])  # cut short: its events no longer add up to the file
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Five times").exit_code == 0
+    build(demo_env, public, private, START)
+    assert len(spliced) == 1
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "after spans cut short")
+
+
+def test_a_spliced_feed_whose_bytes_come_out_the_same_is_not_rewritten(demo_env, tmp_path, spliced, monkeypatch):
+    """A role on a session reaches its network's feed (it may show the programme) without changing any of its
+    events: spliced from its spans, the feed comes out as it was, and is not written."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    session = next(row for row in Secretariat(demo_env, random.Random(1)).rows(
+        "SELECT s.id, s.activity_id, a.network FROM sessions s JOIN activities a ON a.id = s.activity_id"
+        " WHERE a.status = 'confirmed' ORDER BY s.id"))
+    feed = public / "networks" / f"{session[2]}.ics"
+    member = Secretariat(demo_env, random.Random(1)).rows("SELECT min(id) FROM members")[0][0]
+    assert demo_env.run("activities", "edit", str(session[1]), "--title", "Once more").exit_code == 0
+    build(demo_env, public, private, START)  # the network's feed is written whole, its spans taken
+    before = (feed.stat().st_mtime_ns, feed.read_bytes())
+    from peerlearn.feeds import splice
+
+    compared = []
+    original = splice._same
+    monkeypatch.setattr(splice, "_same", lambda *args: compared.append(original(*args)) or compared[-1])
+    result = demo_env.run("roles", "add", str(session[1]), str(session[0]), "--role", "speaker", "--member",
+                          str(member), "--status", "confirmed")
+    assert result.exit_code == 0, result.output
+    report = build(demo_env, public, private, START)
+    assert not report.whole and report.written  # the member's feed, at least
+    assert f"networks/{session[2]}.ics" not in report.written and (feed.stat().st_mtime_ns, feed.read_bytes()) == before
+    assert compared == [True] and not spliced  # compared with the old file, never written
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "same bytes")
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_changes_rebuild_as_a_fresh_build_would_with_spliced_network_feeds(demo_env, tmp_path, seed,
+                                                                                   spliced):
+    test_random_changes_rebuild_as_a_fresh_build_would(demo_env, tmp_path, seed)
+    assert spliced  # some rebuilds copied from the old files

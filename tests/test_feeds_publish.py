@@ -1,7 +1,10 @@
 """``peerlearn feeds build``: static feeds, rewritten only where they changed; member feeds kept apart."""
 
+import html
 import json
 import re
+
+import pytest
 
 import feedcheck
 from peerlearn_plugins.demo import data as demo
@@ -291,3 +294,37 @@ def test_nothing_the_demo_publishes_names_a_member_token_outside_the_member_feed
     assert leaks(private, allowed=lambda path: path.suffix == ".ics" and path.parent.name == "members") == []
     for token, path in feeds_of.items():
         assert not any(other.encode() in path.read_bytes() for other in member_tokens)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 40])
+def test_the_index_and_the_manifest_are_what_json_dumps_writes(count):
+    """Both are written with json's C encoder, entry by entry: the bytes are those of the indenting encoder."""
+    import random
+
+    from peerlearn.feeds import publish as feeds_publish
+
+    rng = random.Random(count)
+    characters = ["a", "é", '"', "\\", "\n", "\u2028", "\x1f", "😀", " ", "/", "<", "}", "{", ",", ":", "[", "]"]
+
+    def text():
+        return "".join(rng.choice(characters) for _ in range(rng.randrange(0, 12)))
+
+    entries = [{"scope": text(), "name": text(), "path": text(),
+                **({"url": text(), "webcal": text()} if rng.random() < 0.5 else {})} for _ in range(count)]
+    assert feeds_publish._index_json(entries) == \
+        (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    def listed(page: bytes) -> list[tuple[str, ...]]:  # read back with the standard library's parser
+        items = re.findall(r'<li>(.*?): <a href="(.*?)">(.*?)</a> \(<a href="(.*?)">\.ics</a>\)</li>',
+                           page.decode("utf-8"), re.S)
+        return [tuple(html.unescape(value) for value in item) for item in items]
+
+    expected = [(entry["scope"], entry.get("webcal") or entry["path"], entry["name"], entry["path"])
+                for entry in entries]
+    assert listed(feeds_publish._index_html(entries)) == expected
+    for entry in entries:
+        entry["name"] += "\0"  # the separator the escaping uses, in a value: each is then escaped on its own
+    assert listed(feeds_publish._index_html(entries)) == [(*item[:2], item[2] + "\0", item[3]) for item in expected]
+    feeds = {text(): text() for _ in range(count)}
+    assert feeds_publish._manifest_json(feeds) == json.dumps(
+        {"version": feeds_publish.MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True,
+        ensure_ascii=False).encode()

@@ -308,3 +308,132 @@ def test_last_years_report_stays_published_and_follows_its_changes(site_demo, tm
     assert site_demo.run("report", "--network", row["network"], "--year", str(year), "--format", "html",
                          "-o", str(tmp_path / "by-hand.html")).exit_code == 0
     assert report.read_bytes() == (tmp_path / "by-hand.html").read_bytes()
+
+
+def test_the_change_log_grows_by_the_rows_of_the_changes_since(site_demo, tmp_path, monkeypatch):
+    """The change log is append-only: a publication copies what it wrote before and writes only the new rows,
+    and the file is byte for byte what a fresh publication writes; a file changed since is written afresh."""
+    from peerlearn.feeds import splice
+
+    copied = []
+    original = splice.copy_range
+    monkeypatch.setattr(splice, "copy_range", lambda *args: (copied.append(args[3]), original(*args))[1])
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    log = public / "logs" / "changes.csv"
+    first = log.read_bytes()
+    with site_demo.open() as registry:
+        activity, member = registry.one("SELECT id FROM activities WHERE status = 'confirmed' LIMIT 1")["id"], \
+            registry.one("SELECT min(id) AS id FROM members")["id"]
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed, with \"quotes\"").exit_code == 0
+    assert site_demo.run("members", "edit", str(member), "--name", "Renamed body").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0
+    assert copied == [len(first)]  # the old rows were copied, not written again
+    with site_demo.open() as registry:
+        count = registry.one("SELECT count(*) AS n FROM changes")["n"]
+    rows = list(csv.reader(io.StringIO(log.read_text("utf-8"))))
+    assert len(rows) == count + 1 and rows[-2][4] == "activity" and rows[-1][4] == "member"
+    fresh = tmp_path / "fresh"
+    assert publish(site_demo, fresh).exit_code == 0
+    assert log.read_bytes() == (fresh / "logs" / "changes.csv").read_bytes()
+    # edited by hand since: it no longer holds what was written, so it is written afresh
+    log.write_bytes(log.read_bytes() + b"edited by hand\n")
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed again").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0 and len(copied) == 1
+    fresh = tmp_path / "fresh-again"
+    assert publish(site_demo, fresh).exit_code == 0
+    assert log.read_bytes() == (fresh / "logs" / "changes.csv").read_bytes() and b"by hand" not in log.read_bytes()
+    assert site_demo.run("activities", "edit", str(activity), "--title", "Renamed once more").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0 and len(copied) == 2
+
+
+def test_a_report_whose_charts_show_the_same_figures_is_written_without_drawing_them(site_demo, tmp_path,
+                                                                                     monkeypatch):
+    """Drawing a chart loads matplotlib; a report written again for a change its charts do not show (a new
+    title) takes them from its last version, and is byte for byte the report a fresh publication draws."""
+    from peerlearn.reports import charts
+
+    drawn = []
+    for name in ("activities_by_month", "participants_by_country"):
+        original = getattr(charts, name)
+        monkeypatch.setattr(charts, name, lambda report, *args, _name=name, _original=original, **kwargs: (
+            drawn.append(_name), _original(report, *args, **kwargs))[1])
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    year = str(__import__("datetime").date.today().year)
+    with site_demo.open() as registry:
+        activity = registry.one("SELECT id, network FROM activities WHERE status != 'draft'"
+                                " AND rrule = '' AND start_local LIKE ? ORDER BY id LIMIT 1", [f"{year}-%"])
+    report = public / "logs" / f"{activity['network']}-report-{year}.html"
+    assert b"<svg " in report.read_bytes() and drawn
+    before = report.read_bytes()
+    drawn.clear()
+
+    def fresh_report(name):
+        fresh = tmp_path / name
+        assert publish(site_demo, fresh).exit_code == 0
+        return (fresh / "logs" / report.name).read_bytes()
+
+    assert site_demo.run("activities", "edit", str(activity["id"]), "--title", "A new title").exit_code == 0
+    result = publish(site_demo, public, "--json")
+    assert result.exit_code == 0, result.output
+    assert report.read_bytes() != before and b"A new title" in report.read_bytes()  # written again
+    assert drawn == []  # its charts were not drawn
+    assert report.read_bytes() == fresh_report("fresh")
+    drawn.clear()
+    # one more activity that year: the chart of activities per month shows it, and is drawn again
+    added = site_demo.run("activities", "add", "--network", activity["network"], "--kind", "workshop", "--title",
+                          "Added", "--start", f"{year}-12-15 09:00", "--end", "12:00")
+    assert added.exit_code == 0, added.output
+    assert publish(site_demo, public).exit_code == 0
+    assert "activities_by_month" in drawn
+    drawn.clear()
+    assert report.read_bytes() == fresh_report("fresh-again")
+    # a report changed by hand since is not read back: its charts are drawn
+    report.write_bytes(report.read_bytes().replace(b"<svg ", b"<svg data-edited ", 1))
+    assert site_demo.run("activities", "edit", str(activity["id"]), "--title", "Another title").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0
+    assert "activities_by_month" in drawn and b"data-edited" not in report.read_bytes()
+
+
+def test_a_log_written_again_for_a_few_activities_copies_the_other_rows(site_demo, tmp_path, monkeypatch):
+    """Each network's log keeps where its rows are; a change to a few activities renders their rows only, the
+    others are copied from the file, and the log is byte for byte what a fresh publication writes."""
+    from peerlearn.publishing import rows
+
+    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)  # (the demo's logs are short)
+    spliced = []
+    original = rows.write_spliced
+    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    with site_demo.open() as registry:
+        first, second = (row["id"] for row in registry.rows(
+            "SELECT id FROM activities WHERE network = 'esf_migration' AND rrule = '' ORDER BY start_utc LIMIT 2"))
+        member = registry.one("SELECT min(m.member_id) AS id FROM memberships m WHERE m.network = 'esf_migration'"
+                              " AND m.member_id NOT IN (SELECT member_id FROM participations WHERE activity_id = ?)",
+                              [second])["id"]
+    steps = [
+        ("activities", "edit", first, "--title", "First, renamed"),
+        ("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title", "Added", "--start",
+         "2020-01-07 09:00", "--end", "12:00"),  # a row before every other
+        ("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title", "Added last",
+         "--start", "2031-01-07 09:00", "--end", "12:00"),
+        ("participants", "invite", second, member),
+        ("activities", "delete", second),
+        ("members", "edit", member, "--name", "Renamed body"),  # names no network: every log is written whole
+    ]
+    for number, step in enumerate(steps):
+        result = site_demo.run(*map(str, step))
+        assert result.exit_code == 0, (step, result.output)
+        assert publish(site_demo, public).exit_code == 0
+        fresh = tmp_path / f"fresh-{number}"
+        assert publish(site_demo, fresh).exit_code == 0
+        for log in ("esf_migration-log.csv", "esf_migration-log.html", "pes-log.csv"):
+            assert (public / "logs" / log).read_bytes() == (fresh / "logs" / log).read_bytes(), (step, log)
+        if step[0] != "members":
+            assert len(spliced) == 2 * (number + 1) and None not in spliced, step  # csv and html, spliced
+    assert len(spliced) == 2 * (len(steps) - 1)
+    table = list(csv.reader(io.StringIO((public / "logs" / "esf_migration-log.csv").read_text("utf-8"))))
+    titles = [row[4] for row in table[1:]]
+    assert titles[0] == "Added" and titles[-1] == "Added last" and "First, renamed" in titles

@@ -15,29 +15,33 @@ nothing lands until all of it has been written, and an error anywhere (a
 plugin that raises, a disk that refuses) leaves both folders as they were.
 Only files whose bytes change are rewritten; the logs and reports of a
 network nothing has changed for since the last publication are not even
-rendered again (the folder's manifest keeps the last change seen).
+rendered again (the folder's manifest keeps the last change seen). Where a
+few activities changed, a long log renders their rows only and copies the
+others (:mod:`peerlearn.publishing.rows`), a report reuses the charts whose
+figures did not move, and the change log gets its new rows after a copy of
+its old ones: the same bytes as a fresh publication.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
+import os
 from pathlib import Path
 from typing import Callable
 
 import attrs
 
 from .. import plugins
+from ..atomic import write_error
 from ..version import __version__
 from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
 from ..registry import networks as registry_networks
 from ..registry.since import changes_since, last_change
 from ..registry.store import Registry
-from ..reports import activity_log, yearly
-from ..reports import changes as change_log
-from ..reports.exports import export
 from .folder import Counts, Publication, open_publication
 
 FEEDS = "feeds"
@@ -132,45 +136,209 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
     changed = None
     if state.get("signature") == signature and isinstance(state.get("change"), int):
         changed = changes_since(registry, state["change"], state.get("change_at", ""))
+    previous = set(publication.previous(part))  # (read once: the manifest lists every file of the folder)
+    drawn = state.get("charts") if isinstance(state.get("charts"), dict) else {}
+    charts: dict[str, dict] = {}
     for number, slug in enumerate(slugs):
         if progress:
             progress(number)
-        network = registry_networks.get(registry, slug)
         logs = [("csv", f"{LOGS}/{slug}-log.csv"), ("html", f"{LOGS}/{slug}-log.html")]
         everything = changed is None or changed.unscoped or bool(changed.other & {"registry", "network"})
-        if everything or slug in changed.networks or not _kept(publication, part, [name for _f, name in logs]):
+        if (everything or slug in changed.networks
+                or not _kept(publication, part, previous, [name for _f, name in logs])):
+            network = registry_networks.get(registry, slug)
             for format_name, name in logs:
-                with publication.open(part, name) as out:
-                    export("activity-log", format_name, activity_log.rows(registry, slug), out,
-                           columns=activity_log.COLUMNS, display_columns=activity_log.display_columns(),
-                           title=activity_log.title(network.name, None, None), empty="No activities yet.",
-                           network=network)
+                _log(registry, publication, part, name, network, format_name, signature,
+                     None if everything else changed, name in previous)
         # this year's report, and those of the years published before (kept up to date, never dropped); a report
         # counts the activities starting in its year, so other years' changes leave it as it is
-        for report_year in sorted({year} | _report_years(publication.previous(part), slug)):
+        for report_year in sorted({year} | _report_years(previous, slug)):
             report = f"{LOGS}/{slug}-report-{report_year}.html"
             if (everything or (slug in changed.networks and report_year in changed.years)
-                    or not _kept(publication, part, [report])):
-                with publication.open(part, report) as out:
-                    export("report", "html", yearly.build(registry, slug, report_year), out)
+                    or not _kept(publication, part, previous, [report])):
+                charts[report] = _report(registry, publication, part, report, slug, report_year,
+                                         drawn.get(report) if changed is not None else None)
+            elif report in drawn:
+                charts[report] = drawn[report]
     name = f"{LOGS}/changes.csv"
-    if changed is None or not changed.none or not _kept(publication, part, [name]):
-        chosen = set(slugs) if publication.networks else None
-        rows = change_log.export_rows(registry)
-        with publication.open(part, name) as out:
-            export("change-log", "csv", (row for row in rows if chosen is None or row.network in chosen), out,
-                   columns=change_log.COLUMNS, title="Change log", empty="No changes yet.")
+    size = state.get("changes_size") if changed is not None else None
+    if changed is None or not changed.none or not _kept(publication, part, previous, [name]):
+        size = _change_log(registry, publication, part, name, slugs, changed, state, name in previous)
     number, at = last_change(registry)
-    publication.set_state(part, {"signature": signature, "change": number, "change_at": at})
+    publication.set_state(part, {"signature": signature, "change": number, "change_at": at,
+                                 **({"changes_size": size} if isinstance(size, int) else {}),
+                                 **({"charts": charts} if charts else {})})
 
 
-def _kept(publication: Publication, part: str, names: list[str]) -> bool:
+def _log(registry: Registry, publication: Publication, part: str, name: str, network, format_name: str,
+         signature: str, changed, published: bool) -> None:
+    """Write ``network``'s activity log ``name`` in ``format_name``.
+
+    A log of many rows (:data:`peerlearn.publishing.rows.SPLICE_ROWS`) keeps
+    where each row is; after changes to a few of its activities (``changed``,
+    None where anything may have moved), only their rows are rendered and
+    the others are copied from the file (:mod:`peerlearn.publishing.rows`).
+    """
+    from ..feeds.splice import flush
+    from ..reports import activity_log
+    from ..reports.exports import export, exporter_for
+    from . import rows as log_rows
+
+    context = {"columns": activity_log.COLUMNS, "display_columns": activity_log.display_columns(),
+               "title": activity_log.title(network.name, None, None), "empty": "No activities yet.",
+               "network": network}
+
+    def write(records, out) -> None:
+        export("activity-log", format_name, records, out, **context)
+
+    target = publication.path(name)
+    if not log_rows.streams(exporter_for("activity-log", format_name).write):
+        with publication.open(part, name) as out:
+            write(activity_log.rows(registry, network.slug), out)
+        log_rows.forget(target)
+        return
+    source = log_rows.source_of(signature, format_name)
+    old = None
+    if changed is not None and published:
+        old = log_rows.read(target, source)
+    ids = sorted(changed.activities) if changed is not None else []
+    if old is not None and len(ids) > max(len(old.ids) // 4, 8):
+        old = None  # most rows moved: as well written whole
+    counts = publication.counts.get(part)
+    written = counts.written if counts else 0
+    with publication.open(part, name) as out:
+        rows = None
+        if old is not None:
+            records, starts = [], {}
+            for index in range(0, len(ids), 500):
+                chunk = ids[index:index + 500]
+                records += activity_log.rows(registry, network.slug, ids=chunk)
+                starts.update(registry.conn.execute(
+                    f"SELECT id, start_utc FROM activities WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+            rows = log_rows.write_spliced(out, target, old, write, records, set(ids), starts)
+        if rows is None:
+            starts = dict(registry.conn.execute("SELECT id, start_utc FROM activities WHERE network = ?",
+                                                [network.slug]))
+            rows = log_rows.write_whole(out, target, write, activity_log.rows(registry, network.slug), starts)
+        flush(out, target)
+        status = os.fstat(out.fileno())
+    if publication.counts[part].written == written:  # its bytes were already there: the file stays
+        status = os.stat(target)
+    if rows is None:
+        log_rows.forget(target)
+    else:
+        log_rows.keep(target, source, status, rows)
+
+
+def _report(registry: Registry, publication: Publication, part: str, name: str, slug: str, year: int,
+            before: object) -> dict:
+    """Write the yearly report ``name``; return where its charts are in it, for the next publication.
+
+    A chart is drawn by matplotlib (half a second to load it). Where the
+    last publication wrote this report (still of the size it left,
+    ``before``) with a chart drawn from the same figures
+    (:func:`peerlearn.reports.charts.key`), that chart's SVG is read back
+    from the file instead: the page has the same bytes as if it were drawn.
+    """
+    from ..reports import charts as drawing
+    from ..reports import yearly
+    from ..reports.exports import export, exporter_for
+
+    report = yearly.build(registry, slug, year)
+    write = exporter_for("report", "html").write
+    if (getattr(write, "__module__", ""), getattr(write, "__qualname__", "")) != \
+            ("peerlearn.reports.yearly_formats", "write_html"):  # a plugin's format: it draws its own way
+        with publication.open(part, name) as out:
+            export("report", "html", report, out)
+        return {}
+    found: dict[str, str] = {}
+    target = publication.path(name)
+    if isinstance(before, dict) and isinstance(before.get("charts"), dict):
+        try:
+            if os.lstat(target).st_size == before.get("size"):
+                with open(target, "rb") as old:
+                    for chart in drawing.drawn(report):
+                        kept = before["charts"].get(chart)
+                        if isinstance(kept, list) and len(kept) == 3 and kept[0] == drawing.key(report, chart):
+                            old.seek(kept[1])
+                            text = old.read(kept[2]).decode("utf-8")
+                            if text.startswith("<svg ") and text.endswith("</svg>"):
+                                found[chart] = text
+        except (OSError, TypeError, ValueError, UnicodeDecodeError):
+            found.clear()
+    buffer = io.StringIO()
+    export("report", "html", report, buffer, charts=found)
+    page = buffer.getvalue()
+    with publication.open(part, name) as out:
+        out.write(page)
+    places = {}
+    for chart, svg in found.items():
+        at = page.find(svg)
+        if at >= 0:
+            places[chart] = [drawing.key(report, chart), len(page[:at].encode("utf-8")), len(svg.encode("utf-8"))]
+    return {"size": len(page.encode("utf-8")), "charts": places}
+
+
+def _change_log(registry: Registry, publication: Publication, part: str, name: str, slugs: list[str],
+                changed, state: dict, published: bool) -> int | None:
+    """Write the change log (csv) for ``slugs``; return its size in bytes.
+
+    The change log is append-only and each of its rows is written on its own,
+    so where the file holds what the last publication wrote (its size says
+    so) and the core's CSV writes it, only the rows of the changes since are
+    written after a copy of its bytes: the same bytes as written afresh.
+    """
+    from ..feeds.splice import copy_range, flush
+    from ..reports import changes as change_log
+    from ..reports.exports import export, exporter_for
+
+    chosen = set(slugs) if publication.networks else None
+    target = publication.path(name)
+    since = state.get("change") if changed is not None and not changed.other & {"registry"} else None
+    old_size = state.get("changes_size")
+    write = exporter_for("change-log", "csv").write
+    streamed = (getattr(write, "__module__", ""), getattr(write, "__qualname__", "")) == \
+        ("peerlearn.default_plugins.formats", "write_csv")  # one row at a time: appending gives the same bytes
+    try:
+        appending = (streamed and isinstance(since, int) and isinstance(old_size, int)
+                     and published and os.lstat(target).st_size == old_size)
+    except OSError:
+        appending = False
+
+    def rows(after: int | None):
+        return (row for row in change_log.export_rows(registry, after=after) if chosen is None or row.network in chosen)
+
+    def render(records) -> str:
+        buffer = io.StringIO()
+        export("change-log", "csv", records, buffer, columns=change_log.COLUMNS, title="Change log",
+               empty="No changes yet.")
+        return buffer.getvalue()
+
+    with publication.open(part, name) as out:
+        if appending:
+            heading, text = render(()), render(rows(since))
+            appending = text.startswith(heading)
+        if appending:
+            flush(out, target)
+            try:
+                with open(target, "rb") as old:
+                    copy_range(old.fileno(), out.fileno(), 0, old_size)
+            except OSError as error:  # (a full disk): named as the publication names its own
+                raise write_error(target, error) from None
+            out.write(text[len(heading):])
+        else:
+            export("change-log", "csv", rows(None), out, columns=change_log.COLUMNS, title="Change log",
+                   empty="No changes yet.")  # (as render() does, streamed)
+        flush(out, target)
+        return os.fstat(out.fileno()).st_size
+
+
+def _kept(publication: Publication, part: str, previous: set[str], names: list[str]) -> bool:
     """Keep ``names`` as the last publication left them, where it wrote them all and they are all there."""
-    previous = set(publication.previous(part))
     return all(name in previous for name in names) and not publication.keep_many(part, names)
 
 
-def _report_years(names: list[str], slug: str) -> set[int]:
+def _report_years(names: set[str], slug: str) -> set[int]:
     """The years of ``slug``'s reports among ``names`` (``logs/<slug>-report-<year>.html``)."""
     prefix, suffix = f"{LOGS}/{slug}-report-", ".html"
     found = set()

@@ -136,17 +136,23 @@ ORDER BY a.start_utc, a.id
 
 def rows(registry: Registry, network: str, start: dt.datetime | None = None,
          end: dt.datetime | None = None, progress: Callable[[int, int | None], None] | None = None,
-         ) -> Iterator[LogRow]:
+         ids: list[int] | None = None) -> Iterator[LogRow]:
     """The log's rows for activities of ``network`` overlapping [start, end), in time order.
 
-    ``progress(done, total)``, where given, is called as rows are read.
+    ``progress(done, total)``, where given, is called as rows are read;
+    ``ids`` (at most a few hundred), where given, keeps those activities only.
     """
     low = to_utc_text(start) if start else ""
     high = to_utc_text(end) if end else "9999"
     total = registry.conn.execute("SELECT count(*) FROM activities a WHERE a.network = ? AND a.end_utc > ?"
                                   " AND a.start_utc < ?", [network, low, high]).fetchone()[0] if progress else None
     done = 0
-    cursor = registry.conn.execute(_ACTIVITIES_SQL, [network, low, high])
+    sql, params = _ACTIVITIES_SQL, [network, low, high]
+    if ids is not None:
+        body, order = sql.rsplit("ORDER BY", 1)
+        sql = f"{body}AND a.id IN ({', '.join('?' * len(ids))})\nORDER BY{order}"
+        params += list(ids)
+    cursor = registry.conn.execute(sql, params)
     try:
         while True:
             batch = cursor.fetchmany(BATCH)

@@ -74,9 +74,16 @@ class ChangeRow(Record):
 
 def export_rows(registry: Registry, *, network: str | None = None, since: dt.datetime | None = None,
                 entity: str | None = None, limit: int | None = None,
-                until: dt.datetime | None = None, activity: int | None = None) -> Iterator[ChangeRow]:
-    """The change log as plain rows for an export, streamed in order, private data removed."""
+                until: dt.datetime | None = None, activity: int | None = None,
+                after: int | None = None) -> Iterator[ChangeRow]:
+    """The change log as plain rows for an export, streamed in order, private data removed.
+
+    ``after`` keeps only the changes numbered after it (those a publication has not written yet).
+    """
     where, params = where_clause(network, since, entity, until, activity)
+    if after is not None:
+        where = f"{where} AND id > :after" if where else " WHERE id > :after"
+        params["after"] = int(after)
     sql = "SELECT id, at, actor, action, entity, entity_id, network, before, after FROM changes" + where
     if limit:
         sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT {int(limit)})"

@@ -16,7 +16,10 @@ technology (``role="img"`` and a label); its figures are in the table beside it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import json
 import re
 from html import escape
 
@@ -29,6 +32,48 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 #: An id, or a reference to one: id="x", url(#x), href="#x" (xlink:href too).
 _IDS = re.compile(r'(\bid=")([^"]+)(")|(url\(#)([^)]+)(\))|(href="#)([^"]+)(")')
+#: The charts of a report, by name: what draws each.
+CHARTS = ("months", "countries")
+#: Countries the attendance chart shows, the largest first.
+COUNTRIES_SHOWN = 30
+
+
+def drawn(report: Report) -> list[str]:
+    """The charts ``report``'s page holds."""
+    if report.empty:
+        return []
+    return ["months", "countries"] if report.by_country else ["months"]
+
+
+def key(report: Report, name: str) -> str:
+    """A digest of everything chart ``name`` of ``report`` is drawn from: where it is the same, the SVG is too.
+
+    Drawing a chart costs matplotlib (half a second to load it); a
+    publication keeps the charts it drew with this key and, where nothing
+    they show has changed, puts the same SVG in the page without drawing.
+    """
+    if name == "months":
+        from .labels import kind_labels
+
+        label = kind_labels()
+        data = [[kind, label(kind)] for kind in report.kinds], \
+            [[month_label(month), [counts.get(kind, 0) for kind in report.kinds]] for month, counts in report.by_month]
+    else:
+        data = [[row.country, country_label(row.country), row.attended] for row in report.by_country[:COUNTRIES_SHOWN]]
+    return hashlib.sha256(json.dumps([name, report.year, data, _drawing()], default=str).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _drawing() -> list[str]:
+    """What draws the charts: this module's code and matplotlib's version."""
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    try:
+        drawer = version("matplotlib")
+    except PackageNotFoundError:  # pragma: no cover
+        drawer = ""
+    return [hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), drawer]
 
 
 def _pyplot():
@@ -99,7 +144,7 @@ def activities_by_month(report: Report) -> str:
                                   " The table below gives the figures.")
 
 
-def participants_by_country(report: Report, limit: int = 30) -> str:
+def participants_by_country(report: Report, limit: int = COUNTRIES_SHOWN) -> str:
     """A horizontal bar chart of attendance by country (the ``limit`` largest); SVG text."""
     pyplot = _pyplot()
     rows = report.by_country[:limit]

@@ -93,17 +93,24 @@ def write_markdown(report: Report, out: TextIO, **context: Any) -> None:
         out.write("No activity or session was cancelled.\n\n")
 
 
-def write_html(report: Report, out: TextIO, **context: Any) -> None:
-    """The report as one HTML file with its two charts inline (SVG drawn by matplotlib)."""
+def write_html(report: Report, out: TextIO, *, charts: dict[str, str] | None = None, **context: Any) -> None:
+    """The report as one HTML file with its two charts inline (SVG drawn by matplotlib).
+
+    ``charts``, where given, holds SVGs already drawn for this report, by
+    name (``months``, ``countries``: see :func:`peerlearn.reports.charts.key`),
+    used instead of drawing them; the charts drawn are added to it.
+    """
     from markupsafe import Markup
 
-    from . import charts
+    from . import charts as drawing
 
-    chart_months = chart_countries = None
-    if not report.empty:
-        chart_months = Markup(charts.activities_by_month(report))
-        if report.by_country:
-            chart_countries = Markup(charts.participants_by_country(report))
+    found = charts if charts is not None else {}
+    draw = {"months": drawing.activities_by_month, "countries": drawing.participants_by_country}
+    for name in drawing.drawn(report):
+        if name not in found:
+            found[name] = draw[name](report)
+    chart_months = Markup(found["months"]) if "months" in drawing.drawn(report) else None
+    chart_countries = Markup(found["countries"]) if "countries" in drawing.drawn(report) else None
     chunks = templates().get_template("report.html.j2").generate(
         title=f"{report.network_name}: activity report {report.year}", report=report, label=kind_labels(),
         output_label=output_label, country=country_label, web_link=web_link, month_label=month_label,

@@ -1,0 +1,225 @@
+"""A network's activity log written again for a few changed activities: their rows, and the rest copied.
+
+A log has one row per activity of the network (tens of thousands at
+100,000 activities) and a change moves a few. Beside a log of
+:data:`SPLICE_ROWS` rows or more, a publication keeps its *rows* (a hidden
+``.<log name>.rows`` beside it): each row's activity, start (the log's
+order) and length in bytes, the lengths of the page's head and tail, and
+the size, modification time and inode of the file they describe. The next
+publication renders only the rows of the activities changed since (the
+change log says which), with the same format, and writes the new file from
+the old one's head, tail and unchanged rows (copied in the kernel) and the
+new rows: the same bytes as a log written afresh.
+
+Where each row starts is read while the format writes: a format that
+streams, writing each record before it reads the next, gives the place of
+every row by the bytes written when it asks for the next. Only the core's
+own CSV and HTML formats are known to do so (one ``<tr>`` per record, the
+same wherever it sits); a plugin's format is always written whole.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from ..atomic import remove_file, write_atomic, write_error
+from ..feeds.splice import copy_range, flush
+from ..version import __version__
+
+#: Logs of fewer rows are written whole, without rows kept beside them.
+SPLICE_ROWS = 1000
+#: The rows' own format: another number is read as none.
+ROWS_VERSION = 1
+#: The formats that write each record, the same wherever it sits, before reading the next.
+STREAMING = {("peerlearn.default_plugins.formats", "write_csv"), ("peerlearn.default_plugins.formats", "write_html")}
+
+
+def rows_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.rows")
+
+
+def streams(write: Any) -> bool:
+    return (getattr(write, "__module__", ""), getattr(write, "__qualname__", "")) in STREAMING
+
+
+class _Counting:
+    """A text stream that counts the bytes written through it (UTF-8)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out, self.count = out, 0
+
+    def write(self, text: str) -> int:
+        self.count += len(text.encode("utf-8"))
+        return self.out.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
+
+
+def _noted(records: Iterable[Any], counter: _Counting, places: list[int]) -> Iterator[Any]:
+    """``records``, noting the bytes written when each is asked for, and when there are no more."""
+    for record in records:
+        places.append(counter.count)
+        yield record
+    places.append(counter.count)
+
+
+class Rows:
+    """Where each row of a log is: activity, start, length; the head's and tail's lengths."""
+
+    __slots__ = ("head", "tail", "ids", "starts", "sizes")
+
+    def __init__(self, head: int, tail: int, ids: list[int], starts: list[str], sizes: list[int]) -> None:
+        self.head, self.tail, self.ids, self.starts, self.sizes = head, tail, ids, starts, sizes
+
+    def total(self) -> int:
+        return self.head + sum(self.sizes) + self.tail
+
+
+def _stat_key(status: os.stat_result) -> list[int]:
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
+
+
+def read(target: Path, source: str) -> Rows | None:
+    """The rows kept beside ``target``, where they describe it as it is now and were made from ``source``."""
+    try:
+        data = rows_path(target).read_bytes()
+        status = os.stat(target)
+        end = data.index(b"\n")
+        header = json.loads(data[:end])
+    except (OSError, ValueError):
+        return None
+    if not isinstance(header, dict) or header.get("version") != ROWS_VERSION or header.get("source") != source \
+            or header.get("file") != _stat_key(status) or header.get("order") != sys.byteorder \
+            or header.get("digest") != hashlib.blake2b(memoryview(data)[end + 1:], digest_size=16).hexdigest():
+        return None
+    try:
+        count, head, tail = int(header["count"]), int(header["head"]), int(header["tail"])
+        ids, sizes = array.array("q"), array.array("q")
+        ids.frombytes(data[end + 1:end + 1 + 8 * count])
+        sizes.frombytes(data[end + 1 + 8 * count:end + 1 + 16 * count])
+        starts = data[end + 1 + 16 * count:].decode().split("\n")
+        found = Rows(head, tail, ids.tolist(), starts, sizes.tolist())
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not count or len(found.ids) != count or len(found.sizes) != count or len(found.starts) != count \
+            or len(set(found.ids)) != count or min(found.sizes) < 0 or found.total() != status.st_size:
+        return None
+    return found
+
+
+def keep(target: Path, source: str, status: os.stat_result, rows: Rows) -> None:
+    """Write ``rows`` beside ``target`` (inside the publication's batch), or remove them from a short log."""
+    starts = "\n".join(rows.starts)
+    if len(rows.ids) < SPLICE_ROWS or starts.count("\n") != len(rows.ids) - 1:
+        if rows_path(target).exists():
+            remove_file(rows_path(target))
+        return
+    body = array.array("q", rows.ids).tobytes() + array.array("q", rows.sizes).tobytes() + starts.encode()
+    header = {"version": ROWS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
+              "count": len(rows.ids), "head": rows.head, "tail": rows.tail,
+              "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}
+    write_atomic(rows_path(target), json.dumps(header).encode() + b"\n" + body)
+
+
+def forget(target: Path) -> None:
+    if rows_path(target).exists():
+        remove_file(rows_path(target))
+
+
+def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], None], records: Iterable[Any],
+                starts: dict[int, str]) -> Rows | None:
+    """Write every record through ``write(records, out)``, noting where each row is (None where the format
+    does not stream, or the log has no row)."""
+    counter = _Counting(out)
+    places: list[int] = []
+    ids: list[int] = []
+
+    def noted() -> Iterator[Any]:
+        for record in _noted(records, counter, places):
+            ids.append(record.id)
+            yield record
+
+    write(noted(), counter)
+    flush(out, target)
+    if not ids or len(places) != len(ids) + 1:
+        return None
+    size = counter.count
+    sizes = [places[index + 1] - places[index] for index in range(len(ids))]
+    if any(number not in starts for number in ids):
+        return None
+    return Rows(places[0], size - places[-1], ids, [starts[number] for number in ids], sizes)
+
+
+def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[Any], Any], None],
+                  changed: list[Any], changed_ids: set[int], starts: dict[int, str]) -> Rows | None:
+    """Write the log from the old file ``target`` (described by ``old``): its head, tail and the rows of
+    activities not in ``changed_ids``, and the ``changed`` records (those of ``changed_ids`` in the log now)
+    rendered through ``write``; return the new rows (None where it could not: nothing was written then)."""
+    buffer = io.StringIO()
+    counter = _Counting(buffer)
+    places: list[int] = []
+    write(_noted(changed, counter, places), counter)
+    if len(places) != len(changed) + 1:
+        return None
+    text = buffer.getvalue().encode("utf-8")
+    blocks = {record.id: text[places[index]:places[index + 1]] for index, record in enumerate(changed)}
+    # the old rows but the changed ones, then the changed ones where they now belong
+    offsets = [old.head]
+    for size in old.sizes:
+        offsets.append(offsets[-1] + size)
+    kept = [(old.starts[index], number, index) for index, number in enumerate(old.ids) if number not in changed_ids]
+    entries = kept + [(starts[record.id], record.id, -1) for record in changed]
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    if not entries:
+        return None
+    flush(out, target)
+    try:
+        _splice(out.fileno(), target, old, entries, offsets, blocks)
+    except OSError as error:  # (a full disk): named as the publication names its own
+        raise write_error(target, error) from None
+    sizes = [old.sizes[index] if index >= 0 else len(blocks[number]) for _start, number, index in entries]
+    return Rows(old.head, old.tail, [number for _start, number, _index in entries],
+                [start for start, _number, _index in entries], sizes)
+
+
+def _splice(handle: int, target: Path, old: Rows, entries: list[tuple], offsets: list[int],
+            blocks: dict[int, bytes]) -> None:
+    with open(target, "rb") as source:
+        descriptor = source.fileno()
+        copy_range(descriptor, handle, 0, old.head)
+        run, end = -1, 0
+        for start, number, index in entries:
+            if index >= 0:
+                if run >= 0 and offsets[index] == end:
+                    end = offsets[index + 1]
+                    continue
+                if run >= 0:
+                    copy_range(descriptor, handle, run, end - run)
+                run, end = offsets[index], offsets[index + 1]
+                continue
+            if run >= 0:
+                copy_range(descriptor, handle, run, end - run)
+                run = -1
+            _write_all(handle, blocks[number])
+        if run >= 0:
+            copy_range(descriptor, handle, run, end - run)
+        copy_range(descriptor, handle, offsets[-1], old.tail)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def source_of(signature: str, format_name: str) -> str:
+    """What a log's rows are made from: the logs' signature (peerlearn, plugins, networks) and the format."""
+    return hashlib.sha256(json.dumps([signature, format_name, __version__]).encode()).hexdigest()
