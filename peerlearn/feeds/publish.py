@@ -322,8 +322,11 @@ class _Run:
                     folder = target.root / FOLDERS[subject.scope]
                     fresh[subject.scope] = (folders.enter_context(NewFolder(folder))
                                             if subject.scope != "network" and NewFolder.applies(folder) else None)
-                self.write(target, subject.scope, "", subject.name, subject.feed, subject.known,
-                           fresh[subject.scope])
+                if subject.scope == "network":  # written with its spans, so that a change later splices it
+                    self.spliced_network(subject.name, None, subject.feed)
+                else:
+                    self.write(target, subject.scope, "", subject.name, subject.feed, subject.known,
+                               fresh[subject.scope])
         self._count_left_out()
 
     def some(self, found: tracking.Affected) -> None:
@@ -361,13 +364,15 @@ class _Run:
                     self.write(self.private, "member", str(member_id), tokens[member_id])
         self._count_left_out()
 
-    def spliced_network(self, slug: str, changed: set[int]) -> None:
-        """A network's feed, its unchanged events copied from its old file (:mod:`peerlearn.feeds.splice`)."""
-        from . import splice  # (only where something changed)
+    def spliced_network(self, slug: str, changed: set[int] | None, feed: selection.Feed | None = None) -> None:
+        """A network's feed, its unchanged events copied from its old file (:mod:`peerlearn.feeds.splice`);
+        with ``changed`` None (a whole build), written whole with the spans a later change splices by."""
+        from . import splice
 
         path = feed_path("network", slug)
-        feed = selection.resolve(self.registry, selection.FeedQuery("network", slug), now=self.now,
-                                 known=self.cache.networks)
+        if feed is None:
+            feed = selection.resolve(self.registry, selection.FeedQuery("network", slug), now=self.now,
+                                     known=self.cache.networks)
         changed = splice.write(self.registry, feed, self.public.root / path, splice.spans_path(self.public.root, slug),
                                url=self.url_of("network", slug), cache=self.cache, changed=changed)
         if changed is None:
