@@ -71,7 +71,7 @@ class ChangesSince:
 
 def last_change(registry: Registry) -> tuple[int, str]:
     """The number of the last change in the change log and when it was made (``(0, "")`` where it is empty)."""
-    row = registry.db.execute("SELECT id, at FROM changes ORDER BY id DESC LIMIT 1").fetchone()
+    row = registry.conn.execute("SELECT id, at FROM changes ORDER BY id DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else (0, "")
 
 
@@ -86,7 +86,7 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
     """
     last, last_at = last_change(registry)
     if at is not None and number:
-        row = registry.db.execute("SELECT at FROM changes WHERE id = ?", [number]).fetchone()
+        row = registry.conn.execute("SELECT at FROM changes WHERE id = ?", [number]).fetchone()
         if row is None or row[0] != at:
             return ChangesSince(last, last_at, count=1, other=frozenset({"registry"}), unscoped=True)
     if number == last:
@@ -95,7 +95,7 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
         return ChangesSince(last, last_at, count=1, other=frozenset({"registry"}), unscoped=True)
     activities, networks, other = set(), set(), set()
     count, unscoped = 0, False
-    for entity, network, activity in registry.db.execute(_SQL, {"since": number}):
+    for entity, network, activity in registry.conn.execute(_SQL, {"since": number}):
         count += 1
         if network:
             networks.add(network)
@@ -105,10 +105,10 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
             activities.add(int(activity))
         else:
             other.add(entity)
-    years = {row[0] for row in registry.db.execute(_YEARS_SQL, {"since": number}) if row[0]}
+    years = {row[0] for row in registry.conn.execute(_YEARS_SQL, {"since": number}) if row[0]}
     for chunk in range(0, len(activities), 500):
         ids = sorted(activities)[chunk:chunk + 500]
-        years |= {row[0] for row in registry.db.execute(
+        years |= {row[0] for row in registry.conn.execute(
             f"SELECT DISTINCT CAST(substr(start_local, 1, 4) AS INTEGER) FROM activities"
             f" WHERE id IN ({', '.join('?' * len(ids))})", ids)}
     return ChangesSince(last, last_at, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped,
@@ -127,9 +127,9 @@ def ends_around(registry: Registry, now: dt.datetime) -> tuple[str, str]:
     from .activities import published_sql
 
     moment = to_utc_text(now)
-    low = registry.db.execute(f"SELECT max(end_utc) FROM activities WHERE {published_sql()} AND end_utc <= ?",
+    low = registry.conn.execute(f"SELECT max(end_utc) FROM activities WHERE {published_sql()} AND end_utc <= ?",
                               [moment]).fetchone()[0]
-    high = registry.db.execute(f"SELECT min(end_utc) FROM activities WHERE {published_sql()} AND end_utc > ?",
+    high = registry.conn.execute(f"SELECT min(end_utc) FROM activities WHERE {published_sql()} AND end_utc > ?",
                                [moment]).fetchone()[0]
     return low or "", high or ""
 
@@ -149,4 +149,4 @@ def crossed(registry: Registry, around: tuple[str, str], now: dt.datetime) -> li
         return []
     first, last = (low, moment) if moment >= low else (moment, low)
     sql = f"SELECT id, network FROM activities WHERE {published_sql()} AND end_utc > ? AND end_utc <= ? ORDER BY id"
-    return [(row[0], row[1]) for row in registry.db.execute(sql, [first, last])]
+    return [(row[0], row[1]) for row in registry.conn.execute(sql, [first, last])]
