@@ -31,11 +31,11 @@ def upcoming(registry: Registry, network: str, now: dt.datetime, first: int = 10
     An activity ending exactly at ``now`` is past, as on the network's page.
     """
     moment = to_utc_text(now)
-    ahead, behind = registry.db.execute(
+    ahead, behind = registry.conn.execute(
         f"SELECT count(*) FILTER (WHERE end_utc > :now), count(*) FILTER (WHERE end_utc <= :now)"
         f" FROM activities WHERE network = :network AND {published_sql()}", {"now": moment, "network": network},
     ).fetchone()
-    ids = [row[0] for row in registry.db.execute(
+    ids = [row[0] for row in registry.conn.execute(
         f"SELECT id FROM activities WHERE network = ? AND {published_sql()} AND end_utc > ?"
         " ORDER BY start_utc, id LIMIT ?", [network, moment, first])]
     return Upcoming(ahead, behind, tuple(get_activity(registry, activity_id) for activity_id in ids))
