@@ -17,7 +17,7 @@ import pytest
 
 import faults
 
-MANIFEST = ".peerlearn-publish.json"
+MANIFEST = ".peerlearn-publish.db"
 
 
 def _pages(folder):

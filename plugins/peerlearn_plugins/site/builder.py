@@ -39,12 +39,17 @@ def environment():
     """The Jinja2 environment: the package's templates, autoescaping on, undefined names an error.
 
     Every value a page shows passes through :func:`shown`; a link is made
-    only of what ``peerlearn.web_link`` accepts.
+    only of what ``peerlearn.web_link`` accepts. The compiled templates are
+    kept in Jinja2's bytecode cache (a folder of the user's own in the
+    system's temporary folder, checked against each template's source): a
+    rebuild that renders a few pages would otherwise spend most of its time
+    compiling the templates again.
     """
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("peerlearn_plugins.site", "templates"),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -161,6 +166,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             dirty.networks |= _networks_of(registry, dirty.activities) & slugs
             dirty.index = bool(dirty.networks or dirty.activities)
     counts = _Counts()
+    publication.watch(PART, WATCHED)
     if dirty is not None:
         _keep_untouched(publication, dirty, counts)
     total = 0
@@ -244,13 +250,21 @@ def _networks_of(registry, activity_ids: set) -> set:
     return found
 
 
+#: The folders of the site whose files are looked at one by one only when something was deleted from them (their
+#: modification time moved) since the last build: the pages at the top (index.html, site.css) are looked at each time.
+WATCHED = ("networks", "activities")
+TOP = ("index.html", "site.css")
+
+
 def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
-    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing."""
-    untouched = [name for name in publication.previous(PART) if not _touched(name, dirty)]
-    missing = publication.keep_many(PART, untouched)
-    counts.unchanged += len(untouched) - len(missing)
-    for name in missing:  # deleted by hand: render it, and what links to it, again
-        dirty.index = True
+    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing.
+
+    Memory and time go with what changed, not with the files kept: these
+    are neither listed nor looked at, unless something was deleted from the
+    site's folders since (a page deleted by hand).
+    """
+    for name in publication.missing(PART, TOP) + publication.missing(PART):
+        dirty.index = True  # deleted by hand: render it, and what links to it, again
         owner = _activity_of(name)
         if owner is not None:
             dirty.activities.add(owner)
@@ -258,6 +272,12 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
             dirty.networks.add(name[len("networks/"):-len(".html")])
         elif name == "site.css":
             dirty.stylesheet = True
+    renewed = [links.activity_page(activity) for activity in dirty.activities]
+    renewed += [f"activities/{activity}/" for activity in dirty.activities]
+    renewed += [links.network_page(slug) for slug in dirty.networks]
+    renewed += ["index.html"] if dirty.index else []
+    renewed += ["site.css"] if dirty.stylesheet else []
+    counts.unchanged += publication.keep_rest(PART, renewed=renewed)
 
 
 def _activity_of(name: str) -> int | None:
@@ -265,15 +285,6 @@ def _activity_of(name: str) -> int | None:
         return None
     head = name[len("activities/"):].split("/", 1)[0].removesuffix(".html")
     return int(head) if head.isdigit() else None
-
-
-def _touched(name: str, dirty: _Dirty) -> bool:
-    if name == "index.html":
-        return dirty.index
-    if name.startswith("networks/"):
-        return name[len("networks/"):-len(".html")] in dirty.networks
-    owner = _activity_of(name)
-    return owner is not None and owner in dirty.activities
 
 
 class _Renderer:
