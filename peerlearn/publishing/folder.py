@@ -197,9 +197,11 @@ class Publication:
         return self._missing(names)
 
     def watch(self, part: str, folders: Iterable[str]) -> None:
-        """Note the modification times of ``folders`` (relative; ``""`` is the folder itself) once this
-        publication has landed, so that the next one's :meth:`missing` knows whether anything was deleted there.
+        """Note the modification times of ``folders`` once this publication has landed, for the next :meth:`missing`.
 
+        ``folders`` are relative (``""`` is the folder itself): the next
+        publication's :meth:`missing` looks at no file where none of them
+        has changed since, since nothing can have been deleted there.
         A file deleted from a folder changes the folder's time, not its
         parent's: name every folder whose files should be checked this way.
         """
@@ -207,8 +209,7 @@ class Publication:
         self._watched[part] = tuple(folders)
 
     def keep_rest(self, part: str, *, renewed: Iterable[str] = ()) -> int:
-        """Keep, unchecked and unlisted, every file ``part`` published last time and does not write this time;
-        return how many there are.
+        """Keep every file ``part`` published last time and does not write now, unchecked and unlisted; return how many.
 
         For a part that knows what changed since its last publication and
         writes only that. ``renewed`` names the exceptions: files (and
@@ -239,8 +240,10 @@ class Publication:
     # -- finishing ---------------------------------------------------------
 
     def finish(self) -> None:
-        """Remove what the parts that ran wrote last time and not this time; note the state (committed when the
-        files have landed: :meth:`land`)."""
+        """Remove what the parts that ran wrote last time and not this time; note the states in the manifest.
+
+        The manifest is committed once the files have landed (``open_publication`` sees to it).
+        """
         db = self._manifest.db
         for part in sorted(self._parts):
             if part in self._rest:
@@ -273,13 +276,13 @@ class Publication:
         if self._manifest.old:
             remove_file(self.root / OLD_MANIFEST)
 
-    def land(self) -> None:
+    def _land(self) -> None:
         """Once the files have landed: note the watched folders' times and commit the manifest."""
         for part, folders in self._watched.items():
             self._manifest.set(f"watch:{part}", _times(self.root, folders))
         self._manifest.commit()
 
-    def abandon(self) -> None:
+    def _abandon(self) -> None:
         """On an error: the manifest as it was."""
         self._manifest.rollback()
 
@@ -513,9 +516,9 @@ def open_publication(folder: str | Path, *, parents: bool = False, also: tuple[s
                 yield publication
                 publication.finish()
         except BaseException:
-            publication.abandon()
+            publication._abandon()
             raise
-        publication.land()
+        publication._land()
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from importlib.resources import files as package_files
 from pathlib import Path
 
@@ -183,12 +184,11 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
         page = content.network_page(registry, network, now)
-        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))
+        network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
         renderer.network(page)
         if dirty is None:
-            for activity in (*page.upcoming, *page.past):
+            for activity in itertools.chain(page.upcoming, page.past):
                 renderer.activity(network, activity)
-        del page
     if dirty is not None:
         for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
             renderer.activity(*activity)
@@ -318,9 +318,21 @@ class _Renderer:
     def render(self, template: str, name: str, **values) -> None:
         self.write(name, self.env.get_template(template).render(here=name, **values, **self.common).encode("utf-8"))
 
+    def stream(self, template: str, name: str, **values) -> None:
+        """Render a long page straight into its file, piece by piece (a network's page lists every activity)."""
+        counts = self.publication.counts.get(PART)
+        written = counts.written if counts else 0
+        with self.publication.open(PART, name) as out:
+            for piece in self.env.get_template(template).generate(here=name, **values, **self.common):
+                out.write(piece)
+        changed = self.publication.counts[PART].written > written
+        self.counts.pages += 1
+        self.counts.written += changed
+        self.counts.unchanged += not changed
+
     def network(self, page: content.NetworkPage) -> None:
         slug = page.network.slug
-        self.render("network.html", links.network_page(slug), page=page, depth=1,
+        self.stream("network.html", links.network_page(slug), page=page, depth=1,
                     feed=self.link.feed("network", slug, 1))
 
     def activity(self, network, activity) -> None:

@@ -203,20 +203,48 @@ def site_blocks(network: Network, activity: Activity, sessions: list[Session], r
     return found
 
 
+class Listing:
+    """Activities as a page lists them, read from the registry each time it is iterated, one at a time.
+
+    A network's page lists every activity: held at once, they would take
+    memory in proportion to the network (1.4 KB an activity). True where
+    there is at least one (``count``, counted by the registry).
+    """
+
+    def __init__(self, read, count: int) -> None:
+        self._read = read
+        self.count = count
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
 @attrs.frozen
 class NetworkPage:
     network: Network
-    upcoming: tuple[Activity, ...]
-    past: tuple[Activity, ...]
+    upcoming: Listing
+    past: Listing
 
 
 def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
-    """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
-    from peerlearn import list_activities
+    """A network's published activities (drafts are not published), upcoming first in time order, past latest first.
 
-    published = list_activities(registry, network=network.slug, published=True)
-    upcoming = tuple(a for a in published if a.end > now)
-    past = tuple(reversed([a for a in published if a.end <= now]))
+    They are read as the page is rendered (:class:`Listing`).
+    """
+    from peerlearn import iter_activities, upcoming_activities
+
+    counted = upcoming_activities(registry, network.slug, now, 0)
+    slug = network.slug
+    upcoming = Listing(lambda: iter_activities(registry, network=slug, published=True, ending_after=now),
+                       counted.upcoming)
+    past = Listing(lambda: iter_activities(registry, network=slug, published=True, ending_by=now, latest_first=True),
+                   counted.past)
     return NetworkPage(network, upcoming, past)
 
 
@@ -228,11 +256,6 @@ class NetworkSummary:
     upcoming_count: int
     past_count: int
     upcoming: tuple[Activity, ...]
-
-    @classmethod
-    def of(cls, page: NetworkPage, first: int) -> "NetworkSummary":
-        ahead = sorted(page.upcoming, key=lambda activity: (activity.start, activity.id))
-        return cls(page.network, len(page.upcoming), len(page.past), tuple(ahead[:first]))
 
     @classmethod
     def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
