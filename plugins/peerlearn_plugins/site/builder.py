@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from importlib.resources import files as package_files
 from pathlib import Path
 
@@ -144,8 +145,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     ``progress(done, total)``, where given, is called as each activity's
     pages are rendered.
     """
-    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, last_change, list_networks,
-                           upcoming_activities)
+    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, iter_activities, last_change,
+                           list_networks, upcoming_activities)
 
     now = publication.now
     if networks:
@@ -183,11 +184,16 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         if dirty is not None and network.slug not in dirty.networks:
             network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
-        page = content.network_page(registry, network, now)
+        kept = None if dirty is None else _kept_items(publication.path(links.network_page(network.slug)))
+        page = content.network_page(registry, network, now, renderer.item, kept,
+                                    dirty.activities if dirty is not None else ())
         network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
         renderer.network(page)
         if dirty is None:
-            for activity in itertools.chain(page.upcoming, page.past):
+            for activity in itertools.chain(
+                    iter_activities(registry, network=network.slug, published=True, ending_after=now),
+                    iter_activities(registry, network=network.slug, published=True, ending_by=now,
+                                    latest_first=True)):
                 renderer.activity(network, activity)
     if dirty is not None:
         for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
@@ -280,6 +286,19 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
     counts.unchanged += publication.keep_rest(PART, renewed=renewed)
 
 
+#: An activity's item on its network's page, as ``_activity_item.html`` renders it.
+_ITEM = re.compile(r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$', re.M | re.S)
+
+
+def _kept_items(path: Path) -> dict[int, str]:
+    """The items of a network's page as its last build wrote them, by activity (none where it cannot be read)."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {int(found.group(1)): found.group(0) for found in _ITEM.finditer(text)}
+
+
 def _activity_of(name: str) -> int | None:
     if not name.startswith("activities/"):
         return None
@@ -329,6 +348,12 @@ class _Renderer:
         self.counts.pages += 1
         self.counts.written += changed
         self.counts.unchanged += not changed
+
+    def item(self, activity):
+        """An activity's item on its network's page (its ``<li>``), as HTML."""
+        from markupsafe import Markup
+
+        return Markup(self.env.get_template("_activity_item.html").render(activity=activity, depth=1, **self.common))
 
     def network(self, page: content.NetworkPage) -> None:
         slug = page.network.slug

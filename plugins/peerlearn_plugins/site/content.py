@@ -232,20 +232,37 @@ class NetworkPage:
     past: Listing
 
 
-def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
+def network_page(registry, network: Network, now: dt.datetime, item, kept: dict[int, str] | None = None,
+                 changed: frozenset | set = frozenset()) -> NetworkPage:
     """A network's published activities (drafts are not published), upcoming first in time order, past latest first.
 
-    They are read as the page is rendered (:class:`Listing`).
+    Each activity is listed as ``item(activity)`` gives it (its ``<li>``), read as
+    the page is rendered (:class:`Listing`). ``kept``, where given, holds the
+    items of the page's last build by activity: those of activities not in
+    ``changed`` are listed as they were, and only the order is read from the
+    registry (a network's page lists every activity; one change should not
+    render them all again).
     """
-    from peerlearn import iter_activities, upcoming_activities
+    from markupsafe import Markup
+
+    from peerlearn import activity_ids, get_activity, iter_activities, upcoming_activities
 
     counted = upcoming_activities(registry, network.slug, now, 0)
     slug = network.slug
-    upcoming = Listing(lambda: iter_activities(registry, network=slug, published=True, ending_after=now),
-                       counted.upcoming)
-    past = Listing(lambda: iter_activities(registry, network=slug, published=True, ending_by=now, latest_first=True),
-                   counted.past)
-    return NetworkPage(network, upcoming, past)
+
+    def listing(**when):
+        if kept is None:
+            return lambda: (item(activity) for activity in iter_activities(registry, network=slug, published=True,
+                                                                           **when))
+
+        def read():
+            for activity_id in activity_ids(registry, network=slug, published=True, **when):
+                found = None if activity_id in changed else kept.get(activity_id)
+                yield Markup(found) if found is not None else item(get_activity(registry, activity_id))
+        return read
+
+    return NetworkPage(network, Listing(listing(ending_after=now), counted.upcoming),
+                       Listing(listing(ending_by=now, latest_first=True), counted.past))
 
 
 @attrs.frozen
