@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peerlearn import iter_activities, list_activities
+from peerlearn import activity_ids, iter_activities, list_activities
 
 
 def test_iter_activities_gives_what_list_activities_gives_split_at_a_moment(demo_env):
@@ -21,6 +21,10 @@ def test_iter_activities_gives_what_list_activities_gives_split_at_a_moment(demo
                 past = list(iter_activities(registry, network=slug, published=True, ending_by=now,
                                             latest_first=True))
                 assert ahead == [activity for activity in every if activity.end > now]
+                assert activity_ids(registry, network=slug, published=True, ending_after=now) == \
+                    [activity.id for activity in ahead]
+                assert activity_ids(registry, network=slug, published=True, ending_by=now, latest_first=True) == \
+                    [activity.id for activity in past]
                 assert past == list(reversed([activity for activity in every if activity.end <= now]))
                 seen += len(ahead) + len(past)
             # drafts too without ``published``, in the registry's own order
