@@ -178,16 +178,19 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
                                                        for network in chosen))
     renderer = _Renderer(registry, publication, options, now, counts, progress, total)
     network_pages = []  # what the index shows of each network: counts and the first activities ahead
+    kept_summaries = state.get("summaries") if isinstance(state.get("summaries"), dict) else {}
     for network in chosen:
         if dirty is not None and not dirty.index:
             break
-        if dirty is not None and network.slug not in dirty.networks:
-            network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
+        if dirty is not None and network.slug not in dirty.networks:  # the same as last time, if it was kept
+            summary = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
+            network_pages.append(summary or content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
+        summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
+        network_pages.append(summary)
         kept = None if dirty is None else _kept_items(publication.path(links.network_page(network.slug)))
-        page = content.network_page(registry, network, now, renderer.item, kept,
-                                    dirty.activities if dirty is not None else ())
-        network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
+        page = content.network_page(registry, network, now, (summary.upcoming_count, summary.past_count),
+                                    renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
         if dirty is None:
             for activity in itertools.chain(
@@ -207,8 +210,10 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         progress(total, total)
     # where the clock stands among the activities' ends, rather than the moment itself: the same between two ends
     number, at = last_change(registry)
+    summaries = ({page.network.slug: page.as_state() for page in network_pages} if len(network_pages) == len(chosen)
+                 else kept_summaries)
     publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
-                                 "around": list(ends_around(registry, now))})
+                                 "around": list(ends_around(registry, now)), "summaries": summaries})
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
@@ -375,7 +380,7 @@ class _Renderer:
             self.write(name, data, page=False)
 
     def index(self, network_pages: list) -> None:
-        upcoming = content.next_activities(network_pages, UPCOMING_ON_INDEX)
+        upcoming = content.next_activities(self.registry, network_pages, UPCOMING_ON_INDEX)
         feeds = [(page.network, self.link.feed("network", page.network.slug, 0)) for page in network_pages]
         self.render("index.html", "index.html", networks=network_pages, upcoming=upcoming, feeds=feeds,
                     depth=0)

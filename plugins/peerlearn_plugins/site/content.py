@@ -232,10 +232,11 @@ class NetworkPage:
     past: Listing
 
 
-def network_page(registry, network: Network, now: dt.datetime, item, kept: dict[int, str] | None = None,
-                 changed: frozenset | set = frozenset()) -> NetworkPage:
+def network_page(registry, network: Network, now: dt.datetime, counts: tuple[int, int], item,
+                 kept: dict[int, str] | None = None, changed: frozenset | set = frozenset()) -> NetworkPage:
     """A network's published activities (drafts are not published), upcoming first in time order, past latest first.
 
+    ``counts`` are how many are upcoming and past (:class:`NetworkSummary`).
     Each activity is listed as ``item(activity)`` gives it (its ``<li>``), read as
     the page is rendered (:class:`Listing`). ``kept``, where given, holds the
     items of the page's last build by activity: those of activities not in
@@ -245,9 +246,8 @@ def network_page(registry, network: Network, now: dt.datetime, item, kept: dict[
     """
     from markupsafe import Markup
 
-    from peerlearn import activity_ids, get_activity, iter_activities, upcoming_activities
+    from peerlearn import activity_ids, get_activity, iter_activities
 
-    counted = upcoming_activities(registry, network.slug, now, 0)
     slug = network.slug
 
     def listing(**when):
@@ -261,26 +261,52 @@ def network_page(registry, network: Network, now: dt.datetime, item, kept: dict[
                 yield Markup(found) if found is not None else item(get_activity(registry, activity_id))
         return read
 
-    return NetworkPage(network, Listing(listing(ending_after=now), counted.upcoming),
-                       Listing(listing(ending_by=now, latest_first=True), counted.past))
+    return NetworkPage(network, Listing(listing(ending_after=now), counts[0]),
+                       Listing(listing(ending_by=now, latest_first=True), counts[1]))
 
 
 @attrs.frozen
 class NetworkSummary:
-    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming."""
+    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming.
+
+    The first few are kept as (start in UTC, number): the index reads only
+    those it shows. A summary is kept in the site's state between builds, for
+    the networks nothing has changed in since (:meth:`as_state`).
+    """
 
     network: Network
     upcoming_count: int
     past_count: int
-    upcoming: tuple[Activity, ...]
+    first: tuple[tuple[str, int], ...]
 
     @classmethod
     def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
-        """The same, counted by the registry, without reading every activity of the network."""
+        """The summary, counted by the registry, without reading every activity of the network."""
         from peerlearn import upcoming_activities
 
         found = upcoming_activities(registry, network.slug, now, first)
-        return cls(network, found.upcoming, found.past, found.first)
+        return cls(network, found.upcoming, found.past,
+                   tuple((utc_text(activity.start), activity.id) for activity in found.first))
+
+    def as_state(self) -> list:
+        return [self.upcoming_count, self.past_count, [list(item) for item in self.first]]
+
+    @classmethod
+    def from_state(cls, network: Network, state) -> "NetworkSummary | None":
+        """The summary :meth:`as_state` kept, or None where it is not one."""
+        try:
+            upcoming, past, first = state
+            first = tuple((str(start), int(number)) for start, number in first)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(upcoming, int) or not isinstance(past, int):
+            return None
+        return cls(network, upcoming, past, first)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A moment in UTC as text that sorts as time does."""
+    return moment.astimezone(dt.timezone.utc).isoformat()
 
 
 @attrs.frozen
@@ -291,10 +317,12 @@ class Upcoming:
     activity: Activity
 
 
-def next_activities(pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
+def next_activities(registry, pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
     """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
     import heapq
 
-    found = ((activity.start, page.network.slug, activity.id, Upcoming(page.network, activity))
-             for page in pages for activity in page.upcoming)
-    return tuple(item[-1] for item in heapq.nsmallest(count, found, key=lambda item: item[:3]))
+    from peerlearn import get_activity
+
+    found = ((start, page.network.slug, number, page.network) for page in pages for start, number in page.first)
+    return tuple(Upcoming(network, get_activity(registry, number))
+                 for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3]))
