@@ -422,6 +422,9 @@ class _Manifest:
             raise OutputError(f"cannot write {self.path}: it is not a regular file; refusing to replace it")
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
+            # no fsync: the files it lists are not synced either, and a manifest a power cut damaged is replaced
+            # (everything is written again); its rollback journal still undoes a publication killed midway
+            db.execute("PRAGMA synchronous = OFF")
             db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, MANIFEST_VERSION):
@@ -429,6 +432,7 @@ class _Manifest:
                 db.close()
                 self._discard()
                 db = sqlite3.connect(self.path, isolation_level=None)
+                db.execute("PRAGMA synchronous = OFF")
                 db.execute("BEGIN IMMEDIATE")
             if db.execute("PRAGMA user_version").fetchone()[0] != MANIFEST_VERSION:  # new (else left unwritten)
                 for statement in filter(str.strip, _SCHEMA.split(";")):
