@@ -193,7 +193,7 @@ class Publication:
             if self._untouched(part):
                 return []
             names = (path for (path,) in self._manifest.db.execute(
-                "SELECT path FROM files WHERE part = ? AND run < ? ORDER BY path", (part, self._run)).fetchall())
+                "SELECT path FROM files WHERE part = ? AND run < ? ORDER BY path", (part, self._run)))
         return self._missing(names)
 
     def watch(self, part: str, folders: Iterable[str]) -> None:
