@@ -208,7 +208,7 @@ class Publication:
         self._claim_part(part)
         self._watched[part] = tuple(folders)
 
-    def keep_rest(self, part: str, *, renewed: Iterable[str] = ()) -> int:
+    def keep_rest(self, part: str, *, renewed: Iterable[str] = (), total: int | None = None) -> int:
         """Keep every file ``part`` published last time and does not write now, unchecked and unlisted; return how many.
 
         For a part that knows what changed since its last publication and
@@ -216,13 +216,17 @@ class Publication:
         folders, ending in ``/``) whose files of last time are removed
         unless written (or kept) this time, as those of a part that keeps
         nothing. Without it, a part's files of last time not written again
-        are removed.
+        are removed. ``total``, where the part knows it (it kept it in its
+        state), is how many files it published last time: counting them
+        costs a look at each in the manifest. Call it before writing.
         """
         self._claim_part(part)
         renewed = tuple(dict.fromkeys(renewed))
         self._rest[part] = renewed
         db = self._manifest.db
-        (total,) = db.execute("SELECT count(*) FROM files WHERE part = ? AND run < ?", (part, self._run)).fetchone()
+        if total is None:
+            (total,) = db.execute("SELECT count(*) FROM files WHERE part = ? AND run < ?",
+                                  (part, self._run)).fetchone()
         dropped = sum(db.execute(f"SELECT count(*) FROM files WHERE part = ? AND run < ? AND {where}",
                                  (part, self._run, *values)).fetchone()[0]
                       for where, values in map(_under, renewed))

@@ -170,7 +170,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     counts = _Counts()
     publication.watch(PART, WATCHED)
     if dirty is not None:
-        _keep_untouched(publication, dirty, counts)
+        files = state.get("files")
+        _keep_untouched(publication, dirty, counts, files if isinstance(files, int) else None)
     total = 0
     if progress:  # the activities to render: a full build's counted by the registry, else those changed
         total = len(dirty.activities) if dirty is not None else sum(
@@ -213,7 +214,9 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     summaries = ({page.network.slug: page.as_state() for page in network_pages} if len(network_pages) == len(chosen)
                  else kept_summaries)
     publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
-                                 "around": list(ends_around(registry, now)), "summaries": summaries})
+                                 "around": list(ends_around(registry, now)), "summaries": summaries,
+                                 # the site's files now: those kept, and those written or rendered to the same bytes
+                                 "files": counts.written + counts.unchanged})
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
@@ -267,7 +270,7 @@ WATCHED = ("networks", "activities")
 TOP = ("index.html", "site.css")
 
 
-def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
+def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | None) -> None:
     """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing.
 
     Memory and time go with what changed, not with the files kept: these
@@ -288,7 +291,7 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
     renewed += [links.network_page(slug) for slug in dirty.networks]
     renewed += ["index.html"] if dirty.index else []
     renewed += ["site.css"] if dirty.stylesheet else []
-    counts.unchanged += publication.keep_rest(PART, renewed=renewed)
+    counts.unchanged += publication.keep_rest(PART, renewed=renewed, total=files)
 
 
 #: An activity's item on its network's page, as ``_activity_item.html`` renders it.
