@@ -227,7 +227,7 @@ class Publication:
         if total is None:
             (total,) = db.execute("SELECT count(*) FROM files WHERE part = ? AND run < ?",
                                   (part, self._run)).fetchone()
-        dropped = sum(db.execute(f"SELECT count(*) FROM files WHERE part = ? AND run < ? AND {where}",
+        dropped = sum(db.execute(f"SELECT count(*) FROM files WHERE {_of_part(where)} AND {where}",
                                  (part, self._run, *values)).fetchone()[0]
                       for where, values in map(_under, renewed))
         kept = total - dropped
@@ -256,7 +256,7 @@ class Publication:
                 selections = [("1", ())]
             kept = self._kept.get(part, set())
             for where, values in selections:
-                cursor = db.execute(f"SELECT path FROM files WHERE part = ? AND run < ? AND {where} ORDER BY path",
+                cursor = db.execute(f"SELECT path FROM files WHERE {_of_part(where)} AND {where} ORDER BY path",
                                     (part, self._run, *values))
                 gone = []
                 while rows := cursor.fetchmany(_CHUNK):
@@ -374,6 +374,16 @@ class Publication:
             counts.written += 1
         else:
             counts.unchanged += 1
+
+
+def _of_part(where: str) -> str:
+    """The condition that a row is a part's from an earlier publication (values: part, run), beside ``where``.
+
+    Where ``where`` selects paths, the ``+`` keeps SQLite from choosing the
+    index by part for the whole (a scan of every file of the part) over the
+    paths' own.
+    """
+    return "part = ? AND run < ?" if where == "1" else "+part = ? AND +run < ?"
 
 
 def _under(item: str) -> tuple[str, tuple]:
