@@ -50,6 +50,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "list_members": "registry.members:list_members",
         "get_activity": "registry.activities:get",
         "list_activities": "registry.activities:list_activities",
+        "iter_activities": "registry.activities:iter_activities",
+        "activity_ids": "registry.activities:activity_ids",
         "sessions_of": "agenda.reading:sessions_of",
         "roles_of": "agenda.reading:roles_of",
         "list_outputs": "registry.participation:list_outputs",
@@ -148,7 +150,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry.upcoming import upcoming as upcoming_activities
     from .registry.activities import add as add_activity
     from .registry.activities import get as get_activity
-    from .registry.activities import list_activities
+    from .registry.activities import activity_ids, iter_activities, list_activities
     from .registry.members import add as add_member
     from .registry.members import get as get_member
     from .registry.members import join as join_network

@@ -42,8 +42,11 @@ import glob
 import os
 import random
 import re
+import secrets
 import shutil
 import stat
+import string
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -63,6 +66,7 @@ _CREATE = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | g
 _names = random.Random()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_names.seed)  # a forked child never draws its parent's names
+_TOKEN_CHARACTERS = string.ascii_lowercase + string.digits
 
 
 def describe(mode: int) -> str:
@@ -210,57 +214,78 @@ def locked_temporary(path: Path, suffix: str = ".tmp") -> tuple[int, str]:
 
 
 def _temporary_beside(path: Path, create_folder: bool = True) -> tuple[int, str]:
-    """:func:`locked_temporary` for ``path``, creating its folder (noted by the batch under way) where missing.
+    """The temporary file of ``path``: the batch's under way (:meth:`Batch.open_temporary`), else a new
+    :func:`locked_temporary`; its folder created (noted by the batch under way) where missing.
 
     The folder is looked at only when the temporary file cannot be created:
     a build writing thousands of files into a few folders asks once per folder.
     """
+    current = _batch.get()
+    create = current.open_temporary if current is not None else locked_temporary
     try:
-        return locked_temporary(path)
+        return create(path)
     except FileNotFoundError:
         if not create_folder or os.path.isdir(path.parent):
             raise
     _make_folder(path.parent)
-    return locked_temporary(path)
+    return create(path)
 
 
 class Batch:
     """Files written and removed under :func:`batch`: they land together in :meth:`commit`, or not at all.
 
-    Paths are kept as strings: a batch may hold tens of thousands of them.
+    A batch holds nothing in memory for each file it writes (a publication
+    may write hundreds of thousands): a changed file waits beside its
+    destination as ``.<name>.<token>.tmp``, named by the batch's own
+    ``token``, and the destinations are noted in a temporary file, read back
+    when the batch commits or rolls back. Removals are kept in memory, and
+    of the folders it creates only those whose parent it did not create.
     """
 
     def __init__(self) -> None:
-        #: destination -> its waiting temporary file, in the order written
-        self.staged: dict[str, str] = {}
-        #: the temporary files waiting to be renamed
-        self.waiting: set[str] = set()
+        #: names this batch's temporary files (8 characters, as :data:`TEMPORARY` expects)
+        self.token = "".join(secrets.choice(_TOKEN_CHARACTERS) for _ in range(8))
+        #: the destinations staged, each followed by a NUL, in the order written (opened at the first)
+        self._staged = None
         self.removals: dict[str, None] = {}
+        #: the folders the batch created, but for those inside another it created
         self.created: list[Path] = []
+        self._created: set[str] = set()
+
+    def temporary(self, path: Path | str) -> str:
+        """The temporary file that waits for ``path`` in this batch."""
+        head, name = os.path.split(os.fspath(path))
+        return os.path.join(head, f".{name}.{self.token}.tmp")
 
     def is_waiting(self, temporary: Path | str) -> bool:
-        return os.fspath(temporary) in self.waiting
+        return os.fspath(temporary).endswith(f".{self.token}.tmp")
+
+    def open_temporary(self, path: Path) -> tuple[int, str]:
+        """Create the temporary file of ``path`` (emptied if it already waits), locked while it is open."""
+        name = self.temporary(path)
+        handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        return handle, name
 
     def stage(self, temporary: Path | str, path: Path | str) -> None:
-        path, temporary = os.fspath(path), os.fspath(temporary)
-        self.unstage(path)
-        self.staged[path] = temporary
-        self.waiting.add(temporary)
+        """Note that ``temporary`` (:meth:`temporary` of ``path``) waits to be renamed to ``path``."""
+        path = os.fspath(path)
+        if self._staged is None:
+            self._staged = tempfile.TemporaryFile()
+        self._staged.write(os.fsencode(path) + b"\0")
         self.removals.pop(path, None)
 
     def unstage(self, path: Path | str) -> None:
         """Forget what waits for ``path`` (a later write found the file already right)."""
-        earlier = self.staged.pop(os.fspath(path), None)
-        if earlier is not None:
-            self.waiting.discard(earlier)
-            _remove_temporary(earlier)
+        _remove_temporary(self.temporary(path))
 
     def remove(self, path: Path | str) -> None:
         self.unstage(path)
         self.removals[os.fspath(path)] = None
 
     def make_folder(self, folder: Path) -> None:
-        """Create ``folder`` and its missing parents, noting each so that a rollback removes it."""
+        """Create ``folder`` and its missing parents, noting them so that a rollback removes them."""
         missing = []
         for candidate in (folder, *folder.parents):
             if candidate.is_dir():
@@ -268,16 +293,31 @@ class Batch:
             missing.append(candidate)
         for candidate in reversed(missing):
             candidate.mkdir(exist_ok=True)
-            self.created.append(candidate)
+        if missing and not any(os.fspath(parent) in self._created for parent in missing[-1].parents):
+            self.created.append(missing[-1])
+            self._created.add(os.fspath(missing[-1]))
+
+    def _destinations(self) -> Iterator[str]:
+        """The destinations staged, in the order written (some twice, some since unstaged)."""
+        if self._staged is None:
+            return
+        self._staged.flush()
+        self._staged.seek(0)
+        rest = b""
+        while chunk := self._staged.read(1 << 16):
+            *whole, rest = (rest + chunk).split(b"\0")
+            for path in whole:
+                yield os.fsdecode(path)
 
     def commit(self) -> None:
-        for path, temporary in self.staged.items():
+        for path in self._destinations():
             try:
-                os.replace(temporary, path)
+                os.replace(self.temporary(path), path)
+            except FileNotFoundError:  # unstaged since, or written twice and already renamed
+                continue
             except OSError as error:
                 raise write_error(path, error) from None
-            self.waiting.discard(temporary)
-        self.staged.clear()
+        self._close()
         for path in self.removals:
             try:
                 Path(path).unlink(missing_ok=True)
@@ -285,15 +325,20 @@ class Batch:
                 raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
 
     def rollback(self) -> None:
-        for temporary in self.staged.values():
-            _remove_temporary(temporary)
-        self.staged.clear()
-        self.waiting.clear()
+        for path in self._destinations():
+            _remove_temporary(self.temporary(path))  # (a file, or a new folder's temporary folder)
+        self._close()
         for folder in reversed(self.created):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
+            for parent, _folders, _names in os.walk(folder, topdown=False):
+                try:
+                    os.rmdir(parent)
+                except OSError:  # not empty: another program's files
+                    pass
+
+    def _close(self) -> None:
+        if self._staged is not None:
+            self._staged.close()
+            self._staged = None
 
 
 _batch: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("peerlearn_atomic_batch", default=None)
@@ -494,10 +539,15 @@ class NewFolder:
             return next(entries, None) is None
 
     def __enter__(self) -> "NewFolder":
+        current = _batch.get()
         folder = os.path.abspath(self.path.parent)
         while True:
-            name = os.path.join(folder, f".{self.path.name}." + "".join(_names.choices(_NAME_CHARACTERS, k=8))
-                                + ".tmp")
+            if current is not None:  # named by the batch, which renames it when it commits
+                name = os.path.abspath(current.temporary(self.path))
+                _remove_temporary(name)  # (an earlier fill of the same folder in this batch)
+            else:
+                name = os.path.join(folder, f".{self.path.name}." + "".join(_names.choices(_NAME_CHARACTERS, k=8))
+                                    + ".tmp")
             try:
                 os.mkdir(name)
                 handle = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)

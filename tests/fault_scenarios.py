@@ -282,15 +282,50 @@ MOMENT_FILES = re.compile(r"(^|/)\.peerlearn-feeds-stamp\.json$")
 BUILDING_MARK = re.compile(r"(^|/)\.peerlearn-feeds-building$")
 
 
+#: A publication's manifest (SQLite) and its rollback journal: compared by what they say, not byte for byte.
+PUBLICATION_MANIFEST = re.compile(r"(^|/)\.peerlearn-publish\.db$")
+MANIFEST_JOURNAL = re.compile(r"(^|/)\.peerlearn-publish\.db-journal$")
+
+
 def outputs(folder: Path) -> dict[str, bytes]:
     """The output files under ``folder`` (temporary files left by a killed build, its mark, and moments, aside)."""
     found = {}
     for path, data in faults.tree(folder).items():
         if MOMENT_FILES.search(path):
             json.loads(data)  # whole, whatever moment it holds
-        elif not LEFTOVER.search(path) and not BUILDING_MARK.search(path):
+        elif PUBLICATION_MANIFEST.search(path):
+            found[path] = manifest_content(folder / path)
+        elif not LEFTOVER.search(path) and not BUILDING_MARK.search(path) and not MANIFEST_JOURNAL.search(path):
             found[path] = data
     return found
+
+
+def manifest_content(path: Path) -> bytes:
+    """What a publication's manifest says (its files and the parts' states), as the next publication reads it.
+
+    A killed publication leaves a rollback journal beside it: the manifest is
+    read from a copy of the two, so that looking rolls nothing back here.
+    The publication's number and the folders' times it noted vary from run to run and are left out.
+    """
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / path.name
+        shutil.copy(path, copy)
+        journal = path.with_name(path.name + "-journal")
+        if journal.exists():
+            shutil.copy(journal, copy.with_name(copy.name + "-journal"))
+        db = sqlite3.connect(copy)
+        try:
+            files = sorted(db.execute("SELECT path, part FROM files"))
+            state = sorted(row for row in db.execute("SELECT key, value FROM state")
+                           if row[0].startswith("part:"))
+        except sqlite3.Error as error:
+            return f"damaged: {error}".encode()
+        finally:
+            db.close()
+    return json.dumps({"files": files, "state": state}).encode()
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -321,6 +356,8 @@ def complete(path: str, data: bytes) -> bool:
             feedcheck.check(data)
         elif path.endswith(".json"):
             json.loads(data)
+        elif PUBLICATION_MANIFEST.search(path):  # read by manifest_content: whole where it could be read
+            return "files" in json.loads(data)
         elif path.endswith((".xml", ".atom")):
             xml.etree.ElementTree.fromstring(data)
         elif path.endswith(".html"):

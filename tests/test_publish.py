@@ -114,7 +114,7 @@ def test_publish_again_rewrites_nothing_and_after_one_change_only_what_changed(s
     fresh = tmp_path / "fresh"
     assert publish(site_demo, fresh, "--base-url", BASE).exit_code == 0
     # (but for the records of when each was built: the manifest, and the feeds' stamp with its window's start)
-    bookkeeping = {".peerlearn-publish.json", "feeds/.peerlearn-feeds-stamp.json"}
+    bookkeeping = {".peerlearn-publish.db", "feeds/.peerlearn-feeds-stamp.json"}
     assert {k: v for k, v in tree(fresh).items() if k not in bookkeeping} == \
            {k: v for k, v in tree(public).items() if k not in bookkeeping}
 

@@ -20,8 +20,9 @@ with :func:`changed`, :func:`store` and :func:`delete_record` here.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import attrs
 
@@ -158,6 +159,63 @@ def list_activities(
         for activity_id, member_id in registry.conn.execute(peer_sql, params):
             peers.setdefault(activity_id, []).append(member_id)
     return [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
+
+
+def iter_activities(registry: Registry, *, network: str | None = None, published: bool = False,
+                    ending_after: dt.datetime | None = None, ending_by: dt.datetime | None = None,
+                    latest_first: bool = False) -> Iterator[Activity]:
+    """Activities one at a time, in time order (``latest_first``: the reverse), each with its peers.
+
+    For a reader of every activity of a large registry (a page listing them
+    all): :func:`list_activities` builds them all at once. ``ending_after``
+    keeps those ending after that moment (upcoming then), ``ending_by``
+    those ending at or before it (past). The rows are read as they are
+    iterated, so the registry must not change meanwhile (read them inside
+    ``Registry.snapshot()`` where another process might write).
+    """
+    condition, params, order = _selection(registry, network, published, ending_after, ending_by, latest_first)
+    rows = registry.rows(f"SELECT * FROM activities{condition} ORDER BY {order}", params)
+    while chunk := list(itertools.islice(rows, 500)):
+        peers: dict[int, list[int]] = {}
+        ids = [row["id"] for row in chunk]
+        for activity_id, member_id in registry.conn.execute(
+                f"SELECT activity_id, member_id FROM activity_peers WHERE activity_id IN ({', '.join('?' * len(ids))})"
+                " ORDER BY member_id", ids):
+            peers.setdefault(activity_id, []).append(member_id)
+        for row in chunk:
+            yield activity_from_row(row, tuple(peers.get(row["id"], ())))
+
+
+def activity_ids(registry: Registry, *, network: str | None = None, published: bool = False,
+                 ending_after: dt.datetime | None = None, ending_by: dt.datetime | None = None,
+                 latest_first: bool = False) -> list[int]:
+    """The numbers of the activities :func:`iter_activities` gives for the same arguments, in the same order.
+
+    Building an :class:`Activity` costs far more than reading its number: a
+    page that keeps what it showed of each activity needs only the order.
+    """
+    condition, params, order = _selection(registry, network, published, ending_after, ending_by, latest_first)
+    return [row[0] for row in registry.conn.execute(f"SELECT id FROM activities{condition} ORDER BY {order}", params)]
+
+
+def _selection(registry: Registry, network: str | None, published: bool, ending_after: dt.datetime | None,
+               ending_by: dt.datetime | None, latest_first: bool) -> tuple[str, list, str]:
+    """The WHERE clause, its parameters and the ORDER BY of :func:`iter_activities`."""
+    where, params = [], []
+    if published:
+        where.append(published_sql())
+    if network:
+        networks.get(registry, network)
+        where.append("network = ?")
+        params.append(network)
+    if ending_after:
+        where.append("end_utc > ?")
+        params.append(to_utc_text(ending_after))
+    if ending_by:
+        where.append("end_utc <= ?")
+        params.append(to_utc_text(ending_by))
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    return condition, params, "start_utc DESC, id DESC" if latest_first else "start_utc, id"
 
 
 def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: dt.datetime) -> list[str]:

@@ -140,7 +140,7 @@ def test_rebuild_rewrites_only_what_changed(demo_env, tmp_path, mlc_id):
     # the activity page, its schedule.xml/json and release feed (all name it), its network's page and the index at most
     assert 1 <= written <= 6
     # no temporary file is left; the one hidden file is the manifest of what the build wrote
-    assert not list(out.rglob("*.tmp")) and [path.name for path in out.rglob(".*")] == [".peerlearn-publish.json"]
+    assert not list(out.rglob("*.tmp")) and [path.name for path in out.rglob(".*")] == [".peerlearn-publish.db"]
 
 
 def test_multi_day_programme_has_a_table_per_day(site_env, tmp_path, parse):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import peerlearn_plugins.site
 import pytest
 
 import faults
 
-MANIFEST = ".peerlearn-publish.json"
+MANIFEST = ".peerlearn-publish.db"
 
 
 def _pages(folder):
@@ -69,7 +70,10 @@ def test_incremental_site_build_equals_a_fresh_build_after_random_changes(demo_e
     for step in range(6):
         before, times = _pages(out), _mtimes(out)
         what, today = _change(demo_env, rng, step, today)
-        build(out, today)
+        report = build(out, today).stdout
+        # what it says it wrote and kept is every file of the site, counted without looking at each
+        written, unchanged = (int(word) for word in re.findall(r"(\d+) (?:written|unchanged)", report))
+        assert written + unchanged == len(_pages(out)), (step, what, report)
         fresh = tmp_path / f"fresh-{step}"
         build(fresh, today)
         after = _pages(out)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from importlib.resources import files as package_files
 from pathlib import Path
 
@@ -39,12 +41,17 @@ def environment():
     """The Jinja2 environment: the package's templates, autoescaping on, undefined names an error.
 
     Every value a page shows passes through :func:`shown`; a link is made
-    only of what ``peerlearn.web_link`` accepts.
+    only of what ``peerlearn.web_link`` accepts. The compiled templates are
+    kept in Jinja2's bytecode cache (a folder of the user's own in the
+    system's temporary folder, checked against each template's source): a
+    rebuild that renders a few pages would otherwise spend most of its time
+    compiling the templates again.
     """
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("peerlearn_plugins.site", "templates"),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -138,8 +145,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     ``progress(done, total)``, where given, is called as each activity's
     pages are rendered.
     """
-    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, last_change, list_networks,
-                           upcoming_activities)
+    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, iter_activities, last_change,
+                           list_networks, upcoming_activities)
 
     now = publication.now
     if networks:
@@ -161,8 +168,10 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             dirty.networks |= _networks_of(registry, dirty.activities) & slugs
             dirty.index = bool(dirty.networks or dirty.activities)
     counts = _Counts()
+    publication.watch(PART, WATCHED)
     if dirty is not None:
-        _keep_untouched(publication, dirty, counts)
+        files = state.get("files")
+        _keep_untouched(publication, dirty, counts, files if isinstance(files, int) else None)
     total = 0
     if progress:  # the activities to render: a full build's counted by the registry, else those changed
         total = len(dirty.activities) if dirty is not None else sum(
@@ -170,19 +179,26 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
                                                        for network in chosen))
     renderer = _Renderer(registry, publication, options, now, counts, progress, total)
     network_pages = []  # what the index shows of each network: counts and the first activities ahead
+    kept_summaries = state.get("summaries") if isinstance(state.get("summaries"), dict) else {}
     for network in chosen:
         if dirty is not None and not dirty.index:
             break
-        if dirty is not None and network.slug not in dirty.networks:
-            network_pages.append(content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
+        if dirty is not None and network.slug not in dirty.networks:  # the same as last time, if it was kept
+            summary = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
+            network_pages.append(summary or content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
-        page = content.network_page(registry, network, now)
-        network_pages.append(content.NetworkSummary.of(page, UPCOMING_ON_INDEX))
+        summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
+        network_pages.append(summary)
+        kept = None if dirty is None else _kept_items(publication.path(links.network_page(network.slug)))
+        page = content.network_page(registry, network, now, (summary.upcoming_count, summary.past_count),
+                                    renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
         if dirty is None:
-            for activity in (*page.upcoming, *page.past):
+            for activity in itertools.chain(
+                    iter_activities(registry, network=network.slug, published=True, ending_after=now),
+                    iter_activities(registry, network=network.slug, published=True, ending_by=now,
+                                    latest_first=True)):
                 renderer.activity(network, activity)
-        del page
     if dirty is not None:
         for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
             renderer.activity(*activity)
@@ -195,8 +211,12 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         progress(total, total)
     # where the clock stands among the activities' ends, rather than the moment itself: the same between two ends
     number, at = last_change(registry)
+    summaries = ({page.network.slug: page.as_state() for page in network_pages} if len(network_pages) == len(chosen)
+                 else kept_summaries)
     publication.set_state(PART, {"signature": signature, "change": number, "change_at": at,
-                                 "around": list(ends_around(registry, now))})
+                                 "around": list(ends_around(registry, now)), "summaries": summaries,
+                                 # the site's files now: those kept, and those written or rendered to the same bytes
+                                 "files": counts.written + counts.unchanged})
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
@@ -244,13 +264,21 @@ def _networks_of(registry, activity_ids: set) -> set:
     return found
 
 
-def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
-    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing."""
-    untouched = [name for name in publication.previous(PART) if not _touched(name, dirty)]
-    missing = publication.keep_many(PART, untouched)
-    counts.unchanged += len(untouched) - len(missing)
-    for name in missing:  # deleted by hand: render it, and what links to it, again
-        dirty.index = True
+#: The folders of the site whose files are looked at one by one only when something was deleted from them (their
+#: modification time moved) since the last build: the pages at the top (index.html, site.css) are looked at each time.
+WATCHED = ("networks", "activities")
+TOP = ("index.html", "site.css")
+
+
+def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | None) -> None:
+    """Keep the files of the last build that nothing changed, unrendered; render again what has gone missing.
+
+    Memory and time go with what changed, not with the files kept: these
+    are neither listed nor looked at, unless something was deleted from the
+    site's folders since (a page deleted by hand).
+    """
+    for name in publication.missing(PART, TOP) + publication.missing(PART):
+        dirty.index = True  # deleted by hand: render it, and what links to it, again
         owner = _activity_of(name)
         if owner is not None:
             dirty.activities.add(owner)
@@ -258,6 +286,25 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts) -> None:
             dirty.networks.add(name[len("networks/"):-len(".html")])
         elif name == "site.css":
             dirty.stylesheet = True
+    renewed = [links.activity_page(activity) for activity in dirty.activities]
+    renewed += [f"activities/{activity}/" for activity in dirty.activities]
+    renewed += [links.network_page(slug) for slug in dirty.networks]
+    renewed += ["index.html"] if dirty.index else []
+    renewed += ["site.css"] if dirty.stylesheet else []
+    counts.unchanged += publication.keep_rest(PART, renewed=renewed, total=files)
+
+
+#: An activity's item on its network's page, as ``_activity_item.html`` renders it.
+_ITEM = re.compile(r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$', re.M | re.S)
+
+
+def _kept_items(path: Path) -> dict[int, str]:
+    """The items of a network's page as its last build wrote them, by activity (none where it cannot be read)."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {int(found.group(1)): found.group(0) for found in _ITEM.finditer(text)}
 
 
 def _activity_of(name: str) -> int | None:
@@ -265,15 +312,6 @@ def _activity_of(name: str) -> int | None:
         return None
     head = name[len("activities/"):].split("/", 1)[0].removesuffix(".html")
     return int(head) if head.isdigit() else None
-
-
-def _touched(name: str, dirty: _Dirty) -> bool:
-    if name == "index.html":
-        return dirty.index
-    if name.startswith("networks/"):
-        return name[len("networks/"):-len(".html")] in dirty.networks
-    owner = _activity_of(name)
-    return owner is not None and owner in dirty.activities
 
 
 class _Renderer:
@@ -307,9 +345,27 @@ class _Renderer:
     def render(self, template: str, name: str, **values) -> None:
         self.write(name, self.env.get_template(template).render(here=name, **values, **self.common).encode("utf-8"))
 
+    def stream(self, template: str, name: str, **values) -> None:
+        """Render a long page straight into its file, piece by piece (a network's page lists every activity)."""
+        counts = self.publication.counts.get(PART)
+        written = counts.written if counts else 0
+        with self.publication.open(PART, name) as out:
+            for piece in self.env.get_template(template).generate(here=name, **values, **self.common):
+                out.write(piece)
+        changed = self.publication.counts[PART].written > written
+        self.counts.pages += 1
+        self.counts.written += changed
+        self.counts.unchanged += not changed
+
+    def item(self, activity):
+        """An activity's item on its network's page (its ``<li>``), as HTML."""
+        from markupsafe import Markup
+
+        return Markup(self.env.get_template("_activity_item.html").render(activity=activity, depth=1, **self.common))
+
     def network(self, page: content.NetworkPage) -> None:
         slug = page.network.slug
-        self.render("network.html", links.network_page(slug), page=page, depth=1,
+        self.stream("network.html", links.network_page(slug), page=page, depth=1,
                     feed=self.link.feed("network", slug, 1))
 
     def activity(self, network, activity) -> None:
@@ -327,7 +383,7 @@ class _Renderer:
             self.write(name, data, page=False)
 
     def index(self, network_pages: list) -> None:
-        upcoming = content.next_activities(network_pages, UPCOMING_ON_INDEX)
+        upcoming = content.next_activities(self.registry, network_pages, UPCOMING_ON_INDEX)
         feeds = [(page.network, self.link.feed("network", page.network.slug, 0)) for page in network_pages]
         self.render("index.html", "index.html", networks=network_pages, upcoming=upcoming, feeds=feeds,
                     depth=0)

@@ -9,6 +9,7 @@ cancelled session keeps its place, labelled "Cancelled" and struck through.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from itertools import groupby
 
 import attrs
@@ -203,44 +204,116 @@ def site_blocks(network: Network, activity: Activity, sessions: list[Session], r
     return found
 
 
+class Listing:
+    """Activities as a page lists them, read from the registry each time it is iterated, one at a time.
+
+    A network's page lists every activity: held at once, they would take
+    memory in proportion to the network (1.4 KB an activity). True where
+    there is at least one (``count``, counted by the registry).
+    """
+
+    def __init__(self, read, count: int) -> None:
+        self._read = read
+        self.count = count
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
 @attrs.frozen
 class NetworkPage:
     network: Network
-    upcoming: tuple[Activity, ...]
-    past: tuple[Activity, ...]
+    upcoming: Listing
+    past: Listing
 
 
-def network_page(registry, network: Network, now: dt.datetime) -> NetworkPage:
-    """A network's published activities (drafts are not published), upcoming first in time order, past latest first."""
-    from peerlearn import list_activities
+def network_page(registry, network: Network, now: dt.datetime, counts: tuple[int, int], item,
+                 kept: dict[int, str] | None = None, changed: frozenset | set = frozenset()) -> NetworkPage:
+    """A network's published activities (drafts are not published), upcoming first in time order, past latest first.
 
-    published = list_activities(registry, network=network.slug, published=True)
-    upcoming = tuple(a for a in published if a.end > now)
-    past = tuple(reversed([a for a in published if a.end <= now]))
-    return NetworkPage(network, upcoming, past)
+    ``counts`` are how many are upcoming and past (:class:`NetworkSummary`).
+    Each activity is listed as ``item(activity)`` gives it (its ``<li>``), read as
+    the page is rendered (:class:`Listing`). ``kept``, where given, holds the
+    items of the page's last build by activity: those of activities not in
+    ``changed`` are listed as they were, and only the order is read from the
+    registry (a network's page lists every activity; one change should not
+    render them all again).
+    """
+    from peerlearn import activity_ids, get_activity, iter_activities
+
+    slug = network.slug
+
+    def listing(**when):
+        if kept is None:
+            return lambda: _joined(item(activity) for activity in iter_activities(registry, network=slug,
+                                                                                  published=True, **when))
+
+        def read():
+            for activity_id in activity_ids(registry, network=slug, published=True, **when):
+                found = None if activity_id in changed else kept.get(activity_id)
+                yield found if found is not None else item(get_activity(registry, activity_id))
+        return lambda: _joined(read())
+
+    return NetworkPage(network, Listing(listing(ending_after=now), counts[0]),
+                       Listing(listing(ending_by=now, latest_first=True), counts[1]))
+
+
+def _joined(items, size: int = 200):
+    """Items of a list (safe HTML), a line each, in pieces of ``size``: a template's loop costs per piece."""
+    from markupsafe import Markup
+
+    for piece in iter(lambda: list(itertools.islice(items, size)), []):
+        yield Markup("\n".join(piece))
 
 
 @attrs.frozen
 class NetworkSummary:
-    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming."""
+    """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming.
+
+    The first few are kept as (start in UTC, number): the index reads only
+    those it shows. A summary is kept in the site's state between builds, for
+    the networks nothing has changed in since (:meth:`as_state`).
+    """
 
     network: Network
     upcoming_count: int
     past_count: int
-    upcoming: tuple[Activity, ...]
-
-    @classmethod
-    def of(cls, page: NetworkPage, first: int) -> "NetworkSummary":
-        ahead = sorted(page.upcoming, key=lambda activity: (activity.start, activity.id))
-        return cls(page.network, len(page.upcoming), len(page.past), tuple(ahead[:first]))
+    first: tuple[tuple[str, int], ...]
 
     @classmethod
     def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
-        """The same, counted by the registry, without reading every activity of the network."""
+        """The summary, counted by the registry, without reading every activity of the network."""
         from peerlearn import upcoming_activities
 
         found = upcoming_activities(registry, network.slug, now, first)
-        return cls(network, found.upcoming, found.past, found.first)
+        return cls(network, found.upcoming, found.past,
+                   tuple((utc_text(activity.start), activity.id) for activity in found.first))
+
+    def as_state(self) -> list:
+        return [self.upcoming_count, self.past_count, [list(item) for item in self.first]]
+
+    @classmethod
+    def from_state(cls, network: Network, state) -> "NetworkSummary | None":
+        """The summary :meth:`as_state` kept, or None where it is not one."""
+        try:
+            upcoming, past, first = state
+            first = tuple((str(start), int(number)) for start, number in first)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(upcoming, int) or not isinstance(past, int):
+            return None
+        return cls(network, upcoming, past, first)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A moment in UTC as text that sorts as time does."""
+    return moment.astimezone(dt.timezone.utc).isoformat()
 
 
 @attrs.frozen
@@ -251,10 +324,12 @@ class Upcoming:
     activity: Activity
 
 
-def next_activities(pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
+def next_activities(registry, pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
     """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
     import heapq
 
-    found = ((activity.start, page.network.slug, activity.id, Upcoming(page.network, activity))
-             for page in pages for activity in page.upcoming)
-    return tuple(item[-1] for item in heapq.nsmallest(count, found, key=lambda item: item[:3]))
+    from peerlearn import get_activity
+
+    found = ((start, page.network.slug, number, page.network) for page in pages for start, number in page.first)
+    return tuple(Upcoming(network, get_activity(registry, number))
+                 for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3]))
