@@ -131,26 +131,8 @@ def list_activities(
     published: bool = False,
 ) -> list[Activity]:
     """Activities overlapping [start, end), in time order; with ``published``, only those published (no drafts)."""
-    where, params = [], []
-    if published:
-        where.append(published_sql())
-    if network:
-        networks.get(registry, network)
-        where.append("network = ?")
-        params.append(network)
-    if kind:
-        where.append("kind = ?")
-        params.append(kind)
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if start:
-        where.append("end_utc > ?")
-        params.append(to_utc_text(start))
-    if end:
-        where.append("start_utc < ?")
-        params.append(to_utc_text(end))
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    condition, params = _where(registry, published=published, network=network, kind=kind, status=status,
+                               ending_after=start, starting_before=end)
     rows = registry.query(f"SELECT * FROM activities{condition} ORDER BY start_utc, id", params)
     peers: dict[int, list[int]] = {}
     if rows:
@@ -201,6 +183,15 @@ def activity_ids(registry: Registry, *, network: str | None = None, published: b
 def _selection(registry: Registry, network: str | None, published: bool, ending_after: dt.datetime | None,
                ending_by: dt.datetime | None, latest_first: bool) -> tuple[str, list, str]:
     """The WHERE clause, its parameters and the ORDER BY of :func:`iter_activities`."""
+    condition, params = _where(registry, published=published, network=network, ending_after=ending_after,
+                               ending_by=ending_by)
+    return condition, params, "start_utc DESC, id DESC" if latest_first else "start_utc, id"
+
+
+def _where(registry: Registry, *, published: bool = False, network: str | None = None, kind: str | None = None,
+           status: str | None = None, ending_after: dt.datetime | None = None,
+           ending_by: dt.datetime | None = None, starting_before: dt.datetime | None = None) -> tuple[str, list]:
+    """The WHERE clause (empty where nothing is asked) and its parameters of a selection of activities."""
     where, params = [], []
     if published:
         where.append(published_sql())
@@ -208,14 +199,22 @@ def _selection(registry: Registry, network: str | None, published: bool, ending_
         networks.get(registry, network)
         where.append("network = ?")
         params.append(network)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if status:
+        where.append("status = ?")
+        params.append(status)
     if ending_after:
         where.append("end_utc > ?")
         params.append(to_utc_text(ending_after))
     if ending_by:
         where.append("end_utc <= ?")
         params.append(to_utc_text(ending_by))
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
-    return condition, params, "start_utc DESC, id DESC" if latest_first else "start_utc, id"
+    if starting_before:
+        where.append("start_utc < ?")
+        params.append(to_utc_text(starting_before))
+    return (f" WHERE {' AND '.join(where)}" if where else ""), params
 
 
 def list_query_plan(registry: Registry, network: str, start: dt.datetime, end: dt.datetime) -> list[str]:
