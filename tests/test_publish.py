@@ -119,6 +119,33 @@ def test_publish_again_rewrites_nothing_and_after_one_change_only_what_changed(s
            {k: v for k, v in tree(public).items() if k not in bookkeeping}
 
 
+def test_a_change_to_another_years_activity_reaches_the_report_of_its_network(site_demo, tmp_path, monkeypatch):
+    """Every report of a network says when the network's data last changed: a change, a day later, to an
+    activity of the next year renders the published year's report again, as a fresh publication has it."""
+    import datetime as dt
+
+    from peerlearn.registry import store
+
+    with site_demo.open() as registry:
+        activity = registry.one("SELECT id, network, start_local FROM activities WHERE status = 'confirmed'"
+                                " ORDER BY start_utc DESC LIMIT 1")
+    year = int(activity["start_local"][:4]) - 1  # the report published: the year before the activity's
+    today = ("--today", f"{year}-12-15")
+    report = f"logs/{activity['network']}-report-{year}.html"
+    public = tmp_path / "public"
+    assert site_demo.run(*today, "publish", str(public)).exit_code == 0
+    before = (public / report).read_text()
+    later = store.now_utc() + dt.timedelta(days=1)
+    monkeypatch.setattr(store, "now_utc", lambda: later)
+    assert site_demo.run("activities", "edit", str(activity["id"]), "--title", "Retitled a day later").exit_code == 0
+    assert site_demo.run(*today, "publish", str(public)).exit_code == 0
+    after = (public / report).read_text()
+    assert after != before and later.strftime("%Y-%m-%d %H:%M") in after
+    fresh = tmp_path / "fresh"
+    assert site_demo.run(*today, "publish", str(fresh)).exit_code == 0
+    assert (fresh / report).read_bytes() == (public / report).read_bytes()
+
+
 def test_publish_keeps_files_of_other_origin_and_removes_only_its_own(site_demo, tmp_path):
     public = tmp_path / "public"
     public.mkdir()

@@ -150,11 +150,11 @@ def publish_logs(registry: Registry, publication: Publication, slugs: list[str],
             for format_name, name in logs:
                 _log(registry, publication, part, name, network, format_name, signature,
                      None if everything else changed, name in previous)
-        # this year's report, and those of the years published before (kept up to date, never dropped); a report
-        # counts the activities starting in its year, so other years' changes leave it as it is
+        # this year's report, and those of the years published before (kept up to date, never dropped); every
+        # report of a network says when its data last changed, so any change to the network renders them again
         for report_year in sorted({year} | _report_years(previous, slug)):
             report = f"{LOGS}/{slug}-report-{report_year}.html"
-            if (everything or (slug in changed.networks and report_year in changed.years)
+            if (everything or slug in changed.networks
                     or not _kept(publication, part, previous, [report])):
                 charts[report] = _report(registry, publication, part, report, slug, report_year,
                                          drawn.get(report) if changed is not None else None)
