@@ -33,7 +33,7 @@ from typing import Iterable, Iterator
 import attrs
 
 from ..models import Activity, Problem
-from ..registry.store import Registry
+from ..registry.store import Registry, chunks
 from ..timeutil import to_utc_text
 
 #: Days before an event within which a tbc or tbd role is reported (``Registry.pending_days`` overrides).
@@ -101,16 +101,6 @@ def sweep(rows: Iterable[tuple]) -> Iterator[tuple[tuple, tuple]]:
 CHUNK = 500
 
 
-def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
 
 def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
     ids = sorted(set(session_ids))
@@ -171,7 +161,7 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> Iter
                 seen.add(pair)
                 yield first, second
 
-    for chunk in _chunks(pairs()):
+    for chunk in chunks(pairs(), CHUNK):
         details = _details(registry, (row[3] for pair in chunk for row in pair))
         for first, second in chunk:
             one, two = details[first[3]], details[second[3]]
@@ -269,7 +259,7 @@ def panel_overruns(registry: Registry, activity: Activity | None = None) -> Iter
     if activity is not None:
         params.append(activity.id)
     over = registry.conn.execute(sql.format(scope="AND s.activity_id = ?" if activity else ""), params)
-    for chunk in _chunks(dict(zip(("id", "slot", "speaking"), row)) for row in over):
+    for chunk in chunks((dict(zip(("id", "slot", "speaking"), row)) for row in over), CHUNK):
         details = _details(registry, (row["id"] for row in chunk))
         for row in chunk:
             people = [r[0] or "tbd" for r in registry.conn.execute(

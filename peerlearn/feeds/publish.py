@@ -334,11 +334,8 @@ class _Run:
         known = set(selection.subjects(self.registry, "network"))
         for slug in sorted(found.networks & known):  # (the list of networks moves only in a whole build)
             self.spliced_network(slug, found.activities)
-        published = {}
-        for chunk in _chunks(sorted(found.activities)):
-            published.update(self.registry.conn.execute(
-                f"SELECT id, title FROM activities WHERE id IN ({', '.join('?' * len(chunk))}) AND {published_sql()}",
-                chunk).fetchall())
+        published = dict(self.registry.select_in(
+            f"SELECT id, title FROM activities WHERE id IN ({{ids}}) AND {published_sql()}", sorted(found.activities)))
         for activity_id in sorted(found.activities):
             path = feed_path("activity", activity_id)
             if activity_id not in published:  # deleted (a draft never reached a feed)
@@ -354,11 +351,8 @@ class _Run:
                 self.private.new.clear()
                 self.private.new.update({self.private.key(feed_path("member", token)): "" for token in tokens.values()})
             else:
-                tokens = {}
-                for chunk in _chunks(sorted(found.members)):
-                    tokens.update(self.registry.conn.execute(
-                        f"SELECT id, feed_token FROM members WHERE id IN ({', '.join('?' * len(chunk))})",
-                        chunk).fetchall())
+                tokens = dict(self.registry.select_in("SELECT id, feed_token FROM members WHERE id IN ({ids})",
+                                                      sorted(found.members)))
             for member_id in sorted(found.members):
                 if member_id in tokens:  # the list of member feeds moved only with member_set (above)
                     self.write(self.private, "member", str(member_id), tokens[member_id])
@@ -417,10 +411,6 @@ class _Run:
                             **({"url": url, "webcal": webcal(url)} if url else {})})
         return entries
 
-
-def _chunks(values: list, size: int = 500):
-    for index in range(0, len(values), size):
-        yield values[index:index + size]
 
 
 def _feed_count(registry: Registry) -> int:

@@ -28,11 +28,10 @@ next whole build (``feeds build --full`` or a removed manifest).
 from __future__ import annotations
 
 import json
-from typing import Iterable
 
 import attrs
 
-from ..registry.store import Registry
+from ..registry.store import Registry, chunks
 from .events import HIDDEN_ROLE_STATUS
 from .selection import MEMBER_STATUSES
 
@@ -146,18 +145,8 @@ def affected(registry: Registry, since: int, old_window: str, new_window: str) -
 
 
 def networks_of(registry: Registry, activity_ids: set[int]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(sorted(activity_ids)):
-        marks = ", ".join("?" * len(chunk))
-        found.update(row[0] for row in registry.conn.execute(
-            f"SELECT DISTINCT network FROM activities WHERE id IN ({marks})", chunk))
-    return found
-
-
-def _chunks(values: Iterable, size: int = 500) -> Iterable[list]:
-    values = list(values)
-    for index in range(0, len(values), size):
-        yield values[index:index + size]
+    return {row[0] for row in registry.select_in("SELECT DISTINCT network FROM activities WHERE id IN ({ids})",
+                                                 sorted(activity_ids))}
 
 
 def _activities_of_sessions(registry: Registry, sessions: set[int]) -> set[int]:
@@ -166,12 +155,8 @@ def _activities_of_sessions(registry: Registry, sessions: set[int]) -> set[int]:
     A session deleted since is not found here, and need not be: its own
     deletion is among the same changes, and names its activity.
     """
-    found: set[int] = set()
-    for chunk in _chunks(sorted(sessions)):
-        marks = ", ".join("?" * len(chunk))
-        found.update(row[0] for row in registry.conn.execute(
-            f"SELECT DISTINCT activity_id FROM sessions WHERE id IN ({marks})", chunk))
-    return found
+    return {row[0] for row in registry.select_in("SELECT DISTINCT activity_id FROM sessions WHERE id IN ({ids})",
+                                                 sorted(sessions))}
 
 
 def _former_participants(registry: Registry, activity_id: int) -> set[int]:
@@ -196,7 +181,7 @@ def concerned_members(registry: Registry, activity_ids: set[int]) -> set[int]:
     """Members whose feed may hold one of these activities or one of its sessions."""
     found: set[int] = set()
     statuses = ", ".join(f"'{status}'" for status in MEMBER_STATUSES)
-    for chunk in _chunks(sorted(activity_ids)):
+    for chunk in chunks(sorted(activity_ids)):
         marks = ", ".join("?" * len(chunk))
         found.update(row[0] for row in registry.conn.execute(
             f"SELECT member_id FROM participations WHERE activity_id IN ({marks}) AND status IN ({statuses})"

@@ -41,7 +41,7 @@ from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
 from ..registry import networks as registry_networks
 from ..registry.since import changes_since, last_change
-from ..registry.store import Registry
+from ..registry.store import Registry, chunks
 from .folder import Counts, Publication, open_publication
 
 FEEDS = "feeds"
@@ -210,11 +210,9 @@ def _log(registry: Registry, publication: Publication, part: str, name: str, net
         rows = None
         if old is not None:
             records, starts = [], {}
-            for index in range(0, len(ids), 500):
-                chunk = ids[index:index + 500]
+            for chunk in chunks(ids):
                 records += activity_log.rows(registry, network.slug, ids=chunk)
-                starts.update(registry.conn.execute(
-                    f"SELECT id, start_utc FROM activities WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+            starts.update(registry.select_in("SELECT id, start_utc FROM activities WHERE id IN ({ids})", ids))
             rows = log_rows.write_spliced(out, target, old, write, records, set(ids), starts)
         if rows is None:
             starts = dict(registry.conn.execute("SELECT id, start_utc FROM activities WHERE network = ?",

@@ -106,11 +106,9 @@ def changes_since(registry: Registry, number: int, at: str | None = None) -> Cha
         else:
             other.add(entity)
     years = {row[0] for row in registry.conn.execute(_YEARS_SQL, {"since": number}) if row[0]}
-    for chunk in range(0, len(activities), 500):
-        ids = sorted(activities)[chunk:chunk + 500]
-        years |= {row[0] for row in registry.conn.execute(
-            f"SELECT DISTINCT CAST(substr(start_local, 1, 4) AS INTEGER) FROM activities"
-            f" WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+    years |= {row[0] for row in registry.select_in(
+        "SELECT DISTINCT CAST(substr(start_local, 1, 4) AS INTEGER) FROM activities WHERE id IN ({ids})",
+        sorted(activities))}
     return ChangesSince(last, last_at, count, frozenset(activities), frozenset(networks), frozenset(other), unscoped,
                         frozenset(years))
 

@@ -26,7 +26,8 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+import itertools
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .. import models, plugins
 from ..errors import RegistryError
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_DB = "peerlearn.db"
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: ids a statement is given at a time (SQLite caps its parameters)
+CHUNK = 500
 
 
 def default_path() -> Path:
@@ -364,6 +367,12 @@ class Registry:
         columns = [column[0] for column in cursor.description]
         return (dict(zip(columns, row)) for row in cursor)
 
+    def select_in(self, sql: str, ids: Iterable, params: Sequence = ()) -> Iterator[tuple]:
+        """The rows of ``sql`` for ``ids``, a chunk of them at a time: ``sql`` holds ``{ids}`` where their
+        placeholders go (SQLite caps a statement's parameters), and ``params`` follow them."""
+        for chunk in chunks(ids):
+            yield from self.conn.execute(sql.format(ids=", ".join("?" * len(chunk))), [*chunk, *params])
+
     def one(self, sql: str, params: Any = ()) -> dict | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
@@ -372,6 +381,13 @@ class Registry:
         tables = ("networks", "members", "memberships", "activities", "sessions", "roles", "participations", "outputs",
                   "changes")
         return {name: self.conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in tables}
+
+
+def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    """``values`` in lists of at most ``size``, read as they come (a statement takes only so many parameters)."""
+    values = iter(values)
+    while chunk := list(itertools.islice(values, size)):
+        yield chunk
 
 
 class PendingChanges(Sequence["Change"]):
