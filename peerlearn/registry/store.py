@@ -368,8 +368,10 @@ class Registry:
         return (dict(zip(columns, row)) for row in cursor)
 
     def select_in(self, sql: str, ids: Iterable, params: Sequence = ()) -> Iterator[tuple]:
-        """The rows of ``sql`` for ``ids``, a chunk of them at a time: ``sql`` holds ``{ids}`` where their
-        placeholders go (SQLite caps a statement's parameters), and ``params`` follow them."""
+        """The rows of ``sql`` for ``ids``, read a chunk of ids at a time (SQLite caps a statement's parameters).
+
+        ``sql`` holds ``{ids}`` where the chunk's placeholders go; ``params`` follow them.
+        """
         for chunk in chunks(ids):
             yield from self.conn.execute(sql.format(ids=", ".join("?" * len(chunk))), [*chunk, *params])
 
