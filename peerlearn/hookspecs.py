@@ -190,6 +190,28 @@ def peerlearn_before_commit(registry: Any, changes: list[Change], dry_run: bool)
 
 
 @hookspec
+def peerlearn_event_properties(network: Network, activity: Activity, session: Any) -> dict[str, Any] | None:
+    """Properties to add to one VEVENT of the calendar feeds, by name: ``{"color": "teal"}``.
+
+    Called like ``peerlearn_ical_event`` (once per event and per change of
+    it, for the activity's own event with ``session`` None and for each of
+    its sessions), but declares what to add instead of changing an event in
+    place. Check ``network.slug`` to act only on your own network. Names
+    are case-insensitive; each value is text (a ``URL`` must be an http(s)
+    link), and ``"categories"`` takes a label or a list of labels, merged
+    into the event's one CATEGORIES list. A property the event already
+    holds is kept and yours left out: ``{"url": network.url}`` gives a
+    link only to events without one of their own. Return None to add
+    nothing. Never put private data (an email address) in it: feeds are
+    public.
+
+    Prefer this hook to ``peerlearn_ical_event``: where no plugin implements
+    that one, peerlearn writes events without loading icalendar, and a
+    rebuild after one change costs little more than a start-up.
+    """
+
+
+@hookspec
 def peerlearn_ical_event(network: Network, activity: Activity, event: Any, session: Any) -> None:
     """Adjust one VEVENT before it is serialized for the calendar feeds.
 

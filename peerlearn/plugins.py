@@ -549,14 +549,29 @@ def ical_event(network: Network, activity: Activity, event: Any, session: Any = 
     _call("peerlearn_ical_event", network=network, activity=activity, event=event, session=session)
 
 
+def event_properties(network: Network, activity: Activity, session: Any = None) -> list[tuple[str, dict]]:
+    """What every plugin declares for one VEVENT (``peerlearn_event_properties``): (plugin name, properties) pairs.
+
+    A result that is not a mapping is a :class:`~peerlearn.errors.PluginError` naming the plugin.
+    """
+    if not implemented("peerlearn_event_properties"):
+        return []
+    found = _call("peerlearn_event_properties", network=network, activity=activity, session=session)
+    for name, result in found:
+        if not isinstance(result, dict):
+            raise PluginError(name, "peerlearn_event_properties",
+                              f"returned {type(result).__name__}, not a mapping of property names to values")
+    return found
+
+
 def ical_signature() -> str:
-    """The plugins shaping VEVENTs, by name, version and code, to know when cached events are stale.
+    """The plugins shaping VEVENTs (either hook), by name, version and code, to know when cached events are stale.
 
     The code counts as well as the version, so that editing an installed
     plugin (an editable install, a plugin under development) refreshes the
     cached events at once.
     """
-    return hook_signature("peerlearn_ical_event")
+    return ";".join((hook_signature("peerlearn_ical_event"), hook_signature("peerlearn_event_properties")))
 
 
 def hook_signature(hook_name: str) -> str:

@@ -23,8 +23,8 @@ def example(env):
 def test_example_plugin_appears_in_peerlearn_plugins(example):
     rows = {row["name"]: row for row in json.loads(example.run("plugins", "--json").stdout)}
     assert rows[PLUGIN]["loaded"] and rows[PLUGIN]["version"] == "1.2.0"
-    assert rows[PLUGIN]["hooks"] == ["peerlearn_ical_event", "peerlearn_networks", "peerlearn_validate_activity",
-                                     "peerlearn_validate_member"]
+    assert rows[PLUGIN]["hooks"] == ["peerlearn_event_properties", "peerlearn_networks",
+                                     "peerlearn_validate_activity", "peerlearn_validate_member"]
     assert PLUGIN in example.run("plugins").stdout
 
 

@@ -126,12 +126,11 @@ def peerlearn_validate_activity(network, activity):
 
 
 @hookimpl
-def peerlearn_ical_event(network, activity, event):
+def peerlearn_event_properties(network, activity):
     """Tag each event with the ESF programming period its activity falls in ("no period yet" after the last known)."""
     if network.slug != SLUG:
-        return
+        return None
     period = activity_period(activity)
     if period is None and not after_the_last_period(activity.local_start.date()):
-        return
-    event.add("x-esf-programming-period", period or NO_PERIOD_YET)
-    peerlearn.add_categories(event, period_label(period))
+        return None
+    return {"x-esf-programming-period": period or NO_PERIOD_YET, "categories": period_label(period)}

@@ -56,11 +56,11 @@ COLOUR = "seagreen"
 
 
 @hookimpl
-def peerlearn_ical_event(network, activity, event):
+def peerlearn_event_properties(network, activity):
     """EIN events: their colour, and filed as targeted mutual-learning activities."""
     if network.slug != SLUG:
-        return
-    event.add("color", COLOUR)
-    peerlearn.add_categories(event, "targeted mutual-learning activity")
+        return None
+    found = {"color": COLOUR, "categories": "targeted mutual-learning activity"}
     if activity.country:
-        event.add("x-ein-host-country", activity.country)
+        found["x-ein-host-country"] = activity.country
+    return found

@@ -56,17 +56,17 @@ LABELS = {"peer_review": "MLP Peer Review", "thematic_event": "MLP Thematic Even
 
 
 @hookimpl
-def peerlearn_ical_event(network, activity, event, session):
+def peerlearn_event_properties(network, activity, session):
     """MLP events: colour, the programme's name for the activity, the track of each session.
 
     A session that runs beside another (another track, overlapping in time)
     is filed as a "parallel workshop"; plenaries, breaks and lunch are not.
     """
     if network.slug != SLUG:
-        return
-    event.add("color", COLOUR)
-    event.add("x-mlp-activity-type", LABELS.get(activity.kind, activity.kind))
+        return None
+    found = {"color": COLOUR, "x-mlp-activity-type": LABELS.get(activity.kind, activity.kind)}
     if session is not None and session.track:
-        event.add("x-mlp-track", session.track)
+        found["x-mlp-track"] = session.track
     if session is not None and session.parallel:
-        peerlearn.add_categories(event, "parallel workshop")
+        found["categories"] = "parallel workshop"
+    return found

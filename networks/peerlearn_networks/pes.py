@@ -42,12 +42,13 @@ COLOUR = "steelblue"
 
 
 @hookimpl
-def peerlearn_ical_event(network, activity, event):
+def peerlearn_event_properties(network, activity):
     """PES events link to the network's page when they have no link of their own, and carry its colour."""
     if network.slug != SLUG:
-        return
-    event.add("color", COLOUR)
-    if "URL" not in event and network.url:
-        event.add("url", network.url)
+        return None
+    found = {"color": COLOUR}
+    if network.url:
+        found["url"] = network.url  # kept only where the event has no link of its own
     if activity.kind in ("event", "peer_review"):
-        event.add("x-pes-follow-up", "paper with key considerations")
+        found["x-pes-follow-up"] = "paper with key considerations"
+    return found

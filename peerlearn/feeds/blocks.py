@@ -95,15 +95,15 @@ def _version(activity: Activity, session: SessionEvent, row: tuple | None) -> Se
 
 def activity_vevents(registry: Registry, activities: list[Activity], network_of: Callable[[str], Network],
                      stamps: dict[int, tuple[str | None, str | None]]) -> Iterator[tuple[Activity, Any]]:
-    """Each activity's VEVENT as every feed and every notice carries it, in the order given.
+    """Each activity's serialized VEVENT as every feed and every notice carries it, in the order given.
 
     The one construction of an activity's event from the registry: its
     cancelled occurrences (EXDATE), the programme its description carries,
     the plugins' ``peerlearn_ical_event``. ``stamps`` holds each activity's
     stored ``(created_at, updated_at)`` (an activity missing from it, one
-    being deleted, is stamped now). Yields ``(activity, event)``, where
-    ``event`` is the ``ValidationError`` that stops an event from being
-    written (a stored rule that is not valid) instead of the event.
+    being deleted, is stamped now). Yields ``(activity, block)``, where
+    ``block`` is the ``ValidationError`` that stops an event from being
+    written (a stored rule that is not valid) instead of the text.
     """
     ids = [activity.id for activity in activities]
     exdates: dict[int, list[str]] = {}
@@ -117,7 +117,7 @@ def activity_vevents(registry: Registry, activities: list[Activity], network_of:
     for activity in activities:
         created_at, updated_at = stamps.get(activity.id, (None, None))
         try:
-            event = ical.activity_event(
+            written = ical.activity_block(
                 network_of(activity.network), activity, updated_at=updated_at or now_utc().isoformat(),
                 created_at=created_at,
                 exdates=[from_local_text(text, activity.timezone) for text in exdates.get(activity.id, ())],
@@ -125,7 +125,7 @@ def activity_vevents(registry: Registry, activities: list[Activity], network_of:
         except ValidationError as error:
             yield activity, error
             continue
-        yield activity, event
+        yield activity, written
 
 
 @attrs.frozen
@@ -284,11 +284,11 @@ class BlockCache:
         built = [activity_from_row(row, tuple(peers.get(row["id"], ()))) for row in rows]
         stamps = {row["id"]: (row["created_at"], row["updated_at"]) for row in rows}
         blocks = []
-        for row, (activity, event) in zip(rows, activity_vevents(self.registry, built, self._network, stamps)):
-            if isinstance(event, ValidationError):
-                self._left_out(activity, event)
+        for row, (activity, written) in zip(rows, activity_vevents(self.registry, built, self._network, stamps)):
+            if isinstance(written, ValidationError):
+                self._left_out(activity, written)
                 continue
-            blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", ical.block(event)))
+            blocks.append((activity.uid, f"{row['updated_at']}/{row['sequence']}", written))
         return blocks
 
     def _left_out(self, activity: Activity, error: Exception) -> None:
@@ -377,9 +377,9 @@ class BlockCache:
             version = _version(activity, session, kept.get(session.uid))
             if version.new:
                 versions.append(version.row)
-            event = ical.session_event(self._network(activity.network), activity, session,
-                                       updated_at=version.changed_at, sequence=version.sequence)
-            missing.append((session.uid, session.source_key, ical.block(event)))
+            missing.append((session.uid, session.source_key, ical.session_block(
+                self._network(activity.network), activity, session, updated_at=version.changed_at,
+                sequence=version.sequence)))
         if missing:
             self.put(missing, versions)
             cached.update({uid: (key, text) for uid, key, text in missing})

@@ -15,11 +15,11 @@ import functools
 from typing import TYPE_CHECKING, Iterable
 
 from .. import plugins
-from ..errors import ValidationError
+from ..errors import PluginError, ValidationError
 from ..registry import recurrence
 from ..text import clean
 from ..urls import web_link
-from . import vtimezone
+from . import vevent, vtimezone
 
 if TYPE_CHECKING:  # pragma: no cover
     import icalendar
@@ -48,82 +48,189 @@ def location(activity: Activity) -> str:
     return place or ("Online" if activity.online_url else "")
 
 
-def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
-                   exdates: Iterable[dt.datetime] = (), programme: str = "") -> icalendar.Event:
-    """The VEVENT of an activity (before plugins); ``programme`` follows its description."""
-    import icalendar  # here, not at import: a build with nothing to serialize never loads it
+Property = tuple  # (NAME, value, parameters or None): what :func:`peerlearn.feeds.vevent.write` takes
 
-    event = icalendar.Event()
-    event.add("uid", activity.uid)
+
+def activity_properties(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
+                        exdates: Iterable[dt.datetime] = (), programme: str = "") -> list[Property]:
+    """The properties of an activity's VEVENT (before plugins); ``programme`` follows its description."""
     stamp = _stamp(updated_at)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
+    found: list[Property] = [("UID", activity.uid, None), ("DTSTAMP", stamp, None), ("LAST-MODIFIED", stamp, None)]
     if created_at:
-        event.add("created", _stamp(created_at))
-    event.add("sequence", activity.sequence)
-    event.add("summary", activity.title)
+        found.append(("CREATED", _stamp(created_at), None))
+    found += [("SEQUENCE", activity.sequence, None), ("SUMMARY", activity.title, None)]
     if activity.all_day:
-        event.add("dtstart", activity.local_start.date())
-        event.add("dtend", activity.local_end.date())
+        start: dt.date = activity.local_start.date()
+        found += [("DTSTART", start, None), ("DTEND", activity.local_end.date(), None)]
     else:
-        event.add("dtstart", activity.local_start)
-        event.add("dtend", activity.local_end)
+        start = activity.local_start
+        found += [("DTSTART", start, None), ("DTEND", activity.local_end, None)]
     if activity.rrule:
-        event.add("rrule", recurrence.for_event(activity.rrule, event.decoded("dtstart")))
-        for moment in exdates:
-            event.add("exdate", moment.date() if activity.all_day else moment)
-    event.add("status", STATUS.get(activity.status, "CONFIRMED"))
+        found.append(("RRULE", recurrence.for_event(activity.rrule, start), None))
+        found += [("EXDATE", moment.date() if activity.all_day else moment, None) for moment in exdates]
+    found.append(("STATUS", STATUS.get(activity.status, "CONFIRMED"), None))
     description = "\n\n".join(part for part in (activity.description, programme) if part)
     if description:
-        event.add("description", description)
+        found.append(("DESCRIPTION", description, None))
     place = location(activity)
     if place:
-        event.add("location", place)
+        found.append(("LOCATION", place, None))
     if web_link(activity.online_url):
-        event.add("url", activity.online_url)
-    event.add("categories", [activity.kind.replace("_", " "), network.acronym or network.name, *activity.themes])
-    event.add("class", "PUBLIC")
-    event.add("transp", "OPAQUE")
-    plugins.ical_event(network=network, activity=activity, event=event, session=None)
-    add_categories(event)
-    make_safe(event)
-    return event
+        found.append(("URL", activity.online_url, None))
+    found += [("CATEGORIES", [activity.kind.replace("_", " "), network.acronym or network.name, *activity.themes],
+               None), ("CLASS", "PUBLIC", None), ("TRANSP", "OPAQUE", None)]
+    return found
+
+
+def session_properties(network: Network, activity: Activity, session: SessionEvent, *, updated_at: str | None,
+                       sequence: int, cancelled: bool = False) -> list[Property]:
+    """The properties of the VEVENT of one session of ``activity`` (before plugins), related to the activity's.
+
+    ``cancelled``: the session is gone (a notice's last word on it), whatever its stored status.
+    """
+    stamp = _stamp(updated_at)
+    zone = activity.local_start.tzinfo
+    cancelled = cancelled or session.status == "cancelled"
+    found: list[Property] = [
+        ("UID", session.uid, None), ("DTSTAMP", stamp, None), ("LAST-MODIFIED", stamp, None),
+        ("SEQUENCE", sequence, None), ("SUMMARY", f"{session.title} ({activity.title})", None),
+        ("DTSTART", session.start.astimezone(zone), None), ("DTEND", session.end.astimezone(zone), None),
+        ("STATUS", "CANCELLED" if cancelled else STATUS.get(activity.status, "CONFIRMED"), None)]
+    lines = [session.description] if session.description else []
+    lines += list(session.people)
+    if lines:
+        found.append(("DESCRIPTION", "\n".join(lines), None))
+    place = ", ".join(part for part in (session.room, location(activity)) if part)
+    if place:
+        found.append(("LOCATION", place, None))
+    if web_link(activity.online_url):
+        found.append(("URL", activity.online_url, None))
+    found.append(("RELATED-TO", activity.uid, {"RELTYPE": "PARENT"}))
+    categories = [session.kind or "session", network.acronym or network.name]
+    if session.track:
+        categories.append(session.track)
+    found += [("CATEGORIES", categories, None), ("CLASS", "PUBLIC", None)]
+    return found
+
+
+def activity_block(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
+                   exdates: Iterable[dt.datetime] = (), programme: str = "") -> str:
+    """An activity's serialized VEVENT, plugins' properties included, as every feed and notice carries it."""
+    return _written(activity_properties(network, activity, updated_at=updated_at, created_at=created_at,
+                                        exdates=exdates, programme=programme), network, activity, None)
+
+
+def session_block(network: Network, activity: Activity, session: SessionEvent, *, updated_at: str | None,
+                  sequence: int, cancelled: bool = False) -> str:
+    """The serialized VEVENT of one session of ``activity``, plugins' properties included."""
+    return _written(session_properties(network, activity, session, updated_at=updated_at, sequence=sequence,
+                                       cancelled=cancelled), network, activity, session)
+
+
+def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
+                   exdates: Iterable[dt.datetime] = (), programme: str = "") -> icalendar.Event:
+    """The VEVENT of an activity as an ``icalendar.Event``, after the plugins (serialized: :func:`activity_block`)."""
+    return _finished(activity_properties(network, activity, updated_at=updated_at, created_at=created_at,
+                                         exdates=exdates, programme=programme), network, activity, None)
 
 
 def session_event(network: Network, activity: Activity, session: SessionEvent, *,
                   updated_at: str | None, sequence: int) -> icalendar.Event:
-    """The VEVENT of one session of ``activity``, related to the activity's event."""
-    import icalendar  # here, not at import: a build with nothing to serialize never loads it
+    """The VEVENT of one session of ``activity`` as an ``icalendar.Event``, after the plugins."""
+    return _finished(session_properties(network, activity, session, updated_at=updated_at, sequence=sequence),
+                     network, activity, session)
+
+
+def _written(properties: list[Property], network: Network, activity: Activity, session: SessionEvent | None) -> str:
+    """The event serialized: without icalendar where no plugin needs an ``icalendar.Event`` and every value allows."""
+    if not plugins.implemented("peerlearn_ical_event"):
+        written = vevent.write(_safe(_categories_merged(_declared(properties, network, activity, session))))
+        if written is not None:
+            return written
+    return block(_finished(properties, network, activity, session))
+
+
+def _finished(properties: list[Property], network: Network, activity: Activity,
+              session: SessionEvent | None) -> icalendar.Event:
+    """The event built by icalendar with the plugins' declared properties, then each ``peerlearn_ical_event``."""
+    import icalendar  # here, not at import: a build with nothing to serialize, or without such a plugin, never loads it
 
     event = icalendar.Event()
-    event.add("uid", session.uid)
-    stamp = _stamp(updated_at)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
-    event.add("sequence", sequence)
-    event.add("summary", f"{session.title} ({activity.title})")
-    event.add("dtstart", session.start.astimezone(activity.local_start.tzinfo))
-    event.add("dtend", session.end.astimezone(activity.local_start.tzinfo))
-    event.add("status", "CANCELLED" if session.status == "cancelled" else STATUS.get(activity.status, "CONFIRMED"))
-    lines = [session.description] if session.description else []
-    lines += list(session.people)
-    if lines:
-        event.add("description", "\n".join(lines))
-    place = ", ".join(part for part in (session.room, location(activity)) if part)
-    if place:
-        event.add("location", place)
-    if web_link(activity.online_url):
-        event.add("url", activity.online_url)
-    event.add("related-to", activity.uid, parameters={"RELTYPE": "PARENT"})
-    categories = [session.kind or "session", network.acronym or network.name]
-    if session.track:
-        categories.append(session.track)
-    event.add("categories", categories)
-    event.add("class", "PUBLIC")
+    for name, value, parameters in _declared(properties, network, activity, session):
+        if isinstance(value, str) and name not in vevent.URI:
+            value = icalendar.vText(value)  # TEXT, escaped: icalendar writes COLOR and X- names raw otherwise
+        event.add(name, value, parameters=parameters)
     plugins.ical_event(network=network, activity=activity, event=event, session=session)
     add_categories(event)
     make_safe(event)
     return event
+
+
+def _declared(properties: list[Property], network: Network, activity: Activity,
+              session: SessionEvent | None) -> list[Property]:
+    """``properties`` with what plugins declare (``peerlearn_event_properties``) added; the event's own are kept."""
+    declared = plugins.event_properties(network, activity, session)
+    if not declared:
+        return properties
+    found = list(properties)
+    held = {name for name, _value, _parameters in found}
+    for plugin, mapping in declared:
+        for name, value in mapping.items():
+            name = str(name).upper()
+            if name == "CATEGORIES":
+                labels = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
+                if labels is None or not all(isinstance(label, str) for label in labels):
+                    raise _refused(plugin, name, value)
+                index = next((index for index, prop in enumerate(found) if prop[0] == "CATEGORIES"), None)
+                if index is None:
+                    found.append(("CATEGORIES", labels, None))
+                else:
+                    found[index] = ("CATEGORIES", [*found[index][1], *labels], None)
+                continue
+            if not isinstance(value, str) or not name or name in ("BEGIN", "END"):
+                raise _refused(plugin, name, value)
+            if name not in held:
+                held.add(name)
+                found.append((name, value, None))
+    return found
+
+
+def _refused(plugin: str, name: str, value: object) -> PluginError:
+    return PluginError(plugin, "peerlearn_event_properties",
+                       f"property {name!r}: {type(value).__name__} is not text (or, for categories, labels)")
+
+
+def _categories_merged(properties: list[Property]) -> list[Property]:
+    """The one CATEGORIES list without duplicates, as :func:`add_categories` leaves it."""
+    found = []
+    for name, value, parameters in properties:
+        if name == "CATEGORIES":
+            merged, seen = [], set()
+            for label in value:
+                label = str(label).strip()
+                if label and label.casefold() not in seen:
+                    seen.add(label.casefold())
+                    merged.append(label)
+            if not merged:
+                continue
+            value = merged
+        found.append((name, value, parameters))
+    return found
+
+
+def _safe(properties: list[Property]) -> list[Property]:
+    """Every text value free of control characters, every URL a web link (:func:`make_safe`, on properties)."""
+    found = []
+    for name, value, parameters in properties:
+        if name == "URL":
+            if not web_link(str(value)):
+                continue
+        elif isinstance(value, str):
+            value = clean(value)
+        elif name == "CATEGORIES":
+            value = [clean(label) for label in value]
+        found.append((name, value, parameters))
+    return found
 
 
 def make_safe(event: icalendar.Event) -> None:
@@ -330,24 +437,23 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
 
 @functools.lru_cache(maxsize=1)
 def _refresh() -> str:
-    import icalendar
-
-    return icalendar.vDuration(REFRESH).to_ical().decode()
+    """:data:`REFRESH` as an RFC 5545 DURATION, as icalendar writes it (``PT6H``)."""
+    days, rest = divmod(int(REFRESH.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = "".join(f"{number}{unit}" for number, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if number)
+    return "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "" if days else "T0S")
 
 
 def _folded(line: str) -> str:
     if len(line) <= 75 // 4 or len(line.encode("utf-8")) <= 75:
         return line
-    from icalendar.parser import Contentline
-
-    return Contentline(line).to_ical().decode("utf-8")
+    return vevent.fold(line)
 
 
 @functools.lru_cache(maxsize=256)  # a feed's description is its network's name, or the same for every member
 def _text(value: str) -> str:
-    import icalendar
-
-    return icalendar.vText(clean(value)).to_ical().decode("utf-8")
+    return vevent.escape(clean(value))
 
 
 CALENDAR_END = "END:VCALENDAR\r\n"

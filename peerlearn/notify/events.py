@@ -6,7 +6,7 @@ of :func:`peerlearn.feeds.blocks.session_version`, the one definition the feeds 
 too (a new version is kept here, inside the transaction, so that the feed
 built afterwards carries the same SEQUENCE). The VEVENT itself is built as
 the feeds build it (:func:`peerlearn.feeds.blocks.activity_vevents`,
-:mod:`peerlearn.feeds.ical`), plugins' ``peerlearn_ical_event`` included, so a
+:mod:`peerlearn.feeds.ical`), plugins' properties and ``peerlearn_ical_event`` included, so a
 message's event is the feed's event. A deleted activity or session is built
 from the change log's "before" values, cancelled, one SEQUENCE higher.
 """
@@ -220,14 +220,12 @@ class Events:
                 activity = source[1]
                 row = self.registry.one("SELECT created_at, updated_at FROM activities WHERE id = ?", [activity.id])
                 stamps = {activity.id: (row["created_at"], row["updated_at"])} if row else {}
-                _activity, vevent = next(activity_vevents(self.registry, [activity], self.network, stamps))
-                if isinstance(vevent, Exception):
-                    raise vevent
+                _activity, written = next(activity_vevents(self.registry, [activity], self.network, stamps))
+                if isinstance(written, Exception):
+                    raise written
             else:
                 _kind, activity, event, changed_at, deleted = source
-                vevent = ical.session_event(self.network(activity.network), activity, event,
-                                            updated_at=changed_at, sequence=self._by_uid[uid].sequence)
-                if deleted:
-                    vevent["status"] = "CANCELLED"
-            self._blocks[uid] = ical.block(vevent)
+                written = ical.session_block(self.network(activity.network), activity, event, updated_at=changed_at,
+                                             sequence=self._by_uid[uid].sequence, cancelled=deleted)
+            self._blocks[uid] = written
         return self._blocks[uid]

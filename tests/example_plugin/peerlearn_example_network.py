@@ -53,8 +53,7 @@ def peerlearn_validate_activity(network, activity):
 
 
 @hookimpl
-def peerlearn_ical_event(network, activity, event):
-    import peerlearn
-
+def peerlearn_event_properties(network):
     if network.slug == SLUG:
-        peerlearn.add_categories(event, "on board", network.acronym)  # the acronym is there already: kept once
+        return {"categories": ["on board", network.acronym]}  # the acronym is there already: kept once
+    return None

@@ -142,9 +142,12 @@ def test_activity_is_tagged_with_its_period_in_local_time():
 
 
 def test_calendar_event_carries_the_period_as_a_category(env):
-    icalendar = pytest.importorskip("icalendar")
+    from peerlearn.feeds import ical
+
     network = esf_migration.peerlearn_networks()[0]
-    event = icalendar.Event()
-    esf_migration.peerlearn_ical_event(network=network, activity=_activity(
-        dt.datetime(2017, 4, 4, 8, 0, tzinfo=dt.timezone.utc)), event=event)
-    assert b"CATEGORIES:ESF 2014-2020" in event.to_ical()
+    activity = _activity(dt.datetime(2017, 4, 4, 8, 0, tzinfo=dt.timezone.utc))
+    assert esf_migration.peerlearn_event_properties(network=network, activity=activity) == {
+        "x-esf-programming-period": "2014-2020", "categories": "ESF 2014-2020"}
+    written = ical.activity_block(network, activity, updated_at=None, created_at=None)
+    assert "X-ESF-PROGRAMMING-PERIOD:2014-2020\r\n" in written
+    assert "ESF 2014-2020\r\n" in written and written.count("CATEGORIES:") == 1
