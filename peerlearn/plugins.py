@@ -101,16 +101,33 @@ class _Manager(pluggy.PluginManager):
 class _Versions(dict):
     """Plugins' versions by name, each read from its distribution only when asked for.
 
-    Reading a version parses the distribution's metadata (an email-format
-    file): something ``peerlearn plugins`` and the feeds' cache need, not
-    every command's start-up.
+    Something ``peerlearn plugins`` and the feeds' cache need, not every
+    command's start-up.
     """
 
     def get(self, name: str, default: Any = None) -> Any:
         value = super().get(name, default)
         if value is not None and not isinstance(value, str):
-            value = self[name] = value.version
+            value = self[name] = _version_of(value)
         return value
+
+
+def _version_of(distribution: Any) -> str:
+    """A distribution's version: the ``Version`` field among its metadata's headers.
+
+    The metadata is an email-format file; ``Distribution.version`` parses all
+    of it with the email package (a few milliseconds a plugin, on every feeds
+    build). The field is one header line, read here; where it is not found,
+    the distribution is asked.
+    """
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "version" and value.strip():
+            return value.strip()
+    return distribution.version
 
 
 class _Loaded:

@@ -20,7 +20,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import logging
 from typing import IO, Any, Callable, Iterator
 
 import attrs
@@ -46,7 +45,11 @@ _BATCH = 500
 BATCH_BLOCKS = 5000
 
 
-log = logging.getLogger(__name__)
+def _log_warning(message: str) -> None:
+    """The default ``warn`` of a :class:`BlockCache`: the ``peerlearn.feeds.blocks`` logger (loaded when needed)."""
+    import logging
+
+    logging.getLogger(__name__).warning(message)
 
 
 @attrs.frozen
@@ -155,7 +158,7 @@ class BlockCache:
     def __init__(self, registry: Registry, *, warn: Callable[[str], None] | None = None) -> None:
         self.registry = registry
         self.warnings: dict[str, str] = {}
-        self._warn = warn or log.warning
+        self._warn = warn or _log_warning
         self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import html
 import json
 from pathlib import Path
 from typing import Callable
@@ -42,7 +41,7 @@ from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
 from ..timeutil import now_utc, to_utc_text
-from . import blocks, selection, tracking, vtimezone, whole
+from . import blocks, selection, tracking, vtimezone
 from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
 
 MANIFEST = ".peerlearn-feeds.json"
@@ -308,6 +307,8 @@ class _Run:
         # written once, the folder renamed into place at the end
         fresh: dict[str, NewFolder | None] = {}
         with contextlib.ExitStack() as folders:
+            from . import whole  # a whole build's reading, not a rebuild's
+
             for subject in whole.feeds(self.registry, self.cache.networks, now=self.now,
                                        preload=self.cache.memory is None):
                 if subject.scope == "member":
@@ -458,6 +459,8 @@ def _flat_json(mapping: dict, separator: str, *, sort_keys: bool = False) -> str
 
 
 def _index_html(entries: list[dict]) -> bytes:
+    import html  # (only where the index moved)
+
     # every value escaped in one call, apart by a character escaping leaves alone (each on its own where a value
     # holds it)
     values = [value for entry in entries

@@ -19,7 +19,7 @@ import attrs
 from ..agenda.reading import sessions_of
 from ..errors import NotFound, ValidationError
 from ..models import ACTIVITY_STATUSES, Activity, Network, is_published
-from ..registry import activities, members, networks
+from ..registry import activities, networks
 from ..registry.activities import published_sql
 from ..registry.store import Registry
 from ..timeutil import now_utc, to_utc_text
@@ -98,9 +98,20 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
         network = (known or {}).get(activity.network) or networks.get(registry, activity.network)
         events = feed_events.session_events(registry, activity) if _matches(activity, query, start) else []
         return activity_feed(query, where, params, activity, network, events, start)
-    member = members.get(registry, query.key)
-    return member_feed(query, where, params, member.id, member.name,
-                       _member_sessions(registry, member.id, query, start))
+    member_id, name = _member(registry, query.key)
+    return member_feed(query, where, params, member_id, name, _member_sessions(registry, member_id, query, start))
+
+
+def _member(registry: Registry, key: str) -> tuple[int, str]:
+    """A member's id and name: by number straight from its row (as builds ask), else as ``members.get`` finds it."""
+    if key.isdigit():
+        row = registry.conn.execute("SELECT id, name FROM members WHERE id = ?", [int(key)]).fetchone()
+        if row is not None:
+            return row[0], row[1]
+    from ..registry import members  # its models are not every build's to load
+
+    member = members.get(registry, key)
+    return member.id, member.name
 
 
 def activity_feed(query: FeedQuery, where: list[str], params: list, activity: Activity, network: Network,
