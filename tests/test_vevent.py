@@ -169,7 +169,7 @@ def _events(env, activity="13") -> dict:
     return {str(event["UID"]): event for event in check(result.stdout_bytes).walk("VEVENT")}
 
 
-def test_declared_properties_are_added_merged_and_never_over_the_events_own(demo_env):
+def test_peerlearn_event_properties_are_added_merged_and_never_over_the_events_own(demo_env):
     before = {uid: event for uid, event in _events(demo_env).items() if not uid.startswith("session-")}
     (uid, event), = before.items()
     own_summary = str(event["SUMMARY"])
@@ -185,7 +185,7 @@ def test_declared_properties_are_added_merged_and_never_over_the_events_own(demo
     assert labels[-1] == "Declared" and [label.casefold() for label in labels].count("declared") == 1
 
 
-def test_declared_text_and_links_are_held_to_the_rules(demo_env):
+def test_peerlearn_event_properties_text_and_links_are_held_to_the_rules(demo_env):
     demo_env.register(_Declares({"url": "javascript:alert(1)", "x-note": "from a plugin\x1b[31m"}), name="declares")
     events = _events(demo_env)
     assert len(events) > 3
