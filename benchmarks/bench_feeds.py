@@ -13,7 +13,9 @@ through the real CLI:
    writing the same files from the same bytes (target <= 3): a Python process
    that reads each file's bytes, as the blocks are kept, from an SQLite table
    and writes them where the build put them; each the median of three runs in
-   turn up to 10,000 activities;
+   turn up to 10,000 activities, each run after the disk has written back what
+   the one before left (creating thousands of files right after another
+   program did costs several times as much, whichever program it is);
 3. the rebuild with nothing changed against the start-up of a command that
    opens the registry, ``peerlearn networks list`` (target <= 1.5);
 4. the rebuild after one activity is rescheduled, against the same start-up
@@ -210,11 +212,13 @@ def _whole_builds(folder: Path, build, db: Path, common: dict, cold: float, cold
     # up to 10,000 activities: a single write of thousands of small files varies by a factor of two or more)
     warms, peaks, plain_writes = [], [], []
     for number in range(3 if common["size"] <= 10_000 else 1):
+        os.sync()  # (untimed) each writer starts with nothing of the other's left to write back to the disk
         elapsed, peak = child(build(f"warm{number}", f"warm{number}-private"))
         warms.append(elapsed)
         peaks.append(peak)
         data = _files(folder / f"warm{number}", folder / f"warm{number}-private")
         source = _plain_source(data, folder / f"plain{number}.db")
+        os.sync()
         plain_writes.append(child([sys.executable, "-c", PLAIN_WRITER, source, folder / f"copy{number}"])[0])
     warm, warm_peak, plain_write = statistics.median(warms), max(peaks), statistics.median(plain_writes)
     registry = Registry.open(db)
