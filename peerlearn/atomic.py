@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import filecmp
 import glob
 import os
@@ -410,6 +411,30 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+#: Files of this many bytes or more have their blocks allocated before they are written (:func:`reserve`).
+RESERVE_FROM = 1 << 20
+
+
+def reserve(handle: int, size: int) -> None:
+    """Allocate the next ``size`` bytes of the file open as ``handle`` before they are written.
+
+    Replacing a file with one whose blocks the file system has not allocated
+    yet makes ext4 allocate them during the rename (about 10 ms for a 16 MB
+    feed); allocated up front, they cost a fraction of it. A file system that
+    cannot allocate ahead is written as it is; one that is full says so here,
+    before anything is written.
+    """
+    allocate = getattr(os, "posix_fallocate", None)
+    if allocate is None or size <= 0:
+        return
+    try:
+        allocate(handle, os.lseek(handle, 0, os.SEEK_CUR), size)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
     current = _batch.get()
@@ -423,6 +448,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
         raise write_error(path, error) from None
     staged = False
     try:
+        if len(data) >= RESERVE_FROM:
+            reserve(handle, len(data))
         view = memoryview(data)
         while view:
             view = view[os.write(handle, view):]

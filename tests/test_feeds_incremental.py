@@ -386,6 +386,35 @@ def test_spans_that_no_longer_describe_the_feed_are_not_used(demo_env, tmp_path,
     build(demo_env, public, private, START)
     assert len(spliced) == 1
     compare_with_fresh(demo_env, public, private, tmp_path, START, "after spans cut short")
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Six times").exit_code == 0
+    build(demo_env, public, private, START)
+    assert len(spliced) == 2  # the spans were taken again
+    # the event before the changed one a byte longer, the one after a byte shorter: the sizes still add up to
+    # the file, but would copy the wrong bytes; the spans' checksum sees the edit and the feed is written whole
+    _shift_a_byte(spans, middle["id"])
+    assert demo_env.run("activities", "edit", str(middle["id"]), "--title", "Seven times").exit_code == 0
+    build(demo_env, public, private, START)
+    assert len(spliced) == 2
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "after spans edited inside")
+
+
+def _shift_a_byte(spans, activity_id: int) -> None:
+    """Move a byte from the size of the event after ``activity_id``'s to the one before, in the spans' file."""
+    import array
+    import json
+
+    data = bytearray(spans.read_bytes())
+    start = data.index(b"\n") + 1
+    count = json.loads(data[:start])["count"]
+    ids, sizes = array.array("q"), array.array("q")
+    ids.frombytes(bytes(data[start:start + 8 * count]))
+    sizes.frombytes(bytes(data[start + 8 * count:start + 16 * count]))
+    place = ids.index(activity_id)
+    assert 0 < place < count - 1
+    sizes[place - 1] += 1
+    sizes[place + 1] -= 1
+    data[start + 8 * count:start + 16 * count] = sizes.tobytes()
+    spans.write_bytes(bytes(data))
 
 
 def test_a_spliced_feed_whose_bytes_come_out_the_same_is_not_rewritten(demo_env, tmp_path, spliced, monkeypatch):

@@ -32,10 +32,11 @@ import itertools
 import json
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import AtomicFile, remove_file, write_atomic, write_error
+from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -44,7 +45,7 @@ from .selection import Feed
 #: Feeds of fewer events are written whole, without spans: copying pieces of them saves nothing.
 SPLICE_EVENTS = 1000
 #: The spans' own format: another number is read as no spans.
-SPANS_VERSION = 2
+SPANS_VERSION = 3
 #: Rows of the block cache asked for at once.
 _CHUNK = 500
 #: Bytes copied at once where the kernel cannot copy between files.
@@ -64,28 +65,34 @@ _COLUMNS = ("ids", "starts", "keys", "zones", "sizes")
 
 
 class Spans:
-    """Where each event of a feed's file is, one list per column (cheap to read, change and write whole).
+    """Where each event of a feed's file is, one column each (cheap to read, change and write whole).
 
     For each event, in the file's order: its activity (``ids``), start (UTC
     text, ``starts``), source key (``keys``), zone (``zones``: a number in
     ``zone_names``, whose names carry the first year they cover, as
     ``"Europe/Brussels 2026"``; -1 for a whole-day event) and length in bytes
     (``sizes``); ``head_key`` says what the head (the calendar's properties
-    and VTIMEZONEs, ``head_size`` bytes) was made from.
+    and VTIMEZONEs, ``head_size`` bytes) was made from. The numbers are
+    arrays of machine integers, read and written as they are kept, never
+    turned into a Python object per event.
     """
 
     __slots__ = ("head_key", "head_size", "zone_names", *_COLUMNS)
 
     def __init__(self, head_key: str, head_size: int, zone_names: list[str] | None = None,
-                 ids: list[int] | None = None, starts: list[str] | None = None, keys: list[str] | None = None,
-                 zones: list[int] | None = None, sizes: list[int] | None = None) -> None:
+                 ids: array.array | None = None, starts: list[str] | None = None, keys: list[str] | None = None,
+                 zones: array.array | None = None, sizes: array.array | None = None) -> None:
         self.head_key, self.head_size = head_key, head_size
         self.zone_names = [] if zone_names is None else zone_names
-        self.ids = [] if ids is None else ids
+        self.ids = array.array("q") if ids is None else ids
         self.starts = [] if starts is None else starts
         self.keys = [] if keys is None else keys
-        self.zones = [] if zones is None else zones
-        self.sizes = [] if sizes is None else sizes
+        self.zones = array.array("i") if zones is None else zones
+        self.sizes = array.array("q") if sizes is None else sizes
+
+    def copy(self) -> "Spans":
+        return Spans(self.head_key, self.head_size, list(self.zone_names), self.ids[:], list(self.starts),
+                     list(self.keys), self.zones[:], self.sizes[:])
 
     def zone_number(self, zone: str) -> int:
         if not zone:
@@ -206,9 +213,10 @@ def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None
     """Write the spans of the file of ``status`` (with the publication, inside its batch).
 
     A line of JSON (what the file and its head were made from, the zones'
-    names, how many events), then the numbers as machine integers (ids and
-    sizes of 8 bytes, zones of 4) and the starts and keys as lines, apart
-    by a NUL: read and written without a loop over the events.
+    names, how many events, a CRC-32 of the rest), then the numbers as
+    machine integers (ids and sizes of 8 bytes, zones of 4) and the starts
+    and keys as lines, apart by a NUL: read and written without a loop over
+    the events.
     """
     count = len(new.ids)
     starts, keys = "\n".join(new.starts), "\n".join(new.keys)
@@ -217,11 +225,11 @@ def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None
         if spans.exists():
             remove_file(spans)
         return
-    body = b"".join([array.array("q", new.ids).tobytes(), array.array("q", new.sizes).tobytes(),
-                     array.array("i", new.zones).tobytes(), starts.encode(), b"\0", keys.encode()])
+    body = b"".join([new.ids.tobytes(), new.sizes.tobytes(), new.zones.tobytes(), starts.encode(), b"\0",
+                     keys.encode()])
     header = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
               "head": [new.head_key, new.head_size], "zone_names": new.zone_names, "count": count,
-              "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}
+              "crc32": zlib.crc32(body)}
     write_atomic(spans, json.dumps(header).encode() + b"\n" + body)
 
 
@@ -240,8 +248,7 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
         return None
     if not isinstance(header, dict) or header.get("version") != SPANS_VERSION \
             or header.get("file") != _stat_key(status) or header.get("source") != source \
-            or header.get("order") != sys.byteorder \
-            or header.get("digest") != hashlib.blake2b(memoryview(data)[end + 1:], digest_size=16).hexdigest():
+            or header.get("order") != sys.byteorder or header.get("crc32") != zlib.crc32(memoryview(data)[end + 1:]):
         return None
     try:
         (head_key, head_size), zone_names, count = header["head"], header["zone_names"], header["count"]
@@ -252,7 +259,7 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
             if column.itemsize != size:
                 return None
             column.frombytes(data[at:at + size * count])
-            numbers.append(column.tolist())
+            numbers.append(column)
             at += size * count
         starts, keys = data[at:].decode().split("\0")
         found = Spans(head_key, head_size, zone_names, numbers[0], starts.split("\n"), keys.split("\n"), numbers[2],
@@ -261,9 +268,9 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
         return None
     if not isinstance(head_key, str) or type(head_size) is not int or type(count) is not int \
             or not isinstance(zone_names, list) or set(map(type, zone_names)) - {str} \
-            or {len(getattr(found, column)) for column in _COLUMNS} != {count} or len(set(found.ids)) != count \
-            or any(not -1 <= number < len(zone_names) for number in set(found.zones)) \
-            or min(found.sizes, default=0) < 0 or found.total() != status.st_size:
+            or {len(getattr(found, column)) for column in _COLUMNS} != {count} \
+            or count and (min(found.zones) < -1 or max(found.zones) >= len(zone_names) or min(found.sizes) < 0) \
+            or found.total() != status.st_size:
         return None
     return found
 
@@ -293,12 +300,16 @@ class _Plan:
             now += registry.conn.execute(
                 _ROWS_SQL.format(where=f"{feed.where} AND a.id IN ({', '.join('?' * len(chunk))})"),
                 [*feed.params, *chunk]).fetchall()
-        places = dict(zip(old.ids, range(len(old.ids))))
-        new = Spans(old.head_key, old.head_size, list(old.zone_names),
-                    *(list(getattr(old, column)) for column in _COLUMNS))
-        sources = list(range(len(old.ids)))
+        places = {}
+        for number in changed:
+            try:
+                places[number] = old.ids.index(number)
+            except ValueError:  # (not in the old file: a new event)
+                pass
+        new = old.copy()
+        sources = array.array("q", range(len(old.ids)))
         columns = [new.ids, new.starts, new.keys, new.zones, new.sizes, sources]
-        for place in sorted((places[number] for number in changed if number in places), reverse=True):
+        for place in sorted(places.values(), reverse=True):
             for column in columns:
                 del column[place]
         needed: dict[str, str] = {}
@@ -423,6 +434,7 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
     """Write ``segments`` to the file open as ``handle``, copying ranges from ``old``."""
     source = os.open(old, os.O_RDONLY) if old is not None and any(isinstance(p, tuple) for p in segments) else None
     try:
+        reserve(handle, sum(piece[1] if isinstance(piece, tuple) else len(piece) for piece in segments))
         for piece in segments:
             if isinstance(piece, tuple):
                 copy_range(source, handle, *piece)
