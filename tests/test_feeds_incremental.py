@@ -17,7 +17,7 @@ import random
 
 import pytest
 
-from peerlearn.feeds import publish
+from peerlearn.feeds import publish, splice
 
 BASE = "https://feeds.example.org"
 START = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone.utc)
@@ -407,14 +407,26 @@ def _shift_a_byte(spans, activity_id: int) -> None:
     start = data.index(b"\n") + 1
     count = json.loads(data[:start])["count"]
     ids, sizes = array.array("q"), array.array("q")
-    ids.frombytes(bytes(data[start:start + 8 * count]))
-    sizes.frombytes(bytes(data[start + 8 * count:start + 16 * count]))
+    at = {name: start + 8 * count * index for index, name in enumerate(("ids", "starts", "sizes"))}
+    ids.frombytes(bytes(data[at["ids"]:at["ids"] + 8 * count]))
+    sizes.frombytes(bytes(data[at["sizes"]:at["sizes"] + 8 * count]))
     place = ids.index(activity_id)
     assert 0 < place < count - 1
     sizes[place - 1] += 1
     sizes[place + 1] -= 1
-    data[start + 8 * count:start + 16 * count] = sizes.tobytes()
+    data[at["sizes"]:at["sizes"] + 8 * count] = sizes.tobytes()
     spans.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_start_is_sortable_in_the_order_of_its_text(seed):
+    rng = random.Random(seed)
+    starts = [f"{rng.randrange(1990, 2100):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T"
+              f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z" for _ in range(500)]
+    assert sorted(starts) == sorted(starts, key=splice.sortable)
+    assert splice.sortable("2027-05-11T07:30:00Z") == 20270511073000
+    for odd in ("2027-05-11 07:30:00Z", "2027-05-11T07:30:00+00:00", "2027-05-11T07:30Z", ""):
+        assert splice.sortable(odd) is None
 
 
 def test_a_spliced_feed_whose_bytes_come_out_the_same_is_not_rewritten(demo_env, tmp_path, spliced, monkeypatch):

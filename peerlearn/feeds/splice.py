@@ -4,7 +4,7 @@ A network's feed holds every event of the network in the window: tens of
 megabytes at 100,000 activities, where one change moves one event. Beside
 such a feed a build keeps its *spans* (``.peerlearn-feeds-spans-<slug>``
 in the folder): for each event in the order written, its activity, start,
-source key (as in ``ical_blocks``), zone and length in bytes; what the
+zone and length in bytes, as machine integers; what the
 file's head (calendar properties, VTIMEZONEs) was made from; and the size,
 modification time and inode of the file they describe.
 
@@ -31,6 +31,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -45,7 +46,7 @@ from .selection import Feed
 #: Feeds of fewer events are written whole, without spans: copying pieces of them saves nothing.
 SPLICE_EVENTS = 1000
 #: The spans' own format: another number is read as no spans.
-SPANS_VERSION = 3
+SPANS_VERSION = 4
 #: Rows of the block cache asked for at once.
 _CHUNK = 500
 #: Bytes copied at once where the kernel cannot copy between files.
@@ -61,38 +62,50 @@ def spans_path(root: Path, name: str) -> Path:
 #: local year its VTIMEZONE must cover ("" for a whole-day event); the uid last, to fetch its block.
 _ROWS_SQL = ("SELECT a.id, a.start_utc, " + blocks.ACTIVITY_KEY_SQL + ", CASE WHEN a.all_day = 0 THEN"
              " a.timezone || ' ' || substr(a.start_local, 1, 4) ELSE '' END, a.uid FROM activities a WHERE {where}")
-_COLUMNS = ("ids", "starts", "keys", "zones", "sizes")
+#: Each column of the spans: its name and its machine integer (type code, bytes), in the file's order.
+_COLUMNS = (("ids", "q", 8), ("starts", "q", 8), ("sizes", "q", 8), ("zones", "i", 4))
+_NAMES = tuple(name for name, _code, _size in _COLUMNS)
+#: A start as the registry stores it (UTC, to the second), which :func:`sortable` turns into a number.
+_START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_START_DIGITS = str.maketrans("", "", "-T:Z")
+
+
+def sortable(start: str) -> int | None:
+    """A stored start (``2027-05-11T07:30:00Z``) as a number in the same order (``20270511073000``).
+
+    None for a start stored otherwise (a row written around peerlearn): a
+    feed holding one is written whole, its order left to SQLite.
+    """
+    return int(start.translate(_START_DIGITS)) if _START.fullmatch(start) else None
 
 
 class Spans:
-    """Where each event of a feed's file is, one column each (cheap to read, change and write whole).
+    """Where each event of a feed's file is, one array of machine integers per column.
 
-    For each event, in the file's order: its activity (``ids``), start (UTC
-    text, ``starts``), source key (``keys``), zone (``zones``: a number in
-    ``zone_names``, whose names carry the first year they cover, as
-    ``"Europe/Brussels 2026"``; -1 for a whole-day event) and length in bytes
-    (``sizes``); ``head_key`` says what the head (the calendar's properties
-    and VTIMEZONEs, ``head_size`` bytes) was made from. The numbers are
-    arrays of machine integers, read and written as they are kept, never
-    turned into a Python object per event.
+    For each event, in the file's order: its activity (``ids``), start
+    (``starts``, :func:`sortable`), length in bytes (``sizes``) and zone
+    (``zones``: a number in ``zone_names``, whose names carry the first year
+    they cover, as ``"Europe/Brussels 2026"``; -1 for a whole-day event);
+    ``head_key`` says what the head (the calendar's properties and
+    VTIMEZONEs, ``head_size`` bytes) was made from. The arrays are read and
+    written as they are kept, never turned into a Python object per event: a
+    rebuild after one change touches only that event's place.
     """
 
-    __slots__ = ("head_key", "head_size", "zone_names", *_COLUMNS)
+    __slots__ = ("head_key", "head_size", "zone_names", *_NAMES)
 
     def __init__(self, head_key: str, head_size: int, zone_names: list[str] | None = None,
-                 ids: array.array | None = None, starts: list[str] | None = None, keys: list[str] | None = None,
-                 zones: array.array | None = None, sizes: array.array | None = None) -> None:
+                 columns: list[array.array] | None = None) -> None:
         self.head_key, self.head_size = head_key, head_size
         self.zone_names = [] if zone_names is None else zone_names
-        self.ids = array.array("q") if ids is None else ids
-        self.starts = [] if starts is None else starts
-        self.keys = [] if keys is None else keys
-        self.zones = array.array("i") if zones is None else zones
-        self.sizes = array.array("q") if sizes is None else sizes
+        for index, (name, code, _size) in enumerate(_COLUMNS):
+            setattr(self, name, array.array(code) if columns is None else columns[index])
+
+    def columns(self) -> list[array.array]:
+        return [getattr(self, name) for name in _NAMES]
 
     def copy(self) -> "Spans":
-        return Spans(self.head_key, self.head_size, list(self.zone_names), self.ids[:], list(self.starts),
-                     list(self.keys), self.zones[:], self.sizes[:])
+        return Spans(self.head_key, self.head_size, list(self.zone_names), [column[:] for column in self.columns()])
 
     def zone_number(self, zone: str) -> int:
         if not zone:
@@ -174,18 +187,20 @@ def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url
     head = blocks.header(feed, url) + text
     new = Spans(_head_key(feed, url, text), len(head.encode("utf-8")))
     keys = {row[4]: row[2] for row in rows}
+    orderly = True  # every start stored as peerlearn stores it (else no spans: the order is SQLite's)
     out_file = AtomicFile(path)
     with out_file as out:
         out.write(head)
         for index in range(0, len(rows), _CHUNK):
             chunk = rows[index:index + _CHUNK]
             texts = _texts(registry, feed, cache, [row[4] for row in chunk], keys)
-            for activity_id, start, key, zone, uid in chunk:
+            for activity_id, start, _key, zone, uid in chunk:
                 if uid in texts:  # else left out: it cannot be written
                     out.write(texts[uid])
+                    number = sortable(start)
+                    orderly = orderly and number is not None
                     new.ids.append(activity_id)
-                    new.starts.append(start)
-                    new.keys.append(key)
+                    new.starts.append(number or 0)
                     new.zones.append(new.zone_number(zone))
                     new.sizes.append(len(texts[uid].encode("utf-8")))
         out.write(ical.CALENDAR_END)
@@ -193,7 +208,7 @@ def _write_whole(registry: Registry, feed: Feed, path: Path, spans: Path, *, url
         status = os.fstat(out.fileno())
     if not out_file.changed:
         status = os.stat(path)
-    if len(new.ids) == len(rows) and new.zone_list(feed) == zones:  # (else the spans could not follow it)
+    if orderly and len(new.ids) == len(rows) and new.zone_list(feed) == zones:  # (else spans could not follow it)
         _keep(spans, source, status, new)
     elif spans.exists():
         remove_file(spans)
@@ -213,20 +228,15 @@ def _keep(spans: Path, source: list, status: os.stat_result, new: Spans) -> None
     """Write the spans of the file of ``status`` (with the publication, inside its batch).
 
     A line of JSON (what the file and its head were made from, the zones'
-    names, how many events, a CRC-32 of the rest), then the numbers as
-    machine integers (ids and sizes of 8 bytes, zones of 4) and the starts
-    and keys as lines, apart by a NUL: read and written without a loop over
-    the events.
+    names, how many events, a CRC-32 of the rest), then each column's
+    machine integers: read and written without a loop over the events.
     """
     count = len(new.ids)
-    starts, keys = "\n".join(new.starts), "\n".join(new.keys)
-    if count < SPLICE_EVENTS or starts.count("\n") != count - 1 or keys.count("\n") != count - 1 \
-            or "\0" in starts or "\0" in keys:
+    if count < SPLICE_EVENTS:
         if spans.exists():
             remove_file(spans)
         return
-    body = b"".join([new.ids.tobytes(), new.sizes.tobytes(), new.zones.tobytes(), starts.encode(), b"\0",
-                     keys.encode()])
+    body = b"".join(column.tobytes() for column in new.columns())
     header = {"version": SPANS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
               "head": [new.head_key, new.head_size], "zone_names": new.zone_names, "count": count,
               "crc32": zlib.crc32(body)}
@@ -252,23 +262,20 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
         return None
     try:
         (head_key, head_size), zone_names, count = header["head"], header["zone_names"], header["count"]
-        numbers = []
-        at = end + 1
-        for code, size in (("q", 8), ("q", 8), ("i", 4)):
+        columns, at = [], end + 1
+        for _name, code, size in _COLUMNS:
             column = array.array(code)
             if column.itemsize != size:
                 return None
             column.frombytes(data[at:at + size * count])
-            numbers.append(column)
+            columns.append(column)
             at += size * count
-        starts, keys = data[at:].decode().split("\0")
-        found = Spans(head_key, head_size, zone_names, numbers[0], starts.split("\n"), keys.split("\n"), numbers[2],
-                      numbers[1])
+        found = Spans(head_key, head_size, zone_names, columns)
     except (KeyError, TypeError, ValueError):
         return None
     if not isinstance(head_key, str) or type(head_size) is not int or type(count) is not int \
-            or not isinstance(zone_names, list) or set(map(type, zone_names)) - {str} \
-            or {len(getattr(found, column)) for column in _COLUMNS} != {count} \
+            or not isinstance(zone_names, list) or set(map(type, zone_names)) - {str} or at != len(data) \
+            or {len(column) for column in columns} != {count} \
             or count and (min(found.zones) < -1 or max(found.zones) >= len(zone_names) or min(found.sizes) < 0) \
             or found.total() != status.st_size:
         return None
@@ -308,26 +315,23 @@ class _Plan:
                 pass
         new = old.copy()
         sources = array.array("q", range(len(old.ids)))
-        columns = [new.ids, new.starts, new.keys, new.zones, new.sizes, sources]
+        columns = [*new.columns(), sources]
         for place in sorted(places.values(), reverse=True):
             for column in columns:
                 del column[place]
         needed: dict[str, str] = {}
         uids: list[str] = []
         for activity_id, start, key, zone, uid in sorted(now, key=lambda row: (row[1], row[0])):
-            at = bisect.bisect_left(new.starts, start)
-            while at < len(new.starts) and new.starts[at] == start and new.ids[at] < activity_id:
+            number = sortable(start)
+            if number is None:
+                return None  # (a start stored otherwise: the feed is written whole, in SQLite's order)
+            at = bisect.bisect_left(new.starts, number)
+            while at < len(new.starts) and new.starts[at] == number and new.ids[at] < activity_id:
                 at += 1
-            number = new.zone_number(zone)
-            before = places.get(activity_id)
-            if before is not None and (old.starts[before], old.keys[before], old.zones[before]) == (start, key, number):
-                source, size = before, old.sizes[before]  # as it was: its bytes are too
-            else:
-                source, size = -1 - len(uids), 0
-                uids.append(uid)
-                needed[uid] = key
-            for column, value in zip(columns, (activity_id, start, key, number, size, source)):
+            needed[uid] = key
+            for column, value in zip(columns, (activity_id, number, 0, new.zone_number(zone), -1 - len(uids))):
                 column.insert(at, value)
+            uids.append(uid)
         return cls(old, new, sources, needed, uids)
 
     def segments(self, head: str | None, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
@@ -362,8 +366,8 @@ class _Plan:
             found.append((run, end - run))
         found.append(ical.CALENDAR_END.encode("utf-8"))
         for index in reversed(left_out):
-            for column in _COLUMNS:
-                del getattr(self.new, column)[index]
+            for column in self.new.columns():
+                del column[index]
         if head is not None:
             self.new.head_size = len(found[0])
         return _merged(found)
