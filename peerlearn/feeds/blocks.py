@@ -20,7 +20,7 @@ import contextlib
 import functools
 import hashlib
 import json
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, NamedTuple
 
 import attrs
 
@@ -52,8 +52,7 @@ def _log_warning(message: str) -> None:
     logging.getLogger(__name__).warning(message)
 
 
-@attrs.frozen
-class SessionVersion:
+class SessionVersion(NamedTuple):
     """A session event's SEQUENCE and last change (its DTSTAMP); ``new`` where it has yet to be kept."""
 
     uid: str
@@ -131,8 +130,7 @@ def activity_vevents(registry: Registry, activities: list[Activity], network_of:
         yield activity, written
 
 
-@attrs.frozen
-class Known:
+class Known(NamedTuple):
     """What a whole build has already read of one feed, so that writing it asks the registry nothing more.
 
     ``activities``: the feed's activities in the feed's order, each as

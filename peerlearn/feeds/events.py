@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 import attrs
 
@@ -151,8 +151,7 @@ def checked_events(activity: Activity, rows: list[dict], people: dict[int, list[
     return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 
 
-@attrs.define(slots=True)
-class _Stored:
+class _Stored(NamedTuple):
     """A session row as stored, with its times read: what :func:`event_of` reads of a session."""
 
     id: int

@@ -12,7 +12,7 @@ written by :mod:`peerlearn.feeds.blocks`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import attrs
 
@@ -47,16 +47,15 @@ class FeedQuery:
     end: dt.datetime | None = None
 
 
-@attrs.frozen
-class Feed:
+class Feed(NamedTuple):
     """A resolved feed: its calendar name, the SQL selecting its activities, its sessions."""
 
     query: FeedQuery
     name: str
     description: str
-    where: str = attrs.field(repr=False)
-    params: tuple = attrs.field(repr=False)
-    sessions: tuple[tuple[Activity, SessionEvent], ...] = attrs.field(default=(), repr=False)
+    where: str
+    params: tuple
+    sessions: tuple[tuple[Activity, SessionEvent], ...] = ()
     private: bool = False
     #: the zone of the feed's subject: its VTIMEZONE is the feed's when none of its events has a time
     timezone: str = "UTC"

@@ -28,8 +28,7 @@ next whole build (``feeds build --full`` or a removed manifest).
 from __future__ import annotations
 
 import json
-
-import attrs
+from typing import NamedTuple
 
 from ..registry.store import Registry, chunks
 from .events import HIDDEN_ROLE_STATUS
@@ -39,8 +38,7 @@ from .selection import MEMBER_STATUSES
 UNSEEN = frozenset({"output"})
 
 
-@attrs.frozen
-class Stamp:
+class Stamp(NamedTuple):
     """What a build was made from; two builds with the same ``shape`` differ only by the changes between them."""
 
     #: what shaped every feed: block signature, VTIMEZONE data, base URL, the folders written
@@ -51,7 +49,7 @@ class Stamp:
     window: str
 
     def as_dict(self) -> dict:
-        return attrs.asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_dict(cls, data: object) -> "Stamp | None":
@@ -61,19 +59,24 @@ class Stamp:
             return None
 
 
-@attrs.define
 class Affected:
-    """The feeds a rebuild must write again."""
+    """The feeds a rebuild must write again (a plain class: a rebuild's import pays for no attrs class)."""
 
-    activities: set[int] = attrs.Factory(set)
-    members: set[int] = attrs.Factory(set)
-    networks: set[str] = attrs.Factory(set)
-    #: members were added, deleted or given a new token: the set of member feeds moved
-    member_set: bool = False
-    #: an activity came, went, or changed its title or status: the list of public feeds (the index) may move
-    index: bool = False
-    #: something no rule here covers: build everything
-    everything: bool = False
+    __slots__ = ("activities", "members", "networks", "member_set", "index", "everything")
+
+    def __init__(self) -> None:
+        self.activities: set[int] = set()
+        self.members: set[int] = set()
+        self.networks: set[str] = set()
+        #: members were added, deleted or given a new token: the set of member feeds moved
+        self.member_set = False
+        #: an activity came, went, or changed its title or status: the list of public feeds (the index) may move
+        self.index = False
+        #: something no rule here covers: build everything
+        self.everything = False
+
+    def __repr__(self) -> str:
+        return "Affected(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def __bool__(self) -> bool:
         return bool(self.activities or self.members or self.networks or self.member_set or self.index
