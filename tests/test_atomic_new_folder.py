@@ -26,6 +26,18 @@ def test_the_folder_appears_only_when_it_is_full(tmp_path):
     assert faults.leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_every_file_is_readable_by_all_whatever_the_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        with NewFolder(tmp_path / "feeds") as folder:
+            for number in range(3):
+                folder.write(f"{number}.ics", b"x")
+    finally:
+        os.umask(old)
+    assert {oct(path.stat().st_mode & 0o777) for path in (tmp_path / "feeds").iterdir()} == {"0o644"}
+
+
 def test_an_empty_folder_is_replaced_by_the_full_one(tmp_path):
     target = tmp_path / "feeds"
     target.mkdir()

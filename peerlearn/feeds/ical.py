@@ -422,17 +422,31 @@ def calendar_header(name: str, description: str = "", url: str = "") -> str:
     """``BEGIN:VCALENDAR`` and the calendar's properties; the feed ends with :data:`CALENDAR_END`.
 
     Written line by line with icalendar's own escaping and folding (a feed
-    build writes thousands of headers; a whole Calendar object each is slow).
+    build writes thousands of headers; a whole Calendar object each is slow):
+    the lines every feed shares are written once.
     """
-    refresh = _refresh()
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_text(name)}"]
+    opening, closing = _shared_lines()
+    lines = [opening, _folded(f"X-WR-CALNAME:{_text(name)}"), "\r\n"]
     if description:
-        lines.append(f"X-WR-CALDESC:{_text(description)}")
+        lines += [_description_line(description), "\r\n"]
     if web_link(url):
-        lines.append(f"SOURCE;VALUE=URI:{url}")
-    lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
-    return "".join(_folded(line) + "\r\n" for line in lines)
+        lines += [_folded(f"SOURCE;VALUE=URI:{url}"), "\r\n"]
+    lines.append(closing)
+    return "".join(lines)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_lines() -> tuple[str, str]:
+    """The header's lines before the calendar's name and after its link, the same in every feed."""
+    refresh = _refresh()
+    opening = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    closing = [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
+    return tuple("".join(_folded(line) + "\r\n" for line in lines) for lines in (opening, closing))
+
+
+@functools.lru_cache(maxsize=256)  # a network's name, or the same for every member
+def _description_line(description: str) -> str:
+    return _folded(f"X-WR-CALDESC:{_text(description)}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -451,7 +465,6 @@ def _folded(line: str) -> str:
     return vevent.fold(line)
 
 
-@functools.lru_cache(maxsize=256)  # a feed's description is its network's name, or the same for every member
 def _text(value: str) -> str:
     return vevent.escape(clean(value))
 
