@@ -21,6 +21,10 @@ through the real CLI:
 4. the rebuild after one activity is rescheduled, against the same start-up
    (target <= 1.5).
 
+The rebuilds and their start-ups are compared in CPU time (user and system,
+medians of seven runs in turn): on a shared machine CPU time moves far less
+with the load than wall time, which each row's note gives as a ratio too.
+
 Each row carries the peak memory of the peerlearn process. Nothing is
 asserted: ``benchmarks/run.py`` prints the table with every benchmark's rows.
 """
@@ -39,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from registry_factory import ZONE  # noqa: E402
-from run import child, peerlearn, table  # noqa: E402
+from run import child, measured, peerlearn, table  # noqa: E402
 
 BASE_URL = "https://feeds.example.org"
 START_UP = "start-up (peerlearn networks list)"
@@ -188,18 +192,25 @@ def _timed(function) -> float:
     return time.perf_counter() - began
 
 
-def interleaved(command: list[str], reference: list[str], runs: int = 5, before=None) -> tuple[float, float, float]:
-    """Medians of ``command`` and ``reference`` run in turn (so that both meet the same load), and the
-    command's highest peak memory; ``before(n)`` runs untimed before the n-th run of the command."""
-    times, references, peaks = [], [], []
+def interleaved(command: list[str], reference: list[str], runs: int = 7, before=None) -> tuple[float, float, float, str]:
+    """Median CPU times of ``command`` and ``reference`` run in turn (so that both meet the same load), the
+    command's highest peak memory, and a note giving the ratio of their median wall times; ``before(n)`` runs
+    untimed before the n-th run of the command."""
+    walls, cpus, reference_walls, reference_cpus, peaks = [], [], [], [], []
     for number in range(runs):
-        references.append(child(reference)[0])
+        elapsed, cpu, _peak = measured(reference)
+        reference_walls.append(elapsed)
+        reference_cpus.append(cpu)
         if before is not None:
             before(number)
-        elapsed, peak = child(command)
-        times.append(elapsed)
+        elapsed, cpu, peak = measured(command)
+        walls.append(elapsed)
+        cpus.append(cpu)
         peaks.append(peak)
-    return statistics.median(times), statistics.median(references), max(peaks)
+    median = statistics.median
+    note = (f"CPU seconds (user and system), medians of {runs}; wall {median(walls):.3f} s against"
+            f" {median(reference_walls):.3f} s, ratio {median(walls) / median(reference_walls):.2f}")
+    return median(cpus), median(reference_cpus), max(peaks), note
 
 
 def _whole_builds(folder: Path, build, db: Path, common: dict, cold: float, cold_peak: float):
@@ -271,15 +282,16 @@ def measures(sizes: list[int], workdir: Path):
         else:
             del cold, cold_peak
 
-        noop, start_up, noop_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"))
+        noop, start_up, noop_peak, note = interleaved(build("public", "private"),
+                                                      peerlearn("--db", db, "networks", "list"))
         yield {**common, "measure": "feeds build, nothing changed", "peerlearn": noop, "reference": start_up,
-               "reference_name": START_UP, "target": 1.5, "peak_mb": noop_peak}
+               "reference_name": START_UP, "target": 1.5, "peak_mb": noop_peak, "note": note}
 
         registry = Registry.open(db)
         ahead = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         targets = [row[0] for row in registry.db.execute(
             "SELECT id FROM activities WHERE status = 'confirmed' AND all_day = 0 AND start_utc > ? ORDER BY id"
-            " LIMIT 5", [ahead])]
+            " LIMIT 7", [ahead])]
         registry.close()
 
         def reschedule(number: int) -> None:
@@ -291,10 +303,10 @@ def measures(sizes: list[int], workdir: Path):
             finally:
                 registry.close()
 
-        one, start_up, one_peak = interleaved(build("public", "private"), peerlearn("--db", db, "networks", "list"),
-                                              before=reschedule)
+        one, start_up, one_peak, note = interleaved(build("public", "private"),
+                                                    peerlearn("--db", db, "networks", "list"), before=reschedule)
         yield {**common, "measure": "feeds build, one activity changed (rescheduled)", "peerlearn": one,
-               "reference": start_up, "reference_name": START_UP, "target": 1.5, "peak_mb": one_peak}
+               "reference": start_up, "reference_name": START_UP, "target": 1.5, "peak_mb": one_peak, "note": note}
 
 
 def main() -> None:

@@ -35,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 COLUMNS = ("measure", "size", "peerlearn", "reference", "ratio", "target", "pass/fail", "peak memory")
 
 
-#: Runs its arguments as a command and prints its wall time, peak memory (KB) and exit code. Started from a
+#: Runs its arguments as a command and prints its wall time, peak memory (KB), exit code and CPU time (user and
+#: system). Started from a
 #: small interpreter, the command's peak is its own: a child started straight from a benchmark that holds
 #: hundreds of MB is charged, until it execs, with the pages it shares with it.
 _MEASURE = """
@@ -46,21 +47,33 @@ error = process.stderr.read()
 _pid, status, usage = os.wait4(process.pid, 0)
 elapsed = time.perf_counter() - began
 sys.stderr.buffer.write(error[-2000:])
-print(elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime)
 """
 
 
 def child(args: list[str], *, env: dict | None = None, cwd: str | Path | None = None) -> tuple[float, float]:
     """Run ``args`` in a fresh process: (wall seconds, its peak resident memory in MB). Fails on a non-zero exit."""
+    elapsed, _cpu, peak = measured(args, env=env, cwd=cwd)
+    return elapsed, peak
+
+
+def measured(args: list[str], *, env: dict | None = None,
+             cwd: str | Path | None = None) -> tuple[float, float, float]:
+    """Run ``args`` in a fresh process: (wall seconds, CPU seconds, peak resident memory in MB).
+
+    CPU time (user and system, the process's own) moves far less than wall
+    time with what else the machine runs; wall time counts waiting too.
+    Fails on a non-zero exit.
+    """
     result = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, args)], capture_output=True, text=True,
                             env=env, cwd=cwd)
     try:
-        elapsed, peak, code = result.stdout.split()
+        elapsed, peak, code, cpu = result.stdout.split()
     except ValueError:
         raise RuntimeError(f"cannot measure {' '.join(map(str, args))}: {result.stderr.strip()[-500:]}") from None
     if int(code) != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} failed ({code}): {result.stderr.strip()[-500:]}")
-    return float(elapsed), int(peak) / 1024
+    return float(elapsed), float(cpu), int(peak) / 1024
 
 
 def median_child(args: list[str], runs: int = 3, *, before: Callable[[int], None] | None = None,
@@ -165,6 +178,9 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
+    for row in rows:
+        if row.get("note"):
+            print(f"- {row['measure']} at {row['size']}: {row['note']}")
 
 
 if __name__ == "__main__":
