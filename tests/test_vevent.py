@@ -75,14 +75,6 @@ def test_a_random_event_is_written_as_icalendar_writes_it(seed):
         assert written == _icalendar(properties)
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_a_random_line_is_folded_as_icalendar_folds_it(seed):
-    rng = random.Random(seed)
-    for _ in range(60):
-        line = "X-PROP:" + _text(rng, 400).replace("\n", "\\n").replace("\r", "\\n")
-        assert vevent.fold(line) == Contentline(line).to_ical().decode("utf-8")
-
-
 @pytest.mark.parametrize("wide", ["é", "☕", "🧭"])
 @pytest.mark.parametrize("escape", ["\\", "^", "x"])
 def test_a_fold_inside_wide_characters_keeps_them_whole_and_escapes_with_what_they_escape(wide, escape):

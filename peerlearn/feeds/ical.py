@@ -205,15 +205,9 @@ def _categories_merged(properties: list[Property]) -> list[Property]:
     found = []
     for name, value, parameters in properties:
         if name == "CATEGORIES":
-            merged, seen = [], set()
-            for label in value:
-                label = str(label).strip()
-                if label and label.casefold() not in seen:
-                    seen.add(label.casefold())
-                    merged.append(label)
-            if not merged:
+            value = _distinct(value)
+            if not value:
                 continue
-            value = merged
         found.append((name, value, parameters))
     return found
 
@@ -287,17 +281,23 @@ def add_categories(event: icalendar.Event, *labels: str) -> None:
     held = event.get("CATEGORIES")
     props = held if isinstance(held, list) else [held] if held is not None else []
     found = [str(category) for prop in props for category in prop.cats]
-    merged, seen = [], set()
-    for label in (*found, *labels):
-        label = str(label).strip()
-        if label and label.casefold() not in seen:
-            seen.add(label.casefold())
-            merged.append(label)
+    merged = _distinct((*found, *labels))
     if merged == found and len(props) <= 1:
         return  # already one list without duplicates (every event passes here once: keep it cheap)
     event.pop("CATEGORIES", None)
     if merged:
         event.add("categories", merged)
+
+
+def _distinct(labels: Iterable) -> list[str]:
+    """``labels`` stripped, in order, without empty ones and without those that differ only in case from one before."""
+    merged, seen = [], set()
+    for label in labels:
+        label = str(label).strip()
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            merged.append(label)
+    return merged
 
 
 def block(event: icalendar.Event) -> str:
@@ -362,38 +362,8 @@ def _parameters(params) -> str | None:
     return written
 
 
-#: Longest line, in UTF-8 bytes, that icalendar's folding leaves whole.
-_WHOLE = 74
-
-
-def fold(line: str) -> str:
-    """``line`` folded as icalendar folds a content line (RFC 5545 §3.1), without its per-character loop.
-
-    Chunks of at most 74 bytes, joined by CRLF and a space; a chunk never
-    ends with a backslash or a caret that would be split from what it
-    escapes (the escape moves to the next chunk). A line that is not ASCII
-    is left to icalendar.
-    """
-    if len(line) <= _WHOLE:
-        if line.isascii():
-            return line
-    elif not line.isascii():
-        pass
-    else:
-        parts, start, end = [], 0, len(line)
-        while end - start > _WHOLE:
-            cut = start + _WHOLE
-            if line[cut - 1] in "\\^":
-                cut -= 1
-            parts.append(line[start:cut])
-            start = cut
-        parts.append(line[start:])
-        return "\r\n ".join(parts)
-    if len(line.encode("utf-8")) <= _WHOLE:
-        return line
-    from icalendar.parser import Contentline
-
-    return Contentline(line).to_ical().decode("utf-8")
+#: A content line folded as icalendar folds it (RFC 5545 §3.1): :func:`peerlearn.feeds.vevent.fold`.
+fold = vevent.fold
 
 
 #: Lines that hit each case of the folding rule: short, long, an escape or a caret at a fold, many folds.
