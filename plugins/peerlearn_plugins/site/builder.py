@@ -7,8 +7,7 @@ import itertools
 import re
 from importlib.resources import files as package_files
 from pathlib import Path
-
-import attrs
+from typing import NamedTuple
 
 from peerlearn import clean_text, country_label, kind_labels, web_link
 
@@ -19,8 +18,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'
                            " form-action 'none'")
 
 
-@attrs.frozen
-class SiteOptions:
+class SiteOptions(NamedTuple):
     """How the site is built: see ``peerlearn site build --help``."""
 
     base_url: str | None = None
@@ -28,8 +26,7 @@ class SiteOptions:
     title: str = "peerlearn events"
 
 
-@attrs.frozen
-class BuildReport:
+class BuildReport(NamedTuple):
     """What a build did: pages rendered, and files written or left unchanged (kept or rendered to the same bytes)."""
 
     pages: int
@@ -220,21 +217,19 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
-@attrs.define
 class _Dirty:
     """What a build renders again: these activities' files, these networks' pages, perhaps the index."""
 
-    activities: set
-    networks: set
-    index: bool = False
-    stylesheet: bool = False
+    def __init__(self, activities: set, networks: set) -> None:
+        self.activities = activities
+        self.networks = networks
+        self.index = False
+        self.stylesheet = False
 
 
-@attrs.define
 class _Counts:
-    pages: int = 0
-    written: int = 0
-    unchanged: int = 0
+    def __init__(self) -> None:
+        self.pages = self.written = self.unchanged = 0
 
 
 def _published(registry, activity_ids: set, networks: dict) -> list:
@@ -404,6 +399,6 @@ def _signature(options: SiteOptions, slugs: list[str]) -> str:
     from peerlearn import hook_signature
 
     plugin_code = [hook_signature(hook) for hook in ("peerlearn_site_blocks", "peerlearn_activity_kinds")]
-    text = json.dumps([__version__, attrs.asdict(options), slugs, UPCOMING_ON_INDEX, plugin_code,
+    text = json.dumps([__version__, options._asdict(), slugs, UPCOMING_ON_INDEX, plugin_code,
                        digest.hexdigest()], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

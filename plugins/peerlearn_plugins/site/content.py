@@ -4,6 +4,11 @@ The timetable reuses ``peerlearn.timetable_blocks``: sessions that
 overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
+
+The records a page is made of are named tuples, not attrs classes: they
+are built and read only here and by the templates, and a rebuild after one
+change defines them all in a process that renders a page or two (an attrs
+class takes about five times as long to define).
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from itertools import groupby
+from typing import TYPE_CHECKING, NamedTuple
 
-import attrs
+from peerlearn import OUTPUT_KINDS, PluginError, call_hook, output_label
 
-from peerlearn import OUTPUT_KINDS, Activity, Network, Output, PluginError, Role, Session, call_hook, output_label
+if TYPE_CHECKING:  # pragma: no cover
+    from peerlearn import Activity, Network, Output, Role, Session
 
 ROLE_LABELS = {"chair": "Chair", "moderator": "Moderator", "speaker": "Speaker", "panellist": "Panellist",
                "rapporteur": "Rapporteur"}
@@ -23,8 +30,7 @@ SESSION_LABELS = {"opening": "Opening", "keynote": "Keynote", "panel": "Panel", 
 STATUS_NOTES = {"tbc": "to be confirmed", "confirmed": ""}
 
 
-@attrs.frozen
-class Person:
+class Person(NamedTuple):
     """A role as the public sees it: tbd shows as "to be announced"; declined roles are never made.
 
     A role's note is the secretariat's working note and is not published.
@@ -46,8 +52,7 @@ class Person:
                    prerecorded_minutes=role.prerecorded_minutes or None, announced=announced)
 
 
-@attrs.frozen
-class Item:
+class Item(NamedTuple):
     """A session with the people on it."""
 
     session: Session
@@ -63,22 +68,19 @@ class Item:
         return self.session.status == "cancelled"
 
 
-@attrs.frozen
-class Cell:
+class Cell(NamedTuple):
     items: tuple[Item, ...]
     track: str
     colspan: int
 
 
-@attrs.frozen
-class Row:
+class Row(NamedTuple):
     start: dt.datetime
     end: dt.datetime
     cells: tuple[Cell, ...]
 
 
-@attrs.frozen
-class Day:
+class Day(NamedTuple):
     date: dt.date
     tracks: tuple[str, ...]
     rows: tuple[Row, ...]
@@ -90,6 +92,8 @@ class Day:
 
 def public_roles(roles: list[Role]) -> list[Role]:
     """The roles a public page shows: declined ones are left out, emails (private) blanked."""
+    import attrs
+
     return [attrs.evolve(role, email="") for role in roles if role.status != "declined"]
 
 
@@ -136,8 +140,7 @@ def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str
     return days
 
 
-@attrs.frozen
-class ActivityPage:
+class ActivityPage(NamedTuple):
     network: Network
     activity: Activity
     days: tuple[Day, ...]
@@ -226,8 +229,7 @@ class Listing:
         return self.count
 
 
-@attrs.frozen
-class NetworkPage:
+class NetworkPage(NamedTuple):
     network: Network
     upcoming: Listing
     past: Listing
@@ -272,8 +274,7 @@ def _joined(items, size: int = 200):
         yield Markup("\n".join(piece))
 
 
-@attrs.frozen
-class NetworkSummary:
+class NetworkSummary(NamedTuple):
     """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming.
 
     The first few are kept as (start in UTC, number): the index reads only
@@ -316,8 +317,7 @@ def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
-@attrs.frozen
-class Upcoming:
+class Upcoming(NamedTuple):
     """An activity on the index page's "coming next" list, with its network."""
 
     network: Network
