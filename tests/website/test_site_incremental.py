@@ -124,3 +124,29 @@ def test_a_registry_replaced_by_another_with_as_many_changes_is_built_afresh(dem
     assert demo_env.run("--today", later, "site", "build", str(out)).exit_code == 0
     assert demo_env.run("--today", later, "site", "build", str(fresh)).exit_code == 0
     assert _pages(out) == _pages(fresh)
+
+
+def test_a_change_the_index_does_not_show_leaves_it_unrendered(demo_env, tmp_path):
+    """The index lists the activities coming next: retitling a past one renders its pages, not the index."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    with demo_env.open() as registry:
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        past = registry.one("SELECT id FROM activities WHERE status != 'draft' AND end_utc < ? ORDER BY end_utc"
+                            " DESC LIMIT 1", [now])["id"]
+        upcoming = registry.one("SELECT id FROM activities WHERE status != 'draft' AND end_utc > ? ORDER BY"
+                                " start_utc LIMIT 1", [now])["id"]
+    index = out / "index.html"
+    for activity, listed in ((past, False), (upcoming, True)):
+        before = index.read_bytes()
+        assert demo_env.run("activities", "edit", str(activity), "--title", f"Renamed {activity}").exit_code == 0
+        built = demo_env.run("site", "build", str(out))
+        assert built.exit_code == 0
+        # the activity's page and its network's page; the index too where it lists the activity
+        assert built.stdout.startswith(f"Built {3 if listed else 2} page(s)"), built.stdout
+        assert (f"Renamed {activity}" in index.read_text("utf-8")) is listed
+        assert (index.read_bytes() != before) is listed
+        fresh = tmp_path / f"fresh-{activity}"
+        assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+        assert _pages(out) == _pages(fresh)

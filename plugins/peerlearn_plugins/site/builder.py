@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from importlib.resources import files as package_files
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,6 +12,8 @@ from peerlearn import clean_text, country_label, kind_labels, web_link
 
 from . import content, links
 
+#: The plugin's folder: its templates and its stylesheet (read as files: importlib.resources costs a rebuild more).
+HERE = Path(__file__).parent
 #: The pages run no script, embed nothing and submit no form: they may load only their own stylesheet.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
                            " form-action 'none'")
@@ -199,10 +200,14 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     if dirty is not None:
         for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
             renderer.activity(*activity)
+    if (dirty is not None and dirty.index and _index_as_before(dirty, network_pages, kept_summaries)
+            and not publication.keep_many(PART, ["index.html"])):
+        counts.unchanged += 1
+        dirty.index = False
     if dirty is None or dirty.index:
         renderer.index(network_pages)
     if dirty is None or dirty.stylesheet:
-        stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
+        stylesheet = (HERE / "static" / "site.css").read_bytes()
         renderer.write("site.css", stylesheet, page=False)
     if progress:
         progress(total, total)
@@ -224,6 +229,8 @@ class _Dirty:
         self.activities = activities
         self.networks = networks
         self.index = False
+        #: the index is rendered even where what it shows is as before (it went missing)
+        self.index_missing = False
         self.stylesheet = False
 
 
@@ -245,6 +252,18 @@ def _published(registry, activity_ids: set, networks: dict) -> list:
         if activity.published and activity.network in networks:
             found.append((networks[activity.network], activity))
     return found
+
+
+def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
+    """Whether the index would show what it showed last time: every network's counts and first activities ahead
+    as the last build kept them, and none of the activities it lists among those changed.
+
+    (A change to a network, or to anything else the index shows, makes a full build.)
+    """
+    if dirty.index_missing or any(page.as_state() != kept.get(page.network.slug) for page in network_pages):
+        return False
+    return not any(number in dirty.activities for _network, number in content.coming_next(network_pages,
+                                                                                          UPCOMING_ON_INDEX))
 
 
 def _networks_of(registry, activity_ids: set) -> set:
@@ -274,6 +293,7 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | No
     """
     for name in publication.missing(PART, TOP) + publication.missing(PART):
         dirty.index = True  # deleted by hand: render it, and what links to it, again
+        dirty.index_missing = dirty.index_missing or name == "index.html"
         owner = _activity_of(name)
         if owner is not None:
             dirty.activities.add(owner)
@@ -391,10 +411,9 @@ def _signature(options: SiteOptions, slugs: list[str]) -> str:
 
     from peerlearn import __version__
 
-    site = package_files("peerlearn_plugins.site")
     digest = hashlib.sha256()
     for folder in ("templates", "static"):
-        for item in sorted(site.joinpath(folder).iterdir(), key=lambda item: item.name):
+        for item in sorted((HERE / folder).iterdir(), key=lambda item: item.name):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
     from peerlearn import hook_signature
 

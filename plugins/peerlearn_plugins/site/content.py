@@ -326,10 +326,15 @@ class Upcoming(NamedTuple):
 
 def next_activities(registry, pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
     """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
-    import heapq
-
     from peerlearn import get_activity
 
+    return tuple(Upcoming(network, get_activity(registry, number)) for network, number in coming_next(pages, count))
+
+
+def coming_next(pages: list[NetworkSummary], count: int) -> list[tuple[Network, int]]:
+    """(network, activity number) of the ``count`` activities coming next across ``pages``, as the index lists them."""
+    import heapq
+
     found = ((start, page.network.slug, number, page.network) for page in pages for start, number in page.first)
-    return tuple(Upcoming(network, get_activity(registry, number))
-                 for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3]))
+    return [(network, number)
+            for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3])]
