@@ -39,9 +39,10 @@ class Release:
 def all_releases(registry: "Registry", activity: "Activity") -> list[Release]:
     """Every release of ``activity``, oldest first, each with what changed since the one before."""
     found, before = [], None
-    for version in versions.list_versions(registry, activity.id):
+    released = versions.list_versions(registry, activity.id)
+    if released:
         from . import diff  # here: most activities have no release, and a site rebuild renders few
-
+    for version in released:
         programme = versions.load(registry, activity, version.number)
         found.append(Release(version, diff.compare(before, programme)))
         before = programme
@@ -87,9 +88,9 @@ def feed(registry: "Registry", activity: "Activity", network: "Network | None", 
     if self_url:
         ET.SubElement(root, "link", rel="self", type="application/atom+xml", href=self_url)
     ET.SubElement(root, "generator", uri="https://pypi.org/project/peerlearn/").text = "peerlearn"
+    if found:
+        import html  # (only for releases' changes)
     for release in reversed(found):
-        import html
-
         version, changes = release.version, release.changes
         entry = ET.SubElement(root, "entry")
         ET.SubElement(entry, "id").text = _id(activity, f"/{version.number}")

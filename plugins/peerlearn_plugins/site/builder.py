@@ -6,11 +6,14 @@ import datetime as dt
 import itertools
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from peerlearn import clean_text, country_label, kind_labels, web_link
 
-from . import content, links
+from . import links
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import content  # (loaded by what renders: a rebuild where nothing changed renders nothing)
 
 #: The plugin's folder: its templates and its stylesheet (read as files: importlib.resources costs a rebuild more).
 HERE = Path(__file__).parent
@@ -46,6 +49,8 @@ def environment():
     compiling the templates again.
     """
     import jinja2
+
+    from . import content
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("peerlearn_plugins.site", "templates"),
@@ -143,8 +148,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     ``progress(done, total)``, where given, is called as each activity's
     pages are rendered.
     """
-    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, iter_activities, last_change,
-                           list_networks, upcoming_activities)
+    from peerlearn import activities_crossed, changes_since, ends_around, get_network, last_change, list_networks
 
     now = publication.now
     if networks:
@@ -172,12 +176,16 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         _keep_untouched(publication, dirty, counts, files if isinstance(files, int) else None)
     total = 0
     if progress:  # the activities to render: a full build's counted by the registry, else those changed
+        from peerlearn import upcoming_activities
+
         total = len(dirty.activities) if dirty is not None else sum(
             found.upcoming + found.past for found in (upcoming_activities(registry, network.slug, now, 0)
                                                        for network in chosen))
     renderer = _Renderer(registry, publication, options, now, counts, progress, total)
     network_pages = []  # what the index shows of each network: counts and the first activities ahead
     kept_summaries = state.get("summaries") if isinstance(state.get("summaries"), dict) else {}
+    if dirty is None or dirty.index:
+        from . import content
     for network in chosen:
         if dirty is not None and not dirty.index:
             break
@@ -192,6 +200,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
                                     renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
         if dirty is None:
+            from peerlearn import iter_activities
+
             for activity in itertools.chain(
                     iter_activities(registry, network=network.slug, published=True, ending_after=now),
                     iter_activities(registry, network=network.slug, published=True, ending_by=now,
@@ -241,6 +251,8 @@ class _Counts:
 
 def _published(registry, activity_ids: set, networks: dict) -> list:
     """(network, activity) for each of ``activity_ids`` that still exists, is published and is in ``networks``."""
+    if not activity_ids:  # (nothing changed: the activities' module is not even loaded)
+        return []
     from peerlearn import NotFound, get_activity
 
     found = []
@@ -260,6 +272,8 @@ def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
 
     (A change to a network, or to anything else the index shows, makes a full build.)
     """
+    from . import content
+
     if dirty.index_missing or any(page.as_state() != kept.get(page.network.slug) for page in network_pages):
         return False
     return not any(number in dirty.activities for _network, number in content.coming_next(network_pages,
@@ -267,6 +281,8 @@ def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
 
 
 def _networks_of(registry, activity_ids: set) -> set:
+    if not activity_ids:
+        return set()
     from peerlearn import NotFound, get_activity
 
     found = set()
@@ -387,6 +403,8 @@ class _Renderer:
         if self.progress:
             self.progress(min(self.activities, self.total), self.total)
             self.activities += 1
+        from . import content
+
         target = links.activity_page(activity.id)
         activity_page = content.activity_page(self.registry, network, activity)
         self.render("activity.html", target, page=activity_page, depth=1,
@@ -398,6 +416,8 @@ class _Renderer:
             self.write(name, data, page=False)
 
     def index(self, network_pages: list) -> None:
+        from . import content
+
         upcoming = content.next_activities(self.registry, network_pages, UPCOMING_ON_INDEX)
         feeds = [(page.network, self.link.feed("network", page.network.slug, 0)) for page in network_pages]
         self.render("index.html", "index.html", networks=network_pages, upcoming=upcoming, feeds=feeds,
