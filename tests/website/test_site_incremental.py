@@ -150,3 +150,46 @@ def test_a_change_the_index_does_not_show_leaves_it_unrendered(demo_env, tmp_pat
         fresh = tmp_path / f"fresh-{activity}"
         assert demo_env.run("site", "build", str(fresh)).exit_code == 0
         assert _pages(out) == _pages(fresh)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_network_page_edited_in_place_equals_a_fresh_one(demo_env, tmp_path, seed):
+    """Many activities close together in one network, some at the same time: after retitling, cancelling,
+    nudging or moving one of them (its item edited in the page's bytes where it keeps its place, the page
+    rendered again where it moves), the site is byte for byte a fresh build's."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    rng = random.Random(seed)
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        slug = registry.one("SELECT slug FROM networks ORDER BY slug LIMIT 1")["slug"]
+    for number in range(14):
+        day = today + dt.timedelta(days=rng.choice([-20, -10, -9, 5, 6, 30, 31]))
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title",
+                            f"Close workshop {number}", "--start", f"{day} {rng.choice(['09:00', '10:00'])}",
+                            "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        ids = [row["id"] for row in registry.query("SELECT id FROM activities WHERE network = ? AND title LIKE"
+                                                   " 'Close workshop %'", [slug])]
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    for step in range(8):
+        activity = str(rng.choice(ids))
+        what = rng.choice(["title", "title", "nudge", "move", "cancel"])
+        if what == "title":
+            args = ["activities", "edit", activity, "--title", f"Retitled {step}"]
+        elif what == "cancel":
+            args = ["activities", "cancel", activity]
+        else:
+            day = today + dt.timedelta(days=rng.choice([-9, 6, 31] if what == "nudge" else [-40, 100]))
+            args = ["activities", "reschedule", activity, "--start", f"{day} {rng.choice(['09:00', '10:00'])}"]
+        demo_env.run(*args)
+        times = _mtimes(out)
+        before = _pages(out)
+        assert demo_env.run("site", "build", str(out)).exit_code == 0
+        fresh = tmp_path / f"fresh-{step}"
+        assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+        after = _pages(out)
+        assert after == _pages(fresh), f"step {step}: {' '.join(args)}"
+        changed = {name for name in after if before.get(name) != after[name]}
+        assert {name for name, stamp in _mtimes(out).items() if name != MANIFEST and times.get(name) != stamp} \
+            == changed, f"step {step}: {' '.join(args)}"

@@ -166,7 +166,8 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         if not changed.other & {"network", "registry"}:
             ended = activities_crossed(registry, tuple(around), now)
             dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
-            dirty.networks |= {network for _id, network in ended if network in slugs}
+            dirty.crossed = {network for _id, network in ended if network in slugs}
+            dirty.networks |= dirty.crossed
             dirty.networks |= _networks_of(registry, dirty.activities) & slugs
             dirty.index = bool(dirty.networks or dirty.activities)
     counts = _Counts()
@@ -195,7 +196,12 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             continue
         summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
         network_pages.append(summary)
-        kept = None if dirty is None else _kept_items(publication.path(links.network_page(network.slug)))
+        kept = None
+        if dirty is not None:
+            last = _read(publication.path(links.network_page(network.slug)))
+            if _splice_network_page(renderer, network, last, summary, kept_summaries.get(network.slug), dirty):
+                continue
+            kept = _kept_items(last)
         page = content.network_page(registry, network, now, (summary.upcoming_count, summary.past_count),
                                     renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
@@ -239,6 +245,8 @@ class _Dirty:
         self.activities = activities
         self.networks = networks
         self.index = False
+        #: the networks some of whose activities have become past (or upcoming again) since, as the clock moved
+        self.crossed: set = set()
         #: the index is rendered even where what it shows is as before (it went missing)
         self.index_missing = False
         self.stylesheet = False
@@ -327,15 +335,109 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | No
 
 #: An activity's item on its network's page, as ``_activity_item.html`` renders it.
 _ITEM = re.compile(r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$', re.M | re.S)
+#: The same, in the page's bytes, where it is the whole of its line(s) (the items of a list are a line each).
+_ITEM_BYTES = re.compile(rb'<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>\n', re.S)
+#: Where a network's page lists its past activities (after those upcoming).
+_PAST = b'<h2 id="past-heading">'
 
 
-def _kept_items(path: Path) -> dict[int, str]:
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _kept_items(page: bytes | None) -> dict[int, str]:
     """The items of a network's page as its last build wrote them, by activity (none where it cannot be read)."""
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = page.decode("utf-8") if page is not None else ""
+    except UnicodeDecodeError:
         return {}
     return {int(found.group(1)): found.group(0) for found in _ITEM.finditer(text)}
+
+
+def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, summary, kept_summary,
+                         dirty: _Dirty) -> bool:
+    """Write a network's page by replacing, in its last build's bytes, the items of the activities that changed.
+
+    Only where that gives the page a full render would: no activity has
+    become past since (the clock), the page lists as many upcoming and past
+    activities as last time, and each changed activity it lists keeps its
+    list and its place between the same two neighbours (none of them
+    changed), which is what a change of title, place or status gives. Time
+    and memory then go with the change, not with the network (whose page
+    lists every activity): the page is neither parsed nor rendered. False
+    where it cannot be done so (nothing is written then).
+    """
+    from peerlearn import NotFound, clean_text, get_activity
+
+    if (last is None or network.slug in dirty.crossed or not isinstance(kept_summary, list)
+            or summary.as_state()[:2] != kept_summary[:2]):
+        return False
+    past = last.find(_PAST)
+    if past < 0:
+        return False
+    now = renderer.now
+    replaced = []
+    for number in sorted(dirty.activities):
+        anchor = last.find(b'\n<a href="../activities/%d.html">' % number)
+        try:
+            activity = get_activity(renderer.registry, number)
+        except NotFound:
+            activity = None
+        listed = activity is not None and activity.published and activity.network == network.slug
+        if anchor < 0:
+            if listed:
+                return False  # new to the page: its place is not known without reading the whole list
+            continue
+        if not listed:
+            return False  # gone from the page
+        item = _ITEM_BYTES.match(last, last.rfind(b"\n", 0, anchor) + 1)
+        upcoming = anchor < past
+        if (item is None or int(item.group(1)) != number
+                or upcoming != (_utc(activity.end) > now.astimezone(dt.timezone.utc))
+                or not _in_place(renderer.registry, last, item, activity, upcoming, dirty.activities)):
+            return False
+        replaced.append((item.start(), item.end(), (clean_text(str(renderer.item(activity))) + "\n").encode()))
+    pieces, at = [], 0
+    for start, end, data in sorted(replaced):
+        pieces += [last[at:start], data]
+        at = end
+    pieces.append(last[at:])
+    renderer.write(links.network_page(network.slug), b"".join(pieces))
+    return True
+
+
+def _in_place(registry, page: bytes, item: re.Match, activity, upcoming: bool, changed: set) -> bool:
+    """Whether ``activity``'s item stays where it is in its list: after its neighbour before, before the one after.
+
+    The lists are in time order (upcoming) or its reverse (past), ties by
+    number, as ``peerlearn.iter_activities`` gives them. A neighbour that
+    changed too, or a time finer than a second, is not decided here (False).
+    """
+    from peerlearn import get_activity
+
+    before = page.rfind(b"\n<li ", 0, item.start() - 1) + 1
+    neighbours = [(_ITEM_BYTES.match(page, before) if before else None, True),
+                  (_ITEM_BYTES.match(page, item.end()), False)]
+    key = (_utc(activity.start), activity.id)
+    if activity.start.microsecond:
+        return False
+    for found, earlier in neighbours:
+        if found is None or (earlier and found.end() != item.start()):
+            continue  # the first or last of its list
+        other = get_activity(registry, int(found.group(1)))
+        if other.id in changed or other.start.microsecond:
+            return False
+        other_key = (_utc(other.start), other.id)
+        if (other_key < key) != (earlier == upcoming):
+            return False
+    return True
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc)
 
 
 def _activity_of(name: str) -> int | None:
