@@ -31,7 +31,8 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections import namedtuple
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -91,19 +92,10 @@ def _days(activity: "Activity") -> list[dt.date]:
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-class _Event(NamedTuple):
-    session: "Session"
-    guid: str
-    room: str
-    fields: dict[str, Any]
-
-
-class _Day(NamedTuple):
-    number: int
-    date: dt.date
-    start: dt.datetime
-    end: dt.datetime
-    rooms: tuple[tuple[str, tuple[_Event, ...]], ...]
+#: A session as both formats write it: the session, its guid, its room and the fields of the event.
+_Event = namedtuple("_Event", "session guid room fields")
+#: A day of the schedule: its number (from 1), date, start and end, and its (room, events) in room order.
+_Day = namedtuple("_Day", "number date start end rooms")
 
 
 def _layout(activity: "Activity", network: "Network | None", programme: Programme,

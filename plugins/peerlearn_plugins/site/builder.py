@@ -6,7 +6,8 @@ import datetime as dt
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from collections import namedtuple
+from typing import TYPE_CHECKING
 
 from peerlearn import clean_text, country_label, kind_labels, web_link
 
@@ -22,20 +23,16 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'
                            " form-action 'none'")
 
 
-class SiteOptions(NamedTuple):
-    """How the site is built: see ``peerlearn site build --help``."""
+class SiteOptions(namedtuple("SiteOptions", "base_url feeds title", defaults=(None, "feeds", "peerlearn events"))):
+    """How the site is built: see ``peerlearn site build --help`` (``base_url``, ``feeds``, ``title``)."""
 
-    base_url: str | None = None
-    feeds: str = "feeds"
-    title: str = "peerlearn events"
+    __slots__ = ()
 
 
-class BuildReport(NamedTuple):
+class BuildReport(namedtuple("BuildReport", "pages written unchanged")):
     """What a build did: pages rendered, and files written or left unchanged (kept or rendered to the same bytes)."""
 
-    pages: int
-    written: int
-    unchanged: int
+    __slots__ = ()
 
 
 def environment():
@@ -168,13 +165,15 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
             dirty.crossed = {network for _id, network in ended if network in slugs}
             dirty.networks |= dirty.crossed
-            dirty.networks |= _networks_of(registry, dirty.activities) & slugs
+            dirty.current = _current(registry, dirty.activities)
+            dirty.networks |= {activity.network for activity in dirty.current.values() if activity} & slugs
             dirty.index = bool(dirty.networks or dirty.activities)
     counts = _Counts()
     publication.watch(PART, WATCHED)
     if dirty is not None:
         files = state.get("files")
         _keep_untouched(publication, dirty, counts, files if isinstance(files, int) else None)
+        dirty.current.update(_current(registry, dirty.activities - dirty.current.keys()))  # pages gone missing
     total = 0
     if progress:  # the activities to render: a full build's counted by the registry, else those changed
         from peerlearn import upcoming_activities
@@ -214,7 +213,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
                                     latest_first=True)):
                 renderer.activity(network, activity)
     if dirty is not None:
-        for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
+        for activity in _published(dirty.current, {network.slug: network for network in chosen}):
             renderer.activity(*activity)
     if (dirty is not None and dirty.index and _index_as_before(dirty, network_pages, kept_summaries)
             and not publication.keep_many(PART, ["index.html"])):
@@ -247,6 +246,8 @@ class _Dirty:
         self.index = False
         #: the networks some of whose activities have become past (or upcoming again) since, as the clock moved
         self.crossed: set = set()
+        #: the activities that changed as the registry holds them now, by number (None: deleted)
+        self.current: dict = {}
         #: the index is rendered even where what it shows is as before (it went missing)
         self.index_missing = False
         self.stylesheet = False
@@ -257,21 +258,25 @@ class _Counts:
         self.pages = self.written = self.unchanged = 0
 
 
-def _published(registry, activity_ids: set, networks: dict) -> list:
-    """(network, activity) for each of ``activity_ids`` that still exists, is published and is in ``networks``."""
+def _current(registry, activity_ids: set) -> dict:
+    """Each of ``activity_ids`` as the registry holds it now, by number (None where it was deleted)."""
     if not activity_ids:  # (nothing changed: the activities' module is not even loaded)
-        return []
+        return {}
     from peerlearn import NotFound, get_activity
 
-    found = []
+    found = {}
     for activity_id in sorted(activity_ids):
         try:
-            activity = get_activity(registry, str(activity_id))
-        except NotFound:
-            continue
-        if activity.published and activity.network in networks:
-            found.append((networks[activity.network], activity))
+            found[activity_id] = get_activity(registry, str(activity_id))
+        except NotFound:  # deleted: the change log named its network
+            found[activity_id] = None
     return found
+
+
+def _published(current: dict, networks: dict) -> list:
+    """(network, activity) for each of the ``current`` activities that exists, is published and is in ``networks``."""
+    return [(networks[activity.network], activity) for _number, activity in sorted(current.items())
+            if activity is not None and activity.published and activity.network in networks]
 
 
 def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
@@ -286,20 +291,6 @@ def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
         return False
     return not any(number in dirty.activities for _network, number in content.coming_next(network_pages,
                                                                                           UPCOMING_ON_INDEX))
-
-
-def _networks_of(registry, activity_ids: set) -> set:
-    if not activity_ids:
-        return set()
-    from peerlearn import NotFound, get_activity
-
-    found = set()
-    for activity_id in activity_ids:
-        try:
-            found.add(get_activity(registry, str(activity_id)).network)
-        except NotFound:  # deleted: the change log named its network
-            pass
-    return found
 
 
 #: The folders of the site whose files are looked at one by one only when something was deleted from them (their
@@ -334,7 +325,7 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | No
 
 
 #: An activity's item on its network's page, as ``_activity_item.html`` renders it.
-_ITEM = re.compile(r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$', re.M | re.S)
+_ITEM = r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$'
 #: The same, in the page's bytes, where it is the whole of its line(s) (the items of a list are a line each).
 _ITEM_BYTES = re.compile(rb'<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>\n', re.S)
 #: Where a network's page lists its past activities (after those upcoming).
@@ -354,7 +345,7 @@ def _kept_items(page: bytes | None) -> dict[int, str]:
         text = page.decode("utf-8") if page is not None else ""
     except UnicodeDecodeError:
         return {}
-    return {int(found.group(1)): found.group(0) for found in _ITEM.finditer(text)}
+    return {int(found.group(1)): found.group(0) for found in re.finditer(_ITEM, text, re.M | re.S)}
 
 
 def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, summary, kept_summary,
@@ -370,7 +361,7 @@ def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, sum
     lists every activity): the page is neither parsed nor rendered. False
     where it cannot be done so (nothing is written then).
     """
-    from peerlearn import NotFound, clean_text, get_activity
+    from peerlearn import clean_text
 
     if (last is None or network.slug in dirty.crossed or not isinstance(kept_summary, list)
             or summary.as_state()[:2] != kept_summary[:2]):
@@ -382,10 +373,7 @@ def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, sum
     replaced = []
     for number in sorted(dirty.activities):
         anchor = last.find(b'\n<a href="../activities/%d.html">' % number)
-        try:
-            activity = get_activity(renderer.registry, number)
-        except NotFound:
-            activity = None
+        activity = dirty.current.get(number)
         listed = activity is not None and activity.published and activity.network == network.slug
         if anchor < 0:
             if listed:

@@ -5,18 +5,20 @@ overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
 
-The records a page is made of are named tuples, not attrs classes: they
-are built and read only here and by the templates, and a rebuild after one
-change defines them all in a process that renders a page or two (an attrs
-class takes about five times as long to define).
+The records a page is made of are plain named tuples (``collections``'),
+not attrs classes nor typed ones: they are built and read only here and by
+the templates, and a rebuild after one change defines them all in a process
+that renders a page or two (an attrs class takes about five times as long
+to define, a typed named tuple with postponed annotations twice).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import namedtuple
 from itertools import groupby
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from peerlearn import OUTPUT_KINDS, PluginError, call_hook, output_label
 
@@ -30,18 +32,15 @@ SESSION_LABELS = {"opening": "Opening", "keynote": "Keynote", "panel": "Panel", 
 STATUS_NOTES = {"tbc": "to be confirmed", "confirmed": ""}
 
 
-class Person(NamedTuple):
+class Person(namedtuple("Person", "label name affiliation status prerecorded_minutes announced")):
     """A role as the public sees it: tbd shows as "to be announced"; declined roles are never made.
 
-    A role's note is the secretariat's working note and is not published.
+    ``label`` is the role's (Chair, Speaker…), ``status`` a note ("to be
+    confirmed") or empty, ``prerecorded_minutes`` None where it is live. A
+    role's note is the secretariat's working note and is not published.
     """
 
-    label: str
-    name: str
-    affiliation: str
-    status: str
-    prerecorded_minutes: int | None
-    announced: bool
+    __slots__ = ()
 
     @classmethod
     def of(cls, role: Role) -> "Person":
@@ -52,11 +51,10 @@ class Person(NamedTuple):
                    prerecorded_minutes=role.prerecorded_minutes or None, announced=announced)
 
 
-class Item(NamedTuple):
-    """A session with the people on it."""
+class Item(namedtuple("Item", "session people")):
+    """A session (``peerlearn.Session``) with the people on it (``Person``, a tuple)."""
 
-    session: Session
-    people: tuple[Person, ...]
+    __slots__ = ()
 
     @property
     def anchor(self) -> str:
@@ -68,22 +66,16 @@ class Item(NamedTuple):
         return self.session.status == "cancelled"
 
 
-class Cell(NamedTuple):
-    items: tuple[Item, ...]
-    track: str
-    colspan: int
+#: One track's cell of a row of the timetable: its ``Item``s, the track, the columns it spans.
+Cell = namedtuple("Cell", "items track colspan")
+#: A row of the timetable: from ``start`` to ``end`` (datetimes), a ``Cell`` per track (or one for all).
+Row = namedtuple("Row", "start end cells")
 
 
-class Row(NamedTuple):
-    start: dt.datetime
-    end: dt.datetime
-    cells: tuple[Cell, ...]
+class Day(namedtuple("Day", "date tracks rows")):
+    """A day of the timetable: its date, its parallel tracks (names) and its ``Row``s."""
 
-
-class Day(NamedTuple):
-    date: dt.date
-    tracks: tuple[str, ...]
-    rows: tuple[Row, ...]
+    __slots__ = ()
 
     @property
     def columns(self) -> int:
@@ -140,17 +132,20 @@ def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str
     return days
 
 
-class ActivityPage(NamedTuple):
-    network: Network
-    activity: Activity
-    days: tuple[Day, ...]
-    outputs: tuple[tuple[str, tuple[Output, ...]], ...]
-    prerecorded: tuple[tuple[Item, Person], ...]
-    blocks: tuple[tuple[str, str], ...]
-    #: the released versions of the programme, oldest first, each with what changed (empty before the first)
-    releases: tuple = ()
-    #: the programme shown (peerlearn.schedules.snapshot.Programme): the latest release, else the working one
-    programme: object = None
+class ActivityPage(namedtuple("ActivityPage", "network activity days outputs prerecorded blocks releases programme",
+                              defaults=((), None))):
+    """What an activity's page shows.
+
+    ``days`` (``Day``), ``outputs`` as (label, outputs) by kind,
+    ``prerecorded`` as (``Item``, ``Person``) pairs, the plugins' ``blocks``
+    as (plugin, HTML) pairs; ``releases``, the released versions of the
+    programme, oldest first, each with what changed (empty before the
+    first); ``programme``, the programme shown
+    (``peerlearn.published_programme``): the latest release, else the
+    working one.
+    """
+
+    __slots__ = ()
 
     @property
     def release(self):
@@ -229,10 +224,8 @@ class Listing:
         return self.count
 
 
-class NetworkPage(NamedTuple):
-    network: Network
-    upcoming: Listing
-    past: Listing
+#: What a network's page lists: its activities upcoming and past (``Listing``).
+NetworkPage = namedtuple("NetworkPage", "network upcoming past")
 
 
 def network_page(registry, network: Network, now: dt.datetime, counts: tuple[int, int], item,
@@ -274,7 +267,7 @@ def _joined(items, size: int = 200):
         yield Markup("\n".join(piece))
 
 
-class NetworkSummary(NamedTuple):
+class NetworkSummary(namedtuple("NetworkSummary", "network upcoming_count past_count first")):
     """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming.
 
     The first few are kept as (start in UTC, number): the index reads only
@@ -282,10 +275,7 @@ class NetworkSummary(NamedTuple):
     the networks nothing has changed in since (:meth:`as_state`).
     """
 
-    network: Network
-    upcoming_count: int
-    past_count: int
-    first: tuple[tuple[str, int], ...]
+    __slots__ = ()
 
     @classmethod
     def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
@@ -317,11 +307,8 @@ def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
-class Upcoming(NamedTuple):
-    """An activity on the index page's "coming next" list, with its network."""
-
-    network: Network
-    activity: Activity
+#: An activity on the index page's "coming next" list, with its network.
+Upcoming = namedtuple("Upcoming", "network activity")
 
 
 def next_activities(registry, pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:

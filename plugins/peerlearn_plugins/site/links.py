@@ -14,7 +14,7 @@ URL, or absolute feeds).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
 
 _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -37,11 +37,8 @@ def version_page(activity_id: int, number: int) -> str:
     return f"activities/{activity_id}/versions/{number}.html"
 
 
-class Subscribe(NamedTuple):
-    """The links to one calendar feed."""
-
-    https: str
-    webcal: str | None
+#: The links to one calendar feed: ``https`` and ``webcal`` (None where the feeds' address is not known).
+Subscribe = namedtuple("Subscribe", "https webcal")
 
 
 class Links:
