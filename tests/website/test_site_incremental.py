@@ -174,11 +174,13 @@ def test_a_network_page_edited_in_place_equals_a_fresh_one(demo_env, tmp_path, s
     assert demo_env.run("site", "build", str(out)).exit_code == 0
     for step in range(8):
         activity = str(rng.choice(ids))
-        what = rng.choice(["title", "title", "nudge", "move", "cancel"])
+        what = rng.choice(["title", "title", "nudge", "move", "cancel", "delete"])
         if what == "title":
             args = ["activities", "edit", activity, "--title", f"Retitled {step}"]
-        elif what == "cancel":
-            args = ["activities", "cancel", activity]
+        elif what in ("cancel", "delete"):
+            args = ["activities", what, activity]
+            if what == "delete":
+                ids.remove(int(activity))
         else:
             day = today + dt.timedelta(days=rng.choice([-9, 6, 31] if what == "nudge" else [-40, 100]))
             args = ["activities", "reschedule", activity, "--start", f"{day} {rng.choice(['09:00', '10:00'])}"]
@@ -193,3 +195,32 @@ def test_a_network_page_edited_in_place_equals_a_fresh_one(demo_env, tmp_path, s
         changed = {name for name in after if before.get(name) != after[name]}
         assert {name for name, stamp in _mtimes(out).items() if name != MANIFEST and times.get(name) != stamp} \
             == changed, f"step {step}: {' '.join(args)}"
+
+
+def test_a_change_beside_a_deleted_activity_is_written_as_a_fresh_build_writes_it(demo_env, tmp_path):
+    """Retitle an activity, delete the one listed after it and add another to the same list: as many listed
+    as before, but the page is not the old one with one item replaced."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        slug = registry.one("SELECT slug FROM networks ORDER BY slug LIMIT 1")["slug"]
+    for number in range(3):
+        day = today + dt.timedelta(days=10 + number)
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title",
+                            f"Nearby workshop {number}", "--start", f"{day} 09:00", "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        first, second, _third = (row["id"] for row in registry.query(
+            "SELECT id FROM activities WHERE title LIKE 'Nearby workshop %' ORDER BY start_utc"))
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    assert demo_env.run("activities", "edit", str(first), "--title", "Retitled").exit_code == 0
+    assert demo_env.run("activities", "delete", str(second)).exit_code == 0
+    later = today + dt.timedelta(days=40)
+    assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title", "Added",
+                        "--start", f"{later} 09:00", "--end", "12:00").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)
+    page = (out / "networks" / f"{slug}.html").read_text("utf-8")
+    assert "Retitled" in page and "Added" in page and f"activities/{second}.html" not in page

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from pathlib import Path
 from collections import namedtuple
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peerlearn import clean_text, country_label, kind_labels, web_link
@@ -415,8 +415,11 @@ def _in_place(registry, page: bytes, item: re.Match, activity, upcoming: bool, c
     for found, earlier in neighbours:
         if found is None or (earlier and found.end() != item.start()):
             continue  # the first or last of its list
-        other = get_activity(registry, int(found.group(1)))
-        if other.id in changed or other.start.microsecond:
+        number = int(found.group(1))
+        if number in changed:  # (it may be gone)
+            return False
+        other = get_activity(registry, number)
+        if other.start.microsecond:
             return False
         other_key = (_utc(other.start), other.id)
         if (other_key < key) != (earlier == upcoming):
