@@ -224,3 +224,30 @@ def test_a_change_beside_a_deleted_activity_is_written_as_a_fresh_build_writes_i
     assert _pages(out) == _pages(fresh)
     page = (out / "networks" / f"{slug}.html").read_text("utf-8")
     assert "Retitled" in page and "Added" in page and f"activities/{second}.html" not in page
+
+
+def test_an_activity_moved_within_its_place_moves_on_the_index_too(demo_env, tmp_path):
+    """The index lists the activities coming next across networks by start: one moved later, past another
+    network's, while keeping its place in its own network's list, moves after it on the index."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        one, other = (row["slug"] for row in registry.query("SELECT slug FROM networks WHERE slug IN"
+                                                            " (SELECT network FROM activities) ORDER BY slug LIMIT 2"))
+    for slug, title, days in ((one, "Soonest here", 10), (other, "Soonest there", 12)):
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title", title,
+                            "--start", f"{today + dt.timedelta(days=days)} 09:00", "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        moved = registry.one("SELECT id FROM activities WHERE title = 'Soonest here'")["id"]
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("Soonest here") < index.index("Soonest there")
+    assert demo_env.run("activities", "reschedule", str(moved), "--start",
+                        f"{today + dt.timedelta(days=14)} 09:00").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("Soonest there") < index.index("Soonest here")

@@ -193,14 +193,17 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             summary = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
             network_pages.append(summary or content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
-        summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
-        network_pages.append(summary)
         kept = None
         if dirty is not None:
             last = _read(publication.path(links.network_page(network.slug)))
-            if _splice_network_page(renderer, network, last, summary, kept_summaries.get(network.slug), dirty):
+            before = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
+            if before is not None and _splice_network_page(renderer, network, last, dirty):
+                # every activity listed where it was: as many ahead and past, the same first ones ahead
+                network_pages.append(before.restarted(dirty.current))
                 continue
             kept = _kept_items(last)
+        summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
+        network_pages.append(summary)
         page = content.network_page(registry, network, now, (summary.upcoming_count, summary.past_count),
                                     renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
@@ -348,23 +351,22 @@ def _kept_items(page: bytes | None) -> dict[int, str]:
     return {int(found.group(1)): found.group(0) for found in re.finditer(_ITEM, text, re.M | re.S)}
 
 
-def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, summary, kept_summary,
-                         dirty: _Dirty) -> bool:
+def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, dirty: _Dirty) -> bool:
     """Write a network's page by replacing, in its last build's bytes, the items of the activities that changed.
 
     Only where that gives the page a full render would: no activity has
-    become past since (the clock), the page lists as many upcoming and past
-    activities as last time, and each changed activity it lists keeps its
-    list and its place between the same two neighbours (none of them
-    changed), which is what a change of title, place or status gives. Time
-    and memory then go with the change, not with the network (whose page
-    lists every activity): the page is neither parsed nor rendered. False
-    where it cannot be done so (nothing is written then).
+    become past since (the clock), none that changed has come onto the page
+    or left it, and each that the page lists keeps its list and its place
+    between the same two neighbours (none of them changed), which is what a
+    change of title, place or status gives; the page then lists the same
+    activities in the same order. Time and memory go with the change, not
+    with the network (whose page lists every activity): the page is neither
+    parsed nor rendered, nor are its activities counted. False where it
+    cannot be done so (nothing is written then).
     """
     from peerlearn import clean_text
 
-    if (last is None or network.slug in dirty.crossed or not isinstance(kept_summary, list)
-            or summary.as_state()[:2] != kept_summary[:2]):
+    if last is None or network.slug in dirty.crossed:
         return False
     past = last.find(_PAST)
     if past < 0:

@@ -286,6 +286,13 @@ class NetworkSummary(namedtuple("NetworkSummary", "network upcoming_count past_c
         return cls(network, found.upcoming, found.past,
                    tuple((utc_text(activity.start), activity.id) for activity in found.first))
 
+    def restarted(self, activities: dict) -> "NetworkSummary":
+        """The summary with the start of each of the first ones ahead that is among ``activities`` (by number) as
+        it is there now: for a network whose activities are all listed where they were, some of them moved."""
+        first = tuple((utc_text(activities[number].start) if activities.get(number) else start, number)
+                      for start, number in self.first)
+        return self._replace(first=first)
+
     def as_state(self) -> list:
         return [self.upcoming_count, self.past_count, [list(item) for item in self.first]]
 
