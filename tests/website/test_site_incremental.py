@@ -172,11 +172,15 @@ def test_a_network_page_edited_in_place_equals_a_fresh_one(demo_env, tmp_path, s
                                                    " 'Close workshop %'", [slug])]
     out = tmp_path / "site"
     assert demo_env.run("site", "build", str(out)).exit_code == 0
-    for step in range(8):
+    for step in range(10):
         activity = str(rng.choice(ids))
-        what = rng.choice(["title", "title", "nudge", "move", "cancel", "delete"])
+        what = rng.choice(["title", "title", "about", "draft", "nudge", "move", "cancel", "delete"])
         if what == "title":
             args = ["activities", "edit", activity, "--title", f"Retitled {step}"]
+        elif what == "about":  # (shown on its page, not on its network's)
+            args = ["activities", "edit", activity, "--description", f"About step {step}"]
+        elif what == "draft":  # (off the pages)
+            args = ["activities", "edit", activity, "--status", "draft"]
         elif what in ("cancel", "delete"):
             args = ["activities", what, activity]
             if what == "delete":
@@ -251,3 +255,22 @@ def test_an_activity_moved_within_its_place_moves_on_the_index_too(demo_env, tmp
     assert _pages(out) == _pages(fresh)
     index = (out / "index.html").read_text("utf-8")
     assert index.index("Soonest there") < index.index("Soonest here")
+
+
+def test_a_change_its_network_page_does_not_show_keeps_that_page(demo_env, tmp_path):
+    """A new description shows on the activity's page, not in its item on its network's page: that page is kept."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    with demo_env.open() as registry:
+        activity = registry.one("SELECT id, network FROM activities WHERE status != 'draft' ORDER BY id LIMIT 1")
+    network_page = out / "networks" / f"{activity['network']}.html"
+    kept, stamp = network_page.read_bytes(), network_page.stat().st_mtime_ns
+    assert demo_env.run("activities", "edit", str(activity["id"]), "--description",
+                        "A description of its own").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    assert network_page.read_bytes() == kept and network_page.stat().st_mtime_ns == stamp
+    assert "A description of its own" in (out / "activities" / f"{activity['id']}.html").read_text("utf-8")
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)

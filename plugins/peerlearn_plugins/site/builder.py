@@ -390,12 +390,18 @@ def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, dir
                 or not _in_place(renderer.registry, last, item, activity, upcoming, dirty.activities)):
             return False
         replaced.append((item.start(), item.end(), (clean_text(str(renderer.item(activity))) + "\n").encode()))
+    name = links.network_page(network.slug)
+    if all(data == last[start:end] for start, end, data in replaced):  # (a change its items do not show)
+        if not renderer.publication.keep_many(PART, [name]):
+            renderer.counts.pages += 1
+            renderer.counts.unchanged += 1
+            return True
     pieces, at = [], 0
     for start, end, data in sorted(replaced):
         pieces += [last[at:start], data]
         at = end
     pieces.append(last[at:])
-    renderer.write(links.network_page(network.slug), b"".join(pieces))
+    renderer.write(name, b"".join(pieces))
     return True
 
 
