@@ -5,7 +5,7 @@ overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
 
-The records a page is made of are plain named tuples (``collections``'),
+The records a page is made of are plain named tuples (``collections.namedtuple``),
 not attrs classes nor typed ones: they are built and read only here and by
 the templates, and a rebuild after one change defines them all in a process
 that renders a page or two (an attrs class takes about five times as long
