@@ -34,7 +34,7 @@ from ..feeds.splice import copy_range, flush
 from ..version import __version__
 
 #: Logs of fewer rows are written whole, without rows kept beside them.
-SPLICE_ROWS = 1000
+SPLICE_ROWS = 100
 #: The rows' own format: another number is read as none.
 ROWS_VERSION = 1
 #: The formats that write each record, the same wherever it sits, before reading the next.

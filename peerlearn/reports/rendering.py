@@ -42,13 +42,20 @@ _environment = None
 
 
 def templates():
-    """The Jinja2 environment for peerlearn's HTML templates (autoescape always on)."""
+    """The Jinja2 environment for peerlearn's HTML templates (autoescape always on).
+
+    The compiled templates are kept in Jinja2's bytecode cache (a folder of
+    the user's own in the system's temporary folder, checked against each
+    template's source): a command that writes one small page (a publication
+    after one change) would otherwise spend most of its time compiling them.
+    """
     global _environment
     if _environment is None:
         import jinja2
 
         _environment = jinja2.Environment(
             loader=jinja2.PackageLoader("peerlearn.reports", "templates"),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,

@@ -12,18 +12,18 @@ activity's creation), so an unchanged feed is byte for byte the same.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import uuid
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import attrs
 
-from . import diff, guids, versions
+from . import guids, versions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Network
     from ..registry.store import Registry
+    from . import diff
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -39,7 +39,10 @@ class Release:
 def all_releases(registry: "Registry", activity: "Activity") -> list[Release]:
     """Every release of ``activity``, oldest first, each with what changed since the one before."""
     found, before = [], None
-    for version in versions.list_versions(registry, activity.id):
+    released = versions.list_versions(registry, activity.id)
+    if released:
+        from . import diff  # here: most activities have no release, and a site rebuild renders few
+    for version in released:
         programme = versions.load(registry, activity, version.number)
         found.append(Release(version, diff.compare(before, programme)))
         before = programme
@@ -85,6 +88,8 @@ def feed(registry: "Registry", activity: "Activity", network: "Network | None", 
     if self_url:
         ET.SubElement(root, "link", rel="self", type="application/atom+xml", href=self_url)
     ET.SubElement(root, "generator", uri="https://pypi.org/project/peerlearn/").text = "peerlearn"
+    if found:
+        import html  # (only for releases' changes)
     for release in reversed(found):
         version, changes = release.version, release.changes
         entry = ET.SubElement(root, "entry")

@@ -31,6 +31,7 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -91,21 +92,10 @@ def _days(activity: "Activity") -> list[dt.date]:
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-@attrs.frozen
-class _Event:
-    session: "Session"
-    guid: str
-    room: str
-    fields: dict[str, Any]
-
-
-@attrs.frozen
-class _Day:
-    index: int
-    date: dt.date
-    start: dt.datetime
-    end: dt.datetime
-    rooms: tuple[tuple[str, tuple[_Event, ...]], ...]
+#: A session as both formats write it: the session, its guid, its room and the fields of the event.
+_Event = namedtuple("_Event", "session guid room fields")
+#: A day of the schedule: its number (from 1), date, start and end, and its (room, events) in room order.
+_Day = namedtuple("_Day", "number date start end rooms")
 
 
 def _layout(activity: "Activity", network: "Network | None", programme: Programme,
@@ -189,7 +179,7 @@ def to_json_data(activity: "Activity", network: "Network | None", programme: Pro
         conference["tracks"] = [{"name": track} for track in tracks]
     conference["rooms"] = [{"name": room, "guid": _room_guid(activity, room)} for room in rooms]
     conference["days"] = [
-        {"index": day.index, "date": day.date.isoformat(), "day_start": day.start.isoformat(),
+        {"index": day.number, "date": day.date.isoformat(), "day_start": day.start.isoformat(),
          "day_end": day.end.isoformat(),
          "rooms": {room: [_json_event(event) for event in events] for room, events in day.rooms}}
         for day in days
@@ -233,7 +223,7 @@ def to_xml(activity: "Activity", network: "Network | None", programme: Programme
         if value:
             ET.SubElement(conference, name).text = value
     for day in days:
-        day_element = ET.SubElement(root, "day", index=str(day.index), date=day.date.isoformat(),
+        day_element = ET.SubElement(root, "day", index=str(day.number), date=day.date.isoformat(),
                                     start=day.start.isoformat(), end=day.end.isoformat())
         for room, events in day.rooms:
             room_element = ET.SubElement(day_element, "room", name=room)

@@ -124,3 +124,153 @@ def test_a_registry_replaced_by_another_with_as_many_changes_is_built_afresh(dem
     assert demo_env.run("--today", later, "site", "build", str(out)).exit_code == 0
     assert demo_env.run("--today", later, "site", "build", str(fresh)).exit_code == 0
     assert _pages(out) == _pages(fresh)
+
+
+def test_a_change_the_index_does_not_show_leaves_it_unrendered(demo_env, tmp_path):
+    """The index lists the activities coming next: retitling a past one renders its pages, not the index."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    with demo_env.open() as registry:
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        past = registry.one("SELECT id FROM activities WHERE status != 'draft' AND end_utc < ? ORDER BY end_utc"
+                            " DESC LIMIT 1", [now])["id"]
+        upcoming = registry.one("SELECT id FROM activities WHERE status != 'draft' AND end_utc > ? ORDER BY"
+                                " start_utc LIMIT 1", [now])["id"]
+    index = out / "index.html"
+    for activity, listed in ((past, False), (upcoming, True)):
+        before = index.read_bytes()
+        assert demo_env.run("activities", "edit", str(activity), "--title", f"Renamed {activity}").exit_code == 0
+        built = demo_env.run("site", "build", str(out))
+        assert built.exit_code == 0
+        # the activity's page and its network's page; the index too where it lists the activity
+        assert built.stdout.startswith(f"Built {3 if listed else 2} page(s)"), built.stdout
+        assert (f"Renamed {activity}" in index.read_text("utf-8")) is listed
+        assert (index.read_bytes() != before) is listed
+        fresh = tmp_path / f"fresh-{activity}"
+        assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+        assert _pages(out) == _pages(fresh)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_network_page_edited_in_place_equals_a_fresh_one(demo_env, tmp_path, seed):
+    """Many activities close together in one network, some at the same time: after retitling, cancelling,
+    nudging or moving one of them (its item edited in the page's bytes where it keeps its place, the page
+    rendered again where it moves), the site is byte for byte a fresh build's."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    rng = random.Random(seed)
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        slug = registry.one("SELECT slug FROM networks ORDER BY slug LIMIT 1")["slug"]
+    for number in range(14):
+        day = today + dt.timedelta(days=rng.choice([-20, -10, -9, 5, 6, 30, 31]))
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title",
+                            f"Close workshop {number}", "--start", f"{day} {rng.choice(['09:00', '10:00'])}",
+                            "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        ids = [row["id"] for row in registry.query("SELECT id FROM activities WHERE network = ? AND title LIKE"
+                                                   " 'Close workshop %'", [slug])]
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    for step in range(10):
+        activity = str(rng.choice(ids))
+        what = rng.choice(["title", "title", "about", "draft", "nudge", "move", "cancel", "delete"])
+        if what == "title":
+            args = ["activities", "edit", activity, "--title", f"Retitled {step}"]
+        elif what == "about":  # (shown on its page, not on its network's)
+            args = ["activities", "edit", activity, "--description", f"About step {step}"]
+        elif what == "draft":  # (off the pages)
+            args = ["activities", "edit", activity, "--status", "draft"]
+        elif what in ("cancel", "delete"):
+            args = ["activities", what, activity]
+            if what == "delete":
+                ids.remove(int(activity))
+        else:
+            day = today + dt.timedelta(days=rng.choice([-9, 6, 31] if what == "nudge" else [-40, 100]))
+            args = ["activities", "reschedule", activity, "--start", f"{day} {rng.choice(['09:00', '10:00'])}"]
+        demo_env.run(*args)
+        times = _mtimes(out)
+        before = _pages(out)
+        assert demo_env.run("site", "build", str(out)).exit_code == 0
+        fresh = tmp_path / f"fresh-{step}"
+        assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+        after = _pages(out)
+        assert after == _pages(fresh), f"step {step}: {' '.join(args)}"
+        changed = {name for name in after if before.get(name) != after[name]}
+        assert {name for name, stamp in _mtimes(out).items() if name != MANIFEST and times.get(name) != stamp} \
+            == changed, f"step {step}: {' '.join(args)}"
+
+
+def test_a_change_beside_a_deleted_activity_is_written_as_a_fresh_build_writes_it(demo_env, tmp_path):
+    """Retitle an activity, delete the one listed after it and add another to the same list: as many listed
+    as before, but the page is not the old one with one item replaced."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        slug = registry.one("SELECT slug FROM networks ORDER BY slug LIMIT 1")["slug"]
+    for number in range(3):
+        day = today + dt.timedelta(days=10 + number)
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title",
+                            f"Nearby workshop {number}", "--start", f"{day} 09:00", "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        first, second, _third = (row["id"] for row in registry.query(
+            "SELECT id FROM activities WHERE title LIKE 'Nearby workshop %' ORDER BY start_utc"))
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    assert demo_env.run("activities", "edit", str(first), "--title", "Retitled").exit_code == 0
+    assert demo_env.run("activities", "delete", str(second)).exit_code == 0
+    later = today + dt.timedelta(days=40)
+    assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title", "Added",
+                        "--start", f"{later} 09:00", "--end", "12:00").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)
+    page = (out / "networks" / f"{slug}.html").read_text("utf-8")
+    assert "Retitled" in page and "Added" in page and f"activities/{second}.html" not in page
+
+
+def test_an_activity_moved_within_its_place_moves_on_the_index_too(demo_env, tmp_path):
+    """The index lists the activities coming next across networks by start: one moved later, past another
+    network's, while keeping its place in its own network's list, moves after it on the index."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    today = dt.date.today()
+    with demo_env.open() as registry:
+        one, other = (row["slug"] for row in registry.query("SELECT slug FROM networks WHERE slug IN"
+                                                            " (SELECT network FROM activities) ORDER BY slug LIMIT 2"))
+    for slug, title, days in ((one, "Soonest here", 10), (other, "Soonest there", 12)):
+        assert demo_env.run("activities", "add", "--network", slug, "--kind", "workshop", "--title", title,
+                            "--start", f"{today + dt.timedelta(days=days)} 09:00", "--end", "12:00").exit_code == 0
+    with demo_env.open() as registry:
+        moved = registry.one("SELECT id FROM activities WHERE title = 'Soonest here'")["id"]
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("Soonest here") < index.index("Soonest there")
+    assert demo_env.run("activities", "reschedule", str(moved), "--start",
+                        f"{today + dt.timedelta(days=14)} 09:00").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("Soonest there") < index.index("Soonest here")
+
+
+def test_a_change_its_network_page_does_not_show_keeps_that_page(demo_env, tmp_path):
+    """A new description shows on the activity's page, not in its item on its network's page: that page is kept."""
+    demo_env.register(peerlearn_plugins.site, name="site")
+    out = tmp_path / "site"
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    with demo_env.open() as registry:
+        activity = registry.one("SELECT id, network FROM activities WHERE status != 'draft' ORDER BY id LIMIT 1")
+    network_page = out / "networks" / f"{activity['network']}.html"
+    kept, stamp = network_page.read_bytes(), network_page.stat().st_mtime_ns
+    assert demo_env.run("activities", "edit", str(activity["id"]), "--description",
+                        "A description of its own").exit_code == 0
+    assert demo_env.run("site", "build", str(out)).exit_code == 0
+    assert network_page.read_bytes() == kept and network_page.stat().st_mtime_ns == stamp
+    assert "A description of its own" in (out / "activities" / f"{activity['id']}.html").read_text("utf-8")
+    fresh = tmp_path / "fresh"
+    assert demo_env.run("site", "build", str(fresh)).exit_code == 0
+    assert _pages(out) == _pages(fresh)

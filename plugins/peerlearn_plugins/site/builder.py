@@ -5,36 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from importlib.resources import files as package_files
+from collections import namedtuple
 from pathlib import Path
-
-import attrs
+from typing import TYPE_CHECKING
 
 from peerlearn import clean_text, country_label, kind_labels, web_link
 
-from . import content, links
+from . import links
 
+if TYPE_CHECKING:  # pragma: no cover
+    from . import content  # (loaded by what renders: a rebuild where nothing changed renders nothing)
+
+#: The plugin's folder: its templates and its stylesheet (read as files: importlib.resources costs a rebuild more).
+HERE = Path(__file__).parent
 #: The pages run no script, embed nothing and submit no form: they may load only their own stylesheet.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
                            " form-action 'none'")
 
 
-@attrs.frozen
-class SiteOptions:
-    """How the site is built: see ``peerlearn site build --help``."""
+class SiteOptions(namedtuple("SiteOptions", "base_url feeds title", defaults=(None, "feeds", "peerlearn events"))):
+    """How the site is built: see ``peerlearn site build --help`` (``base_url``, ``feeds``, ``title``)."""
 
-    base_url: str | None = None
-    feeds: str = "feeds"
-    title: str = "peerlearn events"
+    __slots__ = ()
 
 
-@attrs.frozen
-class BuildReport:
+class BuildReport(namedtuple("BuildReport", "pages written unchanged")):
     """What a build did: pages rendered, and files written or left unchanged (kept or rendered to the same bytes)."""
 
-    pages: int
-    written: int
-    unchanged: int
+    __slots__ = ()
 
 
 def environment():
@@ -48,6 +46,8 @@ def environment():
     compiling the templates again.
     """
     import jinja2
+
+    from . import content
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("peerlearn_plugins.site", "templates"),
@@ -145,8 +145,7 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     ``progress(done, total)``, where given, is called as each activity's
     pages are rendered.
     """
-    from peerlearn import (activities_crossed, changes_since, ends_around, get_network, iter_activities, last_change,
-                           list_networks, upcoming_activities)
+    from peerlearn import activities_crossed, changes_since, ends_around, get_network, last_change, list_networks
 
     now = publication.now
     if networks:
@@ -164,22 +163,29 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
         if not changed.other & {"network", "registry"}:
             ended = activities_crossed(registry, tuple(around), now)
             dirty = _Dirty(activities=set(changed.activities), networks=set(changed.networks) & slugs)
-            dirty.networks |= {network for _id, network in ended if network in slugs}
-            dirty.networks |= _networks_of(registry, dirty.activities) & slugs
+            dirty.crossed = {network for _id, network in ended if network in slugs}
+            dirty.networks |= dirty.crossed
+            dirty.current = _current(registry, dirty.activities)
+            dirty.networks |= {activity.network for activity in dirty.current.values() if activity} & slugs
             dirty.index = bool(dirty.networks or dirty.activities)
     counts = _Counts()
     publication.watch(PART, WATCHED)
     if dirty is not None:
         files = state.get("files")
         _keep_untouched(publication, dirty, counts, files if isinstance(files, int) else None)
+        dirty.current.update(_current(registry, dirty.activities - dirty.current.keys()))  # pages gone missing
     total = 0
     if progress:  # the activities to render: a full build's counted by the registry, else those changed
+        from peerlearn import upcoming_activities
+
         total = len(dirty.activities) if dirty is not None else sum(
             found.upcoming + found.past for found in (upcoming_activities(registry, network.slug, now, 0)
                                                        for network in chosen))
     renderer = _Renderer(registry, publication, options, now, counts, progress, total)
     network_pages = []  # what the index shows of each network: counts and the first activities ahead
     kept_summaries = state.get("summaries") if isinstance(state.get("summaries"), dict) else {}
+    if dirty is None or dirty.index:
+        from . import content
     for network in chosen:
         if dirty is not None and not dirty.index:
             break
@@ -187,25 +193,39 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
             summary = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
             network_pages.append(summary or content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX))
             continue
+        kept = None
+        if dirty is not None:
+            last = _read(publication.path(links.network_page(network.slug)))
+            before = content.NetworkSummary.from_state(network, kept_summaries.get(network.slug))
+            if before is not None and _splice_network_page(renderer, network, last, dirty):
+                # every activity listed where it was: as many ahead and past, the same first ones ahead
+                network_pages.append(before.restarted(dirty.current))
+                continue
+            kept = _kept_items(last)
         summary = content.NetworkSummary.read(registry, network, now, UPCOMING_ON_INDEX)
         network_pages.append(summary)
-        kept = None if dirty is None else _kept_items(publication.path(links.network_page(network.slug)))
         page = content.network_page(registry, network, now, (summary.upcoming_count, summary.past_count),
                                     renderer.item, kept, dirty.activities if dirty is not None else ())
         renderer.network(page)
         if dirty is None:
+            from peerlearn import iter_activities
+
             for activity in itertools.chain(
                     iter_activities(registry, network=network.slug, published=True, ending_after=now),
                     iter_activities(registry, network=network.slug, published=True, ending_by=now,
                                     latest_first=True)):
                 renderer.activity(network, activity)
     if dirty is not None:
-        for activity in _published(registry, dirty.activities, {network.slug: network for network in chosen}):
+        for activity in _published(dirty.current, {network.slug: network for network in chosen}):
             renderer.activity(*activity)
+    if (dirty is not None and dirty.index and _index_as_before(dirty, network_pages, kept_summaries)
+            and not publication.keep_many(PART, ["index.html"])):
+        counts.unchanged += 1
+        dirty.index = False
     if dirty is None or dirty.index:
         renderer.index(network_pages)
     if dirty is None or dirty.stylesheet:
-        stylesheet = package_files("peerlearn_plugins.site").joinpath("static", "site.css").read_bytes()
+        stylesheet = (HERE / "static" / "site.css").read_bytes()
         renderer.write("site.css", stylesheet, page=False)
     if progress:
         progress(total, total)
@@ -220,48 +240,60 @@ def build_site(registry, publication, options: SiteOptions = SiteOptions(), *,
     return BuildReport(pages=counts.pages, written=counts.written, unchanged=counts.unchanged)
 
 
-@attrs.define
 class _Dirty:
     """What a build renders again: these activities' files, these networks' pages, perhaps the index."""
 
-    activities: set
-    networks: set
-    index: bool = False
-    stylesheet: bool = False
+    def __init__(self, activities: set, networks: set) -> None:
+        self.activities = activities
+        self.networks = networks
+        self.index = False
+        #: the networks some of whose activities have become past (or upcoming again) since, as the clock moved
+        self.crossed: set = set()
+        #: the activities that changed as the registry holds them now, by number (None: deleted)
+        self.current: dict = {}
+        #: the index is rendered even where what it shows is as before (it went missing)
+        self.index_missing = False
+        self.stylesheet = False
 
 
-@attrs.define
 class _Counts:
-    pages: int = 0
-    written: int = 0
-    unchanged: int = 0
+    def __init__(self) -> None:
+        self.pages = self.written = self.unchanged = 0
 
 
-def _published(registry, activity_ids: set, networks: dict) -> list:
-    """(network, activity) for each of ``activity_ids`` that still exists, is published and is in ``networks``."""
+def _current(registry, activity_ids: set) -> dict:
+    """Each of ``activity_ids`` as the registry holds it now, by number (None where it was deleted)."""
+    if not activity_ids:  # (nothing changed: the activities' module is not even loaded)
+        return {}
     from peerlearn import NotFound, get_activity
 
-    found = []
+    found = {}
     for activity_id in sorted(activity_ids):
         try:
-            activity = get_activity(registry, str(activity_id))
-        except NotFound:
-            continue
-        if activity.published and activity.network in networks:
-            found.append((networks[activity.network], activity))
-    return found
-
-
-def _networks_of(registry, activity_ids: set) -> set:
-    from peerlearn import NotFound, get_activity
-
-    found = set()
-    for activity_id in activity_ids:
-        try:
-            found.add(get_activity(registry, str(activity_id)).network)
+            found[activity_id] = get_activity(registry, str(activity_id))
         except NotFound:  # deleted: the change log named its network
-            pass
+            found[activity_id] = None
     return found
+
+
+def _published(current: dict, networks: dict) -> list:
+    """(network, activity) for each of the ``current`` activities that exists, is published and is in ``networks``."""
+    return [(networks[activity.network], activity) for _number, activity in sorted(current.items())
+            if activity is not None and activity.published and activity.network in networks]
+
+
+def _index_as_before(dirty: _Dirty, network_pages: list, kept: dict) -> bool:
+    """Whether the index would show what it showed last time: every network's counts and first activities ahead
+    as the last build kept them, and none of the activities it lists among those changed.
+
+    (A change to a network, or to anything else the index shows, makes a full build.)
+    """
+    from . import content
+
+    if dirty.index_missing or any(page.as_state() != kept.get(page.network.slug) for page in network_pages):
+        return False
+    return not any(number in dirty.activities for _network, number in content.coming_next(network_pages,
+                                                                                          UPCOMING_ON_INDEX))
 
 
 #: The folders of the site whose files are looked at one by one only when something was deleted from them (their
@@ -279,6 +311,7 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | No
     """
     for name in publication.missing(PART, TOP) + publication.missing(PART):
         dirty.index = True  # deleted by hand: render it, and what links to it, again
+        dirty.index_missing = dirty.index_missing or name == "index.html"
         owner = _activity_of(name)
         if owner is not None:
             dirty.activities.add(owner)
@@ -295,16 +328,115 @@ def _keep_untouched(publication, dirty: _Dirty, counts: _Counts, files: int | No
 
 
 #: An activity's item on its network's page, as ``_activity_item.html`` renders it.
-_ITEM = re.compile(r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$', re.M | re.S)
+_ITEM = r'^<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>$'
+#: The same, in the page's bytes, where it is the whole of its line(s) (the items of a list are a line each).
+_ITEM_BYTES = re.compile(rb'<li class="activity[^"\n]*">\n<a href="\.\./activities/(\d+)\.html">.*?</li>\n', re.S)
+#: Where a network's page lists its past activities (after those upcoming).
+_PAST = b'<h2 id="past-heading">'
 
 
-def _kept_items(path: Path) -> dict[int, str]:
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _kept_items(page: bytes | None) -> dict[int, str]:
     """The items of a network's page as its last build wrote them, by activity (none where it cannot be read)."""
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = page.decode("utf-8") if page is not None else ""
+    except UnicodeDecodeError:
         return {}
-    return {int(found.group(1)): found.group(0) for found in _ITEM.finditer(text)}
+    return {int(found.group(1)): found.group(0) for found in re.finditer(_ITEM, text, re.M | re.S)}
+
+
+def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, dirty: _Dirty) -> bool:
+    """Write a network's page by replacing, in its last build's bytes, the items of the activities that changed.
+
+    Only where that gives the page a full render would: no activity has
+    become past since (the clock), none that changed has come onto the page
+    or left it, and each that the page lists keeps its list and its place
+    between the same two neighbours (none of them changed), which is what a
+    change of title, place or status gives; the page then lists the same
+    activities in the same order. Time and memory go with the change, not
+    with the network (whose page lists every activity): the page is neither
+    parsed nor rendered, nor are its activities counted. False where it
+    cannot be done so (nothing is written then).
+    """
+    from peerlearn import clean_text
+
+    if last is None or network.slug in dirty.crossed:
+        return False
+    past = last.find(_PAST)
+    if past < 0:
+        return False
+    now = renderer.now
+    replaced = []
+    for number in sorted(dirty.activities):
+        anchor = last.find(b'\n<a href="../activities/%d.html">' % number)
+        activity = dirty.current.get(number)
+        listed = activity is not None and activity.published and activity.network == network.slug
+        if anchor < 0:
+            if listed:
+                return False  # new to the page: its place is not known without reading the whole list
+            continue
+        if not listed:
+            return False  # gone from the page
+        item = _ITEM_BYTES.match(last, last.rfind(b"\n", 0, anchor) + 1)
+        upcoming = anchor < past
+        if (item is None or int(item.group(1)) != number
+                or upcoming != (_utc(activity.end) > now.astimezone(dt.timezone.utc))
+                or not _in_place(renderer.registry, last, item, activity, upcoming, dirty.activities)):
+            return False
+        replaced.append((item.start(), item.end(), (clean_text(str(renderer.item(activity))) + "\n").encode()))
+    name = links.network_page(network.slug)
+    if all(data == last[start:end] for start, end, data in replaced):  # (a change its items do not show)
+        if not renderer.publication.keep_many(PART, [name]):
+            renderer.counts.pages += 1
+            renderer.counts.unchanged += 1
+            return True
+    pieces, at = [], 0
+    for start, end, data in sorted(replaced):
+        pieces += [last[at:start], data]
+        at = end
+    pieces.append(last[at:])
+    renderer.write(name, b"".join(pieces))
+    return True
+
+
+def _in_place(registry, page: bytes, item: re.Match, activity, upcoming: bool, changed: set) -> bool:
+    """Whether ``activity``'s item stays where it is in its list: after its neighbour before, before the one after.
+
+    The lists are in time order (upcoming) or its reverse (past), ties by
+    number, as ``peerlearn.iter_activities`` gives them. A neighbour that
+    changed too, or a time finer than a second, is not decided here (False).
+    """
+    from peerlearn import get_activity
+
+    before = page.rfind(b"\n<li ", 0, item.start() - 1) + 1
+    neighbours = [(_ITEM_BYTES.match(page, before) if before else None, True),
+                  (_ITEM_BYTES.match(page, item.end()), False)]
+    key = (_utc(activity.start), activity.id)
+    if activity.start.microsecond:
+        return False
+    for found, earlier in neighbours:
+        if found is None or (earlier and found.end() != item.start()):
+            continue  # the first or last of its list
+        number = int(found.group(1))
+        if number in changed:  # (it may be gone)
+            return False
+        other = get_activity(registry, number)
+        if other.start.microsecond:
+            return False
+        other_key = (_utc(other.start), other.id)
+        if (other_key < key) != (earlier == upcoming):
+            return False
+    return True
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc)
 
 
 def _activity_of(name: str) -> int | None:
@@ -372,6 +504,8 @@ class _Renderer:
         if self.progress:
             self.progress(min(self.activities, self.total), self.total)
             self.activities += 1
+        from . import content
+
         target = links.activity_page(activity.id)
         activity_page = content.activity_page(self.registry, network, activity)
         self.render("activity.html", target, page=activity_page, depth=1,
@@ -383,6 +517,8 @@ class _Renderer:
             self.write(name, data, page=False)
 
     def index(self, network_pages: list) -> None:
+        from . import content
+
         upcoming = content.next_activities(self.registry, network_pages, UPCOMING_ON_INDEX)
         feeds = [(page.network, self.link.feed("network", page.network.slug, 0)) for page in network_pages]
         self.render("index.html", "index.html", networks=network_pages, upcoming=upcoming, feeds=feeds,
@@ -396,14 +532,13 @@ def _signature(options: SiteOptions, slugs: list[str]) -> str:
 
     from peerlearn import __version__
 
-    site = package_files("peerlearn_plugins.site")
     digest = hashlib.sha256()
     for folder in ("templates", "static"):
-        for item in sorted(site.joinpath(folder).iterdir(), key=lambda item: item.name):
+        for item in sorted((HERE / folder).iterdir(), key=lambda item: item.name):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
     from peerlearn import hook_signature
 
     plugin_code = [hook_signature(hook) for hook in ("peerlearn_site_blocks", "peerlearn_activity_kinds")]
-    text = json.dumps([__version__, attrs.asdict(options), slugs, UPCOMING_ON_INDEX, plugin_code,
+    text = json.dumps([__version__, options._asdict(), slugs, UPCOMING_ON_INDEX, plugin_code,
                        digest.hexdigest()], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

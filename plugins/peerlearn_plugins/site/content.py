@@ -4,17 +4,26 @@ The timetable reuses ``peerlearn.timetable_blocks``: sessions that
 overlap form a block, and a block in more than one track is one row of the
 table with a cell per track, so parallel sessions stand side by side. A
 cancelled session keeps its place, labelled "Cancelled" and struck through.
+
+The records a page is made of are plain named tuples (``collections.namedtuple``),
+not attrs classes nor typed ones: they are built and read only here and by
+the templates, and a rebuild after one change defines them all in a process
+that renders a page or two (an attrs class takes about five times as long
+to define, a typed named tuple with postponed annotations twice).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import namedtuple
 from itertools import groupby
+from typing import TYPE_CHECKING
 
-import attrs
+from peerlearn import OUTPUT_KINDS, PluginError, call_hook, output_label
 
-from peerlearn import OUTPUT_KINDS, Activity, Network, Output, PluginError, Role, Session, call_hook, output_label
+if TYPE_CHECKING:  # pragma: no cover
+    from peerlearn import Activity, Network, Output, Role, Session
 
 ROLE_LABELS = {"chair": "Chair", "moderator": "Moderator", "speaker": "Speaker", "panellist": "Panellist",
                "rapporteur": "Rapporteur"}
@@ -23,19 +32,15 @@ SESSION_LABELS = {"opening": "Opening", "keynote": "Keynote", "panel": "Panel", 
 STATUS_NOTES = {"tbc": "to be confirmed", "confirmed": ""}
 
 
-@attrs.frozen
-class Person:
+class Person(namedtuple("Person", "label name affiliation status prerecorded_minutes announced")):
     """A role as the public sees it: tbd shows as "to be announced"; declined roles are never made.
 
-    A role's note is the secretariat's working note and is not published.
+    ``label`` is the role's (Chair, Speaker…), ``status`` a note ("to be
+    confirmed") or empty, ``prerecorded_minutes`` None where it is live. A
+    role's note is the secretariat's working note and is not published.
     """
 
-    label: str
-    name: str
-    affiliation: str
-    status: str
-    prerecorded_minutes: int | None
-    announced: bool
+    __slots__ = ()
 
     @classmethod
     def of(cls, role: Role) -> "Person":
@@ -46,12 +51,10 @@ class Person:
                    prerecorded_minutes=role.prerecorded_minutes or None, announced=announced)
 
 
-@attrs.frozen
-class Item:
-    """A session with the people on it."""
+class Item(namedtuple("Item", "session people")):
+    """A session (``peerlearn.Session``) with the people on it (``Person``, a tuple)."""
 
-    session: Session
-    people: tuple[Person, ...]
+    __slots__ = ()
 
     @property
     def anchor(self) -> str:
@@ -63,25 +66,16 @@ class Item:
         return self.session.status == "cancelled"
 
 
-@attrs.frozen
-class Cell:
-    items: tuple[Item, ...]
-    track: str
-    colspan: int
+#: One track's cell of a row of the timetable: its ``Item``s, the track, the columns it spans.
+Cell = namedtuple("Cell", "items track colspan")
+#: A row of the timetable: from ``start`` to ``end`` (datetimes), a ``Cell`` per track (or one for all).
+Row = namedtuple("Row", "start end cells")
 
 
-@attrs.frozen
-class Row:
-    start: dt.datetime
-    end: dt.datetime
-    cells: tuple[Cell, ...]
+class Day(namedtuple("Day", "date tracks rows")):
+    """A day of the timetable: its date, its parallel tracks (names) and its ``Row``s."""
 
-
-@attrs.frozen
-class Day:
-    date: dt.date
-    tracks: tuple[str, ...]
-    rows: tuple[Row, ...]
+    __slots__ = ()
 
     @property
     def columns(self) -> int:
@@ -90,6 +84,8 @@ class Day:
 
 def public_roles(roles: list[Role]) -> list[Role]:
     """The roles a public page shows: declined ones are left out, emails (private) blanked."""
+    import attrs
+
     return [attrs.evolve(role, email="") for role in roles if role.status != "declined"]
 
 
@@ -136,18 +132,20 @@ def timetable(sessions: list[Session], roles: list[Role], track_order: tuple[str
     return days
 
 
-@attrs.frozen
-class ActivityPage:
-    network: Network
-    activity: Activity
-    days: tuple[Day, ...]
-    outputs: tuple[tuple[str, tuple[Output, ...]], ...]
-    prerecorded: tuple[tuple[Item, Person], ...]
-    blocks: tuple[tuple[str, str], ...]
-    #: the released versions of the programme, oldest first, each with what changed (empty before the first)
-    releases: tuple = ()
-    #: the programme shown (peerlearn.schedules.snapshot.Programme): the latest release, else the working one
-    programme: object = None
+class ActivityPage(namedtuple("ActivityPage", "network activity days outputs prerecorded blocks releases programme",
+                              defaults=((), None))):
+    """What an activity's page shows.
+
+    ``days`` (``Day``), ``outputs`` as (label, outputs) by kind,
+    ``prerecorded`` as (``Item``, ``Person``) pairs, the plugins' ``blocks``
+    as (plugin, HTML) pairs; ``releases``, the released versions of the
+    programme, oldest first, each with what changed (empty before the
+    first); ``programme``, the programme shown
+    (``peerlearn.published_programme``): the latest release, else the
+    working one.
+    """
+
+    __slots__ = ()
 
     @property
     def release(self):
@@ -226,11 +224,8 @@ class Listing:
         return self.count
 
 
-@attrs.frozen
-class NetworkPage:
-    network: Network
-    upcoming: Listing
-    past: Listing
+#: What a network's page lists: its activities upcoming and past (``Listing``).
+NetworkPage = namedtuple("NetworkPage", "network upcoming past")
 
 
 def network_page(registry, network: Network, now: dt.datetime, counts: tuple[int, int], item,
@@ -272,8 +267,7 @@ def _joined(items, size: int = 200):
         yield Markup("\n".join(piece))
 
 
-@attrs.frozen
-class NetworkSummary:
+class NetworkSummary(namedtuple("NetworkSummary", "network upcoming_count past_count first")):
     """What the index shows of a network: how many activities are upcoming and past, and the first few upcoming.
 
     The first few are kept as (start in UTC, number): the index reads only
@@ -281,10 +275,7 @@ class NetworkSummary:
     the networks nothing has changed in since (:meth:`as_state`).
     """
 
-    network: Network
-    upcoming_count: int
-    past_count: int
-    first: tuple[tuple[str, int], ...]
+    __slots__ = ()
 
     @classmethod
     def read(cls, registry, network: Network, now: dt.datetime, first: int) -> "NetworkSummary":
@@ -294,6 +285,13 @@ class NetworkSummary:
         found = upcoming_activities(registry, network.slug, now, first)
         return cls(network, found.upcoming, found.past,
                    tuple((utc_text(activity.start), activity.id) for activity in found.first))
+
+    def restarted(self, activities: dict) -> "NetworkSummary":
+        """The summary with the start of each of the first ones ahead that is among ``activities`` (by number) as
+        it is there now: for a network whose activities are all listed where they were, some of them moved."""
+        first = tuple((utc_text(activities[number].start) if activities.get(number) else start, number)
+                      for start, number in self.first)
+        return self._replace(first=first)
 
     def as_state(self) -> list:
         return [self.upcoming_count, self.past_count, [list(item) for item in self.first]]
@@ -316,20 +314,21 @@ def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
-@attrs.frozen
-class Upcoming:
-    """An activity on the index page's "coming next" list, with its network."""
-
-    network: Network
-    activity: Activity
+#: An activity on the index page's "coming next" list, with its network.
+Upcoming = namedtuple("Upcoming", "network activity")
 
 
 def next_activities(registry, pages: list[NetworkSummary], count: int) -> tuple[Upcoming, ...]:
     """The ``count`` activities coming next across the networks' pages, soonest first (ties by network, id)."""
-    import heapq
-
     from peerlearn import get_activity
 
+    return tuple(Upcoming(network, get_activity(registry, number)) for network, number in coming_next(pages, count))
+
+
+def coming_next(pages: list[NetworkSummary], count: int) -> list[tuple[Network, int]]:
+    """(network, activity number) of the ``count`` activities coming next across ``pages``, as the index lists them."""
+    import heapq
+
     found = ((start, page.network.slug, number, page.network) for page in pages for start, number in page.first)
-    return tuple(Upcoming(network, get_activity(registry, number))
-                 for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3]))
+    return [(network, number)
+            for _start, _slug, number, network in heapq.nsmallest(count, found, key=lambda item: item[:3])]

@@ -14,8 +14,7 @@ URL, or absolute feeds).
 from __future__ import annotations
 
 import re
-
-import attrs
+from collections import namedtuple
 
 _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -38,24 +37,20 @@ def version_page(activity_id: int, number: int) -> str:
     return f"activities/{activity_id}/versions/{number}.html"
 
 
-@attrs.frozen
-class Subscribe:
-    """The links to one calendar feed."""
-
-    https: str
-    webcal: str | None
+#: The links to one calendar feed: ``https`` and ``webcal`` (None where the feeds' address is not known).
+Subscribe = namedtuple("Subscribe", "https webcal")
 
 
-@attrs.frozen
 class Links:
     """Builds links from a page at ``depth`` folders below the site's root."""
 
-    base_url: str | None = attrs.field(default=None, converter=lambda v: v.rstrip("/") if v else None)
-    feeds: str = attrs.field(default="feeds", converter=lambda v: (v or "feeds").rstrip("/"))
+    __slots__ = ("base_url", "feeds")
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(self, base_url: str | None = None, feeds: str = "feeds") -> None:
         from peerlearn import ValidationError, check_base_url
 
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.feeds = (feeds or "feeds").rstrip("/")
         if self.base_url:
             check_base_url(self.base_url, field="base_url")
         if _ABSOLUTE.match(self.feeds):
