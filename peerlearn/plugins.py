@@ -32,6 +32,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PeerlearnError, PluginError
+from .installed import version_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
@@ -108,26 +109,8 @@ class _Versions(dict):
     def get(self, name: str, default: Any = None) -> Any:
         value = super().get(name, default)
         if value is not None and not isinstance(value, str):
-            value = self[name] = _version_of(value)
+            value = self[name] = version_of(value)
         return value
-
-
-def _version_of(distribution: Any) -> str:
-    """A distribution's version: the ``Version`` field among its metadata's headers.
-
-    The metadata is an email-format file; ``Distribution.version`` parses all
-    of it with the email package (a few milliseconds a plugin, on every feeds
-    build). The field is one header line, read here; where it is not found,
-    the distribution is asked.
-    """
-    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
-    for line in text.splitlines():
-        if not line.strip():
-            break  # the headers end at the first blank line
-        field, _, value = line.partition(":")
-        if field.strip().lower() == "version" and value.strip():
-            return value.strip()
-    return distribution.version
 
 
 class _Loaded:

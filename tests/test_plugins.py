@@ -157,15 +157,3 @@ def test_help_and_version_load_no_models_registry_or_calendar_library():
         out = subprocess.run([sys.executable, "-c", code, flag], capture_output=True, text=True, check=True,
                              env=environment).stdout
         assert out.splitlines()[-1] == "LOADED []", (flag, out[-300:])
-
-
-def test_a_plugins_version_is_read_as_its_distribution_states_it():
-    """The version is read from the metadata's header line; it is what importlib.metadata parses there."""
-    from importlib.metadata import distributions
-
-    from peerlearn.plugins import _version_of
-
-    found = list(distributions())
-    assert any(dist.metadata["Name"] == "peerlearn" for dist in found)
-    for dist in found:
-        assert _version_of(dist) == dist.version, dist.metadata["Name"]

@@ -156,19 +156,3 @@ def test_chart_ids_and_their_references_are_prefixed_together():
         '<svg><defs><clipPath id="chart-x-p1a"><rect/></clipPath><path id="chart-x-m2b"/></defs>'
         '<g id="chart-x-figure_1"><g clip-path="url(#chart-x-p1a)"><use xlink:href="#chart-x-m2b"/>'
         '<use href="#chart-x-m2b"/></g></g></svg>')
-
-
-@pytest.mark.parametrize("name", ["matplotlib", "jinja2", "pluggy", "peerlearn", "attrs"])
-def test_the_charts_know_what_draws_them_by_the_version_installed(name):
-    """The charts' key reads a distribution's version from the head of its metadata, as importlib.metadata does."""
-    from importlib.metadata import version
-
-    from peerlearn.reports.charts import installed_version
-
-    assert installed_version(name) == version(name)
-
-
-def test_a_distribution_not_installed_has_no_version():
-    from peerlearn.reports.charts import installed_version
-
-    assert installed_version("peerlearn-no-such-distribution") == ""

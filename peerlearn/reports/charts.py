@@ -68,30 +68,9 @@ def _drawing() -> list[str]:
     """What draws the charts: this module's code and matplotlib's version."""
     from pathlib import Path
 
+    from ..installed import installed_version
+
     return [hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), installed_version("matplotlib")]
-
-
-def installed_version(name: str) -> str:
-    """The version of distribution ``name`` as installed (``""`` where it is not).
-
-    Read from the ``Version`` field at the head of its metadata, as
-    ``importlib.metadata.version`` gives it, without parsing the whole file
-    (matplotlib's is 80 KB: parsing it costs a publication after one change
-    more than drawing nothing saves).
-    """
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    try:
-        found = distribution(name)
-    except PackageNotFoundError:
-        return ""
-    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
-    for line in text.splitlines():
-        if not line.strip():
-            break  # the end of the headers
-        if line[:8].casefold() == "version:":
-            return line[8:].strip()
-    return found.version or ""
 
 
 def _pyplot():
