@@ -20,7 +20,7 @@ import attrs
 from ..countries import normalise_country
 from ..errors import NotFound, ValidationError
 from ..models import Output, Participation
-from . import activities, members, networks
+from . import activities, networks
 from .records import output_from_row, output_row, participation_from_row, public
 from .store import Registry
 
@@ -44,6 +44,8 @@ def set_status(registry: Registry, activity_id: int | str, member_ref: str | int
     rehearse the steps after an event.
     """
     activity = activities.get(registry, activity_id)
+    from . import members  # (its models load only where a member is looked up)
+
     member = members.get(registry, member_ref)
     if activity.status == "cancelled" and status != "declined":
         raise ValidationError(f"activity #{activity.id} is cancelled")
@@ -121,6 +123,8 @@ def promote(registry: Registry, activity, places: int | None = None) -> list[str
     """
     if activity.status in ("cancelled", "completed"):
         return []
+    from . import members  # (its models load only where a member is looked up)
+
     moved: list[str] = []
     for row in registry.query("SELECT member_id FROM participations WHERE activity_id = ? AND status = 'waitlisted'"
                               " ORDER BY updated_at, member_id", [activity.id]):
