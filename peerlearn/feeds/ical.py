@@ -143,20 +143,28 @@ def session_event(network: Network, activity: Activity, session: SessionEvent, *
 
 def _written(properties: list[Property], network: Network, activity: Activity, session: SessionEvent | None) -> str:
     """The event serialized: without icalendar where no plugin needs an ``icalendar.Event`` and every value allows."""
+    declared = _declared(properties, network, activity, session)
     if not plugins.implemented("peerlearn_ical_event"):
-        written = vevent.write(_safe(_categories_merged(_declared(properties, network, activity, session))))
+        written = vevent.write(_safe(_categories_merged(declared)))
         if written is not None:
             return written
-    return block(_finished(properties, network, activity, session))
+    return block(_adjusted(declared, network, activity, session))
 
 
 def _finished(properties: list[Property], network: Network, activity: Activity,
               session: SessionEvent | None) -> icalendar.Event:
     """The event built by icalendar with the plugins' declared properties, then each ``peerlearn_ical_event``."""
+    return _adjusted(_declared(properties, network, activity, session), network, activity, session)
+
+
+def _adjusted(declared: list[Property], network: Network, activity: Activity,
+              session: SessionEvent | None) -> icalendar.Event:
+    """The event of ``declared`` (its properties and the plugins') built by icalendar, then each
+    ``peerlearn_ical_event``; its categories merged, its text and links made safe."""
     import icalendar  # here, not at import: a build with nothing to serialize, or without such a plugin, never loads it
 
     event = icalendar.Event()
-    for name, value, parameters in _declared(properties, network, activity, session):
+    for name, value, parameters in declared:
         if isinstance(value, str) and name not in vevent.URI:
             value = icalendar.vText(value)  # TEXT, escaped: icalendar writes COLOR and X- names raw otherwise
         event.add(name, value, parameters=parameters)
