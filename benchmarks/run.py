@@ -114,7 +114,28 @@ def modules(only: str | None) -> Iterator[tuple[str, object]]:
 
 
 def _names_a_measure(path: Path, word: str) -> bool:
-    return word in path.read_text("utf-8")
+    """Whether a measure the module yields holds ``word`` in its name, as the module spells it.
+
+    Read from the module's source: the text given for ``"measure"`` in each
+    of its rows (the fixed parts of an f-string), and the texts in its
+    module-level tuples and lists (names kept there, as ``bench_feeds.WHOLE``).
+    A module whose measure names come from elsewhere is picked by its own name.
+    """
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    texts = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value == "measure":
+                    texts += [part.value for part in ast.walk(value)
+                              if isinstance(part, ast.Constant) and isinstance(part.value, str)]
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.List)):
+            texts += [part.value for part in ast.walk(statement.value)
+                      if isinstance(part, ast.Constant) and isinstance(part.value, str)]
+    return any(word in text for text in texts)
 
 
 def _cell(row: dict, column: str) -> str:
