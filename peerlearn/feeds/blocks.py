@@ -1,6 +1,6 @@
 """A feed's iCalendar text, assembled from events serialized once per change.
 
-Serializing with ``icalendar`` is slow, so each event is serialized once per
+Serializing an event costs far more than copying its text, so each is serialized once per
 change and kept in ``ical_blocks`` under its UID with the key it was built
 from (an activity's ``updated_at`` and SEQUENCE; a session's content hash).
 Feeds are assembled by streaming those blocks, never holding all at once.

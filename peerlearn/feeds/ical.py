@@ -1,11 +1,15 @@
-"""Building iCalendar (RFC 5545) text with the ``icalendar`` library.
+"""Building iCalendar (RFC 5545) text: the feeds' events and calendar headers.
 
-Each event is built and serialized once per change (see ``feeds``), so
-DTSTAMP is the event's last change rather than "now": a block stays valid
-until its event changes. Times carry a TZID with a VTIMEZONE in the feed
-(see :mod:`peerlearn.feeds.vtimezone`); all-day activities are DATE values with an
-exclusive end. Plugins adjust each VEVENT through ``peerlearn_ical_event``;
-whatever CATEGORIES they add are merged into the event's one list.
+Each event is built as a list of properties and serialized once per change
+(see ``feeds``), so DTSTAMP is the event's last change rather than "now": a
+block stays valid until its event changes. Times carry a TZID with a
+VTIMEZONE in the feed (see :mod:`peerlearn.feeds.vtimezone`); all-day
+activities are DATE values with an exclusive end. Plugins add properties
+through ``peerlearn_event_properties``; the event is then written by
+:mod:`peerlearn.feeds.vevent`, unless a plugin adjusts events through
+``peerlearn_ical_event``, which hands it an ``icalendar.Event`` (then every
+event is built and serialized with icalendar). Whatever CATEGORIES plugins
+add are merged into the event's one list.
 """
 
 from __future__ import annotations
@@ -127,20 +131,6 @@ def session_block(network: Network, activity: Activity, session: SessionEvent, *
                                        cancelled=cancelled), network, activity, session)
 
 
-def activity_event(network: Network, activity: Activity, *, updated_at: str | None, created_at: str | None,
-                   exdates: Iterable[dt.datetime] = (), programme: str = "") -> icalendar.Event:
-    """The VEVENT of an activity as an ``icalendar.Event``, after the plugins (serialized: :func:`activity_block`)."""
-    return _finished(activity_properties(network, activity, updated_at=updated_at, created_at=created_at,
-                                         exdates=exdates, programme=programme), network, activity, None)
-
-
-def session_event(network: Network, activity: Activity, session: SessionEvent, *,
-                  updated_at: str | None, sequence: int) -> icalendar.Event:
-    """The VEVENT of one session of ``activity`` as an ``icalendar.Event``, after the plugins."""
-    return _finished(session_properties(network, activity, session, updated_at=updated_at, sequence=sequence),
-                     network, activity, session)
-
-
 def _written(properties: list[Property], network: Network, activity: Activity, session: SessionEvent | None) -> str:
     """The event serialized: without icalendar where no plugin needs an ``icalendar.Event`` and every value allows."""
     declared = _declared(properties, network, activity, session)
@@ -149,12 +139,6 @@ def _written(properties: list[Property], network: Network, activity: Activity, s
         if written is not None:
             return written
     return block(_adjusted(declared, network, activity, session))
-
-
-def _finished(properties: list[Property], network: Network, activity: Activity,
-              session: SessionEvent | None) -> icalendar.Event:
-    """The event built by icalendar with the plugins' declared properties, then each ``peerlearn_ical_event``."""
-    return _adjusted(_declared(properties, network, activity, session), network, activity, session)
 
 
 def _adjusted(declared: list[Property], network: Network, activity: Activity,
