@@ -27,10 +27,6 @@ CANONICAL = ("SUMMARY", "DTSTART", "DTEND", "DURATION", "DTSTAMP", "UID", "RECUR
 _RANK = {name: rank for rank, name in enumerate(CANONICAL)}
 #: Properties whose value is a URI, written as it is (every other text value here is TEXT, escaped).
 URI = frozenset({"URL"})
-#: Zone names that are UTC's (icalendar writes their times as ``...Z``): left to icalendar.
-_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu",
-                        "GMT", "Etc/GMT", "Etc/GMT+0", "Etc/GMT-0", "Etc/GMT0", "Etc/Greenwich", "GMT+0", "GMT-0",
-                        "GMT0", "Greenwich"})
 #: Longest part of a folded line, in UTF-8 bytes (icalendar folds before a 75th byte).
 _WHOLE = 74
 
@@ -87,7 +83,7 @@ def _moment(value: dt.datetime) -> tuple[str, str] | None:
     if zone is dt.timezone.utc:
         return "", written + "Z"
     key = getattr(zone, "key", None)
-    if not key or key in _UTC_NAMES or any(char in key for char in ',;:"^') or _like_utc(value):
+    if not key or any(char in key for char in ',;:"^') or _like_utc(value):
         return None
     return f"TZID={key}", written
 
@@ -96,8 +92,8 @@ _HALF_YEAR = dt.timedelta(days=182)
 
 
 def _like_utc(value: dt.datetime) -> bool:
-    """Whether ``value``'s zone keeps UTC's offset all year (Accra, Reykjavik): icalendar may write such a
-    time as UTC, by its table of equivalent zones; left to it."""
+    """Whether ``value``'s zone keeps UTC's offset all year (UTC itself and its aliases, Accra, Reykjavik):
+    icalendar may write such a time as UTC, by its table of equivalent zones; left to it."""
     return not value.utcoffset() and not (value + _HALF_YEAR).utcoffset()
 
 
