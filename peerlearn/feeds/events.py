@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import operator
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 import attrs
@@ -31,7 +32,7 @@ import attrs
 from ..agenda import timetable
 from ..agenda.reading import sessions_of
 from ..registry.records import session_from_row
-from ..timeutil import from_local_text
+from ..timeutil import zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models import Activity, Session
@@ -135,18 +136,27 @@ def all_sessions(registry: Registry) -> Iterator[tuple[Session, list[str], bool]
             yield session, people.get(session.id, []), session.id in parallel
 
 
-def session_rows_by_activity(registry: Registry) -> Iterator[tuple[int, list[dict], dict[int, list[str]]]]:
-    """Each activity's session rows as stored, by activity, with the people lines of every session (for a
-    whole build: :func:`stored_events`, else :func:`checked_events`)."""
-    people = _people(registry, "1", [])
-    rows = registry.rows("SELECT * FROM sessions ORDER BY activity_id, id")
-    for activity_id, group in itertools.groupby(rows, key=lambda row: row["activity_id"]):
-        yield activity_id, list(group), people
+#: The columns of a session row an event is built from, in :class:`_Stored`'s order (times as stored text).
+STORED_COLUMNS = "id, activity_id, title, kind, start_local, end_local, timezone, track, room, description, status"
 
 
-def checked_events(activity: Activity, rows: list[dict], people: dict[int, list[str]]) -> list[SessionEvent]:
-    """The events of ``activity``'s sessions from their rows, each read (and checked) as a model."""
-    sessions = [session_from_row(row) for row in rows]
+def session_rows_by_activity(registry: Registry) -> Iterator[tuple[int, list[tuple]]]:
+    """Each activity's session rows as stored (:data:`STORED_COLUMNS`), by activity, for a whole build's
+    :func:`stored_events`."""
+    rows = registry.conn.execute(f"SELECT {STORED_COLUMNS} FROM sessions ORDER BY activity_id, id")
+    for activity_id, group in itertools.groupby(rows, key=operator.itemgetter(1)):
+        yield activity_id, list(group)
+
+
+def people_by_session(registry: Registry) -> dict[int, list[str]]:
+    """The people lines of every session, by session id (for a whole build)."""
+    return _people(registry, "1", [])
+
+
+def checked_events(registry: Registry, activity: Activity, people: dict[int, list[str]]) -> list[SessionEvent]:
+    """The events of ``activity``'s sessions, each read (and checked) as a model."""
+    sessions = [session_from_row(row) for row in registry.rows(
+        "SELECT * FROM sessions WHERE activity_id = ? ORDER BY id", [activity.id])]
     parallel = parallel_ids(sessions)
     return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 
@@ -167,8 +177,9 @@ class _Stored(NamedTuple):
     status: str
 
 
-def stored_events(activity: Activity, rows: list[dict], people: dict[int, list[str]]) -> list[SessionEvent]:
-    """The events of ``activity``'s sessions built from their rows as stored, without the model's reading.
+def stored_events(activity: Activity, rows: list[tuple], people: dict[int, list[str]]) -> list[SessionEvent]:
+    """The events of ``activity``'s sessions built from their rows as stored (:data:`STORED_COLUMNS`),
+    without the model's reading.
 
     Much cheaper than :func:`checked_events`, and the same wherever the
     stored text is what the model reads back (it is, but for rows written
@@ -178,10 +189,15 @@ def stored_events(activity: Activity, rows: list[dict], people: dict[int, list[s
     values read through the model, so an equal key means these values are
     what the model reads.
     """
-    sessions = [_Stored(row["id"], row["activity_id"], row["title"], row["kind"],
-                        from_local_text(row["start_local"], row["timezone"]),
-                        from_local_text(row["end_local"], row["timezone"]), row["timezone"], row["track"],
-                        row["room"], row["description"], row["status"]) for row in rows]
+    zones: dict[str, dt.tzinfo] = {}
+    read = dt.datetime.fromisoformat
+    sessions = []
+    for number, activity_id, title, kind, start, end, tzname, track, room, description, status in rows:
+        tz = zones.get(tzname)
+        if tz is None:
+            tz = zones[tzname] = zone(tzname)
+        sessions.append(_Stored(number, activity_id, title, kind, read(start).replace(tzinfo=tz),
+                                read(end).replace(tzinfo=tz), tzname, track, room, description, status))
     parallel = parallel_ids(sessions)
     return [event_of(activity, session, people.get(session.id, []), session.id in parallel) for session in sessions]
 

@@ -141,12 +141,6 @@ def member_feed(query: FeedQuery, where: list[str], params: list, member_id: int
                 " AND ".join([*where, condition]), (*params, *[member_id] * 4), tuple(sessions), True, "UTC")
 
 
-def matches_by_default(activity: Activity, start: dt.datetime) -> bool:
-    """Whether a feed with no filter shows ``activity`` (and its sessions): published and in the window."""
-    # (_matches with no filter, without building a query for each of a whole build's activities)
-    return activity.published and in_window(to_utc_text(activity.end), activity.rrule, to_utc_text(start))
-
-
 def window_conditions(start: dt.datetime) -> tuple[list[str], list]:
     """SQL conditions on activities ``a`` of every feed: published, not ended before ``start`` unless recurring.
 

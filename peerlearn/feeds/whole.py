@@ -64,6 +64,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             "SELECT activity_id, member_id FROM activity_peers ORDER BY activity_id, member_id"):
         peers.setdefault(activity_id, []).append(member_id)
     sessions = feed_events.session_rows_by_activity(registry)
+    people = feed_events.people_by_session(registry)
     pending = next(sessions, None)
     cached = _session_blocks(registry) if preload else iter(())
     block_row = next(cached, None)
@@ -73,16 +74,17 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
         f"SELECT a.*, b.block AS known_block, b.source_key IS {blocks.ACTIVITY_KEY_SQL} AS known_current,"
         f" {where[-1]} AS known_shown FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid"
         f" WHERE {published_sql('a')} ORDER BY a.id", params[-1:]) if preload else registry.rows(
-        f"SELECT * FROM activities WHERE {published_sql()} ORDER BY id")
+        f"SELECT a.*, {where[-1]} AS known_shown FROM activities a WHERE {published_sql('a')} ORDER BY a.id",
+        params[-1:])
     for row in rows:
         while pending is not None and pending[0] < row["id"]:
             pending = next(sessions, None)
-        stored: list[dict] = []
+        stored: list[tuple] = []
         if pending is not None and pending[0] == row["id"]:
-            _activity_id, stored, people = pending
+            _activity_id, stored = pending
             pending = next(sessions, None)
         activity = activity_from_row(row, tuple(peers.pop(row["id"], ())))
-        shown = selection.matches_by_default(activity, start)
+        shown = bool(row["known_shown"])  # the window's condition, read with the row
         found: dict[str, tuple[str, str]] = {}
         if preload:
             while block_row is not None and block_row[0] < row["id"]:
@@ -96,7 +98,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             # events.stored_events); else through the model
             events = feed_events.stored_events(activity, stored, people) if found else []
             if not events or any(found.get(event.uid, ("",))[0] != event.source_key for event in events):
-                events = feed_events.checked_events(activity, stored, people)
+                events = feed_events.checked_events(registry, activity, people)
         events.sort(key=feed_events.order)
         for event in events:
             if event.end > start:
