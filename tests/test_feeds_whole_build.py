@@ -52,10 +52,14 @@ def test_rows_written_around_peerlearn_give_the_feeds_the_model_reads(demo_env, 
             changed = registry.conn.execute(
                 "UPDATE sessions SET title = '  ' || title || ' ', track = track || '  ',"
                 " description = description || '\r\nmore' WHERE track != ''").rowcount
+            # the activity's fields a session's event reads, and its feed's name: read through the model too
+            spaced = registry.conn.execute(
+                "UPDATE activities SET title = ' ' || title || '  ', venue = venue || ' '"
+                " WHERE id IN (SELECT activity_id FROM sessions WHERE track != '')").rowcount
         counts = registry.conn.execute("SELECT count(*) FROM ical_blocks").fetchone()[0]
     finally:
         registry.close()
-    assert changed and counts
+    assert changed and spaced and counts
     # a whole build (empty folders) from the blocks kept: the sessions' rows no longer read back as stored
     again = build(demo_env, tmp_path / "public2", tmp_path / "private2")
     assert again.whole
@@ -66,7 +70,8 @@ def test_rows_written_around_peerlearn_give_the_feeds_the_model_reads(demo_env, 
     for path in changed_feeds:
         text = after[path].decode()
         assert "more" in text
-        assert "  " not in "".join(line for line in text.split("\r\n") if line.startswith(("SUMMARY", "CATEGORIES")))
+        assert "  " not in "".join(line for line in text.split("\r\n")
+                                   if line.startswith(("SUMMARY", "CATEGORIES", "X-WR-CALNAME")))
     # and every feed is what the feed-by-feed path makes of the same rows
     registry = demo_env.open()
     try:

@@ -30,7 +30,7 @@ from ..models import Activity, Network
 from ..registry import networks
 from ..registry.records import activity_from_row
 from ..registry.store import Registry
-from ..timeutil import from_local_text, now_utc
+from ..timeutil import from_local_text, now_utc, zone
 from . import events as feed_events
 from . import ical
 from .events import SessionEvent
@@ -416,7 +416,7 @@ def zones(registry: Registry, feed: Feed, known: Known | None = None) -> list[tu
         for tzname, first in registry.conn.execute(sql, feed.params):
             firsts[tzname] = int(first)
     for activity, session in feed.sessions:
-        year = session.start.astimezone(activity.local_start.tzinfo).year
+        year = session.start.astimezone(zone(activity.timezone)).year
         firsts[activity.timezone] = min(firsts.get(activity.timezone, year), year)
     if not firsts:
         return [(feed.timezone, None)]
@@ -459,12 +459,32 @@ def write(registry: Registry, feed: Feed, out: IO[str], *, url: str = "", cache:
 
 def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache | None = None,
            warn: Callable[[str], None] | None = None, known: Known | None = None) -> str:
-    """The feed as one string (a feed is small: it covers a window)."""
+    """The feed as one string (a feed is small: it covers a window).
+
+    Where no ``known`` is given and the blocks are kept in ``ical_blocks``,
+    the feed's activities, their blocks and their zones are read in one
+    query (:func:`read_known`) instead of one for the zones and one for the
+    blocks.
+    """
     import io
 
+    cache = cache or BlockCache(registry, warn=warn)
+    if known is None and cache.memory is None:
+        known = read_known(registry, feed, cache)
     buffer = io.StringIO()
-    write(registry, feed, buffer, url=url, cache=cache, warn=warn, known=known)
+    write(registry, feed, buffer, url=url, cache=cache, known=known)
     return buffer.getvalue()
+
+
+def read_known(registry: Registry, feed: Feed, cache: BlockCache) -> Known:
+    """What ``feed`` is written from, read in one query for its activities and one for its sessions."""
+    sql = (f"SELECT b.block, b.source_key IS {ACTIVITY_KEY_SQL}, a.timezone, a.all_day, substr(a.start_local, 1, 4)"
+           f" FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
+           " ORDER BY a.start_utc, a.id")
+    activities = tuple((block if current else None, tzname, None if all_day else int(year))
+                       for block, current, tzname, all_day, year in registry.conn.execute(sql, feed.params))
+    sessions = cache.get([session.uid for _activity, session in feed.sessions]) if feed.sessions else {}
+    return Known(activities, sessions)
 
 
 def digest(registry: Registry, feed: Feed, url: str = "", signature: str = "") -> str:

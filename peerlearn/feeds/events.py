@@ -177,17 +177,39 @@ class _Stored(NamedTuple):
     status: str
 
 
-def stored_events(activity: Activity, rows: list[tuple], people: dict[int, list[str]]) -> list[SessionEvent]:
+class StoredActivity(NamedTuple):
+    """An activity row as stored: what :func:`event_of` reads of an activity, and what its feed names."""
+
+    id: int
+    uid: str
+    network: str
+    title: str
+    status: str
+    timezone: str
+    venue: str
+    city: str
+    country: str | None
+    online_url: str
+    sequence: int
+
+    @classmethod
+    def of(cls, row: dict) -> "StoredActivity":
+        return cls(row["id"], row["uid"], row["network"], row["title"], row["status"], row["timezone"],
+                   row["venue"], row["city"], row["country"], row["online_url"], row["sequence"])
+
+
+def stored_events(activity: Activity | StoredActivity, rows: list[tuple],
+                  people: dict[int, list[str]]) -> list[SessionEvent]:
     """The events of ``activity``'s sessions built from their rows as stored (:data:`STORED_COLUMNS`),
-    without the model's reading.
+    without the model's reading (of the sessions, and of the activity where given as :class:`StoredActivity`).
 
     Much cheaper than :func:`checked_events`, and the same wherever the
     stored text is what the model reads back (it is, but for rows written
     around peerlearn). A caller takes these events only where each one's
     ``source_key`` is the one kept with its cached block: the key hashes
-    every value its event is built from, and the kept one was made from
-    values read through the model, so an equal key means these values are
-    what the model reads.
+    every value its event is built from, the activity's fields it reads
+    included, and the kept one was made from values read through the model,
+    so an equal key means these values are what the model reads.
     """
     zones: dict[str, dt.tzinfo] = {}
     read = dt.datetime.fromisoformat

@@ -9,16 +9,26 @@ are read once each, in order, and each feed is put together from them with
 the same functions ``resolve`` uses (:func:`~peerlearn.feeds.selection.activity_feed`,
 :func:`~peerlearn.feeds.selection.member_feed`), so both give the same feed.
 Only the sessions some member holds a role on are kept until the member
-feeds are made; everything else streams. Each activity feed comes with
-what it is written from (:class:`~peerlearn.feeds.blocks.Known`): its
-activity's cached block and its sessions', read in the same passes, so that
-writing it asks the registry nothing more.
+feeds are made, with what each member feed selects of every shown activity
+(its start, zone, network and its block's rowid); everything else streams.
+Each activity feed comes with what it is written from
+(:class:`~peerlearn.feeds.blocks.Known`): its activity's cached block and
+its sessions', read in the same passes, so that writing it asks the
+registry nothing more; each member feed, with its activities worked out
+from the same passes (participations, hosts, peers, memberships) and their
+blocks read by rowid.
+
+Where every session's kept key says so, an activity is read as stored too
+(:class:`~peerlearn.feeds.events.StoredActivity`): the keys cover the
+activity's fields that its sessions' events and its feed's name read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+import itertools
+import operator
+from typing import Iterator, NamedTuple
 
 import attrs
 
@@ -26,7 +36,7 @@ from ..models import Activity, Network
 from ..registry import networks as network_records
 from ..registry.activities import published_sql
 from ..registry.records import activity_from_row
-from ..registry.store import Registry
+from ..registry.store import Registry, chunks
 from . import blocks
 from . import events as feed_events
 from . import selection
@@ -59,6 +69,12 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
     for member_id, session_id in feed_events.session_roles_by_member(registry):
         holders.setdefault(session_id, []).append(member_id)
     held: dict[int, list[tuple[Activity, SessionEvent]]] = {}
+    #: for the member feeds: the cached blocks of the sessions members hold, by UID, and of each activity shown,
+    #: where current, only its block's rowid (they are read again member by member, not all held)
+    held_blocks: dict[str, tuple[str, str]] = {}
+    shown_activities: dict[int, _Shown] = {}
+    hosted: dict[int, list[int]] = {}
+    peered: dict[int, list[int]] = {}
     peers: dict[int, list[int]] = {}
     for activity_id, member_id in registry.conn.execute(
             "SELECT activity_id, member_id FROM activity_peers ORDER BY activity_id, member_id"):
@@ -71,7 +87,8 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
     # the window's condition (the last of window_conditions) read with each row: the activity's block is in
     # its feed exactly where the feed's SQL would select it
     rows = registry.rows(
-        f"SELECT a.*, b.block AS known_block, b.source_key IS {blocks.ACTIVITY_KEY_SQL} AS known_current,"
+        f"SELECT a.*, b.block AS known_block, b.rowid AS known_rowid,"
+        f" b.source_key IS {blocks.ACTIVITY_KEY_SQL} AS known_current,"
         f" {where[-1]} AS known_shown FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid"
         f" WHERE {published_sql('a')} ORDER BY a.id", params[-1:]) if preload else registry.rows(
         f"SELECT a.*, {where[-1]} AS known_shown FROM activities a WHERE {published_sql('a')} ORDER BY a.id",
@@ -83,7 +100,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
         if pending is not None and pending[0] == row["id"]:
             _activity_id, stored = pending
             pending = next(sessions, None)
-        activity = activity_from_row(row, tuple(peers.pop(row["id"], ())))
+        peer_ids = tuple(peers.pop(row["id"], ()))
         shown = bool(row["known_shown"])  # the window's condition, read with the row
         found: dict[str, tuple[str, str]] = {}
         if preload:
@@ -92,18 +109,33 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             while block_row is not None and block_row[0] == row["id"]:
                 found[block_row[1]] = block_row[2:]
                 block_row = next(cached, None)
+        activity: Activity | feed_events.StoredActivity | None = None
         events = []
-        if shown and stored:
-            # read as stored where every session's kept block says that is what the model reads (see
-            # events.stored_events); else through the model
-            events = feed_events.stored_events(activity, stored, people) if found else []
-            if not events or any(found.get(event.uid, ("",))[0] != event.source_key for event in events):
-                events = feed_events.checked_events(registry, activity, people)
+        if shown and stored and found:
+            # read as stored, the activity too, where every session's kept block says that is what the model
+            # reads (see events.stored_events); else through the model
+            as_stored = feed_events.StoredActivity.of(row)
+            events = feed_events.stored_events(as_stored, stored, people)
+            if all(found.get(event.uid, ("",))[0] == event.source_key for event in events):
+                activity = as_stored
+        if activity is None:
+            activity = activity_from_row(row, peer_ids)
+            events = feed_events.checked_events(registry, activity, people) if shown and stored else []
         events.sort(key=feed_events.order)
         for event in events:
             if event.end > start:
                 for member_id in holders.get(event.id, ()):
                     held.setdefault(member_id, []).append((activity, event))
+                    if preload and event.uid in found:
+                        held_blocks[event.uid] = found[event.uid]
+        if preload and shown:
+            shown_activities[row["id"]] = _Shown(
+                row["start_utc"], row["id"], row["known_rowid"] if row["known_current"] else None, row["timezone"],
+                None if row["all_day"] else int(row["start_local"][:4]), row["network"])
+            if row["host_member_id"] is not None:
+                hosted.setdefault(row["host_member_id"], []).append(row["id"])
+            for member_id in peer_ids:
+                peered.setdefault(member_id, []).append(row["id"])
         query = selection.FeedQuery("activity", activity.id)
         network = networks.get(activity.network) or network_records.get(registry, activity.network)
         feed = selection.activity_feed(query, list(where), list(params), activity, network, events, start)
@@ -115,11 +147,65 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
                 own = ((row["known_block"] if row["known_current"] else None, row["timezone"], year),)
             known = blocks.Known(own, found)
         yield Subject("activity", str(activity.id), activity.title, feed, known)
+    statuses = ", ".join("?" * len(selection.MEMBER_STATUSES))
+    participations = itertools.groupby(registry.conn.execute(
+        f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses}) ORDER BY member_id",
+        selection.MEMBER_STATUSES), key=operator.itemgetter(0))
+    memberships = itertools.groupby(registry.conn.execute(
+        "SELECT member_id, network FROM memberships ORDER BY member_id"), key=operator.itemgetter(0))
+    participated, belongs = next(participations, None), next(memberships, None)
     for member_id, name, token in registry.conn.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
         where, params = selection.window_conditions(start)
         mine = sorted(held.pop(member_id, ()), key=lambda pair: feed_events.order(pair[1]))
         feed = selection.member_feed(selection.FeedQuery("member", member_id), where, params, member_id, name, mine)
-        yield Subject("member", token, name, feed)
+        known = None
+        if preload:
+            # the activities of the member's feed as its SQL selects them (member_feed): participations, hosted,
+            # peered, in a network the member belongs to, and shown
+            concerned = set(hosted.pop(member_id, ())) | set(peered.pop(member_id, ()))
+            while participated is not None and participated[0] < member_id:
+                participated = next(participations, None)
+            if participated is not None and participated[0] == member_id:
+                concerned.update(activity_id for _member_id, activity_id in participated[1])
+            networks_of: set[str] = set()
+            while belongs is not None and belongs[0] < member_id:
+                belongs = next(memberships, None)
+            if belongs is not None and belongs[0] == member_id:
+                networks_of.update(network for _member_id, network in belongs[1])
+            known = _member_known(registry, sorted(
+                shown for shown in map(shown_activities.get, concerned)
+                if shown is not None and shown.network in networks_of), mine, held_blocks)
+        yield Subject("member", token, name, feed, known)
+
+
+class _Shown(NamedTuple):
+    """An activity every feed with no filter shows, as a member's feed takes it from a whole build's pass."""
+
+    start_utc: str
+    id: int
+    #: its current block's rowid in ``ical_blocks`` (None where missing or stale)
+    block: int | None
+    timezone: str
+    year: int | None
+    network: str
+
+
+def _member_known(registry: Registry, activities: list[_Shown], sessions: list[tuple[Activity, SessionEvent]],
+                  held_blocks: dict[str, tuple[str, str]]) -> blocks.Known:
+    """What a member's feed is written from: its activities' current blocks, read by rowid, and its sessions'."""
+    rowids = [shown.block for shown in activities if shown.block is not None]
+    texts: dict[int, str] = {}
+    for chunk in chunks(rowids):
+        texts.update(registry.conn.execute(
+            f"SELECT rowid, block FROM ical_blocks WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk))
+    found = {session.uid: held_blocks[session.uid] for _activity, session in sessions if session.uid in held_blocks}
+    missing = [session.uid for _activity, session in sessions if session.uid not in found]
+    for chunk in chunks(missing):
+        for uid, key, block in registry.conn.execute(
+                f"SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({', '.join('?' * len(chunk))})", chunk):
+            found[uid] = (key, block)
+    return blocks.Known(tuple((texts.get(shown.block) if shown.block is not None else None, shown.timezone,
+                               shown.year) for shown in activities), found)
 
 
 def _session_blocks(registry: Registry) -> Iterator[tuple[int, str, str, str]]:
