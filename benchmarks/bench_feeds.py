@@ -10,12 +10,16 @@ through the real CLI:
    script building and serializing each distinct event once, plus the warm
    build (target <= 1.3);
 2. the warm build (blocks cached) into empty folders against a plain script
-   writing the same files from the same bytes (target <= 3): a Python process
-   that reads each file's bytes, as the blocks are kept, from an SQLite table
-   and writes them where the build put them; each the median of three runs in
-   turn up to 10,000 activities, each run after the disk has written back what
-   the one before left (creating thousands of files right after another
-   program did costs several times as much, whichever program it is);
+   writing the same files from the same blocks (target <= 3): a Python process
+   that reads each feed's parts (its header, the keys of its VTIMEZONEs, its
+   events' UIDs: taken from the build's own files) from an SQLite table, and
+   the blocks and VTIMEZONEs from the registry's cache, and writes each feed
+   where the build put it (its files must equal the build's, byte for byte);
+   the row's note gives the ratio against a script writing the finished
+   files' bytes; each the median of three runs in turn up to 10,000
+   activities, each run after the disk has written back what the one before
+   left (creating thousands of files right after another program did costs
+   several times as much, whichever program it is);
 3. the rebuild with nothing changed against the start-up of a command that
    opens the registry, ``peerlearn networks list`` (target <= 1.5);
 4. the rebuild after one activity is rescheduled, against the same start-up
