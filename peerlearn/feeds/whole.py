@@ -65,16 +65,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
         yield Subject("network", slug, feed.name, feed)
     start = now - selection.WINDOW_PAST
     where, params = selection.window_conditions(start)
-    holders: dict[int, list[int]] = {}
-    for member_id, session_id in feed_events.session_roles_by_member(registry):
-        holders.setdefault(session_id, []).append(member_id)
-    held: dict[int, list[tuple[Activity, SessionEvent]]] = {}
-    #: for the member feeds: the cached blocks of the sessions members hold, by UID, and of each activity shown,
-    #: where current, only its block's rowid (they are read again member by member, not all held)
-    held_blocks: dict[str, tuple[str, str]] = {}
-    shown_activities: dict[int, _Shown] = {}
-    hosted: dict[int, list[int]] = {}
-    peered: dict[int, list[int]] = {}
+    members = _MemberFeeds(registry, start, preload)
     peers: dict[int, list[int]] = {}
     for activity_id, member_id in registry.conn.execute(
             "SELECT activity_id, member_id FROM activity_peers ORDER BY activity_id, member_id"):
@@ -122,20 +113,7 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             activity = activity_from_row(row, peer_ids)
             events = feed_events.checked_events(registry, activity, people) if shown and stored else []
         events.sort(key=feed_events.order)
-        for event in events:
-            if event.end > start:
-                for member_id in holders.get(event.id, ()):
-                    held.setdefault(member_id, []).append((activity, event))
-                    if preload and event.uid in found:
-                        held_blocks[event.uid] = found[event.uid]
-        if preload and shown:
-            shown_activities[row["id"]] = _Shown(
-                row["start_utc"], row["id"], row["known_rowid"] if row["known_current"] else None, row["timezone"],
-                None if row["all_day"] else int(row["start_local"][:4]), row["network"])
-            if row["host_member_id"] is not None:
-                hosted.setdefault(row["host_member_id"], []).append(row["id"])
-            for member_id in peer_ids:
-                peered.setdefault(member_id, []).append(row["id"])
+        members.add(row, peer_ids, activity, events, found)
         query = selection.FeedQuery("activity", activity.id)
         network = networks.get(activity.network) or network_records.get(registry, activity.network)
         feed = selection.activity_feed(query, list(where), list(params), activity, network, events, start)
@@ -147,35 +125,80 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
                 own = ((row["known_block"] if row["known_current"] else None, row["timezone"], year),)
             known = blocks.Known(own, found)
         yield Subject("activity", str(activity.id), activity.title, feed, known)
-    statuses = ", ".join("?" * len(selection.MEMBER_STATUSES))
-    participations = itertools.groupby(registry.conn.execute(
-        f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses}) ORDER BY member_id",
-        selection.MEMBER_STATUSES), key=operator.itemgetter(0))
-    memberships = itertools.groupby(registry.conn.execute(
-        "SELECT member_id, network FROM memberships ORDER BY member_id"), key=operator.itemgetter(0))
-    participated, belongs = next(participations, None), next(memberships, None)
-    for member_id, name, token in registry.conn.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
-        where, params = selection.window_conditions(start)
-        mine = sorted(held.pop(member_id, ()), key=lambda pair: feed_events.order(pair[1]))
-        feed = selection.member_feed(selection.FeedQuery("member", member_id), where, params, member_id, name, mine)
-        known = None
-        if preload:
-            # the activities of the member's feed as its SQL selects them (member_feed): participations, hosted,
-            # peered, in a network the member belongs to, and shown
-            concerned = set(hosted.pop(member_id, ())) | set(peered.pop(member_id, ()))
-            while participated is not None and participated[0] < member_id:
-                participated = next(participations, None)
-            if participated is not None and participated[0] == member_id:
-                concerned.update(activity_id for _member_id, activity_id in participated[1])
-            networks_of: set[str] = set()
-            while belongs is not None and belongs[0] < member_id:
-                belongs = next(memberships, None)
-            if belongs is not None and belongs[0] == member_id:
-                networks_of.update(network for _member_id, network in belongs[1])
-            known = _member_known(registry, sorted(
-                shown for shown in map(shown_activities.get, concerned)
-                if shown is not None and shown.network in networks_of), mine, held_blocks)
-        yield Subject("member", token, name, feed, known)
+    yield from members.subjects()
+
+
+class _MemberFeeds:
+    """What the member feeds of a whole build take from its pass over the activities, and those feeds.
+
+    Kept as the pass goes: the sessions each member holds a role on (with
+    their cached blocks), and of each activity shown only what a member's
+    feed selects it by and orders it by, with its current block's rowid (the
+    blocks are read again member by member, not all held).
+    """
+
+    def __init__(self, registry: Registry, start: dt.datetime, preload: bool) -> None:
+        self.registry, self.start, self.preload = registry, start, preload
+        self.holders: dict[int, list[int]] = {}
+        for member_id, session_id in feed_events.session_roles_by_member(registry):
+            self.holders.setdefault(session_id, []).append(member_id)
+        self.held: dict[int, list[tuple[Activity | feed_events.StoredActivity, SessionEvent]]] = {}
+        self.held_blocks: dict[str, tuple[str, str]] = {}
+        self.shown: dict[int, _Shown] = {}
+        self.hosted: dict[int, list[int]] = {}
+        self.peered: dict[int, list[int]] = {}
+
+    def add(self, row: dict, peer_ids: tuple[int, ...], activity: Activity | feed_events.StoredActivity,
+            events: list[SessionEvent], found: dict[str, tuple[str, str]]) -> None:
+        """Keep what the member feeds need of one activity (its row, its peers, its events in order)."""
+        for event in events:
+            if event.end > self.start:
+                for member_id in self.holders.get(event.id, ()):
+                    self.held.setdefault(member_id, []).append((activity, event))
+                    if event.uid in found:
+                        self.held_blocks[event.uid] = found[event.uid]
+        if self.preload and row["known_shown"]:
+            self.shown[row["id"]] = _Shown(
+                row["start_utc"], row["id"], row["known_rowid"] if row["known_current"] else None, row["timezone"],
+                None if row["all_day"] else int(row["start_local"][:4]), row["network"])
+            if row["host_member_id"] is not None:
+                self.hosted.setdefault(row["host_member_id"], []).append(row["id"])
+            for member_id in peer_ids:
+                self.peered.setdefault(member_id, []).append(row["id"])
+
+    def subjects(self) -> Iterator[Subject]:
+        """Every member's feed, by number; with ``preload``, each with what it is written from."""
+        registry = self.registry
+        statuses = ", ".join("?" * len(selection.MEMBER_STATUSES))
+        participations = itertools.groupby(registry.conn.execute(
+            f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses}) ORDER BY member_id",
+            selection.MEMBER_STATUSES), key=operator.itemgetter(0))
+        memberships = itertools.groupby(registry.conn.execute(
+            "SELECT member_id, network FROM memberships ORDER BY member_id"), key=operator.itemgetter(0))
+        participated, belongs = next(participations, None), next(memberships, None)
+        for member_id, name, token in registry.conn.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
+            where, params = selection.window_conditions(self.start)
+            mine = sorted(self.held.pop(member_id, ()), key=lambda pair: feed_events.order(pair[1]))
+            feed = selection.member_feed(selection.FeedQuery("member", member_id), where, params, member_id, name,
+                                         mine)
+            known = None
+            if self.preload:
+                # the member's activities as its feed's SQL selects them (selection.member_feed): participations,
+                # hosted, peered; in a network the member belongs to; shown
+                concerned = set(self.hosted.pop(member_id, ())) | set(self.peered.pop(member_id, ()))
+                while participated is not None and participated[0] < member_id:
+                    participated = next(participations, None)
+                if participated is not None and participated[0] == member_id:
+                    concerned.update(activity_id for _member_id, activity_id in participated[1])
+                networks_of: set[str] = set()
+                while belongs is not None and belongs[0] < member_id:
+                    belongs = next(memberships, None)
+                if belongs is not None and belongs[0] == member_id:
+                    networks_of.update(network for _member_id, network in belongs[1])
+                known = _member_known(registry, sorted(
+                    shown for shown in map(self.shown.get, concerned)
+                    if shown is not None and shown.network in networks_of), mine, self.held_blocks)
+            yield Subject("member", token, name, feed, known)
 
 
 class _Shown(NamedTuple):
