@@ -99,3 +99,39 @@ def test_a_whole_build_from_cached_blocks_equals_one_from_none(demo_env, tmp_pat
     build(demo_env, tmp_path / "public3", tmp_path / "private3")
     assert feeds(tmp_path / "public2") == feeds(tmp_path / "public3")
     assert feeds(tmp_path / "private2") == feeds(tmp_path / "private3")
+
+
+def test_member_feeds_of_a_whole_build_select_what_their_query_selects(demo_env, tmp_path):
+    """A whole build works out each member's activities from its own passes (participations, hosts, peers,
+    memberships); each way an activity reaches a member's feed, or does not, gives what the member's query
+    gives (``serve``)."""
+    build(demo_env, tmp_path / "public", tmp_path / "private")
+    before = feeds(tmp_path / "private")
+    registry = demo_env.open()
+    try:
+        conn = registry.conn
+        with conn:
+            pairs = conn.execute("SELECT p.member_id, p.activity_id, a.network FROM participations p"
+                                 " JOIN activities a ON a.id = p.activity_id ORDER BY p.member_id, p.activity_id"
+                                 ).fetchall()
+            declined, outside, draft = pairs[0], pairs[len(pairs) // 2], pairs[-1]
+            conn.execute("UPDATE participations SET status = 'declined' WHERE member_id = ? AND activity_id = ?",
+                         declined[:2])
+            conn.execute("DELETE FROM memberships WHERE member_id = ? AND network = ?", [outside[0], outside[2]])
+            conn.execute("UPDATE activities SET status = 'draft' WHERE id = ?", [draft[1]])
+            members = [row[0] for row in conn.execute("SELECT id FROM members ORDER BY id")]
+            hosted = conn.execute("SELECT id FROM activities WHERE status != 'draft' ORDER BY id").fetchall()
+            conn.execute("UPDATE activities SET host_member_id = ? WHERE id = ?", [members[-1], hosted[0][0]])
+            conn.execute("INSERT OR IGNORE INTO activity_peers (activity_id, member_id) VALUES (?, ?)",
+                         [hosted[-1][0], members[-2]])
+            conn.execute("DELETE FROM memberships WHERE member_id = ?", [members[1]])
+        tokens = dict(conn.execute("SELECT feed_token, id FROM members"))
+    finally:
+        registry.close()
+    again = build(demo_env, tmp_path / "public2", tmp_path / "private2")
+    assert again.whole
+    after = feeds(tmp_path / "private2")
+    assert sum(before[path] != after[path] for path in before) >= 3  # the changes reach several members' feeds
+    for path, data in after.items():
+        name = path.split("/")[1].removesuffix(".ics")
+        assert served(demo_env, "member", tokens[name], name) == data, path
