@@ -156,15 +156,11 @@ def plain_session_events(sessions, network_objects) -> list[bytes]:
     return blocks
 
 
-#: The plain script of the warm build's reference (the issue's): write every file of the build from the same
-#: cached blocks and VTIMEZONEs the build reads, by a list of each feed's parts (its header, its zones' keys
-#: in ``feed_settings``, its events' UIDs in ``ical_blocks``) and, for the files that are no feed, their bytes.
-PLAIN_ASSEMBLER = """
+#: How both plain scripts below write a file: ``put(path, body)`` under ``root`` (the last argument), each
+#: folder made once.
+_PUT = """
 import os, sqlite3, sys
-parts, registry, root = sys.argv[1:4]
-db = sqlite3.connect(parts)
-db.execute("ATTACH DATABASE ? AS registry", [registry])
-zones = dict(db.execute("SELECT name, value FROM registry.feed_settings WHERE name LIKE 'vtimezone/%'"))
+root = sys.argv[-1]
 made = set()
 def put(path, body):
     target = os.path.join(root, path)
@@ -174,6 +170,16 @@ def put(path, body):
         made.add(folder)
     with open(target, "wb") as out:
         out.write(body)
+"""
+
+#: The plain script of the warm build's reference (the issue's): write every file of the build from the same
+#: cached blocks and VTIMEZONEs the build reads, by a list of each feed's parts (its header, its zones' keys
+#: in ``feed_settings``, its events' UIDs in ``ical_blocks``) and, for the files that are no feed, their bytes.
+PLAIN_ASSEMBLER = _PUT + """
+parts, registry = sys.argv[1:3]
+db = sqlite3.connect(parts)
+db.execute("ATTACH DATABASE ? AS registry", [registry])
+zones = dict(db.execute("SELECT name, value FROM registry.feed_settings WHERE name LIKE 'vtimezone/%'"))
 blocks = db.execute("SELECT f.path, b.block FROM feed_blocks f JOIN registry.ical_blocks b ON b.uid = f.uid"
                     " ORDER BY f.path, f.position")
 pending = next(blocks, None)
@@ -191,18 +197,9 @@ for path, body in db.execute("SELECT path, body FROM files ORDER BY path"):
 
 #: The plain script the warm build is also compared with, in the row's note: it writes every file's finished
 #: bytes, read from an SQLite table (no assembling at all).
-PLAIN_WRITER = """
-import os, sqlite3, sys
-source, root = sys.argv[1], sys.argv[2]
-made = set()
-for path, body in sqlite3.connect(source).execute("SELECT path, body FROM files ORDER BY path"):
-    target = os.path.join(root, path)
-    folder = os.path.dirname(target)
-    if folder not in made:
-        os.makedirs(folder, exist_ok=True)
-        made.add(folder)
-    with open(target, "wb") as out:
-        out.write(body)
+PLAIN_WRITER = _PUT + """
+for path, body in sqlite3.connect(sys.argv[1]).execute("SELECT path, body FROM files ORDER BY path"):
+    put(path, body)
 """
 
 
