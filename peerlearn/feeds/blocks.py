@@ -462,14 +462,15 @@ def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache |
     """The feed as one string (a feed is small: it covers a window).
 
     Where no ``known`` is given and the blocks are kept in ``ical_blocks``,
-    the feed's activities, their blocks and their zones are read in one
-    query (:func:`read_known`) instead of one for the zones and one for the
-    blocks.
+    an activity's or a member's feed has its activities, their blocks and
+    their zones read in one query (:func:`read_known`) instead of one for
+    the zones and one for the blocks; a network's (thousands of events)
+    streams its blocks instead of holding them.
     """
     import io
 
     cache = cache or BlockCache(registry, warn=warn)
-    if known is None and cache.memory is None:
+    if known is None and cache.memory is None and feed.query.scope != "network":
         known = read_known(registry, feed, cache)
     buffer = io.StringIO()
     write(registry, feed, buffer, url=url, cache=cache, known=known)
