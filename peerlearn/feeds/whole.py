@@ -36,7 +36,7 @@ from ..models import Activity, Network
 from ..registry import networks as network_records
 from ..registry.activities import published_sql
 from ..registry.records import activity_from_row
-from ..registry.store import Registry, chunks
+from ..registry.store import Registry
 from . import blocks
 from . import events as feed_events
 from . import selection
@@ -113,17 +113,14 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             activity = activity_from_row(row, peer_ids)
             events = feed_events.checked_events(registry, activity, people) if shown and stored else []
         events.sort(key=feed_events.order)
-        members.add(row, peer_ids, activity, events, found)
+        # the activity's own part of its feeds, where shown: its block as cached (None where stale), zone, first year
+        own = ((row["known_block"] if row["known_current"] else None, row["timezone"],
+                None if row["all_day"] else int(row["start_local"][:4])),) if preload and shown else ()
+        members.add(row, peer_ids, activity, events, found, own)
         query = selection.FeedQuery("activity", activity.id)
         network = networks.get(activity.network) or network_records.get(registry, activity.network)
         feed = selection.activity_feed(query, list(where), list(params), activity, network, events, start)
-        known = None
-        if preload:
-            own = ()
-            if row["known_shown"]:
-                year = None if row["all_day"] else int(row["start_local"][:4])
-                own = ((row["known_block"] if row["known_current"] else None, row["timezone"], year),)
-            known = blocks.Known(own, found)
+        known = blocks.Known(own, found) if preload else None
         yield Subject("activity", str(activity.id), activity.title, feed, known)
     yield from members.subjects()
 
@@ -149,18 +146,20 @@ class _MemberFeeds:
         self.peered: dict[int, list[int]] = {}
 
     def add(self, row: dict, peer_ids: tuple[int, ...], activity: Activity | feed_events.StoredActivity,
-            events: list[SessionEvent], found: dict[str, tuple[str, str]]) -> None:
-        """Keep what the member feeds need of one activity (its row, its peers, its events in order)."""
+            events: list[SessionEvent], found: dict[str, tuple[str, str]],
+            own: tuple[tuple[str | None, str, int | None], ...]) -> None:
+        """Keep what the member feeds need of one activity (its row, its peers, its events in order; ``own``: its
+        part of a feed, as :class:`~peerlearn.feeds.blocks.Known` holds it, where shown and preloaded)."""
         for event in events:
             if event.end > self.start:
                 for member_id in self.holders.get(event.id, ()):
                     self.held.setdefault(member_id, []).append((activity, event))
                     if event.uid in found:
                         self.held_blocks[event.uid] = found[event.uid]
-        if self.preload and row["known_shown"]:
-            self.shown[row["id"]] = _Shown(
-                row["start_utc"], row["id"], row["known_rowid"] if row["known_current"] else None, row["timezone"],
-                None if row["all_day"] else int(row["start_local"][:4]), row["network"])
+        if own:
+            _block, tzname, year = own[0]
+            self.shown[row["id"]] = _Shown(row["start_utc"], row["id"], row["known_rowid"] if row["known_current"]
+                                           else None, tzname, year, row["network"])
             if row["host_member_id"] is not None:
                 self.hosted.setdefault(row["host_member_id"], []).append(row["id"])
             for member_id in peer_ids:
@@ -170,12 +169,10 @@ class _MemberFeeds:
         """Every member's feed, by number; with ``preload``, each with what it is written from."""
         registry = self.registry
         statuses = ", ".join("?" * len(selection.MEMBER_STATUSES))
-        participations = itertools.groupby(registry.conn.execute(
+        participations = _ByMember(registry.conn.execute(
             f"SELECT member_id, activity_id FROM participations WHERE status IN ({statuses}) ORDER BY member_id",
-            selection.MEMBER_STATUSES), key=operator.itemgetter(0))
-        memberships = itertools.groupby(registry.conn.execute(
-            "SELECT member_id, network FROM memberships ORDER BY member_id"), key=operator.itemgetter(0))
-        participated, belongs = next(participations, None), next(memberships, None)
+            selection.MEMBER_STATUSES))
+        memberships = _ByMember(registry.conn.execute("SELECT member_id, network FROM memberships ORDER BY member_id"))
         for member_id, name, token in registry.conn.execute("SELECT id, name, feed_token FROM members ORDER BY id"):
             where, params = selection.window_conditions(self.start)
             mine = sorted(self.held.pop(member_id, ()), key=lambda pair: feed_events.order(pair[1]))
@@ -185,20 +182,29 @@ class _MemberFeeds:
             if self.preload:
                 # the member's activities as its feed's SQL selects them (selection.member_feed): participations,
                 # hosted, peered; in a network the member belongs to; shown
-                concerned = set(self.hosted.pop(member_id, ())) | set(self.peered.pop(member_id, ()))
-                while participated is not None and participated[0] < member_id:
-                    participated = next(participations, None)
-                if participated is not None and participated[0] == member_id:
-                    concerned.update(activity_id for _member_id, activity_id in participated[1])
-                networks_of: set[str] = set()
-                while belongs is not None and belongs[0] < member_id:
-                    belongs = next(memberships, None)
-                if belongs is not None and belongs[0] == member_id:
-                    networks_of.update(network for _member_id, network in belongs[1])
+                concerned = {*self.hosted.pop(member_id, ()), *self.peered.pop(member_id, ()),
+                             *participations.of(member_id)}
+                networks_of = set(memberships.of(member_id))
                 known = _member_known(registry, sorted(
                     shown for shown in map(self.shown.get, concerned)
                     if shown is not None and shown.network in networks_of), mine, self.held_blocks)
             yield Subject("member", token, name, feed, known)
+
+
+class _ByMember:
+    """The second column of ``(member_id, value)`` rows ordered by member, taken member by member in order."""
+
+    def __init__(self, rows: Iterator[tuple[int, object]]) -> None:
+        self._groups = itertools.groupby(rows, key=operator.itemgetter(0))
+        self._next = next(self._groups, None)
+
+    def of(self, member_id: int) -> list:
+        """The values of ``member_id`` (members asked for in increasing order; those skipped are passed)."""
+        while self._next is not None and self._next[0] < member_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != member_id:
+            return []
+        return [value for _member_id, value in self._next[1]]
 
 
 class _Shown(NamedTuple):
@@ -216,17 +222,12 @@ class _Shown(NamedTuple):
 def _member_known(registry: Registry, activities: list[_Shown], sessions: list[tuple[Activity, SessionEvent]],
                   held_blocks: dict[str, tuple[str, str]]) -> blocks.Known:
     """What a member's feed is written from: its activities' current blocks, read by rowid, and its sessions'."""
-    rowids = [shown.block for shown in activities if shown.block is not None]
-    texts: dict[int, str] = {}
-    for chunk in chunks(rowids):
-        texts.update(registry.conn.execute(
-            f"SELECT rowid, block FROM ical_blocks WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk))
+    texts = dict(registry.select_in("SELECT rowid, block FROM ical_blocks WHERE rowid IN ({ids})",
+                                    [shown.block for shown in activities if shown.block is not None]))
     found = {session.uid: held_blocks[session.uid] for _activity, session in sessions if session.uid in held_blocks}
-    missing = [session.uid for _activity, session in sessions if session.uid not in found]
-    for chunk in chunks(missing):
-        for uid, key, block in registry.conn.execute(
-                f"SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({', '.join('?' * len(chunk))})", chunk):
-            found[uid] = (key, block)
+    found.update((uid, (key, block)) for uid, key, block in registry.select_in(
+        "SELECT uid, source_key, block FROM ical_blocks WHERE uid IN ({ids})",
+        [session.uid for _activity, session in sessions if session.uid not in found]))
     return blocks.Known(tuple((texts.get(shown.block) if shown.block is not None else None, shown.timezone,
                                shown.year) for shown in activities), found)
 
