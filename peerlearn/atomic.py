@@ -43,7 +43,6 @@ import glob
 import os
 import random
 import re
-import secrets
 import shutil
 import stat
 import string
@@ -68,6 +67,9 @@ _names = random.Random()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_names.seed)  # a forked child never draws its parent's names
 _TOKEN_CHARACTERS = string.ascii_lowercase + string.digits
+#: draws a batch's token from the system's randomness, as ``secrets.choice`` does, without loading ``secrets``
+#: (and with it OpenSSL's hashing) into every command that writes a file
+_tokens = random.SystemRandom()
 
 
 def describe(mode: int) -> str:
@@ -245,7 +247,7 @@ class Batch:
 
     def __init__(self) -> None:
         #: names this batch's temporary files (8 characters, as :data:`TEMPORARY` expects)
-        self.token = "".join(secrets.choice(_TOKEN_CHARACTERS) for _ in range(8))
+        self.token = "".join(_tokens.choice(_TOKEN_CHARACTERS) for _ in range(8))
         #: the destinations staged, each followed by a NUL, in the order written (opened at the first)
         self._staged = None
         self.removals: dict[str, None] = {}

@@ -19,11 +19,9 @@ which writes control characters as escapes (``\\x1b``).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, TextIO
 
 from ..hookmarks import hookimpl
-from ..reports.rendering import markdown_text, templates
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +57,8 @@ def _csv_value(text, value: Any) -> Any:
 
 def write_jsonl(records: Iterable[Any], out: TextIO, *, columns, **context: Any) -> None:
     """One JSON object a line, keys in column order, lists and dicts kept whole (control characters escaped)."""
+    import json
+
     from ..text import json_safe
 
     for record in records:
@@ -69,6 +69,8 @@ def write_jsonl(records: Iterable[Any], out: TextIO, *, columns, **context: Any)
 def write_markdown(records: Iterable[Any], out: TextIO, *, columns, title: str = "", empty: str = "",
                    display_columns=None, **context: Any) -> None:
     """A Markdown (GitHub-flavoured) table under a heading, in the display columns when given."""
+    from ..reports.rendering import markdown_text
+
     columns = display_columns or columns
     if title:
         out.write(f"# {markdown_text(title)}\n\n")
@@ -96,6 +98,8 @@ def write_html(records: Iterable[Any], out: TextIO, *, columns, title: str = "",
     rather than on each of its cells.
     """
     from markupsafe import Markup, escape
+
+    from ..reports.rendering import templates
 
     columns = display_columns or columns
 

@@ -8,8 +8,6 @@ network concerned), writes, and appends to the change log.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
 from typing import Iterable
 
 import attrs
@@ -25,6 +23,8 @@ from .validation import enforce
 
 def new_feed_token() -> str:
     """An unguessable token (128 random bits) for a member's private feed."""
+    import secrets  # not at import (with it, OpenSSL's hashing): listing members draws no token
+
     return secrets.token_urlsafe(16)
 
 
@@ -38,6 +38,8 @@ def by_feed_token(registry: Registry, token: str) -> int | None:
     is missing (a row written by another tool) is compared too, so its feed
     still answers; a hash that no longer matches its token finds nothing.
     """
+    import hmac
+
     given = token.encode("utf-8")
     found = None
     for member_id, stored in registry.conn.execute(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import json
 import os
 import sqlite3
@@ -54,6 +53,8 @@ def default_path() -> Path:
 
 def default_actor() -> str:
     """The operating-system user (the CLI's ``--actor`` and ``$PEERLEARN_ACTOR`` name another)."""
+    import getpass  # not at import: only a command that writes asks who acts
+
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name is available in some containers
@@ -63,12 +64,12 @@ def default_actor() -> str:
 class Registry:
     """An open registry. Use :meth:`open`; close it when done (or use ``with``)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, actor: str, readonly: bool) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, actor: str | None, readonly: bool) -> None:
         #: the connection (autocommit: :meth:`transaction` begins and ends transactions itself)
         self.conn = conn
         self._db: Database | None = None
         self.path = path
-        self.actor = actor
+        self._actor = actor
         self.readonly = readonly
         #: why the registry can only be read (None where it can be written)
         self.readonly_reason: str | None = f"{path} is read-only" if readonly else None
@@ -85,6 +86,20 @@ class Registry:
         self.pending_days: int | None = None
         #: why opening ran the full quick_check (None where the registry was closed cleanly)
         self.checked_because: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who the changes are recorded as: the one given when opening, else the operating-system user.
+
+        The user is looked up when first asked for, by a command that writes.
+        """
+        if self._actor is None:
+            self._actor = default_actor()
+        return self._actor
+
+    @actor.setter
+    def actor(self, actor: str) -> None:
+        self._actor = actor
 
     @property
     def db(self) -> "Database":
@@ -153,7 +168,7 @@ class Registry:
             conn.close()
             raise RegistryError(f"{path} is damaged (PRAGMA quick_check after {interrupted}: {check});"
                                 " refusing to open it")
-        registry = cls(conn, path, actor or default_actor(), readonly_reason is not None)
+        registry = cls(conn, path, actor or None, readonly_reason is not None)
         registry.readonly_reason = readonly_reason
         registry.checked_because = interrupted
         try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 import attrs
@@ -75,6 +74,8 @@ def feed(registry: "Registry", activity: "Activity", network: "Network | None", 
     feed's own address, where it is known. A caller that has the
     activity's :func:`releases` already passes them.
     """
+    import xml.etree.ElementTree as ET  # not at import: a page showing the releases needs no XML
+
     found = releases if releases is not None else all_releases(registry, activity)
     created = registry.one("SELECT created_at FROM activities WHERE id = ?", [activity.id])["created_at"]
     updated = found[-1].version.released_at if found else dt.datetime.fromisoformat(created)
