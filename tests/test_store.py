@@ -111,6 +111,16 @@ def test_transaction_rolls_back_everything_on_error(env):
         assert registry.one("SELECT count(*) AS n FROM changes WHERE entity = 'member'")["n"] == 0
 
 
+def test_changes_are_recorded_as_the_operating_system_user_unless_an_actor_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "local-user")  # what getpass.getuser() reads first
+    for given, recorded in ((None, "local-user"), ("secretariat@pes", "secretariat@pes")):
+        with Registry.open(tmp_path / "r.db", actor=given) as registry:
+            with registry.transaction():
+                registry.record("create", "member", 1)
+            last = registry.one("SELECT actor FROM changes ORDER BY id DESC LIMIT 1")
+        assert last["actor"] == recorded
+
+
 def test_two_processes_writing_at_once_both_succeed(env):
     env.run("init")
     script = textwrap.dedent(
