@@ -48,7 +48,7 @@ import stat
 import string
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import OutputError
 
@@ -408,6 +408,8 @@ def _make_folder(folder: Path) -> None:
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size != len(data):  # (a page of megabytes is not read to see it)
+                return False
             return handle.read(len(data) + 1) == data
     except FileNotFoundError:
         return False
@@ -439,22 +441,71 @@ def reserve(handle: int, size: int) -> None:
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
-    current = _batch.get()
     try:
-        if check_destination(path) and _same_bytes(path, data):
-            if current is not None:
-                current.unstage(path)
-            return False
+        same = check_destination(path) and _same_bytes(path, data)
+    except OSError as error:
+        raise write_error(path, error) from None
+    return _replace(path, len(data), lambda handle: write_all(handle, data), same)
+
+
+def splice_atomic(path: Path, replacements: list[tuple[int, int, bytes]]) -> bool:
+    """Rewrite the file ``path`` with each ``(start, end, data)`` put in place of its bytes ``start:end``.
+
+    The stretches between are copied from the file as it is by the kernel
+    (``os.copy_file_range``), never read into the process: replacing one item
+    of a page of megabytes costs about what the item does. The ranges are in
+    the file's order and do not overlap. As :func:`write_atomic`: through a
+    temporary file and a rename (inside a :func:`batch`, when it commits);
+    False, and nothing written, where every range already holds its data.
+    """
+    replacements = sorted(replacements, key=lambda replacement: replacement[0])
+    try:
+        if not check_destination(path):
+            raise OutputError(f"cannot rewrite {path}: it is missing")
+        old = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise write_error(path, error) from None
+    try:
+        size, at = os.fstat(old).st_size, 0
+        for start, end, _data in replacements:
+            if not at <= start <= end <= size:
+                raise ValueError(f"ranges to replace in {path} must be in order, apart, and inside its "
+                                 f"{size} bytes (got {start}:{end})")
+            at = end
+        same = all(os.pread(old, end - start, start) == data for start, end, data in replacements)
+
+        def fill(handle: int) -> None:
+            at = 0
+            for start, end, data in replacements:
+                copy_range(old, handle, at, start - at)
+                write_all(handle, data)
+                at = end
+            copy_range(old, handle, at, size - at)
+
+        new_size = size + sum(len(data) - (end - start) for start, end, data in replacements)
+        return _replace(path, new_size, fill, same)
+    except OSError as error:
+        raise write_error(path, error) from None
+    finally:
+        os.close(old)
+
+
+def _replace(path: Path, size: int, fill: Callable[[int], None], same: bool) -> bool:
+    """Put the ``size`` bytes ``fill(handle)`` writes at ``path`` through a temporary file (False where ``same``)."""
+    current = _batch.get()
+    if same:
+        if current is not None:
+            current.unstage(path)
+        return False
+    try:
         handle, temporary = _temporary_beside(path)
     except OSError as error:
         raise write_error(path, error) from None
     staged = False
     try:
-        if len(data) >= RESERVE_FROM:
-            reserve(handle, len(data))
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view):]
+        if size >= RESERVE_FROM:
+            reserve(handle, size)
+        fill(handle)
         os.fchmod(handle, 0o644)
         if current is not None:
             current.stage(temporary, path)
@@ -469,6 +520,37 @@ def write_atomic(path: Path, data: bytes) -> bool:
             _unlink_quietly(temporary)
         os.close(handle)
     return True
+
+
+#: Bytes copied at once where the kernel cannot copy between files.
+_COPY = 1 << 20
+
+
+def copy_range(source: int, target: int, offset: int, size: int) -> None:
+    """Copy ``size`` bytes from ``offset`` of ``source`` to where ``target`` stands (both open descriptors)."""
+    kernel_copy = getattr(os, "copy_file_range", None)
+    while size > 0:
+        done = 0
+        if kernel_copy is not None:
+            try:
+                done = kernel_copy(source, target, size, offset)
+            except OSError:  # not between these files (another file system, an old kernel): read and write
+                kernel_copy = None
+        if not done:
+            data = os.pread(source, min(size, _COPY), offset)
+            if not data:
+                raise OSError(f"the file copied from ends before {offset + size} bytes")
+            write_all(target, data)
+            done = len(data)
+        offset += done
+        size -= done
+
+
+def write_all(handle: int, data: bytes) -> None:
+    """Write all of ``data`` to the open descriptor ``handle``."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
 
 
 def _unlink_quietly(name: str) -> None:

@@ -253,7 +253,10 @@ def peerlearn_publish(registry: Any, publication: Any) -> None:
     ``networks``, ``now``, ``today``, and ``feeds``, the feeds' folder inside
     it) and how to write: ``publication.write(part, name, data)`` or ``with
     publication.open(part, name) as out:`` for a file ``name`` relative to the
-    folder, where ``part`` is a short name of your own (a plugin's slug).
+    folder, where ``part`` is a short name of your own (a plugin's slug);
+    ``publication.splice(part, name, [(start, end, data), ...])`` rewrites a
+    large file your part wrote last time with a few byte ranges replaced,
+    copying the rest without reading it (one item of a long page).
     Only a file whose bytes change is rewritten; a file your part wrote last
     time and neither writes nor ``keep()``s this time is removed, and no other
     file in the folder is ever touched. ``publication.state(part)`` and

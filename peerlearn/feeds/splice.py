@@ -37,7 +37,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error
+from ..atomic import AtomicFile, copy_range, remove_file, reserve, write_all, write_atomic, write_error
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -49,8 +49,6 @@ SPLICE_EVENTS = 1000
 SPANS_VERSION = 4
 #: Rows of the block cache asked for at once.
 _CHUNK = 500
-#: Bytes copied at once where the kernel cannot copy between files.
-_COPY = 1 << 20
 
 
 def spans_path(root: Path, name: str) -> Path:
@@ -443,7 +441,7 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
             if isinstance(piece, tuple):
                 copy_range(source, handle, *piece)
             else:
-                _write_all(handle, piece)
+                write_all(handle, piece)
     finally:
         if source is not None:
             os.close(source)
@@ -457,27 +455,3 @@ def flush(out, path: Path) -> None:
         raise write_error(path, error) from None
 
 
-def copy_range(source: int, target: int, offset: int, size: int) -> None:
-    """Copy ``size`` bytes from ``offset`` of ``source`` to where ``target`` stands."""
-    kernel_copy = getattr(os, "copy_file_range", None)
-    while size > 0:
-        done = 0
-        if kernel_copy is not None:
-            try:
-                done = kernel_copy(source, target, size, offset)
-            except OSError:  # not between these files (another file system, an old kernel): read and write
-                kernel_copy = None
-        if not done:
-            data = os.pread(source, min(size, _COPY), offset)
-            if not data:
-                raise OSError(f"the old feed ends before {offset + size} bytes")
-            _write_all(target, data)
-            done = len(data)
-        offset += done
-        size -= done
-
-
-def _write_all(handle: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view):]

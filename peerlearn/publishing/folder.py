@@ -40,7 +40,7 @@ from typing import Any, Iterable, Iterator
 
 import attrs
 
-from ..atomic import AtomicFile, batch, prepare_folder, remove_file, remove_leftovers, write_atomic
+from ..atomic import AtomicFile, batch, prepare_folder, remove_file, remove_leftovers, splice_atomic, write_atomic
 from ..errors import OutputError, ValidationError
 
 MANIFEST = ".peerlearn-publish.db"
@@ -143,6 +143,21 @@ class Publication:
         target = self.path(name)
         self._claim(part, name)
         changed = write_atomic(target, data)
+        self._count(part, changed)
+        return changed
+
+    def splice(self, part: str, name: str, replacements: list[tuple[int, int, bytes]]) -> bool:
+        """Rewrite ``name`` for ``part`` with each ``(start, end, data)`` in place of its bytes ``start:end``.
+
+        For a large file of which a few pieces change (one item of a page
+        listing thousands): the bytes between are copied by the kernel, not
+        read and written again. The ranges are those of the file as the last
+        publication left it, in order, apart. True where written; False where
+        each range already holds its data (the file is kept as it is).
+        """
+        target = self.path(name)
+        self._claim(part, name)
+        changed = splice_atomic(target, replacements)
         self._count(part, changed)
         return changed
 

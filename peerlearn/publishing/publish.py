@@ -286,7 +286,8 @@ def _change_log(registry: Registry, publication: Publication, part: str, name: s
     so) and the core's CSV writes it, only the rows of the changes since are
     written after a copy of its bytes: the same bytes as written afresh.
     """
-    from ..feeds.splice import copy_range, flush
+    from ..atomic import copy_range
+    from ..feeds.splice import flush
     from ..reports import changes as change_log
     from ..reports.exports import export, exporter_for
 

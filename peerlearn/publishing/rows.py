@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..atomic import remove_file, write_atomic, write_error
-from ..feeds.splice import copy_range, flush
+from ..atomic import copy_range, remove_file, write_all, write_atomic, write_error
+from ..feeds.splice import flush
 from ..version import __version__
 
 #: Logs of fewer rows are written whole, without rows kept beside them.
@@ -208,16 +208,10 @@ def _splice(handle: int, target: Path, old: Rows, entries: list[tuple], offsets:
             if run >= 0:
                 copy_range(descriptor, handle, run, end - run)
                 run = -1
-            _write_all(handle, blocks[number])
+            write_all(handle, blocks[number])
         if run >= 0:
             copy_range(descriptor, handle, run, end - run)
         copy_range(descriptor, handle, offsets[-1], old.tail)
-
-
-def _write_all(handle: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view):]
 
 
 def source_of(signature: str, format_name: str) -> str:

@@ -396,12 +396,7 @@ def _splice_network_page(renderer: "_Renderer", network, last: bytes | None, dir
             renderer.counts.pages += 1
             renderer.counts.unchanged += 1
             return True
-    pieces, at = [], 0
-    for start, end, data in sorted(replaced):
-        pieces += [last[at:start], data]
-        at = end
-    pieces.append(last[at:])
-    renderer.write(name, b"".join(pieces))
+    renderer.splice(name, replaced)  # the rest of the page is copied, not read and written again
     return True
 
 
@@ -471,6 +466,12 @@ class _Renderer:
     def write(self, name: str, data: bytes, *, page: bool = True) -> None:
         changed = self.publication.write(PART, name, data)
         self.counts.pages += page
+        self.counts.written += changed
+        self.counts.unchanged += not changed
+
+    def splice(self, name: str, replacements: list[tuple[int, int, bytes]]) -> None:
+        changed = self.publication.splice(PART, name, replacements)
+        self.counts.pages += 1
         self.counts.written += changed
         self.counts.unchanged += not changed
 
