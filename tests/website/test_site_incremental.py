@@ -274,3 +274,38 @@ def test_a_change_its_network_page_does_not_show_keeps_that_page(demo_env, tmp_p
     fresh = tmp_path / "fresh"
     assert demo_env.run("site", "build", str(fresh)).exit_code == 0
     assert _pages(out) == _pages(fresh)
+
+
+def test_a_network_page_edited_in_place_past_a_file_size_limit_is_kept_as_it_was(demo_env, tmp_path):
+    """The in-place edit copies the page around the changed item (``Publication.splice``): where the new page
+    cannot be written whole (every file limited to fewer bytes than it has), the build says so in one line
+    naming the page, and every page, the network's included, keeps its old bytes."""
+    from peerlearn import Activity
+    from peerlearn.registry import activities
+
+    # past meetings, so many that their network's page is the largest file rewritten, and larger than the
+    # registry's own shared-memory file (32 KB), which the limit must leave room for
+    with demo_env.open() as registry, registry.transaction():
+        for number in range(300):
+            start = dt.datetime(2020, 3, 1, 10, tzinfo=dt.timezone.utc) + dt.timedelta(days=number)
+            activity = str(activities.add(registry, Activity(
+                network="pes", kind="meeting", title=f"Past meeting {number}", start=start,
+                end=start + dt.timedelta(hours=2))).id)
+    out = tmp_path / "site"
+    assert faults.run(demo_env.db, "site", "build", str(out)).returncode == 0
+    assert demo_env.run("activities", "edit", activity, "--title", "Past meeting, renamed at length").exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert faults.run(demo_env.db, "site", "build", str(fresh)).returncode == 0
+    changed = {name: data for name, data in _pages(fresh).items() if _pages(out).get(name) != data}
+    page = "networks/pes.html"
+    assert page in changed and len(changed[page]) == max(len(data) for data in changed.values())
+    before = _pages(out)
+    limit = max([len(data) for name, data in changed.items() if name != page] + [1 << 15]) + 1
+    assert limit <= len(changed[page]) - 1
+    result = faults.run(demo_env.db, "site", "build", str(out), limit=limit)
+    assert result.returncode == 1
+    assert result.stderr == f"Error: cannot write {out / page}: File too large\n", result.stderr
+    assert _pages(out) == before
+    assert faults.leftovers(out) == []
+    assert faults.run(demo_env.db, "site", "build", str(out)).returncode == 0  # with room again: the fresh bytes
+    assert _pages(out) == _pages(fresh)
