@@ -453,5 +453,3 @@ def flush(out, path: Path) -> None:
         out.flush()
     except OSError as error:
         raise write_error(path, error) from None
-
-
