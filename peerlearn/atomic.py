@@ -48,7 +48,7 @@ import stat
 import string
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import OutputError
 
@@ -473,17 +473,14 @@ def splice_atomic(path: Path, replacements: list[tuple[int, int, bytes]]) -> boo
                                  f"{size} bytes (got {start}:{end})")
             at = end
         same = all(os.pread(old, end - start, start) == data for start, end, data in replacements)
-
-        def fill(handle: int) -> None:
-            at = 0
-            for start, end, data in replacements:
-                copy_range(old, handle, at, start - at)
-                write_all(handle, data)
-                at = end
-            copy_range(old, handle, at, size - at)
-
+        pieces: list[tuple[int, int] | bytes] = []
+        at = 0
+        for start, end, data in replacements:
+            pieces += [(at, start - at), data]
+            at = end
+        pieces.append((at, size - at))
         new_size = size + sum(len(data) - (end - start) for start, end, data in replacements)
-        return _replace(path, new_size, fill, same)
+        return _replace(path, new_size, lambda handle: write_pieces(handle, old, pieces), same)
     except OSError as error:
         raise write_error(path, error) from None
     finally:
@@ -544,6 +541,29 @@ def copy_range(source: int, target: int, offset: int, size: int) -> None:
             done = len(data)
         offset += done
         size -= done
+
+
+def write_pieces(handle: int, source: int | None, pieces: Iterable[tuple[int, int] | bytes]) -> None:
+    """Write ``pieces`` in order to the open descriptor ``handle``: each ``(offset, size)`` a range copied from
+    the open descriptor ``source`` (:func:`copy_range`; ranges that follow each other there copied as one),
+    each ``bytes`` written as it is."""
+    run, end = -1, 0  # the stretch of ``source`` waiting to be copied, or -1
+    for piece in pieces:
+        if isinstance(piece, tuple):
+            offset, size = piece
+            if run >= 0 and offset == end:
+                end += size
+                continue
+            if run >= 0:
+                copy_range(source, handle, run, end - run)
+            run, end = offset, offset + size
+            continue
+        if run >= 0:
+            copy_range(source, handle, run, end - run)
+            run = -1
+        write_all(handle, piece)
+    if run >= 0:
+        copy_range(source, handle, run, end - run)
 
 
 def write_all(handle: int, data: bytes) -> None:

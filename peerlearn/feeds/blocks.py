@@ -144,6 +144,13 @@ class Known(NamedTuple):
     sessions: dict[str, tuple[str, str]]
 
 
+def known_activity(block: str | None, current: bool, tzname: str, all_day: bool,
+                   start_local: str) -> tuple[str | None, str, int | None]:
+    """One activity of :attr:`Known.activities` from its row: its block where ``current``, its zone, its first
+    year (from its stored local start; None all day)."""
+    return block if current else None, tzname, None if all_day else int(start_local[:4])
+
+
 class BlockCache:
     """The serialized events kept in ``ical_blocks``, emptied when what shapes them changes.
 
@@ -479,11 +486,10 @@ def render(registry: Registry, feed: Feed, *, url: str = "", cache: BlockCache |
 
 def read_known(registry: Registry, feed: Feed, cache: BlockCache) -> Known:
     """What ``feed`` is written from, read in one query for its activities and one for its sessions."""
-    sql = (f"SELECT b.block, b.source_key IS {ACTIVITY_KEY_SQL}, a.timezone, a.all_day, substr(a.start_local, 1, 4)"
+    sql = (f"SELECT b.block, b.source_key IS {ACTIVITY_KEY_SQL}, a.timezone, a.all_day, a.start_local"
            f" FROM activities a LEFT JOIN ical_blocks b ON b.uid = a.uid WHERE {feed.where}"
            " ORDER BY a.start_utc, a.id")
-    activities = tuple((block if current else None, tzname, None if all_day else int(year))
-                       for block, current, tzname, all_day, year in registry.conn.execute(sql, feed.params))
+    activities = tuple(known_activity(*row) for row in registry.conn.execute(sql, feed.params))
     sessions = cache.get([session.uid for _activity, session in feed.sessions]) if feed.sessions else {}
     return Known(activities, sessions)
 

@@ -37,7 +37,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import AtomicFile, copy_range, remove_file, reserve, write_all, write_atomic, write_error
+from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error, write_pieces
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -437,11 +437,7 @@ def _write_segments(segments: list[tuple[int, int] | bytes], handle: int, old: P
     source = os.open(old, os.O_RDONLY) if old is not None and any(isinstance(p, tuple) for p in segments) else None
     try:
         reserve(handle, sum(piece[1] if isinstance(piece, tuple) else len(piece) for piece in segments))
-        for piece in segments:
-            if isinstance(piece, tuple):
-                copy_range(source, handle, *piece)
-            else:
-                write_all(handle, piece)
+        write_pieces(handle, source, segments)
     finally:
         if source is not None:
             os.close(source)

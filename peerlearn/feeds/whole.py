@@ -114,8 +114,8 @@ def feeds(registry: Registry, networks: dict[str, Network], *, now: dt.datetime,
             events = feed_events.checked_events(registry, activity, people) if shown and stored else []
         events.sort(key=feed_events.order)
         # the activity's own part of its feeds, where shown: its block as cached (None where stale), zone, first year
-        own = ((row["known_block"] if row["known_current"] else None, row["timezone"],
-                None if row["all_day"] else int(row["start_local"][:4])),) if preload and shown else ()
+        own = ((blocks.known_activity(row["known_block"], row["known_current"], row["timezone"], row["all_day"],
+                                      row["start_local"]),) if preload and shown else ())
         members.add(row, peer_ids, activity, events, found, own)
         query = selection.FeedQuery("activity", activity.id)
         network = networks.get(activity.network) or network_records.get(registry, activity.network)

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..atomic import copy_range, remove_file, write_all, write_atomic, write_error
+from ..atomic import remove_file, write_atomic, write_error, write_pieces
 from ..feeds.splice import flush
 from ..version import __version__
 
@@ -192,26 +192,12 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
 
 def _splice(handle: int, target: Path, old: Rows, entries: list[tuple], offsets: list[int],
             blocks: dict[int, bytes]) -> None:
+    pieces: list[tuple[int, int] | bytes] = [(0, old.head)]
+    for _start, number, index in entries:
+        pieces.append((offsets[index], offsets[index + 1] - offsets[index]) if index >= 0 else blocks[number])
+    pieces.append((offsets[-1], old.tail))
     with open(target, "rb") as source:
-        descriptor = source.fileno()
-        copy_range(descriptor, handle, 0, old.head)
-        run, end = -1, 0
-        for start, number, index in entries:
-            if index >= 0:
-                if run >= 0 and offsets[index] == end:
-                    end = offsets[index + 1]
-                    continue
-                if run >= 0:
-                    copy_range(descriptor, handle, run, end - run)
-                run, end = offsets[index], offsets[index + 1]
-                continue
-            if run >= 0:
-                copy_range(descriptor, handle, run, end - run)
-                run = -1
-            write_all(handle, blocks[number])
-        if run >= 0:
-            copy_range(descriptor, handle, run, end - run)
-        copy_range(descriptor, handle, offsets[-1], old.tail)
+        write_pieces(handle, source.fileno(), pieces)
 
 
 def source_of(signature: str, format_name: str) -> str:
