@@ -355,6 +355,59 @@ def test_a_network_feed_spliced_again_and_again_is_what_a_fresh_build_writes(dem
     assert now.index(moved["uid"]) < now.index(order[1]) and deleted["uid"] not in now and len(now) == len(order)
 
 
+def test_many_changes_at_once_are_spliced_as_a_fresh_build_writes_them(demo_env, tmp_path, spliced):
+    """One rebuild after many changes to one network: events retitled at both ends and in the middle, moved
+    to the start, the end and next to another, deleted, added, and one whose stored rule breaks, left out.
+    The feed is still spliced from its old file, and equals a fresh build byte for byte (read back by
+    vobject, an independent parser)."""
+    import sqlite3
+
+    for month in (9, 10):  # (enough events that eleven changes are still worth splicing)
+        for day in range(2, 30):
+            assert demo_env.run("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title",
+                                f"Workshop {month}/{day}", "--start", f"2026-{month:02d}-{day:02d} 09:00",
+                                "--end", "12:00").exit_code == 0
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    feed = public / "networks" / "esf_migration.ics"
+    order = uids(feed.read_bytes())
+    assert len(order) // 4 > 11
+    events = [activity_of(demo_env, uid) for uid in order]
+    movable = [found for found in events if found["status"] == "confirmed" and not found["rrule"]]
+    assert len(movable) >= 12
+    first, last, middle = events[0], events[-1], events[len(events) // 2]
+    early, late, beside, deleted, broken = movable[1], movable[2], movable[3], movable[4], movable[5]
+    changes = [
+        ("activities", "edit", first["id"], "--title", "First, retitled"),
+        ("activities", "edit", last["id"], "--title", "Last, retitled"),
+        ("activities", "edit", middle["id"], "--title", "Middle, retitled"),
+        ("activities", "reschedule", early["id"], "--start", "2025-12-01 08:00"),
+        ("activities", "reschedule", late["id"], "--start", "2031-03-03 10:00"),
+        ("activities", "reschedule", beside["id"], "--start", movable[8]["start"][:16].replace("T", " ")),
+        ("activities", "delete", deleted["id"]),
+        ("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title", "Added early",
+         "--start", "2025-12-02 09:00", "--end", "12:00"),
+        ("activities", "add", "--network", "esf_migration", "--kind", "workshop", "--title", "Added between",
+         "--start", "2026-09-17 10:00", "--end", "12:00"),
+    ]
+    for change in changes:
+        result = demo_env.run(*map(str, change))
+        assert result.exit_code == 0, (change, result.output)
+    with sqlite3.connect(demo_env.db) as connection:  # (a rule stored around peerlearn)
+        connection.execute("UPDATE activities SET rrule = 'FREQ=SOMETIMES' WHERE id = ?", [broken["id"]])
+    connection.close()
+    assert demo_env.run("activities", "edit", str(broken["id"]), "--title", "Broken").exit_code == 0
+    report = build(demo_env, public, private, START)
+    assert not report.whole and "networks/esf_migration.ics" in report.written
+    assert len(spliced) == 1 and spliced[0] >= 3  # copied from the old file, in several stretches
+    assert [line for line in report.warnings if f"#{broken['id']} " in line]
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "many at once")
+    now = uids(feed.read_bytes())
+    assert deleted["uid"] not in now and broken["uid"] not in now
+    assert now[0] == early["uid"] and now[-1] == late["uid"]
+    assert len(now) == len(order) - 2 + 2
+
+
 def test_spans_that_no_longer_describe_the_feed_are_not_used(demo_env, tmp_path, spliced):
     """A feed changed behind the build's back (by hand, by a whole build) is written whole, not spliced."""
     public, private = tmp_path / "site", tmp_path / "private"

@@ -28,7 +28,6 @@ from __future__ import annotations
 import array
 import bisect
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -281,13 +280,21 @@ def _read(spans: Path, path: Path, source: list) -> Spans | None:
 
 
 class _Plan:
-    """The new file as pieces: the old file's head, copied stretches of old events, and new events' blocks."""
+    """The new file as pieces: the old file's head, copied stretches of old events, and new events' blocks.
 
-    def __init__(self, old: Spans, new: Spans, sources: list[int], needed: dict[str, str],
+    It is described by what moved, never event by event: the places of the
+    old events that leave (changed or gone) and the places of the events
+    that come in, so that a change to one event of 100,000 costs one event's
+    work and a few sums over the sizes, done in C.
+    """
+
+    def __init__(self, old: Spans, new: Spans, removed: list[int], inserted: list[int], needed: dict[str, str],
                  uids: list[str]) -> None:
         self.old, self.new = old, new
-        #: for each event of the new file: its place in the old one, or ``-1 - n``: the n-th of ``uids``
-        self.sources = sources
+        #: the places in the old file of the events that leave it, in order
+        self.removed = removed
+        #: the place in the new file of the event of each of ``uids``, in order
+        self.inserted = inserted
         #: the source keys of the events whose blocks are needed, by uid
         self.needed = needed
         self.uids = uids
@@ -305,20 +312,22 @@ class _Plan:
             now += registry.conn.execute(
                 _ROWS_SQL.format(where=f"{feed.where} AND a.id IN ({', '.join('?' * len(chunk))})"),
                 [*feed.params, *chunk]).fetchall()
-        places = {}
+        removed = []
         for number in changed:
             try:
-                places[number] = old.ids.index(number)
+                removed.append(old.ids.index(number))
             except ValueError:  # (not in the old file: a new event)
                 pass
+        removed.sort()
         new = old.copy()
-        sources = array.array("q", range(len(old.ids)))
-        columns = [*new.columns(), sources]
-        for place in sorted(places.values(), reverse=True):
+        columns = new.columns()
+        for place in reversed(removed):
             for column in columns:
                 del column[place]
         needed: dict[str, str] = {}
         uids: list[str] = []
+        inserted: list[int] = []
+        # in the file's order, so that each comes after the one before and none moves another's place
         for activity_id, start, key, zone, uid in sorted(now, key=lambda row: (row[1], row[0])):
             number = sortable(start)
             if number is None:
@@ -327,41 +336,29 @@ class _Plan:
             while at < len(new.starts) and new.starts[at] == number and new.ids[at] < activity_id:
                 at += 1
             needed[uid] = key
-            for column, value in zip(columns, (activity_id, number, 0, new.zone_number(zone), -1 - len(uids))):
+            for column, value in zip(columns, (activity_id, number, 0, new.zone_number(zone))):
                 column.insert(at, value)
+            inserted.append(at)
             uids.append(uid)
-        return cls(old, new, sources, needed, uids)
+        return cls(old, new, removed, inserted, needed, uids)
 
     def segments(self, head: str | None, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
         """The new file, in order: ``(offset, size)`` ranges of the old file (one per stretch of events that
         follow each other there) and bytes to write; ``head`` None where the old file's head is kept. Sets
         the sizes of the new blocks, and leaves out of ``new`` the events that cannot be written."""
-        offsets = list(itertools.accumulate(self.old.sizes, initial=self.old.head_size))
         found: list[tuple[int, int] | bytes] = [(0, self.old.head_size) if head is None else head.encode("utf-8")]
+        kept = _Kept(self.old.sizes, self.old.head_size, self.removed)
         left_out = []
-        run = -1  # the start of the stretch of old events being copied, or -1
-        end = 0
-        for index, source in enumerate(self.sources):
-            if source >= 0:
-                if run >= 0 and offsets[source] == end:
-                    end = offsets[source + 1]
-                    continue
-                if run >= 0:
-                    found.append((run, end - run))
-                run, end = offsets[source], offsets[source + 1]
-                continue
-            if run >= 0:
-                found.append((run, end - run))
-                run = -1
-            text = texts.get(self.uids[-1 - source])
+        for number, at in enumerate(self.inserted):
+            found += kept.until(at - number)  # (the events of the old file before it in the new one)
+            text = texts.get(self.uids[number])
             if text is None:  # left out: it cannot be written
-                left_out.append(index)
+                left_out.append(at)
                 continue
             data = text.encode("utf-8")
-            self.new.sizes[index] = len(data)
+            self.new.sizes[at] = len(data)
             found.append(data)
-        if run >= 0:
-            found.append((run, end - run))
+        found += kept.until(len(self.old.ids) - len(self.removed))
         found.append(ical.CALENDAR_END.encode("utf-8"))
         for index in reversed(left_out):
             for column in self.new.columns():
@@ -369,6 +366,36 @@ class _Plan:
         if head is not None:
             self.new.head_size = len(found[0])
         return _merged(found)
+
+
+class _Kept:
+    """The old events that stay, as ranges of the old file, taken in order: the stretches between the places
+    of the events that leave, each cut where a new event comes in."""
+
+    def __init__(self, sizes: array.array, head_size: int, removed: list[int]) -> None:
+        self.sizes, self.removed = sizes, removed
+        self.place = 0  # the next old event
+        self.offset = head_size  # where it starts in the old file
+        self.taken = 0  # old events kept so far
+        self.skipped = 0  # of ``removed``
+
+    def until(self, count: int) -> list[tuple[int, int]]:
+        """The ranges of the kept events after those taken before, up to ``count`` kept events in all."""
+        found = []
+        sizes, removed = self.sizes, self.removed
+        while self.taken < count:
+            while self.skipped < len(removed) and removed[self.skipped] == self.place:
+                self.offset += sizes[self.place]
+                self.place += 1
+                self.skipped += 1
+            stop = removed[self.skipped] if self.skipped < len(removed) else len(sizes)
+            take = min(stop - self.place, count - self.taken)
+            size = sum(sizes[self.place:self.place + take])
+            found.append((self.offset, size))
+            self.offset += size
+            self.place += take
+            self.taken += take
+        return found
 
 
 def _merged(pieces: list[tuple[int, int] | bytes]) -> list[tuple[int, int] | bytes]:
