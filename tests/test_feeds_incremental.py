@@ -408,6 +408,47 @@ def test_many_changes_at_once_are_spliced_as_a_fresh_build_writes_them(demo_env,
     assert len(now) == len(order) - 2 + 2
 
 
+def test_the_lists_of_feeds_are_edited_in_place_after_a_retitle_an_addition_and_a_deletion(demo_env, tmp_path,
+                                                                                            monkeypatch):
+    """The index and the manifest follow a retitled, an added and a deleted activity by editing the old files
+    (peerlearn.feeds.listing), never reading the manifest whole, and come out as a fresh build writes them;
+    the index read back by the standard library's JSON parser names the new title."""
+    from peerlearn.feeds import listing
+
+    public, private = tmp_path / "site", tmp_path / "private"
+    build(demo_env, public, private, START)
+    edits, reads = [], []
+    original_edit, original_read = listing.edit_file, publish._read_json
+    monkeypatch.setattr(listing, "edit_file", lambda path, *rest: edits.append(
+        (path.name, original_edit(path, *rest))) or edits[-1][1])
+    monkeypatch.setattr(publish, "_read_json", lambda path: reads.append(path.name) or original_read(path))
+    listed = json.loads((public / "index.json").read_text("utf-8"))["feeds"]
+    some = next(entry for entry in listed if entry["scope"] == "activity")
+    number = some["path"].split("/")[1].split(".")[0]
+    added = {}
+    steps = [("retitle", ("activities", "edit", number, "--title", "Retitled & moved on")),
+             ("add", ("activities", "add", "--network", "pes", "--kind", "webinar", "--title", "Added <now>",
+                      "--start", "2026-10-12 09:00", "--end", "12:00", "--json")),
+             ("delete", ("activities", "delete", added))]
+    for name, args in steps:
+        result = demo_env.run(*[str(added["id"]) if arg is added else arg for arg in args])
+        assert result.exit_code == 0, (name, result.output)
+        if name == "add":
+            added.update(json.loads(result.stdout))
+        edits.clear()
+        reads.clear()
+        report = build(demo_env, public, private, START)
+        assert not report.whole, name
+        assert sorted(found for found, _result in edits) == [".peerlearn-feeds.json", "index.html", "index.json"], name
+        assert all(result is not None and result[0] for _found, result in edits), name  # edited, and changed
+        assert ".peerlearn-feeds.json" not in reads, name
+        assert {"index.json", "index.html"} <= set(report.written), name
+        compare_with_fresh(demo_env, public, private, tmp_path, START, name)
+        names = {entry["path"]: entry["name"] for entry in json.loads((public / "index.json").read_text("utf-8"))["feeds"]}
+        assert names[some["path"]] == "Retitled & moved on"
+        assert (f"activities/{added.get('id')}.ics" in names) == (name == "add"), name
+
+
 def test_spans_that_no_longer_describe_the_feed_are_not_used(demo_env, tmp_path, spliced):
     """A feed changed behind the build's back (by hand, by a whole build) is written whole, not spliced."""
     public, private = tmp_path / "site", tmp_path / "private"

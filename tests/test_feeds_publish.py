@@ -301,7 +301,7 @@ def test_the_index_and_the_manifest_are_what_json_dumps_writes(count):
     """Both are written with json's C encoder, entry by entry: the bytes are those of the indenting encoder."""
     import random
 
-    from peerlearn.feeds import publish as feeds_publish
+    from peerlearn.feeds import listing
 
     rng = random.Random(count)
     characters = ["a", "é", '"', "\\", "\n", "\u2028", "\x1f", "😀", " ", "/", "<", "}", "{", ",", ":", "[", "]"]
@@ -311,7 +311,7 @@ def test_the_index_and_the_manifest_are_what_json_dumps_writes(count):
 
     entries = [{"scope": text(), "name": text(), "path": text(),
                 **({"url": text(), "webcal": text()} if rng.random() < 0.5 else {})} for _ in range(count)]
-    assert feeds_publish._index_json(entries) == \
+    assert listing.index_json(entries) == \
         (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     def listed(page: bytes) -> list[tuple[str, ...]]:  # read back with the standard library's parser
         items = re.findall(r'<li>(.*?): <a href="(.*?)">(.*?)</a> \(<a href="(.*?)">\.ics</a>\)</li>',
@@ -320,11 +320,93 @@ def test_the_index_and_the_manifest_are_what_json_dumps_writes(count):
 
     expected = [(entry["scope"], entry.get("webcal") or entry["path"], entry["name"], entry["path"])
                 for entry in entries]
-    assert listed(feeds_publish._index_html(entries)) == expected
+    assert listed(listing.index_html(entries)) == expected
     for entry in entries:
         entry["name"] += "\0"  # the separator the escaping uses, in a value: each is then escaped on its own
-    assert listed(feeds_publish._index_html(entries)) == [(*item[:2], item[2] + "\0", item[3]) for item in expected]
+    assert listed(listing.index_html(entries)) == [(*item[:2], item[2] + "\0", item[3]) for item in expected]
     feeds = {text(): text() for _ in range(count)}
-    assert feeds_publish._manifest_json(feeds) == json.dumps(
-        {"version": feeds_publish.MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True,
+    assert listing.manifest_json(feeds) == json.dumps(
+        {"version": listing.MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True,
         ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_list_edited_in_place_is_the_list_written_whole(seed, monkeypatch):
+    """The index (json, html) and the manifest after feeds came, went and were retitled, edited in place
+    (peerlearn.feeds.listing), have the bytes of the new list written whole; where an edit cannot be made (the
+    first or every record leaving, a value with a raw newline, a file that is not such a list) it says so."""
+    import random
+
+    from peerlearn.feeds import listing
+
+    rng = random.Random(seed)
+    if seed % 2:  # a few bytes read at a time: every look for a separator reads on, again and again
+        monkeypatch.setattr(listing._Body, "READ", 3)
+    characters = ["a", "é", '"', "\\", "\u2028", "😀", " ", "/", "<", "&", "}", "{", ",", ":", "[", "]"]
+
+    def title():
+        return "".join(rng.choice(characters) for _ in range(rng.randrange(0, 10)))
+
+    def paths(count):
+        networks = [f"networks/{slug}.ics" for slug in rng.sample(["pes", "mlp", "ein", "esf", "nordic"], 2)]
+        return networks + [f"activities/{number}.ics" for number in rng.sample(range(1, 400), count)]
+
+    def entry(path, name):
+        scope = "network" if path.startswith("networks/") else "activity"
+        return listing.index_entry(scope, name, path, f"https://feeds.example.org/{path}" if seed % 2 else "")
+
+    def apply(layout, record, write_whole, order, old, changes):
+        keyed = {order(path): None if name is None else record(path, name) for path, name in changes.items()}
+        data = write_whole(old)
+        found = listing.edits(data, layout, keyed)
+        new = {**old, **{path: name for path, name in changes.items() if name is not None}}
+        for path, name in changes.items():
+            if name is None:
+                new.pop(path, None)
+        if found is None:
+            return None
+        edited, at = bytearray(), 0
+        for start, end, piece in found.replacements:
+            assert at <= start <= end
+            edited += data[at:start] + piece
+            at = end
+        edited += data[at:]
+        assert bytes(edited) == write_whole(new)
+        assert found.added == len(new) - len(old)
+        return found
+
+    def index(listed):
+        return [entry(path, listed[path]) for path in sorted(listed, key=listing.index_order)]
+
+    formats = [
+        (listing.INDEX_JSON, lambda path, name: listing.index_json_record(entry(path, name)),
+         lambda listed: listing.index_json(index(listed)), listing.index_order),
+        (listing.INDEX_HTML, lambda path, name: listing.index_html_record(entry(path, name)),
+         lambda listed: listing.index_html(index(listed)), listing.index_order),
+        (listing.MANIFEST, listing.manifest_record, listing.manifest_json, str),
+    ]
+    edited = 0
+    for _ in range(40):
+        old = {path: title() for path in paths(rng.randrange(0, 30))}
+        activities = [path for path in old if path.startswith("activities/")]
+        changes = {}
+        for path in rng.sample(activities, min(len(activities), rng.randrange(0, 6))):
+            changes[path] = None if rng.random() < 0.4 else title()  # retitled, or gone
+        for number in rng.sample(range(1, 400), rng.randrange(0, 4)):  # (new, or already there)
+            changes[f"activities/{number}.ics"] = title()
+        for layout, record, write_whole, order in formats:
+            found = apply(layout, record, write_whole, order, old, changes)
+            # refused only where the first record leaves (in the index a network, which stays, comes first)
+            assert (found is None) == (changes.get(min(old, key=order), "") is None), (layout, changes)
+            edited += found is not None
+    assert edited > 100
+    # what is not a list of its own is refused, not edited
+    data = listing.index_html([entry("networks/pes.ics", "PES")])
+    assert listing.edits(data, listing.INDEX_HTML, {listing.index_order("activities/1.ics"):
+                                                    listing.index_html_record(entry("activities/1.ics", "a\nb"))}) is None
+    assert listing.edits(data.replace(b"<li>", b"<li class=x>"), listing.INDEX_HTML, {
+        listing.index_order("activities/1.ics"): listing.index_html_record(entry("activities/1.ics", "A"))}) is None
+    assert listing.edits(listing.index_json([]), listing.INDEX_JSON, {
+        listing.index_order("activities/1.ics"): listing.index_json_record(entry("activities/1.ics", "A"))}) is None
+    assert listing.edits(listing.manifest_json({"networks/pes.ics": "PES"}), listing.MANIFEST,
+                         {"networks/pes.ics": None}) is None  # (it would be empty)

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 import attrs
 
-from ..agenda import timetable
 from ..agenda.reading import sessions_of
 from ..registry.records import session_from_row
 from ..timeutil import zone
@@ -273,6 +272,10 @@ def programmes(registry: Registry, activities: list[Activity]) -> dict[int, str]
                 f" WHERE activity_id IN ({', '.join('?' for _ in chunk)}) ORDER BY activity_id, start_utc, track, id",
                 chunk):
             rows.setdefault(activity_id, []).append(tuple(row))
+    if not rows:
+        return {}
+    from ..agenda import timetable  # (with the session models: only where an activity has a programme)
+
     return {activity_id: timetable.programme_text(by_id[activity_id].timezone, timetable.lines_of(found))
             for activity_id, found in rows.items()}
 

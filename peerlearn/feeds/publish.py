@@ -41,12 +41,10 @@ from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
 from ..timeutil import now_utc, to_utc_text
-from . import blocks, selection, tracking, vtimezone
-from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path, webcal
+from . import blocks, listing, selection, tracking, vtimezone
+from .layout import FOLDERS, check_base_url, feed_path, parse_feed_path
 
 MANIFEST = ".peerlearn-feeds.json"
-#: The form of the manifest: ``{"version": 2, "feeds": {path or its hash: title}}``.
-MANIFEST_VERSION = 2
 #: What the last build was made from (:class:`peerlearn.feeds.tracking.Stamp`) and how many feeds it left.
 STAMP = ".peerlearn-feeds-stamp.json"
 #: Present while a build writes into the folder: found at the start of the next, the last one was cut short.
@@ -80,7 +78,10 @@ class _Folder:
     """One output folder: its manifest and stamp as they were, and as they become.
 
     The manifest lists the feeds the folder holds (public ones with their
-    title, for the index); it is read only when a build changes that list.
+    title, for the index). A rebuild that adds, removes or retitles a few
+    feeds notes them (:meth:`put`, :meth:`drop`) and edits the manifest in
+    place (:mod:`peerlearn.feeds.listing`), never reading it whole; a whole
+    build, or one that must see the whole list, reads it (:attr:`new`).
     """
 
     def __init__(self, root: Path, *, hashed: bool) -> None:
@@ -91,22 +92,44 @@ class _Folder:
         self.count = stamp.get("feeds") if isinstance(stamp, dict) and isinstance(stamp.get("feeds"), int) else 0
         self._old: dict[str, str] | None = None
         self._new: dict[str, str] | None = None
+        #: feeds put in the list (with their title) or taken out of it (None) while it is not read
+        self.changes: dict[str, str | None] = {}
 
     @property
     def old(self) -> dict[str, str]:
         if self._old is None:
             data = _read_json(self.root / MANIFEST)
-            if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION:
+            if isinstance(data, dict) and data.get("version") == listing.MANIFEST_VERSION:
                 data = data.get("feeds")
             self._old = {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
         return self._old
 
     @property
     def new(self) -> dict[str, str]:
-        """The feeds this build leaves (a copy of the old list, once asked for)."""
+        """The feeds this build leaves (a copy of the old list with the changes noted so far, once asked for)."""
         if self._new is None:
             self._new = dict(self.old)
+            for path, title in self.changes.items():
+                if title is None:
+                    self._new.pop(path, None)
+                else:
+                    self._new[path] = title
+            self.changes = {}
         return self._new
+
+    def put(self, path: str, title: str) -> None:
+        """List the feed ``path`` with ``title`` (or keep it listed, under that title)."""
+        if self._new is not None:
+            self._new[path] = title
+        else:
+            self.changes[path] = title
+
+    def drop(self, path: str) -> None:
+        """Take the feed ``path`` out of the list."""
+        if self._new is not None:
+            self._new.pop(path, None)
+        else:
+            self.changes[path] = None
 
     def begin(self) -> None:
         """Mark the folder as being built; where the mark of a build that never ended is found, remove the
@@ -138,13 +161,23 @@ class _Folder:
         if self.hashed:
             found = (f"members/{file.name}" for file in sorted((self.root / "members").glob("*.ics")))
             return [path for path in found if self.key(path) in self.old and self.key(path) not in self.new]
+        if self._new is None:  # (only the feeds taken out: the list was never read)
+            return [path for path, title in sorted(self.changes.items()) if title is None and parse_feed_path(path)]
         # only feeds' paths: a damaged manifest never removes anything else
         return [path for path in sorted(self.old.keys() - self.new.keys()) if parse_feed_path(path)]
 
     def save(self, stamp: tracking.Stamp) -> None:
         """Write the list (where it moved), then the stamp: a stamp always describes the files beside it."""
-        if self._new is not None and (self._new != self._old or not (self.root / MANIFEST).exists()):
-            write_atomic(self.root / MANIFEST, _manifest_json(self._new))
+        if self._new is None and self.changes:
+            edited = listing.edit_file(self.root / MANIFEST, listing.MANIFEST, {
+                path: None if title is None else listing.manifest_record(path, title)
+                for path, title in self.changes.items()})
+            if edited is not None:
+                self.count += edited[1]
+            else:  # (not a list it can edit): read, and written whole
+                write_atomic(self.root / MANIFEST, listing.manifest_json(self.new))
+        elif self._new is not None and (self._new != self._old or not (self.root / MANIFEST).exists()):
+            write_atomic(self.root / MANIFEST, listing.manifest_json(self._new))
         write_atomic(self.root / STAMP, json.dumps({"stamp": stamp.as_dict(), "feeds": self.feeds}).encode())
 
 
@@ -220,12 +253,7 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
             progress(run.done, run.done)
         removed = run.remove_stale()
     whole = found is None or found.everything
-    if whole or public._new is not None and public.new != public.old or not (public.root / "index.json").exists():
-        # (an unchanged rebuild never reads the manifest: the index follows it only where it moved)
-        index = run.index()
-        for name, data in (("index.json", _index_json(index)), ("index.html", _index_html(index))):
-            if write_atomic(public.root / name, data):
-                run.written.append(name)
+    run.write_index(whole or not (public.root / "index.json").exists())
     if private:
         for placeholder in (private.root / "index.html", private.root / FOLDERS["member"] / "index.html"):
             write_atomic(placeholder, PLACEHOLDER)
@@ -284,12 +312,8 @@ class _Run:
         if self.progress:
             self.progress(self.done, self.total)
 
-    def network(self, slug: str) -> None:
-        self.public.new[feed_path("network", slug)] = self.cache.networks[slug].name
-        self.write(self.public, "network", slug, slug)
-
     def activity(self, activity_id: int, title: str) -> None:
-        self.public.new[feed_path("activity", activity_id)] = title
+        self.public.put(feed_path("activity", activity_id), title)
         self.write(self.public, "activity", str(activity_id), str(activity_id))
 
     def member(self, member_id: int, token: str) -> None:
@@ -341,7 +365,7 @@ class _Run:
             path = feed_path("activity", activity_id)
             if activity_id not in published:  # deleted (a draft never reached a feed)
                 if found.index:
-                    self.public.new.pop(path, None)
+                    self.public.drop(path)
             elif found.index:  # the list of feeds, and the index, may move: read and keep them
                 self.activity(activity_id, published[activity_id])
             else:  # neither a title nor the list moved: the manifest stays as it is, unread
@@ -387,7 +411,7 @@ class _Run:
         """Remove the feeds of the last build that this one did not keep (only where the lists moved)."""
         removed = []
         for target in filter(None, (self.public, self.private)):
-            if target._new is None:
+            if target._new is None and not target.changes:
                 continue
             for path in target.stale():
                 file = target.root / path
@@ -400,18 +424,44 @@ class _Run:
 
     def index(self) -> list[dict]:
         """The public feeds, networks by slug then activities by number, as the index lists them."""
-        entries = []
-        order = {scope: number for number, scope in enumerate(FOLDERS)}
         found = [(parse_feed_path(path), path, title) for path, title in self.public.new.items()]
-        for (scope, name), path, title in sorted(
-                ((parsed, path, title) for parsed, path, title in found if parsed and parsed[0] != "member"),
-                key=lambda item: (order[item[0][0]], int(item[0][1]) if item[0][0] == "activity" else 0,
-                                  item[0][1])):
-            url = self.url_of(scope, name)
-            entries.append({"scope": scope, "name": title, "path": path,
-                            **({"url": url, "webcal": webcal(url)} if url else {})})
-        return entries
+        return [self.index_entry(scope, name, path, title) for (scope, name), path, title in sorted(
+            ((parsed, path, title) for parsed, path, title in found if parsed and parsed[0] != "member"),
+            key=lambda item: listing.index_order(item[1]))]
 
+    def index_entry(self, scope: str, name: str, path: str, title: str) -> dict:
+        return listing.index_entry(scope, title, path, self.url_of(scope, name))
+
+    def write_index(self, whole: bool) -> None:
+        """The index (``index.json``, ``index.html``), where the list of public feeds moved: edited in place
+        where a few feeds came, went or were retitled, else written whole (an unchanged rebuild never reads
+        the manifest)."""
+        public = self.public
+        files = (("index.json", listing.INDEX_JSON, listing.index_json_record, listing.index_json),
+                 ("index.html", listing.INDEX_HTML, listing.index_html_record, listing.index_html))
+        if not whole and public._new is None:
+            if not public.changes:
+                return
+            entries = {}
+            for path, title in public.changes.items():
+                parsed = parse_feed_path(path)
+                if parsed and parsed[0] != "member":
+                    entries[listing.index_order(path)] = None if title is None else \
+                        self.index_entry(*parsed, path, title)
+            for name, layout, record, _whole in files:
+                edited = listing.edit_file(public.root / name, layout, {
+                    key: None if entry is None else record(entry) for key, entry in entries.items()})
+                if edited is None:  # (not a list it can edit): written whole
+                    if write_atomic(public.root / name, _whole(self.index())):
+                        self.written.append(name)
+                elif edited[0]:
+                    self.written.append(name)
+            return
+        if whole or public.new != public.old:
+            index = self.index()
+            for name, _layout, _record, write_whole in files:
+                if write_atomic(public.root / name, write_whole(index)):
+                    self.written.append(name)
 
 
 def _feed_count(registry: Registry) -> int:
@@ -431,52 +481,3 @@ def _read_json(path: Path) -> object:
         return json.loads(path.read_text("utf-8"))
     except (FileNotFoundError, ValueError, UnicodeDecodeError):
         return None
-
-
-def _index_json(entries: list[dict]) -> bytes:
-    """``json.dumps({"feeds": entries}, indent=2, ensure_ascii=False)`` and a newline, each entry (a flat
-    dict) written by json's C encoder."""
-    if not entries or not all(entries):
-        return (json.dumps({"feeds": entries}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    # one call: the list's items and each entry's items apart by the same separator, then the boundaries between
-    # entries (a newline never occurs inside a JSON string, so "},\n      {" is always one) indented as entries
-    items = json.dumps(entries, ensure_ascii=False, separators=(",\n      ", ": "))[2:-2]
-    items = items.replace("},\n      {", "\n    },\n    {\n      ")
-    return ('{\n  "feeds": [\n    {\n      ' + items + "\n    }\n  ]\n}\n").encode("utf-8")
-
-
-def _manifest_json(feeds: dict[str, str]) -> bytes:
-    """``json.dumps({"version": MANIFEST_VERSION, "feeds": feeds}, indent=0, sort_keys=True, ensure_ascii=False)``,
-    written by json's C encoder (the indenting encoder is pure Python: seconds for 100,000 feeds)."""
-    listed = _flat_json(feeds, ",\n", sort_keys=True)
-    listed = "{\n" + listed[1:-1] + "\n}" if feeds else listed
-    return f'{{\n"feeds": {listed},\n"version": {MANIFEST_VERSION}\n}}'.encode()
-
-
-def _flat_json(mapping: dict, separator: str, *, sort_keys: bool = False) -> str:
-    """A flat dict (text and numbers) as json.dumps writes it, its items apart by ``separator``."""
-    return json.dumps(mapping, ensure_ascii=False, sort_keys=sort_keys, separators=(separator, ": "))
-
-
-def _index_html(entries: list[dict]) -> bytes:
-    import html  # (only where the index moved)
-
-    # every value escaped in one call, apart by a character escaping leaves alone (each on its own where a value
-    # holds it)
-    values = [value for entry in entries
-              for value in (entry["scope"], entry.get("webcal") or entry["path"], entry["name"], entry["path"])]
-    escaped = html.escape("\0".join(values)).split("\0") if values else []
-    if len(escaped) != len(values):
-        escaped = [html.escape(value) for value in values]
-    items = "\n".join(
-        f'<li>{escaped[at]}: <a href="{escaped[at + 1]}">{escaped[at + 2]}</a>'
-        f' (<a href="{escaped[at + 3]}">.ics</a>)</li>'
-        for at in range(0, len(escaped), 4)
-    )
-    page = (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Calendar feeds</title></head>\n"
-        "<body><main><h1>Calendar feeds</h1>\n<p>Subscribe to a feed in your calendar application.</p>\n"
-        f"<ul>\n{items}\n</ul></main></body></html>\n"
-    )
-    return page.encode("utf-8")
