@@ -444,7 +444,8 @@ def test_the_lists_of_feeds_are_edited_in_place_after_a_retitle_an_addition_and_
         assert ".peerlearn-feeds.json" not in reads, name
         assert {"index.json", "index.html"} <= set(report.written), name
         compare_with_fresh(demo_env, public, private, tmp_path, START, name)
-        names = {entry["path"]: entry["name"] for entry in json.loads((public / "index.json").read_text("utf-8"))["feeds"]}
+        listed = json.loads((public / "index.json").read_text("utf-8"))["feeds"]
+        names = {entry["path"]: entry["name"] for entry in listed}
         assert names[some["path"]] == "Retitled & moved on"
         assert (f"activities/{added.get('id')}.ics" in names) == (name == "add"), name
 

@@ -402,8 +402,8 @@ def test_a_list_edited_in_place_is_the_list_written_whole(seed, monkeypatch):
     assert edited > 100
     # what is not a list of its own is refused, not edited
     data = listing.index_html([entry("networks/pes.ics", "PES")])
-    assert listing.edits(data, listing.INDEX_HTML, {listing.index_order("activities/1.ics"):
-                                                    listing.index_html_record(entry("activities/1.ics", "a\nb"))}) is None
+    raw_newline = listing.index_html_record(entry("activities/1.ics", "a\nb"))  # (a title stored with one)
+    assert listing.edits(data, listing.INDEX_HTML, {listing.index_order("activities/1.ics"): raw_newline}) is None
     assert listing.edits(data.replace(b"<li>", b"<li class=x>"), listing.INDEX_HTML, {
         listing.index_order("activities/1.ics"): listing.index_html_record(entry("activities/1.ics", "A"))}) is None
     assert listing.edits(listing.index_json([]), listing.INDEX_JSON, {
