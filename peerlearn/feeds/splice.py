@@ -26,7 +26,6 @@ batch), and where its bytes equal the old ones nothing is written at all.
 from __future__ import annotations
 
 import array
-import bisect
 import hashlib
 import json
 import os
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error, write_pieces
+from ..itemfile import Stretches, insert_in_order, interleaved, remove_at
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -312,53 +312,33 @@ class _Plan:
             now += registry.conn.execute(
                 _ROWS_SQL.format(where=f"{feed.where} AND a.id IN ({', '.join('?' * len(chunk))})"),
                 [*feed.params, *chunk]).fetchall()
-        removed = []
-        for number in changed:
-            try:
-                removed.append(old.ids.index(number))
-            except ValueError:  # (not in the old file: a new event)
-                pass
-        removed.sort()
         new = old.copy()
         columns = new.columns()
-        for place in reversed(removed):
-            for column in columns:
-                del column[place]
+        removed = remove_at(columns, (old.ids.index(number) for number in changed if number in old.ids))
         needed: dict[str, str] = {}
-        uids: list[str] = []
-        inserted: list[int] = []
-        # in the file's order, so that each comes after the one before and none moves another's place
-        for activity_id, start, key, zone, uid in sorted(now, key=lambda row: (row[1], row[0])):
+        items = []
+        for activity_id, start, key, zone, uid in now:
             number = sortable(start)
             if number is None:
                 return None  # (a start stored otherwise: the feed is written whole, in SQLite's order)
-            at = bisect.bisect_left(new.starts, number)
-            while at < len(new.starts) and new.starts[at] == number and new.ids[at] < activity_id:
-                at += 1
             needed[uid] = key
-            for column, value in zip(columns, (activity_id, number, 0, new.zone_number(zone))):
-                column.insert(at, value)
-            inserted.append(at)
-            uids.append(uid)
+            items.append((activity_id, number, 0, new.zone_number(zone), uid))
+        items.sort(key=lambda item: (item[1], item[0]))  # (the order insert_in_order puts them in)
+        inserted = insert_in_order(columns, [item[:4] for item in items])
+        uids = [item[4] for item in items]
         return cls(old, new, removed, inserted, needed, uids)
 
     def segments(self, head: str | None, texts: dict[str, str]) -> list[tuple[int, int] | bytes]:
         """The new file, in order: ``(offset, size)`` ranges of the old file (one per stretch of events that
         follow each other there) and bytes to write; ``head`` None where the old file's head is kept. Sets
         the sizes of the new blocks, and leaves out of ``new`` the events that cannot be written."""
-        found: list[tuple[int, int] | bytes] = [(0, self.old.head_size) if head is None else head.encode("utf-8")]
-        kept = _Kept(self.old.sizes, self.old.head_size, self.removed)
-        left_out = []
-        for number, at in enumerate(self.inserted):
-            found += kept.until(at - number)  # (the events of the old file before it in the new one)
-            text = texts.get(self.uids[number])
-            if text is None:  # left out: it cannot be written
-                left_out.append(at)
-                continue
-            data = text.encode("utf-8")
-            self.new.sizes[at] = len(data)
-            found.append(data)
-        found += kept.until(len(self.old.ids) - len(self.removed))
+        blocks = [texts[uid].encode("utf-8") if uid in texts else None for uid in self.uids]
+        for at, data in zip(self.inserted, blocks):
+            if data is not None:
+                self.new.sizes[at] = len(data)
+        found, left_out = interleaved(Stretches(self.old.sizes, self.old.head_size, self.removed), self.inserted,
+                                      blocks)
+        found.insert(0, (0, self.old.head_size) if head is None else head.encode("utf-8"))
         found.append(ical.CALENDAR_END.encode("utf-8"))
         for index in reversed(left_out):
             for column in self.new.columns():
@@ -366,36 +346,6 @@ class _Plan:
         if head is not None:
             self.new.head_size = len(found[0])
         return _merged(found)
-
-
-class _Kept:
-    """The old events that stay, as ranges of the old file, taken in order: the stretches between the places
-    of the events that leave, each cut where a new event comes in."""
-
-    def __init__(self, sizes: array.array, head_size: int, removed: list[int]) -> None:
-        self.sizes, self.removed = sizes, removed
-        self.place = 0  # the next old event
-        self.offset = head_size  # where it starts in the old file
-        self.taken = 0  # old events kept so far
-        self.skipped = 0  # of ``removed``
-
-    def until(self, count: int) -> list[tuple[int, int]]:
-        """The ranges of the kept events after those taken before, up to ``count`` kept events in all."""
-        found = []
-        sizes, removed = self.sizes, self.removed
-        while self.taken < count:
-            while self.skipped < len(removed) and removed[self.skipped] == self.place:
-                self.offset += sizes[self.place]
-                self.place += 1
-                self.skipped += 1
-            stop = removed[self.skipped] if self.skipped < len(removed) else len(sizes)
-            take = min(stop - self.place, count - self.taken)
-            size = sum(sizes[self.place:self.place + take])
-            found.append((self.offset, size))
-            self.offset += size
-            self.place += take
-            self.taken += take
-        return found
 
 
 def _merged(pieces: list[tuple[int, int] | bytes]) -> list[tuple[int, int] | bytes]:

@@ -27,10 +27,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..atomic import remove_file, write_atomic, write_error, write_pieces
 from ..feeds.splice import flush
+from ..itemfile import Stretches, insert_in_order, interleaved, remove_at
 from ..version import __version__
 
 #: Logs of fewer rows are written whole, without rows kept beside them.
@@ -72,11 +73,12 @@ def _noted(records: Iterable[Any], counter: _Counting, places: list[int]) -> Ite
 
 
 class Rows:
-    """Where each row of a log is: activity, start, length; the head's and tail's lengths."""
+    """Where each row of a log is: activity, start, length (machine arrays, the starts a list of text); the
+    head's and tail's lengths."""
 
     __slots__ = ("head", "tail", "ids", "starts", "sizes")
 
-    def __init__(self, head: int, tail: int, ids: list[int], starts: list[str], sizes: list[int]) -> None:
+    def __init__(self, head: int, tail: int, ids: Sequence[int], starts: list[str], sizes: Sequence[int]) -> None:
         self.head, self.tail, self.ids, self.starts, self.sizes = head, tail, ids, starts, sizes
 
     def total(self) -> int:
@@ -106,7 +108,7 @@ def read(target: Path, source: str) -> Rows | None:
         ids.frombytes(data[end + 1:end + 1 + 8 * count])
         sizes.frombytes(data[end + 1 + 8 * count:end + 1 + 16 * count])
         starts = data[end + 1 + 16 * count:].decode().split("\n")
-        found = Rows(head, tail, ids.tolist(), starts, sizes.tolist())
+        found = Rows(head, tail, ids, starts, sizes)
     except (KeyError, TypeError, ValueError):
         return None
     if not count or len(found.ids) != count or len(found.sizes) != count or len(found.starts) != count \
@@ -155,14 +157,19 @@ def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], No
     sizes = [places[index + 1] - places[index] for index in range(len(ids))]
     if any(number not in starts for number in ids):
         return None
-    return Rows(places[0], size - places[-1], ids, [starts[number] for number in ids], sizes)
+    return Rows(places[0], size - places[-1], array.array("q", ids), [starts[number] for number in ids],
+                array.array("q", sizes))
 
 
 def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[Any], Any], None],
                   changed: list[Any], changed_ids: set[int], starts: dict[int, str]) -> Rows | None:
     """Write the log from the old file ``target`` (described by ``old``): its head, tail and the rows of
     activities not in ``changed_ids``, and the ``changed`` records (those of ``changed_ids`` in the log now)
-    rendered through ``write``; return the new rows (None where it could not: nothing was written then)."""
+    rendered through ``write``; return the new rows (None where it could not: nothing was written then).
+
+    The rows are columns (:mod:`peerlearn.itemfile`): the changed ones are taken out and put back in their
+    places, and the rest copied as the stretches between, whatever the log's length.
+    """
     buffer = io.StringIO()
     counter = _Counting(buffer)
     places: list[int] = []
@@ -172,32 +179,22 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     text = buffer.getvalue().encode("utf-8")
     blocks = {record.id: text[places[index]:places[index + 1]] for index, record in enumerate(changed)}
     # the old rows but the changed ones, then the changed ones where they now belong
-    offsets = [old.head]
-    for size in old.sizes:
-        offsets.append(offsets[-1] + size)
-    kept = [(old.starts[index], number, index) for index, number in enumerate(old.ids) if number not in changed_ids]
-    entries = kept + [(starts[record.id], record.id, -1) for record in changed]
-    entries.sort(key=lambda entry: (entry[0], entry[1]))
-    if not entries:
+    columns = [array.array("q", old.ids), list(old.starts), array.array("q", old.sizes)]
+    removed = remove_at(columns, (old.ids.index(number) for number in changed_ids if number in old.ids))
+    items = sorted(((record.id, starts[record.id], len(blocks[record.id])) for record in changed),
+                   key=lambda item: (item[1], item[0]))  # (the order insert_in_order puts them in)
+    inserted = insert_in_order(columns, items)
+    if not columns[0]:
         return None
+    kept = Stretches(old.sizes, old.head, removed)
+    pieces, _none = interleaved(kept, inserted, [blocks[number] for number, _start, _size in items])
     flush(out, target)
     try:
-        _splice(out.fileno(), target, old, entries, offsets, blocks)
+        with open(target, "rb") as source:
+            write_pieces(out.fileno(), source.fileno(), [(0, old.head), *pieces, (kept.end, old.tail)])
     except OSError as error:  # (a full disk): named as the publication names its own
         raise write_error(target, error) from None
-    sizes = [old.sizes[index] if index >= 0 else len(blocks[number]) for _start, number, index in entries]
-    return Rows(old.head, old.tail, [number for _start, number, _index in entries],
-                [start for start, _number, _index in entries], sizes)
-
-
-def _splice(handle: int, target: Path, old: Rows, entries: list[tuple], offsets: list[int],
-            blocks: dict[int, bytes]) -> None:
-    pieces: list[tuple[int, int] | bytes] = [(0, old.head)]
-    for _start, number, index in entries:
-        pieces.append((offsets[index], offsets[index + 1] - offsets[index]) if index >= 0 else blocks[number])
-    pieces.append((offsets[-1], old.tail))
-    with open(target, "rb") as source:
-        write_pieces(handle, source.fileno(), pieces)
+    return Rows(old.head, old.tail, *columns)
 
 
 def source_of(signature: str, format_name: str) -> str:
