@@ -14,7 +14,7 @@ The layers, from the top (see ``docs/architecture.md``):
     agenda                        sessions, roles and their checks
     registry                      the SQLite file and its records
     models, hookspecs, plugins    the records' classes and the plugin machinery
-    utilities                     errors, time, countries, text, links, emails, atomic files
+    utilities                     errors, time, countries, text, links, emails, atomic files, item files
 
 A module may import its own unit and any unit of a lower layer. Two units of
 one layer import each other only where the layer says so (the small modules
@@ -45,7 +45,7 @@ LAYERS = [
     ("core", ["peerlearn.models", "peerlearn.hookspecs", "peerlearn.plugins"], True),
     ("utilities", ["peerlearn.errors", "peerlearn.timeutil", "peerlearn.countries", "peerlearn.text",
                    "peerlearn.urls", "peerlearn.emails", "peerlearn.atomic", "peerlearn.hookmarks",
-                   "peerlearn.version", "peerlearn.installed"], True),
+                   "peerlearn.itemfile", "peerlearn.version", "peerlearn.installed"], True),
 ]
 #: What ``peerlearn/__init__.py`` defines itself (the rest it loads lazily from the modules below it).
 FACE = "peerlearn:face"
