@@ -93,6 +93,7 @@ def beside_start_up(db: Path, times: int, function) -> tuple[Run, Run, str]:
     Returns the medians (user CPU seconds, wall seconds) of the runs and of the start-ups, as a ``Run`` each
     (the largest peak), and a note giving the wall ratio and what the last run printed.
     """
+    os.sync()  # (untimed) what was written before goes to the disk first, not during the runs
     runs, start_ups = [], []
     for _ in range(times):
         start_ups.append(run(db, "networks", "list"))
