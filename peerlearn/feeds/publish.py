@@ -316,12 +316,6 @@ class _Run:
         self.public.put(feed_path("activity", activity_id), title)
         self.write(self.public, "activity", str(activity_id), str(activity_id))
 
-    def member(self, member_id: int, token: str) -> None:
-        if self.private is None:
-            return
-        self.private.new[self.private.key(feed_path("member", token))] = ""
-        self.write(self.private, "member", str(member_id), token)
-
     def everything(self) -> None:
         """Every feed, put together in a few passes over the registry (:mod:`peerlearn.feeds.whole`)."""
         if self.progress:
@@ -366,7 +360,7 @@ class _Run:
             if activity_id not in published:  # deleted (a draft never reached a feed)
                 if found.index:
                     self.public.drop(path)
-            elif found.index:  # the list of feeds, and the index, may move: read and keep them
+            elif found.index:  # the list of feeds, and the index, may move: noted, and edited in place
                 self.activity(activity_id, published[activity_id])
             else:  # neither a title nor the list moved: the manifest stays as it is, unread
                 self.write(self.public, "activity", str(activity_id), str(activity_id))
