@@ -431,31 +431,29 @@ class _Run:
         where a few feeds came, went or were retitled, else written whole (an unchanged rebuild never reads
         the manifest)."""
         public = self.public
-        files = (("index.json", listing.INDEX_JSON, listing.index_json_record, listing.index_json),
-                 ("index.html", listing.INDEX_HTML, listing.index_html_record, listing.index_html))
-        if not whole and public._new is None:
-            if not public.changes:
-                return
-            entries = {}
-            for path, title in public.changes.items():
-                parsed = parse_feed_path(path)
-                if parsed and parsed[0] != "member":
-                    entries[listing.index_order(path)] = None if title is None else \
-                        self.index_entry(*parsed, path, title)
-            for name, layout, record, _whole in files:
+        in_place = not whole and public._new is None
+        if not whole and (not public.changes if in_place else public.new == public.old):
+            return
+        entries = {}
+        for path, title in public.changes.items() if in_place else ():
+            parsed = parse_feed_path(path)
+            if parsed and parsed[0] != "member":
+                entry = None if title is None else self.index_entry(*parsed, path, title)
+                entries[listing.index_order(path)] = entry
+        index = None
+        for name, layout, record, write_whole in (
+                ("index.json", listing.INDEX_JSON, listing.index_json_record, listing.index_json),
+                ("index.html", listing.INDEX_HTML, listing.index_html_record, listing.index_html)):
+            if in_place:
                 edited = listing.edit_file(public.root / name, layout, {
                     key: None if entry is None else record(entry) for key, entry in entries.items()})
-                if edited is None:  # (not a list it can edit): written whole
-                    if write_atomic(public.root / name, _whole(self.index())):
+                if edited is not None:
+                    if edited[0]:
                         self.written.append(name)
-                elif edited[0]:
-                    self.written.append(name)
-            return
-        if whole or public.new != public.old:
-            index = self.index()
-            for name, _layout, _record, write_whole in files:
-                if write_atomic(public.root / name, write_whole(index)):
-                    self.written.append(name)
+                    continue  # (else not a list it can edit: written whole)
+            index = self.index() if index is None else index
+            if write_atomic(public.root / name, write_whole(index)):
+                self.written.append(name)
 
 
 def _feed_count(registry: Registry) -> int:
