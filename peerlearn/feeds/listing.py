@@ -280,9 +280,6 @@ class _Body:
                 return start, (stop if cut < 0 else start + cut)
             size *= 2
 
-    def text(self, start: int, end: int) -> bytes:
-        return self.source.read(start, end)
-
 
 def _find(body: _Body, key_of: Callable[[bytes], object], target: object) -> tuple[int, int, bool]:
     """Bisect the records of ``body`` for ``target``: ``(start, end, True)`` where a record has that key,
@@ -290,7 +287,7 @@ def _find(body: _Body, key_of: Callable[[bytes], object], target: object) -> tup
     low, high, before = body.start, body.end, body.start
     while low < high:
         start, end = body.record(low, (low + high) // 2)
-        key = key_of(body.text(start, end))
+        key = key_of(body.source.read(start, end))
         if key == target:
             return start, end, True
         if key < target:  # type: ignore[operator]
