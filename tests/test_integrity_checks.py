@@ -71,7 +71,7 @@ def test_a_clean_open_runs_no_full_check(env, monkeypatch):
 def test_opening_reads_as_much_of_a_large_registry_as_of_a_small_one(tmp_path):
     small, large = tmp_path / "small.db", tmp_path / "large.db"
     fill(small, 100)
-    fill(large, 30_000)
+    fill(large, 40_000)
     assert large.stat().st_size > 40 * small.stat().st_size
     read = {}
     for path in (small, large, small, large):  # the second round: imports and caches warm

@@ -136,3 +136,28 @@ def test_the_log_and_the_report_never_scan_the_activities_per_row(analyzed):
         nested = [line for line in lines if "CORRELATED" in line]
         assert len(scans_of_activities(lines)) <= 1, (sql, lines)
         assert not (nested and scans_of_activities(lines)), (sql, lines)
+
+
+def test_the_report_s_lists_read_what_was_cancelled_and_the_year_s_index_only(analyzed):
+    """The report's lists (outputs, good practices, cancellations), read as its page is written, find the
+    year's activities in the index on (network, local start), and the cancelled ones in the partial indexes:
+    never the year's rows, never every session."""
+    from peerlearn.reports import yearly
+
+    def action():
+        report = yearly.build(analyzed, "pes", NOW.year)
+        for listed in (report.outputs, report.good_practices, report.cancellations):
+            bool(listed)
+            list(listed)
+
+    found = [sql for sql in statements(analyzed, action) if " outputs o " in sql or " sessions s " in sql]
+    assert len(found) >= 3
+    for sql in found:
+        lines = plan(analyzed, sql)
+        text = "\n".join(lines)
+        assert not [line for line in lines if re.fullmatch(r"SCAN (s|y|o)", line)], (sql, lines)
+        assert "activities_by_network_start" not in text, (sql, lines)
+        if " sessions s " in sql:
+            assert "USING INDEX sessions_cancelled" in text and "USING INDEX activities_cancelled" in text, lines
+        else:
+            assert "INDEX activities_by_network_local" in text, lines

@@ -558,3 +558,21 @@ def m015_member_feed_indexes(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS sessions_by_end ON sessions(end_utc);
         """
     )
+
+
+@migrations()
+def m016_report_indexes(db: Database) -> None:
+    """Indexes the yearly report needs to read a network's year once, whatever its size.
+
+    ``activities(network, start_local)``: a year is a range of local
+    starts, so the report's lists find the year's activities in the index
+    alone, without reading each one's row. The two partial indexes hold only
+    what was cancelled: the list of cancellations reads those, not the year.
+    """
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS activities_by_network_local ON activities(network, start_local);
+        CREATE INDEX IF NOT EXISTS activities_cancelled ON activities(network, start_local) WHERE status = 'cancelled';
+        CREATE INDEX IF NOT EXISTS sessions_cancelled ON sessions(activity_id) WHERE status = 'cancelled';
+        """
+    )

@@ -206,14 +206,15 @@ def _count(registry: Registry, found, year: int, params: list) -> Report:
     host_members = [Host(*row) for row in query(
         "SELECT m.name, m.country, count(*) FROM report_year y JOIN members m ON m.id = y.host_member_id"
         " WHERE y.status != 'cancelled' GROUP BY m.id ORDER BY count(*) DESC, m.name_key, m.id")]
-    outputs_sql = (f"SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
-                   f" substr(y.start_local, 1, 10) AS day, o.id FROM outputs o JOIN ({_YEAR_SQL}) y"
-                   " ON y.id = o.activity_id WHERE (o.kind = 'good_practice') = {practice}")
+    outputs_sql = ("SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
+                   " substr(y.start_local, 1, 10) AS day, o.id FROM outputs o JOIN activities y"
+                   f" ON y.id = o.activity_id WHERE {_IN_YEAR} AND (o.kind = 'good_practice') = {{practice}}")
     by_date = "coalesce(date, day), id"
-    outputs = Rows(registry, outputs_sql.format(practice=0), by_date, params, _output)
-    practices = Rows(registry, outputs_sql.format(practice=1), by_date, params, _good_practice)
-    cancellations = Rows(registry, _CANCELLATIONS_SQL.format(year=_YEAR_SQL), "start_utc, activity_id, session_id",
-                         params + params, _cancellation)
+    local = [network, *params[-2:]]  # (the network and the year's local bounds: _IN_YEAR's parameters)
+    outputs = Rows(registry, outputs_sql.format(practice=0), by_date, local, _output)
+    practices = Rows(registry, outputs_sql.format(practice=1), by_date, local, _good_practice)
+    cancellations = Rows(registry, _CANCELLATIONS_SQL, "start_utc, activity_id, session_id", local + local,
+                         _cancellation)
     as_of = registry.conn.execute("SELECT max(at) FROM changes WHERE network = ?", [network]).fetchone()[0]
     return Report(
         network=network,
@@ -245,20 +246,26 @@ def _good_practice(row: tuple) -> dict:
     return {**_output(row), "country": row[4] or "", "themes": json.loads(row[5] or "[]"), "description": row[6]}
 
 
+#: An activity ``y`` of the year, by the network and its local start alone (the index on both finds it; see
+#: :data:`_YEAR_SQL`): parameters network, first and last local day.
+_IN_YEAR = "y.network = ? AND y.start_local >= ? AND y.start_local < ?"
+
 #: The year's cancelled activities, and the cancelled sessions of those that took place, in time order. A
 #: session's entry says whose session it is (``activity``) and its room; the sessions of a cancelled activity
-#: are not listed one by one.
+#: are not listed one by one. Each part reads only what was cancelled (the partial indexes of
+#: ``m016_report_indexes``): sessions first, each looking up its activity.
 _CANCELLATIONS_SQL = """
 SELECT start_utc, activity_id, session_id, date, kind, title, room, activity, city, online FROM (
     SELECT y.start_utc, y.id AS activity_id, 0 AS session_id, substr(y.start_local, 1, 10) AS date, y.kind, y.title,
            '' AS room, NULL AS activity, y.city, y.online_url != '' AS online
-      FROM ({year}) y WHERE y.status = 'cancelled'
+      FROM activities y WHERE {in_year} AND y.status = 'cancelled'
     UNION ALL
     SELECT s.start_utc, y.id, s.id, substr(s.start_local, 1, 10), s.kind, s.title, s.room, y.title, y.city,
            y.online_url != ''
-      FROM sessions s JOIN ({year}) y ON y.id = s.activity_id WHERE s.status = 'cancelled' AND y.status != 'cancelled'
+      FROM sessions s CROSS JOIN activities y ON y.id = s.activity_id
+     WHERE s.status = 'cancelled' AND {in_year} AND y.status != 'cancelled'
 )
-"""
+""".format(in_year=_IN_YEAR)
 
 
 def _cancellation(row: tuple) -> dict:
