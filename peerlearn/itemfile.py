@@ -32,16 +32,29 @@ def remove_at(columns: Sequence[MutableSequence], places: Iterable[int]) -> list
     return found
 
 
-def insert_in_order(columns: Sequence[MutableSequence], items: Iterable[Sequence[Any]]) -> list[int]:
-    """Put each of ``items`` (a value per column: its activity, start, …) where its start, then its
-    activity, place it; return where each went, in the order of the items sorted that way.
+def places_of(ids: Sequence[int], numbers: Iterable[int]) -> list[int]:
+    """Where each of ``numbers`` that is in ``ids`` is (one look each; a number not there has no place)."""
+    found = []
+    for number in numbers:
+        try:
+            found.append(ids.index(number))
+        except ValueError:
+            pass
+    return found
+
+
+def insert_in_order(columns: Sequence[MutableSequence], items: Iterable[Sequence[Any]]) -> tuple[list[int], list]:
+    """Put each of ``items`` (a value per column: its activity, start, …; values past the columns are the
+    caller's) where its start, then its activity, place it; return where each went, and the items, both in
+    that order.
 
     Taken in that order, each lands after the one before, so no later one
     moves an earlier one's place.
     """
     ids, starts = columns[0], columns[1]
     places = []
-    for item in sorted(items, key=lambda item: (item[1], item[0])):
+    ordered = sorted(items, key=lambda item: (item[1], item[0]))
+    for item in ordered:
         number, start = item[0], item[1]
         at = bisect.bisect_left(starts, start)
         while at < len(starts) and starts[at] == start and ids[at] < number:
@@ -49,7 +62,7 @@ def insert_in_order(columns: Sequence[MutableSequence], items: Iterable[Sequence
         for column, value in zip(columns, item):
             column.insert(at, value)
         places.append(at)
-    return places
+    return places, ordered
 
 
 class Stretches:

@@ -43,7 +43,7 @@ def test_pieces_of_the_old_file_and_new_items_make_the_new_file(seed):
     items = sorted(((number, start, len(block or b"")) for number, start, block in writable),
                    key=lambda item: (item[1], item[0]))
     blocks = {number: block for number, _start, block in writable}
-    inserted = itemfile.insert_in_order(columns, items)
+    inserted, items = itemfile.insert_in_order(columns, items)
     assert inserted == sorted(inserted) and len(set(inserted)) == len(inserted)
     kept = itemfile.Stretches(old_sizes, len(head), removed)
     pieces, left_out = itemfile.interleaved(kept, inserted, [blocks[number] for number, _start, _size in items])

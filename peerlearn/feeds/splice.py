@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error, write_pieces
-from ..itemfile import Stretches, insert_in_order, interleaved, remove_at
+from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -314,7 +314,7 @@ class _Plan:
                 [*feed.params, *chunk]).fetchall()
         new = old.copy()
         columns = new.columns()
-        removed = remove_at(columns, (old.ids.index(number) for number in changed if number in old.ids))
+        removed = remove_at(columns, places_of(old.ids, changed))
         needed: dict[str, str] = {}
         items = []
         for activity_id, start, key, zone, uid in now:
@@ -323,8 +323,7 @@ class _Plan:
                 return None  # (a start stored otherwise: the feed is written whole, in SQLite's order)
             needed[uid] = key
             items.append((activity_id, number, 0, new.zone_number(zone), uid))
-        items.sort(key=lambda item: (item[1], item[0]))  # (the order insert_in_order puts them in)
-        inserted = insert_in_order(columns, [item[:4] for item in items])
+        inserted, items = insert_in_order(columns, items)  # (each item's last value, its uid, is no column)
         uids = [item[4] for item in items]
         return cls(old, new, removed, inserted, needed, uids)
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..atomic import remove_file, write_atomic, write_error, write_pieces
 from ..feeds.splice import flush
-from ..itemfile import Stretches, insert_in_order, interleaved, remove_at
+from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at
 from ..version import __version__
 
 #: Logs of fewer rows are written whole, without rows kept beside them.
@@ -180,10 +180,9 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     blocks = {record.id: text[places[index]:places[index + 1]] for index, record in enumerate(changed)}
     # the old rows but the changed ones, then the changed ones where they now belong
     columns = [array.array("q", old.ids), list(old.starts), array.array("q", old.sizes)]
-    removed = remove_at(columns, (old.ids.index(number) for number in changed_ids if number in old.ids))
-    items = sorted(((record.id, starts[record.id], len(blocks[record.id])) for record in changed),
-                   key=lambda item: (item[1], item[0]))  # (the order insert_in_order puts them in)
-    inserted = insert_in_order(columns, items)
+    removed = remove_at(columns, places_of(old.ids, changed_ids))
+    inserted, items = insert_in_order(columns, [(record.id, starts[record.id], len(blocks[record.id]))
+                                                for record in changed])
     if not columns[0]:
         return None
     kept = Stretches(old.sizes, old.head, removed)

@@ -144,7 +144,13 @@ _YEAR_SQL = ("SELECT id, kind, title, status, start_utc, start_local, city, coun
 def _year_params(network: str, year: int, tzname: str) -> list:
     first = localize(dt.datetime(year, 1, 1), tzname) - dt.timedelta(days=1)
     last = localize(dt.datetime(year + 1, 1, 1), tzname) + dt.timedelta(days=1)
-    return [network, to_utc_text(first), to_utc_text(last), f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
+    network, *local = _in_year_params(network, year)
+    return [network, to_utc_text(first), to_utc_text(last), *local]
+
+
+def _in_year_params(network: str, year: int) -> list:
+    """The parameters of :data:`_IN_YEAR`: the network, and the first days of the year and of the next."""
+    return [network, f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
 
 
 def _select_year(registry: Registry, network: str, year: int, tzname: str) -> None:
@@ -160,12 +166,12 @@ def build(registry: Registry, network: str, year: int) -> Report:
     found = networks.get(registry, network)
     _select_year(registry, network, year, found.timezone)
     try:
-        return _count(registry, found, year, _year_params(network, year, found.timezone))
+        return _count(registry, found, year)
     finally:
         registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
 
 
-def _count(registry: Registry, found, year: int, params: list) -> Report:
+def _count(registry: Registry, found, year: int) -> Report:
     network = found.slug
 
     def query(sql: str) -> list[tuple]:
@@ -210,7 +216,7 @@ def _count(registry: Registry, found, year: int, params: list) -> Report:
                    " substr(y.start_local, 1, 10) AS day, o.id FROM outputs o JOIN activities y"
                    f" ON y.id = o.activity_id WHERE {_IN_YEAR} AND (o.kind = 'good_practice') = {{practice}}")
     by_date = "coalesce(date, day), id"
-    local = [network, *params[-2:]]  # (the network and the year's local bounds: _IN_YEAR's parameters)
+    local = _in_year_params(network, year)
     outputs = Rows(registry, outputs_sql.format(practice=0), by_date, local, _output)
     practices = Rows(registry, outputs_sql.format(practice=1), by_date, local, _good_practice)
     cancellations = Rows(registry, _CANCELLATIONS_SQL, "start_utc, activity_id, session_id", local + local,
