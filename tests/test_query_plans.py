@@ -40,41 +40,18 @@ def analyzed(tmp_path_factory):
     registry.close()
 
 
-_TEMPORARY = re.compile(r"^\s*(CREATE TABLE (temp\.\w+)\s+AS\s+|DROP TABLE IF EXISTS temp\.)", re.I)
-
-
 def statements(registry, action) -> list[str]:
-    """The queries ``action()`` runs, with their parameters written in (as SQLite expands them).
-
-    Each comes with its plan, taken in order as the queries ran: a temporary
-    table made on the way (the yearly report's) is made again first.
-    """
+    """The queries ``action()`` runs, with their parameters written in (as SQLite expands them)."""
     seen: list[str] = []
     registry.db.conn.set_trace_callback(seen.append)
     try:
         action()
     finally:
         registry.db.conn.set_trace_callback(None)
-    found = []
-    for sql in seen:
-        temporary = _TEMPORARY.match(sql)
-        if temporary:
-            if temporary.group(2):
-                found.append(sql[temporary.end():])
-                registry.db.execute(f"DROP TABLE IF EXISTS {temporary.group(2)}")
-            registry.db.execute(sql)
-        elif sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            found.append(sql)
-            _plans[sql] = plan(registry, sql)
-    return found
-
-
-_plans: dict[str, list[str]] = {}
+    return [sql for sql in seen if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
 def plan(registry, sql: str) -> list[str]:
-    if sql in _plans:
-        return _plans[sql]
     return [row[3] for row in registry.db.execute(f"EXPLAIN QUERY PLAN {sql}")]
 
 
@@ -138,10 +115,33 @@ def test_the_log_and_the_report_never_scan_the_activities_per_row(analyzed):
         assert not (nested and scans_of_activities(lines)), (sql, lines)
 
 
+def test_the_report_s_figures_read_the_year_s_range_of_one_index_and_write_nothing(analyzed):
+    """Every figure of the report finds the year's activities as one range of the index on (network, local
+    start, ...); those counted by what the index holds (kind, status, month, country) read no row at all, and
+    nothing is written on the way (the report once copied the year to a temporary table)."""
+    from peerlearn.reports import yearly
+
+    seen: list[str] = []
+    analyzed.db.conn.set_trace_callback(seen.append)
+    try:
+        report = yearly.build(analyzed, "pes", NOW.year)
+    finally:
+        analyzed.db.conn.set_trace_callback(None)
+    assert report.totals["total"] > 0
+    assert [sql for sql in seen if not sql.lstrip().upper().startswith("SELECT")] == []
+    figures = [sql for sql in seen if " FROM activities y" in sql]
+    assert len(figures) >= 3
+    for sql in figures:
+        text = "\n".join(plan(analyzed, sql))
+        assert "SEARCH y USING COVERING INDEX activities_year_figures (network=? AND start_local>? AND start_local<?)" \
+            in text, (sql, text)
+        assert not re.search(r"SCAN (y|activities|participations|p)\b", text), (sql, text)
+
+
 def test_the_report_s_lists_read_what_was_cancelled_and_the_year_s_index_only(analyzed):
     """The report's lists (outputs, good practices, cancellations), read as its page is written, find the
-    year's activities in the index on (network, local start), and the cancelled ones in the partial indexes:
-    never the year's rows, never every session."""
+    year's activities in the index on (network, local start, ...), and the cancelled ones in the partial
+    indexes: never the year's rows, never every session."""
     from peerlearn.reports import yearly
 
     def action():
@@ -160,4 +160,4 @@ def test_the_report_s_lists_read_what_was_cancelled_and_the_year_s_index_only(an
         if " sessions s " in sql:
             assert "USING INDEX sessions_cancelled" in text and "USING INDEX activities_cancelled" in text, lines
         else:
-            assert "INDEX activities_by_network_local" in text, lines
+            assert "INDEX activities_year_figures" in text, lines

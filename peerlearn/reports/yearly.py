@@ -12,7 +12,6 @@ network's last recorded change, so the same registry gives the same report.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any, Callable, Iterator
 
@@ -21,7 +20,6 @@ import attrs
 from ..errors import ValidationError
 from ..registry import networks
 from ..registry.store import Registry
-from ..timeutil import localize, to_utc_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -131,92 +129,71 @@ class Rows:
         return f"Rows({list(self)!r})"
 
 
-YEAR_TABLE = "temp.report_year"
-
-
-#: the year's activities (those starting in it, in their own local time): the UTC bounds, a day wider than the
-#: year, let the index find them; the local bounds decide
-_YEAR_SQL = ("SELECT id, kind, title, status, start_utc, start_local, city, country, online_url, host_member_id"
-             " FROM activities WHERE network = ? AND start_utc >= ? AND start_utc < ?"
-             " AND start_local >= ? AND start_local < ?")
-
-
-def _year_params(network: str, year: int, tzname: str) -> list:
-    first = localize(dt.datetime(year, 1, 1), tzname) - dt.timedelta(days=1)
-    last = localize(dt.datetime(year + 1, 1, 1), tzname) + dt.timedelta(days=1)
-    network, *local = _in_year_params(network, year)
-    return [network, to_utc_text(first), to_utc_text(last), *local]
-
-
 def _in_year_params(network: str, year: int) -> list:
     """The parameters of :data:`_IN_YEAR`: the network, and the first days of the year and of the next."""
     return [network, f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
-
-
-def _select_year(registry: Registry, network: str, year: int, tzname: str) -> None:
-    """Copy the year's activities to a temporary table: every figure is then counted from this small table."""
-    registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
-    registry.conn.execute(f"CREATE TABLE {YEAR_TABLE} AS {_YEAR_SQL}", _year_params(network, year, tzname))
 
 
 def build(registry: Registry, network: str, year: int) -> Report:
     """Count the year ``year`` of ``network``."""
     if not 1900 <= year <= 9998:
         raise ValidationError(f"{year} is not a year peerlearn reports on (1900-9998)", field="year")
-    found = networks.get(registry, network)
-    _select_year(registry, network, year, found.timezone)
-    try:
-        return _count(registry, found, year)
-    finally:
-        registry.conn.execute(f"DROP TABLE IF EXISTS {YEAR_TABLE}")
+    return _count(registry, networks.get(registry, network), year)
+
+
+#: The year's activities grouped by what the figures tell apart, read from the index that holds those columns
+#: (``m017_report_figures_index``) without any activity's row: a few hundred groups at most, whatever the year.
+_FIGURES_SQL = ("SELECT kind, status, substr(y.start_local, 1, 7), country, count(*) FROM activities y"
+                " WHERE {in_year} GROUP BY 1, 2, 3, 4")
 
 
 def _count(registry: Registry, found, year: int) -> Report:
     network = found.slug
+    local = _in_year_params(network, year)
 
     def query(sql: str) -> list[tuple]:
-        return registry.conn.execute(sql).fetchall()
+        return registry.conn.execute(sql.format(in_year=_IN_YEAR), local).fetchall()
 
-    by_kind = [KindCount(*row) for row in query(
-        "SELECT kind, count(*), sum(status = 'completed'), sum(status = 'cancelled'),"
-        " sum(status NOT IN ('completed', 'cancelled')) FROM report_year y"
-        " GROUP BY kind ORDER BY count(*) DESC, kind")]
+    kinds_counted: dict[str, list[int]] = {}  # kind: [total, completed, cancelled, planned]
+    months: dict[str, dict[str, int]] = {f"{year:04d}-{month:02d}": {} for month in range(1, 13)}
+    held: dict[str | None, int] = {}  # where the activities that were not cancelled took place
+    for kind, status, month, country, count in sorted(query(_FIGURES_SQL), key=_figures_order):
+        counted = kinds_counted.setdefault(kind, [0, 0, 0, 0])
+        counted[0] += count
+        counted[{"completed": 1, "cancelled": 2}.get(status, 3)] += count
+        if status != "cancelled":
+            months[month][kind] = months[month].get(kind, 0) + count
+            held[country] = held.get(country, 0) + count
+    by_kind = sorted((KindCount(kind, *counted) for kind, counted in kinds_counted.items()),
+                     key=lambda row: (-row.total, row.kind))
     totals = {
         "completed": sum(k.completed for k in by_kind),
         "cancelled": sum(k.cancelled for k in by_kind),
         "planned": sum(k.planned for k in by_kind),
         "total": sum(k.total for k in by_kind),
     }
-    months = {f"{year:04d}-{month:02d}": {} for month in range(1, 13)}
-    for month, kind, count in query(
-        "SELECT substr(start_local, 1, 7), kind, count(*) FROM report_year y WHERE status != 'cancelled'"
-        " GROUP BY 1, 2 ORDER BY 1, 2"
-    ):
-        months[month][kind] = count
     kinds = [k.kind for k in by_kind if k.total > k.cancelled]
     members_by_country = dict(query(
-        "SELECT m.country, count(*) FROM members m WHERE EXISTS (SELECT 1 FROM participations p"
-        " JOIN report_year y ON y.id = p.activity_id WHERE p.member_id = m.id AND p.status = 'attended')"
+        "SELECT m.country, count(*) FROM members m WHERE m.id IN (SELECT p.member_id FROM activities y"
+        " JOIN participations p ON p.activity_id = y.id AND p.status = 'attended' WHERE {in_year})"
         " GROUP BY m.country"))
     by_country = sorted(
         (CountryCount(country, attended, members_by_country.get(country, 0), activities)
          for country, attended, activities in query(
             "SELECT m.country, count(*), count(DISTINCT p.activity_id)"
-            " FROM report_year y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
-            " JOIN members m ON m.id = p.member_id GROUP BY m.country")),
+            " FROM activities y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
+            " JOIN members m ON m.id = p.member_id WHERE {in_year} GROUP BY m.country")),
         key=lambda row: (-row.attended, row.country),
     )
-    host_countries = [(country or "online", count) for country, count in query(
-        "SELECT country, count(*) FROM report_year y WHERE status != 'cancelled' GROUP BY country"
-        " ORDER BY count(*) DESC, coalesce(country, '~')")]
+    host_countries = [(country or "online", count) for country, count in sorted(
+        held.items(), key=lambda item: (-item[1], "~" if item[0] is None else item[0]))]
     host_members = [Host(*row) for row in query(
-        "SELECT m.name, m.country, count(*) FROM report_year y JOIN members m ON m.id = y.host_member_id"
-        " WHERE y.status != 'cancelled' GROUP BY m.id ORDER BY count(*) DESC, m.name_key, m.id")]
+        "SELECT m.name, m.country, count(*) FROM activities y JOIN members m ON m.id = y.host_member_id"
+        " WHERE {in_year} AND y.status != 'cancelled' GROUP BY m.id ORDER BY count(*) DESC, m.name_key, m.id")]
     outputs_sql = ("SELECT o.kind, o.title, o.url, o.date, o.country, o.themes, o.description, y.title,"
                    " substr(y.start_local, 1, 10) AS day, o.id FROM outputs o JOIN activities y"
                    f" ON y.id = o.activity_id WHERE {_IN_YEAR} AND (o.kind = 'good_practice') = {{practice}}")
     by_date = "coalesce(date, day), id"
-    local = _in_year_params(network, year)
     outputs = Rows(registry, outputs_sql.format(practice=0), by_date, local, _output)
     practices = Rows(registry, outputs_sql.format(practice=1), by_date, local, _good_practice)
     cancellations = Rows(registry, _CANCELLATIONS_SQL, "start_utc, activity_id, session_id", local + local,
@@ -242,6 +219,12 @@ def _count(registry: Registry, found, year: int) -> Report:
     )
 
 
+def _figures_order(group: tuple) -> tuple:
+    """Groups of :data:`_FIGURES_SQL` by month, then kind: each month's counts list their kinds in order."""
+    kind, _status, month, _country, _count = group
+    return month, kind
+
+
 def _output(row: tuple) -> dict:
     kind, title, url, date, _country, _themes, _description, activity_title, activity_date, _id = row
     return {"kind": kind, "title": title, "url": url, "date": date or "", "activity": activity_title,
@@ -252,8 +235,9 @@ def _good_practice(row: tuple) -> dict:
     return {**_output(row), "country": row[4] or "", "themes": json.loads(row[5] or "[]"), "description": row[6]}
 
 
-#: An activity ``y`` of the year, by the network and its local start alone (the index on both finds it; see
-#: :data:`_YEAR_SQL`): parameters network, first and last local day.
+#: An activity ``y`` of the year: one that starts in it in its own local time. The index on (network,
+#: start_local, ...) finds the year's activities without reading their rows. Parameters: the network, the
+#: first local day of the year and that of the next (:func:`_in_year_params`).
 _IN_YEAR = "y.network = ? AND y.start_local >= ? AND y.start_local < ?"
 
 #: The year's cancelled activities, and the cancelled sessions of those that took place, in time order. A
