@@ -471,3 +471,39 @@ def test_a_log_written_again_for_a_few_activities_copies_the_other_rows(site_dem
     table = list(csv.reader(io.StringIO((public / "logs" / "esf_migration-log.csv").read_text("utf-8"))))
     titles = [row[4] for row in table[1:]]
     assert titles[0] == "Added" and titles[-1] == "Added last" and "First, renamed" in titles
+
+
+def test_a_log_with_a_start_stored_another_way_is_written_whole_and_keeps_no_rows(site_demo, tmp_path,
+                                                                                  monkeypatch):
+    """A log's rows keep each start as a number; a start stored before starts were checked, not written as
+    the others, cannot be one: that log is written whole, keeps no rows, and still equals a fresh one."""
+    from peerlearn.publishing import rows
+
+    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)
+    spliced = []
+    original = rows.write_spliced
+    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    public = tmp_path / "public"
+    kept = rows.rows_path(public / "logs" / "esf_migration-log.csv")
+    assert publish(site_demo, public).exit_code == 0 and kept.exists()
+    with site_demo.open() as registry:
+        odd, other = (row["id"] for row in registry.rows(
+            "SELECT id FROM activities WHERE network = 'esf_migration' AND rrule = '' ORDER BY start_utc LIMIT 2"))
+        stored = registry.one("SELECT start_utc FROM activities WHERE id = ?", [odd])["start_utc"]
+    for number, (start, changed) in enumerate([(stored.replace("T", " ").rstrip("Z"), odd), (stored, other),
+                                                (stored, odd)]):
+        assert site_demo.run("activities", "edit", str(changed), "--title", f"Renamed {number}").exit_code == 0
+        with site_demo.open() as registry:  # (after the edit, which writes the start as it always does)
+            registry.db.execute("UPDATE activities SET start_utc = ? WHERE id = ?", [start, odd])
+        before = len(spliced)
+        assert publish(site_demo, public).exit_code == 0
+        fresh = tmp_path / f"fresh-{number}"
+        assert publish(site_demo, fresh).exit_code == 0
+        for log in ("esf_migration-log.csv", "esf_migration-log.html"):
+            assert (public / "logs" / log).read_bytes() == (fresh / "logs" / log).read_bytes(), (number, log)
+        if number == 0:  # the odd start: not spliced, and no rows kept for the next publication
+            assert spliced[before:] == [None, None] and not kept.exists()
+        elif number == 1:  # written whole (nothing kept to splice), with its rows again
+            assert spliced[before:] == [] and kept.exists()
+        else:
+            assert len(spliced) == before + 2 and None not in spliced[before:]

@@ -4,7 +4,7 @@ A log has one row per activity of the network (tens of thousands at
 100,000 activities) and a change moves a few. Beside a log of
 :data:`SPLICE_ROWS` rows or more, a publication keeps its *rows* (a hidden
 ``.<log name>.rows`` beside it): each row's activity, start (the log's
-order) and length in bytes, the lengths of the page's head and tail, and
+order, as the number :data:`START_KEY` makes of it) and length in bytes, the lengths of the page's head and tail, and
 the size, modification time and inode of the file they describe. The next
 publication renders only the rows of the activities changed since (the
 change log says which), with the same format, and writes the new file from
@@ -37,7 +37,12 @@ from ..version import __version__
 #: Logs of fewer rows are written whole, without rows kept beside them.
 SPLICE_ROWS = 100
 #: The rows' own format: another number is read as none.
-ROWS_VERSION = 1
+ROWS_VERSION = 2
+#: SQL giving an activity's UTC start (``2026-03-11T08:30:00Z``) as a number in the same order
+#: (20260311083000), or NULL where it is not written that way: a log holding such a start keeps no rows.
+START_KEY = ("CASE WHEN start_utc GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+             " THEN CAST(replace(replace(replace(replace(start_utc, '-', ''), 'T', ''), ':', ''), 'Z', '') AS INTEGER)"
+             " END")
 #: The formats that write each record, the same wherever it sits, before reading the next.
 STREAMING = {("peerlearn.default_plugins.formats", "write_csv"), ("peerlearn.default_plugins.formats", "write_html")}
 
@@ -73,12 +78,12 @@ def _noted(records: Iterable[Any], counter: _Counting, places: list[int]) -> Ite
 
 
 class Rows:
-    """Where each row of a log is: activity, start, length (machine arrays, the starts a list of text); the
-    head's and tail's lengths."""
+    """Where each row of a log is: activity, start (:data:`START_KEY`), length, as machine arrays; the head's
+    and tail's lengths."""
 
     __slots__ = ("head", "tail", "ids", "starts", "sizes")
 
-    def __init__(self, head: int, tail: int, ids: Sequence[int], starts: list[str], sizes: Sequence[int]) -> None:
+    def __init__(self, head: int, tail: int, ids: Sequence[int], starts: Sequence[int], sizes: Sequence[int]) -> None:
         self.head, self.tail, self.ids, self.starts, self.sizes = head, tail, ids, starts, sizes
 
     def total(self) -> int:
@@ -90,7 +95,12 @@ def _stat_key(status: os.stat_result) -> list[int]:
 
 
 def read(target: Path, source: str) -> Rows | None:
-    """The rows kept beside ``target``, where they describe it as it is now and were made from ``source``."""
+    """The rows kept beside ``target``, where they describe it as it is now and were made from ``source``.
+
+    The digest says the rows are those :func:`keep` wrote, and the header
+    that they describe the file as it is (its size, time and inode): they
+    are taken as they are, without another look at each row.
+    """
     try:
         data = rows_path(target).read_bytes()
         status = os.stat(target)
@@ -104,27 +114,25 @@ def read(target: Path, source: str) -> Rows | None:
         return None
     try:
         count, head, tail = int(header["count"]), int(header["head"]), int(header["tail"])
-        ids, sizes = array.array("q"), array.array("q")
-        ids.frombytes(data[end + 1:end + 1 + 8 * count])
-        sizes.frombytes(data[end + 1 + 8 * count:end + 1 + 16 * count])
-        starts = data[end + 1 + 16 * count:].decode().split("\n")
-        found = Rows(head, tail, ids, starts, sizes)
+        columns = [array.array("q") for _ in range(3)]
+        for number, column in enumerate(columns):
+            column.frombytes(data[end + 1 + 8 * count * number:end + 1 + 8 * count * (number + 1)])
+        found = Rows(head, tail, *columns)
     except (KeyError, TypeError, ValueError):
         return None
-    if not count or len(found.ids) != count or len(found.sizes) != count or len(found.starts) != count \
-            or len(set(found.ids)) != count or min(found.sizes) < 0 or found.total() != status.st_size:
+    if not count or any(len(column) != count for column in columns) or len(data) != end + 1 + 24 * count \
+            or found.total() != status.st_size:
         return None
     return found
 
 
 def keep(target: Path, source: str, status: os.stat_result, rows: Rows) -> None:
     """Write ``rows`` beside ``target`` (inside the publication's batch), or remove them from a short log."""
-    starts = "\n".join(rows.starts)
-    if len(rows.ids) < SPLICE_ROWS or starts.count("\n") != len(rows.ids) - 1:
+    if len(rows.ids) < SPLICE_ROWS:
         if rows_path(target).exists():
             remove_file(rows_path(target))
         return
-    body = array.array("q", rows.ids).tobytes() + array.array("q", rows.sizes).tobytes() + starts.encode()
+    body = b"".join(array.array("q", column).tobytes() for column in (rows.ids, rows.starts, rows.sizes))
     header = {"version": ROWS_VERSION, "source": source, "file": _stat_key(status), "order": sys.byteorder,
               "count": len(rows.ids), "head": rows.head, "tail": rows.tail,
               "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}
@@ -137,9 +145,9 @@ def forget(target: Path) -> None:
 
 
 def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], None], records: Iterable[Any],
-                starts: dict[int, str]) -> Rows | None:
+                starts: dict[int, int | None]) -> Rows | None:
     """Write every record through ``write(records, out)``, noting where each row is (None where the format
-    does not stream, or the log has no row)."""
+    does not stream, the log has no row, or a row's start has no :data:`START_KEY`)."""
     counter = _Counting(out)
     places: list[int] = []
     ids: list[int] = []
@@ -155,14 +163,15 @@ def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], No
         return None
     size = counter.count
     sizes = [places[index + 1] - places[index] for index in range(len(ids))]
-    if any(number not in starts for number in ids):
+    try:
+        ordered = array.array("q", [starts[number] for number in ids])
+    except (KeyError, TypeError):  # (a start not written as the others)
         return None
-    return Rows(places[0], size - places[-1], array.array("q", ids), [starts[number] for number in ids],
-                array.array("q", sizes))
+    return Rows(places[0], size - places[-1], array.array("q", ids), ordered, array.array("q", sizes))
 
 
 def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[Any], Any], None],
-                  changed: list[Any], changed_ids: set[int], starts: dict[int, str]) -> Rows | None:
+                  changed: list[Any], changed_ids: set[int], starts: dict[int, int | None]) -> Rows | None:
     """Write the log from the old file ``target`` (described by ``old``): its head, tail and the rows of
     activities not in ``changed_ids``, and the ``changed`` records (those of ``changed_ids`` in the log now)
     rendered through ``write``; return the new rows (None where it could not: nothing was written then).
@@ -170,6 +179,8 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     The rows are columns (:mod:`peerlearn.itemfile`): the changed ones are taken out and put back in their
     places, and the rest copied as the stretches between, whatever the log's length.
     """
+    if any(starts.get(record.id) is None for record in changed):
+        return None
     buffer = io.StringIO()
     counter = _Counting(buffer)
     places: list[int] = []
@@ -179,7 +190,7 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     text = buffer.getvalue().encode("utf-8")
     blocks = {record.id: text[places[index]:places[index + 1]] for index, record in enumerate(changed)}
     # the old rows but the changed ones, then the changed ones where they now belong
-    columns = [array.array("q", old.ids), list(old.starts), array.array("q", old.sizes)]
+    columns = [array.array("q", old.ids), array.array("q", old.starts), array.array("q", old.sizes)]
     removed = remove_at(columns, places_of(old.ids, changed_ids))
     inserted, items = insert_in_order(columns, [(record.id, starts[record.id], len(blocks[record.id]))
                                                 for record in changed])
