@@ -11,30 +11,19 @@ per row of another (a correlated subquery).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
+from generated import registry_factory
 
 from peerlearn.feeds import blocks, selection
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
 
 
-def _factory():
-    path = Path(__file__).parent.parent / "benchmarks" / "registry_factory.py"
-    spec = importlib.util.spec_from_file_location("registry_factory", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("registry_factory", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def analyzed(tmp_path_factory):
-    registry = _factory().make(tmp_path_factory.mktemp("plans") / "registry.db", 2000, sessions_per=3, now=NOW)
+    registry = registry_factory().make(tmp_path_factory.mktemp("plans") / "registry.db", 2000, sessions_per=3, now=NOW)
     registry.db.execute("ANALYZE")
     yield registry
     registry.close()

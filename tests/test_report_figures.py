@@ -10,27 +10,16 @@ themselves: each year of each network must agree, order included.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from generated import registry_factory
 
 from peerlearn.reports import yearly
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
 NETWORKS = ("esf_migration", "integration_network", "mutual_learning", "pes")
-
-
-def _factory():
-    path = Path(__file__).parent.parent / "benchmarks" / "registry_factory.py"
-    spec = importlib.util.spec_from_file_location("registry_factory", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("registry_factory", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _shuffle(registry, seed: int) -> None:
@@ -107,7 +96,7 @@ def members_key(members: dict, row: tuple) -> tuple:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_figure_equals_a_count_of_the_rows(tmp_path, seed):
-    registry = _factory().make(tmp_path / "registry.db", 600, sessions_per=1, members=40, seed=seed, now=NOW)
+    registry = registry_factory().make(tmp_path / "registry.db", 600, sessions_per=1, members=40, seed=seed, now=NOW)
     try:
         _shuffle(registry, seed)
         if seed == 3:
