@@ -147,6 +147,16 @@ _FIGURES_SQL = ("SELECT kind, status, substr(y.start_local, 1, 7), country, coun
                 " WHERE {in_year} GROUP BY 1, 2, 3, 4")
 
 
+#: Attendance by the members' country: participations, members, activities. One pass over the attended
+#: participations of the year's activities, found by activity in the order of their numbers (the list of the
+#: year's numbers is read from the index first): the participations are read in the order they are stored.
+#: A member has one country, so its distinct members per country add up to the year's.
+_ATTENDANCE_SQL = ("SELECT m.country, count(*), count(DISTINCT p.member_id), count(DISTINCT p.activity_id)"
+                   " FROM participations p JOIN members m ON m.id = p.member_id"
+                   " WHERE p.activity_id IN (SELECT y.id FROM activities y WHERE {in_year}) AND p.status = 'attended'"
+                   " GROUP BY m.country")
+
+
 def _count(registry: Registry, found, year: int) -> Report:
     network = found.slug
     local = _in_year_params(network, year)
@@ -173,18 +183,8 @@ def _count(registry: Registry, found, year: int) -> Report:
         "total": sum(k.total for k in by_kind),
     }
     kinds = [k.kind for k in by_kind if k.total > k.cancelled]
-    members_by_country = dict(query(
-        "SELECT m.country, count(*) FROM members m WHERE m.id IN (SELECT p.member_id FROM activities y"
-        " JOIN participations p ON p.activity_id = y.id AND p.status = 'attended' WHERE {in_year})"
-        " GROUP BY m.country"))
-    by_country = sorted(
-        (CountryCount(country, attended, members_by_country.get(country, 0), activities)
-         for country, attended, activities in query(
-            "SELECT m.country, count(*), count(DISTINCT p.activity_id)"
-            " FROM activities y JOIN participations p ON p.activity_id = y.id AND p.status = 'attended'"
-            " JOIN members m ON m.id = p.member_id WHERE {in_year} GROUP BY m.country")),
-        key=lambda row: (-row.attended, row.country),
-    )
+    by_country = sorted((CountryCount(*row) for row in query(_ATTENDANCE_SQL)),
+                        key=lambda row: (-row.attended, row.country))
     host_countries = [(country or "online", count) for country, count in sorted(
         held.items(), key=lambda item: (-item[1], "~" if item[0] is None else item[0]))]
     host_members = [Host(*row) for row in query(
@@ -209,7 +209,7 @@ def _count(registry: Registry, found, year: int) -> Report:
         kinds=kinds,
         by_month=list(months.items()),
         attendance={"participations": sum(row.attended for row in by_country),
-                    "members": sum(members_by_country.values()), "countries": len(by_country)},
+                    "members": sum(row.members for row in by_country), "countries": len(by_country)},
         by_country=by_country,
         host_countries=host_countries,
         host_members=host_members,
