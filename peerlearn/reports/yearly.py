@@ -164,18 +164,7 @@ def _count(registry: Registry, found, year: int) -> Report:
     def query(sql: str) -> list[tuple]:
         return registry.conn.execute(sql.format(in_year=_IN_YEAR), local).fetchall()
 
-    kinds_counted: dict[str, list[int]] = {}  # kind: [total, completed, cancelled, planned]
-    months: dict[str, dict[str, int]] = {f"{year:04d}-{month:02d}": {} for month in range(1, 13)}
-    held: dict[str | None, int] = {}  # where the activities that were not cancelled took place
-    for kind, status, month, country, count in sorted(query(_FIGURES_SQL), key=_figures_order):
-        counted = kinds_counted.setdefault(kind, [0, 0, 0, 0])
-        counted[0] += count
-        counted[{"completed": 1, "cancelled": 2}.get(status, 3)] += count
-        if status != "cancelled":
-            months[month][kind] = months[month].get(kind, 0) + count
-            held[country] = held.get(country, 0) + count
-    by_kind = sorted((KindCount(kind, *counted) for kind, counted in kinds_counted.items()),
-                     key=lambda row: (-row.total, row.kind))
+    by_kind, months, held = _tally(query(_FIGURES_SQL), year)
     totals = {
         "completed": sum(k.completed for k in by_kind),
         "cancelled": sum(k.cancelled for k in by_kind),
@@ -219,10 +208,23 @@ def _count(registry: Registry, found, year: int) -> Report:
     )
 
 
-def _figures_order(group: tuple) -> tuple:
-    """Groups of :data:`_FIGURES_SQL` by month, then kind: each month's counts list their kinds in order."""
-    kind, _status, month, _country, _count = group
-    return month, kind
+def _tally(groups: list[tuple], year: int) -> tuple[list[KindCount], dict[str, dict[str, int]], dict]:
+    """The groups of :data:`_FIGURES_SQL` added up: the activities of each kind by what became of them (most
+    first), those not cancelled by month and kind (each month's kinds in order), and by the country they took
+    place in (None and "" apart, as SQL groups them)."""
+    kinds: dict[str, list[int]] = {}  # kind: [total, completed, cancelled, planned]
+    months: dict[str, dict[str, int]] = {f"{year:04d}-{month:02d}": {} for month in range(1, 13)}
+    held: dict[str | None, int] = {}
+    for kind, status, month, country, count in sorted(groups, key=lambda group: (group[2], group[0])):
+        counted = kinds.setdefault(kind, [0, 0, 0, 0])
+        counted[0] += count
+        counted[{"completed": 1, "cancelled": 2}.get(status, 3)] += count
+        if status != "cancelled":
+            months[month][kind] = months[month].get(kind, 0) + count
+            held[country] = held.get(country, 0) + count
+    by_kind = sorted((KindCount(kind, *counted) for kind, counted in kinds.items()),
+                     key=lambda row: (-row.total, row.kind))
+    return by_kind, months, held
 
 
 def _output(row: tuple) -> dict:
