@@ -4,12 +4,13 @@ A log has one row per activity of the network (tens of thousands at
 100,000 activities) and a change moves a few. Beside a log of
 :data:`SPLICE_ROWS` rows or more, a publication keeps its *rows* (a hidden
 ``.<log name>.rows`` beside it): each row's activity, start (the log's
-order, as the number :data:`START_KEY` makes of it) and length in bytes, the lengths of the page's head and tail, and
-the size, modification time and inode of the file they describe. The next
-publication renders only the rows of the activities changed since (the
-change log says which), with the same format, and writes the new file from
-the old one's head, tail and unchanged rows (copied in the kernel) and the
-new rows: the same bytes as a log written afresh.
+order, as the number :data:`START_KEY` makes of it) and length in bytes,
+the lengths of the page's head and tail, and the size, modification time
+and inode of the file they describe. The next publication renders only
+the rows of the activities changed since (the change log says which), with
+the same format, and writes the new file from the old one's head, tail and
+unchanged rows (copied in the kernel) and the new rows: the same bytes as a
+log written afresh.
 
 Where each row starts is read while the format writes: a format that
 streams, writing each record before it reads the next, gives the place of
