@@ -507,3 +507,44 @@ def test_a_log_with_a_start_stored_another_way_is_written_whole_and_keeps_no_row
             assert spliced[before:] == [] and kept.exists()
         else:
             assert len(spliced) == before + 2 and None not in spliced[before:]
+
+
+@pytest.mark.parametrize("damage", ["older format", "cut short", "a byte changed", "another file"])
+def test_rows_that_do_not_describe_the_log_are_not_used(site_demo, tmp_path, monkeypatch, damage):
+    """Rows of an earlier format, cut short, changed by a byte, or kept for the log as it was before are read as
+    none: the log is written whole, equal to a fresh publication, and its rows are kept anew."""
+    from peerlearn.publishing import rows
+
+    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)
+    spliced = []
+    original = rows.write_spliced
+    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    public = tmp_path / "public"
+    assert publish(site_demo, public).exit_code == 0
+    log = public / "logs" / "esf_migration-log.csv"
+    kept = rows.rows_path(log)
+    data = kept.read_bytes()
+    end = data.index(b"\n")
+    header = json.loads(data[:end])
+    if damage == "older format":
+        header["version"] = rows.ROWS_VERSION - 1
+        data = json.dumps(header).encode() + data[end:]
+    elif damage == "cut short":
+        data = data[:-8]
+    elif damage == "a byte changed":
+        data = data[:end + 9] + bytes([data[end + 9] ^ 1]) + data[end + 10:]
+    kept.write_bytes(data)
+    if damage == "another file":  # the log changed since, its size kept: the rows no longer describe it
+        text = log.read_bytes()
+        log.write_bytes(text[:1].swapcase() + text[1:])
+    with site_demo.open() as registry:
+        first = registry.one("SELECT min(id) AS id FROM activities"
+                             " WHERE network = 'esf_migration' AND rrule = ''")["id"]
+    assert site_demo.run("activities", "edit", str(first), "--title", "Renamed once more").exit_code == 0
+    assert publish(site_demo, public).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert publish(site_demo, fresh).exit_code == 0
+    assert log.read_bytes() == (fresh / "logs" / log.name).read_bytes()
+    assert len(spliced) == 1  # the HTML log, whose rows were left alone; the CSV log was written whole
+    renewed = kept.read_bytes()
+    assert rows.read(log, json.loads(renewed[:renewed.index(b"\n")])["source"]) is not None  # kept anew
