@@ -5,7 +5,7 @@ such files: tens of thousands of items at 100,000 activities, kept in the
 order of their start and then their activity, where a change moves a few.
 Beside each, a build keeps *columns*: one sequence per property of the
 items, in the file's order, the first two always the activity (``ids``)
-and the start (a number or a text that sorts as the start does), and one
+and the start (:func:`sortable`, or a text that sorts as the start does), and one
 the item's length in bytes. A rebuild takes out the items that changed
 (:func:`remove_at`), puts their new versions in their places
 (:func:`insert_in_order`), and writes the new file from the ranges of the
@@ -20,7 +20,22 @@ places are summed, never walked item by item.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Any, Iterable, MutableSequence, Sequence
+
+#: A start as the registry stores it (UTC, to the second), which :func:`sortable` turns into a number.
+_START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_START_DIGITS = str.maketrans("", "", "-T:Z")
+
+
+def sortable(start: str) -> int | None:
+    """A stored start (``2027-05-11T07:30:00Z``) as a number in the same order (``20270511073000``), for a
+    column of starts.
+
+    None for a start stored otherwise (a row written around peerlearn): a
+    file holding one is written whole, its order left to SQLite.
+    """
+    return int(start.translate(_START_DIGITS)) if _START.fullmatch(start) else None
 
 
 def remove_at(columns: Sequence[MutableSequence], places: Iterable[int]) -> list[int]:

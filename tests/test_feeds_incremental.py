@@ -513,17 +513,6 @@ def _shift_a_byte(spans, activity_id: int) -> None:
     spans.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_a_start_is_sortable_in_the_order_of_its_text(seed):
-    rng = random.Random(seed)
-    starts = [f"{rng.randrange(1990, 2100):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T"
-              f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z" for _ in range(500)]
-    assert sorted(starts) == sorted(starts, key=splice.sortable)
-    assert splice.sortable("2027-05-11T07:30:00Z") == 20270511073000
-    for odd in ("2027-05-11 07:30:00Z", "2027-05-11T07:30:00+00:00", "2027-05-11T07:30Z", ""):
-        assert splice.sortable(odd) is None
-
-
 def test_a_spliced_feed_whose_bytes_come_out_the_same_is_not_rewritten(demo_env, tmp_path, spliced, monkeypatch):
     """A role on a session reaches its network's feed (it may show the programme) without changing any of its
     events: spliced from its spans, the feed comes out as it was, and is not written."""

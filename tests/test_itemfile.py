@@ -66,3 +66,14 @@ def test_pieces_of_the_old_file_and_new_items_make_the_new_file(seed):
     assert copied == len(head) + len(tail) + sum(len(item[2]) for item in old if item[0] not in changed)
     # stretches of items that follow each other are one range, cut only where an item left or came
     assert sum(isinstance(piece, tuple) for piece in pieces) <= 2 + len(removed) + len(inserted) + 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_start_is_sortable_in_the_order_of_its_text(seed):
+    rng = random.Random(seed)
+    starts = [f"{rng.randrange(1990, 2100):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T"
+              f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z" for _ in range(500)]
+    assert sorted(starts) == sorted(starts, key=itemfile.sortable)
+    assert itemfile.sortable("2027-05-11T07:30:00Z") == 20270511073000
+    for odd in ("2027-05-11 07:30:00Z", "2027-05-11T07:30:00+00:00", "2027-05-11T07:30Z", ""):
+        assert itemfile.sortable(odd) is None

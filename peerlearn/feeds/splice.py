@@ -29,14 +29,13 @@ import array
 import hashlib
 import json
 import os
-import re
 import sys
 import zlib
 from pathlib import Path
 from typing import Iterable
 
 from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error, write_pieces
-from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at
+from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at, sortable
 from ..registry.store import Registry
 from ..version import __version__
 from . import blocks, ical
@@ -62,20 +61,6 @@ _ROWS_SQL = ("SELECT a.id, a.start_utc, " + blocks.ACTIVITY_KEY_SQL + ", CASE WH
 #: Each column of the spans: its name and its machine integer (type code, bytes), in the file's order.
 _COLUMNS = (("ids", "q", 8), ("starts", "q", 8), ("sizes", "q", 8), ("zones", "i", 4))
 _NAMES = tuple(name for name, _code, _size in _COLUMNS)
-#: A start as the registry stores it (UTC, to the second), which :func:`sortable` turns into a number.
-_START = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-_START_DIGITS = str.maketrans("", "", "-T:Z")
-
-
-def sortable(start: str) -> int | None:
-    """A stored start (``2027-05-11T07:30:00Z``) as a number in the same order (``20270511073000``).
-
-    None for a start stored otherwise (a row written around peerlearn): a
-    feed holding one is written whole, its order left to SQLite.
-    """
-    return int(start.translate(_START_DIGITS)) if _START.fullmatch(start) else None
-
-
 class Spans:
     """Where each event of a feed's file is, one array of machine integers per column.
 

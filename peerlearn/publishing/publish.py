@@ -212,12 +212,11 @@ def _log(registry: Registry, publication: Publication, part: str, name: str, net
             records, starts = [], {}
             for chunk in chunks(ids):
                 records += activity_log.rows(registry, network.slug, ids=chunk)
-            starts.update(registry.select_in(f"SELECT id, {log_rows.START_KEY} FROM activities"
-                                             " WHERE id IN ({ids})", ids))
+            starts.update(registry.select_in("SELECT id, start_utc FROM activities WHERE id IN ({ids})", ids))
             rows = log_rows.write_spliced(out, target, old, write, records, set(ids), starts)
         if rows is None:
-            starts = dict(registry.conn.execute(f"SELECT id, {log_rows.START_KEY} FROM activities"
-                                                " WHERE network = ?", [network.slug]))
+            starts = dict(registry.conn.execute("SELECT id, start_utc FROM activities WHERE network = ?",
+                                                [network.slug]))
             rows = log_rows.write_whole(out, target, write, activity_log.rows(registry, network.slug), starts)
         flush(out, target)
         status = os.fstat(out.fileno())

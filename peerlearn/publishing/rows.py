@@ -4,7 +4,7 @@ A log has one row per activity of the network (tens of thousands at
 100,000 activities) and a change moves a few. Beside a log of
 :data:`SPLICE_ROWS` rows or more, a publication keeps its *rows* (a hidden
 ``.<log name>.rows`` beside it): each row's activity, start (the log's
-order, as the number :data:`START_KEY` makes of it) and length in bytes,
+order, as :func:`peerlearn.itemfile.sortable` numbers it) and length in bytes,
 the lengths of the page's head and tail, and the size, modification time
 and inode of the file they describe. The next publication renders only
 the rows of the activities changed since (the change log says which), with
@@ -32,18 +32,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..atomic import remove_file, write_atomic, write_error, write_pieces
 from ..feeds.splice import flush
-from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at
+from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at, sortable
 from ..version import __version__
 
 #: Logs of fewer rows are written whole, without rows kept beside them.
 SPLICE_ROWS = 100
 #: The rows' own format: another number is read as none.
 ROWS_VERSION = 2
-#: SQL giving an activity's UTC start (``2026-03-11T08:30:00Z``) as a number in the same order
-#: (20260311083000), or NULL where it is not written that way: a log holding such a start keeps no rows.
-START_KEY = ("CASE WHEN start_utc GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
-             " THEN CAST(replace(replace(replace(replace(start_utc, '-', ''), 'T', ''), ':', ''), 'Z', '') AS INTEGER)"
-             " END")
 #: The formats that write each record, the same wherever it sits, before reading the next.
 STREAMING = {("peerlearn.default_plugins.formats", "write_csv"), ("peerlearn.default_plugins.formats", "write_html")}
 
@@ -79,8 +74,8 @@ def _noted(records: Iterable[Any], counter: _Counting, places: list[int]) -> Ite
 
 
 class Rows:
-    """Where each row of a log is: activity, start (:data:`START_KEY`), length, as machine arrays; the head's
-    and tail's lengths."""
+    """Where each row of a log is: activity, start (:func:`~peerlearn.itemfile.sortable`), length, as machine
+    arrays; the head's and tail's lengths."""
 
     __slots__ = ("head", "tail", "ids", "starts", "sizes")
 
@@ -146,9 +141,9 @@ def forget(target: Path) -> None:
 
 
 def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], None], records: Iterable[Any],
-                starts: dict[int, int | None]) -> Rows | None:
+                starts: dict[int, str]) -> Rows | None:
     """Write every record through ``write(records, out)``, noting where each row is (None where the format
-    does not stream, the log has no row, or a row's start has no :data:`START_KEY`)."""
+    does not stream, the log has no row, or a row's start is not :func:`~peerlearn.itemfile.sortable`)."""
     counter = _Counting(out)
     places: list[int] = []
     ids: list[int] = []
@@ -164,15 +159,15 @@ def write_whole(out: Any, target: Path, write: Callable[[Iterable[Any], Any], No
         return None
     size = counter.count
     sizes = [places[index + 1] - places[index] for index in range(len(ids))]
-    try:
-        ordered = array.array("q", [starts[number] for number in ids])
-    except (KeyError, TypeError):  # (a start not written as the others)
+    ordered = [sortable(starts.get(number, "")) for number in ids]
+    if None in ordered:  # (a start not written as the others)
         return None
-    return Rows(places[0], size - places[-1], array.array("q", ids), ordered, array.array("q", sizes))
+    return Rows(places[0], size - places[-1], array.array("q", ids), array.array("q", ordered),
+                array.array("q", sizes))
 
 
 def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[Any], Any], None],
-                  changed: list[Any], changed_ids: set[int], starts: dict[int, int | None]) -> Rows | None:
+                  changed: list[Any], changed_ids: set[int], starts: dict[int, str]) -> Rows | None:
     """Write the log from the old file ``target`` (described by ``old``): its head, tail and the rows of
     activities not in ``changed_ids``, and the ``changed`` records (those of ``changed_ids`` in the log now)
     rendered through ``write``; return the new rows (None where it could not: nothing was written then).
@@ -180,7 +175,8 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     The rows are columns (:mod:`peerlearn.itemfile`): the changed ones are taken out and put back in their
     places, and the rest copied as the stretches between, whatever the log's length.
     """
-    if any(starts.get(record.id) is None for record in changed):
+    numbers = {record.id: sortable(starts.get(record.id, "")) for record in changed}
+    if None in numbers.values():
         return None
     buffer = io.StringIO()
     counter = _Counting(buffer)
@@ -193,7 +189,7 @@ def write_spliced(out: Any, target: Path, old: Rows, write: Callable[[Iterable[A
     # the old rows but the changed ones, then the changed ones where they now belong
     columns = [array.array("q", old.ids), array.array("q", old.starts), array.array("q", old.sizes)]
     removed = remove_at(columns, places_of(old.ids, changed_ids))
-    inserted, items = insert_in_order(columns, [(record.id, starts[record.id], len(blocks[record.id]))
+    inserted, items = insert_in_order(columns, [(record.id, numbers[record.id], len(blocks[record.id]))
                                                 for record in changed])
     if not columns[0]:
         return None
