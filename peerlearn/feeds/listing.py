@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from ..atomic import splice_atomic
-from .layout import FOLDERS, parse_feed_path
+from .layout import FOLDERS, parse_feed_path, webcal
 
 #: The index's order of scopes.
 _SCOPE_ORDER = {scope: number for number, scope in enumerate(FOLDERS)}
@@ -53,8 +53,6 @@ def index_order(path: str) -> tuple:
 
 def index_entry(scope: str, name: str, path: str, url: str = "") -> dict:
     """One feed as the index lists it: its scope, name (title) and path, and where published, its URLs."""
-    from .layout import webcal
-
     return {"scope": scope, "name": name, "path": path, **({"url": url, "webcal": webcal(url)} if url else {})}
 
 
