@@ -430,15 +430,22 @@ def test_a_report_whose_charts_show_the_same_figures_is_written_without_drawing_
     assert "activities_by_month" in drawn and b"data-edited" not in report.read_bytes()
 
 
+def spliced_logs(monkeypatch) -> list:
+    """Keep rows beside every log, however short (the demo's are), and note what each splice of a log returns
+    (its rows; None where it could not splice), in order."""
+    from peerlearn.publishing import rows
+
+    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)
+    spliced: list = []
+    original = rows.write_spliced
+    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    return spliced
+
+
 def test_a_log_written_again_for_a_few_activities_copies_the_other_rows(site_demo, tmp_path, monkeypatch):
     """Each network's log keeps where its rows are; a change to a few activities renders their rows only, the
     others are copied from the file, and the log is byte for byte what a fresh publication writes."""
-    from peerlearn.publishing import rows
-
-    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)  # (the demo's logs are short)
-    spliced = []
-    original = rows.write_spliced
-    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    spliced = spliced_logs(monkeypatch)
     public = tmp_path / "public"
     assert publish(site_demo, public).exit_code == 0
     with site_demo.open() as registry:
@@ -479,10 +486,7 @@ def test_a_log_with_a_start_stored_another_way_is_written_whole_and_keeps_no_row
     the others, cannot be one: that log is written whole, keeps no rows, and still equals a fresh one."""
     from peerlearn.publishing import rows
 
-    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)
-    spliced = []
-    original = rows.write_spliced
-    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    spliced = spliced_logs(monkeypatch)
     public = tmp_path / "public"
     kept = rows.rows_path(public / "logs" / "esf_migration-log.csv")
     assert publish(site_demo, public).exit_code == 0 and kept.exists()
@@ -515,10 +519,7 @@ def test_rows_that_do_not_describe_the_log_are_not_used(site_demo, tmp_path, mon
     none: the log is written whole, equal to a fresh publication, and its rows are kept anew."""
     from peerlearn.publishing import rows
 
-    monkeypatch.setattr(rows, "SPLICE_ROWS", 1)
-    spliced = []
-    original = rows.write_spliced
-    monkeypatch.setattr(rows, "write_spliced", lambda *args: spliced.append(original(*args)) or spliced[-1])
+    spliced = spliced_logs(monkeypatch)
     public = tmp_path / "public"
     assert publish(site_demo, public).exit_code == 0
     log = public / "logs" / "esf_migration-log.csv"
