@@ -185,6 +185,28 @@ def test_travel_day_between_site_visits_in_different_cities(env):
     assert travel[0]["people"] == ["Ana Costa"]
 
 
+def test_a_name_spelled_like_a_member_number_is_not_that_member(env):
+    # travel: "#<id>" speaks at the Lisbon visit, member <id> (Ana Costa) at the Warsaw visit the next day
+    member = json.loads(env.run("members", "add", "Ana Costa", "--country", "PT", "--type", "person",
+                                "--json").stdout)["id"]
+    ids = []
+    for city, day in (("Lisbon", "2026-03-04"), ("Warsaw", "2026-03-05")):
+        result = env.run("activities", "add", "--network", "esf_migration", "--kind", "site_visit", "--title",
+                         f"Visit {city}", "--start", day, "--end", day, "--city", city, "--json")
+        assert result.exit_code == 0, result.output
+        ids.append(str(json.loads(result.stdout)["id"]))
+        assert env.run("sessions", "add", ids[-1], "--title", "Visit", "--start", f"{day} 10:00",
+                       "--end", "12:00").exit_code == 0
+    assert env.run("roles", "add", ids[0], "visit", "--role", "rapporteur", "--name", f"#{member}").exit_code == 0
+    assert env.run("roles", "add", ids[1], "visit", "--role", "rapporteur", "--member", str(member)).exit_code == 0
+    findings = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    assert not [f for f in findings if f["code"] == "travel"], findings
+    # the same person does travel: member <id> in Lisbon too
+    assert env.run("roles", "add", ids[0], "visit", "--role", "speaker", "--member", str(member)).exit_code == 0
+    findings = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    assert [f["people"] for f in findings if f["code"] == "travel"] == [["Ana Costa"]]
+
+
 # -- moving, cancelling, the change log ----------------------------------------------
 
 
@@ -447,6 +469,21 @@ def test_a_member_is_the_same_person_under_another_spelling(mlc):
     assert len(clash) == 1
     assert clash[0]["sessions"][0].startswith("Opening panel") and clash[0]["sessions"][1] == "Press briefing"
     assert set(clash[0]["people"]) == {"Thomas Liebig", "T. Liebig"}
+
+
+def test_a_speaker_named_like_a_member_number_does_not_clash_with_that_member(mlc):
+    env, activity = mlc
+    # Thomas Liebig sits on the opening panel (10:00-11:00) linked to his member record, confirmed
+    panel = [r for r in json.loads(env.run("roles", "list", activity, "--session", "opening-panel", "--json").stdout)
+             if r["name"] == "Thomas Liebig"]
+    assert panel and panel[0]["member_id"] and env.run("roles", "confirm", str(panel[0]["id"])).exit_code == 0
+    assert env.run("sessions", "add", activity, "--title", "Press briefing", "--start", "10:30", "--end", "10:45",
+                   "--track", "press").exit_code == 0
+    result = env.run("roles", "add", activity, "press-briefing", "--role", "speaker", "--name",
+                     f"#{panel[0]['member_id']}", "--status", "confirmed")
+    assert result.exit_code == 0 and "two sessions at once" not in result.stderr, result.output
+    findings = json.loads(env.run("agenda", "check", "--all", "--json").stdout)
+    assert not [f for f in findings if f["code"] == "person-clash"], findings
 
 
 def test_confirming_a_tbd_role_needs_a_name_and_emails_stay_private(mlc, tmp_path):

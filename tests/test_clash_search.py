@@ -51,7 +51,8 @@ def build(registry: Registry, seed: int) -> None:
                  "cancelled" if rng.random() < 0.1 else "confirmed", NOW, NOW])
             for position in range(rng.randrange(0, 4)):
                 role_id += 1
-                name = rng.choice(["Ana", "Bo", "Cy", "Di", "Ed", "Flo", ""])
+                # "#1": a name spelled like a member's number is still no member
+                name = rng.choice(["Ana", "Bo", "Cy", "Di", "Ed", "Flo", "", "#1", "#2"])
                 conn.execute(
                     "INSERT INTO roles (id, session_id, role, status, name, person_key, member_id, position)"
                     " VALUES (?, ?, 'speaker', ?, ?, ?, ?, ?)",

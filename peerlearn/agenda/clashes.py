@@ -97,6 +97,10 @@ def sweep(rows: Iterable[tuple]) -> Iterator[tuple[tuple, tuple]]:
         running.append(row)
 
 
+#: How a check tells one person from another: a role's name key, or the member it names, each after its own
+#: first character, so that the two never meet (a speaker named "#2" is not member #2).
+NAMED, MEMBER = "=", "#"
+
 #: findings are built this many clashes at a time (their sessions read in one query)
 CHUNK = 500
 
@@ -131,8 +135,8 @@ def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
     scope = (" AND {column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
              " WHERE s2.activity_id = ? AND r2.status != 'declined' AND s2.status != 'cancelled')"
              " AND s.end_utc > ? AND s.start_utc < ?")
-    by_name = base.format(key="r.person_key", present="r.person_key != ''")
-    by_member = base.format(key="'#' || r.member_id", present="r.member_id IS NOT NULL")
+    by_name = base.format(key=f"'{NAMED}' || r.person_key", present="r.person_key != ''")
+    by_member = base.format(key=f"'{MEMBER}' || r.member_id", present="r.member_id IS NOT NULL")
     params: list = []
     if activity is not None:
         window = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
@@ -310,15 +314,16 @@ def workshops_without_chair(registry: Registry, activity: Activity | None = None
 _VISITORS = """
 WITH visits AS (SELECT id FROM activities WHERE kind IN ({kinds}) AND status != 'cancelled' AND city != ''),
 visitors AS (
-    SELECT r.person_key, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
+    SELECT '{named}' || r.person_key AS person_key, r.name, s.activity_id FROM visits v
+      JOIN sessions s ON s.activity_id = v.id
       JOIN roles r ON r.session_id = s.id WHERE r.person_key != '' AND r.status != 'declined'
       AND s.status != 'cancelled'
     UNION
-    SELECT '#' || r.member_id, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
+    SELECT '{member}' || r.member_id, r.name, s.activity_id FROM visits v JOIN sessions s ON s.activity_id = v.id
       JOIN roles r ON r.session_id = s.id WHERE r.member_id IS NOT NULL AND r.status != 'declined'
       AND s.status != 'cancelled'
     UNION
-    SELECT '#' || p.member_id, m.name, p.activity_id FROM visits v JOIN participations p ON p.activity_id = v.id
+    SELECT '{member}' || p.member_id, m.name, p.activity_id FROM visits v JOIN participations p ON p.activity_id = v.id
       JOIN members m ON m.id = p.member_id WHERE m.type = 'person' AND p.status IN ('registered', 'attended')
 )
 SELECT v.person_key, min(v.name) AS name, a.id AS activity_id, a.title, a.city, a.start_utc, a.start_local,
@@ -343,7 +348,7 @@ def travel_gaps(registry: Registry, activity: Activity | None = None) -> Iterato
     if activity is not None:
         scope = "AND v.person_key IN (SELECT person_key FROM visitors WHERE activity_id = ?)"
         params.append(activity.id)
-    sql = _VISITORS.format(kinds=", ".join("?" for _ in VISIT_KINDS), scope=scope)
+    sql = _VISITORS.format(kinds=", ".join("?" for _ in VISIT_KINDS), scope=scope, named=NAMED, member=MEMBER)
     trips: dict[tuple[int, int], tuple[dict, dict, list[str]]] = {}
     previous = None
     for row in registry.rows(sql, params):
