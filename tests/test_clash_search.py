@@ -1,7 +1,8 @@
-"""The clash search, set-based in SQL, against a naive search of every pair, on random programmes.
+"""The clash search against a naive search of every pair, on random programmes.
 
-The whole-registry check finds exactly the person clashes, room clashes and
-track overlaps that comparing every pair of roles (or sessions) finds, on
+The whole-registry check finds exactly the person clashes, room clashes,
+track overlaps and panel overruns that comparing every pair of roles (or
+sessions), and adding up each panel's speaking minutes, finds, on
 programmes with many people, shared rooms, cancelled and declined entries;
 and it hands findings out one at a time (an iterator), so that a caller can
 print them as they come.
@@ -45,8 +46,9 @@ def build(registry: Registry, seed: int) -> None:
             conn.execute(
                 "INSERT INTO sessions (id, activity_id, key, title, kind, start_utc, end_utc, start_local, end_local,"
                 " timezone, track, room, status, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 'talk', ?, ?, ?, ?, 'UTC', ?, ?, ?, ?, ?)",
-                [session_id, activity_id, f"s{index}", f"Session {session_id}", text(start) + "Z", text(end) + "Z",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'UTC', ?, ?, ?, ?, ?)",
+                [session_id, activity_id, f"s{index}", f"Session {session_id}", rng.choice(["talk", "panel"]),
+                 text(start) + "Z", text(end) + "Z",
                  text(start), text(end), rng.choice(["", "A", "B"]), rng.choice(["", "Room 1", "room 1", "Room 2"]),
                  "cancelled" if rng.random() < 0.1 else "confirmed", NOW, NOW])
             for position in range(rng.randrange(0, 4)):
@@ -54,10 +56,10 @@ def build(registry: Registry, seed: int) -> None:
                 # "#1": a name spelled like a member's number is still no member
                 name = rng.choice(["Ana", "Bo", "Cy", "Di", "Ed", "Flo", "", "#1", "#2"])
                 conn.execute(
-                    "INSERT INTO roles (id, session_id, role, status, name, person_key, member_id, position)"
-                    " VALUES (?, ?, 'speaker', ?, ?, ?, ?, ?)",
+                    "INSERT INTO roles (id, session_id, role, status, name, person_key, member_id, position,"
+                    " speaking_minutes) VALUES (?, ?, 'speaker', ?, ?, ?, ?, ?, ?)",
                     [role_id, session_id, rng.choice(["confirmed", "tbc", "declined"]), name, name.lower(),
-                     rng.choice([None, None, 1, 2, 3]), position])
+                     rng.choice([None, None, 1, 2, 3]), position, rng.choice([None, 15, 30, 60])])
     conn.execute("COMMIT")
 
 
@@ -86,6 +88,12 @@ def naive(registry: Registry) -> collections.Counter:
             found["room-clash", frozenset((one["id"], two["id"]))] += 1
         elif one["track"] == two["track"]:
             found["track-overlap", frozenset((one["id"], two["id"]))] += 1
+    for session in sessions.values():
+        minutes = [role["speaking_minutes"] for role in roles
+                   if role["session_id"] == session["id"] and role["speaking_minutes"] is not None]
+        slot = (dt.datetime.fromisoformat(session["end_utc"]) - dt.datetime.fromisoformat(session["start_utc"]))
+        if session["kind"] == "panel" and minutes and sum(minutes) > slot.total_seconds() / 60:
+            found["panel-overrun", frozenset((session["id"],))] += 1
     return found
 
 
@@ -93,11 +101,12 @@ def naive(registry: Registry) -> collections.Counter:
 def test_the_whole_registry_check_finds_what_comparing_every_pair_finds(tmp_path, seed):
     with Registry.open(tmp_path / "r.db", actor="tester") as registry:
         build(registry, seed)
-        codes = ("person-clash", "room-clash", "track-overlap")
+        codes = ("person-clash", "room-clash", "track-overlap", "panel-overrun")
         found = collections.Counter((finding.code, frozenset(finding.session_ids))
                                     for finding in clashes.core_checks(registry) if finding.code in codes)
         expected = naive(registry)
         assert sum(expected.values()) > 10  # the programmes do clash
+        assert {code for code, _sessions in expected} == set(codes)
         assert found == expected
 
 
@@ -110,10 +119,10 @@ def test_one_activity_is_checked_as_in_the_whole_registry(tmp_path, seed):
         everything = list(clashes.core_checks(registry))
         for activity_id in range(1, 16):
             activity = activities.get(registry, str(activity_id))
-            mine = {(f.code, f.session_ids) for f in clashes.core_checks(registry, activity)
-                    if f.code in ("room-clash", "track-overlap", "person-clash")}
+            codes = ("room-clash", "track-overlap", "person-clash", "panel-overrun")
+            mine = {(f.code, f.session_ids) for f in clashes.core_checks(registry, activity) if f.code in codes}
             theirs = {(f.code, f.session_ids) for f in everything if activity_id in f.activity_ids
-                      and f.code in ("room-clash", "track-overlap", "person-clash")}
+                      and f.code in codes}
             assert mine == theirs
 
 

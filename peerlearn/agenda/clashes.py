@@ -2,10 +2,10 @@
 
 Overlaps are found by sweeping intervals in time order (by person, by room,
 by track), keeping only those still running: the cost grows with the number
-of sessions and the clashes found, never with every pair. For people, SQLite
-first finds who has any overlap at all (a window over each person's roles in
-time order), so that only their roles come into Python; for rooms and tracks
-it pairs each session with those of its activity starting while it runs
+of sessions and the clashes found, never with every pair. For people, one
+narrow read of every role's times in (person, start) order finds who has any
+overlap at all, so that only their roles are read whole; for rooms and tracks
+SQLite pairs each session with those of its activity starting while it runs
 (through the index on activity and start), so only clashes leave it.
 Every check is a generator: findings are produced, and can be printed, one
 at a time, so memory does not grow with the registry. Each :class:`Finding`
@@ -121,35 +121,62 @@ def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
 # -- person clashes ----------------------------------------------------------
 
 
+#: the roles a person check reads: not declined, in sessions and activities that are not cancelled
+_LIVE_ROLES = (" FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
+               " WHERE r.status != 'declined' AND a.status != 'cancelled' AND s.status != 'cancelled'")
+#: the two ways a role names a person: (the person's key, the column it comes from, the condition that the role
+#: names one so, the key's first character)
+_PERSON_KEYS = ((f"'{NAMED}' || r.person_key", "person_key", "r.person_key != ''", NAMED),
+                (f"'{MEMBER}' || r.member_id", "member_id", "r.member_id IS NOT NULL", MEMBER))
+
+
 def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
     """Role intervals keyed by person (once by name, once by member where the role names one), sorted.
 
-    Only the roles of people with an overlap somewhere: SQLite compares each
-    role with the latest end among the person's earlier roles (a window in
-    time order), so the roles of everyone else never leave it.
+    Only the roles of people with an overlap somewhere: every role's times
+    are read once, narrow and in (person, start) order, and a running
+    latest end per person says who overlaps at all (:func:`_overlapping`);
+    only those people's roles are then read whole, through the indexes on
+    names and on members, so the roles of everyone else never leave SQLite
+    but as three short columns.
     """
-    base = ("SELECT {key} AS who, s.start_utc AS st, s.end_utc AS en, s.id, s.activity_id, r.status, r.name,"
-            " r.role, r.id AS rid"
-            " FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
-            " WHERE r.status != 'declined' AND a.status != 'cancelled' AND s.status != 'cancelled' AND {present}")
-    scope = (" AND {column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
-             " WHERE s2.activity_id = ? AND r2.status != 'declined' AND s2.status != 'cancelled')"
-             " AND s.end_utc > ? AND s.start_utc < ?")
-    by_name = base.format(key=f"'{NAMED}' || r.person_key", present="r.person_key != ''")
-    by_member = base.format(key=f"'{MEMBER}' || r.member_id", present="r.member_id IS NOT NULL")
-    params: list = []
-    if activity is not None:
-        window = [activity.id, to_utc_text(activity.start), to_utc_text(activity.end)]
-        by_name += scope.format(column="person_key")
-        by_member += scope.format(column="member_id")
-        params = window + window
-    sql = (f"WITH live AS ({by_name} UNION ALL {by_member}),"
-           " overlapping AS (SELECT DISTINCT who FROM (SELECT who, st, max(en) OVER (PARTITION BY who ORDER BY st, rid"
-           " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end FROM live) WHERE earlier_end > st)"
-           " SELECT * FROM live WHERE who IN (SELECT who FROM overlapping)")
-    rows = registry.conn.execute(sql, params).fetchall()
+    window = [to_utc_text(activity.start), to_utc_text(activity.end)] if activity is not None else []
+    spans, params = [], []
+    for key, column, present, _first in _PERSON_KEYS:
+        sql = f"SELECT {key}, s.start_utc, s.end_utc{_LIVE_ROLES} AND {present}"
+        if activity is not None:  # the people of the activity's programme, in sessions around its time
+            sql += (f" AND r.{column} IN (SELECT r2.{column} FROM roles r2 JOIN sessions s2 ON s2.id = r2.session_id"
+                    " WHERE s2.activity_id = ? AND r2.status != 'declined' AND s2.status != 'cancelled')"
+                    " AND s.end_utc > ? AND s.start_utc < ?")
+            params += [activity.id, *window]
+        spans.append(sql)
+    found = _overlapping(registry.conn.execute(" UNION ALL ".join(spans) + " ORDER BY 1, 2", params))
+    rows: list[tuple] = []
+    for key, column, _present, first in _PERSON_KEYS:
+        wanted = sorted(who[1:] if first == NAMED else int(who[1:]) for who in found if who[0] == first)
+        for chunk in chunks(wanted):
+            rows += registry.conn.execute(
+                f"SELECT {key}, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role, r.id"
+                f"{_LIVE_ROLES} AND r.{column} IN ({', '.join('?' * len(chunk))})"
+                + (" AND s.end_utc > ? AND s.start_utc < ?" if window else ""), [*chunk, *window]).fetchall()
     rows.sort()
     return rows
+
+
+def _overlapping(spans: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The people among ``spans``, ``(person, start, end)`` in (person, start) order, with two that overlap:
+    a role starting before the latest end of that person's roles before it."""
+    found: set[str] = set()
+    current, latest = None, ""
+    for who, start, end in spans:
+        if who != current:
+            current, latest = who, end
+            continue
+        if latest > start:
+            found.add(who)
+        if end > latest:
+            latest = end
+    return found
 
 
 def person_clashes(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
@@ -253,11 +280,12 @@ def outside(registry: Registry, activity: Activity | None = None) -> Iterator[Fi
 
 
 def panel_overruns(registry: Registry, activity: Activity | None = None) -> Iterator[Finding]:
-    sql = ("SELECT * FROM (SELECT s.id, CAST(round((julianday(s.end_utc) - julianday(s.start_utc)) * 1440) AS INTEGER)"
-           " AS slot, (SELECT sum(r.speaking_minutes) FROM roles r WHERE r.session_id = s.id"
-           " AND r.status != 'declined') AS speaking FROM sessions s JOIN activities a ON a.id = s.activity_id"
-           " WHERE s.kind = 'panel' AND a.status != 'cancelled' AND s.status != 'cancelled' {scope})"
-           " WHERE speaking > slot")
+    # (grouped, not a subquery per panel: SQLite would run that twice, for the sum and for the comparison)
+    sql = ("SELECT s.id, CAST(round((julianday(s.end_utc) - julianday(s.start_utc)) * 1440) AS INTEGER) AS slot,"
+           " sum(r.speaking_minutes) AS speaking FROM sessions s JOIN activities a ON a.id = s.activity_id"
+           " JOIN roles r ON r.session_id = s.id AND r.status != 'declined'"
+           " WHERE s.kind = 'panel' AND a.status != 'cancelled' AND s.status != 'cancelled' {scope}"
+           " GROUP BY s.id HAVING speaking > slot ORDER BY s.activity_id, s.start_utc, s.id")
     params = []
     home = activity.id if activity else None
     if activity is not None:
