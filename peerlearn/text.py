@@ -100,6 +100,17 @@ def check(value: str, field: str, *, multiline: bool = False) -> str:
     return value
 
 
+def is_number(value: str) -> bool:
+    """Whether ``value`` is a whole number written in the digits 0-9 alone (``"12"``; not ``"²"`` nor ``"١٢"``).
+
+    ``str.isdigit`` takes any digit Unicode knows: ``int`` then refuses
+    ``"²"`` and reads ``"١٢"`` as 12. A number typed, set in the environment,
+    read from a file or found in a file's name counts only in these digits;
+    anything else is a name, or an error that says so.
+    """
+    return value.isascii() and value.isdigit()
+
+
 def name_key(name: str) -> str:
     """How names are compared: NFC-normalised and case-folded (``Café`` in any form, any case)."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())

@@ -12,9 +12,9 @@ def ready(env):
     return env
 
 
-def refused(env, *args, expect):
+def refused(env, *args, expect, environment=None):
     before = env.fingerprint()
-    result = env.run(*args)
+    result = env.run(*args, env=environment)
     assert result.exit_code == 1, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
@@ -136,3 +136,39 @@ def test_export_into_a_folder_that_does_not_exist_is_refused(ready, tmp_path):
     refused(ready, "log", "--network", "pes", "--format", "csv", "-o", str(target),
             expect=f"--output: folder {target.parent} does not exist")
     assert not target.parent.exists()
+
+
+#: digits to ``str.isdigit`` that are not 0-9: "²" and "①", which int() refuses, and "١" (Arabic-Indic one),
+#: which int() reads as 1
+NOT_ASCII_DIGITS = ["²", "①", "١"]
+
+
+@pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize("args, expect", [
+    (["members", "show", "{}"], "unknown member"),
+    (["members", "show", "#{}"], "unknown member"),
+    (["activities", "show", "{}"], "unknown activity"),
+    (["sessions", "list", "#{}"], "unknown activity"),
+    (["changes", "--activity", "{}"], "unknown activity"),
+    (["roles", "confirm", "{}"], "unknown role"),
+    (["notify", "preview", "{}"], "unknown message"),
+])
+def test_a_number_is_written_in_the_digits_0_to_9(ready, typed, args, expect):
+    # member 1 and activity 1 exist: "١" is not their number, and "²" is no error of Python's
+    refused(ready, *[arg.format(typed) for arg in args], expect=expect,
+            environment={"PEERLEARN_MAIL_FROM": "secretariat@example.org"})
+
+
+@pytest.mark.parametrize("typed", NOT_ASCII_DIGITS)
+def test_numbers_in_the_environment_and_in_files_are_written_in_the_digits_0_to_9(ready, tmp_path, typed):
+    refused(ready, "agenda", "check", "1", environment={"PEERLEARN_PENDING_DAYS": typed},
+            expect=f"$PEERLEARN_PENDING_DAYS must be a whole number of days; got {typed!r}")
+    members = tmp_path / "members.csv"
+    members.write_text(f"id,name,country,network,category\n{typed},VDAB,BE,pes,public employment service\n",
+                       encoding="utf-8")
+    refused(ready, "members", "import", str(members), expect=f"line 2: id must be a member's number; got {typed!r}")
+    refused(ready, *ADD, "--start", "2026-07-06 09:00", "--end", "10:00", "--rrule", f"FREQ=WEEKLY;COUNT={typed}",
+            expect=f"COUNT={typed} must be a whole number of at least 1")
+    # $COLUMNS that is no number is left aside, as an empty one is
+    listed = ready.run("networks", "list", env={"COLUMNS": typed})
+    assert listed.exit_code == 0 and "pes" in listed.stdout, listed.output

@@ -25,8 +25,8 @@ from ..errors import NotFound, PeerlearnError, ValidationError
 from ..models import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES, Activity, Role, Session
 from ..registry import activities, members
 from ..registry.store import Registry
+from ..text import is_number, shown
 from ..text import problem as text_problem
-from ..text import shown
 from ..timeutil import localize
 from . import role_sync
 from .changing import after_change, check_inside, open_for_changes, programme_lines_of, raise_sequence_if_changed
@@ -110,7 +110,7 @@ class _Reader:
     def number(self, node: yaml.Node, what: str) -> int | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
             return None
-        if not isinstance(node, yaml.ScalarNode) or node.tag == _STR or not node.value.isdigit():
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _STR or not is_number(node.value):
             raise self.fail(node, f"{what} must be a whole number; got {getattr(node, 'value', node)!r}")
         return int(node.value)
 

@@ -7,6 +7,7 @@ from ..models import Activity, Role, Session
 from ..registry import activities
 from ..registry.records import role_from_row, session_from_row
 from ..registry.store import Registry
+from ..text import is_number
 
 
 def sessions_of(registry: Registry, activity_id: int) -> list[Session]:
@@ -33,7 +34,7 @@ def taking_place(sessions: list[Session]) -> list[Session]:
 def get_session(registry: Registry, activity: Activity, ref: int | str) -> Session:
     """A session of ``activity`` by number or by key."""
     text = str(ref).strip().lstrip("#")
-    if text.isdigit():
+    if is_number(text):
         row = registry.one("SELECT * FROM sessions WHERE id = ? AND activity_id = ?", [int(text), activity.id])
     else:
         row = registry.one("SELECT * FROM sessions WHERE key = ? AND activity_id = ?", [text, activity.id])
@@ -44,7 +45,7 @@ def get_session(registry: Registry, activity: Activity, ref: int | str) -> Sessi
 
 def get_role(registry: Registry, role_id: int | str) -> Role:
     text = str(role_id).strip().lstrip("#")
-    row = registry.one("SELECT * FROM roles WHERE id = ?", [int(text)]) if text.isdigit() else None
+    row = registry.one("SELECT * FROM roles WHERE id = ?", [int(text)]) if is_number(text) else None
     if row is None:
         raise NotFound(f"unknown role {role_id!r} (roles are named by their number; see 'roles list')")
     return role_from_row(row)

@@ -181,11 +181,12 @@ class Env:
         import os
 
         from ..errors import ValidationError
+        from ..text import is_number
 
         text = os.environ.get(PENDING_DAYS_ENV, "").strip()
         if not text:
             return None
-        if not text.isdigit():
+        if not is_number(text):
             raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
         return int(text)
 
@@ -239,9 +240,10 @@ class Env:
         from ..registry.store import Registry
 
         self._note_command()
+        pending_days = self.pending_days()  # (a wrong value is refused before the registry is opened)
         registry = Registry.open(self.path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
-        registry.pending_days = self.pending_days()
+        registry.pending_days = pending_days
         if registry.kept_copy:
             note(f"Kept a copy of {registry.path} (schema {registry.upgraded_from}) at {registry.kept_copy}"
                  " before upgrading it.")
@@ -263,8 +265,9 @@ class Env:
         from ..registry.staging import new_registry
 
         self._note_command()
+        pending_days = self.pending_days()
         with new_registry(self.path, actor=self.actor, replace=replace) as registry:
-            registry.pending_days = self.pending_days()
+            registry.pending_days = pending_days
             with registry.transaction() as changes:
                 yield registry
             warnings = list(registry.warnings)

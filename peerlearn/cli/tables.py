@@ -24,8 +24,10 @@ def output_width() -> int | None:
     import os
     import sys
 
+    from ..text import is_number
+
     text = os.environ.get("COLUMNS", "").strip()
-    if text.isdigit() and int(text) > 0:
+    if is_number(text) and int(text) > 0:
         return int(text)
     stream = sys.stdout
     try:

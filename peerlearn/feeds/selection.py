@@ -22,6 +22,7 @@ from ..models import ACTIVITY_STATUSES, Activity, Network, is_published
 from ..registry import activities, networks
 from ..registry.activities import published_sql
 from ..registry.store import Registry
+from ..text import is_number
 from ..timeutil import now_utc, to_utc_text
 from . import events as feed_events
 from .events import SessionEvent
@@ -103,7 +104,7 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
 
 def _member(registry: Registry, key: str) -> tuple[int, str]:
     """A member's id and name: by number straight from its row (as builds ask), else as ``members.get`` finds it."""
-    if key.isdigit():
+    if is_number(key):
         row = registry.conn.execute("SELECT id, name FROM members WHERE id = ?", [int(key)]).fetchone()
         if row is not None:
             return row[0], row[1]

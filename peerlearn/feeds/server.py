@@ -50,6 +50,7 @@ from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, Valid
 from ..registry import members, networks
 from ..registry.activities import published_sql
 from ..registry.store import Registry
+from ..text import is_number
 from ..timeutil import parse_moment
 from . import blocks, selection
 from .layout import feed_path, parse_feed_path, redact
@@ -133,7 +134,7 @@ class FeedApp:
                 if member_id is None:
                     return _not_found()
                 key = str(member_id)
-            elif scope == "activity" and not key.isdigit():
+            elif scope == "activity" and not is_number(key):
                 return _not_found()
             query = _query(environ, scope, key)
             feed = selection.resolve(registry, query, now=_day_start(now))

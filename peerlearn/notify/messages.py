@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..text import is_number
 from . import itip
 from .model import Item, Notice
 
@@ -183,7 +184,7 @@ class Renderer:
             count[item.method] += 1
             stem = "invite" if item.method == "REQUEST" else "cancel"
             filename = f"{stem}.ics" if count[item.method] == 1 else f"{stem}-{count[item.method]}.ics"
-            year = int(item.start[:4]) if item.start[:4].isdigit() else dt.date.today().year
+            year = int(item.start[:4]) if is_number(item.start[:4]) else dt.date.today().year
             yield filename, item.method, itip.calendar(
                 item.method, block, organizer=organizer, attendee=(notice.name, notice.email),
                 partstat=item.partstat, role=item.role, whole=item.whole, tzid=item.tzid, years=(year, year + 1))

@@ -19,6 +19,7 @@ import attrs
 
 from ..emails import is_email_address
 from ..errors import MailError
+from ..text import is_number
 
 NAMES = ("host", "port", "security", "user", "password", "from")
 SECURITIES = ("none", "starttls", "tls")
@@ -53,7 +54,7 @@ def from_values(values: Mapping[str, str]) -> SmtpSettings:
     if security not in SECURITIES:
         raise MailError(f"SMTP security must be one of {', '.join(SECURITIES)}; got {security!r}")
     port_text = str(values.get("port") or "").strip()
-    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+    if port_text and not (is_number(port_text) and 0 < int(port_text) < 65536):
         raise MailError(f"SMTP port must be a number from 1 to 65535; got {port_text!r}")
     sender = values["from"].strip()
     if not is_email_address(parseaddr(sender)[1]):

@@ -42,6 +42,7 @@ from ..feeds.layout import check_base_url
 from ..registry import networks as registry_networks
 from ..registry.since import changes_since, last_change
 from ..registry.store import Registry, chunks
+from ..text import is_number
 from .folder import Counts, Publication, open_publication
 
 FEEDS = "feeds"
@@ -343,7 +344,7 @@ def _report_years(names: set[str], slug: str) -> set[int]:
     found = set()
     for name in names:
         middle = name[len(prefix):-len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else ""
-        if len(middle) == 4 and middle.isdigit():
+        if len(middle) == 4 and is_number(middle):
             found.add(int(middle))
     return found
 

@@ -29,6 +29,7 @@ import attrs
 from .. import plugins
 from ..errors import NotFound, ValidationError
 from ..models import UNPUBLISHED_STATUSES
+from ..text import is_number
 from ..timeutil import to_utc_text
 from . import networks
 from .records import activity_from_row, activity_row, public
@@ -110,7 +111,7 @@ def published_sql(alias: str = "") -> str:
 def get(registry: Registry, activity_id: int | str) -> Activity:
     """The activity numbered ``activity_id`` (``12`` or ``"#12"``), with its peers; NotFound where there is none."""
     text = str(activity_id).strip().lstrip("#")
-    if not text.isdigit():
+    if not is_number(text):
         raise NotFound(f"unknown activity {activity_id!r} (activities are named by their number)")
     row = registry.one("SELECT * FROM activities WHERE id = ?", [int(text)])
     if row is None:

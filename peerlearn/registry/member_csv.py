@@ -36,7 +36,7 @@ import attrs
 from .. import plugins
 from ..errors import Conflict, PeerlearnError, ValidationError
 from ..models import MEMBERSHIP_ROLES, Change, Member, Membership
-from ..text import escape_controls, name_key
+from ..text import escape_controls, is_number, name_key
 from ..timeutil import parse_date
 from . import networks
 from .members import new_feed_token
@@ -154,7 +154,7 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
     number = None
     if ref:
         typed = ref.strip().lstrip("#")
-        if not typed.isdigit():
+        if not is_number(typed):
             raise ValidationError(f"{path} line {line}: id must be a member's number; got {ref!r}")
         number = int(typed)
     try:

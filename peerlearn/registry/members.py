@@ -54,7 +54,7 @@ def by_feed_token(registry: Registry, token: str) -> int | None:
 def get(registry: Registry, ref: str | int) -> Member:
     """A member by id (``12`` or ``#12``) or by exact name (in any case and Unicode form)."""
     typed = str(ref).strip()
-    if typed.lstrip("#").isdigit():
+    if text.is_number(typed.lstrip("#")):
         row = registry.one("SELECT * FROM members WHERE id = ?", [int(typed.lstrip("#"))])
         if row is None:
             raise NotFound(f"unknown member {typed!r}")

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
+from ..text import is_number
 
 if TYPE_CHECKING:  # pragma: no cover
     import icalendar
@@ -130,7 +131,7 @@ def _check_parts(parts: dict[str, str]) -> None:
     if "COUNT" in parts and "UNTIL" in parts:
         raise _Problem("COUNT and UNTIL cannot both be given (end the rule one way)")
     for name in ("COUNT", "INTERVAL"):
-        if name in parts and (not parts[name].isdigit() or int(parts[name]) < 1):
+        if name in parts and (not is_number(parts[name]) or int(parts[name]) < 1):
             raise _Problem(f"{name}={parts[name]} must be a whole number of at least 1")
     if "UNTIL" in parts:
         _check_until(parts["UNTIL"])

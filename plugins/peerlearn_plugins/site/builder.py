@@ -438,7 +438,7 @@ def _activity_of(name: str) -> int | None:
     if not name.startswith("activities/"):
         return None
     head = name[len("activities/"):].split("/", 1)[0].removesuffix(".html")
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None  # ("²" is a digit int() refuses)
 
 
 class _Renderer:
