@@ -471,6 +471,24 @@ def test_a_member_is_the_same_person_under_another_spelling(mlc):
     assert set(clash[0]["people"]) == {"Thomas Liebig", "T. Liebig"}
 
 
+def test_a_session_whose_key_is_a_number_is_found_by_its_key(mlc):
+    env, activity = mlc
+    # a title that is a number gives the session that number as its key
+    added = env.run("sessions", "add", activity, "--title", "2030", "--start", "16:30", "--end", "16:45", "--track",
+                    "outlook", "--json")
+    assert added.exit_code == 0, added.output
+    session = json.loads(added.stdout)
+    assert session["key"] == "2030" and session["id"] != 2030
+    result = env.run("roles", "add", activity, "2030", "--role", "speaker", "--name", "Ann Lee", "--json")
+    assert result.exit_code == 0, result.output
+    assert [r["name"] for r in json.loads(env.run("roles", "list", activity, "--session", "2030", "--json").stdout)] \
+        == ["Ann Lee"]
+    # a session's number still comes first, and "#2030" is a number only
+    assert env.run("roles", "add", activity, str(session["id"]), "--role", "chair", "--name", "Bo Lee").exit_code == 0
+    refused(env, "roles", "add", activity, "#2030", "--role", "chair", "--name", "Cy Lee",
+            expect=f"activity #{activity} has no session '#2030'")
+
+
 def test_a_speaker_named_like_a_member_number_does_not_clash_with_that_member(mlc):
     env, activity = mlc
     # Thomas Liebig sits on the opening panel (10:00-11:00) linked to his member record, confirmed

@@ -32,11 +32,13 @@ def taking_place(sessions: list[Session]) -> list[Session]:
 
 
 def get_session(registry: Registry, activity: Activity, ref: int | str) -> Session:
-    """A session of ``activity`` by number or by key."""
-    text = str(ref).strip().lstrip("#")
+    """A session of ``activity`` by number or by key (a key may be a number too: "2030" where the title was)."""
+    typed = str(ref).strip()
+    text = typed.lstrip("#")
+    row = None
     if is_number(text):
         row = registry.one("SELECT * FROM sessions WHERE id = ? AND activity_id = ?", [int(text), activity.id])
-    else:
+    if row is None and not (is_number(text) and typed.startswith("#")):  # "#15" is a number, and only that
         row = registry.one("SELECT * FROM sessions WHERE key = ? AND activity_id = ?", [text, activity.id])
     if row is None:
         raise NotFound(f"activity #{activity.id} has no session {ref!r}")
