@@ -1,5 +1,7 @@
 """Bad input: exit 1, one line that says what and where, and the registry byte for byte as before."""
 
+import json
+
 import pytest
 
 ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event"]
@@ -172,3 +174,15 @@ def test_numbers_in_the_environment_and_in_files_are_written_in_the_digits_0_to_
     # $COLUMNS that is no number is left aside, as an empty one is
     listed = ready.run("networks", "list", env={"COLUMNS": typed})
     assert listed.exit_code == 0 and "pes" in listed.stdout, listed.output
+
+
+def test_a_member_named_by_a_number_is_found_by_its_name(ready):
+    added = ready.run("members", "add", "2030", "--country", "BE", "--json")
+    assert added.exit_code == 0, added.output
+    number = json.loads(added.stdout)["id"]
+    assert number != 2030
+    shown = ready.run("members", "show", "2030", "--json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == number, shown.output
+    # a member's number comes first, and "#2030" is a number only
+    assert json.loads(ready.run("members", "show", "1", "--json").stdout)["name"] == "VDAB"
+    refused(ready, "members", "show", "#2030", expect="unknown member '#2030'")

@@ -52,13 +52,15 @@ def by_feed_token(registry: Registry, token: str) -> int | None:
 
 
 def get(registry: Registry, ref: str | int) -> Member:
-    """A member by id (``12`` or ``#12``) or by exact name (in any case and Unicode form)."""
+    """A member by id (``12`` or ``#12``) or by exact name (in any case and Unicode form); a bare number that
+    is no member's id may be a name ("2030")."""
     typed = str(ref).strip()
     if text.is_number(typed.lstrip("#")):
         row = registry.one("SELECT * FROM members WHERE id = ?", [int(typed.lstrip("#"))])
-        if row is None:
+        if row is not None:
+            return member_from_row(row)
+        if typed.startswith("#"):
             raise NotFound(f"unknown member {typed!r}")
-        return member_from_row(row)
     rows = registry.query("SELECT * FROM members WHERE name_key = ?", [text.name_key(typed)])
     if not rows:
         raise NotFound(f"unknown member {typed!r}")
