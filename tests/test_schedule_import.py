@@ -74,7 +74,8 @@ def test_a_schedule_exported_by_peerlearn_gives_the_same_programme_in_a_fresh_ac
     _ok(env.run("agenda", "export", str(conference["id"]), "--format", format_name, "-o", str(path)))
     other = tmp_path / "other.db"
     _ok(env.run("--db", str(other), "init"))
-    fresh = _activity(env, "Copy", "2027-04-13 09:00", "2027-04-13 18:00", db=other)
+    day = conference["start"][:10]  # (the demo is dated from today)
+    fresh = _activity(env, "Copy", f"{day} 09:00", f"{day} 18:00", db=other)
     result = _ok(env.run("--db", str(other), "agenda", "import", str(fresh["id"]), str(path)))
     assert "14 added, 0 changed" in result.stdout
     assert _programme(env, fresh["id"], other) == _programme(env, conference["id"])
@@ -108,7 +109,8 @@ def test_reimporting_updates_in_place_by_guid_and_raises_sequence_only_where_som
     # the other system moves workshop 1, confirms the chair, adds a speaker and drops workshop 3
     rooms = data["schedule"]["conference"]["days"][0]["rooms"]
     workshop = rooms["Room A"][0]
-    workshop.update(date="2027-04-13T14:30:00+02:00", start="14:30", room="Room D")
+    day, offset = conference["start"][:10], conference["start"][19:]  # (the demo is dated from today)
+    workshop.update(date=f"{day}T14:30:00{offset}", start="14:30", room="Room D")
     rooms["Room A"].remove(workshop)
     rooms["Room D"] = [workshop]
     panel = next(e for e in rooms["Plenary hall"] if e["title"].startswith("Opening panel"))
