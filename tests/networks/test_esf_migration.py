@@ -60,7 +60,7 @@ def test_activity_after_the_last_known_period_is_shown_as_having_no_period_yet(e
 
     assert add_workshop(env, "2028-02-08").exit_code == 0
     assert add_workshop(env, "2027-02-09", title="Within ESF+").exit_code == 0
-    data = env.run("export", "ics", "--network", "esf_migration").stdout_bytes
+    data = env.run("export", "ics", "--network", "esf_migration", "--from", "2000-01-01").stdout_bytes
     events = {str(event["SUMMARY"]): event for event in feedcheck.check(data).walk("VEVENT")}
     assert "ESF: no period yet" in feedcheck.categories(events["Workshop on skills of newcomers"])
     assert str(events["Workshop on skills of newcomers"]["X-ESF-PROGRAMMING-PERIOD"]) == "no period yet"
@@ -76,7 +76,7 @@ def test_a_new_period_is_a_data_change(env, monkeypatch):
     monkeypatch.setattr(esf_migration, "PROGRAMMING_PERIODS", periods)
     result = add_workshop(env, "2028-02-08")
     assert result.exit_code == 0 and result.stderr == ""
-    data = env.run("export", "ics", "--network", "esf_migration").stdout_bytes
+    data = env.run("export", "ics", "--network", "esf_migration", "--from", "2000-01-01").stdout_bytes
     (event,) = feedcheck.check(data).walk("VEVENT")
     assert "ESF+ 2028-2034" in feedcheck.categories(event)
     assert "one programming period" in add_workshop(env, "2027-12-30", "2028-01-02").stderr
