@@ -35,6 +35,8 @@ MEMBER = "Bad\x01Name"
 OUTPUT = "\x1b[31mRed report"
 NETWORK_DESCRIPTION = "Baltic\x1b[5m forum\x00"
 STORED = (TITLE, SESSION, PERSON, MEMBER, OUTPUT, NETWORK_DESCRIPTION)
+#: a feed's whole span: the rows are on fixed dates, and the feeds' window of the coming months moves with today
+EVER = ("--from", "2000-01-01")
 
 
 def controls(text: str, allowed: str = "\n") -> list[str]:
@@ -205,10 +207,10 @@ def _check_feed(data: bytes) -> dict:
 
 def test_feeds_never_carry_control_characters_or_other_links(hostile, tmp_path):
     for scope in (["--network", "pes"], ["--activity", "1"], ["--member", "1"], ["--network", "baltic"]):
-        result = hostile.run("export", "ics", *scope)
+        result = hostile.run("export", "ics", *scope, *EVER)
         assert result.exit_code == 0, result.output
         assert _check_feed(result.stdout_bytes)
-    summaries = [str(event["SUMMARY"]) for event in _check_feed(hostile.run("export", "ics", "--activity", "1")
+    summaries = [str(event["SUMMARY"]) for event in _check_feed(hostile.run("export", "ics", "--activity", "1", *EVER)
                                                                 .stdout_bytes).values()]
     assert "\ufffd]0;pwned\ufffdWorkshop\ufffd on \ufffd31mjobs\ufffd" in summaries
     result = hostile.run("feeds", "build", str(tmp_path / "feeds"))
@@ -229,7 +231,7 @@ def test_a_plugins_link_and_text_are_held_to_the_same_rules(hostile):
             event.add("comment", "from a plugin\x1b[31m")
 
     hostile.register(Linker(), name="linker")
-    events = _check_feed(hostile.run("export", "ics", "--activity", "1").stdout_bytes)
+    events = _check_feed(hostile.run("export", "ics", "--activity", "1", *EVER).stdout_bytes)
     assert all("URL" not in event for event in events.values())
     assert {str(event["COMMENT"]) for event in events.values()} == {"from a plugin\ufffd[31m"}
 
