@@ -111,6 +111,13 @@ def is_number(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+def number_in(ref: str | int) -> int | None:
+    """The number a reference gives, written ``12`` or ``#12`` (:func:`is_number`); None where it gives a name
+    or a key instead."""
+    typed = str(ref).strip().lstrip("#")
+    return int(typed) if is_number(typed) else None
+
+
 def name_key(name: str) -> str:
     """How names are compared: NFC-normalised and case-folded (``Café`` in any form, any case)."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())

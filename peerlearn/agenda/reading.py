@@ -7,7 +7,7 @@ from ..models import Activity, Role, Session
 from ..registry import activities
 from ..registry.records import role_from_row, session_from_row
 from ..registry.store import Registry
-from ..text import is_number
+from ..text import number_in
 
 
 def sessions_of(registry: Registry, activity_id: int) -> list[Session]:
@@ -34,20 +34,21 @@ def taking_place(sessions: list[Session]) -> list[Session]:
 def get_session(registry: Registry, activity: Activity, ref: int | str) -> Session:
     """A session of ``activity`` by number or by key (a key may be a number too: "2030" where the title was)."""
     typed = str(ref).strip()
-    text = typed.lstrip("#")
+    number = number_in(typed)
     row = None
-    if is_number(text):
-        row = registry.one("SELECT * FROM sessions WHERE id = ? AND activity_id = ?", [int(text), activity.id])
-    if row is None and not (is_number(text) and typed.startswith("#")):  # "#15" is a number, and only that
-        row = registry.one("SELECT * FROM sessions WHERE key = ? AND activity_id = ?", [text, activity.id])
+    if number is not None:
+        row = registry.one("SELECT * FROM sessions WHERE id = ? AND activity_id = ?", [number, activity.id])
+    if row is None and not (number is not None and typed.startswith("#")):  # "#15" is a number, and only that
+        row = registry.one("SELECT * FROM sessions WHERE key = ? AND activity_id = ?",
+                           [typed.lstrip("#"), activity.id])
     if row is None:
         raise NotFound(f"activity #{activity.id} has no session {ref!r}")
     return session_from_row(row)
 
 
 def get_role(registry: Registry, role_id: int | str) -> Role:
-    text = str(role_id).strip().lstrip("#")
-    row = registry.one("SELECT * FROM roles WHERE id = ?", [int(text)]) if is_number(text) else None
+    number = number_in(role_id)
+    row = registry.one("SELECT * FROM roles WHERE id = ?", [number]) if number is not None else None
     if row is None:
         raise NotFound(f"unknown role {role_id!r} (roles are named by their number; see 'roles list')")
     return role_from_row(row)

@@ -82,12 +82,12 @@ def _deprecated(old: str, old_value: str | None, new: str, value: str | None) ->
 def _activity_id(registry, ref: str | None) -> int | None:
     """An activity's number; a bare number is taken as it is (a deleted activity keeps its changes)."""
     from ..registry import activities
-    from ..text import is_number
+    from ..text import number_in
 
     if not ref:
         return None
-    text = ref.strip().lstrip("#")
-    return int(text) if is_number(text) else activities.get(registry, ref).id
+    number = number_in(ref)
+    return number if number is not None else activities.get(registry, ref).id
 
 
 COMMANDS = [changes]

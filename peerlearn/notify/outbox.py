@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import attrs
 
-from ..text import is_number
+from ..text import number_in
 from .model import Item, Notice, fold
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -232,8 +232,8 @@ def _message(row: dict) -> Message:
 def get(registry: Registry, message_id: int | str) -> Message:
     from ..errors import NotFound
 
-    text = str(message_id).strip().lstrip("#")
-    row = registry.one("SELECT * FROM outbox WHERE id = ?", [int(text)]) if is_number(text) else None
+    number = number_in(message_id)
+    row = registry.one("SELECT * FROM outbox WHERE id = ?", [number]) if number is not None else None
     if row is None:
         raise NotFound(f"unknown message {message_id!r} (messages are named by their number; see 'notify list')")
     return _message(row)

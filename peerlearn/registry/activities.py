@@ -29,7 +29,7 @@ import attrs
 from .. import plugins
 from ..errors import NotFound, ValidationError
 from ..models import UNPUBLISHED_STATUSES
-from ..text import is_number
+from ..text import number_in
 from ..timeutil import to_utc_text
 from . import networks
 from .records import activity_from_row, activity_row, public
@@ -110,10 +110,10 @@ def published_sql(alias: str = "") -> str:
 
 def get(registry: Registry, activity_id: int | str) -> Activity:
     """The activity numbered ``activity_id`` (``12`` or ``"#12"``), with its peers; NotFound where there is none."""
-    text = str(activity_id).strip().lstrip("#")
-    if not is_number(text):
+    number = number_in(activity_id)
+    if number is None:
         raise NotFound(f"unknown activity {activity_id!r} (activities are named by their number)")
-    row = registry.one("SELECT * FROM activities WHERE id = ?", [int(text)])
+    row = registry.one("SELECT * FROM activities WHERE id = ?", [number])
     if row is None:
         raise NotFound(f"unknown activity {activity_id!r}")
     peers = tuple(r["member_id"] for r in registry.query(

@@ -36,7 +36,7 @@ import attrs
 from .. import plugins
 from ..errors import Conflict, PeerlearnError, ValidationError
 from ..models import MEMBERSHIP_ROLES, Change, Member, Membership
-from ..text import escape_controls, is_number, name_key
+from ..text import escape_controls, name_key, number_in
 from ..timeutil import parse_date
 from . import networks
 from .members import new_feed_token
@@ -153,10 +153,9 @@ def _parse(path: Path, line: int, cells: tuple[str, ...], default_network: str |
     ref, name, country, category, email, member_type, slug, role, since, until = cells
     number = None
     if ref:
-        typed = ref.strip().lstrip("#")
-        if not is_number(typed):
+        number = number_in(ref)
+        if number is None:
             raise ValidationError(f"{path} line {line}: id must be a member's number; got {ref!r}")
-        number = int(typed)
     try:
         member = Member(name=name, country=country, email=email, type=member_type or "organisation", id=new_id,
                         feed_token=new_feed_token())

@@ -55,8 +55,9 @@ def get(registry: Registry, ref: str | int) -> Member:
     """A member by id (``12`` or ``#12``) or by exact name (in any case and Unicode form); a bare number that
     is no member's id may be a name ("2030")."""
     typed = str(ref).strip()
-    if text.is_number(typed.lstrip("#")):
-        row = registry.one("SELECT * FROM members WHERE id = ?", [int(typed.lstrip("#"))])
+    number = text.number_in(typed)
+    if number is not None:
+        row = registry.one("SELECT * FROM members WHERE id = ?", [number])
         if row is not None:
             return member_from_row(row)
         if typed.startswith("#"):

@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, ValidationError
-from ..text import is_number
+from ..text import number_in
 from .snapshot import Programme, Version, from_data, to_data, working
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,8 +48,9 @@ def get_version(registry: "Registry", activity: "Activity", ref: str | int) -> V
     for version in found:
         if version.name == text:
             return version
+    number = number_in(text)
     for version in found:
-        if is_number(text.lstrip("#")) and version.number == int(text.lstrip("#")):
+        if number is not None and version.number == number:
             return version
     names = ", ".join(version.name for version in found) or "none yet; see 'agenda release'"
     raise NotFound(f"activity #{activity.id} has no released version {text!r} (versions: {names})")
@@ -83,7 +84,7 @@ def check_name(name: str) -> str:
         raise ValidationError("a version needs a name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"version name {name[:20]!r}… is longer than {MAX_NAME} characters")
-    if name.casefold() in (WORKING, LATEST) or is_number(name.lstrip("#")):
+    if name.casefold() in (WORKING, LATEST) or number_in(name) is not None:
         raise ValidationError(f"{name!r} cannot name a version (it would be read as a number, 'working' or"
                               " 'latest'); try 'v2'")
     return name
