@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import OutputError
+from .protected import is_protected
 
 try:
     import fcntl
@@ -85,15 +86,24 @@ def write_error(path: Path | str, error: OSError) -> OutputError:
 
 
 def check_destination(path: Path) -> bool:
-    """True where ``path`` is a regular file, False where nothing is there; refuse anything else."""
+    """True where ``path`` is a regular file, False where nothing is there; refuse anything else.
+
+    An open registry's file, or its ``-journal``, ``-wal`` or ``-shm`` file
+    (:mod:`peerlearn.protected`), is refused too, whatever the path calls it.
+    """
     try:
-        mode = os.lstat(path).st_mode
+        info = os.lstat(path)
     except FileNotFoundError:
-        return False
+        info = None
     except OSError as error:
         raise write_error(path, error) from None
-    if not stat.S_ISREG(mode):
-        raise OutputError(f"cannot write {path}: it is {describe(mode)}, not a regular file; refusing to replace it")
+    if is_protected(path, info):
+        raise OutputError(f"cannot write {path}: it is the registry itself; refusing to replace it")
+    if info is None:
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"cannot write {path}: it is {describe(info.st_mode)}, not a regular file;"
+                          " refusing to replace it")
     return True
 
 
@@ -378,6 +388,12 @@ def batch() -> Iterator[Batch]:
 
 def remove_file(path: Path) -> None:
     """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if is_protected(path, info):
+        raise OutputError(f"cannot remove {path}: it is the registry itself")
     current = _batch.get()
     if current is not None:
         current.remove(path)

@@ -146,6 +146,8 @@ class Env:
         self.today_override = today
         #: the command running (its options name the fields of errors); noted when it asks for the registry
         self.command: click.Command | None = None
+        #: the registry's file kept from being written over as output, while the command runs
+        self._protection: tuple | None = None
 
     def today(self) -> Any:
         """The date commands take as today: ``--today``, else the system's (the only place the CLI reads it)."""
@@ -240,6 +242,7 @@ class Env:
         from ..registry.store import Registry
 
         self._note_command()
+        self._protect_registry()
         pending_days = self.pending_days()  # (a wrong value is refused before the registry is opened)
         registry = Registry.open(self.path, actor=self.actor, create=create, upgrade=upgrade,
                                  initialise_empty=initialise_empty)
@@ -251,6 +254,27 @@ class Env:
             yield registry
         finally:
             registry.close()
+
+    def _protect_registry(self) -> None:
+        """Keep every output of the command off the registry's file, until the command ends.
+
+        Commands read the registry, close it, then write their output: the
+        registry's own protection (:mod:`peerlearn.protected`) ends too soon.
+        """
+        from .. import protected
+
+        ctx = click.get_current_context(silent=True)
+        if self._protection is not None or ctx is None:
+            return
+        self._protection = protected.protect(self.path)
+        ctx.call_on_close(self._release_registry)
+
+    def _release_registry(self) -> None:
+        from .. import protected
+
+        if self._protection is not None:
+            protected.release(self._protection)
+            self._protection = None
 
     @contextmanager
     def new_registry(self, *, replace: bool = False) -> Iterator["Registry"]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import itertools
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from .. import models, plugins
+from .. import models, plugins, protected
 from ..errors import RegistryError
 from ..timeutil import now_utc, to_utc_text
 from .records import change_json
@@ -86,6 +86,8 @@ class Registry:
         self.pending_days: int | None = None
         #: why opening ran the full quick_check (None where the registry was closed cleanly)
         self.checked_because: str | None = None
+        #: how the registry's file is kept from being written over as output while it is open
+        self._protection: tuple | None = None
 
     @property
     def actor(self) -> str:
@@ -181,6 +183,7 @@ class Registry:
         except BaseException:
             conn.close()
             raise
+        registry._protection = protected.protect(path)
         return registry
 
     def _prepare(self, fresh: bool, upgrade: bool) -> None:
@@ -239,6 +242,9 @@ class Registry:
 
     def close(self) -> None:
         self.conn.close()
+        if self._protection is not None:
+            protected.release(self._protection)
+            self._protection = None
 
     def __enter__(self) -> "Registry":
         return self

@@ -1,0 +1,66 @@
+"""Where a command may write: never over the registry, a pipe, a link or a device, whatever option names it.
+
+Every ``-o``, the file and the metadata of ``export public-db`` and the
+folders of the builds are checked in one place
+(:func:`peerlearn.atomic.check_destination`); the registry is the same file
+however its path is spelt (another folder's ``..``, a hard link) and comes
+with its ``-journal``, ``-wal`` and ``-shm`` files.
+"""
+
+import json
+import os
+import stat
+
+import pytest
+
+
+def refused(env, *args, expect):
+    before = env.fingerprint()
+    result = env.run(*args)
+    assert result.exit_code == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert expect in lines[0], lines[0]
+    assert "unexpected" not in lines[0]
+    assert env.fingerprint() == before
+    return lines[0]
+
+
+def first_activity(env):
+    result = env.run("activities", "list", "--json")
+    activity = json.loads(result.stdout)[0]
+    return str(activity["id"]), activity["start"][:4]
+
+
+def spellings(env):
+    """The registry's file under other names: with a detour through its folder, a hard link, its -wal file."""
+    link = env.db.parent / "same.db"
+    os.link(env.db, link)
+    return [str(env.db), f"{env.db.parent}/../{env.db.parent.name}/{env.db.name}", str(link), f"{env.db}-wal"]
+
+
+@pytest.mark.parametrize("command", ["agenda", "log", "ics", "members", "changes", "report"])
+def test_no_output_option_writes_over_the_registry(demo_env, command):
+    activity, year = first_activity(demo_env)
+    args = {
+        "agenda": ["agenda", "export", activity],
+        "log": ["log", "--network", "pes", "--format", "md"],
+        "ics": ["export", "ics", "--network", "pes"],
+        "members": ["members", "export"],
+        "changes": ["changes", "--format", "csv"],
+        "report": ["report", "--network", "pes", "--year", year, "--format", "md"],
+    }[command]
+    for target in spellings(demo_env):
+        refused(demo_env, *args, "-o", target, expect="is the registry itself")
+    from peerlearn import protected
+
+    assert not protected.is_protected(demo_env.db, os.lstat(demo_env.db))  # (only while a command runs)
+
+
+@pytest.mark.parametrize("command", [["site", "build"], ["publish"]])
+def test_a_build_into_the_registry_folder_leaves_the_registry_alone(env, tmp_path, command):
+    env.load("esf_migration", "integration_network", "mutual_learning", "pes", "site", "demo")
+    env.db = tmp_path / "site" / "index.html"  # a registry where the build writes its first page
+    env.db.parent.mkdir()
+    assert env.run("demo").exit_code == 0
+    refused(env, *command, str(env.db.parent), expect="is the registry itself")
