@@ -57,6 +57,56 @@ def test_no_output_option_writes_over_the_registry(demo_env, command):
     assert not protected.is_protected(demo_env.db, os.lstat(demo_env.db))  # (only while a command runs)
 
 
+def test_public_db_writes_neither_file_over_the_registry(demo_env, tmp_path):
+    for target in spellings(demo_env):
+        refused(demo_env, "export", "public-db", str(tmp_path / "p.db"), "--metadata", target,
+                expect="--metadata: cannot write")
+        refused(demo_env, "export", "public-db", target, "--metadata", str(tmp_path / "m.json"),
+                expect="is the registry itself")
+    assert not (tmp_path / "p.db").exists() and not (tmp_path / "m.json").exists()
+
+
+def test_public_db_refuses_pipes_and_links_and_writes_nothing(demo_env, tmp_path):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "link")
+    for bad, what in (("pipe", "named pipe"), ("link", "symbolic link")):
+        bad = str(tmp_path / bad)
+        refused(demo_env, "export", "public-db", bad, expect=f"FILE: cannot write {bad}: it is a {what}")
+        refused(demo_env, "export", "public-db", str(tmp_path / "p.db"), "--metadata", bad,
+                expect=f"--metadata: cannot write {bad}: it is a {what}")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode) and os.path.islink(tmp_path / "link")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link", "pipe"]  # no p.db, no metadata.json
+
+
+def test_public_db_and_its_default_metadata_are_written_together(demo_env, tmp_path):
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    (tmp_path / "public.db").write_bytes(b"old")
+    os.mkfifo(tmp_path / "metadata.json")
+    refused(demo_env, "export", "public-db", str(tmp_path / "public.db"),
+            expect=f"--metadata: cannot write {tmp_path / 'metadata.json'}: it is a named pipe")
+    assert (tmp_path / "public.db").read_bytes() == b"old"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["metadata.json", "public.db"]
+
+
+def test_public_db_refuses_a_device(demo_env, tmp_path):
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # (the null device's numbers, made here)
+    except (PermissionError, AttributeError):
+        pytest.skip("cannot make a device file here")
+    refused(demo_env, "export", "public-db", str(device), expect="it is a device")
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert not (tmp_path / "metadata.json").exists()
+
+
+def test_public_db_refuses_no_file_name(demo_env):
+    refused(demo_env, "export", "public-db", "", expect="FILE: '' is not a file name")
+    refused(demo_env, "export", "public-db", "p.db", "--metadata", "", expect="--metadata: '' is not a file name")
+
+
 @pytest.mark.parametrize("command", [["site", "build"], ["publish"]])
 def test_a_build_into_the_registry_folder_leaves_the_registry_alone(env, tmp_path, command):
     env.load("esf_migration", "integration_network", "mutual_learning", "pes", "site", "demo")

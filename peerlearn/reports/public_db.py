@@ -278,36 +278,47 @@ def export(registry: Registry, path: str | Path, metadata_path: str | Path | Non
 
     ``metadata_path`` defaults to ``metadata.json`` in the folder of
     ``path``. Datasette names the database after the file (``public.db`` →
-    ``public``), and the metadata describes it under that name.
+    ``public``), and the metadata describes it under that name. Both files
+    are written whole, and together: where either cannot be (a folder, a
+    link, a pipe or a device is there, or the registry itself), neither is
+    changed.
     """
-    from ..atomic import write_atomic
+    from ..atomic import batch, check_destination, write_atomic
+    from ..errors import OutputError
 
     if license_url and not license_url.lower().startswith(("https://", "http://")):
         raise ValidationError(f"{license_url!r} is not an http(s) URL", field="license_url")
+    for given, field in ((path, "path"), (metadata_path, "metadata_path")):
+        if given is not None and not Path(given).name:  # '', '.', '/': a folder, or nothing
+            raise ValidationError(f"{os.fspath(given)!r} is not a file name", field=field)
     target = Path(path)
-    metadata_target = Path(metadata_path) if metadata_path else target.with_name("metadata.json")
+    metadata_target = Path(metadata_path) if metadata_path is not None else target.with_name("metadata.json")
     for where, field in ((target, "path"), (metadata_target, "metadata_path")):
         if not where.parent.is_dir():
             raise ValidationError(f"folder {where.parent} does not exist", field=field)
-        if where.is_dir():
-            raise ValidationError(f"{where} is a folder", field=field)
-    if target.resolve() == registry.path.resolve():
-        raise ValidationError(f"{target} is the registry itself; choose another file", field="path")
-    if target.resolve() == metadata_target.resolve():
+        try:
+            check_destination(where)
+        except OutputError as error:
+            raise ValidationError(str(error), field=field) from None
+    if os.path.realpath(target) == os.path.realpath(metadata_target):
         raise ValidationError(f"{metadata_target} is the database file itself; choose another file",
                               field="metadata_path")
     building = target.with_name(f".{target.name}.building")
     _remove(building)
-    try:
-        rows = _build(registry, building)
-        os.replace(building, target)
-    except sqlite3.Error as error:
-        raise RegistryError(f"cannot write {target}: {error}") from None
-    finally:
-        _remove(building)
-    write_atomic(metadata_target, (json.dumps(metadata(target.stem, title=title, license=license,
-                                                       license_url=license_url), indent=2, ensure_ascii=False)
-                                   + "\n").encode("utf-8"))
+    with batch():  # the metadata waits beside its file until the database is in place
+        write_atomic(metadata_target, (json.dumps(metadata(target.stem, title=title, license=license,
+                                                           license_url=license_url), indent=2, ensure_ascii=False)
+                                       + "\n").encode("utf-8"))
+        try:
+            rows = _build(registry, building)
+            check_destination(target)  # (still no link, pipe or device put there meanwhile)
+            os.replace(building, target)
+        except sqlite3.Error as error:
+            raise RegistryError(f"cannot write {target}: {error}") from None
+        except OSError as error:
+            raise RegistryError(f"cannot write {target}: {error.strerror or error}") from None
+        finally:
+            _remove(building)
     return PublicExport(target, metadata_target, rows)
 
 
