@@ -114,3 +114,9 @@ def test_a_build_into_the_registry_folder_leaves_the_registry_alone(env, tmp_pat
     env.db.parent.mkdir()
     assert env.run("demo").exit_code == 0
     refused(env, *command, str(env.db.parent), expect="is the registry itself")
+
+
+def test_plugin_new_refuses_a_name_too_long_for_a_file(env, tmp_path):
+    refused(env, "plugin", "new", "a" * 300, "--dir", str(tmp_path), "--dry-run", expect="at most 100")
+    refused(env, "plugin", "new", "nordic", "--dir", str(tmp_path / ("b" * 300)), "--dry-run",
+            expect="--dir: cannot create")

@@ -19,6 +19,8 @@ from typing import NamedTuple
 from ..errors import Conflict, ValidationError
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+#: The longest name: ``tests/test_peerlearn_<name>.py`` stays well inside a file name's 255 bytes.
+MAX_NAME = 100
 
 #: template file (under plugin_template/) -> path in the project, with $placeholders
 TEMPLATES = {
@@ -50,6 +52,8 @@ def names(name: str) -> PluginNames:
     text = name.strip().lower()
     for prefix in ("peerlearn-", "peerlearn_"):
         text = text.removeprefix(prefix)
+    if len(text) > MAX_NAME:
+        raise ValidationError(f"plugin name {name[:20]!r}…: {len(text)} characters; at most {MAX_NAME}")
     if not _NAME.match(text):
         raise ValidationError(
             f"plugin name {name!r}: use lower-case letters and digits, words joined by - or _,"
@@ -80,7 +84,11 @@ def write(name: str, parent: Path | str = ".", *, dry_run: bool = False) -> tupl
     """
     found = names(name)
     folder = Path(parent) / found.distribution
-    if folder.exists():
+    try:
+        exists = folder.exists()
+    except OSError as error:  # (a path longer than the system takes)
+        raise ValidationError(f"cannot create {folder}: {error.strerror}", field="parent") from None
+    if exists:
         raise Conflict(f"{folder} already exists; nothing was written (choose another name, or another folder)",
                        field="parent")
     files = render(name)
