@@ -120,3 +120,17 @@ def test_plugin_new_refuses_a_name_too_long_for_a_file(env, tmp_path):
     refused(env, "plugin", "new", "a" * 300, "--dir", str(tmp_path), "--dry-run", expect="at most 100")
     refused(env, "plugin", "new", "nordic", "--dir", str(tmp_path / ("b" * 300)), "--dry-run",
             expect="--dir: cannot create")
+
+
+@pytest.mark.parametrize("host", ["", "999.1.1.1"])
+def test_serve_refuses_a_host_that_is_no_address(demo_env, host):
+    from peerlearn.errors import ValidationError
+    from peerlearn.feeds.server import make_server
+
+    with pytest.raises(ValidationError, match="is not an address or host name") as raised:
+        make_server(demo_env.db, host, 0)
+    assert raised.value.field == "host"
+
+
+def test_serve_refuses_an_empty_host_before_serving(demo_env):
+    refused(demo_env, "serve", "--host", "", "--port", "0", expect="--host: '' is not an address")

@@ -272,9 +272,20 @@ def _log_request(environ: dict, status: str, size: int) -> None:
 
 def make_server(db_path: str | Path, host: str = "127.0.0.1", port: int = 8080, *, base_url: str = "",
                 threads: int = 4):
-    """A waitress server for the feeds (call ``.run()``; ``.close()`` to stop); port 0 picks a free one."""
+    """A waitress server for the feeds (call ``.run()``; ``.close()`` to stop); port 0 picks a free one.
+
+    A ``host`` that names no address (``''``, ``999.1.1.1``, a name DNS
+    does not know), or an address or port this machine cannot listen on,
+    is refused here, before anything is served.
+    """
     import waitress.server
 
     Registry.open(db_path, create=False).close()
-    return waitress.server.create_server(FeedApp(db_path, base_url=base_url), host=host, port=port,
-                                         threads=threads, ident="peerlearn", clear_untrusted_proxy_headers=True)
+    try:
+        return waitress.server.create_server(FeedApp(db_path, base_url=base_url), host=host, port=port,
+                                             threads=threads, ident="peerlearn", clear_untrusted_proxy_headers=True)
+    except ValueError:  # waitress: "Invalid host/port specified." where the name resolves to no address
+        raise ValidationError(f"{host!r} is not an address or host name this machine can resolve",
+                              field="host") from None
+    except OSError as error:
+        raise ValidationError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
