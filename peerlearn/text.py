@@ -27,6 +27,8 @@ import re
 import unicodedata
 from typing import Any, Callable, Iterator
 
+from .limits import MAX_NUMBER
+
 #: Line breaks a one-line field refuses (CR, LF and Unicode's line and paragraph separators).
 LINE_BREAKS = "\n\r\u2028\u2029"
 #: C0 controls (less tab and line feed, which a multi-line field accepts), DEL and C1 controls.
@@ -113,9 +115,16 @@ def is_number(value: str) -> bool:
 
 def number_in(ref: str | int) -> int | None:
     """The number a reference gives, written ``12`` or ``#12`` (:func:`is_number`); None where it gives a name
-    or a key instead."""
+    or a key instead.
+
+    A number past :data:`~peerlearn.limits.MAX_NUMBER` is no record's number (SQLite could not
+    even be asked for it): it gives None too, so it is simply not found.
+    """
     typed = str(ref).strip().lstrip("#")
-    return int(typed) if is_number(typed) else None
+    if not is_number(typed):
+        return None
+    number = int(typed)
+    return number if number <= MAX_NUMBER else None
 
 
 def name_key(name: str) -> str:

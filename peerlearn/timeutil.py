@@ -3,7 +3,9 @@
 Every datetime peerlearn keeps is aware and comes with the IANA zone it was
 entered in, so that "09:30 in Brussels" stays 09:30 in Brussels. A wall time
 that does not exist (skipped by a DST change) or exists twice (repeated by
-one) is refused rather than guessed.
+one) is refused rather than guessed. Dates and times are read and recorded
+from the year :data:`~peerlearn.limits.MIN_YEAR` to the year
+:data:`~peerlearn.limits.MAX_YEAR` (:func:`check_years`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .limits import MAX_YEAR, MIN_YEAR
 
 UTC = dt.timezone.utc
 
@@ -43,15 +47,32 @@ def localize(naive: dt.datetime, tzname: str) -> dt.datetime:
     return first
 
 
+def check_years(when: dt.date, what: str) -> dt.date:
+    """``when`` (a date, or a datetime in its own zone) if its year is one peerlearn records; else ValueError.
+
+    The first moment of the year after the last is accepted too: it is where
+    an all-day span ending on the last day ends.
+    """
+    last = dt.date(MAX_YEAR + 1, 1, 1)
+    day = when.date() if isinstance(when, dt.datetime) else when
+    midnight = not isinstance(when, dt.datetime) or when.time() == dt.time()
+    if not (MIN_YEAR <= day.year <= MAX_YEAR or (day == last and midnight)):
+        raise ValueError(f"{what} {day.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}")
+    return when
+
+
 def parse_date(text: str) -> dt.date:
-    """Parse ``YYYY-MM-DD``."""
+    """Parse ``YYYY-MM-DD``, a date from the year ``MIN_YEAR`` to the year ``MAX_YEAR``."""
     text = (text or "").strip()
     if not _DATE.match(text):
         raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"{text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
+    return day
 
 
 def parse_moment(text: str, tzname: str) -> tuple[dt.datetime, bool]:
@@ -71,6 +92,8 @@ def parse_moment(text: str, tzname: str) -> tuple[dt.datetime, bool]:
         naive = dt.datetime.fromisoformat(f"{match.group(1)}T{_pad(match.group(2))}")
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date and time") from None
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:
+        raise ValueError(f"{text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
     return localize(naive, tzname), False
 
 

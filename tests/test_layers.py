@@ -45,7 +45,8 @@ LAYERS = [
     ("core", ["peerlearn.models", "peerlearn.hookspecs", "peerlearn.plugins"], True),
     ("utilities", ["peerlearn.errors", "peerlearn.timeutil", "peerlearn.countries", "peerlearn.text",
                    "peerlearn.urls", "peerlearn.emails", "peerlearn.atomic", "peerlearn.protected",
-                   "peerlearn.hookmarks", "peerlearn.itemfile", "peerlearn.version", "peerlearn.installed"], True),
+                   "peerlearn.hookmarks", "peerlearn.itemfile", "peerlearn.version", "peerlearn.installed",
+                   "peerlearn.limits"], True),
 ]
 #: What ``peerlearn/__init__.py`` defines itself (the rest it loads lazily from the modules below it).
 FACE = "peerlearn:face"

@@ -186,10 +186,10 @@ def _session(registry: Registry, reader: _Reader, activity: Activity, node: yaml
     day_number = reader.number(day_node, "day") if day_node is not None else 1
     first_day = activity.local_start.date()
     last_day = (activity.local_end - dt.timedelta(microseconds=1)).date()
-    day = first_day + dt.timedelta(days=(day_number or 1) - 1)
-    if not day_number or day > last_day:
-        raise reader.fail(day_node, f"day {day_number} is not a day of activity #{activity.id}"
-                                    f" (it has {(last_day - first_day).days + 1})")
+    days = (last_day - first_day).days + 1
+    if not day_number or day_number > days:
+        raise reader.fail(day_node, f"day {day_number} is not a day of activity #{activity.id} (it has {days})")
+    day = first_day + dt.timedelta(days=day_number - 1)
     start = _clock(reader, fields["start"][1], day, activity.timezone, "start")
     end = _clock(reader, fields["end"][1], day, activity.timezone, "end")
     if end <= start:

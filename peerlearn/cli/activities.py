@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_COUNT
 from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
                      pass_env, time_window, window_options, window_zone)
 from .completion import complete_activity, complete_kind, complete_network
@@ -55,8 +56,8 @@ def _detail_options(command):
         click.option("--host", help="Host member (number or exact name), e.g. of a peer review."),
         click.option("--peer", "peers", multiple=True, help="A peer member (repeatable)."),
         click.option("--theme", "themes", multiple=True, help="A theme (repeatable)."),
-        click.option("--capacity", type=click.IntRange(min=1), help="Places available; registrations beyond wait."),
-        click.option("--country-quota", type=click.IntRange(min=1), help="Delegates allowed per country."),
+        click.option("--capacity", type=click.IntRange(1, MAX_COUNT), help="Places available; registrations beyond wait."),
+        click.option("--country-quota", type=click.IntRange(1, MAX_COUNT), help="Delegates allowed per country."),
         click.option("--rrule", help="Recurrence rule (RFC 5545), e.g. FREQ=MONTHLY;BYDAY=1TU; '' removes it."),
     ]):
         command = option(command)

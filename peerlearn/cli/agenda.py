@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_DAYS
 from .common import (dry_run_option, echo_json, for_terminal, json_option, note, one_line, output_option, output_stream,
                      pass_env)
 from .completion import complete_activity
@@ -109,7 +110,7 @@ def export(env, activity, format_name, version, base_url, language, output, incl
 @agenda.command()
 @click.argument("activity", required=False, shell_complete=complete_activity)
 @click.option("--all", "everything", is_flag=True, help="Check every activity in the registry.")
-@click.option("--pending-days", type=click.IntRange(min=0),
+@click.option("--pending-days", type=click.IntRange(0, MAX_DAYS),
               help="Report roles still tbc or tbd when the event is this many days away or fewer"
                    " (default: $PEERLEARN_PENDING_DAYS, else 14).")
 @json_option

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_NUMBER
 from .common import (describe_change, echo_json, echo_table, json_option, note, output_option, pass_env, time_window,
                      window_options, window_zone, write_export)
 from .completion import complete_activity, complete_network
@@ -22,7 +23,7 @@ ENTITIES = ["network", "member", "membership", "activity", "participation", "out
               help="Only changes to this activity and what belongs to it (sessions, roles,"
                    " participations, outputs, its programme).")
 @click.option("--entity", type=click.Choice(ENTITIES), help="Only changes to this kind of record.")
-@click.option("--limit", type=click.IntRange(min=1), help="Only the last N changes.")
+@click.option("--limit", type=click.IntRange(1, MAX_NUMBER), help="Only the last N changes.")
 @json_option
 @click.option("--format", "format_name", metavar="FORMAT",
               help="Export in this format: csv, jsonl, md, html, or one a plugin adds (instead of the table);"

@@ -183,13 +183,15 @@ class Env:
         import os
 
         from ..errors import ValidationError
+        from ..limits import MAX_DAYS
         from ..text import is_number
 
         text = os.environ.get(PENDING_DAYS_ENV, "").strip()
         if not text:
             return None
-        if not is_number(text):
-            raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}")
+        if not is_number(text) or int(text) > MAX_DAYS:
+            raise ValidationError(f"${PENDING_DAYS_ENV} must be a whole number of days; got {text!r}"
+                                  f" (0 to {MAX_DAYS})")
         return int(text)
 
     @staticmethod
@@ -444,6 +446,16 @@ def pass_env(function: Callable) -> Callable:
         return ctx.invoke(function, env, *args, **kwargs)
 
     return command
+
+class FiniteFloatRange(click.FloatRange):
+    """A click ``FloatRange`` that also refuses ``nan`` (which no bound can refuse: it compares false to all)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")

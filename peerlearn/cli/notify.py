@@ -6,7 +6,8 @@ import os
 
 import click
 
-from .common import dry_run_option, echo_json, echo_rows, json_option, note, one_line, pass_env
+from ..limits import MAX_DAYS, MAX_NUMBER, MAX_RETRIES, MAX_RETRY_DELAY
+from .common import FiniteFloatRange, dry_run_option, echo_json, echo_rows, json_option, note, one_line, pass_env
 
 #: Where each SMTP setting comes from in the environment.
 SETTINGS_ENV = {"host": "PEERLEARN_SMTP_HOST", "port": "PEERLEARN_SMTP_PORT", "security": "PEERLEARN_SMTP_SECURITY",
@@ -164,10 +165,10 @@ def preview(env, message_id, raw, config_path, as_json) -> None:
 
 @notify.command()
 @config_option
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many messages in this run.")
-@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_NUMBER), help="Send at most this many messages in this run.")
+@click.option("--retries", type=click.IntRange(0, MAX_RETRIES), default=3, show_default=True,
               help="Rounds of retries in this run for messages the server could not take yet.")
-@click.option("--retry-delay", type=click.FloatRange(min=0), default=10.0, show_default=True,
+@click.option("--retry-delay", type=FiniteFloatRange(0, MAX_RETRY_DELAY), default=10.0, show_default=True,
               help="Seconds before the first round of retries; doubled at each round.")
 @click.option("--resend", "resend", type=int, multiple=True, metavar="ID",
               help="Send again an interrupted message (one that may have been delivered) by its number; repeatable.")
@@ -219,7 +220,7 @@ def send(env, config_path, limit, retries, retry_delay, resend, as_json) -> None
 @notify.command()
 @click.option("--pending", is_flag=True, help="Remind people whose role is still tbc, and tell each network's"
                                                " secretariat of the tbd slots.")
-@click.option("--days", type=click.IntRange(min=0), default=14, show_default=True,
+@click.option("--days", type=click.IntRange(0, MAX_DAYS), default=14, show_default=True,
               help="Look at sessions starting within this many days.")
 @dry_run_option
 @json_option

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..limits import MAX_MINUTES
 from .common import build, dry_run_option, echo_json, echo_rows, json_option, one_line, pass_env
 from .completion import complete_activity
 
@@ -31,8 +32,8 @@ def _member_id(registry, ref):
 @click.option("--email", default="", help="Contact email (private: never exported or logged).")
 @click.option("--member", help="A registered member this person is (number or exact name).")
 @click.option("--status", type=click.Choice(STATUSES), default="tbc", show_default=True, help="Status.")
-@click.option("--speaking-minutes", type=click.IntRange(min=0), help="Minutes the person speaks.")
-@click.option("--prerecorded-minutes", type=click.IntRange(min=0), help="Minutes of pre-recorded contribution.")
+@click.option("--speaking-minutes", type=click.IntRange(0, MAX_MINUTES), help="Minutes the person speaks.")
+@click.option("--prerecorded-minutes", type=click.IntRange(0, MAX_MINUTES), help="Minutes of pre-recorded contribution.")
 @click.option("--note", default="", help="Topic or remark, e.g. what the panellist speaks about.")
 @dry_run_option
 @json_option
@@ -94,8 +95,8 @@ def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
 @roles.command()
 @click.argument("role_id", metavar="ROLE")
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
-@click.option("--speaking-minutes", type=click.IntRange(min=0), help="Minutes the person speaks.")
-@click.option("--prerecorded-minutes", type=click.IntRange(min=0), help="Minutes of pre-recorded contribution.")
+@click.option("--speaking-minutes", type=click.IntRange(0, MAX_MINUTES), help="Minutes the person speaks.")
+@click.option("--prerecorded-minutes", type=click.IntRange(0, MAX_MINUTES), help="Minutes of pre-recorded contribution.")
 @click.option("--affiliation", help="Organisation the person speaks for ('' for none).")
 @click.option("--note", help="Topic or remark ('' for none).")
 @dry_run_option

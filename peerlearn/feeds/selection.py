@@ -22,7 +22,7 @@ from ..models import ACTIVITY_STATUSES, Activity, Network, is_published
 from ..registry import activities, networks
 from ..registry.activities import published_sql
 from ..registry.store import Registry
-from ..text import is_number
+from ..text import is_number, number_in
 from ..timeutil import now_utc, to_utc_text
 from . import events as feed_events
 from .events import SessionEvent
@@ -104,8 +104,9 @@ def resolve(registry: Registry, query: FeedQuery, *, now: dt.datetime | None = N
 
 def _member(registry: Registry, key: str) -> tuple[int, str]:
     """A member's id and name: by number straight from its row (as builds ask), else as ``members.get`` finds it."""
-    if is_number(key):
-        row = registry.conn.execute("SELECT id, name FROM members WHERE id = ?", [int(key)]).fetchone()
+    number = number_in(key) if is_number(key) else None  # (None past the largest number a record can have)
+    if number is not None:
+        row = registry.conn.execute("SELECT id, name FROM members WHERE id = ?", [number]).fetchone()
         if row is not None:
             return row[0], row[1]
     from ..registry import members  # its models are not every build's to load

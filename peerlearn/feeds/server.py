@@ -50,7 +50,7 @@ from ..errors import NotFound, PeerlearnError, PluginError, RegistryError, Valid
 from ..registry import members, networks
 from ..registry.activities import published_sql
 from ..registry.store import Registry
-from ..text import is_number
+from ..text import number_in
 from ..timeutil import parse_moment
 from . import blocks, selection
 from .layout import feed_path, parse_feed_path, redact
@@ -134,7 +134,7 @@ class FeedApp:
                 if member_id is None:
                     return _not_found()
                 key = str(member_id)
-            elif scope == "activity" and not is_number(key):
+            elif scope == "activity" and number_in(key) is None:  # not a number, or none a record can have
                 return _not_found()
             query = _query(environ, scope, key)
             feed = selection.resolve(registry, query, now=_day_start(now))

@@ -9,7 +9,7 @@ import attrs
 from .. import text
 from ..timeutil import zone
 from . import ACTIVITY_STATUSES, is_published
-from .fields import _aware, _iana, _ids, _line, _lines, _one_of, _optional_country, _required_line, _strings, _url
+from .fields import _count, _iana, _moment, _ids, _line, _lines, _one_of, _optional_country, _required_line, _strings, _url
 
 
 @attrs.frozen
@@ -29,9 +29,9 @@ class Activity:
     #: what it is called
     title: str = _required_line()
     #: when it starts (timezone-aware)
-    start: dt.datetime = attrs.field(validator=_aware)
+    start: dt.datetime = _moment()
     #: when it ends (after ``start``; for an all-day activity, midnight after its last day)
-    end: dt.datetime = attrs.field(validator=_aware)
+    end: dt.datetime = _moment()
     #: the IANA zone its times were entered in
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     #: ``draft`` (published nowhere), ``tentative``, ``confirmed``, ``cancelled`` or ``completed``
@@ -55,9 +55,9 @@ class Activity:
     #: what it is about, as short themes
     themes: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=text.validator())
     #: places available; registrations beyond it wait
-    capacity: int | None = attrs.field(default=None)
+    capacity: int | None = attrs.field(default=None, validator=_count)
     #: delegates allowed per country
-    country_quota: int | None = None
+    country_quota: int | None = attrs.field(default=None, validator=_count)
     #: an RFC 5545 recurrence rule (``FREQ=MONTHLY;BYDAY=1TU``), or empty
     rrule: str = ""
     #: its iCalendar SEQUENCE: rises with each change a calendar must see
@@ -73,11 +73,6 @@ class Activity:
             raise ValueError(
                 f"the activity ends ({value.isoformat()}) before it starts ({self.start.isoformat()})"
             )
-
-    @capacity.validator
-    def _check_capacity(self, attribute: attrs.Attribute, value: int | None) -> None:
-        if value is not None and value < 1:
-            raise ValueError("capacity must be a positive number")
 
     @property
     def local_start(self) -> dt.datetime:

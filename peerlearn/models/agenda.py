@@ -10,7 +10,7 @@ from .. import text
 from ..emails import is_email_address
 from ..timeutil import zone
 from . import ROLE_KINDS, ROLE_STATUSES, SESSION_KINDS, SESSION_STATUSES
-from .fields import _aware, _iana, _line, _lines, _minutes, _one_of, _required_line
+from .fields import _iana, _moment, _line, _lines, _minutes, _one_of, _required_line
 
 
 @attrs.frozen
@@ -29,9 +29,9 @@ class Session:
     #: what it is called
     title: str = _required_line()
     #: when it starts, inside its activity (timezone-aware)
-    start: dt.datetime = attrs.field(validator=_aware)
+    start: dt.datetime = _moment()
     #: when it ends
-    end: dt.datetime = attrs.field(validator=_aware)
+    end: dt.datetime = _moment()
     #: its activity's IANA zone
     timezone: str = attrs.field(default="Europe/Brussels", validator=_iana)
     #: one of ``SESSION_KINDS`` (``panel``, ``workshop``, ``break``…)

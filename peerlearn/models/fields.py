@@ -9,7 +9,8 @@ import attrs
 
 from .. import text, urls
 from ..countries import normalise_admitted, normalise_country
-from ..timeutil import zone
+from ..limits import MAX_COUNT, MAX_MINUTES
+from ..timeutil import check_years, zone
 
 def _one_of(choices: tuple[str, ...]):
     def check(instance: Any, attribute: attrs.Attribute, value: str) -> None:
@@ -22,6 +23,20 @@ def _one_of(choices: tuple[str, ...]):
 def _aware(instance: Any, attribute: attrs.Attribute, value: dt.datetime) -> None:
     if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{attribute.name} must be a timezone-aware datetime")
+
+
+def _in_years(instance: Any, attribute: attrs.Attribute, value: dt.datetime) -> None:
+    """A time inside the years peerlearn records (:func:`peerlearn.timeutil.check_years`).
+
+    Rows stored before the rule load as they are.
+    """
+    if not text.loading():
+        check_years(value, attribute.name)
+
+
+def _moment() -> Any:
+    """An aware datetime inside the years peerlearn records."""
+    return attrs.field(validator=[_aware, _in_years])
 
 
 def _iana(instance: Any, attribute: attrs.Attribute, value: str) -> None:
@@ -82,5 +97,14 @@ def _ids(value: Any) -> tuple[int, ...]:
 
 
 def _minutes(instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise ValueError(f"{attribute.name} must be a whole number of minutes, 0 or more; got {value!r}")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_MINUTES):
+        raise ValueError(f"{attribute.name} must be a whole number of minutes from 0 to {MAX_MINUTES};"
+                         f" got {value!r}")
+
+
+def _count(instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
+    """A number of places: None (no limit), or from 1 to :data:`~peerlearn.limits.MAX_COUNT`."""
+    if text.loading() or value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_COUNT:
+        raise ValueError(f"{attribute.name} must be a whole number from 1 to {MAX_COUNT}; got {value!r}")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import attrs
 
+from ..limits import MAX_NUMBER
 from ..text import number_in
 from .model import Item, Notice, fold
 
@@ -276,7 +277,7 @@ def recover(registry: Registry, now: str) -> tuple[list[int], int]:
 
 def due(registry: Registry, now: str, *, limit: int | None = None, resend: Iterable[int] = ()) -> list[Message]:
     """Queued messages whose time has come, oldest first, and the interrupted ones in ``resend``."""
-    resend = sorted(set(resend))
+    resend = sorted({number for number in resend if abs(number) <= MAX_NUMBER})  # others are no message's number
     extra = f" OR (status = 'interrupted' AND id IN ({', '.join('?' * len(resend))}))" if resend else ""
     sql = ("SELECT * FROM outbox WHERE (status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))"
            f"{extra} ORDER BY id" + (f" LIMIT {int(limit)}" if limit else ""))

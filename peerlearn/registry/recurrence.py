@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..text import is_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,6 +175,8 @@ def _check_until(value: str) -> None:
             dt.datetime.strptime(value, "%Y%m%d")
     except ValueError:
         raise _Problem(f"UNTIL={value} is not a date (20271231) or a UTC time (20271231T235959Z)") from None
+    if not MIN_YEAR <= int(value[:4]) <= MAX_YEAR:
+        raise _Problem(f"UNTIL={value} is outside the years {MIN_YEAR} to {MAX_YEAR}")
 
 
 def _parse_as_feeds_do(text: str) -> None:

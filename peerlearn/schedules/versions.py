@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, ValidationError
-from ..text import number_in
+from ..text import is_number, number_in
 from .snapshot import Programme, Version, from_data, to_data, working
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,7 +84,7 @@ def check_name(name: str) -> str:
         raise ValidationError("a version needs a name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"version name {name[:20]!r}… is longer than {MAX_NAME} characters")
-    if name.casefold() in (WORKING, LATEST) or number_in(name) is not None:
+    if name.casefold() in (WORKING, LATEST) or is_number(name.lstrip("#")):
         raise ValidationError(f"{name!r} cannot name a version (it would be read as a number, 'working' or"
                               " 'latest'); try 'v2'")
     return name

@@ -185,14 +185,18 @@ def build_demo(registry, today: dt.date) -> tuple[dict[str, int], int]:
     for net, kind, title, months, days, start, end, city, country, extra in ACTIVITIES:
         network = get_network(registry, net)
         first, last, all_day = _times(_month_day(today, months), days, start, end, network.timezone)
-        activity = add_activity(registry, Activity(
-            network=net, kind=kind, title=title, start=first, end=last, timezone=network.timezone,
-            all_day=all_day, city=city, country=country, online_url=extra.get("online", ""),
-            description=extra.get("description", ""), capacity=extra.get("capacity"),
-            host_member_id=ids[extra["host"] - 1] if "host" in extra else None,
-            peer_member_ids=[ids[peer - 1] for peer in extra.get("peers", [])],
-            themes=["integration of migrants"],
-        ))
+        try:
+            planned = Activity(
+                network=net, kind=kind, title=title, start=first, end=last, timezone=network.timezone,
+                all_day=all_day, city=city, country=country, online_url=extra.get("online", ""),
+                description=extra.get("description", ""), capacity=extra.get("capacity"),
+                host_member_id=ids[extra["host"] - 1] if "host" in extra else None,
+                peer_member_ids=[ids[peer - 1] for peer in extra.get("peers", [])],
+                themes=["integration of migrants"],
+            )
+        except ValueError as error:  # a day too near the first or the last year peerlearn records
+            raise ValidationError(f"the demo cannot be dated around {today}: {error}") from None
+        activity = add_activity(registry, planned)
         counts["activities"] += 1
         if title == MLC_TITLE:
             conference = activity.id
