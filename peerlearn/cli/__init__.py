@@ -102,10 +102,18 @@ def main() -> None:
     Output cut short by a closed pipe (``peerlearn changes | head -1``) ends
     quietly with exit status 1, as in sqlite-utils: click handles a closed
     pipe met while a command runs, and what is still buffered when it ends
-    is flushed here, so Python never reports it at exit.
+    is flushed here, so Python never reports it at exit. Standard output
+    that refuses what is left in it (a full disk) ends with exit status 1
+    and one ``Error:`` line, unless the command already failed and said why;
+    what it refused is dropped, as for a closed pipe.
     """
     import os
     import sys
+
+    from .common import output_refused
+
+    def drop_output() -> None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     try:
         try:
@@ -113,5 +121,12 @@ def main() -> None:
         finally:
             sys.stdout.flush()
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        drop_output()
+        sys.exit(1)
+    except OSError as error:
+        drop_output()
+        ended = error.__context__
+        if isinstance(ended, SystemExit) and ended.code:
+            sys.exit(ended.code)
+        click.echo(f"Error: {output_refused(error)}", err=True)
         sys.exit(1)

@@ -75,7 +75,10 @@ class PeerlearnGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            if ctx.parent is not None:
+                return super().invoke(ctx)
+            with standard_output():
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, BrokenPipeError):
             raise  # a closed pipe ends quietly: see main()
         except Exception as error:  # noqa: BLE001 - every error becomes one line
@@ -631,23 +634,70 @@ def output_stream(output: str | None) -> Iterator[Any]:
 
 
 class StandardOutput:
-    """Standard output whose write errors say so in one line; a closed pipe is left to end quietly."""
+    """Standard output whose write errors say so in one line; a closed pipe is left to end quietly.
+
+    Its ``buffer`` (where bytes go) is wrapped the same way.
+    """
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
-    def write(self, text: str) -> int:
-        try:
+    def write(self, text: Any) -> int:
+        with _refused_output():
             return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            from ..errors import OutputError
 
-            raise OutputError(f"cannot write standard output: {error.strerror or error}") from None
+    def flush(self) -> None:
+        with _refused_output():
+            self._stream.flush()
+
+    @property
+    def buffer(self) -> Any:
+        return StandardOutput(self._stream.buffer)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+@contextmanager
+def _refused_output() -> Iterator[None]:
+    """An OSError writing standard output (a full disk) as ``cannot write standard output: <reason>``."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise output_refused(error) from None
+
+
+def output_refused(error: OSError) -> Exception:
+    """The error to report where standard output refused what was written to it."""
+    from ..errors import OutputError
+
+    return OutputError(f"cannot write standard output: {error.strerror or error}")
+
+
+@contextmanager
+def standard_output() -> Iterator[None]:
+    """Run a command with ``sys.stdout`` as a :class:`StandardOutput`, flushed before the command ends.
+
+    Every printer (tables, ``--json``, confirmations, exports to stdout)
+    writes through ``sys.stdout``, so a disk that is full or a device that
+    refuses gives one ``Error: cannot write standard output: …``; what is
+    still buffered is flushed here, so the same failure cannot pass for a
+    success.
+    """
+    import sys
+
+    stream = sys.stdout
+    if stream is None or isinstance(stream, StandardOutput):
+        yield
+        return
+    sys.stdout = StandardOutput(stream)  # type: ignore[assignment]
+    try:
+        yield
+        sys.stdout.flush()
+    finally:
+        sys.stdout = stream
 
 
 #: How every command with a time window reads --from, --to and --tz (also in the README).

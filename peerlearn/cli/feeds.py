@@ -61,7 +61,8 @@ def export_ics(env, network, activity, member, kind, status, from_, to, tz, url,
     def warn(message: str) -> None:
         note(f"Warning: {one_line(message)}")
 
-    with env.registry() as registry:
+    # one transaction: the events serialized meanwhile are kept only when the feed has been written
+    with env.registry() as registry, registry.snapshot():
         start, end = time_window(from_, to, window_zone(registry, tz, network, needed=bool(from_ or to)))
         query = selection.FeedQuery(*chosen[0], kind=kind, status=status, start=start, end=end)
         feed = selection.resolve(registry, query)

@@ -4,6 +4,10 @@ Serializing an event costs far more than copying its text, so each is serialized
 change and kept in ``ical_blocks`` under its UID with the key it was built
 from (an activity's ``updated_at`` and SEQUENCE; a session's content hash).
 Feeds are assembled by streaming those blocks, never holding all at once.
+The cache's rows are written in the transaction open on the registry (a
+build's, an export's: one per command, so a command that fails leaves the
+registry as it was); outside one (the server), each write is its own short
+transaction.
 
 Every feed carries a VTIMEZONE for each zone its events use, from the year
 of its first event in that zone on and without end (so a recurrence that
@@ -16,7 +20,6 @@ its activity, and everything else is written.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -41,8 +44,6 @@ ACTIVITY_KEY_SQL = "a.updated_at || '/' || a.sequence"
 
 
 _BATCH = 500
-#: Blocks kept per transaction in a whole build (:meth:`BlockCache.batch`).
-BATCH_BLOCKS = 5000
 
 
 def _log_warning(message: str) -> None:
@@ -167,7 +168,6 @@ class BlockCache:
         self.networks = {slug: known.network for slug, known in networks.known(registry).items()}
         self.memory: dict[str, tuple[str, str]] | None = {} if registry.readonly else None
         self.built = 0
-        self._batch: int | None = None
         self._zones: dict[str, str] = {}
         signature = json.dumps([ical.FORMAT_VERSION, plugins.ical_signature(),
                                 [attrs.astuple(n) for n in self.networks.values()]], default=str)
@@ -204,7 +204,8 @@ class BlockCache:
         return text
 
     def _write(self, statements: list[tuple[str, tuple]], many: bool = False) -> None:
-        """Write cache rows in their own short transaction (they are not changes: no change-log row)."""
+        """Write cache rows in the transaction open, else in their own short one (they are not changes: no
+        change-log row)."""
         conn = self.registry.conn
         outer = conn.in_transaction
         if not outer:
@@ -219,25 +220,6 @@ class BlockCache:
                 conn.execute("ROLLBACK")
             raise
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Keep the blocks built meanwhile in a few transactions, not one per feed (a whole build).
-
-        A transaction is committed every :data:`BATCH_BLOCKS` blocks (so that
-        other writers never wait long) and at the end; on an exception, what
-        the open one holds is rolled back (the cache only costs time).
-        """
-        conn = self.registry.conn
-        if self.memory is not None or conn.in_transaction:
-            yield
-            return
-        with self.registry.snapshot():
-            self._batch = 0
-            try:
-                yield
-            finally:
-                self._batch = None
-
     def put(self, rows: list[tuple[str, str, str]], versions: list[tuple] = ()) -> None:
         """Keep ``(uid, source_key, block)`` rows (and sessions' new versions), in one transaction."""
         self.built += len(rows)
@@ -246,13 +228,6 @@ class BlockCache:
             return
         self._write([("INSERT OR REPLACE INTO ical_blocks (uid, source_key, block) VALUES (?, ?, ?)", rows),
                      (KEEP_SESSION_VERSION_SQL, list(versions))], many=True)
-        if self._batch is not None:
-            self._batch += len(rows)
-            if self._batch >= BATCH_BLOCKS:
-                conn = self.registry.conn
-                conn.execute("COMMIT")
-                conn.execute("BEGIN IMMEDIATE")
-                self._batch = 0
 
     def get(self, uids: list[str]) -> dict[str, tuple[str, str]]:
         if self.memory is not None:

@@ -209,6 +209,11 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     Either way a file is rewritten only where its bytes change.
     ``progress(done, total)``, where given, is called after each feed built
     (``total`` is None where a rebuild does not know it beforehand).
+
+    The build reads the registry in one transaction, which also keeps the
+    events it serialized (:class:`~peerlearn.feeds.blocks.BlockCache`); it
+    is committed only when the build succeeds, so a build that fails leaves
+    the registry as it was.
     """
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
@@ -221,7 +226,8 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     for target in folders:
         target.begin()
     try:
-        return _build(registry, public, private, base, now, full, progress)
+        with registry.snapshot():
+            return _build(registry, public, private, base, now, full, progress)
     finally:  # an exception leaves no temporary file behind (AtomicFile): only a killed build leaves the mark
         for target in folders:
             target.end()
@@ -240,18 +246,17 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
             or any(target.stamp != previous for target in folders):
         previous = None
     run = _Run(registry, cache, base, now, public, private, progress)
-    with cache.batch():
-        found = tracking.affected(registry, previous.change, previous.window, stamp.window) if previous else None
-        if found is None or found.everything:
-            for target in folders:
-                target.start_afresh()
-                remove_leftovers(target.root)  # a whole build lists its folders anyway
-            run.everything()
-        else:
-            run.some(found)
-        if progress:
-            progress(run.done, run.done)
-        removed = run.remove_stale()
+    found = tracking.affected(registry, previous.change, previous.window, stamp.window) if previous else None
+    if found is None or found.everything:
+        for target in folders:
+            target.start_afresh()
+            remove_leftovers(target.root)  # a whole build lists its folders anyway
+        run.everything()
+    else:
+        run.some(found)
+    if progress:
+        progress(run.done, run.done)
+    removed = run.remove_stale()
     whole = found is None or found.everything
     run.write_index(whole or not (public.root / "index.json").exists())
     if private:

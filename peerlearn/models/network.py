@@ -8,6 +8,10 @@ from .. import text
 from .fields import _countries, _iana, _line, _lines, _not_blank, _required_line, _strings, _url
 
 
+#: The longest network slug, in UTF-8 bytes: files are named after it.
+MAX_SLUG = 64
+
+
 @attrs.frozen
 class Network:
     """A peer-learning network: contributed by a plugin or created by hand."""
@@ -41,3 +45,8 @@ class Network:
     def _check_slug(self, attribute: attrs.Attribute, value: str) -> None:
         if not value.replace("_", "").replace("-", "").isalnum() or value != value.lower():
             raise ValueError(f"network slug {value!r} must be lower-case letters, digits, - or _")
+        # files are named after it (feeds/networks/<slug>.ics, logs/<slug>-report-<year>.html): a name of at
+        # most 255 bytes; a slug stored before the limit still loads, so that it can be renamed or removed
+        if len(value.encode("utf-8")) > MAX_SLUG and not text.loading():
+            raise ValueError(f"network slug is too long ({len(value)} characters): at most {MAX_SLUG} (a letter"
+                             " beyond ASCII counts as 2 to 4), since files are named after it")

@@ -306,9 +306,13 @@ class Registry:
 
         Taken for writing (``BEGIN IMMEDIATE``) unless the registry is
         read-only, so that caches filled meanwhile (the feeds' blocks) are
-        kept when it ends well; on an exception it is rolled back.
+        kept when it ends well; on an exception it is rolled back. Inside a
+        transaction already open it joins that one, which then decides.
         """
         conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
         try:
             conn.execute("BEGIN" if self.readonly else "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
