@@ -7,6 +7,9 @@ The rule, for every field a person types or a file brings in:
   break (``\\n``, ``\\r``, U+2028, U+2029);
 - a *multi-line* field (a description, a note) may also hold line breaks
   and tabs; a CR LF or a lone CR is stored as LF;
+- no field holds a lone surrogate (what Python makes of bytes that are not
+  UTF-8, or what a ``\\udfff`` escape in JSON or YAML writes): it is no
+  character and cannot be stored;
 - a *name* (of a member or a person) is a one-line field normalised to
   Unicode NFC, and names are compared through :func:`name_key`, so ``Café``
   typed with a precomposed ``é`` or with ``e`` and a combining accent is one
@@ -33,10 +36,15 @@ from .limits import MAX_NUMBER
 LINE_BREAKS = "\n\r\u2028\u2029"
 #: C0 controls (less tab and line feed, which a multi-line field accepts), DEL and C1 controls.
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
-_ONE_LINE_BAD = re.compile(f"[\t\n{_CONTROLS}\u2028\u2029]")
-_MULTI_LINE_BAD = re.compile(f"[{_CONTROLS}]")
-#: Everything a terminal could take for a command: every control character and the Unicode line breaks.
-_TERMINAL_BAD = re.compile(f"[\t\n{_CONTROLS}\u2028\u2029]")
+#: Lone surrogates: no character at all. Python makes them of bytes that are not UTF-8 (in arguments, the
+#: environment, file names) and JSON or YAML escapes can write them (``"\\udfff"``); they cannot be stored.
+SURROGATES = "\ud800-\udfff"
+_ONE_LINE_BAD = re.compile(f"[\t\n{_CONTROLS}\u2028\u2029{SURROGATES}]")
+_MULTI_LINE_BAD = re.compile(f"[{_CONTROLS}{SURROGATES}]")
+_SURROGATE = re.compile(f"[{SURROGATES}]")
+#: Everything a terminal could take for a command (every control character and the Unicode line breaks),
+#: and what it cannot be sent at all (lone surrogates).
+_TERMINAL_BAD = re.compile(f"[\t\n{_CONTROLS}\u2028\u2029{SURROGATES}]")
 #: Spaces that are not controls: stripped from the ends of a one-line field.
 _SPACES = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _RUNS_OF_SPACES = re.compile(f"[{_SPACES}]{{2,}}")
@@ -89,9 +97,23 @@ def problem(value: str, *, multiline: bool = False) -> str | None:
     if found is None:
         return None
     char, where = found.group(), found.start() + 1
+    if _SURROGATE.match(char):
+        return f"must be valid text ({unicode_problem(value)})"
     if char in LINE_BREAKS:
         return f"must be a single line (line break {shown(char)} at character {where})"
     return f"must not hold control characters ({shown(char)} at character {where})"
+
+
+def unicode_problem(value: str) -> str | None:
+    """Where ``value`` holds a lone surrogate, what it is (``byte \\xff at character 3``, for a byte that was not
+    UTF-8), else None."""
+    found = _SURROGATE.search(value)
+    if found is None:
+        return None
+    code, where = ord(found.group()), found.start() + 1
+    if 0xDC80 <= code <= 0xDCFF:  # how Python keeps a byte that is not UTF-8 (surrogateescape)
+        return f"byte \\x{code - 0xDC00:02x} at character {where} is not UTF-8"
+    return f"lone surrogate {shown(found.group())} at character {where}"
 
 
 def check(value: str, field: str, *, multiline: bool = False) -> str:

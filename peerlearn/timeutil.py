@@ -24,12 +24,15 @@ _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 def zone(name: str) -> ZoneInfo:
-    """Return the IANA zone called ``name``, or raise ValueError."""
+    """Return the IANA zone called ``name``, or raise ValueError.
+
+    A folder of the zone data (``Europe``) is no zone: reading it fails with an OSError, refused the same way.
+    """
     if not name or name.startswith("/") or ".." in name:
         raise ValueError(f"unknown timezone {name!r}")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Brussels)") from None
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import text
 
 SCHEMES = ("http", "https")
-_WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_WHITESPACE_OR_CONTROL = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f{text.SURROGATES}]")
 
 
 def problem(url: str) -> str | None:
@@ -37,6 +37,14 @@ def problem(url: str) -> str | None:
     if not host:
         return "it names no host (e.g. https://example.org/page)"
     return None
+
+
+def base_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL (a web link that paths are added to: no query or fragment), or None."""
+    wrong = problem(url)
+    if wrong is None and (urlsplit(url).query or urlsplit(url).fragment):
+        return "it holds a query or a fragment"
+    return wrong
 
 
 def check(url: str, field: str) -> str:

@@ -135,6 +135,8 @@ def parse(registry: Registry, activity: Activity, text: str, source: str = "<pro
                              " is not allowed") from None
     except yaml.YAMLError as error:
         raise ProgrammeError(f"{source}: not valid YAML: {error}") from None
+    except RecursionError:
+        raise ProgrammeError(f"{source}: not a programme: lists or mappings nested too deep to read") from None
     if root is None:
         raise ProgrammeError(f"{source}: the file is empty (expected 'tracks:' and 'sessions:')")
     top = reader.mapping(root, TOP_KEYS, "the programme")

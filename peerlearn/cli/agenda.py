@@ -92,13 +92,10 @@ def export(env, activity, format_name, version, base_url, language, output, incl
         peerlearn agenda export 13 --format schedule-xml -o schedule.xml
         peerlearn agenda export 13 --format schedule-json --version v2
     """
-    from ..errors import ValidationError
     from ..schedules import files, writer
 
     if include_private and format_name != "yaml":
         raise click.UsageError("--include-private is for the yaml format only (schedules are public)")
-    if base_url and not base_url.lower().startswith(("https://", "http://")):
-        raise ValidationError(f"--base-url: {base_url!r} must start with https:// or http://")
     with env.registry() as registry:
         text = files.export_text(registry, activity, format_name, version=version,
                                  options=writer.Options(base_url=base_url, language=language),

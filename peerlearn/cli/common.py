@@ -73,6 +73,11 @@ class PeerlearnGroup(click.Group):
             with formatter.section(_("Commands")):
                 formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in entries])
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            refuse_undecodable(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             if ctx.parent is not None:
@@ -84,6 +89,36 @@ class PeerlearnGroup(click.Group):
         except Exception as error:  # noqa: BLE001 - every error becomes one line
             raise as_click_error(error, debug=bool(getattr(ctx.obj, "debug", False)),
                                  command=getattr(ctx.obj, "command", None)) from error
+
+
+def refuse_undecodable(args: list[str]) -> None:
+    """Refuse, before any command runs, an argument or a ``PEERLEARN_*`` variable that is not UTF-8.
+
+    Python hands such bytes over as lone surrogates, which no command could
+    store, print or send; the error names the option (``--actor=…``, or the
+    option just before the value) or the variable.
+    """
+    import os
+
+    from ..text import unicode_problem
+
+    for number, arg in enumerate(args, 1):
+        wrong = unicode_problem(arg)
+        if not wrong:
+            continue
+        option, _, value = arg.partition("=")
+        before = args[number - 2] if number > 1 else ""
+        if arg.startswith("--") and value and not unicode_problem(option):
+            where, wrong = option, unicode_problem(value)
+        elif before.startswith("-") and not unicode_problem(before):
+            where = f"argument {number} (after {before})"
+        else:
+            where = f"argument {number}"
+        raise click.ClickException(one_line(f"{where}: {wrong}"))
+    for name, value in sorted(os.environ.items()):
+        wrong = unicode_problem(value) if name.startswith("PEERLEARN_") else None
+        if wrong:
+            raise click.ClickException(one_line(f"${name}: {wrong}"))
 
 
 def as_click_error(error: Exception, debug: bool = False,

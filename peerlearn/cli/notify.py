@@ -59,7 +59,15 @@ def _settings(config_path: str | None):
     if absent:
         raise MailError(f"SMTP settings missing: {', '.join(SETTINGS_ENV[name] for name in absent)} (set them in the"
                         f" environment, or {' and '.join(absent)} under [smtp] in a --config file)")
-    return from_values(values)
+    try:
+        return from_values(values)
+    except MailError as error:  # a setting at fault, named where it came from: the variable, else the file's key
+        variable = SETTINGS_ENV.get(error.field or "")
+        if variable and os.environ.get(variable):
+            raise MailError(f"${variable}: {error.message}") from None
+        if error.field:
+            raise MailError(f"{error.field} under [smtp] in {config_path}: {error.message}") from None
+        raise
 
 
 def _row(message) -> dict:

@@ -15,8 +15,8 @@ applications open as a subscription.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from .. import urls
 from ..errors import ValidationError
 
 #: The folder of each scope's feeds.
@@ -48,11 +48,14 @@ def redact(path: str) -> str:
 def check_base_url(base_url: str, field: str = "base_url") -> str:
     """An http(s) URL with a host and no query or fragment, without its trailing slash; else ValidationError.
 
-    ``field`` names the value in the error (the CLI shows its option instead).
+    ``field`` names the value in the error (the CLI shows its option instead). It is a web link as
+    :func:`peerlearn.urls.base_problem` has it: no space or control character (which would break the pages and
+    feeds it is written into), and a host that parses (``https://[::1`` is refused here, not met later).
     """
-    parts = urlsplit(base_url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValidationError(f"{base_url!r} is not an http(s) URL such as https://feeds.example.org", field=field)
+    wrong = urls.base_problem(base_url or "")
+    if wrong:
+        raise ValidationError(f"{base_url!r} is not an http(s) URL such as https://feeds.example.org: {wrong}",
+                              field=field)
     return base_url.rstrip("/")
 
 

@@ -11,6 +11,7 @@ shell history.
 from __future__ import annotations
 
 import ipaddress
+import re
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Mapping
@@ -25,6 +26,8 @@ NAMES = ("host", "port", "security", "user", "password", "from")
 SECURITIES = ("none", "starttls", "tls")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 REQUIRED = ("host", "from")
+#: One label of a host name: letters, digits, ``_`` and, inside it, ``-``.
+_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 
 
 @attrs.frozen
@@ -60,6 +63,10 @@ def from_values(values: Mapping[str, str]) -> SmtpSettings:
     if not is_email_address(parseaddr(sender)[1]):
         raise MailError(f"the sender {sender!r} is not an address (name@example.org or Name <name@example.org>)")
     host = values["host"].strip()
+    wrong = host_problem(host)
+    if wrong:
+        raise MailError(f"SMTP host {host[:40]!r}{'…' if len(host) > 40 else ''} is not a host name: {wrong}",
+                        field="host")
     user, password = (values.get("user") or "").strip(), values.get("password") or ""
     if password and not user:
         raise MailError("an SMTP password is set without a user")
@@ -67,6 +74,31 @@ def from_values(values: Mapping[str, str]) -> SmtpSettings:
         raise MailError(f"refusing to send the SMTP password to {host} unencrypted: use security starttls or tls")
     return SmtpSettings(host=host, sender=sender, port=int(port_text) if port_text else DEFAULT_PORTS[security],
                         security=security, user=user, password=password)
+
+
+def host_problem(host: str) -> str | None:
+    """Why ``host`` cannot name a mail server (an IP address, or a DNS name: labels of letters, digits, ``-``
+    and ``_``, each at most 63 characters, 253 in all), or None. A name in another script is checked as IDNA,
+    as the connection will encode it."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        name = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return "it cannot be written as an international domain name (IDNA)"
+    name = name[:-1] if name.endswith(".") else name
+    if len(name) > 253:
+        return f"it is {len(name)} characters long (at most 253)"
+    for label in name.split("."):
+        if len(label) > 63:
+            return f"a part of it is {len(label)} characters long (at most 63)"
+        if not _LABEL.match(label):
+            return (f"part {label!r} is not letters, digits, '_' and, inside, '-'" if label
+                    else "it has an empty part")
+    return None
 
 
 def _loopback(host: str) -> bool:

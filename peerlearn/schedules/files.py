@@ -67,6 +67,6 @@ def _looks_like_a_programme(text: str) -> bool:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # the programme reader says what is wrong
         return True
     return root is None or isinstance(root, yaml.MappingNode)

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import attrs
 
 from ..errors import ValidationError
+from ..text import problem as text_problem
 from ..models import Role
 from ..timeutil import localize, zone
 from . import people, writer
@@ -175,6 +176,9 @@ class _Reader:
         try:
             return str(uuid.UUID(value))
         except ValueError:
+            wrong = text_problem(value)
+            if wrong:  # kept as it is, it would be written into schedule.xml, which could no longer be read
+                raise self.fail(where, f"field 'guid' {wrong}") from None
             self.warnings.append(f"{where}: guid {value!r} is not a UUID; it is kept as it is")
             return value
 
@@ -200,6 +204,10 @@ class _Reader:
         abstract = self.text(fields.get("abstract"))
         description, roles = people.split(self.text(fields.get("description")))
         text = "\n\n".join(dict.fromkeys(part for part in (abstract, description) if part))
+        for name in persons:
+            wrong = text_problem(name)
+            if wrong:
+                raise self.fail(where, f"a person's name {name!r} {wrong}")
         return FileEvent(where=where, guid=guid, title=title, start=start, end=end.astimezone(start.tzinfo),
                          room=room, track=self.text(fields.get("track")), kind=self.kind(self.text(fields.get("type"))),
                          slug=self.text(fields.get("slug")), description=text,
@@ -237,6 +245,10 @@ def _read_json(data: bytes, source: str) -> ScheduleFile:
         raise ScheduleError(f"{source}: not UTF-8 text (byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise ScheduleError(f"{source}:{error.lineno}: not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise ScheduleError(f"{source}: not a schedule.json: arrays or objects nested too deep to read") from None
+    except ValueError:  # what json raises besides JSONDecodeError: an integer of over 4300 digits
+        raise ScheduleError(f"{source}: not a schedule.json: it holds a number too long to read") from None
     schedule = root.get("schedule") if isinstance(root, dict) else None
     if not isinstance(schedule, dict):
         raise ScheduleError(f"{source}: not a schedule.json: no 'schedule' object at the top")

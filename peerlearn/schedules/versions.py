@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, ValidationError
 from ..text import is_number, number_in
+from ..text import problem as text_problem
 from .snapshot import Programme, Version, from_data, to_data, working
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +83,9 @@ def check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("a version needs a name")
+    wrong = text_problem(name)
+    if wrong:  # it is written into schedule.xml, which a control character would make no XML
+        raise ValidationError(f"a version name {wrong}", field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(f"version name {name[:20]!r}… is longer than {MAX_NAME} characters")
     if name.casefold() in (WORKING, LATEST) or is_number(name.lstrip("#")):

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .. import text, urls
+from ..errors import ValidationError
 from ..version import __version__
 from ..agenda.tracks import ordered
 from ..timeutil import zone
@@ -60,6 +62,16 @@ class Options:
     base_url: str | None = attrs.field(default=None, converter=lambda value: value.rstrip("/") if value else None)
     #: the language of the sessions (an ISO 639 code)
     language: str = "en"
+
+    def __attrs_post_init__(self) -> None:
+        """Both are written into the schedule as they are: a control character would make schedule.xml no XML."""
+        wrong = urls.base_problem(self.base_url) if self.base_url else None
+        if wrong:
+            raise ValidationError(f"{self.base_url!r} is not an http(s) URL such as https://events.example.org:"
+                                  f" {wrong}", field="base_url")
+        wrong = text.problem(self.language)
+        if wrong:
+            raise ValidationError(wrong, field="language")
 
 
 def acronym(activity: "Activity", network: "Network | None") -> str:

@@ -17,6 +17,8 @@ import re
 from collections import namedtuple
 
 _ABSOLUTE = re.compile(r"^https?://", re.IGNORECASE)
+#: A folder beside the pages, as it is written into their links: plain names, no scheme, quote or space.
+_FOLDER = re.compile(r"^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
 
 
 def network_page(slug: str) -> str:
@@ -53,9 +55,9 @@ class Links:
         self.feeds = (feeds or "feeds").rstrip("/")
         if self.base_url:
             check_base_url(self.base_url, field="base_url")
-        if _ABSOLUTE.match(self.feeds):
+        if _ABSOLUTE.match(self.feeds) or ":" in self.feeds:  # a scheme: javascript:… is no folder
             check_base_url(self.feeds, field="feeds")
-        elif self.feeds.startswith("/") or ".." in self.feeds.split("/"):
+        elif not _FOLDER.match(self.feeds) or ".." in self.feeds.split("/"):
             raise ValidationError(f"{self.feeds!r} must be a folder beside the pages (like feeds)"
                                   " or an absolute https:// URL", field="feeds")
 
