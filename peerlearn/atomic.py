@@ -454,7 +454,6 @@ def reserve(handle: int, size: int) -> None:
             raise
 
 
-
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; False where it already holds it."""
     try:

@@ -485,6 +485,7 @@ def pass_env(function: Callable) -> Callable:
 
     return command
 
+
 class FiniteFloatRange(click.FloatRange):
     """A click ``FloatRange`` that also refuses ``nan`` (which no bound can refuse: it compares false to all)."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..limits import MAX_YEAR, MIN_YEAR
 from .common import (echo_rows, format_option, json_option, output_option, pass_env, time_window, window_options,
                      window_zone, write_export)
 from .completion import complete_network
@@ -49,7 +48,7 @@ def log(env, network, from_, to, tz, format_name, output) -> None:
 
 @click.command()
 @click.option("--network", required=True, shell_complete=complete_network, help="The network to report on.")
-@click.option("--year", required=True, type=click.IntRange(MIN_YEAR, MAX_YEAR), help="The year (activities that start in it, in local time).")
+@click.option("--year", required=True, type=int, help="The year (activities that start in it, in local time).")
 @format_option("md", "md, html")
 @output_option
 @pass_env

@@ -12,6 +12,7 @@ from ..countries import normalise_admitted, normalise_country
 from ..limits import MAX_COUNT, MAX_MINUTES
 from ..timeutil import check_years, zone
 
+
 def _one_of(choices: tuple[str, ...]):
     def check(instance: Any, attribute: attrs.Attribute, value: str) -> None:
         if value not in choices:

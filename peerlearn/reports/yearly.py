@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 import attrs
 
 from ..errors import ValidationError
+from ..limits import MAX_YEAR, MIN_YEAR
 from ..registry import networks
 from ..registry.store import Registry
 
@@ -136,8 +137,8 @@ def _in_year_params(network: str, year: int) -> list:
 
 def build(registry: Registry, network: str, year: int) -> Report:
     """Count the year ``year`` of ``network``."""
-    if not 1900 <= year <= 9998:
-        raise ValidationError(f"{year} is not a year peerlearn reports on (1900-9998)", field="year")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(f"{year} is not a year peerlearn reports on ({MIN_YEAR}-{MAX_YEAR})", field="year")
     return _count(registry, networks.get(registry, network), year)
 
 
