@@ -186,3 +186,15 @@ def test_a_member_named_by_a_number_is_found_by_its_name(ready):
     # a member's number comes first, and "#2030" is a number only
     assert json.loads(ready.run("members", "show", "1", "--json").stdout)["name"] == "VDAB"
     refused(ready, "members", "show", "#2030", expect="unknown member '#2030'")
+
+
+@pytest.mark.parametrize("zone_name", ["Europe/Atlantis", "Europe"])
+def test_a_wrong_tz_is_refused_naming_tz_not_the_times(ready, zone_name):
+    """The times typed are right; the zone they are read in is not, and the error says so."""
+    expect = f"--tz: unknown timezone '{zone_name}'"
+    refused(ready, *ADD, "--start", "2026-06-11 09:00", "--end", "10:00", "--tz", zone_name, expect=expect)
+    refused(ready, "activities", "reschedule", "1", "--start", "2026-06-12 09:00", "--tz", zone_name, expect=expect)
+    refused(ready, "activities", "reschedule", "1", "--start", "2026-06-12 09:00", "--end", "10:00",
+            "--tz", zone_name, expect=expect)
+    assert ready.run("activities", "edit", "1", "--rrule", "FREQ=WEEKLY;COUNT=3").exit_code == 0
+    refused(ready, "activities", "cancel-occurrence", "1", "2026-06-17 09:00", "--tz", zone_name, expect=expect)

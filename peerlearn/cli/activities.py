@@ -22,6 +22,20 @@ def _span(option: str, start: str, end: str | None, tzname: str):
         raise ValidationError(f"{option}: {error}") from None
 
 
+def _typed_zone(tz: str | None) -> str | None:
+    """``--tz`` as typed, checked (None where not given): a wrong zone is refused naming --tz, not the times."""
+    from ..errors import ValidationError
+    from ..timeutil import zone
+
+    if tz is None:
+        return None
+    try:
+        zone(tz)
+    except ValueError as error:
+        raise ValidationError(f"--tz: {error}") from None
+    return tz
+
+
 def _rule(text: str | None) -> str | None:
     """The --rrule typed, checked as the feeds will write it (None when not given)."""
     from ..errors import ValidationError
@@ -96,7 +110,7 @@ def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run,
     details["rrule"] = _rule(details.get("rrule"))
 
     def action(registry):
-        tzname = tz or networks.get(registry, network).timezone
+        tzname = _typed_zone(tz) or networks.get(registry, network).timezone
         start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
         fields = {k: v for k, v in details.items() if v not in (None, ())}
         activity = build(
@@ -242,7 +256,7 @@ def reschedule(env, activity, start, end, tz, dry_run) -> None:
 
     def action(registry):
         current = lib.get(registry, activity)
-        tzname = tz or current.timezone
+        tzname = _typed_zone(tz) or current.timezone
         if end:
             start_at, end_at, all_day = _span("--start/--end", start, end, tzname)
             return schedule.reschedule(registry, current.id, start_at, end_at, all_day=all_day)
@@ -344,7 +358,7 @@ def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
 
     def action(registry):
         current = lib.get(registry, activity)
-        moment, _date_only = parse_moment("START", start, tz or current.timezone)
+        moment, _date_only = parse_moment("START", start, _typed_zone(tz) or current.timezone)
         return cancel(registry, current.id, moment)
 
     cancelled = env.write(action, dry_run=dry_run)
