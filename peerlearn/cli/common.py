@@ -658,7 +658,8 @@ def output_stream(output: str | None) -> Iterator[Any]:
     from ..errors import ValidationError
 
     if not output or output == "-":
-        yield StandardOutput(sys.stdout)
+        stream = sys.stdout
+        yield stream if isinstance(stream, StandardOutput) else StandardOutput(stream)
         return
     target = Path(output)
     if not target.parent.resolve().is_dir():
@@ -679,12 +680,20 @@ class StandardOutput:
         self._stream = stream
 
     def write(self, text: Any) -> int:
-        with _refused_output():
+        try:  # (inline, not a context manager: a log to standard output writes row by row)
             return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise output_refused(error) from None
 
     def flush(self) -> None:
-        with _refused_output():
+        try:
             self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise output_refused(error) from None
 
     @property
     def buffer(self) -> Any:
@@ -692,17 +701,6 @@ class StandardOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
-
-
-@contextmanager
-def _refused_output() -> Iterator[None]:
-    """An OSError writing standard output (a full disk) as ``cannot write standard output: <reason>``."""
-    try:
-        yield
-    except BrokenPipeError:
-        raise
-    except OSError as error:
-        raise output_refused(error) from None
 
 
 def output_refused(error: OSError) -> Exception:
