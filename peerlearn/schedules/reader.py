@@ -30,6 +30,7 @@ from . import people, writer
 
 _DURATION = re.compile(r"^(\d{1,3}):(\d{2})(?::(\d{2}))?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]{1,60})[\"']")
 #: Event types other systems write, and the kind of session each becomes (others: plenary, with a warning).
 TYPE_KINDS = {
     "opening": "opening", "welcome": "opening", "keynote": "keynote", "panel": "panel", "podium": "panel",
@@ -314,6 +315,11 @@ def _read_xml(data: bytes, source: str) -> ScheduleFile:
     except ET.ParseError as error:
         line = error.position[0] if error.position else "?"
         raise ScheduleError(f"{source}:{line}: not well-formed XML: {error}") from None
+    except (LookupError, ValueError):  # what expat's declared-encoding handler raises: unknown, or multi-byte
+        match = _DECLARED_ENCODING.match(data)
+        named = f"encoding {match[1].decode('ascii', 'replace')!r}" if match else "an encoding"
+        raise ScheduleError(f"{source}:1: the XML declaration names {named}, which peerlearn cannot read; save the"
+                            " file as UTF-8") from None
     if root.tag != "schedule":
         raise ScheduleError(f"{source}: not a schedule.xml: the root element is <{root.tag}>, not <schedule>")
     conference = root.find("conference")

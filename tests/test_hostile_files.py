@@ -1,0 +1,50 @@
+"""Hostile files and what is made of them: an XML encoding the parser refuses, CSV headers naming a column
+twice, a YAML list where a number belongs; and the mail peerlearn sends, held to the RFCs header by header."""
+
+import json
+from email import message_from_bytes, policy
+
+import pytest
+
+from mailserver import MailServer
+from notifying import PANEL, day, ok, outbox
+
+
+def refused(env, *args, expect, environment=None):
+    before = env.fingerprint()
+    result = env.run(*args, env=environment)
+    assert result.exit_code == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert expect in lines[0]
+    assert env.fingerprint() == before
+    return lines[0]
+
+
+def conference_id(env):
+    activities = json.loads(ok(env, "activities", "list", "--json", "--from", "2000-01-01").stdout)
+    return str(next(activity["id"] for activity in activities if activity["kind"] == "conference"))
+
+
+# -- agenda import: an XML declaration naming an encoding expat cannot read -------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["bogus", "UTF-7", "utf-32", "ebcdic"])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_xml_encoding_that_cannot_be_read_is_refused_naming_file_and_encoding(demo_env, tmp_path, encoding,
+                                                                                  dry_run):
+    path = tmp_path / "enc.xml"
+    path.write_bytes(f'<?xml version="1.0" encoding="{encoding}"?>\n<schedule/>\n'.encode())
+    message = refused(demo_env, "agenda", "import", conference_id(demo_env), str(path),
+                      *(["--dry-run"] if dry_run else []), expect=f"{path}:1: ")
+    assert f"encoding {encoding!r}" in message and "unexpected" not in message
+
+
+def test_an_xml_encoding_that_cannot_be_read_is_refused_on_stdin_too(demo_env):
+    before = demo_env.fingerprint()
+    result = demo_env.run("agenda", "import", conference_id(demo_env), "-",
+                          input="\ufeff<?xml version='1.0' encoding='bogus'?>\n<schedule/>\n")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == ["Error: <stdin>:1: the XML declaration names encoding 'bogus',"
+                                                  " which peerlearn cannot read; save the file as UTF-8"]
+    assert demo_env.fingerprint() == before
