@@ -48,3 +48,16 @@ def test_an_xml_encoding_that_cannot_be_read_is_refused_on_stdin_too(demo_env):
     assert result.stderr.strip().splitlines() == ["Error: <stdin>:1: the XML declaration names encoding 'bogus',"
                                                   " which peerlearn cannot read; save the file as UTF-8"]
     assert demo_env.fingerprint() == before
+
+
+# -- programme YAML: a list or a mapping where a number belongs ---------------------------------------------------
+
+
+@pytest.mark.parametrize("value, shown", [("[1]", "got a list"), ("{a: 1}", "got a mapping")])
+def test_a_day_that_is_not_a_number_is_shown_as_typed(demo_env, tmp_path, value, shown):
+    activity = conference_id(demo_env)
+    programme = ok(demo_env, "agenda", "export", activity).stdout
+    path = tmp_path / "programme.yaml"
+    path.write_text(programme.replace("  kind: opening\n", f"  kind: opening\n  day: {value}\n", 1))
+    message = refused(demo_env, "agenda", "import", activity, str(path), expect="day must be a whole number; ")
+    assert message.endswith(shown) and "Node" not in message

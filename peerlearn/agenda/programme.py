@@ -111,8 +111,15 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
             return None
         if not isinstance(node, yaml.ScalarNode) or node.tag == _STR or not is_number(node.value):
-            raise self.fail(node, f"{what} must be a whole number; got {getattr(node, 'value', node)!r}")
+            raise self.fail(node, f"{what} must be a whole number; got {_as_typed(node)}")
         return int(node.value)
+
+
+def _as_typed(node: yaml.Node) -> str:
+    """A value as the file gives it, for a message: a scalar's text, quoted; else what it is (not its nodes)."""
+    if isinstance(node, yaml.ScalarNode):
+        return repr(node.value)
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
 
 
 def _field(fields: dict, key: str) -> yaml.Node | None:
