@@ -61,3 +61,27 @@ def test_a_day_that_is_not_a_number_is_shown_as_typed(demo_env, tmp_path, value,
     path.write_text(programme.replace("  kind: opening\n", f"  kind: opening\n  day: {value}\n", 1))
     message = refused(demo_env, "agenda", "import", activity, str(path), expect="day must be a whole number; ")
     assert message.endswith(shown) and "Node" not in message
+
+
+# -- members import: a column named twice ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [[], ["--update"], ["--skip-existing"]])
+@pytest.mark.parametrize("header, row, column", [
+    ("name,country,country", "Q,BE,FR", "country"),
+    ("name,name,country", "A,B,BE", "name"),
+    ("name,country, email ,email", "A,BE,a@example.org,b@example.org", "email"),
+])
+def test_a_csv_column_named_twice_is_refused(demo_env, tmp_path, mode, header, row, column):
+    path = tmp_path / "d.csv"
+    path.write_text(f"{header}\n{row}\n")
+    message = refused(demo_env, "members", "import", str(path), *mode,
+                      expect=f"{path} line 1: column {column!r} appears twice")
+    assert "unknown" not in message
+
+
+def test_a_csv_column_named_three_times_is_refused_with_its_unknown_columns(demo_env, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("name,country,name,Name,name\nA,BE,B,C,D\n")
+    refused(demo_env, "members", "import", str(path),
+            expect=f"{path} line 1: unknown column(s) 'Name'; column 'name' appears 3 times")

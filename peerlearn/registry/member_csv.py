@@ -88,12 +88,16 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
             header = [name.strip() for name in header]
             unknown = [name for name in header if name not in COLUMNS]
             missing = [name for name in REQUIRED if name not in header]
-            if unknown or missing:
+            repeated = [name for name in COLUMNS if header.count(name) > 1]
+            if unknown or missing or repeated:
                 parts = []
                 if unknown:
                     parts.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
                 if missing:
                     parts.append(f"missing column(s) {', '.join(missing)}")
+                for name in repeated:  # which of its cells would be read is anyone's guess: refused, not chosen
+                    times = header.count(name)
+                    parts.append(f"column {name!r} appears {'twice' if times == 2 else f'{times} times'}")
                 raise ValidationError(f"{path} line {header_line}: {'; '.join(parts)} (columns: {', '.join(COLUMNS)})")
             width = len(header)
             positions = [header.index(name) if name in header else None for name in COLUMNS]
