@@ -85,3 +85,22 @@ def test_a_csv_column_named_three_times_is_refused_with_its_unknown_columns(demo
     path.write_text("name,country,name,Name,name\nA,BE,B,C,D\n")
     refused(demo_env, "members", "import", str(path),
             expect=f"{path} line 1: unknown column(s) 'Name'; column 'name' appears 3 times")
+
+
+# -- notify preview: one line when it fails ------------------------------------------------------------------------
+
+NO_SENDER = {"PEERLEARN_MAIL_FROM": None, "PEERLEARN_NOTIFY_CONFIG": None}
+
+
+@pytest.mark.parametrize("message_id", ["0", "abc", "99999999999999999999999"])
+def test_notify_preview_of_an_unknown_message_says_only_that(demo_env, message_id):
+    refused(demo_env, "notify", "preview", message_id, expect=f"unknown message {message_id!r}",
+            environment=NO_SENDER)
+
+
+def test_notify_preview_raw_of_a_message_never_sent_says_only_that(demo_env):
+    held = next(row["id"] for row in outbox(demo_env, "--all") if row["status"] == "held")
+    refused(demo_env, "notify", "preview", str(held), "--raw", expect=f"message #{held} is never sent",
+            environment=NO_SENDER)
+    shown = ok(demo_env, "notify", "preview", str(held), env=NO_SENDER)
+    assert shown.stderr.strip() == "Note: PEERLEARN_MAIL_FROM is not set; the sender shown is a placeholder."

@@ -137,8 +137,6 @@ def preview(env, message_id, raw, config_path, as_json) -> None:
 
     values = _settings_values(config_path)
     default_sender = values.get("from") or "peerlearn <notices@peerlearn.invalid>"
-    if not values.get("from") and not as_json:
-        note(f"Note: {SETTINGS_ENV['from']} is not set; the sender shown is a placeholder.")
     with env.registry() as registry:
         message = outbox.get(registry, message_id)
         sender = message.notice.sender or default_sender
@@ -146,9 +144,11 @@ def preview(env, message_id, raw, config_path, as_json) -> None:
     rendered_to = None if message.notice.held else message.notice.email
     mail = build_email(message.notice, rendered, sender, message.message_id or new_message_id(message.id, sender),
                        dt.datetime.now(dt.timezone.utc)) if rendered_to else None
+    if raw and mail is None:
+        raise click.ClickException(f"message #{message.id} is never sent ({message.notice.held})")
+    if not message.notice.sender and not values.get("from") and not as_json:  # said once the message is shown
+        note(f"Note: {SETTINGS_ENV['from']} is not set; the sender shown is a placeholder.")
     if raw:
-        if mail is None:
-            raise click.ClickException(f"message #{message.id} is never sent ({message.notice.held})")
         click.echo(mail.as_string(), nl=False)
         return
     headers = {"From": sender, "To": f"{message.notice.name} <{rendered_to}>" if rendered_to else
