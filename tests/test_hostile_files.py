@@ -104,3 +104,30 @@ def test_notify_preview_raw_of_a_message_never_sent_says_only_that(demo_env):
             environment=NO_SENDER)
     shown = ok(demo_env, "notify", "preview", str(held), env=NO_SENDER)
     assert shown.stderr.strip() == "Note: PEERLEARN_MAIL_FROM is not set; the sender shown is a placeholder."
+
+
+# -- notify send: each header a message must hold once, once ------------------------------------------------------
+
+ONCE = ("MIME-Version", "From", "To", "Subject", "Date", "Message-ID", "Content-Type")
+
+
+def test_each_sent_message_holds_its_top_level_headers_once(conference):
+    env = conference
+    ok(env, "sessions", "move", str(env.conference), PANEL, "--start", day(env) + " 10:00", "--end", "10:50")
+    assert len(outbox(env, "--status", "queued")) == 3
+    with MailServer() as server:
+        sent: list[bytes] = []
+        handler = server.controller.handler
+        take = handler.handle_DATA
+
+        async def keep(smtp, session, envelope):  # the bytes as they came over the wire
+            sent.append(envelope.original_content or envelope.content)
+            return await take(smtp, session, envelope)
+
+        handler.handle_DATA = keep
+        ok(env, "notify", "send", env=server.env())
+    assert len(sent) == 3
+    for data in sent:
+        message = message_from_bytes(data, policy=policy.strict)
+        assert {name: len(message.get_all(name) or ()) for name in ONCE} == dict.fromkeys(ONCE, 1)
+        assert message["MIME-Version"] == "1.0"

@@ -203,7 +203,7 @@ def build_email(notice: Notice, rendered: Rendered, sender: str, message_id: str
     API: several times faster than ``EmailMessage`` for thousands of messages);
     serialize it for SMTP with :func:`as_smtp_bytes`.
     """
-    mail = MIMEMultipart("mixed", boundary=_boundary())
+    mail = MIMEMultipart("mixed", boundary=_boundary())  # it sets Content-Type and MIME-Version (once each)
     mail["Subject"] = _header(rendered.subject)
     mail["From"] = _mailbox(sender)
     mail["To"] = formataddr((notice.name, notice.email), charset="utf-8")
@@ -212,7 +212,6 @@ def build_email(notice: Notice, rendered: Rendered, sender: str, message_id: str
     mail["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
     mail["Message-ID"] = message_id
     mail["Auto-Submitted"] = "auto-generated"
-    mail["MIME-Version"] = "1.0"
     alternative = MIMEMultipart("alternative", boundary=_boundary())
     alternative.attach(MIMEText(rendered.text, "plain", _TEXT))
     alternative.attach(MIMEText(rendered.html, "html", _TEXT))
