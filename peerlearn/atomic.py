@@ -11,7 +11,8 @@ link, a FIFO, a device, a socket) is refused, never replaced or written
 through; a build folder must be a real folder, not a link to one, and so
 must every folder between it and a file written or removed there
 (:func:`check_path`): a link inside an output folder would have files
-written, or removed, elsewhere. An
+written, or removed, elsewhere. A folder a removal leaves empty is removed
+too (up to the output folder), so a rebuild leaves what a fresh build does. An
 ``OSError`` while writing becomes :class:`~peerlearn.errors.OutputError`
 naming the path and the cause, and the old file stays as it was.
 
@@ -175,7 +176,8 @@ def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool =
     removed, unless ``leftovers`` is False (a caller that knows whether a
     build was cut short, and calls :func:`remove_leftovers` itself then).
     It becomes an output folder: no file is written or removed through a
-    symbolic link inside it.
+    symbolic link inside it, and a folder that removals empty inside it is
+    removed too.
     """
     path = Path(path)
     _checked.clear()
@@ -400,6 +402,7 @@ class Batch:
                 Path(path).unlink(missing_ok=True)
             except OSError as error:
                 raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+        remove_emptied(self.removals)
 
     def rollback(self) -> None:
         for path in self._destinations():
@@ -453,8 +456,9 @@ def batch() -> Iterator[Batch]:
 def remove_file(path: Path) -> None:
     """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits.
 
-    A path through a symbolic link inside its output folder
-    (:func:`prepare_folder`) is refused.
+    A folder the removal leaves empty inside its output folder
+    (:func:`prepare_folder`) goes too; a path through a symbolic link
+    inside the output folder is refused.
     """
     try:
         info = os.lstat(path)
@@ -471,6 +475,30 @@ def remove_file(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError as error:
         raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+    remove_emptied([path])
+
+
+def remove_emptied(paths: Iterable[Path | str]) -> None:
+    """Remove the folders that the removal of ``paths`` left empty, up to their output folder (never it).
+
+    So that a rebuild leaves what a fresh build would: no empty folder of a
+    deleted activity. Only a folder inside an output folder
+    (:func:`prepare_folder`) is removed, and only when empty: never one that
+    holds another program's files.
+    """
+    folders: set[str] = set()
+    for path in paths:
+        file = os.path.abspath(os.fspath(path))
+        root = _root_of(file)
+        folder = os.path.dirname(file)
+        while root is not None and folder != root and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(folders, key=lambda folder: folder.count(os.sep), reverse=True):  # the deepest first
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (or gone, or not a real folder)
+            pass
 
 
 def _make_folder_here(folder: Path) -> None:

@@ -113,3 +113,25 @@ def test_remove_file_refuses_a_path_through_a_linked_subfolder(tmp_path):
     with pytest.raises(OutputError, match="sub/ is a symbolic link"), batch():
         remove_file(root / "sub" / "kept.txt")
     assert (outside / "kept.txt").read_text() == "not ours"
+
+
+def test_a_rebuild_after_a_deletion_leaves_no_empty_folder_but_keeps_one_with_other_files(site_demo, tmp_path):
+    folder, fresh = tmp_path / "public", tmp_path / "fresh"
+    assert site_demo.run("publish", str(folder)).exit_code == 0
+    activities = json.loads(site_demo.run("activities", "list", "--json").stdout)
+    gone, other = [activity["id"] for activity in activities if activity["status"] == "confirmed"][:2]
+    assert (folder / "activities" / str(gone)).is_dir() and (folder / "activities" / str(other)).is_dir()
+    (folder / "activities" / str(other) / "notes.txt").write_text("not peerlearn's")
+    for activity in (gone, other):
+        assert site_demo.run("activities", "delete", str(activity)).exit_code == 0
+    assert site_demo.run("publish", str(folder)).exit_code == 0
+    assert site_demo.run("publish", str(fresh)).exit_code == 0
+
+    def tree(root):
+        return sorted(os.path.relpath(os.path.join(parent, name), root)
+                      for parent, folders, files in os.walk(root) for name in folders + files
+                      if not name.startswith("."))
+
+    assert not (folder / "activities" / str(gone)).exists()
+    assert os.listdir(folder / "activities" / str(other)) == ["notes.txt"]
+    assert set(tree(folder)) - set(tree(fresh)) == {f"activities/{other}", f"activities/{other}/notes.txt"}
