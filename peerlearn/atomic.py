@@ -8,7 +8,11 @@ ETag and Last-Modified stay stable.
 
 A destination that exists and is not a regular file (a folder, a symbolic
 link, a FIFO, a device, a socket) is refused, never replaced or written
-through; a build folder must be a real folder, not a link to one. An
+through; a build folder must be a real folder, not a link to one, and so
+must every folder between it and a file written or removed there
+(:func:`check_path`): a link inside an output folder would have files
+written, or removed, elsewhere. A folder a removal leaves empty is removed
+too (up to the output folder), so a rebuild leaves what a fresh build does. An
 ``OSError`` while writing becomes :class:`~peerlearn.errors.OutputError`
 naming the path and the cause, and the old file stays as it was.
 
@@ -85,12 +89,68 @@ def write_error(path: Path | str, error: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {error.strerror or error}")
 
 
+#: The output folders of the builds of this process (:func:`prepare_folder`): each by its absolute path, as named.
+_roots: dict[str, str] = {}
+#: Folders found real up to their output folder, as named: a build writing thousands of files looks at each once.
+_checked: set[str] = set()
+
+
+def check_path(path: Path | str, verb: str = "write") -> None:
+    """Refuse ``path`` where a folder between its output folder and it is a symbolic link (or not a folder).
+
+    An output folder is one a build prepared (:func:`prepare_folder`); a
+    path in no output folder is not looked at. Every writer and remover here
+    calls it, at the cost of one set look-up per file once its folder is
+    known (:func:`check_folder`).
+    """
+    folder = os.path.dirname(os.fspath(path))
+    if folder not in _checked:
+        check_folder(folder, path, verb)
+
+
+def check_folder(folder: Path | str, path: Path | str | None = None, verb: str = "write") -> None:
+    """Refuse where ``folder``, or a folder between it and its output folder, is not a real folder.
+
+    A folder not there yet is let be (the build creates it, a real one): it
+    is looked at again once it is there. ``path`` is what the message names
+    as written (default: ``folder``).
+    """
+    folder = os.fspath(folder)
+    absolute = os.path.abspath(folder)
+    root = absolute if absolute in _roots else _root_of(absolute)
+    if root is not None:
+        current = root
+        for name in os.path.relpath(absolute, root).split(os.sep) if absolute != root else ():
+            current = os.path.join(current, name)
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return
+            except OSError as error:
+                raise OutputError(f"cannot {verb} {path or folder}: {error.strerror or error}") from None
+            if not stat.S_ISDIR(mode):
+                shown = os.path.join(_roots[root], os.path.relpath(current, root))
+                kind = "a file" if stat.S_ISREG(mode) else describe(mode)
+                raise OutputError(f"cannot {verb} {path or folder}: {shown}/ is {kind}, not a folder; refusing to"
+                                  f" {verb} through it")
+    _checked.add(folder)
+
+
+def _root_of(path: str) -> str | None:
+    """The output folder (absolute) that holds ``path`` (absolute), the innermost, if any."""
+    return max((root for root in tuple(_roots) if path.startswith(root.rstrip(os.sep) + os.sep)), key=len,
+               default=None)
+
+
 def check_destination(path: Path) -> bool:
     """True where ``path`` is a regular file, False where nothing is there; refuse anything else.
 
     An open registry's file, or its ``-journal``, ``-wal`` or ``-shm`` file
-    (:mod:`peerlearn.protected`), is refused too, whatever the path calls it.
+    (:mod:`peerlearn.protected`), is refused too, whatever the path calls it,
+    and so is a path through a symbolic link inside its output folder
+    (:func:`check_path`).
     """
+    check_path(path)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -115,8 +175,12 @@ def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool =
     missing. Temporary files left by a killed build anywhere under it are
     removed, unless ``leftovers`` is False (a caller that knows whether a
     build was cut short, and calls :func:`remove_leftovers` itself then).
+    It becomes an output folder: no file is written or removed through a
+    symbolic link inside it, and a folder that removals empty inside it is
+    removed too.
     """
     path = Path(path)
+    _checked.clear()
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
@@ -126,11 +190,13 @@ def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool =
             _make_folder(path) if parents else _make_folder_here(path)
         except OSError as error:
             raise write_error(path, error) from None
+        _roots[os.path.abspath(path)] = os.fspath(path)
         return path
     except OSError as error:
         raise write_error(path, error) from None
     if not stat.S_ISDIR(mode):
         raise OutputError(f"cannot build in {path}: it is {describe(mode)}, not a folder")
+    _roots[os.path.abspath(path)] = os.fspath(path)
     if leftovers:
         remove_leftovers(path)
     return path
@@ -336,6 +402,7 @@ class Batch:
                 Path(path).unlink(missing_ok=True)
             except OSError as error:
                 raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+        remove_emptied(self.removals)
 
     def rollback(self) -> None:
         for path in self._destinations():
@@ -387,13 +454,19 @@ def batch() -> Iterator[Batch]:
 
 
 def remove_file(path: Path) -> None:
-    """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits."""
+    """Remove the file ``path`` (if it is there); inside :func:`batch`, when the batch commits.
+
+    A folder the removal leaves empty inside its output folder
+    (:func:`prepare_folder`) goes too; a path through a symbolic link
+    inside the output folder is refused.
+    """
     try:
         info = os.lstat(path)
     except OSError:
         info = None
     if is_protected(path, info):
         raise OutputError(f"cannot remove {path}: it is the registry itself")
+    check_path(path, "remove")
     current = _batch.get()
     if current is not None:
         current.remove(path)
@@ -402,6 +475,30 @@ def remove_file(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError as error:
         raise OutputError(f"cannot remove {path}: {error.strerror or error}") from None
+    remove_emptied([path])
+
+
+def remove_emptied(paths: Iterable[Path | str]) -> None:
+    """Remove the folders that the removal of ``paths`` left empty, up to their output folder (never it).
+
+    So that a rebuild leaves what a fresh build would: no empty folder of a
+    deleted activity. Only a folder inside an output folder
+    (:func:`prepare_folder`) is removed, and only when empty: never one that
+    holds another program's files.
+    """
+    folders: set[str] = set()
+    for path in paths:
+        file = os.path.abspath(os.fspath(path))
+        root = _root_of(file)
+        folder = os.path.dirname(file)
+        while root is not None and folder != root and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(folders, key=lambda folder: folder.count(os.sep), reverse=True):  # the deepest first
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (or gone, or not a real folder)
+            pass
 
 
 def _make_folder_here(folder: Path) -> None:
@@ -687,6 +784,7 @@ class NewFolder:
             return next(entries, None) is None
 
     def __enter__(self) -> "NewFolder":
+        check_folder(self.path)
         current = _batch.get()
         folder = os.path.abspath(self.path.parent)
         while True:

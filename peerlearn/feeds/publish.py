@@ -36,7 +36,7 @@ from typing import Callable
 
 import attrs
 
-from ..atomic import AtomicFile, NewFolder, prepare_folder, remove_file, remove_leftovers, write_atomic
+from ..atomic import AtomicFile, NewFolder, check_folder, prepare_folder, remove_file, remove_leftovers, write_atomic
 from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql
@@ -218,10 +218,15 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     base = check_base_url(base_url, field="base_url") if base_url else ""
     if private_folder is not None:
         check_apart(Path(folder), Path(private_folder))
-    public = _Folder(prepare_folder(folder, leftovers=False), hashed=False)
+    # a feeds' folder that is a symbolic link is refused before any feed is written (each write checks again),
+    # the private folder's first: a public folder missing is then not created for a build refused
     private = None
     if private_folder is not None:
         private = _Folder(prepare_folder(private_folder, leftovers=False), hashed=True)
+        check_folder(private.root / FOLDERS["member"])
+    public = _Folder(prepare_folder(folder, leftovers=False), hashed=False)
+    for scope in ("network", "activity", "member"):
+        check_folder(public.root / FOLDERS[scope])
     folders = [target for target in (public, private) if target is not None]
     for target in folders:
         target.begin()

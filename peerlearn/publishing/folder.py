@@ -40,7 +40,8 @@ from typing import Any, Iterable, Iterator
 
 import attrs
 
-from ..atomic import AtomicFile, batch, prepare_folder, remove_file, remove_leftovers, splice_atomic, write_atomic
+from ..atomic import (AtomicFile, batch, check_path, prepare_folder, remove_file, remove_leftovers, splice_atomic,
+                      write_atomic)
 from ..errors import OutputError, ValidationError
 
 MANIFEST = ".peerlearn-publish.db"
@@ -177,6 +178,7 @@ class Publication:
         A file that has gone missing since is not kept: the part must write it.
         """
         target = self.path(name)
+        check_path(target)  # (never a file kept through a symbolic link inside the folder)
         if target.is_symlink() or not target.is_file():
             raise OutputError(f"{target} was published before but is missing or not a file; publish it again")
         self._claim_part(part)
@@ -317,6 +319,7 @@ class Publication:
         root = os.fspath(self.root) + os.sep
         missing = []
         for name in names:
+            check_path(root + name)  # (never a file kept through a symbolic link inside the folder)
             try:
                 regular = stat.S_ISREG(os.lstat(root + name).st_mode)
             except OSError:
