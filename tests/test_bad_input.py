@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from refusals import refused
+
 ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "PES event"]
 
 
@@ -12,17 +14,6 @@ def ready(env):
     assert env.run("members", "add", "VDAB", "--country", "BE", "--network", "pes", "--category", "public employment service").exit_code == 0
     assert env.run(*ADD, "--start", "2026-06-10 09:00", "--end", "17:00").exit_code == 0
     return env
-
-
-def refused(env, *args, expect, environment=None):
-    before = env.fingerprint()
-    result = env.run(*args, env=environment)
-    assert result.exit_code == 1, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert expect in lines[0]
-    assert env.fingerprint() == before
-    return lines[0]
 
 
 @pytest.mark.parametrize(

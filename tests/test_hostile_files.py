@@ -8,17 +8,7 @@ import pytest
 
 from mailserver import MailServer
 from notifying import PANEL, day, ok, outbox
-
-
-def refused(env, *args, expect, environment=None):
-    before = env.fingerprint()
-    result = env.run(*args, env=environment)
-    assert result.exit_code == 1, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert expect in lines[0]
-    assert env.fingerprint() == before
-    return lines[0]
+from refusals import refused
 
 
 def conference_id(env):

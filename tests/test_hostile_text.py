@@ -5,18 +5,7 @@ import json
 
 import pytest
 
-
-def refused(env, *args, expect, environment=None):
-    before = env.fingerprint()
-    result = env.run(*args, env=environment)
-    assert result.exit_code == 1, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "unexpected" not in lines[0]
-    for text in [expect] if isinstance(expect, str) else expect:
-        assert text in lines[0]
-    assert env.fingerprint() == before
-    return lines[0]
+from refusals import refused
 
 
 @pytest.fixture

@@ -13,25 +13,10 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
+from refusals import refused
+
 BIG = "99999999999999999999"  # past 2**63 - 1
 ADD = ["activities", "add", "--network", "pes", "--kind", "event", "--title", "X"]
-
-
-def refused(env, *args, expect, environment=None, code=1):
-    """Exit ``code``, the last line of stderr "Error: ..." holding ``expect``, the registry unchanged.
-
-    A usage error (exit 2) comes after click's usage lines; any other error is the one line on stderr.
-    """
-    before = env.fingerprint()
-    result = env.run(*args, env=environment)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    if code == 1:
-        assert len(lines) == 1, result.stderr
-    assert lines[-1].startswith("Error: ") and "unexpected" not in lines[-1], result.stderr
-    assert expect in lines[-1], lines[-1]
-    assert env.fingerprint() == before
-    return lines[-1]
 
 
 def activities(env):

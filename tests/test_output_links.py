@@ -17,17 +17,7 @@ import peerlearn_plugins.site
 import pytest
 
 from peerlearn.errors import OutputError
-
-
-def refused(env, *args, expect):
-    before = env.fingerprint()
-    result = env.run(*args)
-    assert result.exit_code == 1, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert expect in lines[0]
-    assert env.fingerprint() == before
-    return lines[0]
+from refusals import refused
 
 
 @pytest.fixture

@@ -13,17 +13,7 @@ import stat
 
 import pytest
 
-
-def refused(env, *args, expect):
-    before = env.fingerprint()
-    result = env.run(*args)
-    assert result.exit_code == 1, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert expect in lines[0], lines[0]
-    assert "unexpected" not in lines[0]
-    assert env.fingerprint() == before
-    return lines[0]
+from refusals import refused
 
 
 def first_activity(env):
