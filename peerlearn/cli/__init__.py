@@ -110,11 +110,17 @@ def main() -> None:
     import os
     import sys
 
-    from .common import output_refused
+    from ..errors import OutputError
+    from .common import StandardOutput
 
     def drop_output() -> None:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass  # (closed: nothing left to drop)
 
+    # every write to standard output, the help's too, refused in one line (a closed one, ``>&-``, included)
+    sys.stdout = StandardOutput(sys.stdout)
     try:
         try:
             cli(prog_name="peerlearn")
@@ -123,10 +129,12 @@ def main() -> None:
     except BrokenPipeError:
         drop_output()
         sys.exit(1)
-    except OSError as error:
+    except OutputError as error:  # standard output refused what was left in it, or the help
         drop_output()
         ended = error.__context__
-        if isinstance(ended, SystemExit) and ended.code:
+        while ended is not None and not isinstance(ended, SystemExit):  # (the OSError it was raised for, then)
+            ended = ended.__context__
+        if ended is not None and ended.code:  # the command had failed, and said why
             sys.exit(ended.code)
-        click.echo(f"Error: {output_refused(error)}", err=True)
+        click.echo(f"Error: {error}", err=True)
         sys.exit(1)

@@ -96,29 +96,48 @@ def refuse_undecodable(args: list[str]) -> None:
 
     Python hands such bytes over as lone surrogates, which no command could
     store, print or send; the error names the option (``--actor=…``, or the
-    option just before the value) or the variable.
+    option just before the value) or the variable. Bytes that are UTF-8,
+    which Python read in the locale's ASCII (``LC_ALL=C`` with
+    ``PYTHONUTF8=0``), are refused saying so.
     """
     import os
 
     from ..text import unicode_problem
 
     for number, arg in enumerate(args, 1):
-        wrong = unicode_problem(arg)
+        wrong = _undecodable(arg)
         if not wrong:
             continue
         option, _, value = arg.partition("=")
         before = args[number - 2] if number > 1 else ""
         if arg.startswith("--") and value and not unicode_problem(option):
-            where, wrong = option, unicode_problem(value)
+            where, wrong = option, _undecodable(value)
         elif before.startswith("-") and not unicode_problem(before):
             where = f"argument {number} (after {before})"
         else:
             where = f"argument {number}"
         raise click.ClickException(one_line(f"{where}: {wrong}"))
     for name, value in sorted(os.environ.items()):
-        wrong = unicode_problem(value) if name.startswith("PEERLEARN_") else None
+        wrong = _undecodable(value) if name.startswith("PEERLEARN_") else None
         if wrong:
             raise click.ClickException(one_line(f"${name}: {wrong}"))
+
+
+def _undecodable(text: str) -> str | None:
+    """What is wrong with ``text`` as Python read it from the command line or the environment, if anything."""
+    import os
+
+    from ..text import unicode_problem
+
+    wrong = unicode_problem(text)
+    if wrong:
+        try:
+            os.fsencode(text).decode("utf-8")
+        except (UnicodeError, ValueError):
+            return wrong
+        return ("holds UTF-8 text, which Python reads here as ASCII (the C locale with PYTHONUTF8=0):"
+                " set PYTHONUTF8=1 or a UTF-8 locale")
+    return None
 
 
 def as_click_error(error: Exception, debug: bool = False,
@@ -141,7 +160,22 @@ def as_click_error(error: Exception, debug: bool = False,
         raise error
     if isinstance(error, sqlite3.Error):
         return click.ClickException(one_line(f"database error: {error}"))
+    if isinstance(error, OSError) and error.strerror:  # the system refused: what, and where where it says
+        return click.ClickException(one_line(system_refusal(error)))
     return click.ClickException(one_line(f"unexpected {type(error).__name__}: {error} (run with --debug for details)"))
+
+
+def system_refusal(error: OSError) -> str:
+    """What the system refused, in words: its reason, the file it names, and for a limit of this process,
+    which limit."""
+    import errno
+
+    text = error.strerror
+    if error.filename is not None:
+        text = f"{text}: {error.filename}"
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        text += " (too many files open at once: raise the limit, e.g. ulimit -n 1024)"
+    return text
 
 
 def option_for(command: click.Command | None, field: str) -> str:
@@ -244,9 +278,21 @@ class Env:
         return progress_bar(label)
 
     def _note_command(self) -> None:
+        """Note the command running (its options name the fields of errors), and refuse a registry path that
+        names no folder: a relative one where the current folder was removed."""
+        import os
+
+        from ..errors import ValidationError
+
         ctx = click.get_current_context(silent=True)
         if ctx is not None and ctx.parent is not None:
             self.command = ctx.command
+        if not os.path.isabs(self.path):
+            try:
+                os.getcwd()
+            except FileNotFoundError:
+                raise ValidationError(f"--db: {self.path} is relative to the current folder, which no longer"
+                                      " exists; give a full path or change folder") from None
 
     def report_plugin_failures(self, strict: bool, command: str | None = None) -> None:
         """Warn of plugins that failed to load; refuse to start when plugins contradict each other.
@@ -677,7 +723,7 @@ class StandardOutput:
     """
 
     def __init__(self, stream: Any) -> None:
-        self._stream = stream
+        self._stream = stream if stream is not None else _ClosedOutput()
 
     def write(self, text: Any) -> int:
         try:  # (inline, not a context manager: a log to standard output writes row by row)
@@ -710,6 +756,35 @@ def output_refused(error: OSError) -> Exception:
     return OutputError(f"cannot write standard output: {error.strerror or error}")
 
 
+class _ClosedOutput:
+    """Standard output that was closed (``>&-``): nothing to flush, and each write refused as the system does."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: Any) -> int:
+        import errno
+        import os
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import errno
+        import os
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    @property
+    def buffer(self) -> "_ClosedOutput":
+        return self
+
+
 @contextmanager
 def standard_output() -> Iterator[None]:
     """Run a command with ``sys.stdout`` as a :class:`StandardOutput`, flushed before the command ends.
@@ -723,15 +798,15 @@ def standard_output() -> Iterator[None]:
     import sys
 
     stream = sys.stdout
-    if stream is None or isinstance(stream, StandardOutput):
-        yield
-        return
-    sys.stdout = StandardOutput(stream)  # type: ignore[assignment]
+    wrapping = not isinstance(stream, StandardOutput)
+    if wrapping:  # (main() wraps it for the whole run; a command run in-process, by tests, is wrapped here)
+        sys.stdout = StandardOutput(stream)  # type: ignore[assignment]
     try:
         yield
         sys.stdout.flush()
     finally:
-        sys.stdout = stream
+        if wrapping:
+            sys.stdout = stream
 
 
 #: How every command with a time window reads --from, --to and --tz (also in the README).
