@@ -259,6 +259,12 @@ def _implementations(hook_name: str) -> list:
     return cached[1]
 
 
+def implementers(hook_name: str) -> str:
+    """The plugins implementing ``hook_name``, by name, comma-separated: whom to blame for what they left
+    behind together (an object they all adjusted in place)."""
+    return ", ".join(impl.plugin_name for impl in _implementations(hook_name)) or "unknown"
+
+
 def implemented(hook_name: str) -> bool:
     """Whether any loaded plugin implements ``hook_name`` (to skip costly preparation)."""
     return bool(_implementations(hook_name))
@@ -650,8 +656,8 @@ def notify_messages(network: Network, messages: list[Any]) -> list[Any]:
     _call(hook, network=network, messages=messages)
     strays = [item for item in messages if type(item) not in kinds]
     if strays:
-        names = ", ".join(impl.plugin_name for impl in _implementations(hook)) or "unknown"
-        raise PluginError(names, hook, f"left a {type(strays[0]).__name__} among the messages, expected a Notice")
+        raise PluginError(implementers(hook), hook,
+                          f"left a {type(strays[0]).__name__} among the messages, expected a Notice")
     return messages
 
 

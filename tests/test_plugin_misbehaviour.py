@@ -1,0 +1,90 @@
+"""Plugins that misbehave are named for it; what peerlearn publishes stays readable.
+
+A plugin that hands peerlearn an iCalendar name that is no name (a line
+break, a colon) is refused by name, as for a value that is no text; a
+plugin's ``SystemExit`` is one more exception of that plugin; and the
+folders peerlearn creates for published output are readable by all,
+whatever the umask, but for the private folder of member feeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from refusals import refused
+
+from peerlearn import hookimpl
+
+
+def _an_activity(env) -> str:
+    """An activity still ahead, which its feed holds."""
+    activities = json.loads(env.run("activities", "list", "--json").stdout)
+    return str(next(activity["id"] for activity in activities if activity["status"] == "confirmed"))
+
+
+class _Declares:
+    def __init__(self, found):
+        self.found = found
+
+    @hookimpl
+    def peerlearn_event_properties(self, network, activity, session):
+        return self.found
+
+
+@pytest.mark.parametrize("name", ["X-A\nB", "X-A:B", "X-A;P=1", "", "X-Ä", "x-stra\u00dfe", 3])
+def test_a_property_name_that_is_no_icalendar_name_is_blamed_on_its_plugin(demo_env, tmp_path, name):
+    demo_env.register(_Declares({name: "y"}), name="badplug")
+    shown = f"property {name!r}: not an iCalendar name"
+    expect = ["plugin 'badplug' in hook peerlearn_event_properties", shown]
+    refused(demo_env, "export", "ics", "--activity", _an_activity(demo_env), expect=expect)
+    refused(demo_env, "feeds", "build", str(tmp_path / "feeds"), expect=expect)
+    refused(demo_env, "publish", str(tmp_path / "public"), expect=expect)
+    assert not list(tmp_path.rglob("*.ics"))
+
+
+class _Adjusts:
+    def __init__(self, adjust):
+        self.adjust = adjust
+
+    @hookimpl
+    def peerlearn_ical_event(self, network, activity, event, session):
+        self.adjust(event)
+
+
+def _subcomponent(event):
+    import icalendar
+
+    alarm = icalendar.Component()
+    alarm.name = "VALARM\nX"
+    event.add_component(alarm)
+
+
+@pytest.mark.parametrize("adjust, expect", [
+    (lambda event: event.add("X-A\nB", "y"), "property 'X-A\\nB': not an iCalendar name"),
+    (lambda event: event.add("X-A", "y", parameters={"X-P\n": "v"}), "parameter 'X-P\\n': not an iCalendar name"),
+    (lambda event: event.add("X-A", "y", parameters={"X-P": "v\x1b[31m"}),
+     "parameter X-P: value 'v\\x1b[31m' holds a control character"),
+    (_subcomponent, "component 'VALARM\\nX': not an iCalendar name"),
+])
+def test_an_adjusted_event_with_a_name_that_is_no_name_is_blamed_on_the_plugin(demo_env, tmp_path, adjust, expect):
+    demo_env.register(_Adjusts(adjust), name="adjusts")
+    blamed = ["plugin 'adjusts' in hook peerlearn_ical_event", expect]
+    refused(demo_env, "export", "ics", "--activity", _an_activity(demo_env), expect=blamed)
+    refused(demo_env, "feeds", "build", str(tmp_path / "feeds"), expect=blamed)
+
+
+def test_names_of_letters_digits_and_dashes_are_written_as_before_and_no_other(demo_env):
+    """The check refuses what is no name and nothing else: a line break in a parameter's value is
+    written as icalendar writes it (RFC 6868)."""
+    demo_env.register(_Declares({"x-Room-2": "Hall B"}), name="goodplug")
+    demo_env.register(_Adjusts(lambda event: event.add("X-A", "y", parameters={"X-P": "a\nb"})), name="adjusts")
+    activity = _an_activity(demo_env)
+    result = demo_env.run("export", "ics", "--activity", activity)
+    assert result.exit_code == 0, result.output
+    assert b"\r\nX-ROOM-2:Hall B\r\n" in result.stdout_bytes and b"\r\nX-A;X-P=a^nb:y\r\n" in result.stdout_bytes
+    demo_env.register(_Declares({"X-A\nB": "y"}), name="badplug")
+    refused(demo_env, "export", "ics", "--activity", activity,
+            expect="plugin 'badplug' in hook peerlearn_event_properties: property 'X-A\\nB'")
