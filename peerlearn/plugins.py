@@ -44,6 +44,11 @@ LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
 DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
+#: What a plugin raises that is its own failure, blamed on it like any other: every exception, and
+#: ``SystemExit`` too (a plugin's ``sys.exit()`` must not end the command unexplained, nor skip what
+#: peerlearn does about a failing hook); never ``KeyboardInterrupt``: Ctrl-C still stops the command.
+PLUGIN_FAULTS = (Exception, SystemExit)
+
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
 DEFAULT_PLUGINS = tuple(f"peerlearn.default_plugins.{name}"
                         for name in ("kinds", "rules", "calendar", "formats", "agenda_checks", "notices"))
@@ -157,7 +162,7 @@ def _load() -> _Loaded:
         try:
             plugin = entry_point.load()
             _register(loaded.pm, plugin, name)
-        except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
+        except PLUGIN_FAULTS as error:  # noqa: BLE001 - any import failure is the plugin's
             loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
             continue
         loaded.versions[name] = getattr(entry_point, "dist", None)  # its version is read when asked for
@@ -286,7 +291,7 @@ def _call(hook_name: str, _caller: Any = None, **kwargs: Any) -> list[tuple[str,
         results = caller(**kwargs)
     except PluginError:
         raise
-    except Exception as error:  # noqa: BLE001 - raised in a wrapper: blame it, not the core
+    except PLUGIN_FAULTS as error:  # noqa: BLE001 - raised in a wrapper: blame it, not the core
         raise PluginError(_culprit(caller, error), hook_name, f"raised {type(error).__name__}: {error}") from error
     finally:
         _noted.reset(token)
@@ -344,7 +349,7 @@ def _named(function: Callable, plugin_name: str, hook_name: str) -> Callable:
             result = function(*args, **kwargs)
         except PluginError:
             raise
-        except Exception as error:  # noqa: BLE001 - blame the plugin, not the core
+        except PLUGIN_FAULTS as error:  # noqa: BLE001 - blame the plugin, not the core
             raise PluginError(plugin_name, hook_name, f"raised {type(error).__name__}: {error}") from error
         noted = _noted.get()
         if noted is not None and result is not None:
@@ -508,7 +513,7 @@ def agenda_sweep(registry: Any) -> Iterator[tuple[str, Problem]]:
                 break
             except PeerlearnError:
                 raise
-            except Exception as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
+            except PLUGIN_FAULTS as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
                 raise PluginError(plugin, hook, f"raised {type(error).__name__}: {error}") from error
             if isinstance(item, str):
                 item = Problem(item)

@@ -88,3 +88,53 @@ def test_names_of_letters_digits_and_dashes_are_written_as_before_and_no_other(d
     demo_env.register(_Declares({"X-A\nB": "y"}), name="badplug")
     refused(demo_env, "export", "ics", "--activity", activity,
             expect="plugin 'badplug' in hook peerlearn_event_properties: property 'X-A\\nB'")
+
+
+# -- SystemExit: an exception of the plugin like any other ---------------------
+
+
+def test_system_exit_in_peerlearn_changed_is_a_warning_and_the_change_is_kept(env):
+    class Quits:
+        @hookimpl
+        def peerlearn_changed(self, change):
+            raise SystemExit(3)
+
+    env.register(Quits(), name="quits")
+    result = env.run("members", "add", "VDAB", "--country", "BE")
+    assert result.exit_code == 0, result.output
+    assert "plugin 'quits' in hook peerlearn_changed: raised SystemExit: 3" in result.stderr
+    assert [member["name"] for member in json.loads(env.run("members", "list", "--json").stdout)] == ["VDAB"]
+
+
+@pytest.mark.parametrize("code", [0, 3, None, "bye"])
+def test_system_exit_in_a_hook_that_refuses_refuses_the_command_naming_the_plugin(env, code):
+    """As any exception would; Ctrl-C (``KeyboardInterrupt``) still stops the command as it always did."""
+    class Quits:
+        @hookimpl
+        def peerlearn_validate_member(self, network, member, membership):
+            if member.name == "Stop":
+                raise KeyboardInterrupt
+            raise SystemExit(code)
+
+    env.run("members", "add", "VDAB", "--country", "BE")
+    env.register(Quits(), name="quits")
+    refused(env, "members", "add", "Forem", "--country", "BE", "--network", "pes",
+            "--category", "public employment service",
+            expect="plugin 'quits' in hook peerlearn_validate_member: raised SystemExit")
+    before = env.fingerprint()
+    result = env.run("members", "add", "Stop", "--country", "BE", "--network", "pes",
+                     "--category", "public employment service")
+    assert result.exit_code == 1 and result.stderr.strip() == "Aborted!"
+    assert env.fingerprint() == before
+
+
+def test_system_exit_in_a_feed_hook_leaves_no_output(demo_env, tmp_path):
+    class Quits:
+        @hookimpl
+        def peerlearn_event_properties(self, network, activity, session):
+            raise SystemExit(3)
+
+    demo_env.register(Quits(), name="quits")
+    refused(demo_env, "feeds", "build", str(tmp_path / "feeds"),
+            expect="plugin 'quits' in hook peerlearn_event_properties: raised SystemExit: 3")
+    assert not list(tmp_path.rglob("*.ics"))
