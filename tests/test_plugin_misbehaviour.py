@@ -138,3 +138,38 @@ def test_system_exit_in_a_feed_hook_leaves_no_output(demo_env, tmp_path):
     refused(demo_env, "feeds", "build", str(tmp_path / "feeds"),
             expect="plugin 'quits' in hook peerlearn_event_properties: raised SystemExit: 3")
     assert not list(tmp_path.rglob("*.ics"))
+
+
+# -- Published folders: readable by all, whatever the umask ------------------
+
+
+def _modes(root) -> dict[str, int]:
+    """The permissions of ``root`` and every folder and file in it, by path relative to ``root``."""
+    return {str(path.relative_to(root)): stat.S_IMODE(path.stat().st_mode) for path in [root, *root.rglob("*")]}
+
+
+def test_published_folders_are_readable_by_all_under_a_closed_umask(demo_env, tmp_path):
+    """As published files are (0644); the private folder of member feeds stays as the umask makes it."""
+    import peerlearn_plugins.site
+
+    demo_env.register(peerlearn_plugins.site, name="site")
+    old = os.umask(0o077)
+    try:
+        for args in (("publish", str(tmp_path / "public"), "--private-dir", str(tmp_path / "public-private")),
+                     ("site", "build", str(tmp_path / "site")),
+                     ("feeds", "build", str(tmp_path / "feeds"), "--private-dir", str(tmp_path / "private"))):
+            result = demo_env.run(*args)
+            assert result.exit_code == 0, result.output
+    finally:
+        os.umask(old)
+    for public in ("public", "site", "feeds"):
+        modes = _modes(tmp_path / public)
+        folders = {path: mode for path, mode in modes.items() if (tmp_path / public / path).is_dir()}
+        assert len(folders) > 2 and set(folders.values()) == {0o755}, (public, folders)
+        files = {path: mode for path, mode in modes.items() if path not in folders and not path.startswith(".")}
+        assert len(files) > 2 and set(files.values()) == {0o644}, public  # (the hidden ones are the build's own)
+    for private in ("public-private", "private"):
+        modes = _modes(tmp_path / private)
+        folders = {path: mode for path, mode in modes.items() if (tmp_path / private / path).is_dir()}
+        assert len(folders) > 1 and set(folders.values()) == {0o700}, (private, folders)
+    assert (tmp_path / "private" / "members").is_dir() and list((tmp_path / "private" / "members").glob("*.ics"))
