@@ -93,6 +93,8 @@ def write_error(path: Path | str, error: OSError) -> OutputError:
 _roots: dict[str, str] = {}
 #: Folders found real up to their output folder, as named: a build writing thousands of files looks at each once.
 _checked: set[str] = set()
+#: Whether each output folder of this process is private (:func:`prepare_folder`), by its absolute path.
+_private: dict[str, bool] = {}
 
 
 def check_path(path: Path | str, verb: str = "write") -> None:
@@ -167,7 +169,8 @@ def check_destination(path: Path) -> bool:
     return True
 
 
-def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool = True) -> Path:
+def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool = True,
+                   private: bool = False) -> Path:
     """Make ``path`` ready to build into: a real folder, created if missing, cleared of leftovers.
 
     Refuses a path that exists and is not a folder (a file, a symbolic
@@ -178,9 +181,15 @@ def prepare_folder(path: Path | str, *, parents: bool = False, leftovers: bool =
     It becomes an output folder: no file is written or removed through a
     symbolic link inside it, and a folder that removals empty inside it is
     removed too.
+
+    Every folder created for it, and in it, is readable and searchable by
+    all (0755), as every file written is readable by all (0644), whatever
+    the umask; unless ``private`` (the folder of member feeds, whose paths
+    are their secret): its folders are as the umask makes them.
     """
     path = Path(path)
     _checked.clear()
+    _private[os.path.abspath(path)] = private
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
@@ -365,16 +374,12 @@ class Batch:
 
     def make_folder(self, folder: Path) -> None:
         """Create ``folder`` and its missing parents, noting them so that a rollback removes them."""
-        missing = []
-        for candidate in (folder, *folder.parents):
-            if candidate.is_dir():
-                break
-            missing.append(candidate)
-        for candidate in reversed(missing):
-            candidate.mkdir(exist_ok=True)
-        if missing and not any(os.fspath(parent) in self._created for parent in missing[-1].parents):
-            self.created.append(missing[-1])
-            self._created.add(os.fspath(missing[-1]))
+        missing = _missing(folder)
+        for candidate in missing:
+            _new_folder(candidate, exist_ok=True)
+        if missing and not any(os.fspath(parent) in self._created for parent in missing[0].parents):
+            self.created.append(missing[0])
+            self._created.add(os.fspath(missing[0]))
 
     def _destinations(self) -> Iterator[str]:
         """The destinations staged, in the order written (some twice, some since unstaged)."""
@@ -507,15 +512,58 @@ def _make_folder_here(folder: Path) -> None:
     if current is not None:
         current.make_folder(folder)
     else:
-        folder.mkdir()
+        _new_folder(folder)
 
 
 def _make_folder(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, noted by the batch under way."""
     current = _batch.get()
     if current is not None:
         current.make_folder(folder)
     else:
-        folder.mkdir(parents=True, exist_ok=True)
+        for missing in _missing(folder):
+            _new_folder(missing, exist_ok=True)
+
+
+def _missing(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that are missing, the outermost first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.is_dir():
+            break
+        missing.append(candidate)
+    return missing[::-1]
+
+
+def _new_folder(folder: Path | str, exist_ok: bool = False) -> None:
+    """Create the folder ``folder`` (its parent exists), open to all as :func:`_open_to_all` leaves it."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if not exist_ok or not os.path.isdir(folder):
+            raise
+        return
+    _open_to_all(folder)
+
+
+def _open_to_all(folder: Path | str) -> None:
+    """Make the folder ``folder``, just created, readable and searchable by all (0755), unless it is in a
+    private output folder (:func:`prepare_folder`).
+
+    A published folder the umask closed (``umask 077`` makes it 0700) would
+    hide the files in it, which are readable by all (0644): its mode is set
+    explicitly only where the umask took some of that away (one look at the
+    folder; the usual umask 022 leaves it so). Any other bit it has, a
+    group's write, stays.
+    """
+    absolute = os.path.abspath(folder)
+    root = max((root for root in tuple(_private)
+                if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)), key=len, default=None)
+    if root is not None and _private[root]:
+        return
+    mode = stat.S_IMODE(os.stat(folder).st_mode)
+    if mode & 0o755 != 0o755:
+        os.chmod(folder, mode | 0o755)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -812,6 +860,11 @@ class NewFolder:
                 raise
             os.close(handle)
         self.temporary, self._handle = name, handle
+        try:
+            _open_to_all(name)  # renamed into place, it becomes the published folder
+        except OSError as error:
+            self.__exit__(OSError, error, None)
+            raise write_error(self.path, error) from None
         return self
 
     def write(self, name: str, data: bytes) -> None:

@@ -197,8 +197,8 @@ def peerlearn_event_properties(network: Network, activity: Activity, session: An
     it, for the activity's own event with ``session`` None and for each of
     its sessions), but declares what to add instead of changing an event in
     place. Check ``network.slug`` to act only on your own network. Names
-    are case-insensitive; each value is text (a ``URL`` must be an http(s)
-    link), and ``"categories"`` takes a label or a list of labels, merged
+    are case-insensitive, of letters, digits and '-' only (RFC 5545); each
+    value is text (a ``URL`` must be an http(s) link), and ``"categories"`` takes a label or a list of labels, merged
     into the event's one CATEGORIES list. A property the event already
     holds is kept and yours left out: ``{"url": network.url}`` gives a
     link only to events without one of their own. Return None to add
@@ -234,7 +234,10 @@ def peerlearn_ical_event(network: Network, activity: Activity, event: Any, sessi
     to peerlearn; a plugin that changes them breaks subscribed calendars.
     After the hooks, a ``URL`` that is not ``http(s)`` is removed and any
     control character in a TEXT value is replaced by U+FFFD, as for
-    peerlearn's own values.
+    peerlearn's own values; a property, parameter or component name that is
+    not letters, digits and '-' (RFC 5545), or a parameter value holding a
+    control character other than a line break or a tab, fails the build,
+    naming the plugins that implement this hook.
     """
 
 

@@ -44,6 +44,11 @@ LOAD_ENV = "PEERLEARN_LOAD_PLUGINS"
 DISABLE_ENV = "PEERLEARN_DISABLE_PLUGINS"
 STRICT_ENV = "PEERLEARN_STRICT_PLUGINS"
 
+#: What a plugin raises that is its own failure, blamed on it like any other: every exception, and
+#: ``SystemExit`` too (a plugin's ``sys.exit()`` must not end the command unexplained, nor skip what
+#: peerlearn does about a failing hook); never ``KeyboardInterrupt``: Ctrl-C still stops the command.
+PLUGIN_FAULTS = (Exception, SystemExit)
+
 #: The core's own plugins: always loaded, listed by ``peerlearn plugins``.
 DEFAULT_PLUGINS = tuple(f"peerlearn.default_plugins.{name}"
                         for name in ("kinds", "rules", "calendar", "formats", "agenda_checks", "notices"))
@@ -157,7 +162,7 @@ def _load() -> _Loaded:
         try:
             plugin = entry_point.load()
             _register(loaded.pm, plugin, name)
-        except Exception as error:  # noqa: BLE001 - any import failure is the plugin's
+        except PLUGIN_FAULTS as error:  # noqa: BLE001 - any import failure is the plugin's
             loaded.failures.append(LoadFailure(name, f"{type(error).__name__}: {error}"))
             continue
         loaded.versions[name] = getattr(entry_point, "dist", None)  # its version is read when asked for
@@ -259,6 +264,12 @@ def _implementations(hook_name: str) -> list:
     return cached[1]
 
 
+def implementers(hook_name: str) -> str:
+    """The plugins implementing ``hook_name``, by name, comma-separated: whom to blame for what they left
+    behind together (an object they all adjusted in place)."""
+    return ", ".join(impl.plugin_name for impl in _implementations(hook_name)) or "unknown"
+
+
 def implemented(hook_name: str) -> bool:
     """Whether any loaded plugin implements ``hook_name`` (to skip costly preparation)."""
     return bool(_implementations(hook_name))
@@ -280,7 +291,7 @@ def _call(hook_name: str, _caller: Any = None, **kwargs: Any) -> list[tuple[str,
         results = caller(**kwargs)
     except PluginError:
         raise
-    except Exception as error:  # noqa: BLE001 - raised in a wrapper: blame it, not the core
+    except PLUGIN_FAULTS as error:  # noqa: BLE001 - raised in a wrapper: blame it, not the core
         raise PluginError(_culprit(caller, error), hook_name, f"raised {type(error).__name__}: {error}") from error
     finally:
         _noted.reset(token)
@@ -338,7 +349,7 @@ def _named(function: Callable, plugin_name: str, hook_name: str) -> Callable:
             result = function(*args, **kwargs)
         except PluginError:
             raise
-        except Exception as error:  # noqa: BLE001 - blame the plugin, not the core
+        except PLUGIN_FAULTS as error:  # noqa: BLE001 - blame the plugin, not the core
             raise PluginError(plugin_name, hook_name, f"raised {type(error).__name__}: {error}") from error
         noted = _noted.get()
         if noted is not None and result is not None:
@@ -502,7 +513,7 @@ def agenda_sweep(registry: Any) -> Iterator[tuple[str, Problem]]:
                 break
             except PeerlearnError:
                 raise
-            except Exception as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
+            except PLUGIN_FAULTS as error:  # noqa: BLE001 - raised while producing problems: blame the plugin
                 raise PluginError(plugin, hook, f"raised {type(error).__name__}: {error}") from error
             if isinstance(item, str):
                 item = Problem(item)
@@ -650,8 +661,8 @@ def notify_messages(network: Network, messages: list[Any]) -> list[Any]:
     _call(hook, network=network, messages=messages)
     strays = [item for item in messages if type(item) not in kinds]
     if strays:
-        names = ", ".join(impl.plugin_name for impl in _implementations(hook)) or "unknown"
-        raise PluginError(names, hook, f"left a {type(strays[0]).__name__} among the messages, expected a Notice")
+        raise PluginError(implementers(hook), hook,
+                          f"left a {type(strays[0]).__name__} among the messages, expected a Notice")
     return messages
 
 

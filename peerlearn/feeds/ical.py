@@ -153,6 +153,9 @@ def _adjusted(declared: list[Property], network: Network, activity: Activity,
             value = icalendar.vText(value)  # TEXT, escaped: icalendar writes COLOR and X- names raw otherwise
         event.add(name, value, parameters=parameters)
     plugins.ical_event(network=network, activity=activity, event=event, session=session)
+    fault = _misnamed(event)
+    if fault is not None:
+        raise PluginError(plugins.implementers("peerlearn_ical_event"), "peerlearn_ical_event", fault)
     add_categories(event)
     make_safe(event)
     return event
@@ -168,7 +171,9 @@ def _declared(properties: list[Property], network: Network, activity: Activity,
     held = {name for name, _value, _parameters in found}
     for plugin, mapping in declared:
         for name, value in mapping.items():
-            name = str(name).upper()
+            if not vevent.is_name(name):
+                raise PluginError(plugin, "peerlearn_event_properties", f"property {name!r}: {_NOT_A_NAME}")
+            name = name.upper()
             if name == "CATEGORIES":
                 labels = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
                 if labels is None or not all(isinstance(label, str) for label in labels):
@@ -185,6 +190,32 @@ def _declared(properties: list[Property], network: Network, activity: Activity,
                 held.add(name)
                 found.append((name, value, None))
     return found
+
+
+#: Why a name is refused (see :func:`peerlearn.feeds.vevent.is_name`).
+_NOT_A_NAME = "not an iCalendar name (letters, digits and '-' only)"
+
+
+def _misnamed(event: icalendar.Event) -> str | None:
+    """What in ``event`` (as plugins left it) cannot be written as iCalendar: a property, parameter or
+    component name that is not a name, a parameter value holding a control character; None where all is well.
+
+    icalendar writes a line break in a parameter value as ``^n`` (RFC 6868); any other control character
+    but a tab, and any name but letters, digits and '-', would be written raw or fail.
+    """
+    for component in event.walk():
+        if not vevent.is_name(component.name):
+            return f"component {component.name!r}: {_NOT_A_NAME}"
+        for name, value in component.property_items(recursive=False, sorted=False):
+            if not vevent.is_name(name):
+                return f"property {name!r}: {_NOT_A_NAME}"
+            for key, item in (getattr(value, "params", None) or {}).items():
+                if not vevent.is_name(key):
+                    return f"property {name}: parameter {key!r}: {_NOT_A_NAME}"
+                for text in item if isinstance(item, (list, tuple)) else (item,):
+                    if any(char not in "\n\t" and (char < " " or char == "\x7f") for char in str(text)):
+                        return f"property {name}: parameter {key}: value {str(text)!r} holds a control character"
+    return None
 
 
 def _refused(plugin: str, name: str, value: object) -> PluginError:

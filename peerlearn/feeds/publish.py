@@ -222,7 +222,7 @@ def build(registry: Registry, folder: str | Path, *, private_folder: str | Path 
     # the private folder's first: a public folder missing is then not created for a build refused
     private = None
     if private_folder is not None:
-        private = _Folder(prepare_folder(private_folder, leftovers=False), hashed=True)
+        private = _Folder(prepare_folder(private_folder, leftovers=False, private=True), hashed=True)
         check_folder(private.root / FOLDERS["member"])
     public = _Folder(prepare_folder(folder, leftovers=False), hashed=False)
     for scope in ("network", "activity", "member"):

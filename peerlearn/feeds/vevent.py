@@ -31,6 +31,17 @@ URI = frozenset({"URL"})
 _WHOLE = 74
 
 Property = tuple[str, Any, dict | None]
+#: What a property or parameter name is made of: an iana-token or x-name (RFC 5545 §3.1).
+NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def is_name(name: object) -> bool:
+    """Whether ``name`` may name a property or a parameter: letters, digits and '-' only (RFC 5545 §3.1).
+
+    Anything else would break the content line (a line break, a colon, a
+    semicolon) or let a plugin's name write lines of its own.
+    """
+    return isinstance(name, str) and bool(name) and NAME_CHARACTERS.issuperset(name)
 
 
 def escape(text: str) -> str:

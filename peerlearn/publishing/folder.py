@@ -537,7 +537,8 @@ def open_publication(folder: str | Path, *, parents: bool = False, also: tuple[s
 
     ``options`` are the publication's (``base_url``, ``networks``, ``now``,
     ``today``, ``feeds``). ``also`` names other folders the publication
-    writes into (a private folder), held and cleared the same way. When the
+    writes into (a private folder), held and cleared the same way, their
+    new folders as the umask makes them (see ``prepare_folder``). When the
     block ends well, every file written lands and the manifest is saved;
     on an exception nothing lands, and a folder the publication created is
     removed again.
@@ -545,7 +546,7 @@ def open_publication(folder: str | Path, *, parents: bool = False, also: tuple[s
     with contextlib.ExitStack() as stack:
         root = stack.enter_context(_held(Path(folder), parents=parents))
         for other in also:
-            stack.enter_context(_held(Path(other), parents=parents))
+            stack.enter_context(_held(Path(other), parents=parents, private=True))
         publication = Publication(root, **options)
         try:
             with batch():
@@ -558,12 +559,12 @@ def open_publication(folder: str | Path, *, parents: bool = False, also: tuple[s
 
 
 @contextlib.contextmanager
-def _held(folder: Path, *, parents: bool) -> Iterator[Path]:
+def _held(folder: Path, *, parents: bool, private: bool = False) -> Iterator[Path]:
     """``folder`` ready and marked as being published into, for the length of the block."""
     import fcntl
 
     existed = folder.is_dir()
-    prepare_folder(folder, parents=parents, leftovers=False)
+    prepare_folder(folder, parents=parents, leftovers=False, private=private)
     marker = folder / MARKER
     killed = marker.exists()
     while True:

@@ -146,6 +146,6 @@ def export(kind: str, name: str, records: Any, out: TextIO, **context: Any) -> N
         exporter.write(records, out, **context)
     except (PeerlearnError, BrokenPipeError):
         raise  # a closed pipe is the reader's doing, not the format's
-    except Exception as error:  # noqa: BLE001 - blame the format, not the core
+    except plugins.PLUGIN_FAULTS as error:  # noqa: BLE001 - blame the format, not the core
         raise PluginError(getattr(exporter.write, "__module__", "?"), "peerlearn_exporters",
                           f"format {name!r} for {kind} raised {type(error).__name__}: {error}") from error
