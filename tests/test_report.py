@@ -156,3 +156,17 @@ def test_chart_ids_and_their_references_are_prefixed_together():
         '<svg><defs><clipPath id="chart-x-p1a"><rect/></clipPath><path id="chart-x-m2b"/></defs>'
         '<g id="chart-x-figure_1"><g clip-path="url(#chart-x-p1a)"><use xlink:href="#chart-x-m2b"/>'
         '<use href="#chart-x-m2b"/></g></g></svg>')
+
+
+def test_a_dollar_in_a_label_is_drawn_as_written_not_as_mathematics(env, tmp_path):
+    """Matplotlib reads text between two '$' as mathematics: a kind 'fees_$$' stopped the report (and so a
+    whole publication), and 'grants_$5_to_$10' was drawn as the italic formula '510to'."""
+    kinds = ("fees_$$", "grants_$5_to_$10")
+    assert env.run("networks", "add", "cash", "--name", "Cash", *[f"--kind={kind}" for kind in kinds]).exit_code == 0
+    for month, kind in enumerate(kinds, 3):
+        assert env.run("activities", "add", "--network", "cash", "--kind", kind, "--title", kind,
+                       "--start", f"2026-0{month}-03").exit_code == 0
+    result = env.run("report", "--network", "cash", "--year", "2026", "--format", "html", "-o", str(tmp_path / "r.html"))
+    assert result.exit_code == 0, result.output
+    chart = (tmp_path / "r.html").read_text().split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "Fees $$" in chart and "Grants $5 to $10" in chart

@@ -16,12 +16,14 @@ technology (``role="img"`` and a label); its figures are in the table beside it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import json
 import re
 from html import escape
+from typing import Any, Iterator
 
 from ..countries import country_label
 from .yearly import Report, month_label
@@ -82,6 +84,16 @@ def _pyplot():
     return pyplot
 
 
+@contextlib.contextmanager
+def _drawing() -> Iterator[Any]:
+    """pyplot, drawing every text as it is written: matplotlib would read what lies between two ``$`` of a
+    label (a kind's, a country's) as mathematics, and fail on a lone ``$$``."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield _pyplot()
+
+
 def _svg(figure, name: str, label: str) -> str:
     """The figure as SVG for an HTML page: ids prefixed with ``name``, one image labelled ``label``."""
     import matplotlib
@@ -118,42 +130,42 @@ def _style(axes) -> None:
 
 def activities_by_month(report: Report) -> str:
     """A stacked bar chart of activities per month, one colour per kind; SVG text."""
-    pyplot = _pyplot()
-    figure, axes = pyplot.subplots(figsize=(8, 3.6), dpi=100)
-    from .labels import kind_labels
+    with _drawing() as pyplot:
+        figure, axes = pyplot.subplots(figsize=(8, 3.6), dpi=100)
+        from .labels import kind_labels
 
-    kind_label = kind_labels()
-    labels = [month_label(month) for month, _ in report.by_month]
-    bottoms = [0] * len(labels)
-    for index, kind in enumerate(report.kinds):
-        heights = [counts.get(kind, 0) for _, counts in report.by_month]
-        axes.bar(labels, heights, bottom=bottoms, label=kind_label(kind),
-                 color=PALETTE[index % len(PALETTE)], width=0.7)
-        bottoms = [b + h for b, h in zip(bottoms, heights)]
-    axes.set_ylabel("activities")
-    axes.set_title(f"Activities per month, {report.year}", loc="left", fontsize=11)
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis="y", color="#e1e4e8")
-    _style(axes)
-    if report.kinds:
-        axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _svg(figure, "months", f"Bar chart: activities per month by kind, {report.year}."
-                                  " The table below gives the figures.")
+        kind_label = kind_labels()
+        labels = [month_label(month) for month, _ in report.by_month]
+        bottoms = [0] * len(labels)
+        for index, kind in enumerate(report.kinds):
+            heights = [counts.get(kind, 0) for _, counts in report.by_month]
+            axes.bar(labels, heights, bottom=bottoms, label=kind_label(kind),
+                     color=PALETTE[index % len(PALETTE)], width=0.7)
+            bottoms = [b + h for b, h in zip(bottoms, heights)]
+        axes.set_ylabel("activities")
+        axes.set_title(f"Activities per month, {report.year}", loc="left", fontsize=11)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.grid(axis="y", color="#e1e4e8")
+        _style(axes)
+        if report.kinds:
+            axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _svg(figure, "months", f"Bar chart: activities per month by kind, {report.year}."
+                                      " The table below gives the figures.")
 
 
 def participants_by_country(report: Report, limit: int = COUNTRIES_SHOWN) -> str:
     """A horizontal bar chart of attendance by country (the ``limit`` largest); SVG text."""
-    pyplot = _pyplot()
-    rows = report.by_country[:limit]
-    figure, axes = pyplot.subplots(figsize=(8, max(1.6, 0.28 * len(rows) + 0.9)), dpi=100)
-    countries = [country_label(row.country) for row in reversed(rows)]
-    values = [row.attended for row in reversed(rows)]
-    bars = axes.barh(countries, values, color=PALETTE[0], height=0.65)
-    axes.bar_label(bars, padding=3, fontsize=8)
-    axes.set_xlabel("participants who attended")
-    axes.set_title(f"Participants by country, {report.year}", loc="left", fontsize=11)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis="x", color="#e1e4e8")
-    _style(axes)
-    return _svg(figure, "countries", f"Bar chart: participants who attended by country, {report.year}."
-                                     " The table below gives the figures.")
+    with _drawing() as pyplot:
+        rows = report.by_country[:limit]
+        figure, axes = pyplot.subplots(figsize=(8, max(1.6, 0.28 * len(rows) + 0.9)), dpi=100)
+        countries = [country_label(row.country) for row in reversed(rows)]
+        values = [row.attended for row in reversed(rows)]
+        bars = axes.barh(countries, values, color=PALETTE[0], height=0.65)
+        axes.bar_label(bars, padding=3, fontsize=8)
+        axes.set_xlabel("participants who attended")
+        axes.set_title(f"Participants by country, {report.year}", loc="left", fontsize=11)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.grid(axis="x", color="#e1e4e8")
+        _style(axes)
+        return _svg(figure, "countries", f"Bar chart: participants who attended by country, {report.year}."
+                                         " The table below gives the figures.")
