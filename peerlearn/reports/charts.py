@@ -85,7 +85,7 @@ def _pyplot():
 
 
 @contextlib.contextmanager
-def _drawing() -> Iterator[Any]:
+def _plain_text() -> Iterator[Any]:
     """pyplot, drawing every text as it is written: matplotlib would read what lies between two ``$`` of a
     label (a kind's, a country's) as mathematics, and fail on a lone ``$$``."""
     import matplotlib
@@ -130,7 +130,7 @@ def _style(axes) -> None:
 
 def activities_by_month(report: Report) -> str:
     """A stacked bar chart of activities per month, one colour per kind; SVG text."""
-    with _drawing() as pyplot:
+    with _plain_text() as pyplot:
         figure, axes = pyplot.subplots(figsize=(8, 3.6), dpi=100)
         from .labels import kind_labels
 
@@ -155,7 +155,7 @@ def activities_by_month(report: Report) -> str:
 
 def participants_by_country(report: Report, limit: int = COUNTRIES_SHOWN) -> str:
     """A horizontal bar chart of attendance by country (the ``limit`` largest); SVG text."""
-    with _drawing() as pyplot:
+    with _plain_text() as pyplot:
         rows = report.by_country[:limit]
         figure, axes = pyplot.subplots(figsize=(8, max(1.6, 0.28 * len(rows) + 0.9)), dpi=100)
         countries = [country_label(row.country) for row in reversed(rows)]
