@@ -19,6 +19,7 @@ import pytest
 from peerlearn.errors import RegistryError
 from peerlearn.registry import integrity, store
 from peerlearn.registry.store import Registry
+from refusals import refused
 
 
 def fill(path: Path, changes: int) -> None:
@@ -122,6 +123,32 @@ def test_check_finds_rows_naming_missing_rows_and_never_writes(demo_env):
     assert data["ok"] is False and data["integrity"] == ["ok"]
     assert data["foreign_key_count"] == 2
     assert {problem["table"] for problem in data["foreign_keys"]} == {"memberships"}
+    assert demo_env.fingerprint() == before
+
+
+def test_times_written_around_peerlearn_are_named_by_check_and_refused_in_one_line(demo_env):
+    """A start edited by hand to '2026-13-45' stopped `report` and `activities show` with an unexpected error,
+    and `check` called the registry sound."""
+    conn = sqlite3.connect(demo_env.db)
+    activity = conn.execute("SELECT id, network FROM activities ORDER BY id").fetchone()
+    session = conn.execute("SELECT id FROM sessions ORDER BY id").fetchone()[0]
+    conn.execute("UPDATE activities SET start_local = '2026-13-45T09:00:00', start_utc = '2026-13-45T08:00:00Z'"
+                 " WHERE id = ?", [activity[0]])
+    conn.execute("UPDATE sessions SET end_utc = 'nope' WHERE id = ?", [session])
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    before = demo_env.fingerprint()
+    result = demo_env.run("check", "--json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["ok"] is False and data["unreadable_time_count"] == 2
+    assert data["unreadable_times"][0].startswith(f"activities #{activity[0]}: start '2026-13-45T09:00:00'")
+    assert data["unreadable_times"][1].startswith(f"sessions #{session}: end ")
+    assert "2 row(s) hold a time peerlearn cannot read" in demo_env.run("check").stdout
+    refused(demo_env, "activities", "show", str(activity[0]),
+            expect=f"activity #{activity[0]} holds a time peerlearn cannot read")
+    refused(demo_env, "report", "--network", activity[1], "--year", "2026",
+            expect="an activity of 2026 has a start peerlearn cannot read")
     assert demo_env.fingerprint() == before
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import click
 
-from .common import echo_json, json_option, pass_env
+from .common import echo_json, for_terminal, json_option, pass_env
 
 
 @click.command()
 @json_option
 @pass_env
 def check(env, as_json: bool) -> None:
-    """Check the registry whole: its pages and indexes, its foreign keys, its schema.
+    """Check the registry whole: its pages and indexes, its foreign keys, its schema, its times.
 
     Runs SQLite's full integrity_check and foreign_key_check, compares the
-    schema with this peerlearn's, and looks for writes cut short. Opening a
+    schema with this peerlearn's, looks for writes cut short, and reads
+    every activity's and session's times (a row edited by hand may hold one
+    no command can read). Opening a
     registry for other commands checks it only after a write was cut short;
     run this after copying a registry, restoring a backup or a failing disk.
     It only reads, and it reports on a registry other commands refuse.
@@ -42,8 +44,10 @@ def _echo(result) -> None:
     if result.unknown:
         schema += f"; unknown to this peerlearn: {', '.join(result.unknown)}"
     writes = "none cut short" if not result.stale_markers else f"{len(result.stale_markers)} cut short"
+    times = "ok" if not result.unreadable_time_count else \
+        f"{result.unreadable_time_count} row(s) hold a time peerlearn cannot read"
     lines = [("registry", result.path), ("integrity", integrity), ("foreign keys", foreign), ("schema", schema),
-             ("writes", writes)]
+             ("writes", writes), ("times", times)]
     width = max(len(key) for key, _ in lines)
     for key, value in lines:
         click.echo(f"{key.ljust(width)}  {value}")
@@ -51,6 +55,8 @@ def _echo(result) -> None:
         click.echo(f"  integrity: {line}")
     for problem in result.foreign_keys:
         click.echo(f"  foreign key: {problem.table} row {problem.rowid} names a missing {problem.parent}")
+    for problem in result.unreadable_times:
+        click.echo(f"  time: {for_terminal(problem)}")
 
 
 COMMANDS = [check]

@@ -12,6 +12,7 @@ or of an older or newer schema); it writes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class CheckResult:
     unknown: list[str]
     #: write markers left by processes that are gone (writes cut short)
     stale_markers: list[str]
+    #: activities and sessions whose stored times peerlearn cannot read (written around it; at most
+    #: :data:`LISTED`), as "activities #1: start '2026-13-45T09:00:00' …"
+    unreadable_times: list[str] = attrs.field(factory=list)
+    unreadable_time_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -70,6 +75,8 @@ class CheckResult:
             found.append("not a peerlearn registry")
         if self.stale_markers:
             found.append("a write cut short")
+        if self.unreadable_time_count:
+            found.append("times peerlearn cannot read")
         return found
 
 
@@ -105,6 +112,7 @@ def check(path: str | Path) -> CheckResult:
         except sqlite3.DatabaseError as error:
             count += 1
             problems.append(ForeignKeyProblem(table=f"the check stopped: {error}", rowid=None, parent=""))
+        times, time_count = _unreadable_times(conn)
     finally:
         conn.close()
     known = names()
@@ -113,4 +121,38 @@ def check(path: str | Path) -> CheckResult:
     status = "newer" if unknown else "older" if pending and applied else "current" if applied else "none"
     return CheckResult(path=str(path), integrity=lines, foreign_keys=problems, foreign_key_count=count,
                        schema=applied[-1] if applied else "none", schema_status=status, pending=pending,
-                       unknown=unknown, stale_markers=[marker.name for marker in integrity.stale_markers(path)])
+                       unknown=unknown, stale_markers=[marker.name for marker in integrity.stale_markers(path)],
+                       unreadable_times=times, unreadable_time_count=time_count)
+
+
+def _unreadable_times(conn: sqlite3.Connection) -> tuple[list[str], int]:
+    """The activities and sessions whose stored times (or zone) peerlearn cannot read, and how many.
+
+    peerlearn writes only times it reads back; a row edited around it (by
+    hand, in SQL) may hold '2026-13-45T09:00:00', which every command that
+    reads the row then refuses. A table missing (an older schema, another
+    file) or unreadable is left to the other checks.
+    """
+    from ..timeutil import from_local_text
+
+    found: list[str] = []
+    count = 0
+    for table in ("activities", "sessions"):
+        try:
+            rows = conn.execute(f"SELECT id, start_local, end_local, timezone, start_utc, end_utc FROM {table}")
+            for number, start_local, end_local, tzname, start_utc, end_utc in rows:
+                wrong = None
+                for name, local, utc in (("start", start_local, start_utc), ("end", end_local, end_utc)):
+                    try:
+                        from_local_text(local, tzname)
+                        dt.datetime.fromisoformat(utc)
+                    except (TypeError, ValueError) as error:
+                        wrong = f"{name} {local!r} / {utc!r} in {tzname!r}: {error}"
+                        break
+                if wrong:
+                    count += 1
+                    if len(found) < LISTED:
+                        found.append(f"{table} #{number}: {wrong}")
+        except sqlite3.DatabaseError:
+            continue
+    return found, count

@@ -16,6 +16,7 @@ import attrs
 
 from .. import text
 from .. import models
+from ..errors import RegistryError
 from ..timeutil import from_local_text, to_local_text, to_utc_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,8 +140,15 @@ def _span_columns(value: Activity | Session) -> dict:
 
 
 def _span(row: dict) -> dict:
-    return {"start": from_local_text(row["start_local"], row["timezone"]),
-            "end": from_local_text(row["end_local"], row["timezone"])}
+    """The start and end of a stored activity or session; a time written around peerlearn that it cannot read
+    is refused naming the row (``peerlearn check`` lists every such row)."""
+    try:
+        return {"start": from_local_text(row["start_local"], row["timezone"]),
+                "end": from_local_text(row["end_local"], row["timezone"])}
+    except (TypeError, ValueError) as error:
+        what = "session" if "activity_id" in row.keys() else "activity"
+        raise RegistryError(f"{what} #{row['id']} holds a time peerlearn cannot read ({error}); `peerlearn check`"
+                            " lists such rows") from None
 
 
 # -- networks -------------------------------------------------------------

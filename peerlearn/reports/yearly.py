@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import attrs
 
-from ..errors import ValidationError
+from ..errors import RegistryError, ValidationError
 from ..limits import MAX_YEAR, MIN_YEAR
 from ..registry import networks
 from ..registry.store import Registry
@@ -221,6 +221,9 @@ def _tally(groups: list[tuple], year: int) -> tuple[list[KindCount], dict[str, d
         counted[0] += count
         counted[{"completed": 1, "cancelled": 2}.get(status, 3)] += count
         if status != "cancelled":
+            if month not in months:  # (a start written around peerlearn: '2026-13-45')
+                raise RegistryError(f"an activity of {year} has a start peerlearn cannot read (in month {month!r});"
+                                    " `peerlearn check` names it")
             months[month][kind] = months[month].get(kind, 0) + count
             held[country] = held.get(country, 0) + count
     by_kind = sorted((KindCount(kind, *counted) for kind, counted in kinds.items()),
