@@ -90,7 +90,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify:notify", "Notices to people: what changed for them, by email their calendar applies."),
     "publish": ("publish:publish",
                 "Publish everything public into FOLDER: feeds, website, activity logs, reports, change log."),
-    "check": ("check:check", "Check the registry whole: its pages and indexes, its foreign keys, its schema."),
+    "check": ("check:check", "Check the registry whole: its pages and indexes, its foreign keys, its schema, its times."),
 }
 
 cli.commands = LazyCommands(BUILTIN_COMMANDS)
