@@ -202,3 +202,19 @@ def test_an_import_never_gives_a_removed_member_s_number_again(held, tmp_path):
     path = write(tmp_path, f"name,country,network,category\nForem,BE,pes,{PES}\n")
     assert held.run("members", "import", path).exit_code == 0
     assert [(r["id"], r["name"]) for r in exported(held)] == [("3", "Forem"), ("1", "VDAB")]
+
+
+def test_an_export_read_back_changes_no_name_a_spreadsheet_would_run_as_a_formula(env, tmp_path):
+    """The export writes such a name behind a "'" (no spreadsheet runs it); the import takes it off again, and a
+    name that really begins with quotes keeps them."""
+    names = ["=SUM(A1)", "+cmd", "-1", "@at", "'=already", "''=x", "'plain"]
+    for name in names:
+        assert env.run("members", "add", "--country", "BE", "--", name).exit_code == 0, name
+    before = json.loads(env.run("members", "list", "--json").stdout)
+    exported = tmp_path / "members.csv"
+    assert env.run("members", "export", "-o", str(exported)).exit_code == 0
+    cells = {row["name"] for row in csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig")))}
+    assert cells == {"'=SUM(A1)", "'+cmd", "'-1", "'@at", "''=already", "'''=x", "'plain"}
+    result = env.run("members", "import", str(exported), "--update")
+    assert result.exit_code == 0 and "0 new, 0 updated, 7 unchanged" in result.stdout, result.output
+    assert json.loads(env.run("members", "list", "--json").stdout) == before

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
@@ -105,7 +106,7 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
                 if len(cells) != width:
                     more_or_fewer = "more" if len(cells) > width else "fewer"
                     raise ValidationError(f"{path} line {line}: {more_or_fewer} cells than the header has columns")
-                yield line, tuple("" if at is None else cells[at].strip(" ") for at in positions)
+                yield line, tuple("" if at is None else _read_cell(cells[at].strip(" ")) for at in positions)
         except UnicodeDecodeError as error:
             raise ValidationError(
                 f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start});"
@@ -434,6 +435,22 @@ def export_members(registry: Registry, out: IO[str], network: str | None = None,
     return count
 
 
+#: A cell a spreadsheet would run as a formula (its first character after any quotes): written behind one more
+#: ``'`` by :func:`_safe_cell`, which :func:`_read_cell` takes off again.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
 def _safe_cell(value: str) -> str:
-    """Neutralise cells a spreadsheet would run as a formula (control characters are already escaped)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Neutralise cells a spreadsheet would run as a formula (control characters are already escaped).
+
+    A cell starting with quotes and then such a character gets one more
+    quote too, so that reading the file back (:func:`_read_cell`) gives
+    every value as it was: ``=SUM(A1)`` is written ``'=SUM(A1)``, and a name
+    that really is ``'=SUM(A1)`` is written ``''=SUM(A1)``.
+    """
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def _read_cell(value: str) -> str:
+    """A cell as :func:`_safe_cell` had it before: one ``'`` taken off a neutralised formula."""
+    return value[1:] if value[:1] == "'" and _FORMULA.match(value, 1) else value
