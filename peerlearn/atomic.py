@@ -119,7 +119,7 @@ def check_folder(folder: Path | str, path: Path | str | None = None, verb: str =
     """
     folder = os.fspath(folder)
     absolute = os.path.abspath(folder)
-    root = absolute if absolute in _roots else _root_of(absolute)
+    root = _root_of(absolute, itself=True)
     if root is not None:
         current = root
         for name in os.path.relpath(absolute, root).split(os.sep) if absolute != root else ():
@@ -138,9 +138,12 @@ def check_folder(folder: Path | str, path: Path | str | None = None, verb: str =
     _checked.add(folder)
 
 
-def _root_of(path: str) -> str | None:
-    """The output folder (absolute) that holds ``path`` (absolute), the innermost, if any."""
-    return max((root for root in tuple(_roots) if path.startswith(root.rstrip(os.sep) + os.sep)), key=len,
+def _root_of(path: str, roots: dict | None = None, *, itself: bool = False) -> str | None:
+    """The output folder (absolute) that holds ``path`` (absolute), the innermost, if any; ``itself``: or
+    that is ``path``. ``roots``: the output folders to look among (default: those prepared)."""
+    roots = _roots if roots is None else roots
+    return max((root for root in tuple(roots)
+                if (itself and path == root) or path.startswith(root.rstrip(os.sep) + os.sep)), key=len,
                default=None)
 
 
@@ -556,9 +559,7 @@ def _open_to_all(folder: Path | str) -> None:
     folder; the usual umask 022 leaves it so). Any other bit it has, a
     group's write, stays.
     """
-    absolute = os.path.abspath(folder)
-    root = max((root for root in tuple(_private)
-                if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)), key=len, default=None)
+    root = _root_of(os.path.abspath(folder), _private, itself=True)  # (noted before the folder is made)
     if root is not None and _private[root]:
         return
     mode = stat.S_IMODE(os.stat(folder).st_mode)
