@@ -181,11 +181,13 @@ def _person(value: str) -> str:
 
 
 def _lines(value: str) -> str:
-    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    value = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    return value.strip()
 
 
 #: Converters: one-line text (spaces stripped), a name (also NFC), a person's name (inner runs of
-#: spaces made one), multi-line text (CR LF and CR made LF).
+#: spaces made one), multi-line text (CR LF and CR made LF, blank space around it stripped: the schedule files
+#: trim it, so a description kept with it came back from its own export changed).
 one_line = _converter(_strip)
 name = _converter(_name)
 person_name = _converter(_person)

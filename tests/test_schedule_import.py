@@ -147,6 +147,25 @@ def test_reimporting_updates_in_place_by_guid_and_raises_sequence_only_where_som
                              for key in ("workshop-1", "workshop-2", "workshop-3", "opening-panel"))}
 
 
+@pytest.mark.parametrize("format_name", ["schedule-json", "schedule-xml", "yaml"])
+def test_a_description_entered_with_blank_space_around_it_comes_back_unchanged(mlc, tmp_path, format_name):
+    """The schedule files trim a description: one kept with blank space around it came back from its own
+    export as a change, and the import told every person on the programme of it."""
+    env, conference = mlc
+    activity = str(conference["id"])
+    session = _sessions(env, activity)[0]
+    _ok(env.run("sessions", "edit", activity, str(session["id"]), "--description", "  Padded,\n\ttwo lines.\n\n "))
+    assert _sessions(env, activity)[0]["description"] == "Padded,\n\ttwo lines."
+    path = tmp_path / f"schedule.{format_name}"
+    _ok(env.run("agenda", "export", activity, "--format", format_name, "-o", str(path)))
+    count = _changes(env)
+    dry = _ok(env.run("agenda", "import", activity, str(path), "--dry-run"))
+    assert "0 change(s) would be recorded" in dry.stdout
+    assert "Would tell" not in dry.stdout
+    _ok(env.run("agenda", "import", activity, str(path)))
+    assert _changes(env) == count
+
+
 def test_a_cancelled_session_the_file_holds_again_is_reinstated(mlc, tmp_path):
     env, conference = mlc
     activity = str(conference["id"])
