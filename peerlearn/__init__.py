@@ -93,10 +93,10 @@ SECTIONS: dict[str, dict[str, str]] = {
         "check_base_url": "feeds.layout",
         "web_link": "urls",
         "clean_text": "text:clean",
-        "write_atomic": "atomic",
-        "prepare_folder": "atomic",
-        "remove_file": "atomic",
-        "file_batch": "atomic:batch",
+        "write_atomic": "atomic.files",
+        "prepare_folder": "atomic.preparing",
+        "remove_file": "atomic.batches",
+        "file_batch": "atomic.batches:batch",
     },
     "Publishing": {
         "publish": "publishing.publish",
@@ -130,8 +130,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .agenda.schedule import complete as complete_activity
     from .agenda.timetable import blocks as timetable_blocks
     from .agenda.tracks import ordered as ordered_tracks
-    from .atomic import batch as file_batch
-    from .atomic import prepare_folder, remove_file, write_atomic
+    from .atomic.batches import batch as file_batch
+    from .atomic.batches import remove_file
+    from .atomic.files import write_atomic
+    from .atomic.preparing import prepare_folder
     from .countries import (EEA_EFTA, EU_INSTITUTIONS, EU_MEMBER_STATES, EU_MEMBER_STATES_GROUP, EU_MEMBERSHIP,
                             ISO_3166_ALPHA2, country_label, country_name, eu_member_states)
     from .errors import NotFound, PeerlearnError, PluginError, ValidationError

@@ -3,7 +3,7 @@
 A registry notes its file here when it opens (:func:`protect`) and forgets
 it when it closes (:func:`release`); whatever writes an output file (every
 ``-o``, an export's database and metadata, a feed or site folder) asks
-:func:`is_protected` first, through :func:`peerlearn.atomic.check_destination`.
+:func:`is_protected` first, through :func:`peerlearn.atomic.places.check_destination`.
 A file is the registry where it is the same file (device and inode, so a
 hard link or another spelling of the path is caught too), or where its
 resolved path is the registry's, or its ``-journal``, ``-wal`` or ``-shm``

@@ -37,8 +37,8 @@ import feedcheck
 import yaml
 
 #: What a killed command leaves, never an output: temporary and staging files (and the files of a temporary
-#: folder, ``atomic.NewFolder``), and the marker of a publication under way (``.peerlearn-publishing``), which
-#: has the next publication clear the folder and then goes.
+#: folder, ``atomic.new_folder.NewFolder``), and the marker of a publication under way
+#: (``.peerlearn-publishing``), which has the next publication clear the folder and then goes.
 LEFTOVER = re.compile(r"(^|/)(\.[^/]+\.[a-z0-9_]{8}\.(tmp|building)(-wal|-shm|-journal)?(/|$)|\.peerlearn-publishing$)")
 
 

@@ -1,4 +1,4 @@
-"""``peerlearn.atomic.batch``: files written and removed inside it land together, or not at all."""
+"""``peerlearn.atomic.batches.batch``: files written and removed inside it land together, or not at all."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 import faults
-from peerlearn.atomic import AtomicFile, batch, prepare_folder, remove_file, splice_atomic, write_atomic
+from peerlearn.atomic.batches import batch, remove_file
+from peerlearn.atomic.files import AtomicFile, splice_atomic, write_atomic
+from peerlearn.atomic.preparing import prepare_folder
 from peerlearn.errors import OutputError
 
 

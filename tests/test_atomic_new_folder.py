@@ -1,4 +1,5 @@
-"""``peerlearn.atomic.NewFolder``: a folder filled whole appears with all its files at once, or not at all."""
+"""``peerlearn.atomic.new_folder.NewFolder``: a folder filled whole appears with all its files at once, or not
+at all."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import textwrap
 import pytest
 
 import faults
-from peerlearn.atomic import NewFolder, batch, prepare_folder, remove_leftovers
+from peerlearn.atomic.batches import batch
+from peerlearn.atomic.new_folder import NewFolder
+from peerlearn.atomic.preparing import prepare_folder, remove_leftovers
 from peerlearn.errors import OutputError
 
 
@@ -100,7 +103,7 @@ def test_a_killed_builds_folder_is_removed_and_a_living_ones_kept(tmp_path):
     script = textwrap.dedent(f"""
         import os, sys
         from pathlib import Path
-        from peerlearn.atomic import NewFolder
+        from peerlearn.atomic.new_folder import NewFolder
         folder = NewFolder(Path({str(tmp_path / 'feeds')!r})).__enter__()
         folder.write("a.ics", b"a")
         print(folder.temporary, flush=True)

@@ -88,7 +88,8 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def test_remove_file_refuses_a_path_through_a_linked_subfolder(tmp_path):
-    from peerlearn.atomic import batch, prepare_folder, remove_file
+    from peerlearn.atomic.batches import batch, remove_file
+    from peerlearn.atomic.preparing import prepare_folder
 
     root, outside = prepare_folder(tmp_path / "out"), tmp_path / "outside"
     linked(root, "sub", outside)

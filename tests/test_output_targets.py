@@ -2,7 +2,7 @@
 
 Every ``-o``, the file and the metadata of ``export public-db`` and the
 folders of the builds are checked in one place
-(:func:`peerlearn.atomic.check_destination`); the registry is the same file
+(:func:`peerlearn.atomic.places.check_destination`); the registry is the same file
 however its path is spelt (another folder's ``..``, a hard link) and comes
 with its ``-journal``, ``-wal`` and ``-shm`` files.
 """

@@ -341,19 +341,19 @@ def test_last_years_report_stays_published_and_follows_its_changes(site_demo, tm
 def test_the_change_log_grows_by_the_rows_of_the_changes_since(site_demo, tmp_path, monkeypatch):
     """The change log is append-only: a publication copies what it wrote before and writes only the new rows,
     and the file is byte for byte what a fresh publication writes; a file changed since is written afresh."""
-    from peerlearn import atomic
+    from peerlearn.atomic import files
 
     public = tmp_path / "public"
     log = public / "logs" / "changes.csv"
     copied = []  # the bytes copied from the change log (the site copies from its pages too)
-    original = atomic.copy_range
+    original = files.copy_range
 
     def copy_range(source, target, offset, size):
         if log.exists() and os.fstat(source).st_ino == log.stat().st_ino:
             copied.append(size)
         return original(source, target, offset, size)
 
-    monkeypatch.setattr(atomic, "copy_range", copy_range)
+    monkeypatch.setattr(files, "copy_range", copy_range)
     assert publish(site_demo, public).exit_code == 0
     first = log.read_bytes()
     with site_demo.open() as registry:

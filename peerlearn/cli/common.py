@@ -700,7 +700,8 @@ def output_stream(output: str | None) -> Iterator[Any]:
     import sys
     from pathlib import Path
 
-    from ..atomic import AtomicFile, remove_leftovers_of
+    from ..atomic.files import AtomicFile
+    from ..atomic.preparing import remove_leftovers_of
     from ..errors import ValidationError
 
     if not output or output == "-":

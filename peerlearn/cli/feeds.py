@@ -43,7 +43,7 @@ def export_ics(env, network, activity, member, kind, status, from_, to, tz, url,
     from pathlib import Path
 
     from .. import plugins
-    from ..atomic import AtomicFile
+    from ..atomic.files import AtomicFile
     from ..errors import ValidationError
     from ..feeds import selection
     from ..feeds.layout import check_base_url

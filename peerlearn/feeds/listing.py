@@ -13,7 +13,7 @@ value never puts a raw newline there (JSON escapes it, and the index's HTML
 keeps a title on one line). A rebuild after a few feeds came, went or were
 retitled finds each one's place by bisecting the old file's bytes, and
 rewrites the file with those records replaced, put in or left out, the rest
-copied by the kernel (:func:`peerlearn.atomic.splice_atomic`): the bytes a
+copied by the kernel (:func:`peerlearn.atomic.files.splice_atomic`): the bytes a
 whole list would have, at the cost of the change. Where the old file is not
 such a list (missing, edited by hand, empty) or the change would empty it,
 :func:`edits` says so, and the build writes it whole.
@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from ..atomic import splice_atomic
+from ..atomic.files import splice_atomic
 from .layout import FOLDERS, parse_feed_path, webcal
 
 #: The index's order of scopes.

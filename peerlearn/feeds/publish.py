@@ -36,7 +36,11 @@ from typing import Callable
 
 import attrs
 
-from ..atomic import AtomicFile, NewFolder, check_folder, prepare_folder, remove_file, remove_leftovers, write_atomic
+from ..atomic.batches import remove_file
+from ..atomic.files import AtomicFile, write_atomic
+from ..atomic.new_folder import NewFolder
+from ..atomic.places import check_folder
+from ..atomic.preparing import prepare_folder, remove_leftovers
 from ..errors import ValidationError
 from ..registry.store import Registry
 from ..registry.activities import published_sql

@@ -19,7 +19,7 @@ event's block depends only on its source key and on what shapes every block
 the file as it is now (another build rewrote it, another peerlearn or
 signature) are not used: the feed is then written whole, its spans taken as
 it goes. The new file still goes through a temporary file renamed over the
-old one (:class:`peerlearn.atomic.AtomicFile`, inside a publication's
+old one (:class:`peerlearn.atomic.files.AtomicFile`, inside a publication's
 batch), and where its bytes equal the old ones nothing is written at all.
 """
 
@@ -34,7 +34,9 @@ import zlib
 from pathlib import Path
 from typing import Iterable
 
-from ..atomic import AtomicFile, remove_file, reserve, write_atomic, write_error, write_pieces
+from ..atomic.batches import remove_file
+from ..atomic.files import AtomicFile, reserve, write_atomic, write_pieces
+from ..atomic.places import write_error
 from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at, sortable
 from ..registry.store import Registry
 from ..version import __version__

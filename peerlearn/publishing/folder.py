@@ -16,7 +16,7 @@ read once and replaced.)
 
 Every write compares bytes first and goes through :mod:`peerlearn.atomic`,
 so an unchanged file keeps its mtime (and web servers their ETag).
-:func:`open_publication` runs a publication in one ``atomic.batch()``:
+:func:`open_publication` runs a publication in one ``atomic.batches.batch()``:
 nothing lands until the whole of it has succeeded, and the manifest's
 changes are committed only once the files have landed (on an error, or a
 kill, they are rolled back). While it runs, a marker
@@ -40,8 +40,10 @@ from typing import Any, Iterable, Iterator
 
 import attrs
 
-from ..atomic import (AtomicFile, batch, check_path, prepare_folder, remove_file, remove_leftovers, splice_atomic,
-                      write_atomic)
+from ..atomic.batches import batch, remove_file
+from ..atomic.files import AtomicFile, splice_atomic, write_atomic
+from ..atomic.places import check_path
+from ..atomic.preparing import prepare_folder, remove_leftovers
 from ..errors import OutputError, ValidationError
 
 MANIFEST = ".peerlearn-publish.db"

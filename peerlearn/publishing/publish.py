@@ -10,7 +10,7 @@ The folder's layout::
     PRIVATE/feeds/members/<token>.ics             member feeds: only with a private folder, never in DIR
 
 The registry is read in one transaction, so every file shows the same
-moment of it. Every file is written through :func:`peerlearn.atomic.batch`:
+moment of it. Every file is written through :func:`peerlearn.atomic.batches.batch`:
 nothing lands until all of it has been written, and an error anywhere (a
 plugin that raises, a disk that refuses) leaves both folders as they were.
 Only files whose bytes change are rewritten; the logs and reports of a
@@ -35,7 +35,7 @@ from typing import Callable
 import attrs
 
 from .. import plugins
-from ..atomic import write_error
+from ..atomic.places import write_error
 from ..version import __version__
 from ..feeds import publish as feeds_publish
 from ..feeds.layout import check_base_url
@@ -287,7 +287,7 @@ def _change_log(registry: Registry, publication: Publication, part: str, name: s
     so) and the core's CSV writes it, only the rows of the changes since are
     written after a copy of its bytes: the same bytes as written afresh.
     """
-    from ..atomic import copy_range
+    from ..atomic.files import copy_range
     from ..feeds.splice import flush
     from ..reports import changes as change_log
     from ..reports.exports import export, exporter_for

@@ -30,7 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ..atomic import remove_file, write_atomic, write_error, write_pieces
+from ..atomic.batches import remove_file
+from ..atomic.files import write_atomic, write_pieces
+from ..atomic.places import write_error
 from ..feeds.splice import flush
 from ..itemfile import Stretches, insert_in_order, interleaved, places_of, remove_at, sortable
 from ..version import __version__

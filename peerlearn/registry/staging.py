@@ -29,7 +29,9 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
-from ..atomic import describe, locked_temporary, remove_if_abandoned
+from ..atomic.places import describe
+from ..atomic.preparing import remove_if_abandoned
+from ..atomic.temporary import locked_temporary
 from ..errors import RegistryError
 from . import integrity
 from .store import Registry

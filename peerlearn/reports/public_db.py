@@ -283,7 +283,9 @@ def export(registry: Registry, path: str | Path, metadata_path: str | Path | Non
     link, a pipe or a device is there, or the registry itself), neither is
     changed.
     """
-    from ..atomic import batch, check_destination, write_atomic
+    from ..atomic.batches import batch
+    from ..atomic.files import write_atomic
+    from ..atomic.places import check_destination
     from ..errors import OutputError
 
     if license_url and not license_url.lower().startswith(("https://", "http://")):
