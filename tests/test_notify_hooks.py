@@ -51,6 +51,7 @@ def test_peerlearn_before_commit_that_raises_refuses_the_command(conference):
     assert result.exit_code == 1
     assert "plugin 'strict-audit' in hook peerlearn_before_commit: raised RuntimeError: the auditor is away" in (
         result.stderr)
+    assert result.stdout == ""  # the confirmation comes after the plugins, just before the commit
     assert env.fingerprint() == before
 
 

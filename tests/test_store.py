@@ -111,6 +111,23 @@ def test_transaction_rolls_back_everything_on_error(env):
         assert registry.one("SELECT count(*) AS n FROM changes WHERE entity = 'member'")["n"] == 0
 
 
+def test_before_commit_is_called_inside_the_transaction_and_what_it_raises_rolls_back(env):
+    env.run("init")
+    called = []
+    with env.open() as registry:
+        def refuse() -> None:  # as a full standard output refuses a confirmation
+            called.append(registry.conn.in_transaction)
+            raise OSError(28, "No space left on device")
+
+        with registry.transaction(dry_run=True, before_commit=refuse):
+            registry.record("create", "member", 1)
+        with pytest.raises(OSError):
+            with registry.transaction(before_commit=refuse):
+                registry.record("create", "member", 1)
+        assert called == [True]  # never on a dry run
+        assert registry.one("SELECT count(*) AS n FROM changes WHERE entity = 'member'")["n"] == 0
+
+
 def test_changes_are_recorded_as_the_operating_system_user_unless_an_actor_is_given(tmp_path, monkeypatch):
     monkeypatch.setenv("LOGNAME", "local-user")  # what getpass.getuser() reads first
     for given, recorded in ((None, "local-user"), ("secretariat@pes", "secretariat@pes")):

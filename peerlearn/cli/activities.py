@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..limits import MAX_COUNT
-from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line, parse_moment,
-                     pass_env, time_window, window_options, window_zone)
+from .common import (build, confirmation, dry_run_option, echo_json, echo_record, echo_rows, json_option, one_line,
+                     parse_moment, pass_env, time_window, window_options, window_zone)
 from .completion import complete_activity, complete_kind, complete_network
 
 TIME_HELP = "Type times as '2026-06-10 09:30' or dates as '2026-06-10' (a whole day), in --tz or the network's zone."
@@ -120,13 +120,9 @@ def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run,
         )
         return lib.add(registry, activity)
 
-    added = env.write(action, dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        echo_json(plain(added))
-    else:
-        click.echo(f"Added activity #{added.id}: {added.title} ({added.local_start:%Y-%m-%d %H:%M} {added.timezone}).")
+    env.write(action, dry_run=dry_run, report=confirmation(
+        as_json, plain, lambda added: f"Added activity #{added.id}: {added.title}"
+                                      f" ({added.local_start:%Y-%m-%d %H:%M} {added.timezone})."))
 
 
 def _row(activity) -> dict:
@@ -231,9 +227,8 @@ def edit(env, activity, host, peers, dry_run, **fields) -> None:
             raise click.UsageError("nothing to change: give at least one option")
         return schedule.edit(registry, activity, **values)
 
-    updated = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Updated activity #{updated.id} (sequence {updated.sequence}).")
+    env.write(action, dry_run=dry_run,
+              report=lambda updated: click.echo(f"Updated activity #{updated.id} (sequence {updated.sequence})."))
 
 
 @activities.command()
@@ -266,10 +261,10 @@ def reschedule(env, activity, start, end, tz, dry_run) -> None:
             start_at = parse_moment("--start", f"{start_at:%Y-%m-%d %H:%M}", tzname)[0]
         return schedule.reschedule(registry, current.id, start_at)
 
-    moved = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Rescheduled activity #{moved.id} to {moved.local_start:%Y-%m-%d %H:%M} {moved.timezone}"
-                   f" (sequence {moved.sequence}).")
+    env.write(action, dry_run=dry_run,
+              report=lambda moved: click.echo(f"Rescheduled activity #{moved.id} to"
+                                              f" {moved.local_start:%Y-%m-%d %H:%M} {moved.timezone}"
+                                              f" (sequence {moved.sequence})."))
 
 
 def _status_command(name: str, verb: str, doc: str):
@@ -280,9 +275,8 @@ def _status_command(name: str, verb: str, doc: str):
     def command(env, activity, dry_run) -> None:
         from ..agenda import schedule
 
-        changed = env.write(lambda registry: getattr(schedule, name)(registry, activity), dry_run=dry_run)
-        if not dry_run:
-            click.echo(one_line(f"{verb} activity #{changed.id}: {changed.title}."))
+        env.write(lambda registry: getattr(schedule, name)(registry, activity), dry_run=dry_run,
+                  report=lambda changed: click.echo(one_line(f"{verb} activity #{changed.id}: {changed.title}.")))
 
     return command
 
@@ -312,10 +306,9 @@ def complete(env, activity, allow_early, dry_run) -> None:
     """
     from ..agenda import schedule as lib
 
-    changed = env.write(lambda registry: lib.complete(registry, activity, now=env.now(), allow_early=allow_early),
-                        dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Completed activity #{changed.id}: {changed.title}."))
+    env.write(lambda registry: lib.complete(registry, activity, now=env.now(), allow_early=allow_early),
+              dry_run=dry_run,
+              report=lambda changed: click.echo(one_line(f"Completed activity #{changed.id}: {changed.title}.")))
 
 
 @activities.command()
@@ -334,9 +327,9 @@ def reinstate(env, activity, status, dry_run) -> None:
     """
     from ..agenda import schedule
 
-    changed = env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Reinstated activity #{changed.id} as {changed.status} (sequence {changed.sequence}).")
+    env.write(lambda registry: schedule.reinstate(registry, activity, status), dry_run=dry_run,
+              report=lambda changed: click.echo(f"Reinstated activity #{changed.id} as {changed.status}"
+                                                f" (sequence {changed.sequence})."))
 
 
 @activities.command(name="cancel-occurrence")
@@ -361,10 +354,9 @@ def cancel_occurrence(env, activity, start, tz, dry_run) -> None:
         moment, _date_only = parse_moment("START", start, _typed_zone(tz) or current.timezone)
         return cancel(registry, current.id, moment)
 
-    cancelled = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Cancelled the occurrence of activity {activity} at {start}"
-                   f" ({len(cancelled)} occurrence(s) cancelled in all).")
+    env.write(action, dry_run=dry_run,
+              report=lambda cancelled: click.echo(f"Cancelled the occurrence of activity {activity} at {start}"
+                                                  f" ({len(cancelled)} occurrence(s) cancelled in all)."))
 
 
 COMMANDS = [activities]

@@ -45,26 +45,32 @@ def import_(env, activity, file, dry_run, as_json) -> None:
 
     data = file.read()
     source = getattr(file, "name", "<stdin>")
-    done = env.write(lambda registry: files.import_data(registry, activity, data, source), dry_run=dry_run)
-    if isinstance(done, dict):
+
+    def report(done) -> None:
+        if isinstance(done, dict):
+            if as_json:
+                echo_json(done)
+            elif not dry_run:
+                click.echo(f"Imported {done['sessions']} session(s) and {done['roles']} role(s) into activity"
+                           f" #{activity}" + (f" (replacing {done['replaced']} session(s))." if done["replaced"]
+                                              else ".") + ("" if done["changes"] else " Nothing changed."))
+            return
+        for warning in done.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         if as_json:
-            echo_json(done)
-        elif not dry_run:
-            click.echo(f"Imported {done['sessions']} session(s) and {done['roles']} role(s) into activity"
-                       f" #{activity}" + (f" (replacing {done['replaced']} session(s))." if done["replaced"] else ".")
-                       + ("" if done["changes"] else " Nothing changed."))
-        return
-    for warning in done.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    if as_json:
-        echo_json({**plain(done), "lines": done.lines})
-        return
-    verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {source} ({done.format}) into activity #{done.activity_id}: {len(done.added)} added,"
-               f" {len(done.changed)} changed, {len(done.reinstated)} reinstated, {len(done.cancelled)} removed"
-               f" (cancelled), {done.unchanged} unchanged.")
-    for line in done.lines:
-        click.echo(f"  {line}")
+            echo_json({**plain(done), "lines": done.lines})
+            return
+        verb = "Would import" if dry_run else "Imported"
+        click.echo(f"{verb} {source} ({done.format}) into activity #{done.activity_id}: {len(done.added)} added,"
+                   f" {len(done.changed)} changed, {len(done.reinstated)} reinstated, {len(done.cancelled)} removed"
+                   f" (cancelled), {done.unchanged} unchanged.")
+        for line in done.lines:
+            click.echo(f"  {line}")
+
+    done = env.write(lambda registry: files.import_data(registry, activity, data, source), dry_run=dry_run,
+                     report=report)
+    if dry_run:
+        report(done)
 
 
 FORMATS = ["yaml", "schedule-xml", "schedule-json"]
@@ -217,20 +223,29 @@ def tracks_(env, activity, names, by_name, dry_run, as_json) -> None:
 
     if names and by_name:
         raise click.UsageError("give NAMES or --by-name, not both")
-    if names or by_name:
-        env.write(lambda registry: tracks.set_explicit_order(registry, activities.get(registry, activity), names),
-                  dry_run=dry_run)
-        if dry_run:
-            return
-    with env.registry() as registry:
+
+    def read(registry):
         found = activities.get(registry, activity)
         explicit = tracks.explicit_order(registry, found.id)
-        order = tracks.ordered({s.track for s in lib.sessions_of(registry, found.id)}, explicit)
-    if as_json:
-        echo_json({"activity": found.id, "explicit": explicit, "tracks": [track for track in order if track]})
+        return found, explicit, tracks.ordered({s.track for s in lib.sessions_of(registry, found.id)}, explicit)
+
+    def report(result) -> None:
+        found, explicit, order = result
+        if as_json:
+            echo_json({"activity": found.id, "explicit": explicit, "tracks": [track for track in order if track]})
+            return
+        click.echo(", ".join(track for track in order if track) or "No tracks.")
+        note("Order: explicit, then by name." if explicit else "Order: by name.")
+
+    if names or by_name:
+        def change(registry):
+            tracks.set_explicit_order(registry, activities.get(registry, activity), names)
+            return read(registry)
+
+        env.write(change, dry_run=dry_run, report=report)
         return
-    click.echo(", ".join(track for track in order if track) or "No tracks.")
-    note("Order: explicit, then by name." if explicit else "Order: by name.")
+    with env.registry() as registry:
+        report(read(registry))
 
 
 from .releases import diff, release, versions  # noqa: E402 - the release commands join the agenda group

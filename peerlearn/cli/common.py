@@ -368,8 +368,11 @@ class Env:
 
         For commands that build a whole registry (``peerlearn demo``); see
         ``peerlearn.new_registry``. An existing file is refused unless
-        ``replace``. Warnings are shown, and plugins told of the changes, once
-        the new registry is in place.
+        ``replace``. What the block prints on stdout (the command's summary)
+        is part of the transaction, as :meth:`write`'s ``report`` is: stdout
+        is flushed before the commit, so where it refuses the summary (a full
+        disk) nothing is put in place. Warnings are shown, and plugins told of
+        the changes, once the new registry is in place.
         """
         from .. import plugins
         from ..registry.staging import new_registry
@@ -378,23 +381,37 @@ class Env:
         pending_days = self.pending_days()
         with new_registry(self.path, actor=self.actor, replace=replace) as registry:
             registry.pending_days = pending_days
-            with registry.transaction() as changes:
+            with registry.transaction(before_commit=flush_stdout) as changes:
                 yield registry
             warnings = list(registry.warnings)
         for warning in warnings:
             note(f"Warning: {one_line(warning)}")
         plugins.notify_changed(changes, lambda line: note(f"Warning: {one_line(line)}"))
 
-    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False) -> T:
+    def write(self, action: Callable[["Registry"], T], *, dry_run: bool = False, initialise_empty: bool = False,
+              report: Callable[[T], None] | None = None) -> T:
         """Run ``action`` in one transaction; show warnings; tell plugins after commit.
 
-        With ``dry_run`` the changes are listed on stdout and rolled back.
-        ``initialise_empty`` lets an empty file become a registry (``init``).
+        ``report(result)`` prints what the command did (its confirmation, or
+        its ``--json``) as part of the transaction: it is called after
+        ``action`` and the plugins' ``peerlearn_before_commit``, and stdout
+        is flushed before the commit, so where stdout refuses it (a full disk)
+        nothing is written and the command fails with its one line. Should
+        the commit itself then fail, the printed confirmation stands above the
+        command's error. With ``dry_run`` the changes are listed on stdout and
+        rolled back, and ``report`` is not called: what the command says it
+        would do comes after the listing. ``initialise_empty`` lets an empty
+        file become a registry (``init``).
         """
         from .. import plugins
 
+        def confirm() -> None:
+            if report is not None:
+                report(result)
+            flush_stdout()
+
         with self.registry(create=True, initialise_empty=initialise_empty) as registry:
-            with registry.transaction(dry_run=dry_run) as changes:
+            with registry.transaction(dry_run=dry_run, before_commit=confirm) as changes:
                 result = action(registry)
             for warning in registry.warnings:
                 note(f"Warning: {one_line(warning)}")
@@ -407,6 +424,13 @@ class Env:
             if not dry_run:
                 plugins.notify_changed(changes, lambda line: click.echo(f"Warning: {one_line(line)}", err=True))
         return result
+
+
+def flush_stdout() -> None:
+    """Flush standard output: inside a transaction, what it refuses rolls the changes back."""
+    import sys
+
+    sys.stdout.flush()
 
 
 #: What long work calls as it advances: ``progress(done, total)``, ``total`` None where it is not known.
@@ -553,6 +577,19 @@ def echo_json(data: Any) -> None:
     from ..text import json_safe
 
     click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
+
+
+def confirmation(as_json: bool, data: Callable[[T], Any], line: Callable[[T], str]) -> Callable[[T], None]:
+    """A writing command's ``report`` (see :meth:`Env.write`): ``data(result)`` as JSON with --json, else the line
+    ``line(result)``."""
+
+    def report(result: T) -> None:
+        if as_json:
+            echo_json(data(result))
+        else:
+            click.echo(line(result))
+
+    return report
 
 
 def echo_rows(rows: list[dict], as_json: bool, columns: list[str], empty: str = "Nothing to show.",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import (build, dry_run_option, echo_json, echo_record, echo_rows, json_option, note, one_line, parse_day,
-                     pass_env)
+from .common import (build, confirmation, dry_run_option, echo_json, echo_record, echo_rows, json_option, note,
+                     one_line, parse_day, pass_env)
 from .completion import complete_network
 from .common import output_option, output_stream
 
@@ -71,16 +71,17 @@ def add(env, name, country, category, email, member_type, join_networks, role, d
     if category and not join_networks:
         raise click.UsageError("--category needs --network: a category is what the member is in a network")
     member = build(Member, f"member {name!r}", name=name, country=country, email=email, type=member_type)
-    added = env.write(lambda registry: lib.add(registry, member, [(slug, role) for slug in join_networks],
-                                               category=category, today=env.today()),
-                      dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        with env.registry() as registry:
-            echo_json(_public_row(added, lib.memberships(registry, added.id)))
-    else:
-        click.echo(f"Added member #{added.id}: {added.name} ({added.country}).")
+
+    def action(registry):
+        added = lib.add(registry, member, [(slug, role) for slug in join_networks], category=category,
+                        today=env.today())
+        return added, lib.memberships(registry, added.id)
+
+    def line(result) -> str:
+        added, _memberships = result
+        return f"Added member #{added.id}: {added.name} ({added.country})."
+
+    env.write(action, dry_run=dry_run, report=confirmation(as_json, lambda result: _public_row(*result), line))
 
 
 @members.command(name="list")
@@ -178,9 +179,9 @@ def edit(env, member, name, country, category, network, email, member_type, dry_
             categories = {slug: category}
         return lib.edit(registry, member, categories=categories, today=env.today(), **values)
 
-    updated = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Updated member #{updated.id}: {updated.name} ({updated.country})."))
+    env.write(action, dry_run=dry_run,
+              report=lambda updated: click.echo(one_line(f"Updated member #{updated.id}: {updated.name}"
+                                                         f" ({updated.country}).")))
 
 
 @members.command()
@@ -197,9 +198,8 @@ def remove(env, member, dry_run) -> None:
     """
     from ..registry import members as lib
 
-    removed = env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Removed member #{removed.id}: {removed.name}."))
+    env.write(lambda registry: lib.remove(registry, member), dry_run=dry_run,
+              report=lambda removed: click.echo(one_line(f"Removed member #{removed.id}: {removed.name}.")))
 
 
 @members.command(name="import")
@@ -241,24 +241,25 @@ def import_(env, file, network, update, skip_existing, dry_run) -> None:
     if update and skip_existing:
         raise click.UsageError("--update and --skip-existing exclude each other: choose one")
     existing = "update" if update else "skip" if skip_existing else "refuse"
+
+    def report(result) -> None:
+        if existing == "refuse":
+            click.echo(f"Imported {result.added} member(s) from {file}.")
+            return
+        done = [f"{result.added} new"]
+        if update:
+            done += [f"{result.updated} updated", f"{result.unchanged} unchanged"]
+        else:
+            done.append(f"{result.skipped} already held, skipped")
+        click.echo(f"Imported {file}: {', '.join(done)}.")
+
     try:
         with env.progress(f"Importing {file}") as progress:
-            result = env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
-                                                               today=env.today(), progress=progress),
-                               dry_run=dry_run)
+            env.write(lambda registry: import_members(registry, Path(file), network, existing=existing,
+                                                      today=env.today(), progress=progress),
+                      dry_run=dry_run, report=report)
     except Conflict as error:  # a member the registry holds: say how to import the file again
         raise click.ClickException(one_line(f"{error} (--update changes it, --skip-existing leaves it)")) from None
-    if dry_run:
-        return
-    if existing == "refuse":
-        click.echo(f"Imported {result.added} member(s) from {file}.")
-        return
-    done = [f"{result.added} new"]
-    if update:
-        done += [f"{result.updated} updated", f"{result.unchanged} unchanged"]
-    else:
-        done.append(f"{result.skipped} already held, skipped")
-    click.echo(f"Imported {file}: {', '.join(done)}.")
 
 
 @members.command()
@@ -307,11 +308,13 @@ def join(env, member, network, category, role, since, until, dry_run) -> None:
     from ..registry import members as lib
 
     since_day, until_day = parse_day("--since", since), parse_day("--until", until)
-    joined = env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day,
-                                                 category=category, today=env.today()), dry_run=dry_run)
-    if not dry_run:
+
+    def report(joined) -> None:
         category_text = f", category {joined.category!r}" if joined.category else ""
         click.echo(one_line(f"{member} is in {network} as {joined.role}{category_text}."))
+
+    env.write(lambda registry: lib.join(registry, member, network, role, since_day, until_day,
+                                        category=category, today=env.today()), dry_run=dry_run, report=report)
 
 
 @members.command()
@@ -329,9 +332,8 @@ def leave(env, member, network, dry_run) -> None:
     """
     from ..registry import members as lib
 
-    env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"{member} left {network}.")
+    env.write(lambda registry: lib.leave(registry, member, network), dry_run=dry_run,
+              report=lambda _left: click.echo(f"{member} left {network}."))
 
 
 @members.command(name="feed-url")
@@ -371,10 +373,9 @@ def rotate_token(env, member, dry_run) -> None:
     """
     from ..registry import members as lib
 
-    updated = env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"New feed token for member #{updated.id}; the old URL no longer works"
-                   " (rebuild static feeds with 'peerlearn feeds build').")
+    env.write(lambda registry: lib.rotate_token(registry, member), dry_run=dry_run,
+              report=lambda updated: click.echo(f"New feed token for member #{updated.id}; the old URL no longer"
+                                                " works (rebuild static feeds with 'peerlearn feeds build')."))
 
 
 COMMANDS = [members]

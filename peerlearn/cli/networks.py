@@ -90,9 +90,8 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
     if not values.get("name"):
         raise click.UsageError("--name is required")
     network = build(Network, f"network {slug!r}", slug=slug, **values)
-    env.write(lambda registry: lib.add(registry, network), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Added network {slug}.")
+    env.write(lambda registry: lib.add(registry, network), dry_run=dry_run,
+              report=lambda _added: click.echo(f"Added network {slug}."))
 
 
 @networks.command()
@@ -113,9 +112,8 @@ def edit(env, slug: str, dry_run: bool, **fields) -> None:
     values = {key: value for key, value in fields.items() if value not in (None, ())}
     if not values:
         raise click.UsageError("nothing to change: give at least one option")
-    env.write(lambda registry: lib.edit(registry, slug, **values), dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Updated network {slug}.")
+    env.write(lambda registry: lib.edit(registry, slug, **values), dry_run=dry_run,
+              report=lambda _updated: click.echo(f"Updated network {slug}."))
 
 
 COMMANDS = [networks]

@@ -251,24 +251,29 @@ def remind(env, pending, days, dry_run, as_json) -> None:
     if not pending:
         raise click.UsageError("say what to remind of: --pending (roles still tbc, and tbd slots)")
     now = dt.datetime.now(dt.timezone.utc)
-    result = env.write(lambda registry: remind_pending(registry, days=days, now=now), dry_run=dry_run)
-    queued = result.queued
-    if as_json:
-        echo_json({"dry_run": dry_run, "queued": [{"id": None if dry_run else i, "kind": n.kind, "network": n.network,
-                                                    "to": n.name, "held": n.held or None, "items": len(n.items)}
-                                                   for i, n in queued.notices],
-                   "already_reminded_today": result.already, "no_secretariat": list(result.no_secretariat)})
-        return
-    lines = describe(queued, dry_run=True)
-    if lines:
-        lines[0] = lines[0].replace("Would tell", "Would remind" if dry_run else "Reminded")
-    for line in lines or ["No one to remind: no role is tbc and no slot tbd within the window."]:
-        click.echo(line)
-    if result.already:
-        note(f"{result.already} already reminded today: not again.")
-    for network in result.no_secretariat:
-        note(f"Warning: network {network!r} has tbd slots but no secretariat member to tell"
-             f" (make one with 'peerlearn members join MEMBER {network} --role secretariat').")
+
+    def report(result) -> None:
+        queued = result.queued
+        if as_json:
+            echo_json({"dry_run": dry_run, "queued": [{"id": None if dry_run else i, "kind": n.kind,
+                                                        "network": n.network, "to": n.name, "held": n.held or None,
+                                                        "items": len(n.items)} for i, n in queued.notices],
+                       "already_reminded_today": result.already, "no_secretariat": list(result.no_secretariat)})
+            return
+        lines = describe(queued, dry_run=True)
+        if lines:
+            lines[0] = lines[0].replace("Would tell", "Would remind" if dry_run else "Reminded")
+        for line in lines or ["No one to remind: no role is tbc and no slot tbd within the window."]:
+            click.echo(line)
+        if result.already:
+            note(f"{result.already} already reminded today: not again.")
+        for network in result.no_secretariat:
+            note(f"Warning: network {network!r} has tbd slots but no secretariat member to tell"
+                 f" (make one with 'peerlearn members join MEMBER {network} --role secretariat').")
+
+    result = env.write(lambda registry: remind_pending(registry, days=days, now=now), dry_run=dry_run, report=report)
+    if dry_run:
+        report(result)
 
 
 def _opt(env, member, role_id, opted_out: bool, dry_run: bool) -> None:
@@ -276,11 +281,10 @@ def _opt(env, member, role_id, opted_out: bool, dry_run: bool) -> None:
 
     if (member is None) == (role_id is None):
         raise click.UsageError("give exactly one of --member or --role")
-    who = env.write(lambda registry: set_opt_out(registry, member=member, role=role_id, opted_out=opted_out),
-                    dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"{'Opted out' if opted_out else 'Opted in'}: {who}"
-                   + (" receives no notices." if opted_out else " receives notices again."))
+    env.write(lambda registry: set_opt_out(registry, member=member, role=role_id, opted_out=opted_out),
+              dry_run=dry_run,
+              report=lambda who: click.echo(f"{'Opted out' if opted_out else 'Opted in'}: {who}"
+                                            + (" receives no notices." if opted_out else " receives notices again.")))
 
 
 @notify.command(name="opt-out")

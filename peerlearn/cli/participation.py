@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_rows, json_option, parse_day, pass_env
+from .common import build, confirmation, dry_run_option, echo_rows, json_option, parse_day, pass_env
 from .completion import complete_activity, complete_network
 
 #: The kinds of output (``peerlearn.models.OUTPUT_KINDS``; spelt here so that --help loads no model).
@@ -33,10 +33,11 @@ def _participation_command(name: str, status: str, doc: str):
             return [participation.set_status(registry, activity, ref, status, now=env.now(), allow_early=allow_early)
                     for ref in member_refs]
 
-        done = env.write(action, dry_run=dry_run)
-        if not dry_run:
+        def report(done) -> None:
             for item in done:
                 click.echo(f"Member #{item.member_id}: {item.status} for activity #{item.activity_id}.")
+
+        env.write(action, dry_run=dry_run, report=report)
 
     if status == "attended":
         command = click.option("--allow-early", is_flag=True, help=ALLOW_EARLY_HELP)(command)
@@ -89,9 +90,8 @@ def invite(env, activity, member_refs, network, all_members, category, dry_run) 
                                                today=env.today())
         return done
 
-    done = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Invited {len(done)} member(s) to activity #{activity}.")
+    env.write(action, dry_run=dry_run,
+              report=lambda done: click.echo(f"Invited {len(done)} member(s) to activity #{activity}."))
 
 
 @participants.command()
@@ -159,13 +159,8 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
                        country=country, themes=themes, description=description)
         return participation.add_output(registry, output)
 
-    added = env.write(action, dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        echo_json(plain(added))
-    else:
-        click.echo(f"Added output #{added.id}: {added.title}.")
+    env.write(action, dry_run=dry_run,
+              report=confirmation(as_json, plain, lambda added: f"Added output #{added.id}: {added.title}."))
 
 
 @outputs.command(name="list")

@@ -22,9 +22,14 @@ def init(env) -> None:
     """
     from ..registry import networks
 
-    stored = env.write(networks.sync_plugins, initialise_empty=True)
-    with env.registry() as registry:
-        click.echo(f"Registry {registry.path} is ready (schema {registry.schema_version}, {len(stored)} network(s)).")
+    def action(registry):
+        return registry.path, registry.schema_version, networks.sync_plugins(registry)
+
+    def report(result) -> None:
+        path, version, stored = result
+        click.echo(f"Registry {path} is ready (schema {version}, {len(stored)} network(s)).")
+
+    env.write(action, initialise_empty=True, report=report)
 
 
 @click.command()

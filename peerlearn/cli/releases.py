@@ -39,15 +39,20 @@ def release(env, activity, name, dry_run, as_json) -> None:
         version = versions.release(registry, found.id, name)
         return version, diff.compare(before, versions.load(registry, found, version.number))
 
-    version, changes = env.write(action, dry_run=dry_run)
-    if as_json:
-        echo_json({**plain(version), "changes": plain(changes), "lines": changes.lines})
-        return
-    verb = "Would release" if dry_run else "Released"
-    click.echo(f"{verb} {version.name} (version {version.number}) of activity #{version.activity_id}:"
-               f" {len(changes.lines)} change(s) since {changes.source}.")
-    for line in changes.lines:
-        click.echo(f"  {line}")
+    def report(result) -> None:
+        version, changes = result
+        if as_json:
+            echo_json({**plain(version), "changes": plain(changes), "lines": changes.lines})
+            return
+        verb = "Would release" if dry_run else "Released"
+        click.echo(f"{verb} {version.name} (version {version.number}) of activity #{version.activity_id}:"
+                   f" {len(changes.lines)} change(s) since {changes.source}.")
+        for line in changes.lines:
+            click.echo(f"  {line}")
+
+    result = env.write(action, dry_run=dry_run, report=report)
+    if dry_run:
+        report(result)
 
 
 @click.command()

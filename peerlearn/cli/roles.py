@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..limits import MAX_MINUTES
-from .common import build, dry_run_option, echo_json, echo_rows, json_option, one_line, pass_env
+from .common import build, confirmation, dry_run_option, echo_rows, json_option, one_line, pass_env
 from .completion import complete_activity
 
 ROLE_KINDS = ["chair", "moderator", "speaker", "panellist", "rapporteur"]
@@ -57,13 +57,8 @@ def add(env, activity, session, role_kind, name, affiliation, email, member, sta
                      speaking_minutes=speaking_minutes, prerecorded_minutes=prerecorded_minutes, note=note)
         return add_role(registry, activity, session, role)
 
-    added = env.write(action, dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        echo_json(public(added))
-    else:
-        click.echo(f"Added role #{added.id}: {added.role} {added.who} ({added.status}).")
+    env.write(action, dry_run=dry_run, report=confirmation(
+        as_json, public, lambda added: f"Added role #{added.id}: {added.role} {added.who} ({added.status})."))
 
 
 @roles.command()
@@ -87,9 +82,8 @@ def confirm(env, role_id, name, affiliation, member, dry_run) -> None:
         return confirm_role(registry, role_id, name=name, affiliation=affiliation,
                                    member_id=_member_id(registry, member))
 
-    done = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Confirmed role #{done.id}: {done.role} {done.who}."))
+    env.write(action, dry_run=dry_run,
+              report=lambda done: click.echo(one_line(f"Confirmed role #{done.id}: {done.role} {done.who}.")))
 
 
 @roles.command()
@@ -116,13 +110,8 @@ def edit(env, role_id, dry_run, as_json, **fields) -> None:
     values = {name: value for name, value in fields.items() if value is not None}
     if not values:
         raise click.UsageError("nothing to change: give at least one option")
-    done = env.write(lambda registry: edit_role(registry, role_id, **values), dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        echo_json(public(done))
-    else:
-        click.echo(f"Updated role #{done.id}: {done.role} {done.who} ({done.status}).")
+    env.write(lambda registry: edit_role(registry, role_id, **values), dry_run=dry_run, report=confirmation(
+        as_json, public, lambda done: f"Updated role #{done.id}: {done.role} {done.who} ({done.status})."))
 
 
 @roles.command()
@@ -139,9 +128,8 @@ def decline(env, role_id, dry_run) -> None:
     """
     from ..agenda.roles import decline_role
 
-    done = env.write(lambda registry: decline_role(registry, role_id), dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Role #{done.id}: {done.who} declined."))
+    env.write(lambda registry: decline_role(registry, role_id), dry_run=dry_run,
+              report=lambda done: click.echo(one_line(f"Role #{done.id}: {done.who} declined.")))
 
 
 @roles.command()
@@ -158,9 +146,8 @@ def remove(env, role_id, dry_run) -> None:
     """
     from ..agenda.roles import remove_role
 
-    done = env.write(lambda registry: remove_role(registry, role_id), dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Removed role #{done.id}: {done.role} {done.who}."))
+    env.write(lambda registry: remove_role(registry, role_id), dry_run=dry_run,
+              report=lambda done: click.echo(one_line(f"Removed role #{done.id}: {done.role} {done.who}.")))
 
 
 @roles.command(name="list")

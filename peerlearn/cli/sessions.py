@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import build, dry_run_option, echo_json, echo_table, json_option, one_line, pass_env
+from .common import build, confirmation, dry_run_option, echo_json, echo_table, json_option, one_line, pass_env
 from .completion import complete_activity
 
 KINDS = ["opening", "keynote", "panel", "workshop", "plenary", "qa", "break", "closing"]
@@ -63,14 +63,9 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
                         description=description, key=key)
         return add_session(registry, session)
 
-    added = env.write(action, dry_run=dry_run)
-    if dry_run:
-        return
-    if as_json:
-        echo_json(plain(added))
-    else:
-        click.echo(f"Added session #{added.id} ({added.key}): {added.title}"
-                   f" {added.local_start:%H:%M}-{added.local_end:%H:%M}.")
+    env.write(action, dry_run=dry_run, report=confirmation(
+        as_json, plain, lambda added: f"Added session #{added.id} ({added.key}): {added.title}"
+                                      f" {added.local_start:%H:%M}-{added.local_end:%H:%M}."))
 
 
 @sessions.command()
@@ -97,9 +92,8 @@ def edit(env, activity, session, dry_run, **fields) -> None:
     values = {k: v for k, v in fields.items() if v is not None}
     if not values:
         raise click.UsageError("nothing to change: give at least one option")
-    updated = env.write(lambda registry: edit_session(registry, activity, session, **values), dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Updated session #{updated.id}: {updated.title}."))
+    env.write(lambda registry: edit_session(registry, activity, session, **values), dry_run=dry_run,
+              report=lambda updated: click.echo(one_line(f"Updated session #{updated.id}: {updated.title}.")))
 
 
 @sessions.command()
@@ -126,9 +120,9 @@ def move(env, activity, session, start, end, dry_run) -> None:
         end_at = session_time("--end", end, start_at, found.timezone) if end else None
         return move_session(registry, found.id, session, start_at, end_at)
 
-    moved = env.write(action, dry_run=dry_run)
-    if not dry_run:
-        click.echo(f"Moved session #{moved.id} to {moved.local_start:%Y-%m-%d %H:%M}-{moved.local_end:%H:%M}.")
+    env.write(action, dry_run=dry_run,
+              report=lambda moved: click.echo(f"Moved session #{moved.id} to"
+                                              f" {moved.local_start:%Y-%m-%d %H:%M}-{moved.local_end:%H:%M}."))
 
 
 @sessions.command()
@@ -149,9 +143,8 @@ def remove(env, activity, session, dry_run) -> None:
     """
     from ..agenda.sessions import remove_session
 
-    removed = env.write(lambda registry: remove_session(registry, activity, session), dry_run=dry_run)
-    if not dry_run:
-        click.echo(one_line(f"Removed session #{removed.id}: {removed.title}."))
+    env.write(lambda registry: remove_session(registry, activity, session), dry_run=dry_run,
+              report=lambda removed: click.echo(one_line(f"Removed session #{removed.id}: {removed.title}.")))
 
 
 def _status_command(name: str, verb: str, doc: str):
@@ -168,14 +161,9 @@ def _status_command(name: str, verb: str, doc: str):
         from ..registry.records import plain
 
         change = getattr(lib, f"{name}_session")
-        done = env.write(lambda registry: change(registry, activity, session), dry_run=dry_run)
-        if dry_run:
-            return
-        if as_json:
-            echo_json(plain(done))
-        else:
-            click.echo(f"{verb} session #{done.id} ({done.key}): {done.title}"
-                       f" {done.local_start:%Y-%m-%d %H:%M}-{done.local_end:%H:%M}.")
+        env.write(lambda registry: change(registry, activity, session), dry_run=dry_run, report=confirmation(
+            as_json, plain, lambda done: f"{verb} session #{done.id} ({done.key}): {done.title}"
+                                         f" {done.local_start:%Y-%m-%d %H:%M}-{done.local_end:%H:%M}."))
 
     return command
 

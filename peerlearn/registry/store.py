@@ -26,7 +26,7 @@ import sqlite3
 import stat
 from pathlib import Path
 import itertools
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .. import models, plugins, protected
 from ..errors import RegistryError
@@ -262,12 +262,15 @@ class Registry:
     # -- writing ----------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self, *, dry_run: bool = False) -> Iterator["PendingChanges"]:
+    def transaction(self, *, dry_run: bool = False,
+                    before_commit: Callable[[], None] | None = None) -> Iterator["PendingChanges"]:
         """One write transaction; yields the list of changes it records.
 
         On any exception everything is rolled back. With ``dry_run`` the
         transaction is rolled back even on success, so a caller can show
-        what would change.
+        what would change. ``before_commit`` is called last, after the
+        plugins' ``peerlearn_before_commit``, just before the commit (never
+        with ``dry_run``): an exception from it rolls everything back too.
         """
         if self.pending_changes is not None:
             raise RuntimeError("transactions do not nest")
@@ -287,6 +290,8 @@ class Registry:
             if dry_run:
                 conn.execute("ROLLBACK")
             else:
+                if before_commit is not None:
+                    before_commit()
                 conn.execute("COMMIT")
         except sqlite3.OperationalError as error:
             if conn.in_transaction:

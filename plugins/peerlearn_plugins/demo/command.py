@@ -51,11 +51,11 @@ def demo(ctx: click.Context, replace: bool, publish_dir: str | None, base_url: s
 
         check_base_url(base_url, field="--base-url")
     path = env.path
-    with env.new_registry(replace=replace) as registry:
+    with env.new_registry(replace=replace) as registry:  # (the summary is part of it: see Env.new_registry)
         summary, conference = build_demo(registry, env.today())
-    click.echo(f"Demo registry written to {path}:")
-    for key, value in summary.items():
-        click.echo(f"  {value:>4} {key}")
+        click.echo(f"Demo registry written to {path}:")
+        for key, value in summary.items():
+            click.echo(f"  {value:>4} {key}")
     if publish_dir:
         _publish(env, Path(publish_dir), base_url)
     note("")
