@@ -100,3 +100,28 @@ def test_a_demo_whose_summary_is_refused_leaves_the_old_registry(registry):
     assert child.stderr == FULL
     assert child.returncode == 1
     assert registry.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [
+    ("init",),
+    ("activities", "add", "--network", "pes", "--kind", "event", "--title", "X", "--start", "2030-06-01"),
+    ("networks", "add", "jobs", "--name", "Jobs network"),
+], ids=" ".join)
+def test_a_writing_command_refused_on_a_new_registry_path_leaves_no_file(tmp_path, args):
+    db = tmp_path / "new.db"
+    child = on_full_disk(db, *args)
+    assert child.stderr == FULL
+    assert child.returncode == 1
+    assert os.listdir(tmp_path) == []  # no empty registry left where there was none
+
+
+def test_a_failing_command_on_a_new_registry_path_leaves_no_file_and_a_successful_one_keeps_it(tmp_path):
+    db = tmp_path / "new.db"
+    refused = faults.run(db, "activities", "add", "--network", "no_such_network", "--kind", "event",
+                         "--title", "X", "--start", "2030-06-01")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "no_such_network" in refused.stderr
+    assert os.listdir(tmp_path) == []
+    added = faults.run(db, "networks", "add", "jobs", "--name", "Jobs network")
+    assert added.returncode == 0, added.stderr
+    assert faults.run(db, "networks", "list").stdout.count("jobs") == 1  # kept: the change was committed

@@ -323,7 +323,8 @@ class Env:
         """Open the registry for reading (``create`` for commands that write: they also upgrade its schema).
 
         Where opening upgraded the schema, one line on stderr says where the
-        copy of the file was kept.
+        copy of the file was kept. Where the command fails on a registry its
+        opening created, the new file is removed (:meth:`Registry.abandon`).
         """
         from ..registry.store import Registry
 
@@ -338,6 +339,9 @@ class Env:
                  " before upgrading it.")
         try:
             yield registry
+        except BaseException:
+            registry.abandon()  # (a registry this command created is removed: there was none before)
+            raise
         finally:
             registry.close()
 

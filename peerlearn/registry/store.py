@@ -73,6 +73,10 @@ class Registry:
         self.readonly = readonly
         #: why the registry can only be read (None where it can be written)
         self.readonly_reason: str | None = f"{path} is read-only" if readonly else None
+        #: whether opening it created its file, and whether a transaction has been committed since (see
+        #: :meth:`abandon`)
+        self.created = False
+        self.committed = False
         self.pending_changes: PendingChanges | None = None
         #: warnings raised by validation, for the caller to show
         self.warnings: list[str] = []
@@ -173,15 +177,16 @@ class Registry:
         registry = cls(conn, path, actor or None, readonly_reason is not None)
         registry.readonly_reason = readonly_reason
         registry.checked_because = interrupted
+        registry.created = not exists
         try:
             registry._prepare(fresh=not exists, upgrade=create if upgrade is None else upgrade)
         except sqlite3.DatabaseError as error:
-            conn.close()
+            registry.abandon()
             if isinstance(error, sqlite3.OperationalError):
                 raise
             raise _not_usable(path, error) from None
         except BaseException:
-            conn.close()
+            registry.abandon()
             raise
         registry._protection = protected.protect(path)
         return registry
@@ -246,6 +251,18 @@ class Registry:
             protected.release(self._protection)
             self._protection = None
 
+    def abandon(self) -> None:
+        """Close the registry after a failure; where this open created its file and nothing was committed
+        to it since, remove it (and SQLite's files beside it): a command that failed leaves no registry
+        where there was none."""
+        self.close()
+        if self.created and not self.committed:
+            for name in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm", "-journal"))):
+                try:
+                    os.unlink(name)
+                except FileNotFoundError:
+                    pass
+
     def __enter__(self) -> "Registry":
         return self
 
@@ -293,6 +310,7 @@ class Registry:
                 if before_commit is not None:
                     before_commit()
                 conn.execute("COMMIT")
+                self.committed = True
         except sqlite3.OperationalError as error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
