@@ -252,9 +252,12 @@ class Registry:
             self._protection = None
 
     def abandon(self) -> None:
-        """Close the registry after a failure; where this open created its file and nothing was committed
-        to it since, remove it (and SQLite's files beside it): a command that failed leaves no registry
-        where there was none."""
+        """Close the registry after a failure, removing its file where this open created it.
+
+        The file (and SQLite's files beside it) is removed only where nothing
+        was committed to it since: a command that failed leaves no registry
+        where there was none.
+        """
         self.close()
         if self.created and not self.committed:
             for name in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm", "-journal"))):
