@@ -64,6 +64,13 @@ def check_years(when: dt.date, what: str) -> dt.date:
     return when
 
 
+def _within_years(when: dt.date, text: str) -> dt.date:
+    """``when``, read from ``text``, if its year is one peerlearn reads; else ValueError quoting ``text``."""
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise ValueError(f"{text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
+    return when
+
+
 def parse_date(text: str) -> dt.date:
     """Parse ``YYYY-MM-DD``, a date from the year ``MIN_YEAR`` to the year ``MAX_YEAR``."""
     text = (text or "").strip()
@@ -73,9 +80,7 @@ def parse_date(text: str) -> dt.date:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date") from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValueError(f"{text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
-    return day
+    return _within_years(day, text)
 
 
 def parse_moment(text: str, tzname: str) -> tuple[dt.datetime, bool]:
@@ -95,9 +100,7 @@ def parse_moment(text: str, tzname: str) -> tuple[dt.datetime, bool]:
         naive = dt.datetime.fromisoformat(f"{match.group(1)}T{_pad(match.group(2))}")
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date and time") from None
-    if not MIN_YEAR <= naive.year <= MAX_YEAR:
-        raise ValueError(f"{text!r} is outside the years {MIN_YEAR} to {MAX_YEAR}")
-    return localize(naive, tzname), False
+    return localize(_within_years(naive, text), tzname), False
 
 
 def parse_end(text: str, start: dt.datetime, tzname: str) -> tuple[dt.datetime, bool]:

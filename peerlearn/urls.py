@@ -42,8 +42,10 @@ def problem(url: str) -> str | None:
 def base_problem(url: str) -> str | None:
     """Why ``url`` cannot be a base URL (a web link that paths are added to: no query or fragment), or None."""
     wrong = problem(url)
-    if wrong is None and (urlsplit(url).query or urlsplit(url).fragment):
-        return "it holds a query or a fragment"
+    if wrong is None:
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            return "it holds a query or a fragment"
     return wrong
 
 
