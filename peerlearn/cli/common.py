@@ -340,10 +340,9 @@ class Env:
         try:
             yield registry
         except BaseException:
-            registry.abandon()  # (a registry this command created is removed: there was none before)
+            registry.abandon()  # closes it; a registry this command created is removed: there was none before
             raise
-        finally:
-            registry.close()
+        registry.close()
 
     def _protect_registry(self) -> None:
         """Keep every output of the command off the registry's file, until the command ends.
