@@ -166,6 +166,27 @@ def test_a_description_entered_with_blank_space_around_it_comes_back_unchanged(m
     assert _changes(env) == count
 
 
+@pytest.mark.parametrize("format_name", ["schedule-json", "schedule-xml"])
+def test_a_description_ending_like_a_people_block_comes_back_as_a_description(mlc, tmp_path, format_name):
+    """A session without people whose description ends in lines shaped like the people block: its own export
+    read those lines back as the session's people, moving them out of the description."""
+    env, conference = mlc
+    activity = str(conference["id"])
+    with_people = {role["session"] for role in _roles(env, activity)}
+    session = next(s for s in _sessions(env, activity) if s["title"] not in with_people)
+    typed = "Notes for the day.\n\nPeople:\n- Chair: Someone Typed [tbc]"
+    _ok(env.run("sessions", "edit", activity, str(session["id"]), "--description", typed))
+    path = tmp_path / f"schedule.{format_name}"
+    _ok(env.run("agenda", "export", activity, "--format", format_name, "-o", str(path)))
+    count = _changes(env)
+    dry = _ok(env.run("agenda", "import", activity, str(path), "--dry-run"))
+    assert "0 change(s) would be recorded" in dry.stdout
+    _ok(env.run("agenda", "import", activity, str(path)))
+    assert _changes(env) == count
+    assert next(s for s in _sessions(env, activity) if s["id"] == session["id"])["description"] == typed
+    assert session["title"] not in {role["session"] for role in _roles(env, activity)}
+
+
 def test_a_cancelled_session_the_file_holds_again_is_reinstated(mlc, tmp_path):
     env, conference = mlc
     activity = str(conference["id"])

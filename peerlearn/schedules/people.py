@@ -10,7 +10,10 @@ text (and reads it back on import)::
     - Panellist: Thomas Liebig — OECD [tbc]
     - Moderator: to be announced [tbd]
 
-Declined roles are not public and never written.
+Declined roles are not public and never written. A session without
+public people gets no block, unless its description itself ends in lines
+shaped like one: then an empty block (``People:`` and ``(nobody)``) follows,
+so that reading the file back takes those lines as the description they are.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from ..models import ROLE_KINDS, ROLE_STATUSES, Role
 
 HEADING = "People:"
 TBA = "to be announced"
+#: the one line of an empty block
+NOBODY = "(nobody)"
 _LINE = re.compile(r"^- (?P<role>[A-Za-z]+): (?P<who>.+?)(?: — (?P<affiliation>.+?))? \[(?P<status>[a-z]+)\]$")
 
 
@@ -39,8 +44,10 @@ def block(roles: list[Role]) -> str:
 
 
 def with_block(text: str, roles: list[Role]) -> str:
-    """``text`` followed by the people block."""
+    """``text`` followed by the people block (an empty one where ``text`` would otherwise be read as ending in one)."""
     people = block(roles)
+    if not people and split(text)[1] is not None:
+        people = f"{HEADING}\n{NOBODY}"
     return "\n\n".join(part for part in (text.strip(), people) if part)
 
 
@@ -53,6 +60,8 @@ def split(text: str) -> tuple[str, list[Role] | None]:
     lines = tail.split("\n")
     if lines[0].strip() or len(lines) < 2:
         return text, None
+    if [item.strip() for item in lines[1:]] == [NOBODY]:
+        return head.rstrip(), []
     roles = []
     for item in lines[1:]:
         match = _LINE.match(item.strip())
