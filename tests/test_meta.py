@@ -254,6 +254,19 @@ def test_examples_name_no_shipped_network():
     assert found == []
 
 
+def test_examples_show_their_line_continuations():
+    """A long example goes on the next line after a shell's ``\\``: written as a bare backslash at the end of a
+    docstring line, Python joined the two lines, and the help showed one line with a gap of spaces inside."""
+    import re
+
+    joined = []
+    for path, command in _leaf_commands():
+        for block in re.findall(r"Examples:\n((?:[ ]{4,}\S.*\n?)+)", command.help or ""):
+            joined += [f"{' '.join(path)}: {line.strip()}" for line in block.splitlines()
+                       if re.search(r"\S {4,}[^\s#]", line)]
+    assert joined == []
+
+
 #: The top-level options an example may give before the command (those taking a value).
 GLOBAL_VALUE_OPTIONS = {"--db", "--actor", "--today"}
 

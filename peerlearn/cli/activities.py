@@ -97,9 +97,9 @@ def add(env, network, kind, title, start, end, tz, status, host, peers, dry_run,
 
     \b
     Examples:
-        peerlearn activities add --network learning --kind workshop --title "Skills for the green transition" \
+        peerlearn activities add --network learning --kind workshop --title "Skills for the green transition" \\
             --start "2026-06-10 09:30" --end 17:00 --city Lisbon --country PT --capacity 40
-        peerlearn activities add --network jobs --kind webinar --title "Youth guarantee" --start 2026-09-15 \
+        peerlearn activities add --network jobs --kind webinar --title "Youth guarantee" --start 2026-09-15 \\
             --online-url https://meet.example.org/youth --status tentative --dry-run
     """
     from ..models import Activity

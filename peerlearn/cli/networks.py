@@ -79,7 +79,7 @@ def add(env, slug: str, dry_run: bool, **fields) -> None:
 
     \b
     Examples:
-        peerlearn networks add jobs --name "Jobs network" --acronym JOBS --timezone Europe/Brussels \
+        peerlearn networks add jobs --name "Jobs network" --acronym JOBS --timezone Europe/Brussels \\
             --country EU-MEMBER-STATES --country NO --category "public employment service"
         peerlearn networks add learning --name "Learning network" --kind workshop --kind peer_review --dry-run
     """

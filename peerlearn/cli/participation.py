@@ -143,7 +143,7 @@ def add(env, activity, kind, title, url, date_text, country, themes, description
 
     \b
     Examples:
-        peerlearn outputs add 7 --kind final_report --title "Final report" \
+        peerlearn outputs add 7 --kind final_report --title "Final report" \\
             --url https://learning.example.org/report.pdf --date 2026-07-15
         peerlearn outputs add 7 --kind good_practice --title "One-stop shops" --country SE --theme youth
     """

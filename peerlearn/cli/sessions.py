@@ -46,7 +46,7 @@ def add(env, activity, title, kind, start, end, track, room, description, key, d
     \b
     Examples:
         peerlearn sessions add 13 --title "Opening panel" --kind panel --start "2026-06-10 09:30" --end 10:30
-        peerlearn sessions add 13 --title "Workshop A" --kind workshop --start "2026-06-10 11:00" --end 12:30 \
+        peerlearn sessions add 13 --title "Workshop A" --kind workshop --start "2026-06-10 11:00" --end 12:30 \\
             --track A --room "Room 2"
     """
     from ..agenda.sessions import add_session
