@@ -125,20 +125,24 @@ def _details(registry: Registry, session_ids: Iterable[int]) -> dict[int, dict]:
 _LIVE_ROLES = (" FROM roles r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = s.activity_id"
                " WHERE r.status != 'declined' AND a.status != 'cancelled' AND s.status != 'cancelled'")
 #: the two ways a role names a person: (the person's key, the column it comes from, the condition that the role
-#: names one so, the key's first character)
-_PERSON_KEYS = ((f"'{NAMED}' || r.person_key", "person_key", "r.person_key != ''", NAMED),
-                (f"'{MEMBER}' || r.member_id", "member_id", "r.member_id IS NOT NULL", MEMBER))
+#: names one so, the key's first character), in the order their keys' texts sort
+_PERSON_KEYS = ((f"'{MEMBER}' || r.member_id", "member_id", "r.member_id IS NOT NULL", MEMBER),
+                (f"'{NAMED}' || r.person_key", "person_key", "r.person_key != ''", NAMED))
 
 
-def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
-    """Role intervals keyed by person (once by name, once by member where the role names one), sorted.
+def _person_rows(registry: Registry, activity: Activity | None) -> Iterator[tuple]:
+    """Role intervals keyed by person (once by member where the role names one, once by name), in (person,
+    start) order, as they are read.
 
     Only the roles of people with an overlap somewhere: every role's times
     are read once, narrow and in (person, start) order, and a running
     latest end per person says who overlaps at all (:func:`_overlapping`);
     only those people's roles are then read whole, through the indexes on
     names and on members, so the roles of everyone else never leave SQLite
-    but as three short columns.
+    but as three short columns. Those are read a few hundred people at a
+    time, in the order of their keys' texts (member keys, ``#``, before name
+    keys, ``=``), and never held: memory stays flat however many people
+    overlap.
     """
     window = [to_utc_text(activity.start), to_utc_text(activity.end)] if activity is not None else []
     spans, params = [], []
@@ -151,16 +155,13 @@ def _person_rows(registry: Registry, activity: Activity | None) -> list[tuple]:
             params += [activity.id, *window]
         spans.append(sql)
     found = _overlapping(registry.conn.execute(" UNION ALL ".join(spans) + " ORDER BY 1, 2", params))
-    rows: list[tuple] = []
     for key, column, _present, first in _PERSON_KEYS:
-        wanted = sorted(who[1:] if first == NAMED else int(who[1:]) for who in found if who[0] == first)
-        for chunk in chunks(wanted):
-            rows += registry.conn.execute(
+        for chunk in chunks(sorted(who for who in found if who[0] == first)):
+            yield from registry.conn.execute(
                 f"SELECT {key}, s.start_utc, s.end_utc, s.id, s.activity_id, r.status, r.name, r.role, r.id"
                 f"{_LIVE_ROLES} AND r.{column} IN ({', '.join('?' * len(chunk))})"
-                + (" AND s.end_utc > ? AND s.start_utc < ?" if window else ""), [*chunk, *window]).fetchall()
-    rows.sort()
-    return rows
+                + (" AND s.end_utc > ? AND s.start_utc < ?" if window else "") + " ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+                [*(who[1:] if first == NAMED else int(who[1:]) for who in chunk), *window])
 
 
 def _overlapping(spans: Iterable[tuple[str, str, str]]) -> set[str]:
@@ -183,14 +184,18 @@ def person_clashes(registry: Registry, activity: Activity | None = None) -> Iter
     home = activity.id if activity else None
 
     def pairs() -> Iterator[tuple[tuple, tuple]]:
-        seen = set()
+        # two roles naming the same member by name too clash under both keys: the member keys come first, and
+        # only their pairs are kept, to leave out the same pair under the name
+        by_member = set()
         for first, second in sweep(_person_rows(registry, activity)):
             if home is not None and home not in (first[4], second[4]):
                 continue
-            pair = tuple(sorted((first[8], second[8])))
-            if pair not in seen:
-                seen.add(pair)
-                yield first, second
+            pair = (first[8], second[8]) if first[8] < second[8] else (second[8], first[8])
+            if first[0][0] == MEMBER:
+                by_member.add(pair)
+            elif pair in by_member:
+                continue
+            yield first, second
 
     for chunk in chunks(pairs(), CHUNK):
         details = _details(registry, (row[3] for pair in chunk for row in pair))
