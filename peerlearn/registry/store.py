@@ -260,11 +260,8 @@ class Registry:
         """
         self.close()
         if self.created and not self.committed:
-            for name in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm", "-journal"))):
-                try:
-                    os.unlink(name)
-                except FileNotFoundError:
-                    pass
+            for end in ("", "-wal", "-shm", "-journal"):
+                self.path.with_name(self.path.name + end).unlink(missing_ok=True)
 
     def __enter__(self) -> "Registry":
         return self
