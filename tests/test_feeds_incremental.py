@@ -201,6 +201,48 @@ def test_a_change_made_around_the_change_log_waits_for_a_whole_build(demo_env, t
     assert build(demo_env, public, private, START).whole
 
 
+def _retitle_first_activity(env, title: str, offset: int) -> None:
+    registry = env.open()
+    try:
+        activity_id = registry.db.execute("SELECT id FROM activities WHERE status = 'confirmed' ORDER BY id"
+                                          " LIMIT 1 OFFSET ?", [offset]).fetchone()[0]
+    finally:
+        registry.close()
+    result = env.run("activities", "edit", str(activity_id), "--title", title)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_registry_restored_and_written_since_is_built_afresh(demo_env, tmp_path):
+    """A registry copied back from a backup, then changed as often as the one built from was, reaches the same
+    change number by other changes: the stamp's number alone would say nothing moved."""
+    import shutil
+
+    public, private = tmp_path / "site", tmp_path / "private"
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(demo_env.db, backup)
+    _retitle_first_activity(demo_env, "Retitled before the restore", 0)
+    build(demo_env, public, private, START)
+    shutil.copyfile(backup, demo_env.db)
+    _retitle_first_activity(demo_env, "Retitled after the restore", 1)
+    report = build(demo_env, public, private, START)
+    assert report.whole
+    compare_with_fresh(demo_env, public, private, tmp_path, START, "restored")
+    texts = b"".join(data for _mtime, data in files(public).values())
+    assert b"Retitled after the restore" in texts and b"Retitled before the restore" not in texts
+
+
+def test_another_registry_with_as_many_changes_is_built_afresh(env, tmp_path):
+    """Two demos of other days hold as many changes: building the second into the first's folders writes its
+    own feeds, not nothing."""
+    public, private = tmp_path / "site", tmp_path / "private"
+    assert env.run("--today", "2026-12-01", "demo").exit_code == 0
+    build(env, public, private, START)
+    assert env.run("--today", "2027-02-01", "demo", "--force").exit_code == 0
+    report = build(env, public, private, START)
+    assert report.whole and report.written
+    compare_with_fresh(env, public, private, tmp_path, START, "other")
+
+
 def test_unchanged_base_url_plugins_and_folders_are_part_of_the_stamp(demo_env, tmp_path):
     public, private = tmp_path / "site", tmp_path / "private"
     assert build(demo_env, public, private, START).whole

@@ -249,10 +249,10 @@ def _build(registry: Registry, public: _Folder, private: _Folder | None, base: s
     now = now or now_utc()
     shape = hashlib.sha256(json.dumps([BUILD_FORMAT, cache.signature, vtimezone.data_version(), base,
                                        private is not None]).encode()).hexdigest()
-    stamp = tracking.Stamp(shape, tracking.last_change(registry), to_utc_text(now - selection.WINDOW_PAST))
+    stamp = tracking.stamp(registry, shape, to_utc_text(now - selection.WINDOW_PAST))
     previous = public.stamp
     if full or previous is None or previous.shape != shape or previous.change > stamp.change \
-            or any(target.stamp != previous for target in folders):
+            or any(target.stamp != previous for target in folders) or not previous.traces(registry):
         previous = None
     run = _Run(registry, cache, base, now, public, private, progress)
     found = tracking.affected(registry, previous.change, previous.window, stamp.window) if previous else None

@@ -47,16 +47,30 @@ class Stamp(NamedTuple):
     change: int
     #: the window's start (UTC text): activities and sessions ending before it were left out
     window: str
+    #: when that change was made (``changes.at``; ``""`` for an empty log): a registry whose change ``change``
+    #: was made at another moment is another registry (a copy restored and written since, or another file),
+    #: and its changes since cannot be traced from the stamp
+    change_at: str = ""
 
     def as_dict(self) -> dict:
         return self._asdict()
 
     @classmethod
     def from_dict(cls, data: object) -> "Stamp | None":
+        """The stamp ``data`` holds; None where it is not one (a stamp of an older format lacks ``change_at``)."""
         try:
-            return cls(str(data["shape"]), int(data["change"]), str(data["window"]))  # type: ignore[index]
+            return cls(str(data["shape"]), int(data["change"]), str(data["window"]),  # type: ignore[index]
+                       str(data["change_at"]))  # type: ignore[index]
         except (KeyError, TypeError, ValueError):
             return None
+
+    def traces(self, registry: Registry) -> bool:
+        """Whether ``registry``'s change log holds this stamp's last change, as made then: only then do the
+        changes after it say all that moved since."""
+        if not self.change:
+            return not self.change_at
+        row = registry.conn.execute("SELECT at FROM changes WHERE id = ?", [self.change]).fetchone()
+        return row is not None and row[0] == self.change_at
 
 
 class Affected:
@@ -83,8 +97,11 @@ class Affected:
                     or self.everything)
 
 
-def last_change(registry: Registry) -> int:
-    return registry.conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+def stamp(registry: Registry, shape: str, window: str) -> Stamp:
+    """The stamp of a build of ``shape`` and ``window`` made now: with the change log's last change."""
+    # (registry.since.last_change's query: that module's attrs class would cost each rebuild 2 ms to import)
+    number, at = registry.conn.execute("SELECT id, at FROM changes ORDER BY id DESC LIMIT 1").fetchone() or (0, "")
+    return Stamp(shape, number, window, at)
 
 
 def _json(text: str | None) -> dict:
