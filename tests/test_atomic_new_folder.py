@@ -80,6 +80,51 @@ def test_a_file_it_cannot_write_names_the_destination(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_full_disk_met_by_the_writing_thread_stops_the_build_and_leaves_nothing(tmp_path, monkeypatch):
+    """Files are written by a thread of their own: its error reaches the build, naming the file, at the build's
+    next write or when the folder closes; the files after it are not written, and nothing is left."""
+    import errno
+    import threading
+
+    real_write, threads = os.write, set()
+
+    def write(handle, data):
+        threads.add(threading.current_thread().name)
+        if bytes(data).startswith(b"feed 40\n"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(handle, data)
+
+    monkeypatch.setattr(os, "write", write)
+    with pytest.raises(OutputError, match=r"cannot write .*feeds/40\.ics.*No space left"):
+        with NewFolder(tmp_path / "feeds") as folder:
+            for number in range(1000):
+                folder.write(f"{number}.ics", f"feed {number}\n".encode())
+    assert threading.main_thread().name not in threads  # (written by the other thread)
+    assert list(tmp_path.iterdir()) == []
+    assert [thread for thread in threading.enumerate() if thread.name.startswith("peerlearn writing")] == []
+
+
+def test_an_error_in_the_build_stops_the_writing_thread_and_leaves_nothing(tmp_path):
+    import threading
+
+    with pytest.raises(RuntimeError, match="half way"):
+        with NewFolder(tmp_path / "feeds") as folder:
+            for number in range(500):
+                folder.write(f"{number}.ics", b"x" * 4000)
+            raise RuntimeError("half way")
+    assert list(tmp_path.iterdir()) == []
+    assert [thread for thread in threading.enumerate() if thread.name.startswith("peerlearn writing")] == []
+
+
+def test_every_file_handed_over_is_written(tmp_path):
+    with NewFolder(tmp_path / "feeds") as folder:
+        for number in range(NewFolder.BATCH * 3 + 5):  # (whole batches, and a last one short)
+            folder.write(f"{number}.ics", f"{number}".encode())
+    names = sorted(path.name for path in (tmp_path / "feeds").iterdir())
+    assert names == sorted(f"{number}.ics" for number in range(NewFolder.BATCH * 3 + 5))
+    assert all((tmp_path / "feeds" / f"{n}.ics").read_text() == str(n) for n in range(NewFolder.BATCH * 3 + 5))
+
+
 def test_in_a_batch_it_lands_with_the_batch_or_not_at_all(tmp_path):
     (tmp_path / "keep.txt").write_text("old\n")
     with batch():
