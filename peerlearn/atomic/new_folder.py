@@ -17,7 +17,6 @@ or when the folder is closed.
 from __future__ import annotations
 
 import os
-import queue
 import stat
 import threading
 from pathlib import Path
@@ -47,6 +46,8 @@ class NewFolder:
     BATCH, WAITING = 32, 8
 
     def __init__(self, path: Path) -> None:
+        import queue  # (only a whole build fills a folder: a rebuild's start-up pays nothing for it)
+
         self.path = Path(path)
         self.temporary: str | None = None
         self._handle: int | None = None
